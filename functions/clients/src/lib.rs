@@ -1,0 +1,186 @@
+//! Clients function: `GET /api/v1/clients`, `/clients/{key}`, `/clients/{key}/worklogs`.
+
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use chrono::NaiveDate;
+use proxima::domain::{Client, DateRange, Period, Worklog};
+use proxima::http::pagination::PaginationParams;
+use proxima::http::{AuthUser, Data, Paged, Pagination};
+use proxima::state::AppState;
+use proxima::{Error, FieldError, Result};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::{router::OpenApiRouter, routes};
+use uuid::Uuid;
+
+type ErrorEnvelope = proxima::http::error::ErrorEnvelope;
+
+/// Active clients, ordered by key.
+#[utoipa::path(get, path = "/api/v1/clients", tag = "clients", params(PaginationParams),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "A page of active clients", body = Paged<Client>),
+        (status = 400, description = "Bad pagination", body = ErrorEnvelope),
+        (status = 401, description = "No or bad token", body = ErrorEnvelope)))]
+async fn list_clients(
+    _user: AuthUser,
+    State(state): State<AppState>,
+    Pagination(page): Pagination,
+) -> Result<Paged<Client>> {
+    let clients = state.clients.list_active_clients().await?;
+    Ok(page.slice(clients).into())
+}
+
+/// One client, active or not.
+#[utoipa::path(get, path = "/api/v1/clients/{key}", tag = "clients",
+    params(("key" = String, Path, description = "Client key, e.g. ACME")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The client", body = Data<Client>),
+        (status = 401, description = "No or bad token", body = ErrorEnvelope),
+        (status = 404, description = "No such client", body = ErrorEnvelope)))]
+async fn get_client(
+    _user: AuthUser,
+    State(state): State<AppState>,
+    Path(key): Path<String>,
+) -> Result<Data<Client>> {
+    let client = state
+        .clients
+        .get_client(&key)
+        .await?
+        .ok_or_else(|| Error::not_found("client"))?;
+    Ok(Data::ok(client))
+}
+
+/// A worklog as the API shows it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WorklogView {
+    pub id: Uuid,
+    pub client_key: String,
+    /// The local work date.
+    pub date: NaiveDate,
+    pub author: String,
+    pub issue_key: String,
+    pub issue_summary: String,
+    pub description: String,
+    pub minutes: u32,
+    /// minutes / 60, rounded half away from zero to 2 places.
+    #[schema(value_type = String, example = "1.50")]
+    pub hours: Decimal,
+    pub billable: bool,
+}
+
+impl From<Worklog> for WorklogView {
+    fn from(w: Worklog) -> Self {
+        Self {
+            hours: w.hours(),
+            id: w.id,
+            client_key: w.client_key,
+            date: w.date,
+            author: w.author,
+            issue_key: w.issue_key,
+            issue_summary: w.issue_summary,
+            description: w.description,
+            minutes: w.minutes,
+            billable: w.billable,
+        }
+    }
+}
+
+/// Which worklogs: a month, or a date range (both ends inclusive), or all.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct WorklogFilter {
+    /// `YYYY-MM`; not together with `from`/`to`.
+    pub period: Option<String>,
+    /// `YYYY-MM-DD`, inclusive.
+    pub from: Option<String>,
+    /// `YYYY-MM-DD`, inclusive.
+    pub to: Option<String>,
+}
+
+impl WorklogFilter {
+    /// The date range asked for.
+    pub fn range(&self) -> Result<DateRange> {
+        let date = |name: &str,
+                    v: &Option<String>|
+         -> std::result::Result<Option<NaiveDate>, FieldError> {
+            v.as_deref()
+                .map(|s| {
+                    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                        .map_err(|_| FieldError::new(name, "must be a date written YYYY-MM-DD"))
+                })
+                .transpose()
+        };
+        if let Some(p) = &self.period {
+            if self.from.is_some() || self.to.is_some() {
+                return Err(Error::field(
+                    "period",
+                    "use either period or from/to, not both",
+                ));
+            }
+            let period: Period = p
+                .parse()
+                .map_err(|_| Error::field("period", "must be a month written YYYY-MM"))?;
+            return Ok(period.range());
+        }
+        let mut errors = Vec::new();
+        let from = date("from", &self.from).unwrap_or_else(|e| {
+            errors.push(e);
+            None
+        });
+        let to = date("to", &self.to).unwrap_or_else(|e| {
+            errors.push(e);
+            None
+        });
+        if !errors.is_empty() {
+            return Err(Error::fields(errors));
+        }
+        let range = DateRange {
+            from: from.unwrap_or(DateRange::ALL.from),
+            to: to.unwrap_or(DateRange::ALL.to),
+        };
+        if range.from > range.to {
+            return Err(Error::field("from", "must not be after to"));
+        }
+        Ok(range)
+    }
+}
+
+/// A client's worklogs, ordered by date then id.
+#[utoipa::path(get, path = "/api/v1/clients/{key}/worklogs", tag = "clients",
+    params(("key" = String, Path, description = "Client key"), WorklogFilter, PaginationParams),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "A page of worklogs", body = Paged<WorklogView>),
+        (status = 400, description = "Bad filter or pagination", body = ErrorEnvelope),
+        (status = 401, description = "No or bad token", body = ErrorEnvelope),
+        (status = 404, description = "No such client", body = ErrorEnvelope)))]
+async fn client_worklogs(
+    _user: AuthUser,
+    State(state): State<AppState>,
+    Path(key): Path<String>,
+    Query(filter): Query<WorklogFilter>,
+    Pagination(page): Pagination,
+) -> Result<Paged<WorklogView>> {
+    let range = filter.range()?;
+    if state.clients.get_client(&key).await?.is_none() {
+        return Err(Error::not_found("client"));
+    }
+    let page = state.worklogs.worklog_page(&key, range, page).await?;
+    Ok(page.map(WorklogView::from).into())
+}
+
+/// The group's routes with their OpenAPI description.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_clients))
+        .routes(routes!(get_client))
+        .routes(routes!(client_worklogs))
+}
+
+/// The group's router, ready to serve.
+pub fn router(state: AppState) -> Router {
+    routes().split_for_parts().0.with_state(state)
+}

@@ -1,0 +1,133 @@
+//! HS256 JWTs with every claim required and checked.
+
+use crate::domain::{Role, User};
+use crate::{Error, Result};
+use chrono::{DateTime, Duration, Utc};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// The claims every token carries; all are required.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Claims {
+    /// The user's e-mail.
+    pub sub: String,
+    pub role: Role,
+    pub iat: i64,
+    pub exp: i64,
+    pub iss: String,
+    pub aud: String,
+    /// Unique token id.
+    pub jti: String,
+}
+
+/// A freshly issued token.
+#[derive(Debug, Clone)]
+pub struct IssuedToken {
+    pub token: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// Issues and verifies tokens with one pinned algorithm (HS256) and secret.
+pub struct TokenService {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    validation: Validation,
+    issuer: String,
+    audience: String,
+    ttl: Duration,
+}
+
+/// Shortest secret accepted outside local mode.
+pub const MIN_SECRET_LEN: usize = 32;
+
+impl TokenService {
+    /// A token service for `secret`, tokens valid for `ttl`.
+    pub fn new(secret: &[u8], issuer: &str, audience: &str, ttl: Duration) -> Self {
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.algorithms = vec![Algorithm::HS256];
+        validation.set_issuer(&[issuer]);
+        validation.set_audience(&[audience]);
+        validation.set_required_spec_claims(&["exp", "iat", "iss", "aud", "sub", "jti"]);
+        validation.validate_exp = true;
+        validation.leeway = 5;
+        Self {
+            encoding: EncodingKey::from_secret(secret),
+            decoding: DecodingKey::from_secret(secret),
+            validation,
+            issuer: issuer.to_string(),
+            audience: audience.to_string(),
+            ttl,
+        }
+    }
+
+    /// A token for `user`, issued at `now`.
+    pub fn issue(&self, user: &User, now: DateTime<Utc>) -> Result<IssuedToken> {
+        let expires_at = now + self.ttl;
+        let claims = Claims {
+            sub: user.email.clone(),
+            role: user.role,
+            iat: now.timestamp(),
+            exp: expires_at.timestamp(),
+            iss: self.issuer.clone(),
+            aud: self.audience.clone(),
+            jti: Uuid::new_v4().to_string(),
+        };
+        let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+            .map_err(|e| Error::Internal(format!("jwt encode: {e}")))?;
+        Ok(IssuedToken {
+            token,
+            expires_at: DateTime::from_timestamp(claims.exp, 0).unwrap_or(expires_at),
+        })
+    }
+
+    /// The claims of a valid token; anything else is `Unauthorized` with one fixed message.
+    pub fn verify(&self, token: &str) -> Result<Claims> {
+        jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
+            .map(|data| data.claims)
+            .map_err(|e| {
+                tracing::debug!(error = %e, "token rejected");
+                Error::Unauthorized("invalid or expired token".into())
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user() -> User {
+        User {
+            email: "a@b.test".into(),
+            name: "A".into(),
+            role: Role::Accountant,
+            password_hash: String::new(),
+            created_at: Utc::now(),
+            updated_at: Utc::now(),
+        }
+    }
+
+    #[test]
+    fn round_trips() {
+        let s = TokenService::new(&[7; 32], "iss", "aud", Duration::hours(1));
+        let t = s.issue(&user(), Utc::now()).unwrap();
+        let c = s.verify(&t.token).unwrap();
+        assert_eq!(c.sub, "a@b.test");
+        assert_eq!(c.role, Role::Accountant);
+    }
+
+    #[test]
+    fn rejects_other_secret_issuer_audience_and_expired() {
+        let s = TokenService::new(&[7; 32], "iss", "aud", Duration::hours(1));
+        let other_secret = TokenService::new(&[8; 32], "iss", "aud", Duration::hours(1));
+        let other_iss = TokenService::new(&[7; 32], "x", "aud", Duration::hours(1));
+        let other_aud = TokenService::new(&[7; 32], "iss", "x", Duration::hours(1));
+        for o in [&other_secret, &other_iss, &other_aud] {
+            let t = o.issue(&user(), Utc::now()).unwrap();
+            assert!(s.verify(&t.token).is_err());
+        }
+        let old = s.issue(&user(), Utc::now() - Duration::hours(2)).unwrap();
+        assert!(s.verify(&old.token).is_err());
+    }
+}

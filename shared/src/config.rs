@@ -1,0 +1,160 @@
+//! Configuration from the environment, read once at cold start.
+
+use crate::auth::token::MIN_SECRET_LEN;
+use std::env;
+
+/// Where the process runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Developer machine or tests: a dev JWT secret is allowed, logs are human-readable.
+    Local,
+    /// AWS: a proper secret is required, logs are JSON.
+    Cloud,
+}
+
+/// Everything a function needs to know about its surroundings.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub mode: Mode,
+    /// The single DynamoDB table.
+    pub table_name: String,
+    /// The bucket for PDFs and imports.
+    pub bucket_name: String,
+    /// Override for every AWS endpoint (the local emulator); `None` in the cloud.
+    pub aws_endpoint_url: Option<String>,
+    pub jwt_secret: Vec<u8>,
+    pub jwt_issuer: String,
+    pub jwt_audience: String,
+    pub jwt_ttl_secs: i64,
+    /// Origins allowed by CORS; empty means no CORS headers at all.
+    pub cors_allowed_origins: Vec<String>,
+    /// Failed logins per e-mail before it is locked for the window.
+    pub login_max_failures: u32,
+    pub login_window_secs: u64,
+}
+
+/// The secret used in local mode when `JWT_SECRET` is not set. Never valid in the cloud.
+pub const LOCAL_DEV_JWT_SECRET: &str = "local-development-secret-not-for-production-use";
+
+/// Why the configuration cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("environment variable {0} is required")]
+    Missing(&'static str),
+    #[error("environment variable {name} is invalid: {reason}")]
+    Invalid { name: &'static str, reason: String },
+}
+
+fn var(name: &'static str) -> Option<String> {
+    env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+fn parse<T: std::str::FromStr>(name: &'static str, default: T) -> Result<T, ConfigError>
+where
+    T::Err: std::fmt::Display,
+{
+    match var(name) {
+        None => Ok(default),
+        Some(v) => v.trim().parse().map_err(|e: T::Err| ConfigError::Invalid {
+            name,
+            reason: e.to_string(),
+        }),
+    }
+}
+
+impl Config {
+    /// Read the configuration; outside local mode a JWT secret shorter than 32 bytes is an
+    /// error, so the process refuses to start.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let mode = match var("APP_ENV").as_deref() {
+            Some("local") => Mode::Local,
+            Some("cloud") | None => Mode::Cloud,
+            Some(other) => {
+                return Err(ConfigError::Invalid {
+                    name: "APP_ENV",
+                    reason: format!("{other:?} is neither local nor cloud"),
+                });
+            }
+        };
+        let jwt_secret = match (var("JWT_SECRET"), mode) {
+            (Some(s), _) => s.into_bytes(),
+            (None, Mode::Local) => LOCAL_DEV_JWT_SECRET.as_bytes().to_vec(),
+            (None, Mode::Cloud) => return Err(ConfigError::Missing("JWT_SECRET")),
+        };
+        let config = Self {
+            mode,
+            table_name: var("TABLE_NAME").ok_or(ConfigError::Missing("TABLE_NAME"))?,
+            bucket_name: var("BUCKET_NAME").ok_or(ConfigError::Missing("BUCKET_NAME"))?,
+            aws_endpoint_url: var("AWS_ENDPOINT_URL"),
+            jwt_secret,
+            jwt_issuer: var("JWT_ISSUER").unwrap_or_else(|| "proxima-invoice".into()),
+            jwt_audience: var("JWT_AUDIENCE").unwrap_or_else(|| "proxima-invoice-api".into()),
+            jwt_ttl_secs: parse("JWT_TTL_SECONDS", 3600)?,
+            cors_allowed_origins: var("CORS_ALLOWED_ORIGINS")
+                .map(|v| {
+                    v.split(',')
+                        .map(|s| s.trim().to_string())
+                        .filter(|s| !s.is_empty())
+                        .collect()
+                })
+                .unwrap_or_default(),
+            login_max_failures: parse("LOGIN_MAX_FAILURES", 5)?,
+            login_window_secs: parse("LOGIN_WINDOW_SECONDS", 900)?,
+        };
+        config.check()?;
+        Ok(config)
+    }
+
+    /// A local configuration for tests and the dev server.
+    pub fn local(table_name: &str, bucket_name: &str, endpoint: &str) -> Self {
+        Self {
+            mode: Mode::Local,
+            table_name: table_name.into(),
+            bucket_name: bucket_name.into(),
+            aws_endpoint_url: Some(endpoint.into()),
+            jwt_secret: LOCAL_DEV_JWT_SECRET.as_bytes().to_vec(),
+            jwt_issuer: "proxima-invoice".into(),
+            jwt_audience: "proxima-invoice-api".into(),
+            jwt_ttl_secs: 3600,
+            cors_allowed_origins: vec!["http://localhost:5173".into()],
+            login_max_failures: 5,
+            login_window_secs: 900,
+        }
+    }
+
+    /// Refuse configurations that are unsafe outside local mode.
+    pub fn check(&self) -> Result<(), ConfigError> {
+        if self.mode == Mode::Cloud
+            && (self.jwt_secret.len() < MIN_SECRET_LEN
+                || self.jwt_secret == LOCAL_DEV_JWT_SECRET.as_bytes())
+        {
+            return Err(ConfigError::Invalid {
+                name: "JWT_SECRET",
+                reason: format!("must be at least {MIN_SECRET_LEN} bytes and not the dev secret"),
+            });
+        }
+        if self.jwt_ttl_secs <= 0 || self.login_max_failures == 0 {
+            return Err(ConfigError::Invalid {
+                name: "JWT_TTL_SECONDS/LOGIN_MAX_FAILURES",
+                reason: "must be positive".into(),
+            });
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cloud_mode_refuses_short_or_dev_secrets() {
+        let mut c = Config::local("t", "b", "http://x");
+        c.mode = Mode::Cloud;
+        assert!(c.check().is_err(), "dev secret");
+        c.jwt_secret = b"short".to_vec();
+        assert!(c.check().is_err(), "short secret");
+        c.jwt_secret = vec![b'k'; 32];
+        assert!(c.check().is_ok());
+    }
+}

@@ -1,0 +1,240 @@
+//! Clients: who gets invoiced, in which currency, at which rate.
+
+use crate::{Error, FieldError, Result};
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// Postal address, printed on invoices.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Address {
+    pub line1: String,
+    #[serde(default)]
+    pub line2: Option<String>,
+    pub city: String,
+    #[serde(default)]
+    pub postal_code: Option<String>,
+    /// ISO 3166-1 alpha-2 country code (`UZ`, `DE`).
+    pub country: String,
+}
+
+/// A client as stored and as served by the API.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Client {
+    /// The id in URLs: upper-case letters, digits, `_` and `-` (e.g. `ACME`).
+    pub key: String,
+    pub name: String,
+    pub email: String,
+    pub address: Address,
+    pub tax_id: Option<String>,
+    /// ISO 4217 code.
+    pub currency: String,
+    /// Price of one hour, in `currency`.
+    #[schema(value_type = String, example = "95.00")]
+    pub hourly_rate: Decimal,
+    /// Percent, e.g. `"12"` for 12 %.
+    #[schema(value_type = String, example = "12")]
+    pub tax_rate: Decimal,
+    pub payment_terms_days: u32,
+    /// IANA time zone of the client (`Asia/Tashkent`).
+    pub timezone: String,
+    pub active: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// What an import supplies for a client; validated into a [`Client`].
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClientInput {
+    pub key: String,
+    pub name: String,
+    pub email: String,
+    pub address: Address,
+    #[serde(default)]
+    pub tax_id: Option<String>,
+    pub currency: String,
+    pub hourly_rate: Decimal,
+    pub tax_rate: Decimal,
+    pub payment_terms_days: u32,
+    pub timezone: String,
+    #[serde(default = "default_active")]
+    pub active: bool,
+}
+
+fn default_active() -> bool {
+    true
+}
+
+/// Longest payment term accepted (days).
+pub const MAX_PAYMENT_TERMS_DAYS: u32 = 365;
+
+/// Whether `key` is a well-formed client key.
+pub fn is_valid_key(key: &str) -> bool {
+    (1..=64).contains(&key.len())
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+}
+
+impl ClientInput {
+    /// Check every field; on success build the client. `existing_created_at` keeps the
+    /// original creation time when the client is re-imported.
+    pub fn validate(
+        self,
+        now: DateTime<Utc>,
+        existing_created_at: Option<DateTime<Utc>>,
+    ) -> Result<Client> {
+        let mut errors = Vec::new();
+        let key = self.key.trim().to_string();
+        if !is_valid_key(&key) {
+            errors.push(FieldError::new(
+                "key",
+                "must be 1-64 characters of A-Z, 0-9, '_' or '-'",
+            ));
+        }
+        let name = self.name.trim().to_string();
+        if name.is_empty() || name.chars().count() > 200 {
+            errors.push(FieldError::new("name", "must be 1-200 characters"));
+        }
+        let email = self.email.trim().to_string();
+        if !looks_like_email(&email) {
+            errors.push(FieldError::new("email", "must be an e-mail address"));
+        }
+        if self.address.line1.trim().is_empty() {
+            errors.push(FieldError::new("address.line1", "must not be empty"));
+        }
+        if self.address.city.trim().is_empty() {
+            errors.push(FieldError::new("address.city", "must not be empty"));
+        }
+        let country = self.address.country.trim().to_ascii_uppercase();
+        if country.len() != 2 || !country.bytes().all(|b| b.is_ascii_uppercase()) {
+            errors.push(FieldError::new(
+                "address.country",
+                "must be an ISO 3166-1 alpha-2 code",
+            ));
+        }
+        let currency = self.currency.trim().to_ascii_uppercase();
+        if iso_currency::Currency::from_code(&currency).is_none() {
+            errors.push(FieldError::new("currency", "must be an ISO 4217 code"));
+        }
+        if self.hourly_rate < Decimal::ZERO {
+            errors.push(FieldError::new("hourly_rate", "must not be negative"));
+        }
+        if self.tax_rate < Decimal::ZERO || self.tax_rate > Decimal::ONE_HUNDRED {
+            errors.push(FieldError::new(
+                "tax_rate",
+                "must be a percent from 0 to 100",
+            ));
+        }
+        if self.payment_terms_days > MAX_PAYMENT_TERMS_DAYS {
+            errors.push(FieldError::new("payment_terms_days", "must be 0-365"));
+        }
+        if self.timezone.parse::<chrono_tz::Tz>().is_err() {
+            errors.push(FieldError::new("timezone", "must be an IANA time zone"));
+        }
+        if !errors.is_empty() {
+            return Err(Error::fields(errors));
+        }
+        let tidy = |s: Option<String>| s.map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+        Ok(Client {
+            key,
+            name,
+            email,
+            address: Address {
+                line1: self.address.line1.trim().to_string(),
+                line2: tidy(self.address.line2),
+                city: self.address.city.trim().to_string(),
+                postal_code: tidy(self.address.postal_code),
+                country,
+            },
+            tax_id: tidy(self.tax_id),
+            currency,
+            hourly_rate: self.hourly_rate.normalize_to_scale_at_least(2),
+            tax_rate: self.tax_rate.normalize(),
+            payment_terms_days: self.payment_terms_days,
+            timezone: self.timezone,
+            active: self.active,
+            created_at: existing_created_at.unwrap_or(now),
+            updated_at: now,
+        })
+    }
+}
+
+/// A deliberately loose check: one `@` with something on both sides and no spaces.
+pub fn looks_like_email(s: &str) -> bool {
+    match s.split_once('@') {
+        Some((local, domain)) => {
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !s.contains(char::is_whitespace)
+                && !domain.contains('@')
+                && s.len() <= 254
+        }
+        None => false,
+    }
+}
+
+trait ScaleAtLeast {
+    fn normalize_to_scale_at_least(self, scale: u32) -> Self;
+}
+
+impl ScaleAtLeast for Decimal {
+    /// `95` -> `95.00`, `95.125` stays `95.125`.
+    fn normalize_to_scale_at_least(self, scale: u32) -> Self {
+        let mut d = self.normalize();
+        if d.scale() < scale {
+            d.rescale(scale);
+        }
+        d
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    fn input() -> ClientInput {
+        serde_json::from_value(serde_json::json!({
+            "key": "ACME",
+            "name": "Acme",
+            "email": "billing@acme.test",
+            "address": {"line1": "1 Main", "city": "Tashkent", "country": "uz"},
+            "currency": "usd",
+            "hourly_rate": "95",
+            "tax_rate": "12.0",
+            "payment_terms_days": 14,
+            "timezone": "Asia/Tashkent"
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn validates_and_normalizes() {
+        let c = input().validate(Utc::now(), None).unwrap();
+        assert_eq!(c.currency, "USD");
+        assert_eq!(c.address.country, "UZ");
+        assert_eq!(c.hourly_rate.to_string(), "95.00");
+        assert_eq!(c.tax_rate, Decimal::from_str("12").unwrap());
+        assert!(c.active);
+    }
+
+    #[test]
+    fn names_every_bad_field() {
+        let mut i = input();
+        i.key = "acme corp".into();
+        i.currency = "XXY".into();
+        i.timezone = "Mars/Base".into();
+        i.tax_rate = Decimal::from(101);
+        let Err(Error::Validation { details, .. }) = i.validate(Utc::now(), None) else {
+            panic!("expected a validation error");
+        };
+        let fields: Vec<_> = details.iter().map(|d| d.field.as_str()).collect();
+        assert_eq!(fields, ["key", "currency", "tax_rate", "timezone"]);
+    }
+}

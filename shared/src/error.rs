@@ -1,0 +1,91 @@
+//! The one error type of the service. Every variant maps to exactly one envelope code in
+//! [`crate::http::error`]; nothing else decides status codes.
+
+/// A problem with one input field.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct FieldError {
+    /// The field's name or JSON path (`address.city`, `page`).
+    pub field: String,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+impl FieldError {
+    /// A field error from anything printable.
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// Everything that can go wrong while serving a request.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Bad input; `details` names the fields.
+    #[error("{message}")]
+    Validation {
+        message: String,
+        details: Vec<FieldError>,
+    },
+    /// Missing or invalid credentials.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// Authenticated, but the role does not allow it.
+    #[error("{0}")]
+    Forbidden(String),
+    /// The resource does not exist.
+    #[error("{0}")]
+    NotFound(String),
+    /// Invalid state transition, duplicate or stale version.
+    #[error("{0}")]
+    Conflict(String),
+    /// The method is not defined for this route.
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    /// The body is over the limit.
+    #[error("request body is too large (limit 1 MiB)")]
+    PayloadTooLarge,
+    /// Too many attempts; `retry_after_secs` tells when to come back.
+    #[error("{message}")]
+    RateLimited {
+        message: String,
+        retry_after_secs: u64,
+    },
+    /// A dependency (DynamoDB, S3) is down or timed out. The string is for logs only.
+    #[error("service temporarily unavailable")]
+    Unavailable(String),
+    /// A bug or an unexpected answer. The string is for logs only.
+    #[error("internal error")]
+    Internal(String),
+}
+
+impl Error {
+    /// A validation error about one field.
+    pub fn field(field: impl Into<String>, message: impl Into<String>) -> Self {
+        let detail = FieldError::new(field, message);
+        Self::Validation {
+            message: format!("{}: {}", detail.field, detail.message),
+            details: vec![detail],
+        }
+    }
+
+    /// A validation error about several fields (must not be empty).
+    pub fn fields(details: Vec<FieldError>) -> Self {
+        let message = details
+            .iter()
+            .map(|d| format!("{}: {}", d.field, d.message))
+            .collect::<Vec<_>>()
+            .join("; ");
+        Self::Validation { message, details }
+    }
+
+    /// A not-found error for a kind of thing.
+    pub fn not_found(what: &str) -> Self {
+        Self::NotFound(format!("{what} not found"))
+    }
+}
+
+/// Result with the service's error.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

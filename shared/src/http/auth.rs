@@ -1,0 +1,60 @@
+//! `AuthUser`: the bearer token's verified claims, or 401 in the envelope.
+
+use crate::Error;
+use crate::auth::TokenService;
+use crate::domain::Role;
+use axum::extract::{FromRef, FromRequestParts};
+use axum::http::header;
+use axum::http::request::Parts;
+use std::sync::Arc;
+
+/// The caller, from a valid bearer token.
+#[derive(Debug, Clone)]
+pub struct AuthUser {
+    /// The user's e-mail (`sub`).
+    pub email: String,
+    pub role: Role,
+}
+
+impl AuthUser {
+    /// 403 unless the caller may write invoices (accountant or admin).
+    pub fn require_invoice_writer(&self) -> Result<(), Error> {
+        if self.role.can_write_invoices() {
+            Ok(())
+        } else {
+            Err(Error::Forbidden(format!(
+                "role {} may not change invoices",
+                self.role.as_str()
+            )))
+        }
+    }
+}
+
+impl<S> FromRequestParts<S> for AuthUser
+where
+    S: Send + Sync,
+    Arc<TokenService>: FromRef<S>,
+{
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let value = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .ok_or_else(|| Error::Unauthorized("missing bearer token".into()))?;
+        let token = value
+            .to_str()
+            .ok()
+            .and_then(|v| {
+                let (scheme, token) = v.split_once(' ')?;
+                scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+            })
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| Error::Unauthorized("missing bearer token".into()))?;
+        let claims = Arc::<TokenService>::from_ref(state).verify(token)?;
+        Ok(AuthUser {
+            email: claims.sub,
+            role: claims.role,
+        })
+    }
+}

@@ -1,0 +1,18 @@
+//! The HTTP layer every function shares: envelope, error mapping, request ids, extractors,
+//! CORS, body limit, fallbacks and the Lambda entry point.
+
+pub mod app;
+pub mod auth;
+pub mod envelope;
+pub mod error;
+pub mod json;
+pub mod lambda;
+pub mod pagination;
+pub mod request_context;
+
+pub use app::{BODY_LIMIT_BYTES, with_layers};
+pub use auth::AuthUser;
+pub use envelope::{Data, Meta, Paged};
+pub use json::JsonBody;
+pub use pagination::Pagination;
+pub use request_context::{REQUEST_ID_HEADER, current_request_id};

@@ -1,0 +1,139 @@
+//! Client import from JSON (an array of client objects as the API shows them, without
+//! timestamps) or CSV (flat columns, `address_` prefix for the address). Re-importing a
+//! client replaces it and keeps its `created_at`.
+
+use super::report::{ImportReport, RowError};
+use crate::domain::{Address, ClientInput};
+use crate::ports::ClientStore;
+use crate::{Error, Result};
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use std::str::FromStr;
+
+/// The format of a client file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClientFormat {
+    Json,
+    Csv,
+}
+
+/// Parse the file into `(line, input)` rows, reporting rows that do not parse.
+fn parse(
+    bytes: &[u8],
+    format: ClientFormat,
+    report: &mut ImportReport,
+) -> Result<Vec<(u64, ClientInput)>> {
+    match format {
+        ClientFormat::Json => {
+            let values: Vec<serde_json::Value> = serde_json::from_slice(bytes).map_err(|e| {
+                Error::field("body", format!("must be a JSON array of clients: {e}"))
+            })?;
+            let mut rows = Vec::new();
+            for (i, v) in values.into_iter().enumerate() {
+                let line = i as u64 + 1;
+                report.rows += 1;
+                match serde_json::from_value::<ClientInput>(v) {
+                    Ok(input) => rows.push((line, input)),
+                    Err(e) => report.rejected.push(RowError {
+                        line,
+                        message: e.to_string(),
+                    }),
+                }
+            }
+            Ok(rows)
+        }
+        ClientFormat::Csv => {
+            let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+            let mut reader = csv::ReaderBuilder::new()
+                .trim(csv::Trim::All)
+                .flexible(true)
+                .from_reader(bytes);
+            let headers = reader
+                .headers()
+                .map_err(|e| Error::field("header", format!("unreadable: {e}")))?
+                .clone();
+            let mut rows = Vec::new();
+            for (index, record) in reader.records().enumerate() {
+                report.rows += 1;
+                let line = index as u64 + 2;
+                match record
+                    .map_err(|e| e.to_string())
+                    .and_then(|r| csv_row(&headers, &r))
+                {
+                    Ok(input) => rows.push((line, input)),
+                    Err(message) => report.rejected.push(RowError { line, message }),
+                }
+            }
+            Ok(rows)
+        }
+    }
+}
+
+fn csv_row(
+    headers: &csv::StringRecord,
+    r: &csv::StringRecord,
+) -> std::result::Result<ClientInput, String> {
+    let get = |name: &str| -> Option<String> {
+        headers
+            .iter()
+            .position(|h| h.eq_ignore_ascii_case(name))
+            .and_then(|i| r.get(i))
+            .map(str::to_owned)
+            .filter(|v| !v.is_empty())
+    };
+    let req = |name: &str| get(name).ok_or_else(|| format!("{name}: is required"));
+    let dec = |name: &str| -> std::result::Result<Decimal, String> {
+        Decimal::from_str(&req(name)?).map_err(|_| format!("{name}: is not a decimal number"))
+    };
+    Ok(ClientInput {
+        key: req("key")?,
+        name: req("name")?,
+        email: req("email")?,
+        address: Address {
+            line1: req("address_line1")?,
+            line2: get("address_line2"),
+            city: req("address_city")?,
+            postal_code: get("address_postal_code"),
+            country: req("address_country")?,
+        },
+        tax_id: get("tax_id"),
+        currency: req("currency")?,
+        hourly_rate: dec("hourly_rate")?,
+        tax_rate: dec("tax_rate")?,
+        payment_terms_days: req("payment_terms_days")?
+            .parse()
+            .map_err(|_| "payment_terms_days: is not a whole number of days".to_string())?,
+        timezone: req("timezone")?,
+        active: match get("active").map(|v| v.to_ascii_lowercase()).as_deref() {
+            None | Some("true" | "yes" | "1") => true,
+            Some("false" | "no" | "0") => false,
+            Some(other) => return Err(format!("active: {other:?} is not true/false")),
+        },
+    })
+}
+
+/// Validate and upsert every client of the file; bad rows are reported, good ones written.
+pub async fn import_clients(
+    bytes: &[u8],
+    format: ClientFormat,
+    store: &dyn ClientStore,
+    now: DateTime<Utc>,
+) -> Result<ImportReport> {
+    let mut report = ImportReport::default();
+    let rows = parse(bytes, format, &mut report)?;
+    for (line, input) in rows {
+        let existing = store.get_client(input.key.trim()).await?;
+        match input.validate(now, existing.map(|c| c.created_at)) {
+            Ok(client) => {
+                store.put_client(&client).await?;
+                report.imported += 1;
+            }
+            Err(e) => report.rejected.push(RowError {
+                line,
+                message: e.to_string(),
+            }),
+        }
+    }
+    report.rejected.sort_by_key(|r| r.line);
+    Ok(report)
+}

@@ -1,0 +1,11 @@
+//! Imports: worklog CSVs from time trackers and client lists (JSON or CSV). Bad rows are
+//! reported one by one; good rows are still imported. Importing the same file twice changes
+//! nothing the second time.
+
+pub mod clients;
+pub mod report;
+pub mod worklog_csv;
+
+pub use clients::{ClientFormat, import_clients};
+pub use report::{ImportReport, RowError};
+pub use worklog_csv::{import_worklogs, parse_worklog_csv};

@@ -1,0 +1,57 @@
+//! What handlers share: configuration, token service and the store ports, built once.
+
+use crate::auth::TokenService;
+use crate::config::Config;
+use crate::ports::{ClientStore, DependencyCheck, LoginThrottle, UserStore, WorklogStore};
+use crate::store::{DynamoStore, S3Store, aws};
+use axum::extract::FromRef;
+use std::sync::Arc;
+
+/// Shared state of every function's router. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub tokens: Arc<TokenService>,
+    pub users: Arc<dyn UserStore>,
+    pub throttle: Arc<dyn LoginThrottle>,
+    pub clients: Arc<dyn ClientStore>,
+    pub worklogs: Arc<dyn WorklogStore>,
+    /// What `/readyz` checks.
+    pub readiness: Arc<[Arc<dyn DependencyCheck>]>,
+}
+
+impl AppState {
+    /// Build the AWS clients and adapters for `config`.
+    pub async fn from_config(config: Config) -> Self {
+        let sdk = aws::sdk_config(&config).await;
+        let dynamo = Arc::new(
+            DynamoStore::new(aws::dynamodb_client(&sdk), &config.table_name)
+                .with_login_window(config.login_window_secs),
+        );
+        let s3 = Arc::new(S3Store::new(aws::s3_client(&sdk), &config.bucket_name));
+        let tokens = Arc::new(TokenService::new(
+            &config.jwt_secret,
+            &config.jwt_issuer,
+            &config.jwt_audience,
+            chrono::Duration::seconds(config.jwt_ttl_secs),
+        ));
+        Self {
+            config: Arc::new(config),
+            tokens,
+            users: dynamo.clone(),
+            throttle: dynamo.clone(),
+            clients: dynamo.clone(),
+            worklogs: dynamo.clone(),
+            readiness: Arc::from(vec![
+                dynamo as Arc<dyn DependencyCheck>,
+                s3 as Arc<dyn DependencyCheck>,
+            ]),
+        }
+    }
+}
+
+impl FromRef<AppState> for Arc<TokenService> {
+    fn from_ref(state: &AppState) -> Self {
+        state.tokens.clone()
+    }
+}

@@ -1,0 +1,53 @@
+//! Key layout of the single table. Every item has `pk` and `sk`; items that are listed
+//! carry `gsi1pk` / `gsi1sk` for the `gsi1` index. See `docs/data-model.md`.
+
+use crate::domain::Worklog;
+use chrono::NaiveDate;
+
+pub const PK: &str = "pk";
+pub const SK: &str = "sk";
+pub const GSI1: &str = "gsi1";
+pub const GSI1PK: &str = "gsi1pk";
+pub const GSI1SK: &str = "gsi1sk";
+
+/// User: `USER#<email>` / `USER`.
+pub fn user(email: &str) -> (String, String) {
+    (format!("USER#{email}"), "USER".into())
+}
+
+/// Login throttle: `LOGIN#<email>` / `THROTTLE`.
+pub fn login_throttle(email: &str) -> (String, String) {
+    (format!("LOGIN#{email}"), "THROTTLE".into())
+}
+
+/// Client: `CLIENT#<key>` / `CLIENT`.
+pub fn client(key: &str) -> (String, String) {
+    (format!("CLIENT#{key}"), "CLIENT".into())
+}
+
+/// The sparse index partition holding only active clients, sorted by key.
+pub const ACTIVE_CLIENTS: &str = "ACTIVE_CLIENTS";
+
+/// Worklog: `WORKLOG#<id>` / `WORKLOG`, so a re-import with a changed date or client still
+/// lands on the same item.
+pub fn worklog(w: &Worklog) -> (String, String) {
+    (format!("WORKLOG#{}", w.id), "WORKLOG".into())
+}
+
+/// Index partition of a client's worklogs.
+pub fn client_worklogs(client_key: &str) -> String {
+    format!("CLIENT#{client_key}#WORKLOGS")
+}
+
+/// Index sort key of a worklog: `<date>#<id>`, so the index orders by date then id.
+pub fn worklog_sort(w: &Worklog) -> String {
+    format!("{}#{}", w.date, w.id)
+}
+
+/// Inclusive bounds on [`worklog_sort`] for a date range (clamped to 4-digit years).
+pub fn worklog_sort_bounds(from: NaiveDate, to: NaiveDate) -> (String, String) {
+    let lo = NaiveDate::from_ymd_opt(1, 1, 1).unwrap_or(from);
+    let hi = NaiveDate::from_ymd_opt(9999, 12, 31).unwrap_or(to);
+    // '~' sorts after every character of a UUID.
+    (format!("{}#", from.max(lo)), format!("{}#~", to.min(hi)))
+}

@@ -1,0 +1,119 @@
+//! The DynamoDB adapter: one table, keys and access patterns documented in
+//! `docs/data-model.md`. Records are (de)serialized with `serde_dynamo`; the key attributes
+//! are added beside them.
+
+mod clients;
+pub mod keys;
+mod throttle;
+mod users;
+mod worklogs;
+
+use crate::ports::DependencyCheck;
+use crate::{Error, Result};
+use async_trait::async_trait;
+use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::types::AttributeValue;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use std::collections::HashMap;
+
+/// A DynamoDB item.
+pub type Item = HashMap<String, AttributeValue>;
+
+/// The single table behind every store port.
+#[derive(Clone)]
+pub struct DynamoStore {
+    client: aws_sdk_dynamodb::Client,
+    table: String,
+    /// Length of a login-failure window (seconds); the window start and length are stored on
+    /// the throttle item.
+    login_window_secs: i64,
+}
+
+impl DynamoStore {
+    /// An adapter for `table`.
+    pub fn new(client: aws_sdk_dynamodb::Client, table: impl Into<String>) -> Self {
+        Self {
+            client,
+            table: table.into(),
+            login_window_secs: 900,
+        }
+    }
+
+    /// The same adapter with another login-failure window.
+    pub fn with_login_window(mut self, secs: u64) -> Self {
+        self.login_window_secs = i64::try_from(secs).unwrap_or(i64::MAX / 2);
+        self
+    }
+
+    /// The table's name.
+    pub fn table(&self) -> &str {
+        &self.table
+    }
+}
+
+/// Turn an SDK failure into the service's error: transport failures, time-outs, throttling
+/// and 5xx answers mean the dependency is unavailable (503); anything else is internal.
+pub(crate) fn sdk_error<E, R>(operation: &str, err: SdkError<E, R>) -> Error
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug,
+{
+    let detail = format!(
+        "{operation}: {}",
+        aws_sdk_dynamodb::error::DisplayErrorContext(&err)
+    );
+    match &err {
+        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) => Error::Unavailable(detail),
+        SdkError::ServiceError(service) => match service.err().code() {
+            Some(
+                "ThrottlingException"
+                | "ProvisionedThroughputExceededException"
+                | "RequestLimitExceeded"
+                | "InternalServerError"
+                | "ServiceUnavailable"
+                | "SlowDown",
+            ) => Error::Unavailable(detail),
+            _ => Error::Internal(detail),
+        },
+        _ => Error::Internal(detail),
+    }
+}
+
+/// Serialize a record and add its key attributes.
+pub(crate) fn to_item<T: Serialize>(record: &T, keys: &[(&str, String)]) -> Result<Item> {
+    let mut item: Item = serde_dynamo::to_item(record)
+        .map_err(|e| Error::Internal(format!("serialize item: {e}")))?;
+    for (name, value) in keys {
+        item.insert((*name).to_string(), AttributeValue::S(value.clone()));
+    }
+    Ok(item)
+}
+
+/// Deserialize a record, ignoring the key attributes.
+pub(crate) fn from_item<T: DeserializeOwned>(item: Item) -> Result<T> {
+    serde_dynamo::from_item(item).map_err(|e| Error::Internal(format!("deserialize item: {e}")))
+}
+
+/// A string attribute value.
+pub(crate) fn s(value: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(value.into())
+}
+
+#[async_trait]
+impl DependencyCheck for DynamoStore {
+    fn name(&self) -> &'static str {
+        "dynamodb"
+    }
+
+    /// `DescribeTable` on the configured table.
+    async fn check(&self) -> Result<()> {
+        self.client
+            .describe_table()
+            .table_name(&self.table)
+            .send()
+            .await
+            .map_err(|e| sdk_error("DescribeTable", e))?;
+        Ok(())
+    }
+}
