@@ -1,1 +1,9 @@
+//! Proxima infrastructure tooling: provisioning from `template.yaml` (the one definition of
+//! the table and bucket), the local AWS emulator, demo data, the local API server that
+//! serves every function's routes as API Gateway does, and the admin CLI.
 
+pub mod api;
+pub mod demo;
+pub mod emulator;
+pub mod provision;
+pub mod template;

@@ -23,7 +23,7 @@ pub struct AppState {
 impl AppState {
     /// Build the AWS clients and adapters for `config`.
     pub async fn from_config(config: Config) -> Self {
-        let sdk = aws::sdk_config(&config).await;
+        let sdk = aws::sdk_config(config.aws_endpoint_url.as_deref()).await;
         let dynamo = Arc::new(
             DynamoStore::new(aws::dynamodb_client(&sdk), &config.table_name)
                 .with_login_window(config.login_window_secs),

@@ -40,8 +40,10 @@ impl Worklog {
 
 /// `minutes / 60` rounded half away from zero to 2 decimal places.
 pub fn hours_from_minutes(minutes: u64) -> Decimal {
-    (Decimal::from(minutes) / Decimal::from(60))
-        .round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero)
+    let mut hours = (Decimal::from(minutes) / Decimal::from(60))
+        .round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
+    hours.rescale(2);
+    hours
 }
 
 /// One parsed, not yet validated, worklog (a row of an import).
@@ -168,6 +170,7 @@ mod tests {
         assert_eq!(hours_from_minutes(1).to_string(), "0.02");
         // 0.5 minute steps never occur; 3 minutes = 0.05 exactly.
         assert_eq!(hours_from_minutes(3).to_string(), "0.05");
+        assert_eq!(hours_from_minutes(60).to_string(), "1.00");
     }
 
     #[test]

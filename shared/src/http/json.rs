@@ -61,6 +61,7 @@ fn describe(path: Option<String>, inner: serde_json::Error) -> Error {
         return Error::field("body", format!("is not valid JSON ({message})"));
     }
     let field = match (unknown_or_missing_field(&message), path) {
+        (Some(name), Some(path)) if path == name || path.ends_with(&format!(".{name}")) => path,
         (Some(name), Some(path)) => format!("{path}.{name}"),
         (Some(name), None) => name,
         (None, Some(path)) => path,

@@ -1,7 +1,6 @@
 //! AWS SDK configuration: short timeouts and few retries, so a dead dependency turns into a
 //! quick 503 rather than a hung Lambda; a static endpoint and credentials for the emulator.
 
-use crate::config::Config;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
@@ -11,7 +10,7 @@ use std::time::Duration;
 pub const LOCAL_REGION: &str = "us-east-1";
 
 /// Load the shared SDK configuration once, at cold start.
-pub async fn sdk_config(config: &Config) -> SdkConfig {
+pub async fn sdk_config(endpoint_url: Option<&str>) -> SdkConfig {
     let timeouts = TimeoutConfig::builder()
         .connect_timeout(Duration::from_millis(1500))
         .operation_attempt_timeout(Duration::from_secs(3))
@@ -20,7 +19,7 @@ pub async fn sdk_config(config: &Config) -> SdkConfig {
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .timeout_config(timeouts)
         .retry_config(RetryConfig::standard().with_max_attempts(3));
-    if let Some(url) = &config.aws_endpoint_url {
+    if let Some(url) = endpoint_url {
         // The emulator accepts any credentials; never go looking for real ones locally.
         loader = loader
             .endpoint_url(url)

@@ -1,0 +1,238 @@
+//! Admin CLI: users, client import, worklog import. Talks to the table named by
+//! `TABLE_NAME` (and `AWS_ENDPOINT_URL` locally). Passwords come from `PROXIMA_PASSWORD` or
+//! standard input, never from a flag.
+//!
+//! Exit codes: 0 done, 1 failed, 2 done but some rows were rejected (see the report).
+
+use anyhow::{Context, Result, bail};
+use chrono::Utc;
+use clap::{Parser, Subcommand, ValueEnum};
+use proxima::auth::password::hash_password;
+use proxima::domain::user::normalize_email;
+use proxima::domain::{Role, User};
+use proxima::import::{ClientFormat, ImportReport, import_clients, import_worklogs};
+use proxima::ports::UserStore;
+use proxima::store::{DynamoStore, aws};
+use std::io::{BufRead, IsTerminal};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "proxima-admin", about = "Proxima Invoice administration")]
+struct Cli {
+    /// DynamoDB table.
+    #[arg(long, env = "TABLE_NAME")]
+    table: String,
+    /// AWS endpoint override (the local emulator).
+    #[arg(long, env = "AWS_ENDPOINT_URL")]
+    endpoint_url: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create or update users.
+    User {
+        #[command(subcommand)]
+        action: UserAction,
+    },
+    /// Import clients from a JSON array or a CSV file.
+    Clients {
+        #[command(subcommand)]
+        action: ImportAction,
+    },
+    /// Import worklogs from a time-tracker CSV export.
+    Worklogs {
+        #[command(subcommand)]
+        action: ImportAction,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum RoleArg {
+    Viewer,
+    Accountant,
+    Admin,
+}
+
+impl From<RoleArg> for Role {
+    fn from(r: RoleArg) -> Self {
+        match r {
+            RoleArg::Viewer => Role::Viewer,
+            RoleArg::Accountant => Role::Accountant,
+            RoleArg::Admin => Role::Admin,
+        }
+    }
+}
+
+#[derive(Subcommand)]
+enum UserAction {
+    /// Create a user; fails if the e-mail exists. Password from PROXIMA_PASSWORD or stdin.
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_enum)]
+        role: RoleArg,
+    },
+    /// Change a user's name, role or password.
+    Update {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long, value_enum)]
+        role: Option<RoleArg>,
+        /// Set a new password, read from PROXIMA_PASSWORD or stdin.
+        #[arg(long)]
+        reset_password: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum ImportAction {
+    /// Import a file.
+    Import {
+        file: PathBuf,
+        /// Clients only: json or csv (default: from the file extension).
+        #[arg(long)]
+        format: Option<String>,
+    },
+}
+
+fn read_password() -> Result<String> {
+    if let Ok(p) = std::env::var("PROXIMA_PASSWORD")
+        && !p.is_empty()
+    {
+        return Ok(p);
+    }
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        eprint!("Password: ");
+    }
+    let mut line = String::new();
+    stdin
+        .lock()
+        .read_line(&mut line)
+        .context("read password from stdin")?;
+    let password = line.trim_end_matches(['\r', '\n']).to_string();
+    if password.is_empty() {
+        bail!("no password given (set PROXIMA_PASSWORD or pipe it on stdin)");
+    }
+    Ok(password)
+}
+
+fn print_report(what: &str, report: &ImportReport) -> ExitCode {
+    println!("{what}: {}", report.summary());
+    for r in &report.rejected {
+        println!("  line {}: {}", r.line, r.message);
+    }
+    if report.rejected.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(2)
+    }
+}
+
+fn client_format(file: &Path, format: Option<&str>) -> Result<ClientFormat> {
+    let f = format.map(str::to_ascii_lowercase).or_else(|| {
+        file.extension()
+            .map(|e| e.to_string_lossy().to_ascii_lowercase())
+    });
+    match f.as_deref() {
+        Some("json") => Ok(ClientFormat::Json),
+        Some("csv") => Ok(ClientFormat::Csv),
+        _ => bail!(
+            "cannot tell the format of {}: use --format json|csv",
+            file.display()
+        ),
+    }
+}
+
+async fn run(cli: Cli) -> Result<ExitCode> {
+    let sdk = aws::sdk_config(cli.endpoint_url.as_deref()).await;
+    let store = DynamoStore::new(aws::dynamodb_client(&sdk), &cli.table);
+    let now = Utc::now();
+    match cli.command {
+        Command::User {
+            action: UserAction::Create { email, name, role },
+        } => {
+            let email = normalize_email(&email);
+            if !proxima::domain::client::looks_like_email(&email) {
+                bail!("{email:?} is not an e-mail address");
+            }
+            if store.get_user(&email).await?.is_some() {
+                bail!("user {email} exists; use `user update`");
+            }
+            let password_hash = hash_password(&read_password()?)?;
+            store
+                .put_user(&User {
+                    email: email.clone(),
+                    name,
+                    role: role.into(),
+                    password_hash,
+                    created_at: now,
+                    updated_at: now,
+                })
+                .await?;
+            println!("created {email}");
+        }
+        Command::User {
+            action:
+                UserAction::Update {
+                    email,
+                    name,
+                    role,
+                    reset_password,
+                },
+        } => {
+            let email = normalize_email(&email);
+            let mut user = store
+                .get_user(&email)
+                .await?
+                .with_context(|| format!("no user {email}"))?;
+            if let Some(n) = name {
+                user.name = n;
+            }
+            if let Some(r) = role {
+                user.role = r.into();
+            }
+            if reset_password {
+                user.password_hash = hash_password(&read_password()?)?;
+            }
+            user.updated_at = now;
+            store.put_user(&user).await?;
+            println!("updated {email}");
+        }
+        Command::Clients {
+            action: ImportAction::Import { file, format },
+        } => {
+            let format = client_format(&file, format.as_deref())?;
+            let bytes = std::fs::read(&file).with_context(|| format!("read {}", file.display()))?;
+            let report = import_clients(&bytes, format, &store, now).await?;
+            return Ok(print_report("clients", &report));
+        }
+        Command::Worklogs {
+            action: ImportAction::Import { file, .. },
+        } => {
+            let bytes = std::fs::read(&file).with_context(|| format!("read {}", file.display()))?;
+            let report = import_worklogs(&bytes, &store, &store).await?;
+            return Ok(print_report("worklogs", &report));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli).await {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

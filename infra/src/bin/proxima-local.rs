@@ -1,0 +1,120 @@
+//! The local stack in one command: starts the emulator (moto) on loopback, provisions the
+//! table and bucket from `template.yaml`, seeds demo data, and serves every function's
+//! routes on http://localhost:8081 exactly as API Gateway routes them.
+//!
+//! Environment: `PORT` (8081), `MOTO_PORT` (4567), `TABLE_NAME` (proxima-local),
+//! `BUCKET_NAME` (proxima-local-documents). With `AWS_ENDPOINT_URL` set, that endpoint is
+//! used and no emulator is started.
+
+use anyhow::{Context, Result};
+use proxima::config::Config;
+use proxima::state::AppState;
+use proxima::store::aws;
+use proxima_infra::{api, demo, emulator::Emulator, provision};
+use std::io::Write;
+
+fn env_or(name: &str, default: &str) -> String {
+    std::env::var(name)
+        .ok()
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| default.to_string())
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    proxima::telemetry::init(proxima::config::Mode::Local);
+    let port: u16 = env_or("PORT", "8081").parse().context("PORT")?;
+    let table = env_or("TABLE_NAME", "proxima-local");
+    let bucket = env_or("BUCKET_NAME", "proxima-local-documents");
+
+    let (_emulator, endpoint) = match std::env::var("AWS_ENDPOINT_URL")
+        .ok()
+        .filter(|v| !v.is_empty())
+    {
+        Some(endpoint) => (None, endpoint),
+        None => {
+            let moto_port: u16 = env_or("MOTO_PORT", "4567").parse().context("MOTO_PORT")?;
+            let emulator = Emulator::start(Some(moto_port)).with_context(|| {
+                format!("start moto on port {moto_port} (is another dev server running?)")
+            })?;
+            let endpoint = emulator.endpoint();
+            (Some(emulator), endpoint)
+        }
+    };
+
+    let sdk = aws::sdk_config(Some(&endpoint)).await;
+    provision::provision(
+        &aws::dynamodb_client(&sdk),
+        &aws::s3_client(&sdk),
+        &table,
+        &bucket,
+    )
+    .await?;
+
+    let mut config = Config::local(&table, &bucket, &endpoint);
+    if let Ok(origins) = std::env::var("CORS_ALLOWED_ORIGINS") {
+        config.cors_allowed_origins = origins.split(',').map(|s| s.trim().to_string()).collect();
+    }
+    let state = AppState::from_config(config).await;
+    let summary = demo::seed(
+        state.users.as_ref(),
+        state.clients.as_ref(),
+        state.worklogs.as_ref(),
+    )
+    .await?;
+
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+        .await
+        .with_context(|| format!("listen on 127.0.0.1:{port} (is another dev server running?)"))?;
+
+    let env_file = proxima_infra::emulator::workspace_root().join(".local/dev.env");
+    if let Some(dir) = env_file.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    std::fs::write(
+        &env_file,
+        format!(
+            "export APP_ENV=local\nexport AWS_ENDPOINT_URL={endpoint}\nexport TABLE_NAME={table}\nexport BUCKET_NAME={bucket}\n"
+        ),
+    )?;
+
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
+        "\nProxima Invoice local API: http://localhost:{port}  (OpenAPI: /openapi.json)"
+    )?;
+    writeln!(
+        out,
+        "Emulator (moto): {endpoint}  table {table}, bucket {bucket}"
+    )?;
+    writeln!(
+        out,
+        "Demo data: {} users, {} clients, {} worklogs (seeding again changes nothing)\n",
+        summary.users, summary.clients, summary.worklogs
+    )?;
+    writeln!(
+        out,
+        "Log in (demo users; passwords are for local use only):"
+    )?;
+    for (email, password, _, role) in demo::DEMO_USERS {
+        writeln!(out, "  {:<11} {email} / {password}", role.as_str())?;
+    }
+    writeln!(
+        out,
+        "\n  TOKEN=$(curl -s -X POST http://localhost:{port}/api/v1/auth/login \\\n    -H 'Content-Type: application/json' \\\n    -d '{{\"email\":\"accountant@proxima.local\",\"password\":\"accountant-demo-pass\"}}' \\\n    | sed -E 's/.*\"token\":\"([^\"]+)\".*/\\1/')\n  curl -s -H \"Authorization: Bearer $TOKEN\" http://localhost:{port}/api/v1/clients\n"
+    )?;
+    writeln!(
+        out,
+        "Admin CLI against this stack: source {} && cargo run -q -p proxima-infra --bin proxima-admin -- --help",
+        env_file.display()
+    )?;
+    writeln!(out, "Ctrl-C stops the API and the emulator.")?;
+    drop(out);
+
+    axum::serve(listener, api::local_router(state))
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
+    Ok(())
+}

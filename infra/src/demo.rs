@@ -1,0 +1,266 @@
+//! Demo data for the local stack: three users (one per role), five clients (USD, EUR, UZS;
+//! one inactive; Cyrillic and Uzbek Latin names) and a few hundred worklogs over the last
+//! three calendar months. Deterministic ids, so seeding twice changes nothing.
+
+use anyhow::Result;
+use chrono::{Datelike, NaiveDate, Utc};
+use proxima::auth::password::hash_password;
+use proxima::domain::{Address, ClientInput, Period, Role, User, WorklogInput};
+use proxima::ports::{ClientStore, UserStore, WorklogStore};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use rust_decimal::Decimal;
+use std::str::FromStr;
+
+/// Demo logins: (e-mail, password, name, role).
+pub const DEMO_USERS: &[(&str, &str, &str, Role)] = &[
+    (
+        "admin@proxima.local",
+        "admin-demo-pass",
+        "Aziza Karimova",
+        Role::Admin,
+    ),
+    (
+        "accountant@proxima.local",
+        "accountant-demo-pass",
+        "Oʻtkir Gʻulomov",
+        Role::Accountant,
+    ),
+    (
+        "viewer@proxima.local",
+        "viewer-demo-pass",
+        "Мария Иванова",
+        Role::Viewer,
+    ),
+];
+
+struct DemoClient {
+    key: &'static str,
+    name: &'static str,
+    email: &'static str,
+    line1: &'static str,
+    city: &'static str,
+    postal: &'static str,
+    country: &'static str,
+    tax_id: &'static str,
+    currency: &'static str,
+    rate: &'static str,
+    tax: &'static str,
+    terms: u32,
+    tz: &'static str,
+    active: bool,
+}
+
+const DEMO_CLIENTS: &[DemoClient] = &[
+    DemoClient {
+        key: "ACME",
+        name: "Acme Corporation",
+        email: "billing@acme.example",
+        line1: "350 Fifth Avenue",
+        city: "New York",
+        postal: "10118",
+        country: "US",
+        tax_id: "US-12-3456789",
+        currency: "USD",
+        rate: "95.00",
+        tax: "0",
+        terms: 30,
+        tz: "America/New_York",
+        active: true,
+    },
+    DemoClient {
+        key: "NORDLICHT",
+        name: "Nordlicht Software GmbH",
+        email: "rechnung@nordlicht.example",
+        line1: "Friedrichstraße 68",
+        city: "Berlin",
+        postal: "10117",
+        country: "DE",
+        tax_id: "DE123456789",
+        currency: "EUR",
+        rate: "82.50",
+        tax: "19",
+        terms: 14,
+        tz: "Europe/Berlin",
+        active: true,
+    },
+    DemoClient {
+        key: "GULZOR",
+        name: "Gʻulzor Toʻqimachilik MChJ",
+        email: "buxgalteriya@gulzor.example",
+        line1: "Oʻzbekiston ovozi koʻchasi 21",
+        city: "Toshkent",
+        postal: "100000",
+        country: "UZ",
+        tax_id: "305123456",
+        currency: "UZS",
+        rate: "450000.00",
+        tax: "12",
+        terms: 10,
+        tz: "Asia/Tashkent",
+        active: true,
+    },
+    DemoClient {
+        key: "VOSTOK",
+        name: "ООО «Восток Логистик»",
+        email: "schet@vostok.example",
+        line1: "ул. Амира Темура, 107Б",
+        city: "Ташкент",
+        postal: "100084",
+        country: "UZ",
+        tax_id: "307654321",
+        currency: "USD",
+        rate: "60.00",
+        tax: "12",
+        terms: 15,
+        tz: "Asia/Tashkent",
+        active: true,
+    },
+    DemoClient {
+        key: "OLDCO",
+        name: "Old Company Ltd",
+        email: "accounts@oldco.example",
+        line1: "1 Old Street",
+        city: "London",
+        postal: "EC1V 9HL",
+        country: "GB",
+        tax_id: "GB999999973",
+        currency: "EUR",
+        rate: "70.00",
+        tax: "20",
+        terms: 30,
+        tz: "Europe/London",
+        active: false,
+    },
+];
+
+const AUTHORS: &[&str] = &[
+    "Dilnoza Yusupova",
+    "Oʻtkir Gʻofurov",
+    "Алексей Смирнов",
+    "Jasur Toʻxtayev",
+    "Maria Keller",
+];
+
+const TASKS: &[&str] = &[
+    "Implement invoice export",
+    "Fix login redirect",
+    "Database migration",
+    "Code review",
+    "Performance tuning",
+    "Sprint planning",
+    "Hisobotlar sahifasi (oʻzbekcha)",
+    "Исправление отчётов",
+];
+
+/// What seeding did.
+#[derive(Debug, Default)]
+pub struct SeedSummary {
+    pub users: usize,
+    pub clients: usize,
+    pub worklogs: usize,
+}
+
+/// The worklogs of the demo, for the three calendar months ending with `today`'s.
+pub fn demo_worklogs(today: NaiveDate) -> Vec<WorklogInput> {
+    let current = Period::containing(today);
+    let months = [current.previous().previous(), current.previous(), current];
+    let mut rows = Vec::new();
+    for client in DEMO_CLIENTS {
+        for month in months {
+            let seed = client
+                .key
+                .bytes()
+                .fold(month.first_day().num_days_from_ce() as u64, |h, b| {
+                    h.wrapping_mul(31).wrapping_add(b as u64)
+                });
+            let mut rng = StdRng::seed_from_u64(seed);
+            let last = if month == current {
+                today
+            } else {
+                month.last_day()
+            };
+            let days = (last - month.first_day()).num_days() + 1;
+            for n in 0..30u32 {
+                let date = month.first_day() + chrono::Duration::days(rng.random_range(0..days));
+                let task = rng.random_range(0..TASKS.len());
+                rows.push(WorklogInput {
+                    source_id: Some(format!("DEMO-{}-{month}-{n:03}", client.key)),
+                    client_key: client.key.to_string(),
+                    date,
+                    author: AUTHORS[rng.random_range(0..AUTHORS.len())].to_string(),
+                    issue_key: format!("{}-{}", client.key, 100 + task),
+                    issue_summary: TASKS[task].to_string(),
+                    description: format!("{} — session {}", TASKS[task], n + 1),
+                    minutes: rng.random_range(1..=16) * 15 + rng.random_range(0..3) * 5,
+                    billable: rng.random_range(0..100) >= 15,
+                });
+            }
+        }
+    }
+    rows
+}
+
+/// Put the demo users, clients and worklogs (idempotently).
+pub async fn seed(
+    users: &dyn UserStore,
+    clients: &dyn ClientStore,
+    worklogs: &dyn WorklogStore,
+) -> Result<SeedSummary> {
+    let now = Utc::now();
+    let mut summary = SeedSummary::default();
+    for (email, password, name, role) in DEMO_USERS {
+        let existing = users.get_user(email).await?;
+        let password_hash = match existing {
+            Some(u)
+                if proxima::auth::password::verify_password(password, Some(&u.password_hash)) =>
+            {
+                u.password_hash
+            }
+            _ => hash_password(password)?,
+        };
+        users
+            .put_user(&User {
+                email: (*email).into(),
+                name: (*name).into(),
+                role: *role,
+                password_hash,
+                created_at: now,
+                updated_at: now,
+            })
+            .await?;
+        summary.users += 1;
+    }
+    for c in DEMO_CLIENTS {
+        let existing = clients.get_client(c.key).await?;
+        let input = ClientInput {
+            key: c.key.into(),
+            name: c.name.into(),
+            email: c.email.into(),
+            address: Address {
+                line1: c.line1.into(),
+                line2: None,
+                city: c.city.into(),
+                postal_code: Some(c.postal.into()),
+                country: c.country.into(),
+            },
+            tax_id: Some(c.tax_id.into()),
+            currency: c.currency.into(),
+            hourly_rate: Decimal::from_str(c.rate)?,
+            tax_rate: Decimal::from_str(c.tax)?,
+            payment_terms_days: c.terms,
+            timezone: c.tz.into(),
+            active: c.active,
+        };
+        let client = input.validate(now, existing.map(|e| e.created_at))?;
+        clients.put_client(&client).await?;
+        summary.clients += 1;
+    }
+    let rows = demo_worklogs(now.date_naive())
+        .into_iter()
+        .map(WorklogInput::validate)
+        .collect::<proxima::Result<Vec<_>>>()?;
+    worklogs.put_worklogs(&rows).await?;
+    summary.worklogs = rows.len();
+    Ok(summary)
+}

@@ -1,0 +1,121 @@
+//! Creates the table and bucket defined in `template.yaml` under local names. Idempotent:
+//! what exists already is left as it is.
+
+use crate::template::{self, TableSpec};
+use anyhow::{Context, Result};
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
+    ProjectionType, ScalarAttributeType, TimeToLiveSpecification,
+};
+
+fn key_schema(spec: &[template::KeyElement]) -> Result<Vec<KeySchemaElement>> {
+    spec.iter()
+        .map(|k| {
+            KeySchemaElement::builder()
+                .attribute_name(&k.attribute)
+                .key_type(KeyType::from(k.key_type.as_str()))
+                .build()
+                .context("key schema element")
+        })
+        .collect()
+}
+
+/// Create `table_name` as `spec` says, unless it exists. Then enable TTL when the spec has it.
+pub async fn ensure_table(
+    client: &aws_sdk_dynamodb::Client,
+    table_name: &str,
+    spec: &TableSpec,
+) -> Result<()> {
+    let mut req = client
+        .create_table()
+        .table_name(table_name)
+        .billing_mode(BillingMode::from(spec.billing_mode.as_str()))
+        .set_key_schema(Some(key_schema(&spec.key_schema)?));
+    for (name, kind) in &spec.attributes {
+        req = req.attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name(name)
+                .attribute_type(ScalarAttributeType::from(kind.as_str()))
+                .build()
+                .context("attribute definition")?,
+        );
+    }
+    for index in &spec.indexes {
+        req = req.global_secondary_indexes(
+            GlobalSecondaryIndex::builder()
+                .index_name(&index.name)
+                .set_key_schema(Some(key_schema(&index.key_schema)?))
+                .projection(
+                    Projection::builder()
+                        .projection_type(ProjectionType::from(index.projection.as_str()))
+                        .build(),
+                )
+                .build()
+                .context("index")?,
+        );
+    }
+    match req.send().await {
+        Ok(_) => {}
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|s| s.is_resource_in_use_exception()) => {}
+        Err(e) => {
+            return Err(anyhow::Error::new(e).context(format!("CreateTable {table_name}")));
+        }
+    }
+    if let Some(attr) = &spec.ttl_attribute {
+        client
+            .update_time_to_live()
+            .table_name(table_name)
+            .time_to_live_specification(
+                TimeToLiveSpecification::builder()
+                    .attribute_name(attr)
+                    .enabled(true)
+                    .build()
+                    .context("ttl spec")?,
+            )
+            .send()
+            .await
+            .map(|_| ())
+            .or_else(|e| {
+                // Enabling TTL twice is refused; that is fine.
+                let msg = format!("{e:?}");
+                if msg.contains("already enabled") || msg.contains("ValidationException") {
+                    Ok(())
+                } else {
+                    Err(anyhow::Error::new(e).context("UpdateTimeToLive"))
+                }
+            })?;
+    }
+    Ok(())
+}
+
+/// Create `bucket` unless it exists.
+pub async fn ensure_bucket(client: &aws_sdk_s3::Client, bucket: &str) -> Result<()> {
+    match client.create_bucket().bucket(bucket).send().await {
+        Ok(_) => Ok(()),
+        Err(e)
+            if e.as_service_error().is_some_and(|s| {
+                s.is_bucket_already_owned_by_you() || s.is_bucket_already_exists()
+            }) =>
+        {
+            Ok(())
+        }
+        Err(e) => Err(anyhow::Error::new(e).context(format!("CreateBucket {bucket}"))),
+    }
+}
+
+/// Provision everything the template defines for the local names given.
+pub async fn provision(
+    dynamodb: &aws_sdk_dynamodb::Client,
+    s3: &aws_sdk_s3::Client,
+    table_name: &str,
+    bucket_name: &str,
+) -> Result<()> {
+    let doc = template::document(template::TEMPLATE_YAML)?;
+    let spec = template::table_spec(&doc, template::TABLE_RESOURCE)?;
+    template::bucket_defined(&doc, template::BUCKET_RESOURCE)?;
+    ensure_table(dynamodb, table_name, &spec).await?;
+    ensure_bucket(s3, bucket_name).await?;
+    Ok(())
+}

@@ -1,0 +1,163 @@
+//! Reads the DynamoDB table and S3 bucket definitions out of `template.yaml`, so that the
+//! local stack is provisioned from exactly what the cloud deploys.
+
+use anyhow::{Context, Result, anyhow, bail};
+use yaml_serde::Value;
+
+/// The SAM template, embedded at build time.
+pub const TEMPLATE_YAML: &str = include_str!("../../template.yaml");
+
+/// Logical id of the table in the template.
+pub const TABLE_RESOURCE: &str = "InvoiceTable";
+/// Logical id of the bucket in the template.
+pub const BUCKET_RESOURCE: &str = "DocumentBucket";
+
+/// One key attribute: name and `HASH` / `RANGE`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyElement {
+    pub attribute: String,
+    pub key_type: String,
+}
+
+/// A global secondary index.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndexSpec {
+    pub name: String,
+    pub key_schema: Vec<KeyElement>,
+    pub projection: String,
+}
+
+/// A table as the template defines it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableSpec {
+    /// `(name, type)` pairs, e.g. `("pk", "S")`.
+    pub attributes: Vec<(String, String)>,
+    pub key_schema: Vec<KeyElement>,
+    pub indexes: Vec<IndexSpec>,
+    pub billing_mode: String,
+    pub ttl_attribute: Option<String>,
+}
+
+fn str_at<'a>(v: &'a Value, key: &str) -> Result<&'a str> {
+    v.get(key)
+        .and_then(Value::as_str)
+        .ok_or_else(|| anyhow!("missing string {key}"))
+}
+
+fn parse_key_schema(v: &Value) -> Result<Vec<KeyElement>> {
+    v.as_sequence()
+        .ok_or_else(|| anyhow!("KeySchema is not a list"))?
+        .iter()
+        .map(|e| {
+            Ok(KeyElement {
+                attribute: str_at(e, "AttributeName")?.to_string(),
+                key_type: str_at(e, "KeyType")?.to_string(),
+            })
+        })
+        .collect()
+}
+
+fn resource<'a>(doc: &'a Value, logical_id: &str, kind: &str) -> Result<&'a Value> {
+    let r = doc
+        .get("Resources")
+        .and_then(|r| r.get(logical_id))
+        .ok_or_else(|| anyhow!("template has no resource {logical_id}"))?;
+    let t = str_at(r, "Type")?;
+    if t != kind {
+        bail!("{logical_id} is a {t}, expected {kind}");
+    }
+    Ok(r)
+}
+
+/// Parse the template document.
+pub fn document(yaml: &str) -> Result<Value> {
+    yaml_serde::from_str(yaml).context("template.yaml is not valid YAML")
+}
+
+/// The table definition of `logical_id`.
+pub fn table_spec(doc: &Value, logical_id: &str) -> Result<TableSpec> {
+    let props = resource(doc, logical_id, "AWS::DynamoDB::Table")?
+        .get("Properties")
+        .ok_or_else(|| anyhow!("{logical_id} has no Properties"))?;
+    let attributes = props
+        .get("AttributeDefinitions")
+        .and_then(Value::as_sequence)
+        .ok_or_else(|| anyhow!("AttributeDefinitions missing"))?
+        .iter()
+        .map(|a| {
+            Ok((
+                str_at(a, "AttributeName")?.to_string(),
+                str_at(a, "AttributeType")?.to_string(),
+            ))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let key_schema = parse_key_schema(
+        props
+            .get("KeySchema")
+            .ok_or_else(|| anyhow!("KeySchema missing"))?,
+    )?;
+    let indexes = match props.get("GlobalSecondaryIndexes") {
+        None => Vec::new(),
+        Some(list) => list
+            .as_sequence()
+            .ok_or_else(|| anyhow!("GlobalSecondaryIndexes is not a list"))?
+            .iter()
+            .map(|i| {
+                Ok(IndexSpec {
+                    name: str_at(i, "IndexName")?.to_string(),
+                    key_schema: parse_key_schema(
+                        i.get("KeySchema")
+                            .ok_or_else(|| anyhow!("index KeySchema missing"))?,
+                    )?,
+                    projection: i
+                        .get("Projection")
+                        .map(|p| str_at(p, "ProjectionType"))
+                        .transpose()?
+                        .unwrap_or("ALL")
+                        .to_string(),
+                })
+            })
+            .collect::<Result<Vec<_>>>()?,
+    };
+    let ttl_attribute = props
+        .get("TimeToLiveSpecification")
+        .filter(|t| t.get("Enabled").and_then(Value::as_bool) == Some(true))
+        .map(|t| str_at(t, "AttributeName").map(str::to_owned))
+        .transpose()?;
+    Ok(TableSpec {
+        attributes,
+        key_schema,
+        indexes,
+        billing_mode: props
+            .get("BillingMode")
+            .and_then(Value::as_str)
+            .unwrap_or("PROVISIONED")
+            .to_string(),
+        ttl_attribute,
+    })
+}
+
+/// Check that `logical_id` is a bucket in the template.
+pub fn bucket_defined(doc: &Value, logical_id: &str) -> Result<()> {
+    resource(doc, logical_id, "AWS::S3::Bucket").map(|_| ())
+}
+
+/// The table of the embedded template.
+pub fn invoice_table() -> Result<TableSpec> {
+    table_spec(&document(TEMPLATE_YAML)?, TABLE_RESOURCE)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_embedded_table() {
+        let t = invoice_table().unwrap();
+        assert_eq!(t.billing_mode, "PAY_PER_REQUEST");
+        assert_eq!(t.key_schema[0].attribute, "pk");
+        assert_eq!(t.indexes[0].name, "gsi1");
+        assert_eq!(t.ttl_attribute.as_deref(), Some("expires_at"));
+        bucket_defined(&document(TEMPLATE_YAML).unwrap(), BUCKET_RESOURCE).unwrap();
+    }
+}
