@@ -34,7 +34,7 @@ pub fn free_port() -> Result<u16> {
 pub struct Emulator {
     port: u16,
     stop: Option<mpsc::Sender<()>>,
-    done: Option<mpsc::Receiver<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Emulator {
@@ -53,10 +53,9 @@ impl Emulator {
         }
         let (ready_tx, ready_rx) = mpsc::channel::<Result<()>>();
         let (stop_tx, stop_rx) = mpsc::channel::<()>();
-        let (done_tx, done_rx) = mpsc::channel::<()>();
         // The child is spawned and owned by a dedicated thread: PR_SET_PDEATHSIG fires when
         // the spawning *thread* ends, so this thread lives exactly as long as the emulator.
-        std::thread::Builder::new()
+        let thread = std::thread::Builder::new()
             .name(format!("moto-{port}"))
             .spawn(move || {
                 let mut command = Command::new(&program);
@@ -85,14 +84,13 @@ impl Emulator {
                 let _ = stop_rx.recv();
                 let _ = child.kill();
                 let _ = child.wait();
-                let _ = done_tx.send(());
             })
             .context("spawn emulator thread")?;
         ready_rx.recv().context("emulator thread")??;
         let emulator = Self {
             port,
             stop: Some(stop_tx),
-            done: Some(done_rx),
+            thread: Some(thread),
         };
         emulator.wait_until_up(Duration::from_secs(60))?;
         Ok(emulator)
@@ -128,8 +126,8 @@ impl Emulator {
         if let Some(tx) = self.stop.take() {
             let _ = tx.send(());
         }
-        if let Some(rx) = self.done.take() {
-            let _ = rx.recv_timeout(Duration::from_secs(10));
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
         }
     }
 }
