@@ -1,0 +1,40 @@
+//! `docs/openapi.json` is the document generated from the code, and the local server serves
+//! the same document. Regenerate with `UPDATE_OPENAPI=1 cargo test -p proxima-tests --test openapi`.
+
+use proxima_tests::spawn_app;
+
+fn committed_path() -> std::path::PathBuf {
+    proxima_infra::emulator::workspace_root().join("docs/openapi.json")
+}
+
+#[test]
+fn committed_document_is_the_generated_one() {
+    let generated = proxima_infra::api::openapi().to_pretty_json().unwrap() + "\n";
+    if std::env::var_os("UPDATE_OPENAPI").is_some() {
+        std::fs::write(committed_path(), &generated).unwrap();
+    }
+    let committed = std::fs::read_to_string(committed_path()).unwrap_or_default();
+    assert!(
+        committed == generated,
+        "docs/openapi.json is stale: run UPDATE_OPENAPI=1 cargo test -p proxima-tests --test openapi"
+    );
+}
+
+#[tokio::test]
+async fn the_server_serves_it_and_it_lists_every_route() {
+    let app = spawn_app().await;
+    let reply = app.get("/openapi.json", None).await;
+    assert_eq!(reply.status, 200);
+    assert!(reply.body["openapi"].as_str().unwrap().starts_with("3.1"));
+    let paths = reply.body["paths"].as_object().unwrap();
+    for p in [
+        "/healthz",
+        "/readyz",
+        "/api/v1/auth/login",
+        "/api/v1/clients",
+        "/api/v1/clients/{key}",
+        "/api/v1/clients/{key}/worklogs",
+    ] {
+        assert!(paths.contains_key(p), "{p} missing");
+    }
+}
