@@ -1,5 +1,6 @@
-//! The local AWS emulator: `moto_server` from the project's virtualenv, on loopback, on a
-//! port of our choosing. It dies with the process that started it.
+//! The local AWS emulator: moto's server application from the project's virtualenv, run by
+//! `infra/moto_serial.py` (one request at a time), on loopback, on a port of our choosing.
+//! It dies with the process that started it.
 
 use anyhow::{Context, Result, bail};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -17,11 +18,17 @@ pub fn workspace_root() -> PathBuf {
         .unwrap_or_default()
 }
 
-/// `moto_server` in the project's virtualenv, or `$MOTO_SERVER`.
-pub fn moto_server_path() -> PathBuf {
-    std::env::var_os("MOTO_SERVER")
+/// The virtualenv's Python, or `$PROXIMA_PYTHON`.
+pub fn python_path() -> PathBuf {
+    std::env::var_os("PROXIMA_PYTHON")
         .map(PathBuf::from)
-        .unwrap_or_else(|| workspace_root().join(".venv/bin/moto_server"))
+        .unwrap_or_else(|| workspace_root().join(".venv/bin/python"))
+}
+
+/// The launcher that serves moto's application one request at a time (see the script's
+/// docstring for why).
+pub fn launcher_path() -> PathBuf {
+    workspace_root().join("infra/moto_serial.py")
 }
 
 /// A free loopback port.
@@ -38,16 +45,17 @@ pub struct Emulator {
 }
 
 impl Emulator {
-    /// Start `moto_server` on `port` (a free one when `None`) and wait until it answers.
+    /// Start the emulator on `port` (a free one when `None`) and wait until it answers.
     pub fn start(port: Option<u16>) -> Result<Self> {
         let port = match port {
             Some(p) => p,
             None => free_port()?,
         };
-        let program = moto_server_path();
+        let program = python_path();
+        let launcher = launcher_path();
         if !program.exists() {
             bail!(
-                "{} not found: run scripts/setup.sh (or set MOTO_SERVER)",
+                "{} not found: run scripts/setup.sh (or set PROXIMA_PYTHON)",
                 program.display()
             );
         }
@@ -60,6 +68,7 @@ impl Emulator {
             .spawn(move || {
                 let mut command = Command::new(&program);
                 command
+                    .arg(&launcher)
                     .args(["-H", "127.0.0.1", "-p", &port.to_string()])
                     .stdin(Stdio::null())
                     .stdout(Stdio::null())
@@ -75,7 +84,7 @@ impl Emulator {
                     Ok(c) => c,
                     Err(e) => {
                         let _ =
-                            ready_tx.send(Err(anyhow::Error::new(e).context("spawn moto_server")));
+                            ready_tx.send(Err(anyhow::Error::new(e).context("spawn the emulator")));
                         return;
                     }
                 };
@@ -106,7 +115,7 @@ impl Emulator {
             std::thread::sleep(Duration::from_millis(100));
         }
         bail!(
-            "moto_server did not come up on port {} within {limit:?}",
+            "the emulator did not come up on port {} within {limit:?}",
             self.port
         )
     }

@@ -19,7 +19,7 @@ static SHARED: OnceLock<Emulator> = OnceLock::new();
 /// One emulator per test binary, started on first use; tests isolate their data by using
 /// their own table and bucket.
 pub fn shared_emulator() -> &'static Emulator {
-    SHARED.get_or_init(|| Emulator::start(None).expect("start moto_server (run scripts/setup.sh)"))
+    SHARED.get_or_init(|| Emulator::start(None).expect("start the emulator (run scripts/setup.sh)"))
 }
 
 /// A running application.

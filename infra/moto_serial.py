@@ -1,0 +1,97 @@
+"""Runs moto's own server application (DynamoDB, S3, ...) one request at a time.
+
+Why not plain `moto_server`: it serves requests on many threads, and moto's DynamoDB backend
+takes no lock, so two concurrent conditional writes or transactions can interleave (both
+pass their condition; a cancelled transaction restores a table snapshot taken before a
+concurrent commit). Real DynamoDB never does that. Serving one request at a time gives the
+emulator DynamoDB's atomic, serializable behaviour for single-item conditional writes and
+transactions, which the concurrency tests depend on.
+
+Also: moto backs up every table a transaction touches with a deep copy of the whole table,
+which makes each transaction O(table size). Here a transaction instead keeps an undo log of
+exactly the items it names, and restores them if it is cancelled. Same outcome, O(items).
+
+Usage: moto_serial.py -H 127.0.0.1 -p 4567
+"""
+
+import argparse
+import copy
+
+from moto.dynamodb import models as dynamodb_models
+from moto.dynamodb.models import DynamoDBBackend
+from moto.dynamodb.models.dynamo_type import DynamoType
+from moto.moto_server.threaded_moto_server import MotoRequestHandler  # noqa: F401 (kept for parity)
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+from werkzeug.serving import run_simple
+
+_original_transact = DynamoDBBackend.transact_write_items
+
+
+class _NoTableCopy:
+    """Stands in for the `copy` module inside moto's transaction: no whole-table copies."""
+
+    @staticmethod
+    def deepcopy(value, memo=None):
+        return value
+
+
+def _key_of(table, op):
+    attrs = op.get("Item") or op.get("Key") or {}
+    hash_attr = attrs.get(table.hash_key_attr)
+    if hash_attr is None:
+        return None
+    range_attr = attrs.get(table.range_key_attr) if table.range_key_attr else None
+    return DynamoType(hash_attr), (DynamoType(range_attr) if range_attr is not None else None)
+
+
+def _transact_write_items(self, transact_items):
+    undo = []
+    for entry in transact_items:
+        _, op = next(iter(entry.items()))
+        table = self.tables.get(op.get("TableName"))
+        if table is None:
+            continue
+        key = _key_of(table, op)
+        if key is None:
+            continue
+        hash_value, range_value = key
+        if table.has_range_key and range_value is None:
+            continue
+        current = table.get_item(hash_value, range_value)
+        undo.append((table, hash_value, range_value, copy.deepcopy(current)))
+    dynamodb_models.copy = _NoTableCopy
+    try:
+        return _original_transact(self, transact_items)
+    except Exception:
+        for table, hash_value, range_value, item in reversed(undo):
+            if table.has_range_key:
+                bucket = table.items[hash_value]
+                if item is None:
+                    bucket.pop(range_value, None)
+                else:
+                    bucket[range_value] = item
+                if not bucket:
+                    table.items.pop(hash_value, None)
+            elif item is None:
+                table.items.pop(hash_value, None)
+            else:
+                table.items[hash_value] = item
+        raise
+    finally:
+        dynamodb_models.copy = copy
+
+
+DynamoDBBackend.transact_write_items = _transact_write_items
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("-H", "--host", default="127.0.0.1")
+    parser.add_argument("-p", "--port", type=int, default=4567)
+    args = parser.parse_args()
+    app = DomainDispatcherApplication(create_backend_app)
+    run_simple(args.host, args.port, app, threaded=False, use_reloader=False)
+
+
+if __name__ == "__main__":
+    main()
