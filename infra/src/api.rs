@@ -34,6 +34,7 @@ impl Modify for BearerAuth {
         (name = "health", description = "Probes"),
         (name = "auth", description = "Login"),
         (name = "clients", description = "Clients and their worklogs"),
+        (name = "invoices", description = "Invoice drafts and their lifecycle"),
     )
 )]
 struct ApiDoc;
@@ -44,6 +45,7 @@ pub fn openapi_router() -> OpenApiRouter<AppState> {
         .merge(fn_health::routes())
         .merge(fn_auth::routes())
         .merge(fn_clients::routes())
+        .merge(fn_invoices::routes())
 }
 
 /// The OpenAPI document generated from the code.

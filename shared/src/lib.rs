@@ -15,6 +15,7 @@ pub mod domain;
 pub mod error;
 pub mod http;
 pub mod import;
+pub mod invoice;
 pub mod ports;
 pub mod state;
 pub mod store;

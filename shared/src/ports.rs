@@ -3,8 +3,11 @@
 
 use crate::Result;
 use crate::domain::{Client, DateRange, Page, PageRequest, User, Worklog};
+use crate::invoice::model::InvoiceFilter;
+use crate::invoice::{HistoryEntry, Invoice, InvoiceHeader};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use uuid::Uuid;
 
 /// Users by e-mail.
 #[async_trait]
@@ -51,6 +54,32 @@ pub trait WorklogStore: Send + Sync {
     async fn worklogs_in_range(&self, client_key: &str, range: DateRange) -> Result<Vec<Worklog>>;
     /// Create or replace worklogs by id (idempotent). Ids must be distinct.
     async fn put_worklogs(&self, worklogs: &[Worklog]) -> Result<()>;
+}
+
+/// Invoices with their lines and edit history. Every write is one DynamoDB transaction.
+#[async_trait]
+pub trait InvoiceStore: Send + Sync {
+    /// Store a new draft and its first history entry. `Conflict` when the client already has
+    /// an invoice for the period (enforced by a guard item in the same transaction).
+    async fn create_invoice(&self, invoice: &Invoice, entry: &HistoryEntry) -> Result<()>;
+    /// One invoice with its lines.
+    async fn get_invoice(&self, id: Uuid) -> Result<Option<Invoice>>;
+    /// Invoices newest first, without lines, with the true total.
+    async fn list_invoices(
+        &self,
+        filter: &InvoiceFilter,
+        page: PageRequest,
+    ) -> Result<Page<InvoiceHeader>>;
+    /// Replace `before` by `after` and append `entry`, only if the stored invoice is still a
+    /// draft at `before`'s version; else `Conflict` and nothing changes.
+    async fn update_invoice(
+        &self,
+        before: &Invoice,
+        after: &Invoice,
+        entry: &HistoryEntry,
+    ) -> Result<()>;
+    /// Edit history, newest first.
+    async fn invoice_history(&self, id: Uuid, page: PageRequest) -> Result<Page<HistoryEntry>>;
 }
 
 /// A dependency the readiness probe checks.

@@ -2,7 +2,10 @@
 
 use crate::auth::TokenService;
 use crate::config::Config;
-use crate::ports::{ClientStore, DependencyCheck, LoginThrottle, UserStore, WorklogStore};
+use crate::invoice::service::Stores;
+use crate::ports::{
+    ClientStore, DependencyCheck, InvoiceStore, LoginThrottle, UserStore, WorklogStore,
+};
 use crate::store::{DynamoStore, S3Store, aws};
 use axum::extract::FromRef;
 use std::sync::Arc;
@@ -16,6 +19,7 @@ pub struct AppState {
     pub throttle: Arc<dyn LoginThrottle>,
     pub clients: Arc<dyn ClientStore>,
     pub worklogs: Arc<dyn WorklogStore>,
+    pub invoices: Arc<dyn InvoiceStore>,
     /// What `/readyz` checks.
     pub readiness: Arc<[Arc<dyn DependencyCheck>]>,
 }
@@ -42,10 +46,22 @@ impl AppState {
             throttle: dynamo.clone(),
             clients: dynamo.clone(),
             worklogs: dynamo.clone(),
+            invoices: dynamo.clone(),
             readiness: Arc::from(vec![
                 dynamo as Arc<dyn DependencyCheck>,
                 s3 as Arc<dyn DependencyCheck>,
             ]),
+        }
+    }
+}
+
+impl AppState {
+    /// The stores the invoice use cases need.
+    pub fn stores(&self) -> Stores<'_> {
+        Stores {
+            clients: self.clients.as_ref(),
+            worklogs: self.worklogs.as_ref(),
+            invoices: self.invoices.as_ref(),
         }
     }
 }

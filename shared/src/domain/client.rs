@@ -56,7 +56,10 @@ pub struct ClientInput {
     #[serde(default)]
     pub tax_id: Option<String>,
     pub currency: String,
+    /// A decimal string (never a JSON number: floats are not money).
+    #[serde(with = "rust_decimal::serde::str")]
     pub hourly_rate: Decimal,
+    #[serde(with = "rust_decimal::serde::str")]
     pub tax_rate: Decimal,
     pub payment_terms_days: u32,
     pub timezone: String,

@@ -58,3 +58,22 @@ where
         })
     }
 }
+
+/// A caller allowed to change invoices (accountant or admin): 401 without a valid token,
+/// 403 for a viewer. Runs before the body is read, so a viewer gets 403 whatever it sends.
+#[derive(Debug, Clone)]
+pub struct InvoiceWriter(pub AuthUser);
+
+impl<S> FromRequestParts<S> for InvoiceWriter
+where
+    S: Send + Sync,
+    Arc<TokenService>: FromRef<S>,
+{
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let user = AuthUser::from_request_parts(parts, state).await?;
+        user.require_invoice_writer()?;
+        Ok(InvoiceWriter(user))
+    }
+}

@@ -9,9 +9,10 @@ pub mod json;
 pub mod lambda;
 pub mod pagination;
 pub mod request_context;
+pub mod version;
 
 pub use app::{BODY_LIMIT_BYTES, with_layers};
-pub use auth::AuthUser;
+pub use auth::{AuthUser, InvoiceWriter};
 pub use envelope::{Data, Meta, Paged};
 pub use json::JsonBody;
 pub use pagination::Pagination;

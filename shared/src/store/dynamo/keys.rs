@@ -51,3 +51,37 @@ pub fn worklog_sort_bounds(from: NaiveDate, to: NaiveDate) -> (String, String) {
     // '~' sorts after every character of a UUID.
     (format!("{}#", from.max(lo)), format!("{}#~", to.min(hi)))
 }
+
+/// Invoice header: `INVOICE#<id>` / `INVOICE`; the invoice's other items share the partition.
+pub fn invoice(id: uuid::Uuid) -> String {
+    format!("INVOICE#{id}")
+}
+
+/// Sort key of the header item.
+pub const INVOICE_HEADER: &str = "INVOICE";
+
+/// Sort key of the n-th chunk of lines.
+pub fn invoice_lines(n: usize) -> String {
+    format!("LINES#{n:03}")
+}
+
+/// Upper bound of the sort keys read with the header (header and line chunks).
+pub const INVOICE_LINES_END: &str = "LINES#~";
+
+/// Sort key of the history entry written by the write that produced `version`.
+pub fn invoice_history(version: u64) -> String {
+    format!("HISTORY#{version:010}")
+}
+
+/// The index partition listing every invoice, newest first by `gsi1sk`.
+pub const ALL_INVOICES: &str = "INVOICES";
+
+/// Index sort key of an invoice: creation instant (fixed width) then id.
+pub fn invoice_sort(created_at: chrono::DateTime<chrono::Utc>, id: uuid::Uuid) -> String {
+    format!("{}#{id}", created_at.format("%Y-%m-%dT%H:%M:%S%.6fZ"))
+}
+
+/// Uniqueness guard of (client, period): `INVOICE_FOR#<client>#<period>` / `GUARD`.
+pub fn invoice_guard(client_key: &str, period: &str) -> (String, String) {
+    (format!("INVOICE_FOR#{client_key}#{period}"), "GUARD".into())
+}

@@ -3,6 +3,7 @@
 //! are added beside them.
 
 mod clients;
+mod invoices;
 pub mod keys;
 mod throttle;
 mod users;

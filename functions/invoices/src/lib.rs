@@ -1,0 +1,294 @@
+//! Invoices function: drafts (prefill, generate, bulk, list, get, edit, line items,
+//! regenerate, history). Handlers translate HTTP to the use cases in
+//! `proxima::invoice::service` and back.
+
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::IntoResponse;
+use proxima::domain::Period;
+use proxima::http::error::ErrorEnvelope;
+use proxima::http::pagination::PaginationParams;
+use proxima::http::version::{etag, expected_version};
+use proxima::http::{AuthUser, Data, InvoiceWriter, JsonBody, Paged, Pagination};
+use proxima::invoice::edit::{InvoicePatch, LineItemsPatch};
+use proxima::invoice::model::InvoiceFilter;
+use proxima::invoice::service::{self, Actor, BulkOutcome, GenerateRequest};
+use proxima::invoice::{HistoryEntry, Invoice, InvoiceHeader};
+use proxima::state::AppState;
+use proxima::{Error, FieldError, Result};
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::{router::OpenApiRouter, routes};
+use uuid::Uuid;
+
+fn actor(user: &AuthUser) -> Actor {
+    Actor {
+        name: user.email.clone(),
+        now: chrono::Utc::now(),
+    }
+}
+
+/// Ids that are not UUIDs name no invoice: 404, like unknown ones.
+fn invoice_id(raw: &str) -> Result<Uuid> {
+    Uuid::parse_str(raw).map_err(|_| Error::not_found("invoice"))
+}
+
+fn with_etag(invoice: Invoice, status: StatusCode) -> impl IntoResponse {
+    let tag = etag(invoice.header.version);
+    let body = if status == StatusCode::CREATED {
+        Data::created(invoice)
+    } else {
+        Data::ok(invoice)
+    };
+    (tag, body)
+}
+
+/// The invoice as `generate` would create it now; nothing is saved (`id` is the nil UUID).
+#[utoipa::path(post, path = "/api/v1/invoices/prefill", tag = "invoices", request_body = GenerateRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Preview", body = Data<Invoice>),
+        (status = 400, description = "Bad body", body = ErrorEnvelope),
+        (status = 401, description = "No or bad token", body = ErrorEnvelope),
+        (status = 404, description = "No such client", body = ErrorEnvelope)))]
+async fn prefill(
+    user: AuthUser,
+    State(state): State<AppState>,
+    JsonBody(req): JsonBody<GenerateRequest>,
+) -> Result<Data<Invoice>> {
+    Ok(Data::ok(
+        service::prefill(state.stores(), &req, &actor(&user)).await?,
+    ))
+}
+
+/// Create the draft of a client and period. One invoice per client and period: 409 if one
+/// exists.
+#[utoipa::path(post, path = "/api/v1/invoices/generate", tag = "invoices", request_body = GenerateRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Draft created", body = Data<Invoice>),
+        (status = 400, description = "Bad body", body = ErrorEnvelope),
+        (status = 401, description = "No or bad token", body = ErrorEnvelope),
+        (status = 403, description = "Viewer", body = ErrorEnvelope),
+        (status = 404, description = "No such client", body = ErrorEnvelope),
+        (status = 409, description = "The client already has an invoice for the period", body = ErrorEnvelope)))]
+async fn generate(
+    InvoiceWriter(user): InvoiceWriter,
+    State(state): State<AppState>,
+    JsonBody(req): JsonBody<GenerateRequest>,
+) -> Result<impl IntoResponse> {
+    let invoice = service::generate(state.stores(), &req, &actor(&user)).await?;
+    Ok(with_etag(invoice, StatusCode::CREATED))
+}
+
+/// `POST /invoices/generate-bulk` body.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BulkRequest {
+    #[schema(value_type = String, example = "2026-10")]
+    pub period: Period,
+}
+
+/// One draft per active client with billable worklogs in the period; existing ones and
+/// clients without billable work are skipped, failures are listed per client.
+#[utoipa::path(post, path = "/api/v1/invoices/generate-bulk", tag = "invoices", request_body = BulkRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "What was created, skipped and failed", body = Data<BulkOutcome>),
+        (status = 400, description = "Bad body", body = ErrorEnvelope),
+        (status = 401, description = "No or bad token", body = ErrorEnvelope),
+        (status = 403, description = "Viewer", body = ErrorEnvelope)))]
+async fn generate_bulk(
+    InvoiceWriter(user): InvoiceWriter,
+    State(state): State<AppState>,
+    JsonBody(req): JsonBody<BulkRequest>,
+) -> Result<Data<BulkOutcome>> {
+    Ok(Data::ok(
+        service::generate_bulk(state.stores(), req.period, &actor(&user)).await?,
+    ))
+}
+
+/// Filters of the invoice list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListFilter {
+    /// `draft` or `finalized`.
+    pub status: Option<String>,
+    pub client_key: Option<String>,
+    /// `YYYY-MM`.
+    pub period: Option<String>,
+}
+
+impl ListFilter {
+    fn parse(self) -> Result<InvoiceFilter> {
+        let mut errors = Vec::new();
+        let status = self.status.and_then(|s| {
+            s.parse()
+                .map_err(|_| errors.push(FieldError::new("status", "must be draft or finalized")))
+                .ok()
+        });
+        let period = self.period.and_then(|p| {
+            p.parse()
+                .map_err(|_| {
+                    errors.push(FieldError::new("period", "must be a month written YYYY-MM"))
+                })
+                .ok()
+        });
+        if !errors.is_empty() {
+            return Err(Error::fields(errors));
+        }
+        Ok(InvoiceFilter {
+            status,
+            client_key: self.client_key.filter(|c| !c.is_empty()),
+            period,
+        })
+    }
+}
+
+/// Invoices, newest first, without line items.
+#[utoipa::path(get, path = "/api/v1/invoices", tag = "invoices", params(ListFilter, PaginationParams),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "A page of invoices", body = Paged<InvoiceHeader>),
+        (status = 400, description = "Bad filter or pagination", body = ErrorEnvelope),
+        (status = 401, description = "No or bad token", body = ErrorEnvelope)))]
+async fn list_invoices(
+    _user: AuthUser,
+    State(state): State<AppState>,
+    Query(filter): Query<ListFilter>,
+    Pagination(page): Pagination,
+) -> Result<Paged<InvoiceHeader>> {
+    let filter = filter.parse()?;
+    Ok(service::list(state.stores(), &filter, page).await?.into())
+}
+
+/// One invoice with its line items; `ETag` carries the version.
+#[utoipa::path(get, path = "/api/v1/invoices/{id}", tag = "invoices",
+    params(("id" = String, Path, description = "Invoice id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The invoice", body = Data<Invoice>),
+        (status = 401, description = "No or bad token", body = ErrorEnvelope),
+        (status = 404, description = "No such invoice", body = ErrorEnvelope)))]
+async fn get_invoice(
+    _user: AuthUser,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<impl IntoResponse> {
+    let invoice = service::get(state.stores(), invoice_id(&id)?).await?;
+    Ok(with_etag(invoice, StatusCode::OK))
+}
+
+/// Set `notes`, `po_number`, `issue_date`, `due_date` or `tax_rate` of a draft. Needs
+/// `If-Match: <version>` (or `version` in the body); a stale version is 409.
+#[utoipa::path(patch, path = "/api/v1/invoices/{id}", tag = "invoices", request_body = InvoicePatch,
+    params(("id" = String, Path, description = "Invoice id"),
+           ("If-Match" = Option<String>, Header, description = "The version being edited")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Updated", body = Data<Invoice>),
+        (status = 400, description = "Bad field or missing version", body = ErrorEnvelope),
+        (status = 401, description = "No or bad token", body = ErrorEnvelope),
+        (status = 403, description = "Viewer", body = ErrorEnvelope),
+        (status = 404, description = "No such invoice", body = ErrorEnvelope),
+        (status = 409, description = "Stale version or finalized", body = ErrorEnvelope)))]
+async fn patch_invoice(
+    InvoiceWriter(user): InvoiceWriter,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    JsonBody(patch): JsonBody<InvoicePatch>,
+) -> Result<impl IntoResponse> {
+    let id = invoice_id(&id)?;
+    let version = expected_version(&headers, patch.version)?;
+    let invoice = service::update(state.stores(), id, version, &patch, &actor(&user)).await?;
+    Ok(with_etag(invoice, StatusCode::OK))
+}
+
+/// Add, update and remove lines in one batch, all or nothing; totals are recomputed.
+#[utoipa::path(patch, path = "/api/v1/invoices/{id}/line-items", tag = "invoices", request_body = LineItemsPatch,
+    params(("id" = String, Path, description = "Invoice id"),
+           ("If-Match" = Option<String>, Header, description = "The version being edited")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Updated", body = Data<Invoice>),
+        (status = 400, description = "A bad item (named); nothing applied", body = ErrorEnvelope),
+        (status = 401, description = "No or bad token", body = ErrorEnvelope),
+        (status = 403, description = "Viewer", body = ErrorEnvelope),
+        (status = 404, description = "No such invoice", body = ErrorEnvelope),
+        (status = 409, description = "Stale version or finalized", body = ErrorEnvelope)))]
+async fn patch_line_items(
+    InvoiceWriter(user): InvoiceWriter,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    JsonBody(patch): JsonBody<LineItemsPatch>,
+) -> Result<impl IntoResponse> {
+    let id = invoice_id(&id)?;
+    let version = expected_version(&headers, patch.version)?;
+    let invoice = service::update_lines(state.stores(), id, version, &patch, &actor(&user)).await?;
+    Ok(with_etag(invoice, StatusCode::OK))
+}
+
+/// Rebuild the worklog lines from the current worklogs and rate; manual lines stay. Needs
+/// `If-Match: <version>`.
+#[utoipa::path(put, path = "/api/v1/invoices/{id}/regenerate", tag = "invoices",
+    params(("id" = String, Path, description = "Invoice id"),
+           ("If-Match" = String, Header, description = "The version being regenerated")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Regenerated", body = Data<Invoice>),
+        (status = 400, description = "Missing version", body = ErrorEnvelope),
+        (status = 401, description = "No or bad token", body = ErrorEnvelope),
+        (status = 403, description = "Viewer", body = ErrorEnvelope),
+        (status = 404, description = "No such invoice", body = ErrorEnvelope),
+        (status = 409, description = "Stale version or finalized", body = ErrorEnvelope)))]
+async fn regenerate(
+    InvoiceWriter(user): InvoiceWriter,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<impl IntoResponse> {
+    let id = invoice_id(&id)?;
+    let version = expected_version(&headers, None)?;
+    let invoice = service::regenerate(state.stores(), id, version, &actor(&user)).await?;
+    Ok(with_etag(invoice, StatusCode::OK))
+}
+
+/// Every write to the invoice, newest first.
+#[utoipa::path(get, path = "/api/v1/invoices/{id}/edit-history", tag = "invoices",
+    params(("id" = String, Path, description = "Invoice id"), PaginationParams),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "History entries", body = Paged<HistoryEntry>),
+        (status = 401, description = "No or bad token", body = ErrorEnvelope),
+        (status = 404, description = "No such invoice", body = ErrorEnvelope)))]
+async fn edit_history(
+    _user: AuthUser,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Pagination(page): Pagination,
+) -> Result<Paged<HistoryEntry>> {
+    Ok(service::history(state.stores(), invoice_id(&id)?, page)
+        .await?
+        .into())
+}
+
+/// The group's routes with their OpenAPI description.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(prefill))
+        .routes(routes!(generate))
+        .routes(routes!(generate_bulk))
+        .routes(routes!(list_invoices))
+        .routes(routes!(get_invoice, patch_invoice))
+        .routes(routes!(patch_line_items))
+        .routes(routes!(regenerate))
+        .routes(routes!(edit_history))
+}
+
+/// The group's router, ready to serve.
+pub fn router(state: AppState) -> Router {
+    routes().split_for_parts().0.with_state(state)
+}

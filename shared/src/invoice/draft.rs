@@ -1,0 +1,68 @@
+//! Building a draft from a client and its worklogs of a period.
+
+use super::lines::worklog_lines;
+use super::model::{ClientSnapshot, GroupBy, Invoice, InvoiceHeader, InvoiceStatus};
+use super::money::minor_unit;
+use crate::domain::{Client, Period, Worklog};
+use chrono::{DateTime, Days, NaiveDate, Utc};
+use rust_decimal::Decimal;
+use uuid::Uuid;
+
+/// The client's local date at `now` (its IANA zone; UTC if the zone is unknown).
+pub fn local_date(client: &Client, now: DateTime<Utc>) -> NaiveDate {
+    match client.timezone.parse::<chrono_tz::Tz>() {
+        Ok(tz) => now.with_timezone(&tz).date_naive(),
+        Err(_) => now.date_naive(),
+    }
+}
+
+/// `issue_date` plus the payment terms.
+pub fn due_date(issue_date: NaiveDate, terms_days: u32) -> NaiveDate {
+    issue_date
+        .checked_add_days(Days::new(u64::from(terms_days)))
+        .unwrap_or(issue_date)
+}
+
+/// A draft for `client` and `period` from its worklogs of the period. Issue date: the
+/// client's local date at `now`; due date: issue date + payment terms.
+pub fn build_draft(
+    id: Uuid,
+    client: &Client,
+    period: Period,
+    group_by: GroupBy,
+    worklogs: &[Worklog],
+    now: DateTime<Utc>,
+    actor: &str,
+) -> Invoice {
+    let places = minor_unit(&client.currency);
+    let issue_date = local_date(client, now);
+    let mut invoice = Invoice {
+        header: InvoiceHeader {
+            id,
+            number: None,
+            client_key: client.key.clone(),
+            client: ClientSnapshot::from(client),
+            period,
+            status: InvoiceStatus::Draft,
+            currency: client.currency.clone(),
+            issue_date,
+            due_date: due_date(issue_date, client.payment_terms_days),
+            group_by,
+            subtotal: Decimal::ZERO,
+            tax_rate: client.tax_rate,
+            tax_amount: Decimal::ZERO,
+            total: Decimal::ZERO,
+            notes: None,
+            po_number: None,
+            version: 1,
+            created_at: now,
+            created_by: actor.to_string(),
+            updated_at: now,
+            finalized_at: None,
+            pdf: None,
+        },
+        line_items: worklog_lines(id, worklogs, group_by, period, client.hourly_rate, places),
+    };
+    invoice.recompute_totals();
+    invoice
+}

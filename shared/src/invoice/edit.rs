@@ -1,0 +1,365 @@
+//! Draft edits: header fields and line-item batches, validated in full before anything is
+//! applied, each returning the field changes for the history.
+
+use super::history::{Change, total_changes};
+use super::lines::MAX_DESCRIPTION_CHARS;
+use super::model::{Invoice, LineItem, LineSource};
+use super::money::line_amount;
+use super::patch::Patch;
+use crate::{Error, FieldError, Result};
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::Deserialize;
+use std::collections::HashSet;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// Most lines an invoice may have.
+pub const MAX_LINES: usize = 1000;
+/// Longest notes.
+pub const MAX_NOTES_CHARS: usize = 2000;
+/// Longest purchase-order number.
+pub const MAX_PO_CHARS: usize = 100;
+/// Largest quantity (hours) or unit price accepted on a line.
+const MAX_QUANTITY: i64 = 1_000_000;
+const MAX_UNIT_PRICE: i64 = 1_000_000_000_000;
+
+/// `PATCH /invoices/{id}`: only these fields may be set.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InvoicePatch {
+    /// Free text printed on the invoice; `null` clears it.
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub notes: Patch<String>,
+    /// The client's purchase-order number; `null` clears it.
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub po_number: Patch<String>,
+    /// Moving the issue date moves the due date by the same amount unless `due_date` is given.
+    pub issue_date: Option<NaiveDate>,
+    pub due_date: Option<NaiveDate>,
+    /// Percent, 0-100, as a decimal string.
+    #[serde(default, with = "rust_decimal::serde::str_option")]
+    #[schema(value_type = Option<String>)]
+    pub tax_rate: Option<Decimal>,
+    /// The version being edited (instead of `If-Match`).
+    pub version: Option<u64>,
+}
+
+fn text_patch(
+    field: &str,
+    patch: &Patch<String>,
+    max: usize,
+    errors: &mut Vec<FieldError>,
+) -> Option<Option<String>> {
+    match patch {
+        Patch::Absent => None,
+        Patch::Null => Some(None),
+        Patch::Value(v) => {
+            let v = v.trim();
+            if v.chars().count() > max {
+                errors.push(FieldError::new(
+                    field,
+                    format!("must be at most {max} characters"),
+                ));
+                None
+            } else if v.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+                errors.push(FieldError::new(
+                    field,
+                    "must not contain control characters",
+                ));
+                None
+            } else {
+                Some((!v.is_empty()).then(|| v.to_string()))
+            }
+        }
+    }
+}
+
+/// Apply a header patch; returns the changes (an empty patch is a 400).
+pub fn apply_patch(invoice: &mut Invoice, patch: &InvoicePatch) -> Result<Vec<Change>> {
+    let mut errors = Vec::new();
+    let notes = text_patch("notes", &patch.notes, MAX_NOTES_CHARS, &mut errors);
+    let po = text_patch("po_number", &patch.po_number, MAX_PO_CHARS, &mut errors);
+    if let Some(rate) = patch.tax_rate
+        && (rate < Decimal::ZERO || rate > Decimal::ONE_HUNDRED || rate.scale() > 4)
+    {
+        errors.push(FieldError::new(
+            "tax_rate",
+            "must be a percent from 0 to 100 with at most 4 decimals",
+        ));
+    }
+    let h = &invoice.header;
+    let issue = patch.issue_date.unwrap_or(h.issue_date);
+    let due = match (patch.issue_date, patch.due_date) {
+        (_, Some(d)) => d,
+        (Some(new_issue), None) => new_issue + (h.due_date - h.issue_date),
+        (None, None) => h.due_date,
+    };
+    if due < issue {
+        errors.push(FieldError::new("due_date", "must not be before issue_date"));
+    }
+    if !errors.is_empty() {
+        return Err(Error::fields(errors));
+    }
+    let nothing = notes.is_none()
+        && po.is_none()
+        && patch.issue_date.is_none()
+        && patch.due_date.is_none()
+        && patch.tax_rate.is_none();
+    if nothing {
+        return Err(Error::field(
+            "body",
+            "nothing to change: set notes, po_number, issue_date, due_date or tax_rate",
+        ));
+    }
+    let before = invoice.header.clone();
+    let h = &mut invoice.header;
+    let mut changes = Vec::new();
+    if let Some(n) = notes
+        && n != h.notes
+    {
+        changes.push(Change::of("notes", &h.notes, &n));
+        h.notes = n;
+    }
+    if let Some(p) = po
+        && p != h.po_number
+    {
+        changes.push(Change::of("po_number", &h.po_number, &p));
+        h.po_number = p;
+    }
+    if issue != h.issue_date {
+        changes.push(Change::of("issue_date", &h.issue_date, &issue));
+        h.issue_date = issue;
+    }
+    if due != h.due_date {
+        changes.push(Change::of("due_date", &h.due_date, &due));
+        h.due_date = due;
+    }
+    if let Some(rate) = patch.tax_rate.map(|r| r.normalize())
+        && rate != h.tax_rate
+    {
+        changes.push(Change::of("tax_rate", &h.tax_rate, &rate));
+        h.tax_rate = rate;
+        invoice.recompute_totals();
+        changes.extend(total_changes(&before, &invoice.header));
+    }
+    Ok(changes)
+}
+
+/// A new manual line.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewLine {
+    pub description: String,
+    /// Hours (or units), > 0, at most 2 decimals.
+    #[serde(with = "rust_decimal::serde::str")]
+    #[schema(value_type = String, example = "2.50")]
+    pub quantity: Decimal,
+    /// >= 0, at most 4 decimals.
+    #[serde(with = "rust_decimal::serde::str")]
+    #[schema(value_type = String, example = "95.00")]
+    pub unit_price: Decimal,
+}
+
+/// Changes to an existing line; absent fields stay.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LineUpdate {
+    pub id: Uuid,
+    pub description: Option<String>,
+    /// Manual lines only: a worklog line's quantity comes from its worklogs.
+    #[serde(default, with = "rust_decimal::serde::str_option")]
+    #[schema(value_type = Option<String>)]
+    pub quantity: Option<Decimal>,
+    #[serde(default, with = "rust_decimal::serde::str_option")]
+    #[schema(value_type = Option<String>)]
+    pub unit_price: Option<Decimal>,
+}
+
+/// `PATCH /invoices/{id}/line-items`: applied all or nothing.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LineItemsPatch {
+    #[serde(default)]
+    pub add: Vec<NewLine>,
+    #[serde(default)]
+    pub update: Vec<LineUpdate>,
+    #[serde(default)]
+    pub remove: Vec<Uuid>,
+    /// The version being edited (instead of `If-Match`).
+    pub version: Option<u64>,
+}
+
+fn check_description(field: String, d: &str, errors: &mut Vec<FieldError>) -> String {
+    let d = d.trim();
+    let n = d.chars().count();
+    if n == 0 || n > MAX_DESCRIPTION_CHARS {
+        errors.push(FieldError::new(
+            field,
+            format!("must be 1-{MAX_DESCRIPTION_CHARS} characters"),
+        ));
+    } else if d.chars().any(char::is_control) {
+        errors.push(FieldError::new(
+            field,
+            "must not contain control characters",
+        ));
+    }
+    d.to_string()
+}
+
+fn check_quantity(field: String, q: Decimal, errors: &mut Vec<FieldError>) {
+    if q <= Decimal::ZERO || q > Decimal::from(MAX_QUANTITY) || q.normalize().scale() > 2 {
+        errors.push(FieldError::new(
+            field,
+            "must be more than 0, at most 1000000, with at most 2 decimals",
+        ));
+    }
+}
+
+fn check_price(field: String, p: Decimal, errors: &mut Vec<FieldError>) {
+    if p < Decimal::ZERO || p > Decimal::from(MAX_UNIT_PRICE) || p.normalize().scale() > 4 {
+        errors.push(FieldError::new(
+            field,
+            "must be 0 or more, at most 10^12, with at most 4 decimals",
+        ));
+    }
+}
+
+/// Apply a line-item batch: every item is checked first; one bad item rejects the batch.
+pub fn apply_line_items(invoice: &mut Invoice, patch: &LineItemsPatch) -> Result<Vec<Change>> {
+    let mut errors = Vec::new();
+    if patch.add.is_empty() && patch.update.is_empty() && patch.remove.is_empty() {
+        return Err(Error::field(
+            "body",
+            "nothing to change: give add, update or remove",
+        ));
+    }
+    let existing: HashSet<Uuid> = invoice.line_items.iter().map(|l| l.id).collect();
+    let mut removed = HashSet::new();
+    for (i, id) in patch.remove.iter().enumerate() {
+        if !existing.contains(id) {
+            errors.push(FieldError::new(format!("remove[{i}]"), "no such line"));
+        } else if !removed.insert(*id) {
+            errors.push(FieldError::new(format!("remove[{i}]"), "listed twice"));
+        }
+    }
+    let mut updated = HashSet::new();
+    for (i, u) in patch.update.iter().enumerate() {
+        let line = invoice.line_items.iter().find(|l| l.id == u.id);
+        match line {
+            None => errors.push(FieldError::new(format!("update[{i}].id"), "no such line")),
+            Some(_) if removed.contains(&u.id) => errors.push(FieldError::new(
+                format!("update[{i}].id"),
+                "is also removed",
+            )),
+            Some(_) if !updated.insert(u.id) => {
+                errors.push(FieldError::new(format!("update[{i}].id"), "listed twice"))
+            }
+            Some(line) => {
+                if let Some(d) = &u.description {
+                    check_description(format!("update[{i}].description"), d, &mut errors);
+                }
+                if let Some(q) = u.quantity {
+                    if line.source == LineSource::Worklogs {
+                        errors.push(FieldError::new(
+                            format!("update[{i}].quantity"),
+                            "a worklog line's quantity comes from its worklogs; remove it and add a manual line",
+                        ));
+                    } else {
+                        check_quantity(format!("update[{i}].quantity"), q, &mut errors);
+                    }
+                }
+                if let Some(p) = u.unit_price {
+                    check_price(format!("update[{i}].unit_price"), p, &mut errors);
+                }
+                if u.description.is_none() && u.quantity.is_none() && u.unit_price.is_none() {
+                    errors.push(FieldError::new(format!("update[{i}]"), "changes nothing"));
+                }
+            }
+        }
+    }
+    for (i, a) in patch.add.iter().enumerate() {
+        check_description(format!("add[{i}].description"), &a.description, &mut errors);
+        check_quantity(format!("add[{i}].quantity"), a.quantity, &mut errors);
+        check_price(format!("add[{i}].unit_price"), a.unit_price, &mut errors);
+    }
+    let count = invoice.line_items.len() - removed.len() + patch.add.len();
+    if count > MAX_LINES {
+        errors.push(FieldError::new(
+            "add",
+            format!("an invoice has at most {MAX_LINES} lines ({count} asked)"),
+        ));
+    }
+    if !errors.is_empty() {
+        return Err(Error::fields(errors));
+    }
+
+    let before = invoice.header.clone();
+    let places = invoice.places();
+    let mut changes = Vec::new();
+    invoice.line_items.retain(|l| {
+        if removed.contains(&l.id) {
+            changes.push(Change::of(
+                format!("line_items[{}]", l.id),
+                &Some(l.description.as_str()),
+                &None::<&str>,
+            ));
+            false
+        } else {
+            true
+        }
+    });
+    for u in &patch.update {
+        if let Some(line) = invoice.line_items.iter_mut().find(|l| l.id == u.id) {
+            let field = |name: &str| format!("line_items[{}].{name}", line.id);
+            if let Some(d) = &u.description {
+                let d = d.trim().to_string();
+                if d != line.description {
+                    changes.push(Change::of(field("description"), &line.description, &d));
+                    line.description = d;
+                }
+            }
+            if let Some(q) = u.quantity
+                && q != line.quantity
+            {
+                changes.push(Change::of(field("quantity"), &line.quantity, &q));
+                line.quantity = q;
+            }
+            if let Some(p) = u.unit_price
+                && p != line.unit_price
+            {
+                changes.push(Change::of(field("unit_price"), &line.unit_price, &p));
+                line.unit_price = p;
+            }
+            let amount = line_amount(line.quantity, line.unit_price, places);
+            if amount != line.amount {
+                changes.push(Change::of(field("amount"), &line.amount, &amount));
+                line.amount = amount;
+            }
+        }
+    }
+    for a in &patch.add {
+        let mut quantity = a.quantity.normalize();
+        quantity.rescale(2);
+        let line = LineItem {
+            id: Uuid::new_v4(),
+            description: a.description.trim().to_string(),
+            quantity,
+            unit_price: a.unit_price.normalize(),
+            amount: line_amount(quantity, a.unit_price, places),
+            source: LineSource::Manual,
+            worklog_ids: Vec::new(),
+        };
+        changes.push(Change::of(
+            format!("line_items[{}]", line.id),
+            &None::<&str>,
+            &Some(line.description.as_str()),
+        ));
+        invoice.line_items.push(line);
+    }
+    invoice.recompute_totals();
+    changes.extend(total_changes(&before, &invoice.header));
+    Ok(changes)
+}

@@ -1,0 +1,16 @@
+//! Invoices: the model, exact money arithmetic, lines built from worklogs, edits with their
+//! history, and the use cases over the store ports.
+
+pub mod draft;
+pub mod edit;
+pub mod history;
+pub mod lines;
+pub mod model;
+pub mod money;
+pub mod patch;
+pub mod service;
+
+pub use history::{Change, EditAction, HistoryEntry};
+pub use model::{
+    ClientSnapshot, GroupBy, Invoice, InvoiceHeader, InvoiceStatus, LineItem, LineSource, PdfInfo,
+};

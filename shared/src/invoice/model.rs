@@ -1,0 +1,192 @@
+//! The invoice as stored and as served.
+
+use crate::domain::{Address, Client, Period};
+use chrono::{DateTime, NaiveDate, Utc};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// `draft` -> `finalized`; a finalized invoice never changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum InvoiceStatus {
+    Draft,
+    Finalized,
+}
+
+impl InvoiceStatus {
+    /// The lowercase name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InvoiceStatus::Draft => "draft",
+            InvoiceStatus::Finalized => "finalized",
+        }
+    }
+}
+
+impl FromStr for InvoiceStatus {
+    type Err = ();
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "draft" => Ok(Self::Draft),
+            "finalized" => Ok(Self::Finalized),
+            _ => Err(()),
+        }
+    }
+}
+
+/// How worklogs become lines.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum GroupBy {
+    /// One line per issue key (default).
+    #[default]
+    Issue,
+    /// One line per author.
+    Author,
+    /// One line per work date.
+    Day,
+    /// One line for the whole period.
+    None,
+}
+
+impl fmt::Display for GroupBy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            GroupBy::Issue => "issue",
+            GroupBy::Author => "author",
+            GroupBy::Day => "day",
+            GroupBy::None => "none",
+        })
+    }
+}
+
+/// Where a line comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum LineSource {
+    /// Built from worklogs; rebuilt by regenerate.
+    Worklogs,
+    /// Added by hand; kept by regenerate.
+    Manual,
+}
+
+/// One line of an invoice.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct LineItem {
+    pub id: Uuid,
+    pub description: String,
+    /// Hours, 2 decimal places.
+    #[schema(value_type = String, example = "12.50")]
+    pub quantity: Decimal,
+    #[schema(value_type = String, example = "95.00")]
+    pub unit_price: Decimal,
+    /// quantity x unit_price, rounded to the currency's minor unit.
+    #[schema(value_type = String, example = "1187.50")]
+    pub amount: Decimal,
+    pub source: LineSource,
+    /// The worklogs behind a `worklogs` line (empty for manual lines).
+    pub worklog_ids: Vec<Uuid>,
+}
+
+/// The client as it was when the invoice was generated.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ClientSnapshot {
+    pub name: String,
+    pub email: String,
+    pub address: Address,
+    pub tax_id: Option<String>,
+}
+
+impl From<&Client> for ClientSnapshot {
+    fn from(c: &Client) -> Self {
+        Self {
+            name: c.name.clone(),
+            email: c.email.clone(),
+            address: c.address.clone(),
+            tax_id: c.tax_id.clone(),
+        }
+    }
+}
+
+/// The stored PDF of a finalized invoice.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct PdfInfo {
+    /// Hex SHA-256 of the PDF bytes.
+    pub sha256: String,
+    pub size_bytes: u64,
+}
+
+/// Everything about an invoice but its lines: what lists show, and the stored header item.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct InvoiceHeader {
+    pub id: Uuid,
+    /// `INV-YYYY-NNNNN`; null until finalized.
+    pub number: Option<String>,
+    pub client_key: String,
+    pub client: ClientSnapshot,
+    #[schema(value_type = String, example = "2026-10")]
+    pub period: Period,
+    pub status: InvoiceStatus,
+    pub currency: String,
+    pub issue_date: NaiveDate,
+    pub due_date: NaiveDate,
+    pub group_by: GroupBy,
+    #[schema(value_type = String, example = "1187.50")]
+    pub subtotal: Decimal,
+    /// Percent.
+    #[schema(value_type = String, example = "12")]
+    pub tax_rate: Decimal,
+    #[schema(value_type = String, example = "142.50")]
+    pub tax_amount: Decimal,
+    #[schema(value_type = String, example = "1330.00")]
+    pub total: Decimal,
+    pub notes: Option<String>,
+    pub po_number: Option<String>,
+    /// Bumped by every write; send it back as `If-Match`.
+    pub version: u64,
+    pub created_at: DateTime<Utc>,
+    pub created_by: String,
+    pub updated_at: DateTime<Utc>,
+    pub finalized_at: Option<DateTime<Utc>>,
+    pub pdf: Option<PdfInfo>,
+}
+
+/// An invoice with its lines.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Invoice {
+    #[serde(flatten)]
+    pub header: InvoiceHeader,
+    pub line_items: Vec<LineItem>,
+}
+
+impl Invoice {
+    /// Decimal places of the invoice's currency.
+    pub fn places(&self) -> u32 {
+        super::money::minor_unit(&self.header.currency)
+    }
+
+    /// Recompute subtotal, tax and total from the lines and the tax rate.
+    pub fn recompute_totals(&mut self) {
+        let t = super::money::totals(
+            self.line_items.iter().map(|l| l.amount),
+            self.header.tax_rate,
+            self.places(),
+        );
+        self.header.subtotal = t.subtotal;
+        self.header.tax_amount = t.tax_amount;
+        self.header.total = t.total;
+    }
+}
+
+/// Filters of `GET /invoices`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct InvoiceFilter {
+    pub status: Option<InvoiceStatus>,
+    pub client_key: Option<String>,
+    pub period: Option<Period>,
+}

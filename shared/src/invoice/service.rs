@@ -1,0 +1,396 @@
+//! The invoice use cases, written against the store ports. Handlers only translate HTTP to
+//! these calls and back.
+
+use super::draft::build_draft;
+use super::edit::{InvoicePatch, LineItemsPatch, apply_line_items, apply_patch};
+use super::history::{Change, EditAction, HistoryEntry, total_changes};
+use super::lines::worklog_lines;
+use super::model::{GroupBy, Invoice, InvoiceFilter, InvoiceHeader, InvoiceStatus, LineSource};
+use super::money::minor_unit;
+use crate::domain::{Client, Page, PageRequest, Period};
+use crate::ports::{ClientStore, InvoiceStore, WorklogStore};
+use crate::{Error, Result};
+use chrono::{DateTime, Utc};
+use futures::StreamExt;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// The stores the use cases need.
+#[derive(Clone, Copy)]
+pub struct Stores<'a> {
+    pub clients: &'a dyn ClientStore,
+    pub worklogs: &'a dyn WorklogStore,
+    pub invoices: &'a dyn InvoiceStore,
+}
+
+/// Who is acting and when.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    /// E-mail of the user, or `system:<job>`.
+    pub name: String,
+    pub now: DateTime<Utc>,
+}
+
+/// `POST /invoices/prefill` and `/invoices/generate`.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GenerateRequest {
+    #[schema(example = "ACME")]
+    pub client_key: String,
+    /// `YYYY-MM`, not after the current month.
+    #[schema(value_type = String, example = "2026-10")]
+    pub period: Period,
+    /// `issue` (default), `author`, `day` or `none`.
+    #[serde(default)]
+    pub group_by: Option<GroupBy>,
+}
+
+fn check_period(period: Period, now: DateTime<Utc>) -> Result<()> {
+    if period > Period::containing(now.date_naive()) {
+        return Err(Error::field("period", "must not be in the future"));
+    }
+    Ok(())
+}
+
+async fn client(stores: Stores<'_>, key: &str) -> Result<Client> {
+    stores
+        .clients
+        .get_client(key)
+        .await?
+        .ok_or_else(|| Error::not_found("client"))
+}
+
+async fn draft_for(
+    stores: Stores<'_>,
+    id: Uuid,
+    client: &Client,
+    period: Period,
+    group_by: GroupBy,
+    actor: &Actor,
+) -> Result<Invoice> {
+    let worklogs = stores
+        .worklogs
+        .worklogs_in_range(&client.key, period.range())
+        .await?;
+    Ok(build_draft(
+        id,
+        client,
+        period,
+        group_by,
+        &worklogs,
+        actor.now,
+        &actor.name,
+    ))
+}
+
+/// The invoice as it would be generated now; saved nowhere. Its `id` is the nil UUID.
+pub async fn prefill(stores: Stores<'_>, req: &GenerateRequest, actor: &Actor) -> Result<Invoice> {
+    check_period(req.period, actor.now)?;
+    let client = client(stores, &req.client_key).await?;
+    draft_for(
+        stores,
+        Uuid::nil(),
+        &client,
+        req.period,
+        req.group_by.unwrap_or_default(),
+        actor,
+    )
+    .await
+}
+
+fn created_entry(invoice: &Invoice, actor: &Actor) -> HistoryEntry {
+    HistoryEntry {
+        at: actor.now,
+        actor: actor.name.clone(),
+        action: EditAction::Created,
+        version: invoice.header.version,
+        changes: vec![Change::of("status", &None::<&str>, &Some("draft"))],
+    }
+}
+
+/// Create the draft of a client and period (`Conflict` if one exists). A client without
+/// billable worklogs gets an empty draft, to which manual lines can be added.
+pub async fn generate(stores: Stores<'_>, req: &GenerateRequest, actor: &Actor) -> Result<Invoice> {
+    check_period(req.period, actor.now)?;
+    let client = client(stores, &req.client_key).await?;
+    let invoice = draft_for(
+        stores,
+        Uuid::new_v4(),
+        &client,
+        req.period,
+        req.group_by.unwrap_or_default(),
+        actor,
+    )
+    .await?;
+    stores
+        .invoices
+        .create_invoice(&invoice, &created_entry(&invoice, actor))
+        .await?;
+    Ok(invoice)
+}
+
+/// A client bulk generation did not create an invoice for.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Skipped {
+    pub client_key: String,
+    /// `invoice_exists` or `no_billable_worklogs`.
+    pub reason: String,
+}
+
+/// A client bulk generation failed for.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Failed {
+    pub client_key: String,
+    pub error: String,
+}
+
+/// The outcome of bulk generation.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct BulkOutcome {
+    #[schema(value_type = String, example = "2026-10")]
+    pub period: Period,
+    pub created: Vec<InvoiceHeader>,
+    pub skipped: Vec<Skipped>,
+    pub failed: Vec<Failed>,
+}
+
+/// Invoices generated at once by bulk generation.
+pub const BULK_CONCURRENCY: usize = 16;
+
+enum One {
+    Created(Box<InvoiceHeader>),
+    Skipped(&'static str),
+}
+
+/// One draft per active client with billable worklogs in `period`. Clients that already have
+/// one, or have no billable worklogs, are skipped; a failure for one client does not stop
+/// the others. Running it twice creates nothing the second time.
+pub async fn generate_bulk(
+    stores: Stores<'_>,
+    period: Period,
+    actor: &Actor,
+) -> Result<BulkOutcome> {
+    check_period(period, actor.now)?;
+    let clients = stores.clients.list_active_clients().await?;
+    let results: Vec<(String, Result<One>)> = futures::stream::iter(clients)
+        .map(|client| async move {
+            let outcome = async {
+                let invoice = draft_for(
+                    stores,
+                    Uuid::new_v4(),
+                    &client,
+                    period,
+                    GroupBy::default(),
+                    actor,
+                )
+                .await?;
+                if invoice.line_items.is_empty() {
+                    return Ok(One::Skipped("no_billable_worklogs"));
+                }
+                match stores
+                    .invoices
+                    .create_invoice(&invoice, &created_entry(&invoice, actor))
+                    .await
+                {
+                    Ok(()) => Ok(One::Created(Box::new(invoice.header))),
+                    Err(Error::Conflict(_)) => Ok(One::Skipped("invoice_exists")),
+                    Err(e) => Err(e),
+                }
+            }
+            .await;
+            (client.key, outcome)
+        })
+        .buffer_unordered(BULK_CONCURRENCY)
+        .collect()
+        .await;
+    let mut out = BulkOutcome {
+        period,
+        created: Vec::new(),
+        skipped: Vec::new(),
+        failed: Vec::new(),
+    };
+    for (client_key, result) in results {
+        match result {
+            Ok(One::Created(h)) => out.created.push(*h),
+            Ok(One::Skipped(reason)) => out.skipped.push(Skipped {
+                client_key,
+                reason: reason.into(),
+            }),
+            Err(e) => {
+                tracing::warn!(client_key, error = ?e, "bulk generation failed for a client");
+                out.failed.push(Failed {
+                    client_key,
+                    error: e.to_string(),
+                });
+            }
+        }
+    }
+    out.created.sort_by(|a, b| a.client_key.cmp(&b.client_key));
+    out.skipped.sort_by(|a, b| a.client_key.cmp(&b.client_key));
+    out.failed.sort_by(|a, b| a.client_key.cmp(&b.client_key));
+    Ok(out)
+}
+
+/// One invoice.
+pub async fn get(stores: Stores<'_>, id: Uuid) -> Result<Invoice> {
+    stores
+        .invoices
+        .get_invoice(id)
+        .await?
+        .ok_or_else(|| Error::not_found("invoice"))
+}
+
+/// Invoices newest first.
+pub async fn list(
+    stores: Stores<'_>,
+    filter: &InvoiceFilter,
+    page: PageRequest,
+) -> Result<Page<InvoiceHeader>> {
+    stores.invoices.list_invoices(filter, page).await
+}
+
+/// The edit history, newest first.
+pub async fn history(
+    stores: Stores<'_>,
+    id: Uuid,
+    page: PageRequest,
+) -> Result<Page<HistoryEntry>> {
+    let history = stores.invoices.invoice_history(id, page).await?;
+    if history.total == 0 {
+        return Err(Error::not_found("invoice"));
+    }
+    Ok(history)
+}
+
+/// Read, check state and version, change, and write back conditionally.
+async fn write_draft(
+    stores: Stores<'_>,
+    id: Uuid,
+    expected_version: u64,
+    actor: &Actor,
+    action: EditAction,
+    change: impl FnOnce(&mut Invoice) -> Result<Vec<Change>>,
+) -> Result<Invoice> {
+    let before = get(stores, id).await?;
+    if before.header.status != InvoiceStatus::Draft {
+        return Err(Error::Conflict(format!(
+            "invoice is {}; it can no longer change",
+            before.header.status.as_str()
+        )));
+    }
+    if before.header.version != expected_version {
+        return Err(Error::Conflict(format!(
+            "version {expected_version} is stale: the invoice is at version {}",
+            before.header.version
+        )));
+    }
+    let mut after = before.clone();
+    let changes = change(&mut after)?;
+    after.header.version += 1;
+    after.header.updated_at = actor.now;
+    let entry = HistoryEntry {
+        at: actor.now,
+        actor: actor.name.clone(),
+        action,
+        version: after.header.version,
+        changes,
+    };
+    stores
+        .invoices
+        .update_invoice(&before, &after, &entry)
+        .await?;
+    Ok(after)
+}
+
+/// `PATCH /invoices/{id}`.
+pub async fn update(
+    stores: Stores<'_>,
+    id: Uuid,
+    version: u64,
+    patch: &InvoicePatch,
+    actor: &Actor,
+) -> Result<Invoice> {
+    write_draft(stores, id, version, actor, EditAction::Updated, |inv| {
+        apply_patch(inv, patch)
+    })
+    .await
+}
+
+/// `PATCH /invoices/{id}/line-items`.
+pub async fn update_lines(
+    stores: Stores<'_>,
+    id: Uuid,
+    version: u64,
+    patch: &LineItemsPatch,
+    actor: &Actor,
+) -> Result<Invoice> {
+    write_draft(
+        stores,
+        id,
+        version,
+        actor,
+        EditAction::LineItemsChanged,
+        |inv| apply_line_items(inv, patch),
+    )
+    .await
+}
+
+/// `PUT /invoices/{id}/regenerate`: worklog lines rebuilt from the current worklogs at the
+/// client's current rate, the client snapshot refreshed; manual lines, notes, PO number,
+/// dates and tax rate kept.
+pub async fn regenerate(
+    stores: Stores<'_>,
+    id: Uuid,
+    version: u64,
+    actor: &Actor,
+) -> Result<Invoice> {
+    let current = get(stores, id).await?;
+    let client = client(stores, &current.header.client_key).await?;
+    if client.currency != current.header.currency {
+        return Err(Error::Conflict(format!(
+            "the client's currency changed from {} to {}; generate a new invoice instead",
+            current.header.currency, client.currency
+        )));
+    }
+    let worklogs = stores
+        .worklogs
+        .worklogs_in_range(&client.key, current.header.period.range())
+        .await?;
+    write_draft(stores, id, version, actor, EditAction::Regenerated, |inv| {
+        let before = inv.header.clone();
+        let before_lines = inv.line_items.len();
+        let places = minor_unit(&inv.header.currency);
+        let fresh = worklog_lines(
+            inv.header.id,
+            &worklogs,
+            inv.header.group_by,
+            inv.header.period,
+            client.hourly_rate,
+            places,
+        );
+        let manual: Vec<_> = inv
+            .line_items
+            .drain(..)
+            .filter(|l| l.source == LineSource::Manual)
+            .collect();
+        inv.line_items = fresh.into_iter().chain(manual).collect();
+        let snapshot = super::model::ClientSnapshot::from(&client);
+        let mut changes = Vec::new();
+        if snapshot != inv.header.client {
+            changes.push(Change::of("client", &inv.header.client, &snapshot));
+            inv.header.client = snapshot;
+        }
+        inv.recompute_totals();
+        if before_lines != inv.line_items.len() {
+            changes.push(Change::of(
+                "line_items.count",
+                &before_lines,
+                &inv.line_items.len(),
+            ));
+        }
+        changes.extend(total_changes(&before, &inv.header));
+        Ok(changes)
+    })
+    .await
+}

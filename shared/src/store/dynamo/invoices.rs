@@ -1,0 +1,429 @@
+//! Invoices. Partition `INVOICE#<id>` holds the header (`INVOICE`, also indexed in `gsi1`
+//! under `INVOICES` by creation time), the lines in chunks (`LINES#nnn`, so an invoice of
+//! 1000 long lines stays under DynamoDB's 400 KB item limit) and the history
+//! (`HISTORY#<version>`). A guard item `INVOICE_FOR#<client>#<period>` makes (client, period)
+//! unique. Every write is one `TransactWriteItems`.
+
+use super::{DynamoStore, Item, from_item, keys, s, sdk_error, to_item};
+use crate::domain::{Page, PageRequest};
+use crate::invoice::model::InvoiceFilter;
+use crate::invoice::{HistoryEntry, Invoice, InvoiceHeader, InvoiceStatus, LineItem};
+use crate::ports::InvoiceStore;
+use crate::{Error, Result};
+use async_trait::async_trait;
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem};
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+use uuid::Uuid;
+
+/// Serialized size budget of one chunk of lines (DynamoDB's item limit is 400 KB).
+const CHUNK_BUDGET_BYTES: usize = 256 * 1024;
+/// Attempts of a transaction that DynamoDB cancels for contention (`TransactionConflict`).
+const CONTENTION_ATTEMPTS: u32 = 4;
+
+#[derive(Serialize, Deserialize)]
+struct LineChunk {
+    version: u64,
+    lines: Vec<LineItem>,
+}
+
+fn n(v: u64) -> AttributeValue {
+    AttributeValue::N(v.to_string())
+}
+
+/// Split lines into chunks under the size budget (at least one chunk, maybe empty).
+fn chunk_lines(lines: &[LineItem]) -> Vec<&[LineItem]> {
+    let mut chunks = Vec::new();
+    let mut start = 0;
+    let mut size = 0;
+    for (i, line) in lines.iter().enumerate() {
+        let len = serde_json::to_vec(line).map(|v| v.len()).unwrap_or(1024) + 64;
+        if size + len > CHUNK_BUDGET_BYTES && i > start {
+            chunks.push(&lines[start..i]);
+            start = i;
+            size = 0;
+        }
+        size += len;
+    }
+    chunks.push(&lines[start..]);
+    chunks
+}
+
+fn put(item: Item) -> Result<Put> {
+    Put::builder()
+        .set_item(Some(item))
+        .table_name("")
+        .build()
+        .map_err(|e| Error::Internal(format!("put: {e}")))
+}
+
+/// How a cancelled transaction went wrong.
+enum Cancelled {
+    /// A condition did not hold.
+    Condition,
+    /// Another transaction held an item; worth retrying.
+    Contention,
+}
+
+fn cancelled(
+    err: &SdkError<TransactWriteItemsError, aws_sdk_dynamodb::config::http::HttpResponse>,
+) -> Option<Cancelled> {
+    let Some(TransactWriteItemsError::TransactionCanceledException(e)) = err.as_service_error()
+    else {
+        return None;
+    };
+    let reasons = e.cancellation_reasons();
+    if reasons
+        .iter()
+        .any(|r| r.code() == Some("ConditionalCheckFailed"))
+    {
+        return Some(Cancelled::Condition);
+    }
+    if reasons
+        .iter()
+        .any(|r| r.code() == Some("TransactionConflict"))
+    {
+        return Some(Cancelled::Contention);
+    }
+    // No reasons given: treat as a failed condition somewhere.
+    Some(Cancelled::Condition)
+}
+
+impl DynamoStore {
+    fn header_item(&self, invoice: &Invoice, chunks: usize) -> Result<Item> {
+        let h = &invoice.header;
+        let mut item = to_item(
+            h,
+            &[
+                (keys::PK, keys::invoice(h.id)),
+                (keys::SK, keys::INVOICE_HEADER.to_string()),
+                (keys::GSI1PK, keys::ALL_INVOICES.to_string()),
+                (keys::GSI1SK, keys::invoice_sort(h.created_at, h.id)),
+            ],
+        )?;
+        item.insert("line_chunks".into(), n(chunks as u64));
+        Ok(item)
+    }
+
+    /// Puts of the header and line chunks; the header's condition is set by the caller.
+    fn invoice_puts(
+        &self,
+        invoice: &Invoice,
+        condition: Option<(&str, Vec<(&str, AttributeValue)>)>,
+    ) -> Result<(Vec<TransactWriteItem>, usize)> {
+        let chunks = chunk_lines(&invoice.line_items);
+        let mut header = put(self.header_item(invoice, chunks.len())?)?;
+        header.table_name = self.table.clone();
+        if let Some((expr, values)) = condition {
+            header.condition_expression = Some(expr.to_string());
+            header.expression_attribute_names =
+                Some([("#status".to_string(), "status".to_string())].into());
+            header.expression_attribute_values = Some(
+                values
+                    .into_iter()
+                    .map(|(k, v)| (k.to_string(), v))
+                    .collect(),
+            );
+        }
+        let mut items = vec![TransactWriteItem::builder().put(header).build()];
+        for (i, lines) in chunks.iter().enumerate() {
+            let chunk = LineChunk {
+                version: invoice.header.version,
+                lines: lines.to_vec(),
+            };
+            let mut p = put(to_item(
+                &chunk,
+                &[
+                    (keys::PK, keys::invoice(invoice.header.id)),
+                    (keys::SK, keys::invoice_lines(i)),
+                ],
+            )?)?;
+            p.table_name = self.table.clone();
+            items.push(TransactWriteItem::builder().put(p).build());
+        }
+        Ok((items, chunks.len()))
+    }
+
+    fn history_put(&self, id: Uuid, entry: &HistoryEntry) -> Result<TransactWriteItem> {
+        let mut p = put(to_item(
+            entry,
+            &[
+                (keys::PK, keys::invoice(id)),
+                (keys::SK, keys::invoice_history(entry.version)),
+            ],
+        )?)?;
+        p.table_name = self.table.clone();
+        p.condition_expression = Some("attribute_not_exists(pk)".into());
+        Ok(TransactWriteItem::builder().put(p).build())
+    }
+
+    async fn transact(
+        &self,
+        items: Vec<TransactWriteItem>,
+    ) -> std::result::Result<(), Option<Cancelled>> {
+        let mut attempt = 0;
+        loop {
+            let result = self
+                .client
+                .transact_write_items()
+                .set_transact_items(Some(items.clone()))
+                .send()
+                .await;
+            match result {
+                Ok(_) => return Ok(()),
+                Err(e) => match cancelled(&e) {
+                    Some(Cancelled::Contention) if attempt + 1 < CONTENTION_ATTEMPTS => {
+                        attempt += 1;
+                        tokio::time::sleep(Duration::from_millis(20 << attempt)).await;
+                    }
+                    Some(c) => return Err(Some(c)),
+                    None => {
+                        tracing::warn!(error = %sdk_error("TransactWriteItems invoice", e), "transaction failed");
+                        return Err(None);
+                    }
+                },
+            }
+        }
+    }
+
+    async fn header(&self, id: Uuid) -> Result<Option<InvoiceHeader>> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key(keys::PK, s(keys::invoice(id)))
+            .key(keys::SK, s(keys::INVOICE_HEADER))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| sdk_error("GetItem invoice", e))?;
+        out.item.map(from_item).transpose()
+    }
+}
+
+fn transact_failure(op: &str) -> Error {
+    Error::Unavailable(format!("{op}: transaction failed"))
+}
+
+#[async_trait]
+impl InvoiceStore for DynamoStore {
+    async fn create_invoice(&self, invoice: &Invoice, entry: &HistoryEntry) -> Result<()> {
+        let h = &invoice.header;
+        let period = h.period.to_string();
+        let (gpk, gsk) = keys::invoice_guard(&h.client_key, &period);
+        let mut guard = put([
+            (keys::PK.to_string(), s(gpk)),
+            (keys::SK.to_string(), s(gsk)),
+            ("invoice_id".to_string(), s(h.id.to_string())),
+        ]
+        .into())?;
+        guard.table_name = self.table.clone();
+        guard.condition_expression = Some("attribute_not_exists(pk)".into());
+        let mut items = vec![TransactWriteItem::builder().put(guard).build()];
+        let (puts, _) = self.invoice_puts(invoice, None)?;
+        let mut puts = puts.into_iter();
+        if let Some(first) = puts.next() {
+            let mut header = first
+                .put
+                .ok_or_else(|| Error::Internal("header put".into()))?;
+            header.condition_expression = Some("attribute_not_exists(pk)".into());
+            items.push(TransactWriteItem::builder().put(header).build());
+        }
+        items.extend(puts);
+        items.push(self.history_put(h.id, entry)?);
+        match self.transact(items).await {
+            Ok(()) => Ok(()),
+            Err(Some(Cancelled::Condition)) => Err(Error::Conflict(format!(
+                "client {} already has an invoice for {period}",
+                h.client_key
+            ))),
+            Err(_) => Err(transact_failure("create invoice")),
+        }
+    }
+
+    async fn get_invoice(&self, id: Uuid) -> Result<Option<Invoice>> {
+        // A plain query may see part of a concurrent transaction: the chunks carry the
+        // version they belong to, and a mismatch is read again.
+        for _ in 0..5 {
+            let mut pages = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("pk = :pk AND sk BETWEEN :lo AND :hi")
+                .expression_attribute_values(":pk", s(keys::invoice(id)))
+                .expression_attribute_values(":lo", s(keys::INVOICE_HEADER))
+                .expression_attribute_values(":hi", s(keys::INVOICE_LINES_END))
+                .consistent_read(true)
+                .into_paginator()
+                .send();
+            let mut header: Option<(InvoiceHeader, u64)> = None;
+            let mut chunks: Vec<LineChunk> = Vec::new();
+            while let Some(page) = pages.next().await {
+                let page = page.map_err(|e| sdk_error("Query invoice", e))?;
+                for item in page.items.unwrap_or_default() {
+                    let sk = item
+                        .get(keys::SK)
+                        .and_then(|v| v.as_s().ok())
+                        .cloned()
+                        .unwrap_or_default();
+                    if sk == keys::INVOICE_HEADER {
+                        let count = item
+                            .get("line_chunks")
+                            .and_then(|v| v.as_n().ok())
+                            .and_then(|v| v.parse().ok())
+                            .unwrap_or(0);
+                        header = Some((from_item(item)?, count));
+                    } else {
+                        chunks.push(from_item(item)?);
+                    }
+                }
+            }
+            let Some((header, count)) = header else {
+                return Ok(None);
+            };
+            if chunks.len() as u64 == count && chunks.iter().all(|c| c.version == header.version) {
+                let line_items = chunks.into_iter().flat_map(|c| c.lines).collect();
+                return Ok(Some(Invoice { header, line_items }));
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        Err(Error::Unavailable(
+            "invoice read kept racing a write".into(),
+        ))
+    }
+
+    async fn list_invoices(
+        &self,
+        filter: &InvoiceFilter,
+        page: PageRequest,
+    ) -> Result<Page<InvoiceHeader>> {
+        let mut query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(keys::GSI1)
+            .key_condition_expression("gsi1pk = :pk")
+            .expression_attribute_values(":pk", s(keys::ALL_INVOICES))
+            .scan_index_forward(false);
+        let mut conditions = Vec::new();
+        if let Some(st) = filter.status {
+            conditions.push("#status = :status");
+            query = query
+                .expression_attribute_names("#status", "status")
+                .expression_attribute_values(":status", s(st.as_str()));
+        }
+        if let Some(c) = &filter.client_key {
+            conditions.push("client_key = :client");
+            query = query.expression_attribute_values(":client", s(c.clone()));
+        }
+        if let Some(p) = filter.period {
+            conditions.push("#period = :period");
+            query = query
+                .expression_attribute_names("#period", "period")
+                .expression_attribute_values(":period", s(p.to_string()));
+        }
+        if !conditions.is_empty() {
+            query = query.filter_expression(conditions.join(" AND "));
+        }
+        let mut pages = query.into_paginator().send();
+        let first = page.offset() as u64;
+        let last = first + u64::from(page.per_page);
+        let mut total = 0u64;
+        let mut items = Vec::new();
+        while let Some(p) = pages.next().await {
+            let p = p.map_err(|e| sdk_error("Query invoices", e))?;
+            for item in p.items.unwrap_or_default() {
+                if (first..last).contains(&total) {
+                    items.push(from_item(item)?);
+                }
+                total += 1;
+            }
+        }
+        Ok(Page {
+            items,
+            total,
+            request: page,
+        })
+    }
+
+    async fn update_invoice(
+        &self,
+        before: &Invoice,
+        after: &Invoice,
+        entry: &HistoryEntry,
+    ) -> Result<()> {
+        let id = before.header.id;
+        let (mut items, new_chunks) = self.invoice_puts(
+            after,
+            Some((
+                "version = :expected AND #status = :draft",
+                vec![
+                    (":expected", n(before.header.version)),
+                    (":draft", s(InvoiceStatus::Draft.as_str())),
+                ],
+            )),
+        )?;
+        let old_chunks = chunk_lines(&before.line_items).len();
+        for i in new_chunks..old_chunks {
+            let delete = Delete::builder()
+                .table_name(&self.table)
+                .key(keys::PK, s(keys::invoice(id)))
+                .key(keys::SK, s(keys::invoice_lines(i)))
+                .build()
+                .map_err(|e| Error::Internal(format!("delete: {e}")))?;
+            items.push(TransactWriteItem::builder().delete(delete).build());
+        }
+        items.push(self.history_put(id, entry)?);
+        match self.transact(items).await {
+            Ok(()) => Ok(()),
+            Err(Some(Cancelled::Condition)) => {
+                let current = self.header(id).await?;
+                Err(match current {
+                    None => Error::not_found("invoice"),
+                    Some(h) if h.status != InvoiceStatus::Draft => Error::Conflict(format!(
+                        "invoice is {}; it can no longer change",
+                        h.status.as_str()
+                    )),
+                    Some(h) => Error::Conflict(format!(
+                        "version {} is stale: the invoice is at version {}",
+                        before.header.version, h.version
+                    )),
+                })
+            }
+            Err(_) => Err(transact_failure("update invoice")),
+        }
+    }
+
+    async fn invoice_history(&self, id: Uuid, page: PageRequest) -> Result<Page<HistoryEntry>> {
+        let mut pages = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk AND begins_with(sk, :history)")
+            .expression_attribute_values(":pk", s(keys::invoice(id)))
+            .expression_attribute_values(":history", s("HISTORY#"))
+            .scan_index_forward(false)
+            .into_paginator()
+            .send();
+        let first = page.offset() as u64;
+        let last = first + u64::from(page.per_page);
+        let mut total = 0u64;
+        let mut items = Vec::new();
+        while let Some(p) = pages.next().await {
+            let p = p.map_err(|e| sdk_error("Query invoice history", e))?;
+            for item in p.items.unwrap_or_default() {
+                if (first..last).contains(&total) {
+                    items.push(from_item(item)?);
+                }
+                total += 1;
+            }
+        }
+        Ok(Page {
+            items,
+            total,
+            request: page,
+        })
+    }
+}
