@@ -51,7 +51,13 @@ fn client(currency: &str, rate_ten_thousandths: i64, tax_hundredths: i64) -> Cli
 
 fn worklogs() -> impl Strategy<Value = Vec<Worklog>> {
     prop::collection::vec(
-        (0u8..6, 0u8..4, 1u32..=28, 1u32..=600, prop::bool::weighted(0.8)),
+        (
+            0u8..6,
+            0u8..4,
+            1u32..=28,
+            1u32..=600,
+            prop::bool::weighted(0.8),
+        ),
         0..60,
     )
     .prop_map(|rows| {
@@ -73,7 +79,12 @@ fn worklogs() -> impl Strategy<Value = Vec<Worklog>> {
 }
 
 fn group_by() -> impl Strategy<Value = GroupBy> {
-    prop_oneof![Just(GroupBy::Issue), Just(GroupBy::Author), Just(GroupBy::Day), Just(GroupBy::None)]
+    prop_oneof![
+        Just(GroupBy::Issue),
+        Just(GroupBy::Author),
+        Just(GroupBy::Day),
+        Just(GroupBy::None)
+    ]
 }
 
 proptest! {
@@ -143,15 +154,39 @@ fn half_cent_ties_and_zero_decimal_currencies() {
         source_id: None,
     };
     // 30 min = 0.50 h at 0.0100/h = 0.005 -> 0.01 (half away from zero)
-    let inv = build_draft(Uuid::new_v4(), &client("USD", 100, 0), period, GroupBy::Issue, &[log(30)], now, "t");
+    let inv = build_draft(
+        Uuid::new_v4(),
+        &client("USD", 100, 0),
+        period,
+        GroupBy::Issue,
+        &[log(30)],
+        now,
+        "t",
+    );
     assert_eq!(inv.line_items[0].amount.to_string(), "0.01");
     // JPY: 90 min = 1.50 h at 333/h = 499.5 -> 500, no decimals
-    let inv = build_draft(Uuid::new_v4(), &client("JPY", 3_330_000, 1000), period, GroupBy::Issue, &[log(90)], now, "t");
+    let inv = build_draft(
+        Uuid::new_v4(),
+        &client("JPY", 3_330_000, 1000),
+        period,
+        GroupBy::Issue,
+        &[log(90)],
+        now,
+        "t",
+    );
     assert_eq!(inv.line_items[0].amount.to_string(), "500");
     assert_eq!(inv.header.tax_amount.to_string(), "50");
     assert_eq!(inv.header.total.to_string(), "550");
     // Tax tie: subtotal 0.50 at 1 % = 0.005 -> 0.01
-    let inv = build_draft(Uuid::new_v4(), &client("EUR", 10_000, 100), period, GroupBy::Issue, &[log(30)], now, "t");
+    let inv = build_draft(
+        Uuid::new_v4(),
+        &client("EUR", 10_000, 100),
+        period,
+        GroupBy::Issue,
+        &[log(30)],
+        now,
+        "t",
+    );
     assert_eq!(inv.header.subtotal.to_string(), "0.50");
     assert_eq!(inv.header.tax_amount.to_string(), "0.01");
 }
