@@ -16,6 +16,7 @@ pub mod error;
 pub mod http;
 pub mod import;
 pub mod invoice;
+pub mod pdf;
 pub mod ports;
 pub mod state;
 pub mod store;

@@ -235,10 +235,31 @@ impl InvoiceStore for DynamoStore {
         items.push(self.history_put(h.id, entry)?);
         match self.transact(items).await {
             Ok(()) => Ok(()),
-            Err(Some(Cancelled::Condition)) => Err(Error::Conflict(format!(
-                "client {} already has an invoice for {period}",
-                h.client_key
-            ))),
+            Err(Some(Cancelled::Condition)) => {
+                // A retried attempt (time-out after the first one committed) meets its own
+                // guard: that is success, not a duplicate.
+                let (gpk, gsk) = keys::invoice_guard(&h.client_key, &period);
+                let guard = self
+                    .client
+                    .get_item()
+                    .table_name(&self.table)
+                    .key(keys::PK, s(gpk))
+                    .key(keys::SK, s(gsk))
+                    .consistent_read(true)
+                    .send()
+                    .await
+                    .map_err(|e| sdk_error("GetItem invoice guard", e))?;
+                let owner = guard
+                    .item
+                    .and_then(|i| i.get("invoice_id").and_then(|v| v.as_s().ok()).cloned());
+                if owner.as_deref() == Some(h.id.to_string().as_str()) {
+                    return Ok(());
+                }
+                Err(Error::Conflict(format!(
+                    "client {} already has an invoice for {period}",
+                    h.client_key
+                )))
+            }
             Err(_) => Err(transact_failure("create invoice")),
         }
     }
@@ -382,6 +403,10 @@ impl InvoiceStore for DynamoStore {
                 let current = self.header(id).await?;
                 Err(match current {
                     None => Error::not_found("invoice"),
+                    // A retried attempt whose first attempt committed finds its own write.
+                    Some(h) if h.version == after.header.version && h.updated_at == after.header.updated_at && h.status == after.header.status => {
+                        return Ok(());
+                    }
                     Some(h) if h.status != InvoiceStatus::Draft => Error::Conflict(format!(
                         "invoice is {}; it can no longer change",
                         h.status.as_str()

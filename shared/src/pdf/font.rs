@@ -1,0 +1,103 @@
+//! The embedded Unicode font (DejaVu Sans, regular and bold: Latin, Cyrillic, Uzbek letters
+//! such as oʻ and gʻ with U+02BB): glyph widths for measuring, and per-document subsets so a
+//! PDF carries only the glyphs it uses.
+
+use crate::{Error, Result};
+use allsorts::binary::read::ReadScope;
+use allsorts::font_data::FontData;
+use allsorts::subset::{CmapTarget, SubsetProfile, subset};
+use printpdf::ParsedFont;
+use std::collections::BTreeSet;
+use std::sync::OnceLock;
+
+const REGULAR_TTF: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
+const BOLD_TTF: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans-Bold.ttf");
+
+/// Which face.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Face {
+    Regular,
+    Bold,
+}
+
+/// A face's source bytes and metrics, parsed once per process.
+pub struct FaceMetrics {
+    bytes: &'static [u8],
+    font: ParsedFont,
+}
+
+fn parse(bytes: &'static [u8]) -> FaceMetrics {
+    let font = ParsedFont::from_bytes(bytes, 0, &mut Vec::new()).unwrap_or_else(|| {
+        // The font is compiled in; failing to parse it is a build defect.
+        panic!("embedded font does not parse")
+    });
+    FaceMetrics { bytes, font }
+}
+
+/// The metrics of `face`.
+pub fn metrics(face: Face) -> &'static FaceMetrics {
+    static REGULAR: OnceLock<FaceMetrics> = OnceLock::new();
+    static BOLD: OnceLock<FaceMetrics> = OnceLock::new();
+    match face {
+        Face::Regular => REGULAR.get_or_init(|| parse(REGULAR_TTF)),
+        Face::Bold => BOLD.get_or_init(|| parse(BOLD_TTF)),
+    }
+}
+
+impl FaceMetrics {
+    fn glyph(&self, c: char) -> u16 {
+        self.font
+            .codepoint_to_glyph
+            .get(&(c as u32))
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// Advance width of `text` at `size` points (real glyph widths, no kerning).
+    pub fn width(&self, text: &str, size: f32) -> f32 {
+        let units: u32 = text
+            .chars()
+            .map(|c| u32::from(self.font.glyph_widths.get(&self.glyph(c)).copied().unwrap_or(0)))
+            .sum();
+        units as f32 * size / f32::from(self.font.units_per_em.max(1))
+    }
+
+    /// A font holding only the glyphs of `chars` (plus .notdef), with a Unicode cmap, ready
+    /// for printpdf.
+    pub fn subset(&self, chars: &BTreeSet<char>) -> Result<ParsedFont> {
+        let glyphs: BTreeSet<u16> = chars.iter().map(|&c| self.glyph(c)).filter(|&g| g != 0).collect();
+        let ids: Vec<u16> = std::iter::once(0).chain(glyphs).collect();
+        let fail = |e: String| Error::Internal(format!("font subset: {e}"));
+        let data = ReadScope::new(self.bytes)
+            .read::<FontData<'_>>()
+            .map_err(|e| fail(e.to_string()))?;
+        let provider = data.table_provider(0).map_err(|e| fail(e.to_string()))?;
+        let bytes = subset(&provider, &ids, &SubsetProfile::Pdf, CmapTarget::Unicode)
+            .map_err(|e| fail(e.to_string()))?;
+        ParsedFont::from_bytes(&bytes, 0, &mut Vec::new())
+            .ok_or_else(|| fail("subset does not parse".into()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn covers_latin_cyrillic_and_uzbek_letters() {
+        let m = metrics(Face::Regular);
+        for c in ['A', 'ž', 'Ж', 'я', 'ʻ', 'ғ', 'қ', '№', '€'] {
+            assert_ne!(m.glyph(c), 0, "{c} missing");
+        }
+        assert!(m.width("MMMM", 10.0) > m.width("iiii", 10.0));
+        assert!((m.width("", 10.0)).abs() < f32::EPSILON);
+    }
+
+    #[test]
+    fn subsets_are_small() {
+        let chars: BTreeSet<char> = "Gʻulzor Toʻqimachilik — ООО Восток 0123456789".chars().collect();
+        let font = metrics(Face::Regular).subset(&chars).unwrap();
+        assert!(font.original_bytes.len() < 40_000, "{} bytes", font.original_bytes.len());
+        assert!(font.codepoint_to_glyph.contains_key(&('ʻ' as u32)));
+    }
+}
