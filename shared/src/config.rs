@@ -28,6 +28,12 @@ pub struct Config {
     pub jwt_ttl_secs: i64,
     /// Origins allowed by CORS; empty means no CORS headers at all.
     pub cors_allowed_origins: Vec<String>,
+    /// Override for the S3 endpoint only (tests of an S3 outage); else `aws_endpoint_url`.
+    pub s3_endpoint_url: Option<String>,
+    /// The company printed on invoices.
+    pub issuer: crate::pdf::Issuer,
+    /// Lifetime of presigned PDF URLs (at most 15 minutes).
+    pub pdf_url_ttl_secs: u64,
     /// Failed logins per e-mail before it is locked for the window.
     pub login_max_failures: u32,
     pub login_window_secs: u64,
@@ -35,6 +41,30 @@ pub struct Config {
 
 /// The secret used in local mode when `JWT_SECRET` is not set. Never valid in the cloud.
 pub const LOCAL_DEV_JWT_SECRET: &str = "local-development-secret-not-for-production-use";
+
+/// Longest life of a presigned PDF URL: 15 minutes.
+pub const MAX_PDF_URL_TTL_SECS: u64 = 900;
+
+/// The issuer from `ISSUER_NAME`, `ISSUER_ADDRESS` (lines separated by `|`), `ISSUER_TAX_ID`,
+/// `ISSUER_EMAIL`, `ISSUER_BANK` (lines separated by `|`); the demo company where unset.
+fn issuer_from_env() -> crate::pdf::Issuer {
+    let default = crate::pdf::Issuer::default();
+    let lines = |v: String| {
+        v.split('|')
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .collect()
+    };
+    crate::pdf::Issuer {
+        name: var("ISSUER_NAME").unwrap_or(default.name),
+        address: var("ISSUER_ADDRESS").map(lines).unwrap_or(default.address),
+        tax_id: var("ISSUER_TAX_ID")
+            .map(|t| format!("Tax ID: {t}"))
+            .or(default.tax_id),
+        email: var("ISSUER_EMAIL").or(default.email),
+        bank: var("ISSUER_BANK").map(lines).unwrap_or(default.bank),
+    }
+}
 
 /// Why the configuration cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -86,6 +116,9 @@ impl Config {
             table_name: var("TABLE_NAME").ok_or(ConfigError::Missing("TABLE_NAME"))?,
             bucket_name: var("BUCKET_NAME").ok_or(ConfigError::Missing("BUCKET_NAME"))?,
             aws_endpoint_url: var("AWS_ENDPOINT_URL"),
+            s3_endpoint_url: var("S3_ENDPOINT_URL"),
+            issuer: issuer_from_env(),
+            pdf_url_ttl_secs: parse("PDF_URL_TTL_SECONDS", MAX_PDF_URL_TTL_SECS)?,
             jwt_secret,
             jwt_issuer: var("JWT_ISSUER").unwrap_or_else(|| "proxima-invoice".into()),
             jwt_audience: var("JWT_AUDIENCE").unwrap_or_else(|| "proxima-invoice-api".into()),
@@ -112,6 +145,9 @@ impl Config {
             table_name: table_name.into(),
             bucket_name: bucket_name.into(),
             aws_endpoint_url: Some(endpoint.into()),
+            s3_endpoint_url: None,
+            issuer: crate::pdf::Issuer::default(),
+            pdf_url_ttl_secs: MAX_PDF_URL_TTL_SECS,
             jwt_secret: LOCAL_DEV_JWT_SECRET.as_bytes().to_vec(),
             jwt_issuer: "proxima-invoice".into(),
             jwt_audience: "proxima-invoice-api".into(),
@@ -131,6 +167,12 @@ impl Config {
             return Err(ConfigError::Invalid {
                 name: "JWT_SECRET",
                 reason: format!("must be at least {MIN_SECRET_LEN} bytes and not the dev secret"),
+            });
+        }
+        if self.pdf_url_ttl_secs == 0 || self.pdf_url_ttl_secs > MAX_PDF_URL_TTL_SECS {
+            return Err(ConfigError::Invalid {
+                name: "PDF_URL_TTL_SECONDS",
+                reason: format!("must be 1-{MAX_PDF_URL_TTL_SECS}"),
             });
         }
         if self.jwt_ttl_secs <= 0 || self.login_max_failures == 0 {

@@ -82,6 +82,49 @@ pub trait InvoiceStore: Send + Sync {
     async fn invoice_history(&self, id: Uuid, page: PageRequest) -> Result<Page<HistoryEntry>>;
 }
 
+/// What happened to an attempt to finalize with a number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FinalizeOutcome {
+    /// Number taken, invoice finalized.
+    Done,
+    /// Another finalize took this number first: read the counter again and retry.
+    NumberTaken,
+}
+
+/// Gapless invoice numbering per year.
+#[async_trait]
+pub trait InvoiceNumbering: Send + Sync {
+    /// The last number given out in `year` (0 when none).
+    async fn last_invoice_number(&self, year: i32) -> Result<u64>;
+    /// In one transaction: move the year's counter from `sequence - 1` to `sequence`, replace
+    /// the draft `before` (still a draft at its version) by the finalized `after`, reserve
+    /// `after`'s number, and append `entry`. `Conflict` when the invoice changed.
+    async fn finalize_invoice(
+        &self,
+        before: &Invoice,
+        after: &Invoice,
+        entry: &HistoryEntry,
+        year: i32,
+        sequence: u64,
+    ) -> Result<FinalizeOutcome>;
+}
+
+/// Where PDFs are kept and how they are handed out.
+#[async_trait]
+pub trait DocumentStore: Send + Sync {
+    /// Store a PDF under `key`.
+    async fn put_pdf(&self, key: &str, bytes: Vec<u8>) -> Result<()>;
+    /// Whether `key` exists.
+    async fn has_document(&self, key: &str) -> Result<bool>;
+    /// A presigned GET URL for `key`, downloading as `filename`, valid for `expires_in`.
+    async fn presigned_pdf_url(
+        &self,
+        key: &str,
+        filename: &str,
+        expires_in: std::time::Duration,
+    ) -> Result<String>;
+}
+
 /// A dependency the readiness probe checks.
 #[async_trait]
 pub trait DependencyCheck: Send + Sync {

@@ -4,7 +4,8 @@ use crate::auth::TokenService;
 use crate::config::Config;
 use crate::invoice::service::Stores;
 use crate::ports::{
-    ClientStore, DependencyCheck, InvoiceStore, LoginThrottle, UserStore, WorklogStore,
+    ClientStore, DependencyCheck, DocumentStore, InvoiceNumbering, InvoiceStore, LoginThrottle,
+    UserStore, WorklogStore,
 };
 use crate::store::{DynamoStore, S3Store, aws};
 use axum::extract::FromRef;
@@ -20,6 +21,8 @@ pub struct AppState {
     pub clients: Arc<dyn ClientStore>,
     pub worklogs: Arc<dyn WorklogStore>,
     pub invoices: Arc<dyn InvoiceStore>,
+    pub numbering: Arc<dyn InvoiceNumbering>,
+    pub documents: Arc<dyn DocumentStore>,
     /// What `/readyz` checks.
     pub readiness: Arc<[Arc<dyn DependencyCheck>]>,
 }
@@ -32,7 +35,11 @@ impl AppState {
             DynamoStore::new(aws::dynamodb_client(&sdk), &config.table_name)
                 .with_login_window(config.login_window_secs),
         );
-        let s3 = Arc::new(S3Store::new(aws::s3_client(&sdk), &config.bucket_name));
+        let s3_sdk = match &config.s3_endpoint_url {
+            Some(url) => aws::sdk_config(Some(url)).await,
+            None => sdk.clone(),
+        };
+        let s3 = Arc::new(S3Store::new(aws::s3_client(&s3_sdk), &config.bucket_name));
         let tokens = Arc::new(TokenService::new(
             &config.jwt_secret,
             &config.jwt_issuer,
@@ -47,6 +54,8 @@ impl AppState {
             clients: dynamo.clone(),
             worklogs: dynamo.clone(),
             invoices: dynamo.clone(),
+            numbering: dynamo.clone(),
+            documents: s3.clone(),
             readiness: Arc::from(vec![
                 dynamo as Arc<dyn DependencyCheck>,
                 s3 as Arc<dyn DependencyCheck>,
@@ -62,6 +71,18 @@ impl AppState {
             clients: self.clients.as_ref(),
             worklogs: self.worklogs.as_ref(),
             invoices: self.invoices.as_ref(),
+        }
+    }
+}
+
+impl AppState {
+    /// What finalizing and PDF downloads need.
+    pub fn lifecycle(&self) -> crate::invoice::finalize::Lifecycle<'_> {
+        crate::invoice::finalize::Lifecycle {
+            invoices: self.invoices.as_ref(),
+            numbering: self.numbering.as_ref(),
+            documents: self.documents.as_ref(),
+            issuer: &self.config.issuer,
         }
     }
 }

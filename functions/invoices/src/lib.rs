@@ -8,10 +8,12 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use proxima::domain::Period;
 use proxima::http::error::ErrorEnvelope;
+use proxima::http::json::OptionalJsonBody;
 use proxima::http::pagination::PaginationParams;
 use proxima::http::version::{etag, expected_version};
 use proxima::http::{AuthUser, Data, InvoiceWriter, JsonBody, Paged, Pagination};
 use proxima::invoice::edit::{InvoicePatch, LineItemsPatch};
+use proxima::invoice::finalize::PdfDownload;
 use proxima::invoice::model::InvoiceFilter;
 use proxima::invoice::service::{self, Actor, BulkOutcome, GenerateRequest};
 use proxima::invoice::{HistoryEntry, Invoice, InvoiceHeader};
@@ -275,6 +277,100 @@ async fn edit_history(
         .into())
 }
 
+/// Optional body of `finalize`.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FinalizeRequest {
+    /// The version being finalized (instead of `If-Match`); optional.
+    pub version: Option<u64>,
+}
+
+/// Assign the next gapless number of the issue date's year (`INV-YYYY-NNNNN`), render the
+/// PDF and store it. An empty invoice is 400; a second finalize is 409; afterwards every
+/// write to the invoice is 409.
+#[utoipa::path(post, path = "/api/v1/invoices/{id}/finalize", tag = "invoices",
+    request_body(content = Option<FinalizeRequest>, description = "Optional"),
+    params(("id" = String, Path, description = "Invoice id"),
+           ("If-Match" = Option<String>, Header, description = "Optional: the version being finalized")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Finalized", body = Data<Invoice>),
+        (status = 400, description = "Empty invoice", body = ErrorEnvelope),
+        (status = 401, description = "No or bad token", body = ErrorEnvelope),
+        (status = 403, description = "Viewer", body = ErrorEnvelope),
+        (status = 404, description = "No such invoice", body = ErrorEnvelope),
+        (status = 409, description = "Already finalized or stale version", body = ErrorEnvelope)))]
+async fn finalize(
+    InvoiceWriter(user): InvoiceWriter,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    OptionalJsonBody(body): OptionalJsonBody<FinalizeRequest>,
+) -> Result<impl IntoResponse> {
+    let id = invoice_id(&id)?;
+    let body_version = body.and_then(|b| b.version);
+    let version = match (
+        headers.contains_key(axum::http::header::IF_MATCH),
+        body_version,
+    ) {
+        (false, None) => None,
+        _ => Some(expected_version(&headers, body_version)?),
+    };
+    let now = chrono::Utc::now();
+    let invoice =
+        proxima::invoice::finalize::finalize(state.lifecycle(), id, version, &user.email, now)
+            .await?;
+    Ok(with_etag(invoice, StatusCode::OK))
+}
+
+/// `GET /invoices/{id}/pdf` query.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PdfQuery {
+    /// `true`: answer 302 to the presigned URL instead of JSON.
+    pub redirect: Option<String>,
+}
+
+/// A presigned download (at most 15 minutes) of a finalized invoice's PDF, served with
+/// `Content-Disposition: attachment; filename="INV-….pdf"`. A draft is 409.
+#[utoipa::path(get, path = "/api/v1/invoices/{id}/pdf", tag = "invoices",
+    params(("id" = String, Path, description = "Invoice id"), PdfQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Presigned URL", body = Data<PdfDownload>),
+        (status = 302, description = "Redirect to the presigned URL (`redirect=true`)"),
+        (status = 401, description = "No or bad token", body = ErrorEnvelope),
+        (status = 404, description = "No such invoice", body = ErrorEnvelope),
+        (status = 409, description = "Not finalized", body = ErrorEnvelope),
+        (status = 503, description = "S3 unavailable", body = ErrorEnvelope)))]
+async fn pdf(
+    _user: AuthUser,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Query(q): Query<PdfQuery>,
+) -> Result<axum::response::Response> {
+    let redirect = match q.redirect.as_deref() {
+        None | Some("false") | Some("0") => false,
+        Some("true") | Some("1") => true,
+        Some(_) => return Err(Error::field("redirect", "must be true or false")),
+    };
+    let download = proxima::invoice::finalize::pdf_download(
+        state.lifecycle(),
+        invoice_id(&id)?,
+        state.config.pdf_url_ttl_secs,
+        chrono::Utc::now(),
+    )
+    .await?;
+    if redirect {
+        return Ok((
+            StatusCode::FOUND,
+            [(axum::http::header::LOCATION, download.url)],
+        )
+            .into_response());
+    }
+    Ok(Data::ok(download).into_response())
+}
+
 /// The group's routes with their OpenAPI description.
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -286,6 +382,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(patch_line_items))
         .routes(routes!(regenerate))
         .routes(routes!(edit_history))
+        .routes(routes!(finalize))
+        .routes(routes!(pdf))
 }
 
 /// The group's router, ready to serve.

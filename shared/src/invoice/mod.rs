@@ -3,6 +3,7 @@
 
 pub mod draft;
 pub mod edit;
+pub mod finalize;
 pub mod history;
 pub mod lines;
 pub mod model;

@@ -57,7 +57,15 @@ impl FaceMetrics {
     pub fn width(&self, text: &str, size: f32) -> f32 {
         let units: u32 = text
             .chars()
-            .map(|c| u32::from(self.font.glyph_widths.get(&self.glyph(c)).copied().unwrap_or(0)))
+            .map(|c| {
+                u32::from(
+                    self.font
+                        .glyph_widths
+                        .get(&self.glyph(c))
+                        .copied()
+                        .unwrap_or(0),
+                )
+            })
             .sum();
         units as f32 * size / f32::from(self.font.units_per_em.max(1))
     }
@@ -65,7 +73,11 @@ impl FaceMetrics {
     /// A font holding only the glyphs of `chars` (plus .notdef), with a Unicode cmap, ready
     /// for printpdf.
     pub fn subset(&self, chars: &BTreeSet<char>) -> Result<ParsedFont> {
-        let glyphs: BTreeSet<u16> = chars.iter().map(|&c| self.glyph(c)).filter(|&g| g != 0).collect();
+        let glyphs: BTreeSet<u16> = chars
+            .iter()
+            .map(|&c| self.glyph(c))
+            .filter(|&g| g != 0)
+            .collect();
         let ids: Vec<u16> = std::iter::once(0).chain(glyphs).collect();
         let fail = |e: String| Error::Internal(format!("font subset: {e}"));
         let data = ReadScope::new(self.bytes)
@@ -95,9 +107,15 @@ mod tests {
 
     #[test]
     fn subsets_are_small() {
-        let chars: BTreeSet<char> = "Gʻulzor Toʻqimachilik — ООО Восток 0123456789".chars().collect();
+        let chars: BTreeSet<char> = "Gʻulzor Toʻqimachilik — ООО Восток 0123456789"
+            .chars()
+            .collect();
         let font = metrics(Face::Regular).subset(&chars).unwrap();
-        assert!(font.original_bytes.len() < 40_000, "{} bytes", font.original_bytes.len());
+        assert!(
+            font.original_bytes.len() < 40_000,
+            "{} bytes",
+            font.original_bytes.len()
+        );
         assert!(font.codepoint_to_glyph.contains_key(&('ʻ' as u32)));
     }
 }

@@ -55,7 +55,13 @@ impl Writer {
 
     fn text(&mut self, x: f32, size: f32, face: Face, text: impl Into<String>) {
         let y = self.y;
-        self.page().push(Item::Text { x, y, size, face, text: text.into() });
+        self.page().push(Item::Text {
+            x,
+            y,
+            size,
+            face,
+            text: text.into(),
+        });
     }
 
     fn right(&mut self, right_edge: f32, size: f32, face: Face, text: impl Into<String>) {
@@ -66,7 +72,11 @@ impl Writer {
 
     fn rule(&mut self) {
         let y = self.y;
-        self.page().push(Item::Rule { x1: MARGIN_X, x2: RIGHT, y });
+        self.page().push(Item::Rule {
+            x1: MARGIN_X,
+            x2: RIGHT,
+            y,
+        });
     }
 
     fn new_page(&mut self) {
@@ -87,7 +97,11 @@ pub fn wrap(text: &str, face: Face, size: f32, width: f32) -> Vec<String> {
     for paragraph in text.split('\n') {
         let mut line = String::new();
         for word in paragraph.split_whitespace() {
-            let candidate = if line.is_empty() { word.to_string() } else { format!("{line} {word}") };
+            let candidate = if line.is_empty() {
+                word.to_string()
+            } else {
+                format!("{line} {word}")
+            };
             if m.width(&candidate, size) <= width {
                 line = candidate;
                 continue;
@@ -130,7 +144,11 @@ pub fn group_thousands(value: Decimal, places: u32) -> String {
         }
         grouped.push(c);
     }
-    let sign = if v.is_sign_negative() && !v.is_zero() { "-" } else { "" };
+    let sign = if v.is_sign_negative() && !v.is_zero() {
+        "-"
+    } else {
+        ""
+    };
     match frac {
         Some(f) => format!("{sign}{grouped}.{f}"),
         None => format!("{sign}{grouped}"),
@@ -153,13 +171,21 @@ pub fn layout(invoice: &Invoice, issuer: &Issuer) -> Pages {
     let h = &invoice.header;
     let places = invoice.places();
     let number = h.number.clone().unwrap_or_else(|| "DRAFT".into());
-    let mut w = Writer { pages: Vec::new(), y: PAGE_HEIGHT - MARGIN_TOP };
+    let mut w = Writer {
+        pages: Vec::new(),
+        y: PAGE_HEIGHT - MARGIN_TOP,
+    };
 
     // Issuer (left) and invoice facts (right).
     let top = w.y;
     w.text(MARGIN_X, 14.0, Face::Bold, issuer.name.clone());
     w.y -= 16.0;
-    for line in issuer.address.iter().chain(issuer.tax_id.iter()).chain(issuer.email.iter()) {
+    for line in issuer
+        .address
+        .iter()
+        .chain(issuer.tax_id.iter())
+        .chain(issuer.email.iter())
+    {
         w.text(MARGIN_X, BODY, Face::Regular, line.clone());
         w.y -= LEADING;
     }
@@ -194,11 +220,15 @@ pub fn layout(invoice: &Invoice, issuer: &Issuer) -> Pages {
     let mut client_lines = vec![a.line1.clone()];
     client_lines.extend(a.line2.clone());
     client_lines.push(
-        [a.postal_code.clone().unwrap_or_default(), a.city.clone(), a.country.clone()]
-            .into_iter()
-            .filter(|s| !s.is_empty())
-            .collect::<Vec<_>>()
-            .join(" "),
+        [
+            a.postal_code.clone().unwrap_or_default(),
+            a.city.clone(),
+            a.country.clone(),
+        ]
+        .into_iter()
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join(" "),
     );
     if let Some(t) = &h.client.tax_id {
         client_lines.push(format!("Tax ID: {t}"));
@@ -219,13 +249,33 @@ pub fn layout(invoice: &Invoice, issuer: &Issuer) -> Pages {
         let height = desc.len() as f32 * LEADING + 4.0;
         if w.room() < height {
             w.new_page();
-            w.text(MARGIN_X, BODY, Face::Bold, format!("Invoice {number} (continued)"));
+            w.text(
+                MARGIN_X,
+                BODY,
+                Face::Bold,
+                format!("Invoice {number} (continued)"),
+            );
             w.y -= LEADING * 2.0;
             table_header(&mut w);
         }
-        w.right(COL_HOURS, BODY, Face::Regular, group_thousands(line.quantity, 2));
-        w.right(COL_RATE, BODY, Face::Regular, group_thousands(line.unit_price, line.unit_price.scale().max(places)));
-        w.right(RIGHT, BODY, Face::Regular, group_thousands(line.amount, places));
+        w.right(
+            COL_HOURS,
+            BODY,
+            Face::Regular,
+            group_thousands(line.quantity, 2),
+        );
+        w.right(
+            COL_RATE,
+            BODY,
+            Face::Regular,
+            group_thousands(line.unit_price, line.unit_price.scale().max(places)),
+        );
+        w.right(
+            RIGHT,
+            BODY,
+            Face::Regular,
+            group_thousands(line.amount, places),
+        );
         for l in desc {
             w.text(MARGIN_X, BODY, Face::Regular, l);
             w.y -= LEADING;
@@ -245,13 +295,30 @@ pub fn layout(invoice: &Invoice, issuer: &Issuer) -> Pages {
     w.y -= LEADING + 2.0;
     let cur = &h.currency;
     let totals = [
-        ("Subtotal", group_thousands(h.subtotal, places), Face::Regular),
-        (&*format!("Tax {}%", h.tax_rate.normalize()), group_thousands(h.tax_amount, places), Face::Regular),
-        ("Total", format!("{} {cur}", group_thousands(h.total, places)), Face::Bold),
+        (
+            "Subtotal",
+            group_thousands(h.subtotal, places),
+            Face::Regular,
+        ),
+        (
+            &*format!("Tax {}%", h.tax_rate.normalize()),
+            group_thousands(h.tax_amount, places),
+            Face::Regular,
+        ),
+        (
+            "Total",
+            format!("{} {cur}", group_thousands(h.total, places)),
+            Face::Bold,
+        ),
     ];
     for (label, value, face) in totals {
         w.right(COL_RATE, BODY, Face::Bold, label.to_string());
-        w.right(RIGHT, if face == Face::Bold { 11.0 } else { BODY }, face, value);
+        w.right(
+            RIGHT,
+            if face == Face::Bold { 11.0 } else { BODY },
+            face,
+            value,
+        );
         w.y -= LEADING + 2.0;
     }
     w.y -= 10.0;
@@ -261,7 +328,11 @@ pub fn layout(invoice: &Invoice, issuer: &Issuer) -> Pages {
     let mut closing: Vec<(Face, String)> = Vec::new();
     if let Some(notes) = &h.notes {
         closing.push((Face::Bold, "Notes".into()));
-        closing.extend(wrap(notes, Face::Regular, BODY, RIGHT - MARGIN_X).into_iter().map(|l| (Face::Regular, l)));
+        closing.extend(
+            wrap(notes, Face::Regular, BODY, RIGHT - MARGIN_X)
+                .into_iter()
+                .map(|l| (Face::Regular, l)),
+        );
     }
     closing.push((Face::Bold, "Payment terms".into()));
     let terms = format!(
@@ -269,7 +340,11 @@ pub fn layout(invoice: &Invoice, issuer: &Issuer) -> Pages {
         group_thousands(h.total, places),
         h.due_date
     );
-    closing.extend(wrap(&terms, Face::Regular, BODY, RIGHT - MARGIN_X).into_iter().map(|l| (Face::Regular, l)));
+    closing.extend(
+        wrap(&terms, Face::Regular, BODY, RIGHT - MARGIN_X)
+            .into_iter()
+            .map(|l| (Face::Regular, l)),
+    );
     for bank in &issuer.bank {
         closing.push((Face::Regular, bank.clone()));
     }
@@ -286,7 +361,13 @@ pub fn layout(invoice: &Invoice, issuer: &Issuer) -> Pages {
     for (i, page) in w.pages.iter_mut().enumerate() {
         let label = format!("Page {} of {total_pages}", i + 1);
         let x = RIGHT - metrics(Face::Regular).width(&label, 8.0);
-        page.push(Item::Text { x, y: MARGIN_BOTTOM - 30.0, size: 8.0, face: Face::Regular, text: label });
+        page.push(Item::Text {
+            x,
+            y: MARGIN_BOTTOM - 30.0,
+            size: 8.0,
+            face: Face::Regular,
+            text: label,
+        });
         page.push(Item::Text {
             x: MARGIN_X,
             y: MARGIN_BOTTOM - 30.0,
@@ -304,7 +385,10 @@ mod tests {
 
     #[test]
     fn groups_thousands_at_the_currency_scale() {
-        assert_eq!(group_thousands(Decimal::new(123456750, 2), 2), "1,234,567.50");
+        assert_eq!(
+            group_thousands(Decimal::new(123456750, 2), 2),
+            "1,234,567.50"
+        );
         assert_eq!(group_thousands(Decimal::new(999, 0), 2), "999.00");
         assert_eq!(group_thousands(Decimal::new(1000, 0), 0), "1,000");
         assert_eq!(group_thousands(Decimal::new(-12345, 1), 1), "-1,234.5");
@@ -316,10 +400,16 @@ mod tests {
         let lines = wrap(&text, Face::Regular, BODY, DESCRIPTION_WIDTH);
         assert!(lines.len() > 3);
         for l in &lines {
-            assert!(metrics(Face::Regular).width(l, BODY) <= DESCRIPTION_WIDTH + 0.01, "{l}");
+            assert!(
+                metrics(Face::Regular).width(l, BODY) <= DESCRIPTION_WIDTH + 0.01,
+                "{l}"
+            );
         }
         let rejoined: String = lines.join(" ");
-        assert_eq!(rejoined.split_whitespace().count(), text.split_whitespace().count());
+        assert_eq!(
+            rejoined.split_whitespace().count(),
+            text.split_whitespace().count()
+        );
         let long_word = wrap(&"x".repeat(400), Face::Regular, BODY, 100.0);
         assert!(long_word.len() > 1);
     }

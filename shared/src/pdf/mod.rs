@@ -32,7 +32,10 @@ impl Default for Issuer {
     fn default() -> Self {
         Self {
             name: "Proxima Software MChJ".into(),
-            address: vec!["Mustaqillik shoh koʻchasi 59".into(), "100000 Toshkent, UZ".into()],
+            address: vec![
+                "Mustaqillik shoh koʻchasi 59".into(),
+                "100000 Toshkent, UZ".into(),
+            ],
             tax_id: Some("Tax ID: 300000000".into()),
             email: Some("billing@prxm.uz".into()),
             bank: vec!["Bank: Kapitalbank, SWIFT KACHUZ22, account 20208000000000000001".into()],
@@ -44,13 +47,20 @@ impl Default for Issuer {
 pub fn file_name(invoice: &Invoice) -> String {
     format!(
         "{}.pdf",
-        invoice.header.number.clone().unwrap_or_else(|| invoice.header.id.to_string())
+        invoice
+            .header
+            .number
+            .clone()
+            .unwrap_or_else(|| invoice.header.id.to_string())
     )
 }
 
 /// Hex SHA-256 of `bytes`.
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 fn face_id(face: Face) -> FontId {
@@ -95,15 +105,29 @@ pub fn render_invoice(invoice: &Invoice, issuer: &Issuer) -> Result<Vec<u8>> {
         .iter()
         .map(|items| {
             let mut ops = Vec::with_capacity(items.len() * 3 + 4);
-            ops.push(Op::SetOutlineColor { col: Color::Rgb(Rgb::new(0.6, 0.6, 0.6, None)) });
+            ops.push(Op::SetOutlineColor {
+                col: Color::Rgb(Rgb::new(0.6, 0.6, 0.6, None)),
+            });
             ops.push(Op::SetOutlineThickness { pt: Pt(0.5) });
             for item in items {
                 if let Item::Rule { x1, x2, y } = item {
                     ops.push(Op::DrawLine {
                         line: Line {
                             points: vec![
-                                LinePoint { p: Point { x: Pt(*x1), y: Pt(*y) }, bezier: false },
-                                LinePoint { p: Point { x: Pt(*x2), y: Pt(*y) }, bezier: false },
+                                LinePoint {
+                                    p: Point {
+                                        x: Pt(*x1),
+                                        y: Pt(*y),
+                                    },
+                                    bezier: false,
+                                },
+                                LinePoint {
+                                    p: Point {
+                                        x: Pt(*x2),
+                                        y: Pt(*y),
+                                    },
+                                    bezier: false,
+                                },
                             ],
                             is_closed: false,
                         },
@@ -112,11 +136,25 @@ pub fn render_invoice(invoice: &Invoice, issuer: &Issuer) -> Result<Vec<u8>> {
             }
             ops.push(Op::StartTextSection);
             for item in items {
-                if let Item::Text { x, y, size, face, text } = item {
-                    ops.push(Op::SetFont { font: PdfFontHandle::External(face_id(*face)), size: Pt(*size) });
+                if let Item::Text {
+                    x,
+                    y,
+                    size,
+                    face,
+                    text,
+                } = item
+                {
+                    ops.push(Op::SetFont {
+                        font: PdfFontHandle::External(face_id(*face)),
+                        size: Pt(*size),
+                    });
                     // An absolute text matrix: `SetTextCursor` would be a relative move.
-                    ops.push(Op::SetTextMatrix { matrix: TextMatrix::Translate(Pt(*x), Pt(*y)) });
-                    ops.push(Op::ShowText { items: vec![TextItem::Text(text.clone())] });
+                    ops.push(Op::SetTextMatrix {
+                        matrix: TextMatrix::Translate(Pt(*x), Pt(*y)),
+                    });
+                    ops.push(Op::ShowText {
+                        items: vec![TextItem::Text(text.clone())],
+                    });
                 }
             }
             ops.push(Op::EndTextSection);
@@ -125,14 +163,22 @@ pub fn render_invoice(invoice: &Invoice, issuer: &Issuer) -> Result<Vec<u8>> {
         .collect();
     doc.with_pages(pdf_pages);
 
-    let opts = PdfSaveOptions { optimize: true, subset_fonts: false, ..Default::default() };
+    let opts = PdfSaveOptions {
+        optimize: true,
+        subset_fonts: false,
+        ..Default::default()
+    };
     let mut warnings = Vec::new();
     let mut lo = printpdf::serialize::to_lopdf_doc(&doc, &opts, &mut warnings);
     // printpdf puts process-global pseudo-random ids in the trailer; derive them from the
     // invoice instead so that equal invoices give equal bytes.
     let id = sha256_hex(invoice.header.id.as_bytes());
-    let id_object = lopdf::Object::String(id[..32].as_bytes().to_vec(), lopdf::StringFormat::Literal);
-    lo.trailer.set("ID", lopdf::Object::Array(vec![id_object.clone(), id_object]));
+    let id_object =
+        lopdf::Object::String(id.as_bytes()[..32].to_vec(), lopdf::StringFormat::Literal);
+    lo.trailer.set(
+        "ID",
+        lopdf::Object::Array(vec![id_object.clone(), id_object]),
+    );
     lo.compress();
     let mut bytes = Vec::new();
     lo.save_to(&mut bytes)
@@ -161,7 +207,10 @@ mod tests {
         assert!(text.contains("INV-2026-00042"), "{text}");
         assert!(text.contains("Восток Логистик"), "{text}");
         assert!(text.contains("Page 1 of 1"), "{text}");
-        assert!(text.contains(&layout::group_thousands(inv.header.total, 2)), "{text}");
+        assert!(
+            text.contains(&layout::group_thousands(inv.header.total, 2)),
+            "{text}"
+        );
         assert!(pdf.len() < 40_000, "{} bytes", pdf.len());
     }
 
@@ -175,8 +224,15 @@ mod tests {
         assert!(text.contains("Page 2 of"));
         let headers = text.matches("Description").count();
         let continued = text.matches("(continued)").count();
-        assert!(headers >= pages - 1, "table header on every page of the table: {headers} of {pages}");
-        assert_eq!(continued, headers - 1, "every table page after the first says (continued)");
+        assert!(
+            headers >= pages - 1,
+            "table header on every page of the table: {headers} of {pages}"
+        );
+        assert_eq!(
+            continued,
+            headers - 1,
+            "every table page after the first says (continued)"
+        );
         assert!(text.contains("GULZOR-999"));
     }
 

@@ -3,7 +3,9 @@
 
 use crate::domain::Address;
 use crate::invoice::model::InvoiceHeader;
-use crate::invoice::{ClientSnapshot, GroupBy, Invoice, InvoiceStatus, LineItem, LineSource, PdfInfo};
+use crate::invoice::{
+    ClientSnapshot, GroupBy, Invoice, InvoiceStatus, LineItem, LineSource, PdfInfo,
+};
 use chrono::{NaiveDate, TimeZone, Utc};
 use rust_decimal::Decimal;
 use uuid::Uuid;
@@ -11,7 +13,10 @@ use uuid::Uuid;
 /// A finalized UZS invoice to a client with a Cyrillic name, `lines` lines long; every
 /// seventh description is long enough to wrap.
 pub fn sample_invoice(lines: usize) -> Invoice {
-    let at = Utc.with_ymd_and_hms(2026, 11, 1, 4, 0, 0).single().unwrap_or_default();
+    let at = Utc
+        .with_ymd_and_hms(2026, 11, 1, 4, 0, 0)
+        .single()
+        .unwrap_or_default();
     let line_items: Vec<LineItem> = (0..lines)
         .map(|i| {
             let quantity = Decimal::new(25 + (i as i64 * 37) % 800, 2);
@@ -52,7 +57,9 @@ pub fn sample_invoice(lines: usize) -> Invoice {
                 },
                 tax_id: Some("307654321".into()),
             },
-            period: "2026-10".parse().unwrap_or_else(|_| crate::domain::Period::containing(NaiveDate::MIN)),
+            period: "2026-10"
+                .parse()
+                .unwrap_or_else(|_| crate::domain::Period::containing(NaiveDate::MIN)),
             status: InvoiceStatus::Finalized,
             currency: "UZS".into(),
             issue_date: NaiveDate::from_ymd_opt(2026, 11, 1).unwrap_or_default(),

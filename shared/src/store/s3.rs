@@ -1,9 +1,12 @@
-//! The S3 adapter (PDFs and import files). For now it answers the readiness probe.
+//! The S3 adapter: invoice PDFs (put, exists, presigned download) and the readiness probe.
 
+use crate::Error;
 use crate::Result;
-use crate::ports::DependencyCheck;
+use crate::ports::{DependencyCheck, DocumentStore};
 use crate::store::dynamo::sdk_error;
 use async_trait::async_trait;
+use aws_sdk_s3::presigning::PresigningConfig;
+use aws_sdk_s3::primitives::ByteStream;
 
 /// The bucket holding PDFs and imports.
 #[derive(Clone)]
@@ -37,5 +40,57 @@ impl DependencyCheck for S3Store {
             .await
             .map_err(|e| sdk_error("HeadBucket", e))?;
         Ok(())
+    }
+}
+
+#[async_trait]
+impl DocumentStore for S3Store {
+    async fn put_pdf(&self, key: &str, bytes: Vec<u8>) -> Result<()> {
+        self.client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .content_type("application/pdf")
+            .body(ByteStream::from(bytes))
+            .send()
+            .await
+            .map_err(|e| sdk_error("PutObject", e))?;
+        Ok(())
+    }
+
+    async fn has_document(&self, key: &str) -> Result<bool> {
+        match self
+            .client
+            .head_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await
+        {
+            Ok(_) => Ok(true),
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_not_found()) => Ok(false),
+            Err(e) => Err(sdk_error("HeadObject", e)),
+        }
+    }
+
+    async fn presigned_pdf_url(
+        &self,
+        key: &str,
+        filename: &str,
+        expires_in: std::time::Duration,
+    ) -> Result<String> {
+        let config = PresigningConfig::expires_in(expires_in)
+            .map_err(|e| Error::Internal(format!("presigning config: {e}")))?;
+        let request = self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .response_content_type("application/pdf")
+            .response_content_disposition(format!("attachment; filename=\"{filename}\""))
+            .presigned(config)
+            .await
+            .map_err(|e| sdk_error("presign GetObject", e))?;
+        Ok(request.uri().to_string())
     }
 }

@@ -8,7 +8,7 @@ use super::{DynamoStore, Item, from_item, keys, s, sdk_error, to_item};
 use crate::domain::{Page, PageRequest};
 use crate::invoice::model::InvoiceFilter;
 use crate::invoice::{HistoryEntry, Invoice, InvoiceHeader, InvoiceStatus, LineItem};
-use crate::ports::InvoiceStore;
+use crate::ports::{FinalizeOutcome, InvoiceNumbering, InvoiceStore};
 use crate::{Error, Result};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::error::SdkError;
@@ -61,8 +61,8 @@ fn put(item: Item) -> Result<Put> {
 
 /// How a cancelled transaction went wrong.
 enum Cancelled {
-    /// A condition did not hold.
-    Condition,
+    /// Conditions did not hold, at these positions of the transaction.
+    Condition(Vec<usize>),
     /// Another transaction held an item; worth retrying.
     Contention,
 }
@@ -75,11 +75,14 @@ fn cancelled(
         return None;
     };
     let reasons = e.cancellation_reasons();
-    if reasons
+    let failed: Vec<usize> = reasons
         .iter()
-        .any(|r| r.code() == Some("ConditionalCheckFailed"))
-    {
-        return Some(Cancelled::Condition);
+        .enumerate()
+        .filter(|(_, r)| r.code() == Some("ConditionalCheckFailed"))
+        .map(|(i, _)| i)
+        .collect();
+    if !failed.is_empty() {
+        return Some(Cancelled::Condition(failed));
     }
     if reasons
         .iter()
@@ -88,7 +91,7 @@ fn cancelled(
         return Some(Cancelled::Contention);
     }
     // No reasons given: treat as a failed condition somewhere.
-    Some(Cancelled::Condition)
+    Some(Cancelled::Condition(Vec::new()))
 }
 
 impl DynamoStore {
@@ -203,6 +206,13 @@ impl DynamoStore {
     }
 }
 
+/// Whether the stored header is exactly `after`'s (a retried attempt finding its own write).
+fn is_own_write(current: &InvoiceHeader, after: &InvoiceHeader) -> bool {
+    current.version == after.version
+        && current.updated_at == after.updated_at
+        && current.status == after.status
+}
+
 fn transact_failure(op: &str) -> Error {
     Error::Unavailable(format!("{op}: transaction failed"))
 }
@@ -235,7 +245,7 @@ impl InvoiceStore for DynamoStore {
         items.push(self.history_put(h.id, entry)?);
         match self.transact(items).await {
             Ok(()) => Ok(()),
-            Err(Some(Cancelled::Condition)) => {
+            Err(Some(Cancelled::Condition(_))) => {
                 // A retried attempt (time-out after the first one committed) meets its own
                 // guard: that is success, not a duplicate.
                 let (gpk, gsk) = keys::invoice_guard(&h.client_key, &period);
@@ -399,14 +409,12 @@ impl InvoiceStore for DynamoStore {
         items.push(self.history_put(id, entry)?);
         match self.transact(items).await {
             Ok(()) => Ok(()),
-            Err(Some(Cancelled::Condition)) => {
+            Err(Some(Cancelled::Condition(_))) => {
                 let current = self.header(id).await?;
                 Err(match current {
                     None => Error::not_found("invoice"),
                     // A retried attempt whose first attempt committed finds its own write.
-                    Some(h) if h.version == after.header.version && h.updated_at == after.header.updated_at && h.status == after.header.status => {
-                        return Ok(());
-                    }
+                    Some(h) if is_own_write(&h, &after.header) => return Ok(()),
                     Some(h) if h.status != InvoiceStatus::Draft => Error::Conflict(format!(
                         "invoice is {}; it can no longer change",
                         h.status.as_str()
@@ -450,5 +458,124 @@ impl InvoiceStore for DynamoStore {
             total,
             request: page,
         })
+    }
+}
+
+#[async_trait]
+impl InvoiceNumbering for DynamoStore {
+    async fn last_invoice_number(&self, year: i32) -> Result<u64> {
+        let (pk, sk) = keys::invoice_counter(year);
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key(keys::PK, s(pk))
+            .key(keys::SK, s(sk))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| sdk_error("GetItem invoice counter", e))?;
+        Ok(out
+            .item
+            .and_then(|i| {
+                i.get("last")
+                    .and_then(|v| v.as_n().ok())
+                    .and_then(|v| v.parse().ok())
+            })
+            .unwrap_or(0))
+    }
+
+    async fn finalize_invoice(
+        &self,
+        before: &Invoice,
+        after: &Invoice,
+        entry: &HistoryEntry,
+        year: i32,
+        sequence: u64,
+    ) -> Result<FinalizeOutcome> {
+        let id = before.header.id;
+        let number = after
+            .header
+            .number
+            .clone()
+            .ok_or_else(|| Error::Internal("finalize without a number".into()))?;
+        // 0: the counter moves from sequence - 1 to sequence, and only from there.
+        let (cpk, csk) = keys::invoice_counter(year);
+        let mut counter = put([
+            (keys::PK.to_string(), s(cpk)),
+            (keys::SK.to_string(), s(csk)),
+            ("last".to_string(), n(sequence)),
+        ]
+        .into())?;
+        counter.table_name = self.table.clone();
+        if sequence <= 1 {
+            counter.condition_expression = Some("attribute_not_exists(pk)".into());
+        } else {
+            counter.condition_expression = Some("#last = :previous".into());
+            counter.expression_attribute_names =
+                Some([("#last".to_string(), "last".to_string())].into());
+            counter.expression_attribute_values =
+                Some([(":previous".to_string(), n(sequence - 1))].into());
+        }
+        let mut items = vec![TransactWriteItem::builder().put(counter).build()];
+        // 1..: the header (still a draft at its version) and the line chunks.
+        let (puts, new_chunks) = self.invoice_puts(
+            after,
+            Some((
+                "version = :expected AND #status = :draft",
+                vec![
+                    (":expected", n(before.header.version)),
+                    (":draft", s(InvoiceStatus::Draft.as_str())),
+                ],
+            )),
+        )?;
+        items.extend(puts);
+        for i in new_chunks..chunk_lines(&before.line_items).len() {
+            let delete = Delete::builder()
+                .table_name(&self.table)
+                .key(keys::PK, s(keys::invoice(id)))
+                .key(keys::SK, s(keys::invoice_lines(i)))
+                .build()
+                .map_err(|e| Error::Internal(format!("delete: {e}")))?;
+            items.push(TransactWriteItem::builder().delete(delete).build());
+        }
+        // The number is unique for ever.
+        let (gpk, gsk) = keys::invoice_number_guard(&number);
+        let mut guard = put([
+            (keys::PK.to_string(), s(gpk)),
+            (keys::SK.to_string(), s(gsk)),
+            ("invoice_id".to_string(), s(id.to_string())),
+        ]
+        .into())?;
+        guard.table_name = self.table.clone();
+        guard.condition_expression = Some("attribute_not_exists(pk)".into());
+        items.push(TransactWriteItem::builder().put(guard).build());
+        items.push(self.history_put(id, entry)?);
+
+        match self.transact(items).await {
+            Ok(()) => Ok(FinalizeOutcome::Done),
+            Err(Some(Cancelled::Condition(failed))) => {
+                let header_failed = failed.is_empty() || failed.contains(&1);
+                if header_failed {
+                    let current = self.header(id).await?;
+                    return match current {
+                        None => Err(Error::not_found("invoice")),
+                        Some(h) if is_own_write(&h, &after.header) => Ok(FinalizeOutcome::Done),
+                        Some(h) if h.status != InvoiceStatus::Draft => {
+                            Err(Error::Conflict("invoice is already finalized".into()))
+                        }
+                        Some(h) if h.version != before.header.version => {
+                            Err(Error::Conflict(format!(
+                                "version {} is stale: the invoice is at version {}",
+                                before.header.version, h.version
+                            )))
+                        }
+                        Some(_) => Ok(FinalizeOutcome::NumberTaken),
+                    };
+                }
+                Ok(FinalizeOutcome::NumberTaken)
+            }
+            Err(_) => Err(transact_failure("finalize invoice")),
+        }
     }
 }

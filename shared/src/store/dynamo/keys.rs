@@ -85,3 +85,13 @@ pub fn invoice_sort(created_at: chrono::DateTime<chrono::Utc>, id: uuid::Uuid) -
 pub fn invoice_guard(client_key: &str, period: &str) -> (String, String) {
     (format!("INVOICE_FOR#{client_key}#{period}"), "GUARD".into())
 }
+
+/// The year's invoice-number counter: `COUNTER#INVOICE_NUMBER#<year>` / `COUNTER`.
+pub fn invoice_counter(year: i32) -> (String, String) {
+    (format!("COUNTER#INVOICE_NUMBER#{year}"), "COUNTER".into())
+}
+
+/// Uniqueness guard of an invoice number: `INVOICE_NUMBER#<number>` / `GUARD`.
+pub fn invoice_number_guard(number: &str) -> (String, String) {
+    (format!("INVOICE_NUMBER#{number}"), "GUARD".into())
+}

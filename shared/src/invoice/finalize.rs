@@ -1,0 +1,191 @@
+//! Finalizing a draft (gapless yearly number, status flip and PDF facts in one transaction)
+//! and handing out its PDF.
+
+use super::history::{Change, EditAction, HistoryEntry};
+use super::model::{Invoice, InvoiceStatus, PdfInfo};
+use crate::pdf::{Issuer, file_name, render_invoice, sha256_hex};
+use crate::ports::{DocumentStore, FinalizeOutcome, InvoiceNumbering, InvoiceStore};
+use crate::{Error, Result};
+use chrono::{DateTime, Datelike, Duration, Utc};
+use serde::Serialize;
+use std::time::Duration as StdDuration;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// What finalizing and downloading need.
+#[derive(Clone, Copy)]
+pub struct Lifecycle<'a> {
+    pub invoices: &'a dyn InvoiceStore,
+    pub numbering: &'a dyn InvoiceNumbering,
+    pub documents: &'a dyn DocumentStore,
+    pub issuer: &'a Issuer,
+}
+
+/// Rounds of "someone else took that number" before giving up (503).
+const NUMBER_ATTEMPTS: u32 = 200;
+
+/// `INV-2026-00042`.
+pub fn invoice_number(year: i32, sequence: u64) -> String {
+    format!("INV-{year}-{sequence:05}")
+}
+
+/// Where an invoice's PDF lives in the bucket.
+pub fn pdf_key(invoice: &Invoice) -> String {
+    format!(
+        "invoices/{}/{}",
+        invoice.header.issue_date.year(),
+        file_name(invoice)
+    )
+}
+
+/// Render off the async threads (a 1000-line invoice takes tens of milliseconds).
+async fn render(invoice: &Invoice, issuer: &Issuer) -> Result<Vec<u8>> {
+    let invoice = invoice.clone();
+    let issuer = issuer.clone();
+    tokio::task::spawn_blocking(move || render_invoice(&invoice, &issuer))
+        .await
+        .map_err(|e| Error::Internal(format!("render task: {e}")))?
+}
+
+/// Finalize a draft: take the next number of the issue date's year, render the PDF, and in
+/// one transaction move the counter, flip the status, record the PDF's hash and size and
+/// reserve the number. Then store the PDF; if S3 fails here the invoice is still wholly
+/// finalized and the PDF is rendered again on its first download.
+pub async fn finalize(
+    deps: Lifecycle<'_>,
+    id: Uuid,
+    expected_version: Option<u64>,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<Invoice> {
+    let before = deps
+        .invoices
+        .get_invoice(id)
+        .await?
+        .ok_or_else(|| Error::not_found("invoice"))?;
+    if before.header.status != InvoiceStatus::Draft {
+        return Err(Error::Conflict("invoice is already finalized".into()));
+    }
+    if let Some(v) = expected_version
+        && v != before.header.version
+    {
+        return Err(Error::Conflict(format!(
+            "version {v} is stale: the invoice is at version {}",
+            before.header.version
+        )));
+    }
+    if before.line_items.is_empty() {
+        return Err(Error::field(
+            "line_items",
+            "an invoice without lines cannot be finalized",
+        ));
+    }
+    let year = before.header.issue_date.year();
+    for attempt in 0..NUMBER_ATTEMPTS {
+        let sequence = deps.numbering.last_invoice_number(year).await? + 1;
+        let number = invoice_number(year, sequence);
+        let mut after = before.clone();
+        after.header.status = InvoiceStatus::Finalized;
+        after.header.number = Some(number.clone());
+        after.header.finalized_at = Some(now);
+        after.header.updated_at = now;
+        after.header.version += 1;
+        let bytes = render(&after, deps.issuer).await?;
+        after.header.pdf = Some(PdfInfo {
+            sha256: sha256_hex(&bytes),
+            size_bytes: bytes.len() as u64,
+        });
+        let entry = HistoryEntry {
+            at: now,
+            actor: actor.to_string(),
+            action: EditAction::Finalized,
+            version: after.header.version,
+            changes: vec![
+                Change::of("status", &"draft", &"finalized"),
+                Change::of("number", &None::<String>, &Some(number)),
+            ],
+        };
+        match deps
+            .numbering
+            .finalize_invoice(&before, &after, &entry, year, sequence)
+            .await?
+        {
+            FinalizeOutcome::Done => {
+                if let Err(e) = deps.documents.put_pdf(&pdf_key(&after), bytes).await {
+                    tracing::warn!(invoice = %id, error = ?e, "PDF not stored; it will be rendered on download");
+                }
+                return Ok(after);
+            }
+            FinalizeOutcome::NumberTaken => {
+                // Back off a little, more each round, with jitter from the id.
+                let jitter = u64::from(id.as_bytes()[attempt as usize % 16]) % 7;
+                tokio::time::sleep(StdDuration::from_millis(
+                    2 + jitter + u64::from(attempt.min(20)),
+                ))
+                .await;
+            }
+        }
+    }
+    Err(Error::Unavailable(
+        "invoice numbering is too contended; try again".into(),
+    ))
+}
+
+/// A presigned download of a finalized invoice's PDF.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PdfDownload {
+    pub url: String,
+    pub expires_at: DateTime<Utc>,
+    #[schema(example = "INV-2026-00042.pdf")]
+    pub filename: String,
+    pub sha256: String,
+    pub size_bytes: u64,
+}
+
+/// The PDF of a finalized invoice: 409 for a draft. A PDF missing from S3 is rendered
+/// again from the stored invoice (same bytes) and stored first.
+pub async fn pdf_download(
+    deps: Lifecycle<'_>,
+    id: Uuid,
+    ttl_secs: u64,
+    now: DateTime<Utc>,
+) -> Result<PdfDownload> {
+    let invoice = deps
+        .invoices
+        .get_invoice(id)
+        .await?
+        .ok_or_else(|| Error::not_found("invoice"))?;
+    if invoice.header.status != InvoiceStatus::Finalized {
+        return Err(Error::Conflict(
+            "a draft has no PDF; finalize it first".into(),
+        ));
+    }
+    let key = pdf_key(&invoice);
+    let mut info = invoice.header.pdf.clone();
+    if !deps.documents.has_document(&key).await? {
+        let bytes = render(&invoice, deps.issuer).await?;
+        let sha256 = sha256_hex(&bytes);
+        if info.as_ref().is_some_and(|i| i.sha256 != sha256) {
+            tracing::warn!(invoice = %id, "re-rendered PDF differs from the recorded one (issuer details changed?)");
+        }
+        info = Some(PdfInfo {
+            sha256,
+            size_bytes: bytes.len() as u64,
+        });
+        deps.documents.put_pdf(&key, bytes).await?;
+    }
+    let info = info.ok_or_else(|| Error::Internal("finalized invoice without PDF facts".into()))?;
+    let ttl = ttl_secs.min(crate::config::MAX_PDF_URL_TTL_SECS);
+    let filename = file_name(&invoice);
+    let url = deps
+        .documents
+        .presigned_pdf_url(&key, &filename, StdDuration::from_secs(ttl))
+        .await?;
+    Ok(PdfDownload {
+        url,
+        expires_at: now + Duration::seconds(ttl as i64),
+        filename,
+        sha256: info.sha256,
+        size_bytes: info.size_bytes,
+    })
+}
