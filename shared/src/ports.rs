@@ -125,6 +125,15 @@ pub trait DocumentStore: Send + Sync {
     ) -> Result<String>;
 }
 
+/// Files in the bucket: uploaded imports and their reports.
+#[async_trait]
+pub trait FileStore: Send + Sync {
+    /// The object at `key`.
+    async fn get_file(&self, key: &str) -> Result<Vec<u8>>;
+    /// Write `bytes` to `key`.
+    async fn put_file(&self, key: &str, bytes: Vec<u8>, content_type: &str) -> Result<()>;
+}
+
 /// A dependency the readiness probe checks.
 #[async_trait]
 pub trait DependencyCheck: Send + Sync {

@@ -4,8 +4,8 @@ use crate::auth::TokenService;
 use crate::config::Config;
 use crate::invoice::service::Stores;
 use crate::ports::{
-    ClientStore, DependencyCheck, DocumentStore, InvoiceNumbering, InvoiceStore, LoginThrottle,
-    UserStore, WorklogStore,
+    ClientStore, DependencyCheck, DocumentStore, FileStore, InvoiceNumbering, InvoiceStore,
+    LoginThrottle, UserStore, WorklogStore,
 };
 use crate::store::{DynamoStore, S3Store, aws};
 use axum::extract::FromRef;
@@ -23,6 +23,7 @@ pub struct AppState {
     pub invoices: Arc<dyn InvoiceStore>,
     pub numbering: Arc<dyn InvoiceNumbering>,
     pub documents: Arc<dyn DocumentStore>,
+    pub files: Arc<dyn FileStore>,
     /// What `/readyz` checks.
     pub readiness: Arc<[Arc<dyn DependencyCheck>]>,
 }
@@ -56,6 +57,7 @@ impl AppState {
             invoices: dynamo.clone(),
             numbering: dynamo.clone(),
             documents: s3.clone(),
+            files: s3.clone(),
             readiness: Arc::from(vec![
                 dynamo as Arc<dyn DependencyCheck>,
                 s3 as Arc<dyn DependencyCheck>,

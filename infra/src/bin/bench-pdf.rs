@@ -12,9 +12,11 @@ fn peak_rss_mb() -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse::<f64>().ok()))
+            s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| {
+                l.split_whitespace()
+                    .nth(1)
+                    .and_then(|v| v.parse::<f64>().ok())
+            })
         })
         .map(|kb| kb / 1024.0)
         .unwrap_or(f64::NAN)
@@ -35,7 +37,9 @@ fn main() -> Result<(), proxima::Error> {
             assert_eq!(bytes.len(), first.len(), "deterministic output");
         }
         times.sort_by(f64::total_cmp);
-        let pages = lopdf::Document::load_mem(&first).map(|d| d.get_pages().len()).unwrap_or(0);
+        let pages = lopdf::Document::load_mem(&first)
+            .map(|d| d.get_pages().len())
+            .unwrap_or(0);
         println!(
             "{lines:>5} lines: median {:.2} ms (min {:.2}, max {:.2}, {runs} runs), {pages} pages, {:.1} KB, peak RSS {:.1} MB",
             times[runs / 2],

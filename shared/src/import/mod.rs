@@ -4,6 +4,7 @@
 
 pub mod clients;
 pub mod report;
+pub mod s3_upload;
 pub mod worklog_csv;
 
 pub use clients::{ClientFormat, import_clients};

@@ -2,7 +2,7 @@
 
 use crate::Error;
 use crate::Result;
-use crate::ports::{DependencyCheck, DocumentStore};
+use crate::ports::{DependencyCheck, DocumentStore, FileStore};
 use crate::store::dynamo::sdk_error;
 use async_trait::async_trait;
 use aws_sdk_s3::presigning::PresigningConfig;
@@ -92,5 +92,38 @@ impl DocumentStore for S3Store {
             .await
             .map_err(|e| sdk_error("presign GetObject", e))?;
         Ok(request.uri().to_string())
+    }
+}
+
+#[async_trait]
+impl FileStore for S3Store {
+    async fn get_file(&self, key: &str) -> Result<Vec<u8>> {
+        let out = self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await
+            .map_err(|e| sdk_error("GetObject", e))?;
+        let body = out
+            .body
+            .collect()
+            .await
+            .map_err(|e| Error::Unavailable(format!("GetObject body: {e}")))?;
+        Ok(body.into_bytes().to_vec())
+    }
+
+    async fn put_file(&self, key: &str, bytes: Vec<u8>, content_type: &str) -> Result<()> {
+        self.client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .content_type(content_type)
+            .body(ByteStream::from(bytes))
+            .send()
+            .await
+            .map_err(|e| sdk_error("PutObject", e))?;
+        Ok(())
     }
 }

@@ -1,0 +1,27 @@
+//! Lambda entry point of the month-end function (EventBridge Scheduler).
+
+use lambda_runtime::{LambdaEvent, service_fn};
+use proxima::config::Config;
+use proxima::state::AppState;
+use serde_json::Value;
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    let config = Config::from_env()?;
+    proxima::telemetry::init(config.mode);
+    let tz = fn_month_end::timezone_from_env()?;
+    let state = AppState::from_config(config).await;
+    lambda_runtime::run(service_fn(|event: LambdaEvent<Value>| {
+        let state = state.clone();
+        async move {
+            let outcome =
+                fn_month_end::handle(&state, &event.payload, tz, chrono::Utc::now()).await?;
+            if !outcome.failed.is_empty() {
+                // Let the scheduler retry; clients done already are skipped next time.
+                return Err(format!("{} clients failed", outcome.failed.len()).into());
+            }
+            Ok::<Value, lambda_runtime::Error>(serde_json::to_value(&outcome)?)
+        }
+    }))
+    .await
+}
