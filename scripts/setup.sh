@@ -5,13 +5,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-MOTO_SPEC='moto[server]>=5.1,<6'
-marker=.venv/.proxima-setup-v1
+# The emulator (moto server), the SAM CLI with cfn-lint (template checks), and
+# cargo-lambda (what `sam build` uses for Rust functions).
+PACKAGES=('moto[server]>=5.1,<6' 'aws-sam-cli>=1.140,<2' 'cfn-lint>=1.20,<2' 'cargo-lambda>=1.8,<2')
+marker=.venv/.proxima-setup-v2
 
-if [ ! -f "$marker" ] || [ ! -x .venv/bin/moto_server ]; then
-  echo "setup: creating .venv with $MOTO_SPEC"
+if [ ! -f "$marker" ] || [ ! -x .venv/bin/moto_server ] || [ ! -x .venv/bin/sam ]; then
+  echo "setup: installing ${PACKAGES[*]} into .venv"
   python3 -m venv .venv
   .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-  .venv/bin/python -m pip install --quiet --disable-pip-version-check "$MOTO_SPEC"
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check "${PACKAGES[@]}"
   touch "$marker"
 fi

@@ -109,7 +109,10 @@ impl Config {
         let jwt_secret = match (var("JWT_SECRET"), mode) {
             (Some(s), _) => s.into_bytes(),
             (None, Mode::Local) => LOCAL_DEV_JWT_SECRET.as_bytes().to_vec(),
-            (None, Mode::Cloud) => return Err(ConfigError::Missing("JWT_SECRET")),
+            (None, Mode::Cloud) if var("JWT_SECRET_ARN").is_some() => Vec::new(),
+            (None, Mode::Cloud) => {
+                return Err(ConfigError::Missing("JWT_SECRET or JWT_SECRET_ARN"));
+            }
         };
         let config = Self {
             mode,
@@ -134,6 +137,29 @@ impl Config {
             login_max_failures: parse("LOGIN_MAX_FAILURES", 5)?,
             login_window_secs: parse("LOGIN_WINDOW_SECONDS", 900)?,
         };
+        if !config.jwt_secret.is_empty() {
+            config.check()?;
+        }
+        Ok(config)
+    }
+
+    /// [`Config::from_env`], then the JWT secret from AWS Secrets Manager (`JWT_SECRET_ARN`)
+    /// when it is not given directly; checked before it is returned. Called once at cold
+    /// start.
+    pub async fn load() -> Result<Self, ConfigError> {
+        let mut config = Self::from_env()?;
+        if config.jwt_secret.is_empty()
+            && let Some(arn) = var("JWT_SECRET_ARN")
+        {
+            let sdk = crate::store::aws::sdk_config(config.aws_endpoint_url.as_deref()).await;
+            config.jwt_secret = crate::store::aws::secret_string(&sdk, &arn)
+                .await
+                .map_err(|reason| ConfigError::Invalid {
+                    name: "JWT_SECRET_ARN",
+                    reason,
+                })?
+                .into_bytes();
+        }
         config.check()?;
         Ok(config)
     }

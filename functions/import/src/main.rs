@@ -7,7 +7,7 @@ use proxima::state::AppState;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    let config = Config::from_env()?;
+    let config = Config::load().await?;
     proxima::telemetry::init(config.mode);
     let state = AppState::from_config(config).await;
     lambda_runtime::run(service_fn(|event: LambdaEvent<S3Event>| {

@@ -7,7 +7,7 @@ use serde_json::Value;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    let config = Config::from_env()?;
+    let config = Config::load().await?;
     proxima::telemetry::init(config.mode);
     let tz = fn_month_end::timezone_from_env()?;
     let state = AppState::from_config(config).await;

@@ -8,7 +8,7 @@ use axum::Router;
 /// over to `lambda_http`, which drives the router for every invocation. A bad
 /// configuration (e.g. a weak JWT secret in the cloud) stops the process before serving.
 pub async fn serve(build: impl FnOnce(AppState) -> Router) -> Result<(), lambda_http::Error> {
-    let config = Config::from_env()?;
+    let config = Config::load().await?;
     crate::telemetry::init(config.mode);
     let state = AppState::from_config(config).await;
     let router = crate::http::with_layers(build(state.clone()), &state.config);

@@ -44,3 +44,22 @@ pub fn s3_client(sdk: &SdkConfig) -> aws_sdk_s3::Client {
         .build();
     aws_sdk_s3::Client::from_conf(conf)
 }
+
+/// The string value of a Secrets Manager secret (the JWT signing key), read at cold start.
+pub async fn secret_string(sdk: &SdkConfig, secret_id: &str) -> Result<String, String> {
+    let client = aws_sdk_secretsmanager::Client::new(sdk);
+    let out = client
+        .get_secret_value()
+        .secret_id(secret_id)
+        .send()
+        .await
+        .map_err(|e| {
+            format!(
+                "GetSecretValue: {}",
+                aws_sdk_secretsmanager::error::DisplayErrorContext(&e)
+            )
+        })?;
+    out.secret_string
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| "the secret has no string value".to_string())
+}

@@ -1,0 +1,126 @@
+//! The routes in `template.yaml`, the routes the local server serves and the OpenAPI
+//! document are the same set, and each route belongs to the function the template gives it.
+
+use axum::body::Body;
+use proxima_infra::template::{TEMPLATE_YAML, document};
+use proxima_tests::spawn_app;
+use std::collections::BTreeSet;
+use tower::ServiceExt;
+
+/// (function binary, method, path) of every HttpApi event in the template.
+fn template_routes() -> Vec<(String, String, String)> {
+    let doc = document(TEMPLATE_YAML).unwrap();
+    let mut routes = Vec::new();
+    let resources = doc.get("Resources").and_then(|r| r.as_mapping()).unwrap();
+    for (_, res) in resources {
+        if res.get("Type").and_then(|t| t.as_str()) != Some("AWS::Serverless::Function") {
+            continue;
+        }
+        let binary = res["Metadata"]["BuildProperties"]["Binary"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let Some(events) = res
+            .get("Properties")
+            .and_then(|p| p.get("Events"))
+            .and_then(|e| e.as_mapping())
+        else {
+            continue;
+        };
+        for (_, ev) in events {
+            if ev.get("Type").and_then(|t| t.as_str()) == Some("HttpApi") {
+                let p = &ev["Properties"];
+                routes.push((
+                    binary.clone(),
+                    p["Method"].as_str().unwrap().to_string(),
+                    p["Path"].as_str().unwrap().to_string(),
+                ));
+            }
+        }
+    }
+    routes
+}
+
+fn concrete(path: &str) -> String {
+    path.replace("{key}", "ACME")
+        .replace("{id}", "00000000-0000-0000-0000-000000000001")
+}
+
+/// Not "no such route" and not "wrong method".
+fn routed(status: u16, body: &serde_json::Value) -> bool {
+    status != 405 && !(status == 404 && body["error"]["message"] == "route not found")
+}
+
+#[tokio::test]
+async fn template_local_server_and_openapi_agree() {
+    let app = spawn_app().await;
+    let template: BTreeSet<(String, String)> = template_routes()
+        .into_iter()
+        .map(|(_, m, p)| (m, p))
+        .collect();
+    assert!(template.len() >= 17, "{template:?}");
+
+    let openapi = proxima_infra::api::openapi();
+    let mut documented = BTreeSet::new();
+    let json = serde_json::to_value(&openapi).unwrap();
+    for (path, item) in json["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys() {
+            documented.insert((method.to_uppercase(), path.clone()));
+        }
+    }
+    assert_eq!(
+        template, documented,
+        "template.yaml and the OpenAPI document list the same routes"
+    );
+
+    for (method, path) in &template {
+        let reply = app
+            .send(
+                app.request(method.parse().unwrap(), &concrete(path), None)
+                    .header("content-type", "application/json")
+                    .body("{}"),
+            )
+            .await;
+        assert!(
+            routed(reply.status, &reply.body),
+            "local server does not serve {method} {path}: {}",
+            reply.status
+        );
+    }
+}
+
+#[tokio::test]
+async fn each_route_is_served_by_its_own_function() {
+    let app = spawn_app().await;
+    let s = app.state.clone();
+    let router_of = |binary: &str| -> axum::Router {
+        let r = match binary {
+            "health" => fn_health::router(s.clone()),
+            "auth" => fn_auth::router(s.clone()),
+            "clients" => fn_clients::router(s.clone()),
+            "invoices" => fn_invoices::router(s.clone()),
+            other => panic!("no router for {other}"),
+        };
+        proxima::http::with_layers(r, &s.config)
+    };
+    for (binary, method, path) in template_routes() {
+        let request = axum::http::Request::builder()
+            .method(method.as_str())
+            .uri(concrete(&path))
+            .header("content-type", "application/json")
+            .body(Body::from("{}"))
+            .unwrap();
+        let response = router_of(&binary).oneshot(request).await.unwrap();
+        let status = response.status().as_u16();
+        let body: serde_json::Value = serde_json::from_slice(
+            &axum::body::to_bytes(response.into_body(), usize::MAX)
+                .await
+                .unwrap(),
+        )
+        .unwrap_or_default();
+        assert!(
+            routed(status, &body),
+            "{binary} does not serve {method} {path}: {status}"
+        );
+    }
+}
