@@ -1,7 +1,7 @@
 //! Clients: `GetItem` / `PutItem` on `CLIENT#<key>`; active clients from the sparse
 //! `gsi1` partition `ACTIVE_CLIENTS`, already ordered by key.
 
-use super::{DynamoStore, from_item, keys, s, sdk_error, to_item};
+use super::{DynamoStore, from_item, keys, query_all, s, sdk_error, to_item};
 use crate::Result;
 use crate::domain::Client;
 use crate::ports::ClientStore;
@@ -10,37 +10,21 @@ use async_trait::async_trait;
 #[async_trait]
 impl ClientStore for DynamoStore {
     async fn list_active_clients(&self) -> Result<Vec<Client>> {
-        let mut pages = self
+        let query = self
             .client
             .query()
             .table_name(&self.table)
             .index_name(keys::GSI1)
             .key_condition_expression("gsi1pk = :pk")
-            .expression_attribute_values(":pk", s(keys::ACTIVE_CLIENTS))
-            .into_paginator()
-            .send();
-        let mut clients = Vec::new();
-        while let Some(page) = pages.next().await {
-            let page = page.map_err(|e| sdk_error("Query active clients", e))?;
-            for item in page.items.unwrap_or_default() {
-                clients.push(from_item::<Client>(item)?);
-            }
-        }
-        Ok(clients)
+            .expression_attribute_values(":pk", s(keys::ACTIVE_CLIENTS));
+        query_all(query, "Query active clients").await
     }
 
     async fn get_client(&self, key: &str) -> Result<Option<Client>> {
-        let (pk, sk) = keys::client(key);
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key(keys::PK, s(pk))
-            .key(keys::SK, s(sk))
-            .send()
-            .await
-            .map_err(|e| sdk_error("GetItem client", e))?;
-        out.item.map(from_item).transpose()
+        self.get_item(keys::client(key), "GetItem client")
+            .await?
+            .map(from_item)
+            .transpose()
     }
 
     async fn put_client(&self, client: &Client) -> Result<()> {

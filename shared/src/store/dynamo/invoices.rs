@@ -4,7 +4,7 @@
 //! (`HISTORY#<version>`). A guard item `INVOICE_FOR#<client>#<period>` makes (client, period)
 //! unique. Every write is one `TransactWriteItems`.
 
-use super::{DynamoStore, Item, from_item, keys, s, sdk_error, to_item};
+use super::{DynamoStore, Item, from_item, keys, query_page, s, sdk_error, to_item};
 use crate::domain::{Page, PageRequest};
 use crate::invoice::model::InvoiceFilter;
 use crate::invoice::{HistoryEntry, Invoice, InvoiceHeader, InvoiceStatus, LineItem};
@@ -192,17 +192,13 @@ impl DynamoStore {
     }
 
     async fn header(&self, id: Uuid) -> Result<Option<InvoiceHeader>> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key(keys::PK, s(keys::invoice(id)))
-            .key(keys::SK, s(keys::INVOICE_HEADER))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| sdk_error("GetItem invoice", e))?;
-        out.item.map(from_item).transpose()
+        self.get_item(
+            (keys::invoice(id), keys::INVOICE_HEADER.to_string()),
+            "GetItem invoice",
+        )
+        .await?
+        .map(from_item)
+        .transpose()
     }
 }
 
@@ -248,20 +244,14 @@ impl InvoiceStore for DynamoStore {
             Err(Some(Cancelled::Condition(_))) => {
                 // A retried attempt (time-out after the first one committed) meets its own
                 // guard: that is success, not a duplicate.
-                let (gpk, gsk) = keys::invoice_guard(&h.client_key, &period);
                 let guard = self
-                    .client
-                    .get_item()
-                    .table_name(&self.table)
-                    .key(keys::PK, s(gpk))
-                    .key(keys::SK, s(gsk))
-                    .consistent_read(true)
-                    .send()
-                    .await
-                    .map_err(|e| sdk_error("GetItem invoice guard", e))?;
-                let owner = guard
-                    .item
-                    .and_then(|i| i.get("invoice_id").and_then(|v| v.as_s().ok()).cloned());
+                    .get_item(
+                        keys::invoice_guard(&h.client_key, &period),
+                        "GetItem invoice guard",
+                    )
+                    .await?;
+                let owner =
+                    guard.and_then(|i| i.get("invoice_id").and_then(|v| v.as_s().ok()).cloned());
                 if owner.as_deref() == Some(h.id.to_string().as_str()) {
                     return Ok(());
                 }
@@ -358,25 +348,7 @@ impl InvoiceStore for DynamoStore {
         if !conditions.is_empty() {
             query = query.filter_expression(conditions.join(" AND "));
         }
-        let mut pages = query.into_paginator().send();
-        let first = page.offset() as u64;
-        let last = first + u64::from(page.per_page);
-        let mut total = 0u64;
-        let mut items = Vec::new();
-        while let Some(p) = pages.next().await {
-            let p = p.map_err(|e| sdk_error("Query invoices", e))?;
-            for item in p.items.unwrap_or_default() {
-                if (first..last).contains(&total) {
-                    items.push(from_item(item)?);
-                }
-                total += 1;
-            }
-        }
-        Ok(Page {
-            items,
-            total,
-            request: page,
-        })
+        query_page(query, "Query invoices", page).await
     }
 
     async fn update_invoice(
@@ -430,53 +402,25 @@ impl InvoiceStore for DynamoStore {
     }
 
     async fn invoice_history(&self, id: Uuid, page: PageRequest) -> Result<Page<HistoryEntry>> {
-        let mut pages = self
+        let query = self
             .client
             .query()
             .table_name(&self.table)
             .key_condition_expression("pk = :pk AND begins_with(sk, :history)")
             .expression_attribute_values(":pk", s(keys::invoice(id)))
             .expression_attribute_values(":history", s("HISTORY#"))
-            .scan_index_forward(false)
-            .into_paginator()
-            .send();
-        let first = page.offset() as u64;
-        let last = first + u64::from(page.per_page);
-        let mut total = 0u64;
-        let mut items = Vec::new();
-        while let Some(p) = pages.next().await {
-            let p = p.map_err(|e| sdk_error("Query invoice history", e))?;
-            for item in p.items.unwrap_or_default() {
-                if (first..last).contains(&total) {
-                    items.push(from_item(item)?);
-                }
-                total += 1;
-            }
-        }
-        Ok(Page {
-            items,
-            total,
-            request: page,
-        })
+            .scan_index_forward(false);
+        query_page(query, "Query invoice history", page).await
     }
 }
 
 #[async_trait]
 impl InvoiceNumbering for DynamoStore {
     async fn last_invoice_number(&self, year: i32) -> Result<u64> {
-        let (pk, sk) = keys::invoice_counter(year);
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key(keys::PK, s(pk))
-            .key(keys::SK, s(sk))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| sdk_error("GetItem invoice counter", e))?;
-        Ok(out
-            .item
+        let item = self
+            .get_item(keys::invoice_counter(year), "GetItem invoice counter")
+            .await?;
+        Ok(item
             .and_then(|i| {
                 i.get("last")
                     .and_then(|v| v.as_n().ok())

@@ -96,6 +96,83 @@ pub(crate) fn from_item<T: DeserializeOwned>(item: Item) -> Result<T> {
     serde_dynamo::from_item(item).map_err(|e| Error::Internal(format!("deserialize item: {e}")))
 }
 
+impl DynamoStore {
+    /// `GetItem` of `pk` / `sk`, strongly consistent.
+    pub(crate) async fn get_item(
+        &self,
+        (pk, sk): (String, String),
+        operation: &str,
+    ) -> Result<Option<Item>> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key(keys::PK, s(pk))
+            .key(keys::SK, s(sk))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| sdk_error(operation, e))?;
+        Ok(out.item)
+    }
+}
+
+/// Run a query through all its pages; `visit` sees every item in order.
+pub(crate) async fn query_each(
+    query: aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder,
+    operation: &str,
+    mut visit: impl FnMut(Item) -> Result<()> + Send,
+) -> Result<()> {
+    let mut pages = query.into_paginator().send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| sdk_error(operation, e))?;
+        for item in page.items.unwrap_or_default() {
+            visit(item)?;
+        }
+    }
+    Ok(())
+}
+
+/// Every item of a query, deserialized.
+pub(crate) async fn query_all<T: DeserializeOwned + Send>(
+    query: aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder,
+    operation: &str,
+) -> Result<Vec<T>> {
+    let mut all = Vec::new();
+    query_each(query, operation, |item| {
+        all.push(from_item(item)?);
+        Ok(())
+    })
+    .await?;
+    Ok(all)
+}
+
+/// One page of a query with the true total: every item is counted, only the page's items
+/// are deserialized.
+pub(crate) async fn query_page<T: DeserializeOwned + Send>(
+    query: aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder,
+    operation: &str,
+    page: crate::domain::PageRequest,
+) -> Result<crate::domain::Page<T>> {
+    let first = page.offset() as u64;
+    let last = first + u64::from(page.per_page);
+    let mut total = 0u64;
+    let mut items = Vec::new();
+    query_each(query, operation, |item| {
+        if (first..last).contains(&total) {
+            items.push(from_item(item)?);
+        }
+        total += 1;
+        Ok(())
+    })
+    .await?;
+    Ok(crate::domain::Page {
+        items,
+        total,
+        request: page,
+    })
+}
+
 /// A string attribute value.
 pub(crate) fn s(value: impl Into<String>) -> AttributeValue {
     AttributeValue::S(value.into())

@@ -15,18 +15,10 @@ fn n(v: i64) -> AttributeValue {
 #[async_trait]
 impl LoginThrottle for DynamoStore {
     async fn recent_failures(&self, email: &str, now: DateTime<Utc>) -> Result<u32> {
-        let (pk, sk) = keys::login_throttle(email);
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key(keys::PK, s(pk))
-            .key(keys::SK, s(sk))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| sdk_error("GetItem throttle", e))?;
-        let Some(item) = out.item else { return Ok(0) };
+        let item = self
+            .get_item(keys::login_throttle(email), "GetItem throttle")
+            .await?;
+        let Some(item) = item else { return Ok(0) };
         let num = |name: &str| -> i64 {
             item.get(name)
                 .and_then(|v| v.as_n().ok())

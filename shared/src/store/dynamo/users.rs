@@ -1,6 +1,6 @@
 //! Users: `GetItem` / `PutItem` on `USER#<email>`.
 
-use super::{DynamoStore, from_item, keys, s, sdk_error, to_item};
+use super::{DynamoStore, from_item, keys, sdk_error, to_item};
 use crate::Result;
 use crate::domain::User;
 use crate::ports::UserStore;
@@ -9,18 +9,10 @@ use async_trait::async_trait;
 #[async_trait]
 impl UserStore for DynamoStore {
     async fn get_user(&self, email: &str) -> Result<Option<User>> {
-        let (pk, sk) = keys::user(email);
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key(keys::PK, s(pk))
-            .key(keys::SK, s(sk))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| sdk_error("GetItem user", e))?;
-        out.item.map(from_item).transpose()
+        self.get_item(keys::user(email), "GetItem user")
+            .await?
+            .map(from_item)
+            .transpose()
     }
 
     async fn put_user(&self, user: &User) -> Result<()> {

@@ -1,7 +1,7 @@
 //! Worklogs: one item per worklog id; a client's worklogs by date through `gsi1`
 //! (`CLIENT#<key>#WORKLOGS`, `<date>#<id>`). Writes are `BatchWriteItem` puts of 25.
 
-use super::{DynamoStore, Item, from_item, keys, s, sdk_error, to_item};
+use super::{DynamoStore, keys, query_all, query_page, s, sdk_error, to_item};
 use crate::domain::{DateRange, Page, PageRequest, Worklog};
 use crate::ports::WorklogStore;
 use crate::{Error, Result};
@@ -18,16 +18,14 @@ const PARALLEL_BATCHES: usize = 4;
 const MAX_ROUNDS: u32 = 8;
 
 impl DynamoStore {
-    /// Visit every index item of a client's worklogs in `range`, in order.
-    async fn scan_worklog_range(
+    /// The index query of a client's worklogs in `range`, in date-then-id order.
+    fn worklog_range_query(
         &self,
         client_key: &str,
         range: DateRange,
-        mut visit: impl FnMut(Item) -> Result<()> + Send,
-    ) -> Result<()> {
+    ) -> aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder {
         let (lo, hi) = keys::worklog_sort_bounds(range.from, range.to);
-        let mut pages = self
-            .client
+        self.client
             .query()
             .table_name(&self.table)
             .index_name(keys::GSI1)
@@ -35,15 +33,6 @@ impl DynamoStore {
             .expression_attribute_values(":pk", s(keys::client_worklogs(client_key)))
             .expression_attribute_values(":lo", s(lo))
             .expression_attribute_values(":hi", s(hi))
-            .into_paginator()
-            .send();
-        while let Some(page) = pages.next().await {
-            let page = page.map_err(|e| sdk_error("Query worklogs", e))?;
-            for item in page.items.unwrap_or_default() {
-                visit(item)?;
-            }
-        }
-        Ok(())
     }
 
     async fn write_batch(&self, mut requests: Vec<WriteRequest>) -> Result<()> {
@@ -78,33 +67,20 @@ impl WorklogStore for DynamoStore {
         range: DateRange,
         page: PageRequest,
     ) -> Result<Page<Worklog>> {
-        let first = page.offset() as u64;
-        let last = first + page.per_page as u64;
-        let mut total = 0u64;
-        let mut items = Vec::new();
-        self.scan_worklog_range(client_key, range, |item| {
-            if (first..last).contains(&total) {
-                items.push(from_item(item)?);
-            }
-            total += 1;
-            Ok(())
-        })
-        .await?;
-        Ok(Page {
-            items,
-            total,
-            request: page,
-        })
+        query_page(
+            self.worklog_range_query(client_key, range),
+            "Query worklogs",
+            page,
+        )
+        .await
     }
 
     async fn worklogs_in_range(&self, client_key: &str, range: DateRange) -> Result<Vec<Worklog>> {
-        let mut all = Vec::new();
-        self.scan_worklog_range(client_key, range, |item| {
-            all.push(from_item(item)?);
-            Ok(())
-        })
-        .await?;
-        Ok(all)
+        query_all(
+            self.worklog_range_query(client_key, range),
+            "Query worklogs",
+        )
+        .await
     }
 
     async fn put_worklogs(&self, worklogs: &[Worklog]) -> Result<()> {
