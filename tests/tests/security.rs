@@ -1,0 +1,210 @@
+//! Table-driven security checks over every route of the API (taken from template.yaml):
+//! authentication, roles, body limits, hostile JSON, and what responses never contain.
+
+use proxima::domain::{Period, Role};
+use proxima_infra::template::{TEMPLATE_YAML, document};
+use proxima_tests::spawn_app;
+use reqwest::Method;
+use serde_json::json;
+
+fn routes() -> Vec<(Method, String)> {
+    let doc = document(TEMPLATE_YAML).unwrap();
+    let mut out = Vec::new();
+    for (_, res) in doc["Resources"].as_mapping().unwrap() {
+        let Some(events) = res
+            .get("Properties")
+            .and_then(|p| p.get("Events"))
+            .and_then(|e| e.as_mapping())
+        else {
+            continue;
+        };
+        for (_, ev) in events {
+            if ev.get("Type").and_then(|t| t.as_str()) == Some("HttpApi") {
+                let p = &ev["Properties"];
+                out.push((
+                    p["Method"].as_str().unwrap().parse().unwrap(),
+                    p["Path"].as_str().unwrap().to_string(),
+                ));
+            }
+        }
+    }
+    out
+}
+
+fn public(path: &str) -> bool {
+    matches!(path, "/healthz" | "/readyz" | "/api/v1/auth/login")
+}
+
+fn is_write(method: &Method, path: &str) -> bool {
+    *method != Method::GET && path != "/api/v1/auth/login" && path != "/api/v1/invoices/prefill"
+}
+
+#[tokio::test]
+async fn every_protected_route_needs_a_valid_token_and_writes_need_a_writer() {
+    let app = spawn_app().await;
+    app.seed_demo().await;
+    let accountant = app.token(Role::Accountant).await;
+    let viewer = app.token(Role::Viewer).await;
+    let period = Period::containing(chrono::Utc::now().date_naive()).previous();
+    let created = app
+        .post_json(
+            "/api/v1/invoices/generate",
+            &json!({"client_key": "ACME", "period": period.to_string()}),
+            Some(&accountant),
+        )
+        .await;
+    let id = created.body["data"]["id"].as_str().unwrap().to_string();
+    let concrete = |p: &str| p.replace("{key}", "ACME").replace("{id}", &id);
+    let forged = {
+        let mut parts: Vec<String> = accountant.split('.').map(str::to_string).collect();
+        parts[2] = "AAAA".into();
+        parts.join(".")
+    };
+    let mut checked = 0;
+    for (method, path) in routes() {
+        if public(&path) {
+            continue;
+        }
+        for token in [None, Some("garbage"), Some(forged.as_str())] {
+            let reply = app
+                .send(
+                    app.request(method.clone(), &concrete(&path), token)
+                        .header("if-match", "1")
+                        .json(&json!({})),
+                )
+                .await;
+            assert_eq!(
+                reply.status, 401,
+                "{method} {path} with {token:?}: {}",
+                reply.body
+            );
+            reply.assert_error(401, "UNAUTHORIZED");
+        }
+        if is_write(&method, &path) {
+            let reply = app
+                .send(
+                    app.request(method.clone(), &concrete(&path), Some(&viewer))
+                        .header("if-match", "1")
+                        .json(&json!({})),
+                )
+                .await;
+            reply.assert_error(403, "FORBIDDEN");
+        }
+        checked += 1;
+    }
+    assert!(checked >= 14, "{checked} protected routes checked");
+}
+
+#[tokio::test]
+async fn hostile_bodies_are_rejected_without_5xx() {
+    let app = spawn_app().await;
+    let token = app.token(Role::Accountant).await;
+    let deep = format!("{}1{}", "[".repeat(5000), "]".repeat(5000));
+    let bodies: Vec<(&str, Vec<u8>)> = vec![
+        ("deep nesting", deep.into_bytes()),
+        (
+            "NUL bytes",
+            b"{\"client_key\": \"AC\x00ME\", \"period\": \"2026-10\"}".to_vec(),
+        ),
+        (
+            "lone surrogate",
+            br#"{"client_key": "\ud800", "period": "2026-10"}"#.to_vec(),
+        ),
+        ("not UTF-8", vec![b'{', 0xff, 0xfe, b'}']),
+        (
+            "huge number",
+            br#"{"client_key": "ACME", "period": 1e999999}"#.to_vec(),
+        ),
+        ("array", b"[]".to_vec()),
+        (
+            "RTL and zero-width",
+            "{\"client_key\": \"\u{202e}ACME\u{200b}\", \"period\": \"2026-10\"}"
+                .as_bytes()
+                .to_vec(),
+        ),
+    ];
+    for path in [
+        "/api/v1/invoices/generate",
+        "/api/v1/invoices/prefill",
+        "/api/v1/auth/login",
+    ] {
+        for (name, body) in &bodies {
+            let reply = app
+                .send(
+                    app.request(Method::POST, path, Some(&token))
+                        .header("content-type", "application/json")
+                        .body(body.clone()),
+                )
+                .await;
+            assert!(
+                reply.status < 500,
+                "{path} {name}: {} {}",
+                reply.status,
+                reply.body
+            );
+            assert!(
+                matches!(reply.status, 400 | 404),
+                "{path} {name}: {} {}",
+                reply.status,
+                reply.body
+            );
+        }
+        let big = vec![b' '; 1024 * 1024 + 1];
+        let reply = app
+            .send(
+                app.request(Method::POST, path, Some(&token))
+                    .header("content-type", "application/json")
+                    .body(big),
+            )
+            .await;
+        reply.assert_error(413, "PAYLOAD_TOO_LARGE");
+    }
+}
+
+#[tokio::test]
+async fn responses_never_carry_password_hashes_or_internal_keys() {
+    let app = spawn_app().await;
+    app.seed_demo().await;
+    let token = app.token(Role::Accountant).await;
+    let period = Period::containing(chrono::Utc::now().date_naive()).previous();
+    let login = app
+        .post_json(
+            "/api/v1/auth/login",
+            &json!({"email": "viewer@proxima.local", "password": "viewer-demo-pass"}),
+            None,
+        )
+        .await;
+    let created = app
+        .post_json(
+            "/api/v1/invoices/generate",
+            &json!({"client_key": "GULZOR", "period": period.to_string()}),
+            Some(&token),
+        )
+        .await;
+    let id = created.body["data"]["id"].as_str().unwrap();
+    let mut bodies = vec![login.body.to_string(), created.body.to_string()];
+    for path in [
+        "/api/v1/clients".to_string(),
+        "/api/v1/clients/GULZOR".to_string(),
+        format!("/api/v1/clients/GULZOR/worklogs?period={period}"),
+        "/api/v1/invoices".to_string(),
+        format!("/api/v1/invoices/{id}"),
+        format!("/api/v1/invoices/{id}/edit-history"),
+    ] {
+        bodies.push(app.get(&path, Some(&token)).await.body.to_string());
+    }
+    for body in bodies {
+        for secret in [
+            "password_hash",
+            "$argon2",
+            "\"pk\"",
+            "\"sk\"",
+            "gsi1",
+            "line_chunks",
+            "INVOICE#",
+            "WORKLOG#",
+        ] {
+            assert!(!body.contains(secret), "{secret} leaked in {body}");
+        }
+    }
+}
