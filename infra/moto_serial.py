@@ -20,6 +20,11 @@ page of items costs tens of milliseconds. The item operations (Query, GetItem, P
 TransactWriteItems, ...) already hold DynamoDB's wire JSON, so they are written with
 `json.dumps`; a response that does not fit goes the usual way.
 
+And: moto answers a query on a global secondary index by testing every item of the table.
+Here each table keeps a map from (index hash attribute, value) to its items, maintained on
+every put, delete, update and transaction rollback, and an index query starts from that
+bucket. The query still applies all of moto's own conditions, sorting and paging to it.
+
 Usage: moto_serial.py -H 127.0.0.1 -p 4567
 """
 
@@ -77,6 +82,9 @@ def _transact_write_items(self, transact_items):
         return _original_transact(self, transact_items)
     except Exception:
         for table, hash_value, range_value, item in reversed(undo):
+            buckets = _buckets(table)
+            buckets.remove(_current(table, hash_value, range_value))
+            buckets.add(item)
             if table.has_range_key:
                 bucket = table.items[hash_value]
                 if item is None:
@@ -105,9 +113,114 @@ def _unsorted_items(table):
     return list(table.items.values())
 
 
+def _value_key(value):
+    return (value.type, json.dumps(value.value, sort_keys=True, default=str))
+
+
+class _GsiBuckets:
+    """(index hash attribute, value) -> {id(item): item} for one table."""
+
+    def __init__(self, table):
+        self.attrs = sorted({
+            key["AttributeName"]
+            for index in (table.global_indexes or [])
+            for key in index.schema
+            if key["KeyType"] == "HASH"
+        })
+        self.buckets = {}
+        self.memberships = {}
+        for item in _unsorted_items(table):
+            self.add(item)
+
+    def add(self, item):
+        if item is None:
+            return
+        keys = []
+        for attr in self.attrs:
+            value = item.attrs.get(attr)
+            if value is not None:
+                key = (attr, _value_key(value))
+                self.buckets.setdefault(key, {})[id(item)] = item
+                keys.append(key)
+        self.memberships[id(item)] = keys
+
+    def remove(self, item):
+        if item is None:
+            return
+        for key in self.memberships.pop(id(item), []):
+            bucket = self.buckets.get(key)
+            if bucket is not None:
+                bucket.pop(id(item), None)
+
+    def items(self, attr, value):
+        return list(self.buckets.get((attr, _value_key(value)), {}).values())
+
+
+def _buckets(table):
+    buckets = table.__dict__.get("_proxima_gsi")
+    if buckets is None:
+        buckets = _GsiBuckets(table)
+        table.__dict__["_proxima_gsi"] = buckets
+    return buckets
+
+
+def _current(table, hash_value, range_value):
+    try:
+        return table.get_item(hash_value, range_value)
+    except Exception:
+        return None
+
+
+_original_put = Table.put_item
+_original_delete = Table.delete_item
+_original_update = DynamoDBBackend.update_item
+
+
+def _put_item(self, item_attrs, *args, **kwargs):
+    buckets = _buckets(self)
+    hash_value = DynamoType(item_attrs[self.hash_key_attr])
+    range_value = DynamoType(item_attrs[self.range_key_attr]) if self.range_key_attr else None
+    old = _current(self, hash_value, range_value)
+    new = _original_put(self, item_attrs, *args, **kwargs)
+    buckets.remove(old)
+    buckets.add(_current(self, hash_value, range_value))
+    return new
+
+
+def _delete_item(self, hash_key, range_key):
+    item = _original_delete(self, hash_key, range_key)
+    _buckets(self).remove(item)
+    return item
+
+
+def _update_item(self, table_name, key, *args, **kwargs):
+    result = _original_update(self, table_name, key, *args, **kwargs)
+    table = self.get_table(table_name)
+    hash_value = DynamoType(key[table.hash_key_attr])
+    range_value = DynamoType(key[table.range_key_attr]) if table.range_key_attr else None
+    item = _current(table, hash_value, range_value)
+    buckets = _buckets(table)
+    buckets.remove(item)  # attributes may have changed in place
+    buckets.add(item)
+    return result
+
+
+Table.put_item = _put_item
+Table.delete_item = _delete_item
+DynamoDBBackend.update_item = _update_item
+
+
 def _query(self, *args, **kwargs):
-    # The query re-sorts what it selects, so it does not need all_items() sorted.
-    self.all_items = lambda: _unsorted_items(self)
+    # The query re-sorts what it selects, so it does not need all_items() sorted; an index
+    # query with an equality on the index hash key starts from that key's bucket.
+    conditions = kwargs.get("hash_key_conditions") or []
+    index_name = args[7] if len(args) > 7 else kwargs.get("index_name")
+    buckets = _buckets(self) if index_name and conditions else None
+    if buckets is not None and conditions[0][0] in buckets.attrs:
+        attr, value = conditions[0]
+        self.all_items = lambda: buckets.items(attr, value)
+    else:
+        self.all_items = lambda: _unsorted_items(self)
     try:
         return _original_query(self, *args, **kwargs)
     finally:

@@ -21,4 +21,22 @@ cargo test --workspace 2>&1 | tee "$log" || status=$?
 # One closing line over every test binary.
 awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
      END { printf "tests: %d passed, %d failed\n", p, f }' "$log"
-exit "$status"
+if [ "$status" -ne 0 ]; then exit "$status"; fi
+
+# The deployment build: every function through SAM's rust-cargolambda builder. In this
+# check LTO is off (the build is what is checked, not the binaries' speed) and the target
+# is x86_64 (no cross toolchain needed); `sam build` for deployment uses the real profile.
+# SKIP_SAM_BUILD=1 skips it while iterating locally.
+if [ "${SKIP_SAM_BUILD:-0}" != "1" ]; then
+  echo "== sam build (all functions)"
+  PATH="$PWD/.venv/bin:$PATH" CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+    .venv/bin/sam build --beta-features --parameter-overrides Architecture=x86_64 > target/sam-build.log 2>&1 \
+    || { tail -40 target/sam-build.log; exit 1; }
+  for f in HealthFunction AuthFunction ClientsFunction InvoicesFunction MonthEndFunction ImportFunction; do
+    test -x ".aws-sam/build/$f/bootstrap" || { echo "sam build produced no bootstrap for $f"; exit 1; }
+  done
+  echo "sam build: all six functions built"
+fi
+# The closing count again, last.
+awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
+     END { printf "tests: %d passed, %d failed\n", p, f }' "$log"
