@@ -53,6 +53,14 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     openapi_router().split_for_parts().1
 }
 
+/// A page rendering `/openapi.json` with Redoc (loaded from its CDN by the browser).
+const DOCS_PAGE: &str = r#"<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Proxima Invoice API</title>
+<meta name="viewport" content="width=device-width, initial-scale=1"></head>
+<body><redoc spec-url="/openapi.json"></redoc>
+<script src="https://cdn.redoc.ly/redoc/latest/bundles/redoc.standalone.js"></script>
+</body></html>"#;
+
 /// The whole API with the shared layers, as the local server and the tests serve it.
 pub fn local_router(state: AppState) -> Router {
     let (router, doc) = openapi_router().split_for_parts();
@@ -65,6 +73,7 @@ pub fn local_router(state: AppState) -> Router {
                 async move { Json(doc.as_ref().clone()) }
             }),
         )
+        .route("/docs", get(|| async { axum::response::Html(DOCS_PAGE) }))
         .with_state(state.clone());
     proxima::http::with_layers(router, &state.config)
 }

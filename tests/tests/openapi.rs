@@ -26,6 +26,14 @@ async fn the_server_serves_it_and_it_lists_every_route() {
     let reply = app.get("/openapi.json", None).await;
     assert_eq!(reply.status, 200);
     assert!(reply.body["openapi"].as_str().unwrap().starts_with("3.1"));
+    let docs = app
+        .http
+        .get(format!("{}/docs", app.base_url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(docs.status(), 200);
+    assert!(docs.text().await.unwrap().contains("/openapi.json"));
     let paths = reply.body["paths"].as_object().unwrap();
     for p in [
         "/healthz",

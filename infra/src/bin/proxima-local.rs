@@ -81,7 +81,7 @@ async fn main() -> Result<()> {
     let mut out = std::io::stdout().lock();
     writeln!(
         out,
-        "\nProxima Invoice local API: http://localhost:{port}  (OpenAPI: /openapi.json)"
+        "\nProxima Invoice local API: http://localhost:{port}  (OpenAPI: /openapi.json, docs page: /docs)"
     )?;
     writeln!(
         out,
