@@ -142,6 +142,54 @@ pub fn bucket_defined(doc: &Value, logical_id: &str) -> Result<()> {
     resource(doc, logical_id, "AWS::S3::Bucket").map(|_| ())
 }
 
+/// An API Gateway route of a function in the template.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpRoute {
+    /// The function's binary (`Metadata.BuildProperties.Binary`).
+    pub binary: String,
+    pub method: String,
+    /// With `{param}` placeholders, as API Gateway writes them.
+    pub path: String,
+}
+
+/// Every `HttpApi` event of every function in the template.
+pub fn http_routes(doc: &Value) -> Result<Vec<HttpRoute>> {
+    let resources = doc
+        .get("Resources")
+        .and_then(Value::as_mapping)
+        .ok_or_else(|| anyhow!("template has no Resources"))?;
+    let mut routes = Vec::new();
+    for (_, res) in resources {
+        if res.get("Type").and_then(Value::as_str) != Some("AWS::Serverless::Function") {
+            continue;
+        }
+        let binary = res
+            .get("Metadata")
+            .and_then(|m| m.get("BuildProperties"))
+            .map(|b| str_at(b, "Binary"))
+            .transpose()?
+            .unwrap_or_default()
+            .to_string();
+        let events = res
+            .get("Properties")
+            .and_then(|p| p.get("Events"))
+            .and_then(Value::as_mapping);
+        for (_, ev) in events.into_iter().flatten() {
+            if ev.get("Type").and_then(Value::as_str) == Some("HttpApi") {
+                let p = ev
+                    .get("Properties")
+                    .ok_or_else(|| anyhow!("HttpApi event without Properties"))?;
+                routes.push(HttpRoute {
+                    binary: binary.clone(),
+                    method: str_at(p, "Method")?.to_string(),
+                    path: str_at(p, "Path")?.to_string(),
+                });
+            }
+        }
+    }
+    Ok(routes)
+}
+
 /// The table of the embedded template.
 pub fn invoice_table() -> Result<TableSpec> {
     table_spec(&document(TEMPLATE_YAML)?, TABLE_RESOURCE)

@@ -2,43 +2,18 @@
 //! document are the same set, and each route belongs to the function the template gives it.
 
 use axum::body::Body;
-use proxima_infra::template::{TEMPLATE_YAML, document};
+use proxima_infra::template::{TEMPLATE_YAML, document, http_routes};
 use proxima_tests::spawn_app;
 use std::collections::BTreeSet;
 use tower::ServiceExt;
 
 /// (function binary, method, path) of every HttpApi event in the template.
 fn template_routes() -> Vec<(String, String, String)> {
-    let doc = document(TEMPLATE_YAML).unwrap();
-    let mut routes = Vec::new();
-    let resources = doc.get("Resources").and_then(|r| r.as_mapping()).unwrap();
-    for (_, res) in resources {
-        if res.get("Type").and_then(|t| t.as_str()) != Some("AWS::Serverless::Function") {
-            continue;
-        }
-        let binary = res["Metadata"]["BuildProperties"]["Binary"]
-            .as_str()
-            .unwrap()
-            .to_string();
-        let Some(events) = res
-            .get("Properties")
-            .and_then(|p| p.get("Events"))
-            .and_then(|e| e.as_mapping())
-        else {
-            continue;
-        };
-        for (_, ev) in events {
-            if ev.get("Type").and_then(|t| t.as_str()) == Some("HttpApi") {
-                let p = &ev["Properties"];
-                routes.push((
-                    binary.clone(),
-                    p["Method"].as_str().unwrap().to_string(),
-                    p["Path"].as_str().unwrap().to_string(),
-                ));
-            }
-        }
-    }
-    routes
+    http_routes(&document(TEMPLATE_YAML).unwrap())
+        .unwrap()
+        .into_iter()
+        .map(|r| (r.binary, r.method, r.path))
+        .collect()
 }
 
 fn concrete(path: &str) -> String {

@@ -2,33 +2,17 @@
 //! authentication, roles, body limits, hostile JSON, and what responses never contain.
 
 use proxima::domain::{Period, Role};
-use proxima_infra::template::{TEMPLATE_YAML, document};
+use proxima_infra::template::{TEMPLATE_YAML, document, http_routes};
 use proxima_tests::spawn_app;
 use reqwest::Method;
 use serde_json::json;
 
 fn routes() -> Vec<(Method, String)> {
-    let doc = document(TEMPLATE_YAML).unwrap();
-    let mut out = Vec::new();
-    for (_, res) in doc["Resources"].as_mapping().unwrap() {
-        let Some(events) = res
-            .get("Properties")
-            .and_then(|p| p.get("Events"))
-            .and_then(|e| e.as_mapping())
-        else {
-            continue;
-        };
-        for (_, ev) in events {
-            if ev.get("Type").and_then(|t| t.as_str()) == Some("HttpApi") {
-                let p = &ev["Properties"];
-                out.push((
-                    p["Method"].as_str().unwrap().parse().unwrap(),
-                    p["Path"].as_str().unwrap().to_string(),
-                ));
-            }
-        }
-    }
-    out
+    http_routes(&document(TEMPLATE_YAML).unwrap())
+        .unwrap()
+        .into_iter()
+        .map(|r| (r.method.parse().unwrap(), r.path))
+        .collect()
 }
 
 fn public(path: &str) -> bool {

@@ -31,15 +31,20 @@ where
         if !is_json {
             return Err(Error::field("Content-Type", "must be application/json"));
         }
-        let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
-            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                Error::PayloadTooLarge
-            } else {
-                Error::field("body", "could not be read")
-            }
-        })?;
+        let bytes = read_body(req, state).await?;
         parse_json(&bytes).map(JsonBody)
     }
+}
+
+/// The whole body (within the limit): 413 over it, 400 when it cannot be read.
+async fn read_body<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, Error> {
+    Bytes::from_request(req, state).await.map_err(|rejection| {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            Error::PayloadTooLarge
+        } else {
+            Error::field("body", "could not be read")
+        }
+    })
 }
 
 /// A JSON body that may be absent: an empty body is `None`.
@@ -54,13 +59,7 @@ where
     type Rejection = Error;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
-            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                Error::PayloadTooLarge
-            } else {
-                Error::field("body", "could not be read")
-            }
-        })?;
+        let bytes = read_body(req, state).await?;
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Ok(Self(None));
         }

@@ -149,6 +149,25 @@ impl DynamoStore {
         Ok((items, chunks.len()))
     }
 
+    /// Deletes of `before`'s line chunks from `new_chunks` on (the new version has fewer).
+    fn stale_chunk_deletes(
+        &self,
+        before: &Invoice,
+        new_chunks: usize,
+    ) -> Result<Vec<TransactWriteItem>> {
+        (new_chunks..chunk_lines(&before.line_items).len())
+            .map(|i| {
+                let delete = Delete::builder()
+                    .table_name(&self.table)
+                    .key(keys::PK, s(keys::invoice(before.header.id)))
+                    .key(keys::SK, s(keys::invoice_lines(i)))
+                    .build()
+                    .map_err(|e| Error::Internal(format!("delete: {e}")))?;
+                Ok(TransactWriteItem::builder().delete(delete).build())
+            })
+            .collect()
+    }
+
     fn history_put(&self, id: Uuid, entry: &HistoryEntry) -> Result<TransactWriteItem> {
         let mut p = put(to_item(
             entry,
@@ -368,16 +387,7 @@ impl InvoiceStore for DynamoStore {
                 ],
             )),
         )?;
-        let old_chunks = chunk_lines(&before.line_items).len();
-        for i in new_chunks..old_chunks {
-            let delete = Delete::builder()
-                .table_name(&self.table)
-                .key(keys::PK, s(keys::invoice(id)))
-                .key(keys::SK, s(keys::invoice_lines(i)))
-                .build()
-                .map_err(|e| Error::Internal(format!("delete: {e}")))?;
-            items.push(TransactWriteItem::builder().delete(delete).build());
-        }
+        items.extend(self.stale_chunk_deletes(before, new_chunks)?);
         items.push(self.history_put(id, entry)?);
         match self.transact(items).await {
             Ok(()) => Ok(()),
@@ -474,15 +484,7 @@ impl InvoiceNumbering for DynamoStore {
             )),
         )?;
         items.extend(puts);
-        for i in new_chunks..chunk_lines(&before.line_items).len() {
-            let delete = Delete::builder()
-                .table_name(&self.table)
-                .key(keys::PK, s(keys::invoice(id)))
-                .key(keys::SK, s(keys::invoice_lines(i)))
-                .build()
-                .map_err(|e| Error::Internal(format!("delete: {e}")))?;
-            items.push(TransactWriteItem::builder().delete(delete).build());
-        }
+        items.extend(self.stale_chunk_deletes(before, new_chunks)?);
         // The number is unique for ever.
         let (gpk, gsk) = keys::invoice_number_guard(&number);
         let mut guard = put([
