@@ -311,14 +311,16 @@ pub fn layout(invoice: &Invoice, issuer: &Issuer) -> Pages {
             Face::Bold,
         ),
     ];
+    let size_of = |face: Face| if face == Face::Bold { 11.0 } else { BODY };
+    // Labels end left of the widest value, so a long total never runs into its label.
+    let widest = totals
+        .iter()
+        .map(|(_, value, face)| metrics(*face).width(value, size_of(*face)))
+        .fold(0.0_f32, f32::max);
+    let label_edge = COL_RATE.min(RIGHT - widest - 14.0);
     for (label, value, face) in totals {
-        w.right(COL_RATE, BODY, Face::Bold, label.to_string());
-        w.right(
-            RIGHT,
-            if face == Face::Bold { 11.0 } else { BODY },
-            face,
-            value,
-        );
+        w.right(label_edge, BODY, Face::Bold, label.to_string());
+        w.right(RIGHT, size_of(face), face, value);
         w.y -= LEADING + 2.0;
     }
     w.y -= 10.0;
