@@ -168,6 +168,46 @@ impl DynamoStore {
             .collect()
     }
 
+    /// The writes that replace the draft `before` by `after`: the header, conditioned on the
+    /// stored invoice still being a draft at `before`'s version, the line chunks, and deletes
+    /// of chunks no longer needed.
+    fn draft_replacement(
+        &self,
+        before: &Invoice,
+        after: &Invoice,
+    ) -> Result<Vec<TransactWriteItem>> {
+        let (mut items, new_chunks) = self.invoice_puts(
+            after,
+            Some((
+                "version = :expected AND #status = :draft",
+                vec![
+                    (":expected", n(before.header.version)),
+                    (":draft", s(InvoiceStatus::Draft.as_str())),
+                ],
+            )),
+        )?;
+        items.extend(self.stale_chunk_deletes(before, new_chunks)?);
+        Ok(items)
+    }
+
+    /// Why a draft replacement was cancelled, read from the stored header: gone (404),
+    /// finalized or at another version (409), our own earlier attempt (a retried transaction
+    /// whose first attempt committed), or still the draft we read (another condition failed).
+    async fn refused_write(&self, before: &Invoice, after: &Invoice) -> Result<Refusal> {
+        match self.header(before.header.id).await? {
+            None => Err(Error::not_found("invoice")),
+            Some(h) if is_own_write(&h, &after.header) => Ok(Refusal::OwnWrite),
+            Some(h) if h.status != InvoiceStatus::Draft => Err(Error::Conflict(format!(
+                "invoice is {}; it can no longer change",
+                h.status.as_str()
+            ))),
+            Some(h) if h.version != before.header.version => {
+                Err(stale(before.header.version, h.version))
+            }
+            Some(_) => Ok(Refusal::StillDraftAtVersion),
+        }
+    }
+
     fn history_put(&self, id: Uuid, entry: &HistoryEntry) -> Result<TransactWriteItem> {
         let mut p = put(to_item(
             entry,
@@ -226,6 +266,18 @@ fn is_own_write(current: &InvoiceHeader, after: &InvoiceHeader) -> bool {
     current.version == after.version
         && current.updated_at == after.updated_at
         && current.status == after.status
+}
+
+/// What a cancelled draft replacement found (see `refused_write`).
+enum Refusal {
+    OwnWrite,
+    StillDraftAtVersion,
+}
+
+fn stale(sent: u64, current: u64) -> Error {
+    Error::Conflict(format!(
+        "version {sent} is stale: the invoice is at version {current}"
+    ))
 }
 
 fn transact_failure(op: &str) -> Error {
@@ -377,36 +429,16 @@ impl InvoiceStore for DynamoStore {
         entry: &HistoryEntry,
     ) -> Result<()> {
         let id = before.header.id;
-        let (mut items, new_chunks) = self.invoice_puts(
-            after,
-            Some((
-                "version = :expected AND #status = :draft",
-                vec![
-                    (":expected", n(before.header.version)),
-                    (":draft", s(InvoiceStatus::Draft.as_str())),
-                ],
-            )),
-        )?;
-        items.extend(self.stale_chunk_deletes(before, new_chunks)?);
+        let mut items = self.draft_replacement(before, after)?;
         items.push(self.history_put(id, entry)?);
         match self.transact(items).await {
             Ok(()) => Ok(()),
-            Err(Some(Cancelled::Condition(_))) => {
-                let current = self.header(id).await?;
-                Err(match current {
-                    None => Error::not_found("invoice"),
-                    // A retried attempt whose first attempt committed finds its own write.
-                    Some(h) if is_own_write(&h, &after.header) => return Ok(()),
-                    Some(h) if h.status != InvoiceStatus::Draft => Error::Conflict(format!(
-                        "invoice is {}; it can no longer change",
-                        h.status.as_str()
-                    )),
-                    Some(h) => Error::Conflict(format!(
-                        "version {} is stale: the invoice is at version {}",
-                        before.header.version, h.version
-                    )),
-                })
-            }
+            Err(Some(Cancelled::Condition(_))) => match self.refused_write(before, after).await? {
+                Refusal::OwnWrite => Ok(()),
+                Refusal::StillDraftAtVersion => {
+                    Err(stale(before.header.version, before.header.version))
+                }
+            },
             Err(_) => Err(transact_failure("update invoice")),
         }
     }
@@ -473,18 +505,7 @@ impl InvoiceNumbering for DynamoStore {
         }
         let mut items = vec![TransactWriteItem::builder().put(counter).build()];
         // 1..: the header (still a draft at its version) and the line chunks.
-        let (puts, new_chunks) = self.invoice_puts(
-            after,
-            Some((
-                "version = :expected AND #status = :draft",
-                vec![
-                    (":expected", n(before.header.version)),
-                    (":draft", s(InvoiceStatus::Draft.as_str())),
-                ],
-            )),
-        )?;
-        items.extend(puts);
-        items.extend(self.stale_chunk_deletes(before, new_chunks)?);
+        items.extend(self.draft_replacement(before, after)?);
         // The number is unique for ever.
         let (gpk, gsk) = keys::invoice_number_guard(&number);
         let mut guard = put([
@@ -503,21 +524,10 @@ impl InvoiceNumbering for DynamoStore {
             Err(Some(Cancelled::Condition(failed))) => {
                 let header_failed = failed.is_empty() || failed.contains(&1);
                 if header_failed {
-                    let current = self.header(id).await?;
-                    return match current {
-                        None => Err(Error::not_found("invoice")),
-                        Some(h) if is_own_write(&h, &after.header) => Ok(FinalizeOutcome::Done),
-                        Some(h) if h.status != InvoiceStatus::Draft => {
-                            Err(Error::Conflict("invoice is already finalized".into()))
-                        }
-                        Some(h) if h.version != before.header.version => {
-                            Err(Error::Conflict(format!(
-                                "version {} is stale: the invoice is at version {}",
-                                before.header.version, h.version
-                            )))
-                        }
-                        Some(_) => Ok(FinalizeOutcome::NumberTaken),
-                    };
+                    return Ok(match self.refused_write(before, after).await? {
+                        Refusal::OwnWrite => FinalizeOutcome::Done,
+                        Refusal::StillDraftAtVersion => FinalizeOutcome::NumberTaken,
+                    });
                 }
                 Ok(FinalizeOutcome::NumberTaken)
             }
