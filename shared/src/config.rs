@@ -94,7 +94,8 @@ where
 
 impl Config {
     /// Read the configuration; outside local mode a JWT secret shorter than 32 bytes is an
-    /// error, so the process refuses to start.
+    /// error, so the process refuses to start. In the cloud the secret usually comes later,
+    /// from Secrets Manager, and only in the functions that check tokens.
     pub fn from_env() -> Result<Self, ConfigError> {
         let mode = match var("APP_ENV").as_deref() {
             Some("local") => Mode::Local,
@@ -109,10 +110,9 @@ impl Config {
         let jwt_secret = match (var("JWT_SECRET"), mode) {
             (Some(s), _) => s.into_bytes(),
             (None, Mode::Local) => LOCAL_DEV_JWT_SECRET.as_bytes().to_vec(),
-            (None, Mode::Cloud) if var("JWT_SECRET_ARN").is_some() => Vec::new(),
-            (None, Mode::Cloud) => {
-                return Err(ConfigError::Missing("JWT_SECRET or JWT_SECRET_ARN"));
-            }
+            // Loaded from Secrets Manager by the functions that check tokens
+            // (`ColdStart::with_jwt_secret`); the others never hold one.
+            (None, Mode::Cloud) => Vec::new(),
         };
         let config = Self {
             mode,
@@ -137,29 +137,6 @@ impl Config {
             login_max_failures: parse("LOGIN_MAX_FAILURES", 5)?,
             login_window_secs: parse("LOGIN_WINDOW_SECONDS", 900)?,
         };
-        if !config.jwt_secret.is_empty() {
-            config.check()?;
-        }
-        Ok(config)
-    }
-
-    /// [`Config::from_env`], then the JWT secret from AWS Secrets Manager (`JWT_SECRET_ARN`)
-    /// when it is not given directly; checked before it is returned. Called once at cold
-    /// start.
-    pub async fn load() -> Result<Self, ConfigError> {
-        let mut config = Self::from_env()?;
-        if config.jwt_secret.is_empty()
-            && let Some(arn) = var("JWT_SECRET_ARN")
-        {
-            let sdk = crate::store::aws::sdk_config(config.aws_endpoint_url.as_deref()).await;
-            config.jwt_secret = crate::store::aws::secret_string(&sdk, &arn)
-                .await
-                .map_err(|reason| ConfigError::Invalid {
-                    name: "JWT_SECRET_ARN",
-                    reason,
-                })?
-                .into_bytes();
-        }
         config.check()?;
         Ok(config)
     }
@@ -184,9 +161,11 @@ impl Config {
         }
     }
 
-    /// Refuse configurations that are unsafe outside local mode.
+    /// Refuse configurations that are unsafe outside local mode. No JWT secret at all is
+    /// fine here: a function without one accepts no token (see `TokenService`).
     pub fn check(&self) -> Result<(), ConfigError> {
         if self.mode == Mode::Cloud
+            && !self.jwt_secret.is_empty()
             && (self.jwt_secret.len() < MIN_SECRET_LEN
                 || self.jwt_secret == LOCAL_DEV_JWT_SECRET.as_bytes())
         {
@@ -224,5 +203,7 @@ mod tests {
         assert!(c.check().is_err(), "short secret");
         c.jwt_secret = vec![b'k'; 32];
         assert!(c.check().is_ok());
+        c.jwt_secret = Vec::new();
+        assert!(c.check().is_ok(), "no secret: the function checks no token");
     }
 }

@@ -1,13 +1,14 @@
 //! What handlers share: configuration, token service and the store ports, built once.
 
 use crate::auth::TokenService;
-use crate::config::Config;
+use crate::config::{Config, ConfigError};
 use crate::invoice::service::Stores;
 use crate::ports::{
     ClientStore, DependencyCheck, DocumentStore, FileStore, InvoiceNumbering, InvoiceStore,
     LoginThrottle, UserStore, WorklogStore,
 };
-use crate::store::{DynamoStore, S3Store, aws};
+use crate::store::{DynamoStore, S3Store, Unwired, aws};
+use aws_config::SdkConfig;
 use axum::extract::FromRef;
 use std::sync::Arc;
 
@@ -29,40 +30,132 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// Build the AWS clients and adapters for `config`.
+    /// Every adapter (DynamoDB and S3) for `config`: the dev server, tests and tools. Lambda
+    /// functions use [`ColdStart`] and build only what they serve.
     pub async fn from_config(config: Config) -> Self {
+        ColdStart::with_config(config).await.dynamodb_and_s3().await
+    }
+}
+
+/// What a function builds once at cold start, one step at a time, so that each function
+/// links and initializes only what its routes use: no Secrets Manager client where no token
+/// is checked, no S3 client where no file is touched.
+pub struct ColdStart {
+    config: Config,
+    sdk: SdkConfig,
+}
+
+impl ColdStart {
+    /// The configuration from the environment, logging, and the SDK configuration (read from
+    /// the environment; no network call).
+    pub async fn begin() -> Result<Self, ConfigError> {
+        let config = Config::from_env()?;
+        crate::telemetry::init(config.mode);
+        Ok(Self::with_config(config).await)
+    }
+
+    /// Start from a configuration built elsewhere (tests, the dev server).
+    pub async fn with_config(config: Config) -> Self {
         let sdk = aws::sdk_config(config.aws_endpoint_url.as_deref()).await;
-        let dynamo = Arc::new(
-            DynamoStore::new(aws::dynamodb_client(&sdk), &config.table_name)
-                .with_login_window(config.login_window_secs),
-        );
-        let s3_sdk = match &config.s3_endpoint_url {
-            Some(url) => aws::sdk_config(Some(url)).await,
-            None => sdk.clone(),
-        };
-        let s3 = Arc::new(S3Store::new(aws::s3_client(&s3_sdk), &config.bucket_name));
-        let tokens = Arc::new(TokenService::new(
-            &config.jwt_secret,
-            &config.jwt_issuer,
-            &config.jwt_audience,
-            chrono::Duration::seconds(config.jwt_ttl_secs),
-        ));
-        Self {
-            config: Arc::new(config),
-            tokens,
-            users: dynamo.clone(),
-            throttle: dynamo.clone(),
-            clients: dynamo.clone(),
-            worklogs: dynamo.clone(),
-            invoices: dynamo.clone(),
-            numbering: dynamo.clone(),
-            documents: s3.clone(),
-            files: s3.clone(),
-            readiness: Arc::from(vec![
-                dynamo as Arc<dyn DependencyCheck>,
-                s3 as Arc<dyn DependencyCheck>,
-            ]),
+        Self { config, sdk }
+    }
+
+    /// The configuration read so far.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Make sure there is a JWT secret: `JWT_SECRET`, or else the Secrets Manager secret named
+    /// by `JWT_SECRET_ARN` (one call, with the SDK configuration already loaded). Only the
+    /// functions that issue or check tokens call this.
+    pub async fn with_jwt_secret(mut self) -> Result<Self, ConfigError> {
+        if self.config.jwt_secret.is_empty() {
+            let arn = std::env::var("JWT_SECRET_ARN")
+                .ok()
+                .filter(|v| !v.trim().is_empty())
+                .ok_or(ConfigError::Missing("JWT_SECRET or JWT_SECRET_ARN"))?;
+            self.config.jwt_secret = aws::secret_string(&self.sdk, &arn)
+                .await
+                .map_err(|reason| ConfigError::Invalid {
+                    name: "JWT_SECRET_ARN",
+                    reason,
+                })?
+                .into_bytes();
         }
+        self.config.check()?;
+        Ok(self)
+    }
+
+    /// A state with the DynamoDB adapter only; documents and files answer 503.
+    pub fn dynamodb(self) -> AppState {
+        let (dynamo, config) = self.dynamo_store();
+        let unwired = Arc::new(Unwired("S3"));
+        assemble(
+            config,
+            &dynamo,
+            unwired.clone(),
+            unwired,
+            vec![dynamo.clone() as Arc<dyn DependencyCheck>],
+        )
+    }
+
+    /// A state with the DynamoDB and S3 adapters.
+    pub async fn dynamodb_and_s3(self) -> AppState {
+        let s3_sdk = match &self.config.s3_endpoint_url {
+            Some(url) => aws::sdk_config(Some(url)).await,
+            None => self.sdk.clone(),
+        };
+        let s3 = Arc::new(S3Store::new(
+            aws::s3_client(&s3_sdk),
+            &self.config.bucket_name,
+        ));
+        let (dynamo, config) = self.dynamo_store();
+        assemble(
+            config,
+            &dynamo,
+            s3.clone(),
+            s3.clone(),
+            vec![
+                dynamo.clone() as Arc<dyn DependencyCheck>,
+                s3 as Arc<dyn DependencyCheck>,
+            ],
+        )
+    }
+
+    fn dynamo_store(self) -> (Arc<DynamoStore>, Config) {
+        let dynamo = Arc::new(
+            DynamoStore::new(aws::dynamodb_client(&self.sdk), &self.config.table_name)
+                .with_login_window(self.config.login_window_secs),
+        );
+        (dynamo, self.config)
+    }
+}
+
+fn assemble(
+    config: Config,
+    dynamo: &Arc<DynamoStore>,
+    documents: Arc<dyn DocumentStore>,
+    files: Arc<dyn FileStore>,
+    readiness: Vec<Arc<dyn DependencyCheck>>,
+) -> AppState {
+    let tokens = Arc::new(TokenService::new(
+        &config.jwt_secret,
+        &config.jwt_issuer,
+        &config.jwt_audience,
+        chrono::Duration::seconds(config.jwt_ttl_secs),
+    ));
+    AppState {
+        config: Arc::new(config),
+        tokens,
+        users: dynamo.clone(),
+        throttle: dynamo.clone(),
+        clients: dynamo.clone(),
+        worklogs: dynamo.clone(),
+        invoices: dynamo.clone(),
+        numbering: dynamo.clone(),
+        documents,
+        files,
+        readiness: Arc::from(readiness),
     }
 }
 

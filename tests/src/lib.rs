@@ -10,7 +10,7 @@ use proxima::state::AppState;
 use proxima::store::aws;
 use proxima_infra::emulator::Emulator;
 use proxima_infra::{api, provision};
-use serde_json::Value;
+use serde_json::{Value, json};
 use std::sync::OnceLock;
 use uuid::Uuid;
 
@@ -219,4 +219,68 @@ impl TestApp {
         .await
         .expect("seed demo data")
     }
+
+    /// `POST /invoices/generate` for `client` and last month.
+    pub async fn generate(&self, token: &str, client: &str) -> Reply {
+        self.post_json(
+            "/api/v1/invoices/generate",
+            &json!({"client_key": client, "period": last_month().to_string()}),
+            Some(token),
+        )
+        .await
+    }
+
+    /// A new draft for `client` and last month (asserts it was created).
+    pub async fn draft(&self, token: &str, client: &str) -> Value {
+        let reply = self.generate(token, client).await;
+        assert_eq!(reply.status, 201, "{}", reply.body);
+        reply.body["data"].clone()
+    }
+
+    /// `POST /invoices/{id}/finalize`.
+    pub async fn finalize(&self, token: &str, id: &str) -> Reply {
+        self.send(self.request(
+            reqwest::Method::POST,
+            &format!("/api/v1/invoices/{id}/finalize"),
+            Some(token),
+        ))
+        .await
+    }
+
+    /// `n` new clients (`RACE00`...), each with one billable worklog last month.
+    pub async fn seed_clients_with_work(&self, n: usize) -> Vec<String> {
+        let keys: Vec<String> = (0..n).map(|i| format!("RACE{i:02}")).collect();
+        let clients: Vec<Value> = keys
+            .iter()
+            .map(|k| json!({"key": k, "name": format!("Client {k}"), "email": "a@b.example",
+                "address": {"line1": "1", "city": "Toshkent", "country": "UZ"}, "currency": "USD",
+                "hourly_rate": "50", "tax_rate": "12", "payment_terms_days": 10, "timezone": "Asia/Tashkent"}))
+            .collect();
+        proxima::import::import_clients(
+            serde_json::to_vec(&clients).expect("json").as_slice(),
+            proxima::import::ClientFormat::Json,
+            self.state.clients.as_ref(),
+            chrono::Utc::now(),
+        )
+        .await
+        .expect("import clients");
+        let day = last_month().first_day();
+        let mut csv = String::from("client_key,date,author,issue_key,minutes\n");
+        for k in &keys {
+            csv.push_str(&format!("{k},{day},Ann,{k}-1,90\n"));
+        }
+        proxima::import::import_worklogs(
+            csv.as_bytes(),
+            self.state.clients.as_ref(),
+            self.state.worklogs.as_ref(),
+        )
+        .await
+        .expect("import worklogs");
+        keys
+    }
+}
+
+/// The month before the current one (UTC), the period most tests bill.
+pub fn last_month() -> proxima::domain::Period {
+    proxima::domain::Period::containing(chrono::Utc::now().date_naive()).previous()
 }

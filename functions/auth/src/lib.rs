@@ -1,6 +1,5 @@
 //! Auth function: `POST /api/v1/auth/login`.
 
-use axum::Router;
 use axum::extract::State;
 use chrono::{DateTime, Utc};
 use proxima::auth::login::ThrottlePolicy;
@@ -10,7 +9,6 @@ use proxima::state::AppState;
 use proxima::{Error, FieldError, Result};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use utoipa_axum::{router::OpenApiRouter, routes};
 
 /// Login request.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -90,12 +88,6 @@ async fn login(
     }))
 }
 
-/// The group's routes with their OpenAPI description.
-pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(login))
-}
-
-/// The group's router, ready to serve.
-pub fn router(state: AppState) -> Router {
-    routes().split_for_parts().0.with_state(state)
+proxima::function_routes! {
+    "/api/v1/auth/login" => post(login);
 }

@@ -1,6 +1,5 @@
 //! Clients function: `GET /api/v1/clients`, `/clients/{key}`, `/clients/{key}/worklogs`.
 
-use axum::Router;
 use axum::extract::{Path, Query, State};
 use chrono::NaiveDate;
 use proxima::domain::{Client, DateRange, Period, Worklog};
@@ -11,7 +10,6 @@ use proxima::{Error, FieldError, Result};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 type ErrorEnvelope = proxima::http::error::ErrorEnvelope;
@@ -172,15 +170,8 @@ async fn client_worklogs(
     Ok(page.map(WorklogView::from).into())
 }
 
-/// The group's routes with their OpenAPI description.
-pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(list_clients))
-        .routes(routes!(get_client))
-        .routes(routes!(client_worklogs))
-}
-
-/// The group's router, ready to serve.
-pub fn router(state: AppState) -> Router {
-    routes().split_for_parts().0.with_state(state)
+proxima::function_routes! {
+    "/api/v1/clients" => get(list_clients);
+    "/api/v1/clients/{key}" => get(get_client);
+    "/api/v1/clients/{key}/worklogs" => get(client_worklogs);
 }

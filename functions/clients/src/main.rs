@@ -1,6 +1,13 @@
-//! Lambda entry point of the clients function.
+//! Lambda entry point of the clients function: the JWT secret and the DynamoDB client only.
+
+use proxima::state::ColdStart;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    proxima::http::lambda::serve(fn_clients::router).await
+    let state = ColdStart::begin()
+        .await?
+        .with_jwt_secret()
+        .await?
+        .dynamodb();
+    proxima::http::lambda::serve(state, fn_clients::router).await
 }

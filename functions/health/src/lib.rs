@@ -1,6 +1,5 @@
 //! Health function: `GET /healthz` (liveness) and `GET /readyz` (DynamoDB and S3 answer).
 
-use axum::Router;
 use axum::extract::State;
 use futures::future::join_all;
 use proxima::http::Data;
@@ -10,7 +9,6 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use std::time::Duration;
 use utoipa::ToSchema;
-use utoipa_axum::{router::OpenApiRouter, routes};
 
 /// How long each dependency may take to answer the readiness probe.
 pub const CHECK_TIMEOUT: Duration = Duration::from_secs(2);
@@ -77,14 +75,7 @@ async fn readyz(State(state): State<AppState>) -> Result<Data<Readiness>> {
     }))
 }
 
-/// The group's routes with their OpenAPI description.
-pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(healthz))
-        .routes(routes!(readyz))
-}
-
-/// The group's router, ready to serve.
-pub fn router(state: AppState) -> Router {
-    routes().split_for_parts().0.with_state(state)
+proxima::function_routes! {
+    "/healthz" => get(healthz);
+    "/readyz" => get(readyz);
 }

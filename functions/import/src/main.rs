@@ -1,15 +1,13 @@
-//! Lambda entry point of the import function (S3 ObjectCreated under `imports/`).
+//! Lambda entry point of the import function (S3 ObjectCreated under `imports/`): DynamoDB
+//! and S3, no JWT secret.
 
 use aws_lambda_events::event::s3::S3Event;
 use lambda_runtime::{LambdaEvent, service_fn};
-use proxima::config::Config;
-use proxima::state::AppState;
+use proxima::state::ColdStart;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    let config = Config::load().await?;
-    proxima::telemetry::init(config.mode);
-    let state = AppState::from_config(config).await;
+    let state = ColdStart::begin().await?.dynamodb_and_s3().await;
     lambda_runtime::run(service_fn(|event: LambdaEvent<S3Event>| {
         let state = state.clone();
         async move {

@@ -2,7 +2,6 @@
 //! regenerate, history). Handlers translate HTTP to the use cases in
 //! `proxima::invoice::service` and back.
 
-use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
@@ -21,7 +20,6 @@ use proxima::state::AppState;
 use proxima::{Error, FieldError, Result};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
-use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 fn actor(user: &AuthUser) -> Actor {
@@ -371,22 +369,15 @@ async fn pdf(
     Ok(Data::ok(download).into_response())
 }
 
-/// The group's routes with their OpenAPI description.
-pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(prefill))
-        .routes(routes!(generate))
-        .routes(routes!(generate_bulk))
-        .routes(routes!(list_invoices))
-        .routes(routes!(get_invoice, patch_invoice))
-        .routes(routes!(patch_line_items))
-        .routes(routes!(regenerate))
-        .routes(routes!(edit_history))
-        .routes(routes!(finalize))
-        .routes(routes!(pdf))
-}
-
-/// The group's router, ready to serve.
-pub fn router(state: AppState) -> Router {
-    routes().split_for_parts().0.with_state(state)
+proxima::function_routes! {
+    "/api/v1/invoices/prefill" => post(prefill);
+    "/api/v1/invoices/generate" => post(generate);
+    "/api/v1/invoices/generate-bulk" => post(generate_bulk);
+    "/api/v1/invoices" => get(list_invoices);
+    "/api/v1/invoices/{id}" => get(get_invoice), patch(patch_invoice);
+    "/api/v1/invoices/{id}/line-items" => patch(patch_line_items);
+    "/api/v1/invoices/{id}/regenerate" => put(regenerate);
+    "/api/v1/invoices/{id}/edit-history" => get(edit_history);
+    "/api/v1/invoices/{id}/finalize" => post(finalize);
+    "/api/v1/invoices/{id}/pdf" => get(pdf);
 }

@@ -1,16 +1,14 @@
-//! Lambda entry point of the month-end function (EventBridge Scheduler).
+//! Lambda entry point of the month-end function (EventBridge Scheduler): DynamoDB only.
 
 use lambda_runtime::{LambdaEvent, service_fn};
-use proxima::config::Config;
-use proxima::state::AppState;
+use proxima::state::ColdStart;
 use serde_json::Value;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    let config = Config::load().await?;
-    proxima::telemetry::init(config.mode);
+    let cold = ColdStart::begin().await?;
     let tz = fn_month_end::timezone_from_env()?;
-    let state = AppState::from_config(config).await;
+    let state = cold.dynamodb();
     lambda_runtime::run(service_fn(|event: LambdaEvent<Value>| {
         let state = state.clone();
         async move {

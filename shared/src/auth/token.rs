@@ -29,8 +29,11 @@ pub struct IssuedToken {
     pub expires_at: DateTime<Utc>,
 }
 
-/// Issues and verifies tokens with one pinned algorithm (HS256) and secret.
+/// Issues and verifies tokens with one pinned algorithm (HS256) and secret. Built without a
+/// secret (functions that serve no protected route never load one) it issues nothing and
+/// rejects every token.
 pub struct TokenService {
+    keyed: bool,
     encoding: EncodingKey,
     decoding: DecodingKey,
     validation: Validation,
@@ -53,6 +56,7 @@ impl TokenService {
         validation.validate_exp = true;
         validation.leeway = 5;
         Self {
+            keyed: !secret.is_empty(),
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
             validation,
@@ -64,6 +68,9 @@ impl TokenService {
 
     /// A token for `user`, issued at `now`.
     pub fn issue(&self, user: &User, now: DateTime<Utc>) -> Result<IssuedToken> {
+        if !self.keyed {
+            return Err(Error::Internal("this function has no JWT secret".into()));
+        }
         let expires_at = now + self.ttl;
         let claims = Claims {
             sub: user.email.clone(),
@@ -84,6 +91,9 @@ impl TokenService {
 
     /// The claims of a valid token; anything else is `Unauthorized` with one fixed message.
     pub fn verify(&self, token: &str) -> Result<Claims> {
+        if !self.keyed {
+            return Err(Error::Unauthorized("invalid or expired token".into()));
+        }
         jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
             .map(|data| data.claims)
             .map_err(|e| {
@@ -129,5 +139,30 @@ mod tests {
         }
         let old = s.issue(&user(), Utc::now() - Duration::hours(2)).unwrap();
         assert!(s.verify(&old.token).is_err());
+    }
+
+    #[test]
+    fn without_a_secret_nothing_is_issued_or_accepted() {
+        let keyless = TokenService::new(&[], "iss", "aud", Duration::hours(1));
+        assert!(keyless.issue(&user(), Utc::now()).is_err());
+        // A token signed with an empty HMAC key must not pass either.
+        let forged = jsonwebtoken::encode(
+            &Header::new(Algorithm::HS256),
+            &Claims {
+                sub: "a@b.test".into(),
+                role: Role::Admin,
+                iat: Utc::now().timestamp(),
+                exp: Utc::now().timestamp() + 600,
+                iss: "iss".into(),
+                aud: "aud".into(),
+                jti: "j".into(),
+            },
+            &EncodingKey::from_secret(&[]),
+        )
+        .unwrap();
+        assert!(matches!(
+            keyless.verify(&forged),
+            Err(Error::Unauthorized(_))
+        ));
     }
 }

@@ -5,6 +5,7 @@ pub mod app;
 pub mod auth;
 pub mod envelope;
 pub mod error;
+pub mod function_routes;
 pub mod json;
 pub mod lambda;
 pub mod pagination;

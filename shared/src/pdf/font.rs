@@ -20,18 +20,32 @@ pub enum Face {
     Bold,
 }
 
-/// A face's source bytes and metrics, parsed once per process.
+/// A face's source bytes and metrics, parsed once per process. `font` is `None` only if the
+/// compiled-in font failed to parse (a build defect): rendering then fails with an error
+/// ([`ready`]) instead of a panic.
 pub struct FaceMetrics {
     bytes: &'static [u8],
-    font: ParsedFont,
+    font: Option<ParsedFont>,
 }
 
 fn parse(bytes: &'static [u8]) -> FaceMetrics {
-    let font = ParsedFont::from_bytes(bytes, 0, &mut Vec::new()).unwrap_or_else(|| {
-        // The font is compiled in; failing to parse it is a build defect.
-        panic!("embedded font does not parse")
-    });
+    let font = ParsedFont::from_bytes(bytes, 0, &mut Vec::new());
+    if font.is_none() {
+        tracing::error!("embedded font does not parse");
+    }
     FaceMetrics { bytes, font }
+}
+
+/// Both faces parsed; an internal error (not a panic) if the embedded fonts are unusable.
+pub fn ready() -> Result<()> {
+    for face in [Face::Regular, Face::Bold] {
+        if metrics(face).font.is_none() {
+            return Err(Error::Internal(format!(
+                "embedded {face:?} font does not parse"
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// The metrics of `face`.
@@ -47,27 +61,21 @@ pub fn metrics(face: Face) -> &'static FaceMetrics {
 impl FaceMetrics {
     fn glyph(&self, c: char) -> u16 {
         self.font
-            .codepoint_to_glyph
-            .get(&(c as u32))
-            .copied()
+            .as_ref()
+            .and_then(|f| f.codepoint_to_glyph.get(&(c as u32)).copied())
             .unwrap_or(0)
     }
 
     /// Advance width of `text` at `size` points (real glyph widths, no kerning).
     pub fn width(&self, text: &str, size: f32) -> f32 {
+        let Some(font) = &self.font else {
+            return 0.0;
+        };
         let units: u32 = text
             .chars()
-            .map(|c| {
-                u32::from(
-                    self.font
-                        .glyph_widths
-                        .get(&self.glyph(c))
-                        .copied()
-                        .unwrap_or(0),
-                )
-            })
+            .map(|c| u32::from(font.glyph_widths.get(&self.glyph(c)).copied().unwrap_or(0)))
             .sum();
-        units as f32 * size / f32::from(self.font.units_per_em.max(1))
+        units as f32 * size / f32::from(font.units_per_em.max(1))
     }
 
     /// A font holding only the glyphs of `chars` (plus .notdef), with a Unicode cmap, ready
@@ -98,7 +106,13 @@ mod tests {
     #[test]
     fn covers_latin_cyrillic_and_uzbek_letters() {
         let m = metrics(Face::Regular);
-        for c in ['A', 'ž', 'Ж', 'я', 'ʻ', 'ғ', 'қ', '№', '€'] {
+        assert!(ready().is_ok());
+        // What invoices print: Latin with diacritics, Uzbek (Latin and Cyrillic), Russian,
+        // Kazakh, currency signs, typographic punctuation.
+        for c in "AžçşğıŞĞÖÜoʻgʻʼЖяЁёўғқҳӣӯҷәңөүһ№€$£¥₽₸₩–—…«»“”‘’•×−"
+            .chars()
+            .chain(['\u{a0}'])
+        {
             assert_ne!(m.glyph(c), 0, "{c} missing");
         }
         assert!(m.width("MMMM", 10.0) > m.width("iiii", 10.0));

@@ -72,6 +72,7 @@ fn face_id(face: Face) -> FontId {
 
 /// Render `invoice` to PDF bytes.
 pub fn render_invoice(invoice: &Invoice, issuer: &Issuer) -> Result<Vec<u8>> {
+    font::ready()?;
     let pages = layout(invoice, issuer);
     let mut title = format!("Invoice {}", file_name(invoice).trim_end_matches(".pdf"));
     title.push_str(&format!(" — {}", invoice.header.client.name));

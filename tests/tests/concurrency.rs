@@ -1,0 +1,194 @@
+//! The concurrency suite: every race the service must win, in one place, each printing its
+//! figures (`cargo test -p proxima-tests --test concurrency -- --nocapture`).
+//!
+//! The emulator applies one request at a time, as DynamoDB applies conditional writes and
+//! transactions atomically per item, so these tests exercise our conditions and retries,
+//! not the emulator's luck.
+
+use chrono::{Datelike, Utc};
+use futures::future::join_all;
+use proxima::domain::Role;
+use proxima_tests::{Reply, TestApp, spawn_app};
+use reqwest::Method;
+use serde_json::{Value, json};
+use std::time::Instant;
+
+async fn seeded() -> (TestApp, String) {
+    let app = spawn_app().await;
+    app.seed_demo().await;
+    let token = app.token(Role::Accountant).await;
+    (app, token)
+}
+
+fn count(replies: &[Reply], status: u16) -> usize {
+    replies.iter().filter(|r| r.status == status).count()
+}
+
+fn report(race: &str, outcome: String, started: Instant) {
+    println!(
+        "concurrency | {race:<28} | {outcome} | {:.0} ms",
+        started.elapsed().as_secs_f64() * 1000.0
+    );
+}
+
+#[tokio::test]
+async fn generate_race_twenty_requests_create_exactly_one_invoice() {
+    let (app, token) = seeded().await;
+    let started = Instant::now();
+    let replies = join_all((0..20).map(|_| app.generate(&token, "VOSTOK"))).await;
+    let (created, conflicts) = (count(&replies, 201), count(&replies, 409));
+    report(
+        "generate, one client+period",
+        format!("{created} created, {conflicts} conflicts of 20"),
+        started,
+    );
+    assert_eq!((created, conflicts), (1, 19));
+    let list = app
+        .get("/api/v1/invoices?client_key=VOSTOK", Some(&token))
+        .await;
+    assert_eq!(list.body["meta"]["total"], 1);
+}
+
+#[tokio::test]
+async fn stale_versions_ten_writers_with_one_version_let_exactly_one_through() {
+    let (app, token) = seeded().await;
+    let created = app.draft(&token, "GULZOR").await;
+    let path = format!("/api/v1/invoices/{}", created["id"].as_str().unwrap());
+    let started = Instant::now();
+    let replies = join_all((0..10).map(|i| {
+        let req = app
+            .request(Method::PATCH, &path, Some(&token))
+            .header("if-match", "1")
+            .json(&json!({"notes": format!("writer {i}")}));
+        app.send(req)
+    }))
+    .await;
+    let ok: Vec<&Reply> = replies.iter().filter(|r| r.status == 200).collect();
+    let conflicts = count(&replies, 409);
+    report(
+        "PATCH, ten writers, version 1",
+        format!("{} succeeded, {conflicts} conflicts of 10", ok.len()),
+        started,
+    );
+    assert_eq!((ok.len(), conflicts), (1, 9));
+    let current = app.get(&path, Some(&token)).await;
+    assert_eq!(current.body["data"]["version"], 2);
+    assert_eq!(current.body["data"]["notes"], ok[0].body["data"]["notes"]);
+    let history = app.get(&format!("{path}/edit-history"), Some(&token)).await;
+    assert_eq!(history.body["meta"]["total"], 2, "created + the one update");
+}
+
+#[tokio::test]
+async fn finalize_race_fifty_finalizes_of_one_draft_succeed_once() {
+    let (app, token) = seeded().await;
+    let inv = app.draft(&token, "ACME").await;
+    let id = inv["id"].as_str().unwrap();
+
+    let started = Instant::now();
+    let replies = join_all((0..50).map(|_| app.finalize(&token, id))).await;
+    let ok: Vec<&Reply> = replies.iter().filter(|r| r.status == 200).collect();
+    let conflicts = count(&replies, 409);
+    report(
+        "finalize, one draft",
+        format!("{} succeeded, {conflicts} conflicts of 50", ok.len()),
+        started,
+    );
+    assert_eq!((ok.len(), conflicts), (1, 49));
+    let year = Utc::now().year();
+    assert_eq!(ok[0].body["data"]["number"], format!("INV-{year}-00001"));
+    // The next finalize anywhere gets 00002: nothing was consumed by the losers.
+    let other = app.draft(&token, "GULZOR").await;
+    let next = app.finalize(&token, other["id"].as_str().unwrap()).await;
+    assert_eq!(next.body["data"]["number"], format!("INV-{year}-00002"));
+}
+
+#[tokio::test]
+async fn numbering_under_load_thirty_finalizes_get_contiguous_unique_numbers() {
+    let app = spawn_app().await;
+    let keys = app.seed_clients_with_work(30).await;
+    let token = app.token(Role::Accountant).await;
+    let mut ids = Vec::new();
+    for k in &keys {
+        ids.push(
+            app.draft(&token, k).await["id"]
+                .as_str()
+                .unwrap()
+                .to_string(),
+        );
+    }
+
+    let started = Instant::now();
+    let replies = join_all(ids.iter().map(|id| app.finalize(&token, id))).await;
+    assert!(
+        replies.iter().all(|r| r.status == 200),
+        "{:?}",
+        replies.iter().map(|r| r.status).collect::<Vec<_>>()
+    );
+    let mut numbers: Vec<u64> = replies
+        .iter()
+        .map(|r| {
+            r.body["data"]["number"].as_str().unwrap()[9..]
+                .parse()
+                .unwrap()
+        })
+        .collect();
+    numbers.sort();
+    report(
+        "finalize, 30 drafts at once",
+        format!(
+            "numbers {}..{}, {} distinct",
+            numbers[0],
+            numbers[numbers.len() - 1],
+            numbers.len()
+        ),
+        started,
+    );
+    assert_eq!(
+        numbers,
+        (1..=30).collect::<Vec<u64>>(),
+        "contiguous, no duplicates, no gaps"
+    );
+}
+
+#[tokio::test]
+async fn month_end_replay_five_concurrent_deliveries_create_each_draft_once() {
+    let app = spawn_app().await;
+    app.seed_demo().await;
+    let tz: chrono_tz::Tz = "Asia/Tashkent".parse().unwrap();
+    let now = Utc::now();
+    // What EventBridge Scheduler delivers, five times at once (retries, duplicates).
+    let event =
+        json!({"source": "proxima.month-end", "detail-type": "Scheduled Event", "detail": {}});
+
+    let started = Instant::now();
+    let outcomes =
+        join_all((0..5).map(|_| fn_month_end::handle(&app.state, &event, tz, now))).await;
+    let created: usize = outcomes
+        .iter()
+        .map(|o| o.as_ref().expect("month-end").created.len())
+        .sum();
+    let failed: usize = outcomes
+        .iter()
+        .map(|o| o.as_ref().expect("month-end").failed.len())
+        .sum();
+    report(
+        "month-end, 5 deliveries",
+        format!("{created} drafts created, {failed} failures"),
+        started,
+    );
+    assert_eq!(
+        (created, failed),
+        (4, 0),
+        "ACME, GULZOR, NORDLICHT, VOSTOK once"
+    );
+
+    // A late replay finds everything done.
+    let replay = fn_month_end::handle(&app.state, &event, tz, now)
+        .await
+        .expect("month-end");
+    assert!(replay.created.is_empty());
+    assert_eq!(replay.skipped.len(), 4);
+    let token = app.token(Role::Viewer).await;
+    let list: Value = app.get("/api/v1/invoices", Some(&token)).await.body;
+    assert_eq!(list["meta"]["total"], 4);
+}
