@@ -5,12 +5,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# The emulator (moto server), the SAM CLI with cfn-lint (template checks), and
-# cargo-lambda (what `sam build` uses for Rust functions).
-PACKAGES=('moto[server]>=5.1,<6' 'aws-sam-cli>=1.140,<2' 'cfn-lint>=1.20,<2' 'cargo-lambda>=1.8,<2')
-marker=.venv/.proxima-setup-v2
+# The emulator (moto server), the SAM CLI with cfn-lint (template checks),
+# cargo-lambda (what `sam build` uses for Rust functions) and Schemathesis (the API
+# contract fuzzer of tests/tests/contract_fuzz.rs).
+PACKAGES=('moto[server]>=5.1,<6' 'aws-sam-cli>=1.140,<2' 'cfn-lint>=1.20,<2' 'cargo-lambda>=1.8,<2' 'schemathesis>=4.3,<5')
+marker=.venv/.proxima-setup-v3
 
-if [ ! -f "$marker" ] || [ ! -x .venv/bin/moto_server ] || [ ! -x .venv/bin/sam ]; then
+if [ ! -f "$marker" ] || [ ! -x .venv/bin/moto_server ] || [ ! -x .venv/bin/sam ] || [ ! -x .venv/bin/schemathesis ]; then
   echo "setup: installing ${PACKAGES[*]} into .venv"
   python3 -m venv .venv
   .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip

@@ -91,10 +91,13 @@ impl From<Worklog> for WorklogView {
 #[into_params(parameter_in = Query)]
 pub struct WorklogFilter {
     /// `YYYY-MM`; not together with `from`/`to`.
+    #[param(schema_with = proxima::http::openapi::period)]
     pub period: Option<String>,
     /// `YYYY-MM-DD`, inclusive.
+    #[param(schema_with = proxima::http::openapi::date)]
     pub from: Option<String>,
     /// `YYYY-MM-DD`, inclusive.
+    #[param(schema_with = proxima::http::openapi::date)]
     pub to: Option<String>,
 }
 
@@ -106,8 +109,11 @@ impl WorklogFilter {
          -> std::result::Result<Option<NaiveDate>, FieldError> {
             v.as_deref()
                 .map(|s| {
-                    NaiveDate::parse_from_str(s, "%Y-%m-%d")
-                        .map_err(|_| FieldError::new(name, "must be a date written YYYY-MM-DD"))
+                    // Exactly YYYY-MM-DD (chrono alone would take `2026-1-5`).
+                    Some(s)
+                        .filter(|s| s.len() == 10)
+                        .and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
+                        .ok_or_else(|| FieldError::new(name, "must be a date written YYYY-MM-DD"))
                 })
                 .transpose()
         };

@@ -8,6 +8,7 @@ use axum::response::IntoResponse;
 use proxima::domain::Period;
 use proxima::http::error::ErrorEnvelope;
 use proxima::http::json::OptionalJsonBody;
+use proxima::http::openapi::{OptionalIfMatch, RequiredIfMatch};
 use proxima::http::pagination::PaginationParams;
 use proxima::http::version::{etag, expected_version};
 use proxima::http::{AuthUser, Data, InvoiceWriter, JsonBody, Paged, Pagination};
@@ -86,7 +87,7 @@ async fn generate(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BulkRequest {
-    #[schema(value_type = String, example = "2026-10")]
+    #[schema(value_type = String, example = "2026-10", pattern = "^[0-9]{4}-(0[1-9]|1[0-2])$")]
     pub period: Period,
 }
 
@@ -114,9 +115,11 @@ async fn generate_bulk(
 #[into_params(parameter_in = Query)]
 pub struct ListFilter {
     /// `draft` or `finalized`.
+    #[param(schema_with = proxima::http::openapi::invoice_status)]
     pub status: Option<String>,
     pub client_key: Option<String>,
     /// `YYYY-MM`.
+    #[param(schema_with = proxima::http::openapi::period)]
     pub period: Option<String>,
 }
 
@@ -165,7 +168,7 @@ async fn list_invoices(
 
 /// One invoice with its line items; `ETag` carries the version.
 #[utoipa::path(get, path = "/api/v1/invoices/{id}", tag = "invoices",
-    params(("id" = String, Path, description = "Invoice id")),
+    params(("id" = Uuid, Path, description = "Invoice id")),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The invoice", body = Data<Invoice>),
@@ -183,8 +186,8 @@ async fn get_invoice(
 /// Set `notes`, `po_number`, `issue_date`, `due_date` or `tax_rate` of a draft. Needs
 /// `If-Match: <version>` (or `version` in the body); a stale version is 409.
 #[utoipa::path(patch, path = "/api/v1/invoices/{id}", tag = "invoices", request_body = InvoicePatch,
-    params(("id" = String, Path, description = "Invoice id"),
-           ("If-Match" = Option<String>, Header, description = "The version being edited")),
+    params(("id" = Uuid, Path, description = "Invoice id"),
+           OptionalIfMatch),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Updated", body = Data<Invoice>),
@@ -208,8 +211,8 @@ async fn patch_invoice(
 
 /// Add, update and remove lines in one batch, all or nothing; totals are recomputed.
 #[utoipa::path(patch, path = "/api/v1/invoices/{id}/line-items", tag = "invoices", request_body = LineItemsPatch,
-    params(("id" = String, Path, description = "Invoice id"),
-           ("If-Match" = Option<String>, Header, description = "The version being edited")),
+    params(("id" = Uuid, Path, description = "Invoice id"),
+           OptionalIfMatch),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Updated", body = Data<Invoice>),
@@ -234,8 +237,8 @@ async fn patch_line_items(
 /// Rebuild the worklog lines from the current worklogs and rate; manual lines stay. Needs
 /// `If-Match: <version>`.
 #[utoipa::path(put, path = "/api/v1/invoices/{id}/regenerate", tag = "invoices",
-    params(("id" = String, Path, description = "Invoice id"),
-           ("If-Match" = String, Header, description = "The version being regenerated")),
+    params(("id" = Uuid, Path, description = "Invoice id"),
+           RequiredIfMatch),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Regenerated", body = Data<Invoice>),
@@ -258,10 +261,11 @@ async fn regenerate(
 
 /// Every write to the invoice, newest first.
 #[utoipa::path(get, path = "/api/v1/invoices/{id}/edit-history", tag = "invoices",
-    params(("id" = String, Path, description = "Invoice id"), PaginationParams),
+    params(("id" = Uuid, Path, description = "Invoice id"), PaginationParams),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "History entries", body = Paged<HistoryEntry>),
+        (status = 400, description = "Bad page or per_page", body = ErrorEnvelope),
         (status = 401, description = "No or bad token", body = ErrorEnvelope),
         (status = 404, description = "No such invoice", body = ErrorEnvelope)))]
 async fn edit_history(
@@ -288,8 +292,8 @@ pub struct FinalizeRequest {
 /// write to the invoice is 409.
 #[utoipa::path(post, path = "/api/v1/invoices/{id}/finalize", tag = "invoices",
     request_body(content = Option<FinalizeRequest>, description = "Optional"),
-    params(("id" = String, Path, description = "Invoice id"),
-           ("If-Match" = Option<String>, Header, description = "Optional: the version being finalized")),
+    params(("id" = Uuid, Path, description = "Invoice id"),
+           OptionalIfMatch),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Finalized", body = Data<Invoice>),
@@ -326,17 +330,19 @@ async fn finalize(
 #[into_params(parameter_in = Query)]
 pub struct PdfQuery {
     /// `true`: answer 302 to the presigned URL instead of JSON.
+    #[param(schema_with = proxima::http::openapi::boolean)]
     pub redirect: Option<String>,
 }
 
 /// A presigned download (at most 15 minutes) of a finalized invoice's PDF, served with
 /// `Content-Disposition: attachment; filename="INV-….pdf"`. A draft is 409.
 #[utoipa::path(get, path = "/api/v1/invoices/{id}/pdf", tag = "invoices",
-    params(("id" = String, Path, description = "Invoice id"), PdfQuery),
+    params(("id" = Uuid, Path, description = "Invoice id"), PdfQuery),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Presigned URL", body = Data<PdfDownload>),
         (status = 302, description = "Redirect to the presigned URL (`redirect=true`)"),
+        (status = 400, description = "`redirect` is neither true nor false", body = ErrorEnvelope),
         (status = 401, description = "No or bad token", body = ErrorEnvelope),
         (status = 404, description = "No such invoice", body = ErrorEnvelope),
         (status = 409, description = "Not finalized", body = ErrorEnvelope),
@@ -348,8 +354,8 @@ async fn pdf(
     Query(q): Query<PdfQuery>,
 ) -> Result<axum::response::Response> {
     let redirect = match q.redirect.as_deref() {
-        None | Some("false") | Some("0") => false,
-        Some("true") | Some("1") => true,
+        None | Some("false") => false,
+        Some("true") => true,
         Some(_) => return Err(Error::field("redirect", "must be true or false")),
     };
     let download = proxima::invoice::finalize::pdf_download(

@@ -8,6 +8,7 @@ pub mod error;
 pub mod function_routes;
 pub mod json;
 pub mod lambda;
+pub mod openapi;
 pub mod pagination;
 pub mod request_context;
 pub mod version;

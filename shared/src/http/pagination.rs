@@ -18,8 +18,10 @@ pub struct Pagination(pub PageRequest);
 #[allow(dead_code)]
 pub struct PaginationParams {
     /// Page number, from 1. Default 1.
+    #[param(schema_with = crate::http::openapi::positive_integer)]
     page: Option<u32>,
     /// Items per page, 1-100 (larger values are clamped to 100). Default 20.
+    #[param(schema_with = crate::http::openapi::positive_integer)]
     per_page: Option<u32>,
 }
 

@@ -20,9 +20,9 @@ pub enum EditAction {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Change {
     pub field: String,
-    #[schema(value_type = Option<Object>)]
+    /// Any JSON value (`null` where the field was unset).
     pub from: Value,
-    #[schema(value_type = Option<Object>)]
+    /// Any JSON value (`null` where the field was cleared).
     pub to: Value,
 }
 

@@ -39,7 +39,7 @@ pub struct GenerateRequest {
     #[schema(example = "ACME")]
     pub client_key: String,
     /// `YYYY-MM`, not after the current month.
-    #[schema(value_type = String, example = "2026-10")]
+    #[schema(value_type = String, example = "2026-10", pattern = "^[0-9]{4}-(0[1-9]|1[0-2])$")]
     pub period: Period,
     /// `issue` (default), `author`, `day` or `none`.
     #[serde(default)]
@@ -148,7 +148,7 @@ pub struct Failed {
 /// The outcome of bulk generation.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct BulkOutcome {
-    #[schema(value_type = String, example = "2026-10")]
+    #[schema(value_type = String, example = "2026-10", pattern = "^[0-9]{4}-(0[1-9]|1[0-2])$")]
     pub period: Period,
     pub created: Vec<InvoiceHeader>,
     pub skipped: Vec<Skipped>,

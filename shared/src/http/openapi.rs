@@ -1,0 +1,79 @@
+//! Parameter schemas the derive macros cannot express, shared by every function's OpenAPI
+//! description. Each says exactly what the server accepts, so that what the document calls
+//! invalid is what the server answers with 400 (the contract tests fuzz both sides).
+
+use utoipa::IntoParams;
+use utoipa::openapi::schema::{KnownFormat, Object, ObjectBuilder, SchemaFormat, Type};
+
+/// A month, `YYYY-MM`.
+pub const PERIOD_PATTERN: &str = "^[0-9]{4}-(0[1-9]|1[0-2])$";
+
+/// An `If-Match` value: the version, optionally quoted and weak (`3`, `"3"`, `W/"3"`).
+pub const IF_MATCH_PATTERN: &str = r#"^(W/)?"?[0-9]+"?$"#;
+
+/// `1`, `2`, ...; larger than any page is fine (`per_page` is clamped to 100).
+pub fn positive_integer() -> Object {
+    ObjectBuilder::new()
+        .schema_type(Type::Integer)
+        .minimum(Some(1))
+        .build()
+}
+
+/// A month, `YYYY-MM`.
+pub fn period() -> Object {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .pattern(Some(PERIOD_PATTERN))
+        .examples(["2026-10"])
+        .build()
+}
+
+/// A calendar date, `YYYY-MM-DD`.
+pub fn date() -> Object {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .format(Some(SchemaFormat::KnownFormat(KnownFormat::Date)))
+        .build()
+}
+
+/// `true` or `false`.
+pub fn boolean() -> Object {
+    ObjectBuilder::new().schema_type(Type::Boolean).build()
+}
+
+/// `draft` or `finalized`.
+pub fn invoice_status() -> Object {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some(["draft", "finalized"]))
+        .build()
+}
+
+/// The `If-Match` header of a draft write.
+pub fn if_match() -> Object {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .pattern(Some(IF_MATCH_PATTERN))
+        .examples(["3"])
+        .build()
+}
+
+/// `If-Match` where a write may carry its version in the body instead.
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Header)]
+#[allow(dead_code)]
+pub struct OptionalIfMatch {
+    /// The version being written (or `version` in the body).
+    #[param(rename = "If-Match", schema_with = if_match)]
+    if_match: Option<String>,
+}
+
+/// `If-Match` where the version can only come from the header.
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Header)]
+#[allow(dead_code)]
+pub struct RequiredIfMatch {
+    /// The version being written.
+    #[param(rename = "If-Match", schema_with = if_match, required = true)]
+    if_match: String,
+}
