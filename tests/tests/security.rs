@@ -192,3 +192,92 @@ async fn responses_never_carry_password_hashes_or_internal_keys() {
         }
     }
 }
+
+#[tokio::test]
+async fn fields_a_client_may_not_set_are_rejected_and_change_nothing() {
+    let app = spawn_app().await;
+    app.seed_demo().await;
+    let token = app.token(Role::Admin).await;
+    let draft = app.draft(&token, "ACME").await;
+    let id = draft["id"].as_str().unwrap();
+    let period = Period::containing(chrono::Utc::now().date_naive()).previous();
+    let invoice = format!("/api/v1/invoices/{id}");
+    // (method, path, body, the field that must be named in the 400)
+    let attempts = [
+        (
+            Method::POST,
+            "/api/v1/auth/login".to_string(),
+            json!({"email": "viewer@proxima.local", "password": "viewer-demo-pass", "role": "admin"}),
+            "role",
+        ),
+        (
+            Method::POST,
+            "/api/v1/invoices/generate".to_string(),
+            json!({"client_key": "VOSTOK", "period": period.to_string(), "status": "finalized"}),
+            "status",
+        ),
+        (
+            Method::POST,
+            "/api/v1/invoices/generate".to_string(),
+            json!({"client_key": "VOSTOK", "period": period.to_string(), "total": "0.00"}),
+            "total",
+        ),
+        (
+            Method::POST,
+            "/api/v1/invoices/generate-bulk".to_string(),
+            json!({"period": period.to_string(), "created_by": "system:month-end"}),
+            "created_by",
+        ),
+        (
+            Method::PATCH,
+            invoice.clone(),
+            json!({"version": 1, "number": "INV-2026-99999"}),
+            "number",
+        ),
+        (
+            Method::PATCH,
+            invoice.clone(),
+            json!({"version": 1, "status": "finalized"}),
+            "status",
+        ),
+        (
+            Method::PATCH,
+            invoice.clone(),
+            json!({"version": 1, "subtotal": "1.00"}),
+            "subtotal",
+        ),
+        (
+            Method::PATCH,
+            invoice.clone(),
+            json!({"version": 1, "client": {"key": "GULZOR"}}),
+            "client",
+        ),
+        (
+            Method::PATCH,
+            format!("{invoice}/line-items"),
+            json!({"version": 1, "add": [{"description": "x", "quantity": "1", "unit_price": "2", "amount": "999"}]}),
+            "add[0].amount",
+        ),
+        (
+            Method::POST,
+            format!("{invoice}/finalize"),
+            json!({"version": 1, "number": "INV-2026-99999"}),
+            "number",
+        ),
+    ];
+    for (method, path, body, field) in attempts {
+        let reply = app
+            .send(app.request(method.clone(), &path, Some(&token)).json(&body))
+            .await;
+        reply.assert_error(400, "VALIDATION_ERROR");
+        assert_eq!(
+            reply.body["error"]["details"][0]["field"], field,
+            "{method} {path}: {}",
+            reply.body
+        );
+    }
+    let after = app.get(&invoice, Some(&token)).await;
+    assert_eq!(after.body["data"]["version"], 1, "nothing was written");
+    assert_eq!(after.body["data"]["status"], "draft");
+    assert_eq!(after.body["data"]["total"], draft["total"]);
+}
