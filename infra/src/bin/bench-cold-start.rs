@@ -20,7 +20,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::Notify;
 
-const RUNS: usize = 5;
+const RUNS: usize = 11;
 const SECRET: &str = "cold-start-benchmark-secret-0123456789abcdef";
 
 #[derive(Default)]

@@ -6,6 +6,32 @@ use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use std::time::Duration;
 
+/// The roots every AWS service endpoint chains to (Amazon Trust Services); see
+/// `shared/assets/certs/README.md`.
+const AWS_ROOTS_PEM: &[u8] = include_bytes!("../../assets/certs/amazon-trust-services-roots.pem");
+
+/// The SDK's HTTPS client (hyper 1, rustls on aws-lc). It trusts the Amazon Trust Services
+/// roots only, unless `AWS_TRUST_SYSTEM_ROOTS=1`: the SDK's default reads and parses the
+/// whole system store (~150 certificates) during client construction, the largest single
+/// cost of a cold start.
+pub fn https_client() -> aws_sdk_dynamodb::config::SharedHttpClient {
+    use aws_smithy_http_client::tls::{self, TlsContext, TrustStore};
+    let system_roots = std::env::var("AWS_TRUST_SYSTEM_ROOTS").is_ok_and(|v| v == "1");
+    let trust = if system_roots {
+        TrustStore::default()
+    } else {
+        TrustStore::empty().with_pem_certificate(AWS_ROOTS_PEM)
+    };
+    let builder = aws_smithy_http_client::Builder::new().tls_provider(tls::Provider::Rustls(
+        tls::rustls_provider::CryptoMode::AwsLc,
+    ));
+    match TlsContext::builder().with_trust_store(trust).build() {
+        Ok(context) => builder.tls_context(context).build_https(),
+        // Not reachable with the trust stores above; the SDK's default is still safe.
+        Err(_) => builder.build_https(),
+    }
+}
+
 /// Region used against the local emulator when none is configured.
 pub const LOCAL_REGION: &str = "us-east-1";
 
@@ -17,6 +43,7 @@ pub async fn sdk_config(endpoint_url: Option<&str>) -> SdkConfig {
         .operation_timeout(Duration::from_secs(8))
         .build();
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .http_client(https_client())
         .timeout_config(timeouts)
         .retry_config(RetryConfig::standard().with_max_attempts(3));
     if let Some(url) = endpoint_url {
@@ -62,4 +89,18 @@ pub async fn secret_string(sdk: &SdkConfig, secret_id: &str) -> Result<String, S
     out.secret_string
         .filter(|s| !s.is_empty())
         .ok_or_else(|| "the secret has no string value".to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_embedded_roots_are_the_five_amazon_trust_services_certificates() {
+        let text = std::str::from_utf8(AWS_ROOTS_PEM).unwrap();
+        assert_eq!(text.matches("-----BEGIN CERTIFICATE-----").count(), 5);
+        assert_eq!(text.matches("-----END CERTIFICATE-----").count(), 5);
+        // Building the client parses them (the SDK would panic on a bad PEM).
+        let _ = https_client();
+    }
 }
