@@ -50,7 +50,48 @@ pub fn openapi_router() -> OpenApiRouter<AppState> {
 
 /// The OpenAPI document generated from the code.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    openapi_router().split_for_parts().1
+    with_shared_answers(openapi_router().split_for_parts().1)
+}
+
+/// Answers the shared layers give on every operation, added where an operation does not
+/// document them itself: 413 for a body over 1 MiB (operations with a body) and 503 when
+/// DynamoDB or S3 does not answer (every operation but `/healthz`).
+fn with_shared_answers(mut doc: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+    let answer = |description: &str| {
+        ResponseBuilder::new()
+            .description(description)
+            .content(
+                "application/json",
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("ErrorEnvelope")))
+                    .build(),
+            )
+            .build()
+    };
+    for (path, item) in doc.paths.paths.iter_mut() {
+        let operations = [
+            &mut item.get,
+            &mut item.post,
+            &mut item.put,
+            &mut item.patch,
+            &mut item.delete,
+        ];
+        for operation in operations.into_iter().flatten() {
+            let responses = &mut operation.responses.responses;
+            if operation.request_body.is_some() {
+                responses.entry("413".into()).or_insert_with(|| {
+                    answer("`PAYLOAD_TOO_LARGE`: the body is over 1 MiB").into()
+                });
+            }
+            if path != "/healthz" {
+                responses.entry("503".into()).or_insert_with(|| {
+                    answer("`SERVICE_UNAVAILABLE`: DynamoDB or S3 did not answer in time").into()
+                });
+            }
+        }
+    }
+    doc
 }
 
 /// A page rendering `/openapi.json` with Redoc (loaded from its CDN by the browser).
@@ -64,7 +105,7 @@ const DOCS_PAGE: &str = r#"<!doctype html>
 /// The whole API with the shared layers, as the local server and the tests serve it.
 pub fn local_router(state: AppState) -> Router {
     let (router, doc) = openapi_router().split_for_parts();
-    let doc = Arc::new(doc);
+    let doc = Arc::new(with_shared_answers(doc));
     let router = router
         .route(
             "/openapi.json",
