@@ -62,7 +62,11 @@ async fn schemathesis_finds_no_server_error_no_undocumented_answer_and_no_accept
     let summary: Vec<&str> = stdout
         .lines()
         .map(str::trim)
-        .filter(|l| l.ends_with(" skipped") || l.starts_with("Seed:") || l.starts_with("==="))
+        .filter(|l| {
+            l.contains(" generated, ")
+                || l.starts_with("Seed:")
+                || (l.starts_with("===") && l.contains(" in "))
+        })
         .collect();
     println!(
         "schemathesis: {} ({:.1} s, max {max_examples} examples per operation and phase)",
