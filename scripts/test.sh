@@ -17,7 +17,10 @@ echo "== cargo test"
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0
-cargo test --workspace 2>&1 | tee "$log" || status=$?
+# --show-output: the suites that measure (races, contract fuzzing) print their figures.
+cargo test --workspace -- --show-output 2>&1 | tee "$log" || status=$?
+echo "== figures"
+grep -E '^(concurrency \||schemathesis:)' "$log" || true
 # One closing line over every test binary.
 awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
      END { printf "tests: %d passed, %d failed\n", p, f }' "$log"
