@@ -154,7 +154,7 @@ async fn numbering_under_load_thirty_finalizes_get_contiguous_unique_numbers() {
 async fn month_end_replay_five_concurrent_deliveries_create_each_draft_once() {
     let app = spawn_app().await;
     app.seed_demo().await;
-    let tz: chrono_tz::Tz = "Asia/Tashkent".parse().unwrap();
+    let tz: proxima::domain::TimeZone = "Asia/Tashkent".parse().unwrap();
     let now = Utc::now();
     // What EventBridge Scheduler delivers, five times at once (retries, duplicates).
     let event =
@@ -162,7 +162,7 @@ async fn month_end_replay_five_concurrent_deliveries_create_each_draft_once() {
 
     let started = Instant::now();
     let outcomes =
-        join_all((0..5).map(|_| fn_month_end::handle(&app.state, &event, tz, now))).await;
+        join_all((0..5).map(|_| fn_month_end::handle(&app.state, &event, &tz, now))).await;
     let created: usize = outcomes
         .iter()
         .map(|o| o.as_ref().expect("month-end").created.len())
@@ -183,7 +183,7 @@ async fn month_end_replay_five_concurrent_deliveries_create_each_draft_once() {
     );
 
     // A late replay finds everything done.
-    let replay = fn_month_end::handle(&app.state, &event, tz, now)
+    let replay = fn_month_end::handle(&app.state, &event, &tz, now)
         .await
         .expect("month-end");
     assert!(replay.created.is_empty());

@@ -183,13 +183,13 @@ fn scheduler_event() -> Value {
 async fn month_end_generates_last_month_once_even_when_delivered_twice() {
     let app = spawn_app().await;
     app.seed_demo().await;
-    let tz: chrono_tz::Tz = "Asia/Tashkent".parse().unwrap();
+    let tz: proxima::domain::TimeZone = "Asia/Tashkent".parse().unwrap();
     let now = Utc::now();
 
-    let first = fn_month_end::handle(&app.state, &scheduler_event(), tz, now)
+    let first = fn_month_end::handle(&app.state, &scheduler_event(), &tz, now)
         .await
         .unwrap();
-    assert_eq!(first.period, fn_month_end::previous_period(now, tz));
+    assert_eq!(first.period, fn_month_end::previous_period(now, &tz));
     let created: Vec<&str> = first
         .created
         .iter()
@@ -203,7 +203,7 @@ async fn month_end_generates_last_month_once_even_when_delivered_twice() {
             .all(|h| h.created_by == fn_month_end::ACTOR)
     );
 
-    let retry = fn_month_end::handle(&app.state, &scheduler_event(), tz, now)
+    let retry = fn_month_end::handle(&app.state, &scheduler_event(), &tz, now)
         .await
         .unwrap();
     assert!(retry.created.is_empty());

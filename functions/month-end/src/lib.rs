@@ -3,8 +3,8 @@
 //! client with billable worklogs. Safe to deliver twice: existing drafts are skipped.
 
 use chrono::{DateTime, Utc};
-use chrono_tz::Tz;
 use proxima::domain::Period;
+use proxima::domain::TimeZone as Tz;
 use proxima::invoice::service::{self, Actor, BulkOutcome};
 use proxima::state::AppState;
 use proxima::{Error, Result};
@@ -21,8 +21,8 @@ pub fn timezone_from_env() -> std::result::Result<Tz, String> {
 }
 
 /// The month before the one `now` falls in, in `tz`.
-pub fn previous_period(now: DateTime<Utc>, tz: Tz) -> Period {
-    Period::containing(now.with_timezone(&tz).date_naive()).previous()
+pub fn previous_period(now: DateTime<Utc>, tz: &Tz) -> Period {
+    Period::containing(tz.date_at(now)).previous()
 }
 
 /// Run month-end for the event. The event may name a `period` (`{"period": "2026-10"}`) to
@@ -30,7 +30,7 @@ pub fn previous_period(now: DateTime<Utc>, tz: Tz) -> Period {
 pub async fn handle(
     state: &AppState,
     event: &Value,
-    tz: Tz,
+    tz: &Tz,
     now: DateTime<Utc>,
 ) -> Result<BulkOutcome> {
     let period = match event.get("period").and_then(Value::as_str) {
@@ -65,9 +65,9 @@ mod tests {
         let tz: Tz = "Asia/Tashkent".parse().unwrap();
         // 2026-10-31 20:30 UTC is already 1 November in Tashkent (UTC+5).
         let now = Utc.with_ymd_and_hms(2026, 10, 31, 20, 30, 0).unwrap();
-        assert_eq!(previous_period(now, tz).to_string(), "2026-10");
-        assert_eq!(previous_period(now, chrono_tz::UTC).to_string(), "2026-09");
+        assert_eq!(previous_period(now, &tz).to_string(), "2026-10");
+        assert_eq!(previous_period(now, &Tz::utc()).to_string(), "2026-09");
         let jan = Utc.with_ymd_and_hms(2027, 1, 1, 0, 0, 0).unwrap();
-        assert_eq!(previous_period(jan, tz).to_string(), "2026-12");
+        assert_eq!(previous_period(jan, &tz).to_string(), "2026-12");
     }
 }

@@ -10,10 +10,10 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let tz = fn_month_end::timezone_from_env()?;
     let state = cold.dynamodb();
     lambda_runtime::run(service_fn(|event: LambdaEvent<Value>| {
-        let state = state.clone();
+        let (state, tz) = (state.clone(), tz.clone());
         async move {
             let outcome =
-                fn_month_end::handle(&state, &event.payload, tz, chrono::Utc::now()).await?;
+                fn_month_end::handle(&state, &event.payload, &tz, chrono::Utc::now()).await?;
             if !outcome.failed.is_empty() {
                 // Let the scheduler retry; clients done already are skipped next time.
                 return Err(format!("{} clients failed", outcome.failed.len()).into());

@@ -260,28 +260,34 @@ async fn main() -> Result<()> {
         "{:<10} {:>9} {:>12} {:>16} {:>10}",
         "binary", "size MB", "init ms", "first resp. ms", "init/hello"
     );
-    let mut hello_init = f64::NAN;
-    for (name, event) in cases {
+    // Round-robin: every run starts each binary once, so a transient slowdown of the machine
+    // (or of the emulator) spreads over all binaries instead of skewing one.
+    let mut inits: Vec<Vec<f64>> = vec![Vec::new(); cases.len()];
+    let mut firsts: Vec<Vec<f64>> = vec![Vec::new(); cases.len()];
+    let mut sizes = Vec::new();
+    for (name, _) in &cases {
         let bin = bin_dir.join(name);
-        let size = std::fs::metadata(&bin)
-            .with_context(|| format!("{} (run cargo build --release --bins)", bin.display()))?
-            .len();
-        let mut inits = Vec::new();
-        let mut firsts = Vec::new();
-        for _ in 0..RUNS {
-            let m = run_once(&bin, &env, event.clone()).await?;
-            inits.push(m.init_ms);
-            firsts.push(m.first_response_ms);
+        sizes.push(
+            std::fs::metadata(&bin)
+                .with_context(|| format!("{} (run cargo build --release --bins)", bin.display()))?
+                .len(),
+        );
+    }
+    for _ in 0..RUNS {
+        for (i, (name, event)) in cases.iter().enumerate() {
+            let m = run_once(&bin_dir.join(name), &env, event.clone()).await?;
+            inits[i].push(m.init_ms);
+            firsts[i].push(m.first_response_ms);
         }
-        let init = median(inits);
-        if name == "hello" {
-            hello_init = init;
-        }
+    }
+    let hello_init = median(inits[0].clone());
+    for (i, (name, _)) in cases.iter().enumerate() {
+        let init = median(inits[i].clone());
         println!(
             "{name:<10} {:>9.2} {:>12.2} {:>16.2} {:>10.2}",
-            size as f64 / 1_048_576.0,
+            sizes[i] as f64 / 1_048_576.0,
             init,
-            median(firsts),
+            median(firsts[i].clone()),
             init / hello_init
         );
     }

@@ -135,7 +135,7 @@ impl ClientInput {
         if self.payment_terms_days > MAX_PAYMENT_TERMS_DAYS {
             errors.push(FieldError::new("payment_terms_days", "must be 0-365"));
         }
-        if self.timezone.parse::<chrono_tz::Tz>().is_err() {
+        if self.timezone.parse::<crate::domain::TimeZone>().is_err() {
             errors.push(FieldError::new("timezone", "must be an IANA time zone"));
         }
         if !errors.is_empty() {

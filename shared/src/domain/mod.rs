@@ -3,11 +3,13 @@
 pub mod client;
 pub mod pagination;
 pub mod period;
+pub mod time_zone;
 pub mod user;
 pub mod worklog;
 
 pub use client::{Address, Client, ClientInput};
 pub use pagination::{Page, PageRequest};
 pub use period::{DateRange, Period};
+pub use time_zone::TimeZone;
 pub use user::{Role, User};
 pub use worklog::{Worklog, WorklogInput};

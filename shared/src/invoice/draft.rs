@@ -10,8 +10,8 @@ use uuid::Uuid;
 
 /// The client's local date at `now` (its IANA zone; UTC if the zone is unknown).
 pub fn local_date(client: &Client, now: DateTime<Utc>) -> NaiveDate {
-    match client.timezone.parse::<chrono_tz::Tz>() {
-        Ok(tz) => now.with_timezone(&tz).date_naive(),
+    match client.timezone.parse::<crate::domain::TimeZone>() {
+        Ok(tz) => tz.date_at(now),
         Err(_) => now.date_naive(),
     }
 }
