@@ -20,7 +20,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::Notify;
 
-const RUNS: usize = 11;
+const RUNS: usize = 14;
 const SECRET: &str = "cold-start-benchmark-secret-0123456789abcdef";
 
 #[derive(Default)]
@@ -260,8 +260,9 @@ async fn main() -> Result<()> {
         "{:<10} {:>9} {:>12} {:>16} {:>10}",
         "binary", "size MB", "init ms", "first resp. ms", "init/hello"
     );
-    // Round-robin: every run starts each binary once, so a transient slowdown of the machine
-    // (or of the emulator) spreads over all binaries instead of skewing one.
+    // Round-robin with a rotating start: every round starts each binary once, and each binary
+    // takes each place in the order equally often, so neither a slow moment of the machine
+    // nor what ran just before (caches, the emulator) favours or burdens one binary.
     let mut inits: Vec<Vec<f64>> = vec![Vec::new(); cases.len()];
     let mut firsts: Vec<Vec<f64>> = vec![Vec::new(); cases.len()];
     let mut sizes = Vec::new();
@@ -273,8 +274,10 @@ async fn main() -> Result<()> {
                 .len(),
         );
     }
-    for _ in 0..RUNS {
-        for (i, (name, event)) in cases.iter().enumerate() {
+    for round in 0..RUNS {
+        for k in 0..cases.len() {
+            let i = (round + k) % cases.len();
+            let (name, event) = &cases[i];
             let m = run_once(&bin_dir.join(name), &env, event.clone()).await?;
             inits[i].push(m.init_ms);
             firsts[i].push(m.first_response_ms);
