@@ -26,7 +26,7 @@ fn count(replies: &[Reply], status: u16) -> usize {
 
 fn report(race: &str, outcome: String, started: Instant) {
     println!(
-        "concurrency | {race:<28} | {outcome} | {:.0} ms",
+        "concurrency | {race:<30} | {outcome} | {:.0} ms",
         started.elapsed().as_secs_f64() * 1000.0
     );
 }
