@@ -23,6 +23,8 @@ pub struct Config {
     /// Override for every AWS endpoint (the local emulator); `None` in the cloud.
     pub aws_endpoint_url: Option<String>,
     pub jwt_secret: Vec<u8>,
+    /// Secrets Manager secret holding the JWT secret when `JWT_SECRET` is not set.
+    pub jwt_secret_arn: Option<String>,
     pub jwt_issuer: String,
     pub jwt_audience: String,
     pub jwt_ttl_secs: i64,
@@ -123,6 +125,7 @@ impl Config {
             issuer: issuer_from_env(),
             pdf_url_ttl_secs: parse("PDF_URL_TTL_SECONDS", MAX_PDF_URL_TTL_SECS)?,
             jwt_secret,
+            jwt_secret_arn: var("JWT_SECRET_ARN"),
             jwt_issuer: var("JWT_ISSUER").unwrap_or_else(|| "proxima-invoice".into()),
             jwt_audience: var("JWT_AUDIENCE").unwrap_or_else(|| "proxima-invoice-api".into()),
             jwt_ttl_secs: parse("JWT_TTL_SECONDS", 3600)?,
@@ -152,6 +155,7 @@ impl Config {
             issuer: crate::pdf::Issuer::default(),
             pdf_url_ttl_secs: MAX_PDF_URL_TTL_SECS,
             jwt_secret: LOCAL_DEV_JWT_SECRET.as_bytes().to_vec(),
+            jwt_secret_arn: None,
             jwt_issuer: "proxima-invoice".into(),
             jwt_audience: "proxima-invoice-api".into(),
             jwt_ttl_secs: 3600,

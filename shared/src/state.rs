@@ -60,21 +60,17 @@ impl ColdStart {
         Self { config, sdk }
     }
 
-    /// The configuration read so far.
-    pub fn config(&self) -> &Config {
-        &self.config
-    }
-
     /// Make sure there is a JWT secret: `JWT_SECRET`, or else the Secrets Manager secret named
     /// by `JWT_SECRET_ARN` (one call, with the SDK configuration already loaded). Only the
     /// functions that issue or check tokens call this.
     pub async fn with_jwt_secret(mut self) -> Result<Self, ConfigError> {
         if self.config.jwt_secret.is_empty() {
-            let arn = std::env::var("JWT_SECRET_ARN")
-                .ok()
-                .filter(|v| !v.trim().is_empty())
+            let arn = self
+                .config
+                .jwt_secret_arn
+                .as_deref()
                 .ok_or(ConfigError::Missing("JWT_SECRET or JWT_SECRET_ARN"))?;
-            self.config.jwt_secret = aws::secret_string(&self.sdk, &arn)
+            self.config.jwt_secret = aws::secret_string(&self.sdk, arn)
                 .await
                 .map_err(|reason| ConfigError::Invalid {
                     name: "JWT_SECRET_ARN",
