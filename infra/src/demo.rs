@@ -211,6 +211,7 @@ pub async fn seed(
     let mut summary = SeedSummary::default();
     for (email, password, name, role) in DEMO_USERS {
         let existing = users.get_user(email).await?;
+        let token_version = existing.as_ref().map_or(0, |u| u.token_version);
         let password_hash = match existing {
             Some(u)
                 if proxima::auth::password::verify_password(password, Some(&u.password_hash)) =>
@@ -225,6 +226,8 @@ pub async fn seed(
                 name: (*name).into(),
                 role: *role,
                 password_hash,
+                disabled: false,
+                token_version,
                 created_at: now,
                 updated_at: now,
             })

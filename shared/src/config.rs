@@ -36,9 +36,16 @@ pub struct Config {
     pub issuer: crate::pdf::Issuer,
     /// Lifetime of presigned PDF URLs (at most 15 minutes).
     pub pdf_url_ttl_secs: u64,
-    /// Failed logins per e-mail before it is locked for the window.
-    pub login_max_failures: u32,
+    /// Password checks per window for one e-mail from one source address.
+    pub login_max_attempts_per_source: u32,
+    /// Password checks per window for one e-mail from all sources together.
+    pub login_max_attempts_per_account: u32,
     pub login_window_secs: u64,
+    /// Password hashes one process runs at once (each holds 19 MiB).
+    pub login_concurrent_hashes: usize,
+    /// How long a user's session (role, token version, disabled) is reused before it is read
+    /// again: the delay before disabling or demoting a user takes effect (at most 60 s).
+    pub session_cache_secs: u64,
 }
 
 /// The secret used in local mode when `JWT_SECRET` is not set. Never valid in the cloud.
@@ -137,8 +144,11 @@ impl Config {
                         .collect()
                 })
                 .unwrap_or_default(),
-            login_max_failures: parse("LOGIN_MAX_FAILURES", 5)?,
+            login_max_attempts_per_source: parse("LOGIN_MAX_ATTEMPTS_PER_SOURCE", 5)?,
+            login_max_attempts_per_account: parse("LOGIN_MAX_ATTEMPTS_PER_ACCOUNT", 50)?,
             login_window_secs: parse("LOGIN_WINDOW_SECONDS", 900)?,
+            login_concurrent_hashes: parse("LOGIN_CONCURRENT_HASHES", 2)?,
+            session_cache_secs: parse("SESSION_CACHE_SECONDS", 30)?,
         };
         config.check()?;
         Ok(config)
@@ -160,9 +170,39 @@ impl Config {
             jwt_audience: "proxima-invoice-api".into(),
             jwt_ttl_secs: 3600,
             cors_allowed_origins: vec!["http://localhost:5173".into()],
-            login_max_failures: 5,
+            login_max_attempts_per_source: 5,
+            login_max_attempts_per_account: 50,
             login_window_secs: 900,
+            login_concurrent_hashes: 2,
+            session_cache_secs: 30,
         }
+    }
+
+    /// The local configuration with the environment's overrides of what a developer may want
+    /// to try locally: `JWT_TTL_SECONDS`, the login limits, `SESSION_CACHE_SECONDS`,
+    /// `CORS_ALLOWED_ORIGINS`.
+    pub fn local_from_env(
+        table_name: &str,
+        bucket_name: &str,
+        endpoint: &str,
+    ) -> Result<Self, ConfigError> {
+        let mut c = Self::local(table_name, bucket_name, endpoint);
+        c.jwt_ttl_secs = parse("JWT_TTL_SECONDS", c.jwt_ttl_secs)?;
+        c.login_max_attempts_per_source = parse(
+            "LOGIN_MAX_ATTEMPTS_PER_SOURCE",
+            c.login_max_attempts_per_source,
+        )?;
+        c.login_max_attempts_per_account = parse(
+            "LOGIN_MAX_ATTEMPTS_PER_ACCOUNT",
+            c.login_max_attempts_per_account,
+        )?;
+        c.login_window_secs = parse("LOGIN_WINDOW_SECONDS", c.login_window_secs)?;
+        c.session_cache_secs = parse("SESSION_CACHE_SECONDS", c.session_cache_secs)?;
+        if let Some(origins) = var("CORS_ALLOWED_ORIGINS") {
+            c.cors_allowed_origins = origins.split(',').map(|s| s.trim().to_string()).collect();
+        }
+        c.check()?;
+        Ok(c)
     }
 
     /// Refuse configurations that are unsafe outside local mode. No JWT secret at all is
@@ -184,10 +224,22 @@ impl Config {
                 reason: format!("must be 1-{MAX_PDF_URL_TTL_SECS}"),
             });
         }
-        if self.jwt_ttl_secs <= 0 || self.login_max_failures == 0 {
+        if self.jwt_ttl_secs <= 0
+            || self.login_max_attempts_per_source == 0
+            || self.login_max_attempts_per_account < self.login_max_attempts_per_source
+            || self.login_window_secs == 0
+        {
             return Err(ConfigError::Invalid {
-                name: "JWT_TTL_SECONDS/LOGIN_MAX_FAILURES",
-                reason: "must be positive".into(),
+                name: "JWT_TTL_SECONDS/LOGIN_*",
+                reason:
+                    "must be positive, and the per-account ceiling at least the per-source limit"
+                        .into(),
+            });
+        }
+        if self.session_cache_secs > crate::auth::session::MAX_SESSION_CACHE.as_secs() {
+            return Err(ConfigError::Invalid {
+                name: "SESSION_CACHE_SECONDS",
+                reason: "must be at most 60".into(),
             });
         }
         Ok(())

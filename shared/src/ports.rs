@@ -2,7 +2,7 @@
 //! adapters in [`crate::store`] implement them.
 
 use crate::Result;
-use crate::domain::{Client, DateRange, Page, PageRequest, User, Worklog};
+use crate::domain::{Client, DateRange, Page, PageRequest, Session, User, Worklog};
 use crate::invoice::model::InvoiceFilter;
 use crate::invoice::{HistoryEntry, Invoice, InvoiceHeader};
 use async_trait::async_trait;
@@ -14,19 +14,51 @@ use uuid::Uuid;
 pub trait UserStore: Send + Sync {
     /// The user with this (normalized) e-mail.
     async fn get_user(&self, email: &str) -> Result<Option<User>>;
-    /// Create or replace a user.
+    /// Create or replace a user, and its [`Session`] with it (one transaction).
     async fn put_user(&self, user: &User) -> Result<()>;
 }
 
-/// Failed-login bookkeeping per e-mail, shared by every Lambda instance.
+/// Users' sessions by e-mail: what every token check reads (never the password hash).
+#[async_trait]
+pub trait SessionStore: Send + Sync {
+    /// The session of the user with this e-mail; `None` when there is no such user.
+    async fn get_session(&self, email: &str) -> Result<Option<Session>>;
+}
+
+/// Whom a login attempt is counted against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AttemptScope<'a> {
+    /// One e-mail from one source address: the hard limit.
+    EmailFromSource { email: &'a str, source: &'a str },
+    /// One e-mail from anywhere: the higher per-account ceiling.
+    Email(&'a str),
+}
+
+/// The outcome of counting a login attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AttemptCount {
+    /// Counted; the attempt may go on to the password check.
+    Counted,
+    /// The limit was already reached in the current window, which ends in this many seconds.
+    LimitReached { retry_after_secs: u64 },
+}
+
+/// Login attempts per window, shared by every Lambda instance. An attempt is counted before
+/// the password is checked, by one conditional write that refuses once the limit is reached,
+/// so concurrent requests can never get more than `limit` password checks per window.
 #[async_trait]
 pub trait LoginThrottle: Send + Sync {
-    /// Failures counted in the window that is current at `now` (0 when none).
-    async fn recent_failures(&self, email: &str, now: DateTime<Utc>) -> Result<u32>;
-    /// Count one more failure at `now`.
-    async fn record_failure(&self, email: &str, now: DateTime<Utc>) -> Result<()>;
-    /// Forget the failures after a successful login.
-    async fn clear_failures(&self, email: &str) -> Result<()>;
+    /// Count one attempt against `scope` in the window current at `now`, unless `limit`
+    /// attempts are already counted in it. A window starts at its first attempt.
+    async fn count_attempt(
+        &self,
+        scope: AttemptScope<'_>,
+        limit: u32,
+        window_secs: u64,
+        now: DateTime<Utc>,
+    ) -> Result<AttemptCount>;
+    /// Give one counted attempt back (the attempt was a successful login).
+    async fn refund_attempt(&self, scope: AttemptScope<'_>) -> Result<()>;
 }
 
 /// Clients by key.

@@ -1,11 +1,12 @@
 //! What handlers share: configuration, token service and the store ports, built once.
 
-use crate::auth::TokenService;
+use crate::auth::login::{HashPermits, ThrottlePolicy};
+use crate::auth::{Authenticator, TokenService};
 use crate::config::{Config, ConfigError};
 use crate::invoice::service::Stores;
 use crate::ports::{
     ClientStore, DependencyCheck, DocumentStore, FileStore, InvoiceNumbering, InvoiceStore,
-    LoginThrottle, UserStore, WorklogStore,
+    LoginThrottle, SessionStore, UserStore, WorklogStore,
 };
 use crate::store::{DynamoStore, S3Store, Unwired, aws};
 use aws_config::SdkConfig;
@@ -17,7 +18,12 @@ use std::sync::Arc;
 pub struct AppState {
     pub config: Arc<Config>,
     pub tokens: Arc<TokenService>,
+    /// Checks bearer tokens against the key and the user's current session.
+    pub authenticator: Arc<Authenticator>,
+    /// Bounds the password hashes this process runs at once.
+    pub hash_permits: Arc<HashPermits>,
     pub users: Arc<dyn UserStore>,
+    pub sessions: Arc<dyn SessionStore>,
     pub throttle: Arc<dyn LoginThrottle>,
     pub clients: Arc<dyn ClientStore>,
     pub worklogs: Arc<dyn WorklogStore>,
@@ -119,13 +125,16 @@ impl ColdStart {
     }
 
     fn dynamo_store(self) -> (Arc<DynamoStore>, Config) {
-        let dynamo = Arc::new(
-            DynamoStore::new(aws::dynamodb_client(&self.sdk), &self.config.table_name)
-                .with_login_window(self.config.login_window_secs),
-        );
+        let dynamo = Arc::new(DynamoStore::new(
+            aws::dynamodb_client(&self.sdk),
+            &self.config.table_name,
+        ));
         (dynamo, self.config)
     }
 }
+
+/// Longest a login waits for its turn to hash before a 429.
+const LOGIN_HASH_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 
 fn assemble(
     config: Config,
@@ -140,10 +149,22 @@ fn assemble(
         &config.jwt_audience,
         chrono::Duration::seconds(config.jwt_ttl_secs),
     ));
+    let authenticator = Arc::new(Authenticator::new(
+        tokens.clone(),
+        dynamo.clone(),
+        std::time::Duration::from_secs(config.session_cache_secs),
+    ));
+    let hash_permits = Arc::new(HashPermits::new(
+        config.login_concurrent_hashes,
+        LOGIN_HASH_WAIT,
+    ));
     AppState {
         config: Arc::new(config),
         tokens,
+        authenticator,
+        hash_permits,
         users: dynamo.clone(),
+        sessions: dynamo.clone(),
         throttle: dynamo.clone(),
         clients: dynamo.clone(),
         worklogs: dynamo.clone(),
@@ -178,8 +199,19 @@ impl AppState {
     }
 }
 
-impl FromRef<AppState> for Arc<TokenService> {
+impl AppState {
+    /// The login limits from the configuration.
+    pub fn throttle_policy(&self) -> ThrottlePolicy {
+        ThrottlePolicy {
+            max_attempts_per_source: self.config.login_max_attempts_per_source,
+            max_attempts_per_account: self.config.login_max_attempts_per_account,
+            window_secs: self.config.login_window_secs,
+        }
+    }
+}
+
+impl FromRef<AppState> for Arc<Authenticator> {
     fn from_ref(state: &AppState) -> Self {
-        state.tokens.clone()
+        state.authenticator.clone()
     }
 }

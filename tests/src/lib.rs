@@ -59,7 +59,8 @@ async fn try_spawn_app_on(endpoint: &str, tweak: impl FnOnce(&mut Config)) -> Re
     let addr = listener.local_addr()?;
     let router = api::local_router(state.clone());
     tokio::spawn(async move {
-        let _ = axum::serve(listener, router).await;
+        let app = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+        let _ = axum::serve(listener, app).await;
     });
     Ok(TestApp {
         base_url: format!("http://{addr}"),
@@ -180,6 +181,8 @@ impl TestApp {
                 name: format!("Test {}", role.as_str()),
                 role,
                 password_hash: hash_password(&password).expect("hash"),
+                disabled: false,
+                token_version: 0,
                 created_at: now,
                 updated_at: now,
             })
@@ -194,6 +197,21 @@ impl TestApp {
             "/api/v1/auth/login",
             &serde_json::json!({"email": email, "password": password}),
             None,
+        )
+        .await
+    }
+
+    /// Log in from another loopback address (`127.0.0.x`): the server sees it as the
+    /// caller's source IP, as API Gateway's `sourceIp`.
+    pub async fn login_from(&self, source: [u8; 4], email: &str, password: &str) -> Reply {
+        let client = reqwest::Client::builder()
+            .local_address(std::net::IpAddr::from(source))
+            .build()
+            .expect("client bound to a loopback address");
+        self.send(
+            client
+                .post(format!("{}/api/v1/auth/login", self.base_url))
+                .json(&serde_json::json!({"email": email, "password": password})),
         )
         .await
     }

@@ -2,9 +2,9 @@
 
 use axum::extract::State;
 use chrono::{DateTime, Utc};
-use proxima::auth::login::ThrottlePolicy;
+use proxima::auth::login::LoginDeps;
 use proxima::domain::Role;
-use proxima::http::{Data, JsonBody};
+use proxima::http::{Data, JsonBody, NoStore, SourceIp};
 use proxima::state::AppState;
 use proxima::{Error, FieldError, Result};
 use serde::{Deserialize, Serialize};
@@ -40,17 +40,28 @@ pub struct LoginResponse {
 
 /// Exchange e-mail and password for a JWT (HS256, 1 h by default).
 ///
-/// Unknown e-mail and wrong password give the same 401; repeated failures for one e-mail
-/// give 429 with `Retry-After`.
+/// Unknown e-mail and wrong password give the same 401. Every attempt is counted before the
+/// password is checked: 5 per 15 minutes for one e-mail from one source address and 50 for
+/// the e-mail from anywhere (defaults); past either, 429 with `Retry-After`. The answer is
+/// never cached (`Cache-Control: no-store`).
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
     responses(
         (status = 200, description = "Logged in", body = Data<LoginResponse>),
         (status = 400, description = "Malformed body", body = proxima::http::error::ErrorEnvelope),
         (status = 401, description = "Wrong e-mail or password", body = proxima::http::error::ErrorEnvelope),
-        (status = 429, description = "Too many failures for this e-mail", body = proxima::http::error::ErrorEnvelope)))]
+        (status = 429, description = "Too many attempts for this e-mail (from this address, or in all), or too many logins in progress", body = proxima::http::error::ErrorEnvelope)))]
 async fn login(
     State(state): State<AppState>,
+    SourceIp(source): SourceIp,
     JsonBody(req): JsonBody<LoginRequest>,
+) -> NoStore<Result<Data<LoginResponse>>> {
+    NoStore(login_inner(&state, &source, req).await)
+}
+
+async fn login_inner(
+    state: &AppState,
+    source: &str,
+    req: LoginRequest,
 ) -> Result<Data<LoginResponse>> {
     let mut errors = Vec::new();
     if req.email.trim().is_empty() || req.email.len() > 254 {
@@ -62,20 +73,14 @@ async fn login(
     if !errors.is_empty() {
         return Err(Error::fields(errors));
     }
-    let policy = ThrottlePolicy {
-        max_failures: state.config.login_max_failures,
-        window_secs: state.config.login_window_secs,
+    let deps = LoginDeps {
+        users: state.users.as_ref(),
+        throttle: state.throttle.as_ref(),
+        tokens: &state.tokens,
+        permits: &state.hash_permits,
+        policy: state.throttle_policy(),
     };
-    let outcome = proxima::auth::login(
-        state.users.as_ref(),
-        state.throttle.as_ref(),
-        &state.tokens,
-        policy,
-        &req.email,
-        &req.password,
-        Utc::now(),
-    )
-    .await?;
+    let outcome = proxima::auth::login(deps, &req.email, &req.password, source, Utc::now()).await?;
     Ok(Data::ok(LoginResponse {
         token: outcome.token.token,
         token_type: "Bearer",

@@ -195,19 +195,19 @@ async fn main() -> Result<()> {
         chrono::Duration::hours(1),
     );
     let now = chrono::Utc::now();
-    let token = tokens
-        .issue(
-            &User {
-                email: "bench@proxima.local".into(),
-                name: "Bench".into(),
-                role: Role::Accountant,
-                password_hash: String::new(),
-                created_at: now,
-                updated_at: now,
-            },
-            now,
-        )?
-        .token;
+    // A real user, so that its session is in the table: tokens are checked against it.
+    let bench_user = User {
+        email: "bench@proxima.local".into(),
+        name: "Bench".into(),
+        role: Role::Accountant,
+        password_hash: String::new(),
+        disabled: false,
+        token_version: 0,
+        created_at: now,
+        updated_at: now,
+    };
+    state.users.put_user(&bench_user).await?;
+    let token = tokens.issue(&bench_user, now)?.token;
 
     let env: Vec<(&str, String)> = vec![
         ("APP_ENV", "cloud".into()),

@@ -85,9 +85,24 @@ enum UserAction {
         name: Option<String>,
         #[arg(long, value_enum)]
         role: Option<RoleArg>,
-        /// Set a new password, read from PROXIMA_PASSWORD or stdin.
+        /// Set a new password, read from PROXIMA_PASSWORD or stdin (revokes the user's tokens).
         #[arg(long)]
         reset_password: bool,
+    },
+    /// Disable a user: no more logins, and its tokens stop working within a minute.
+    Disable {
+        #[arg(long)]
+        email: String,
+    },
+    /// Enable a disabled user again (its earlier tokens stay revoked).
+    Enable {
+        #[arg(long)]
+        email: String,
+    },
+    /// Revoke every token the user holds ("log out everywhere"), within a minute.
+    RevokeTokens {
+        #[arg(long)]
+        email: String,
     },
 }
 
@@ -173,6 +188,8 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     name,
                     role: role.into(),
                     password_hash,
+                    disabled: false,
+                    token_version: 0,
                     created_at: now,
                     updated_at: now,
                 })
@@ -197,14 +214,38 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 user.name = n;
             }
             if let Some(r) = role {
+                // A token carries its role; a changed role refuses it (see `Session`).
                 user.role = r.into();
             }
             if reset_password {
                 user.password_hash = hash_password(&read_password()?)?;
+                user.revoke_tokens();
             }
             user.updated_at = now;
             store.put_user(&user).await?;
             println!("updated {email}");
+        }
+        Command::User {
+            action: UserAction::Disable { email },
+        } => {
+            change_user(&store, &email, now, |u| u.disabled = true).await?;
+            println!("disabled {email}; its tokens stop working within a minute");
+        }
+        Command::User {
+            action: UserAction::Enable { email },
+        } => {
+            change_user(&store, &email, now, |u| {
+                u.disabled = false;
+                u.revoke_tokens();
+            })
+            .await?;
+            println!("enabled {email}");
+        }
+        Command::User {
+            action: UserAction::RevokeTokens { email },
+        } => {
+            change_user(&store, &email, now, User::revoke_tokens).await?;
+            println!("revoked every token of {email}; they stop working within a minute");
         }
         Command::Clients {
             action: ImportAction::Import { file, format },
@@ -223,6 +264,24 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Read a user, change it and store it back with its session.
+async fn change_user(
+    store: &DynamoStore,
+    email: &str,
+    now: chrono::DateTime<Utc>,
+    change: impl FnOnce(&mut User),
+) -> Result<()> {
+    let email = normalize_email(email);
+    let mut user = store
+        .get_user(&email)
+        .await?
+        .with_context(|| format!("no user {email}"))?;
+    change(&mut user);
+    user.updated_at = now;
+    store.put_user(&user).await?;
+    Ok(())
 }
 
 #[tokio::main]

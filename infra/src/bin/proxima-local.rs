@@ -51,10 +51,7 @@ async fn main() -> Result<()> {
     )
     .await?;
 
-    let mut config = Config::local(&table, &bucket, &endpoint);
-    if let Ok(origins) = std::env::var("CORS_ALLOWED_ORIGINS") {
-        config.cors_allowed_origins = origins.split(',').map(|s| s.trim().to_string()).collect();
-    }
+    let config = Config::local_from_env(&table, &bucket, &endpoint)?;
     let state = AppState::from_config(config).await;
     let summary = demo::seed(
         state.users.as_ref(),
@@ -111,7 +108,10 @@ async fn main() -> Result<()> {
     writeln!(out, "Ctrl-C stops the API and the emulator.")?;
     drop(out);
 
-    axum::serve(listener, api::local_router(state))
+    // The peer address stands in for API Gateway's source IP (per-source login limits).
+    let app =
+        api::local_router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
         })

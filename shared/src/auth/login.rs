@@ -1,12 +1,16 @@
-//! The login use case: throttled, constant-effort password check, then a token.
+//! The login use case: attempts counted before any password check, a bounded number of
+//! password hashes at once, a constant-effort check, then a token.
 
 use super::password::verify_password;
 use super::token::{IssuedToken, TokenService};
 use crate::domain::User;
 use crate::domain::user::normalize_email;
-use crate::ports::{LoginThrottle, UserStore};
+use crate::ports::{AttemptCount, AttemptScope, LoginThrottle, UserStore};
 use crate::{Error, Result};
 use chrono::{DateTime, Utc};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+use tokio::sync::Semaphore;
 
 /// The answer to every failed login, whether the e-mail exists or not.
 pub const BAD_CREDENTIALS: &str = "invalid email or password";
@@ -18,53 +22,173 @@ pub struct LoginOutcome {
     pub user: User,
 }
 
-/// How many failures lock an e-mail, and for how long.
+/// How many password checks an e-mail gets per window.
 #[derive(Debug, Clone, Copy)]
 pub struct ThrottlePolicy {
-    pub max_failures: u32,
+    /// Checks per window for one e-mail from one source address: what one attacker gets, and
+    /// all an attacker can lock (the pair, not the account).
+    pub max_attempts_per_source: u32,
+    /// Checks per window for one e-mail from all sources together: the ceiling that stops
+    /// guessing spread over many addresses.
+    pub max_attempts_per_account: u32,
     pub window_secs: u64,
 }
 
-/// Check `email` / `password` and issue a token.
+/// Bounds the password hashes one process runs at once: each Argon2 check holds 19 MiB and a
+/// core for tens of milliseconds, and login needs no token, so without a bound any caller
+/// could make the process use memory and CPU at will.
+pub struct HashPermits {
+    semaphore: Semaphore,
+    wait: Duration,
+    running: AtomicUsize,
+    peak: AtomicUsize,
+}
+
+impl HashPermits {
+    /// At most `permits` hashes at once; a login waits at most `wait` for its turn.
+    pub fn new(permits: usize, wait: Duration) -> Self {
+        static ONCE: std::sync::Once = std::sync::Once::new();
+        ONCE.call_once(pin_mmap_threshold);
+        Self {
+            semaphore: Semaphore::new(permits.max(1)),
+            wait,
+            running: AtomicUsize::new(0),
+            peak: AtomicUsize::new(0),
+        }
+    }
+
+    /// The most hashes this process has run at once (an operational figure).
+    pub fn peak(&self) -> usize {
+        self.peak.load(Ordering::Relaxed)
+    }
+
+    /// Run the blocking password check `check` when a permit is free, waiting at most the
+    /// configured time; `None` when no permit came.
+    async fn run<T: Send + 'static>(
+        &self,
+        check: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<Option<T>> {
+        let Ok(Ok(_permit)) = tokio::time::timeout(self.wait, self.semaphore.acquire()).await
+        else {
+            return Ok(None);
+        };
+        let now_running = self.running.fetch_add(1, Ordering::Relaxed) + 1;
+        self.peak.fetch_max(now_running, Ordering::Relaxed);
+        let result = tokio::task::spawn_blocking(check).await;
+        self.running.fetch_sub(1, Ordering::Relaxed);
+        result
+            .map(Some)
+            .map_err(|e| Error::Internal(format!("password check task: {e}")))
+    }
+}
+
+/// glibc raises its mmap threshold each time a large block is freed, after which every
+/// 19 MiB Argon2 buffer comes from the heap and stays there: measured with two hashes at a
+/// time, 100 logins grew the process from 34 to 670 MiB. A fixed threshold (1 MiB) keeps
+/// large buffers mapped and returns them on free (34 to 81 MiB for the same logins; see
+/// `login_flood_*` in the concurrency suite).
+fn pin_mmap_threshold() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only changes allocator tuning; it is called once, before any hash.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 20);
+    }
+}
+
+/// What the login use case needs.
+#[derive(Clone, Copy)]
+pub struct LoginDeps<'a> {
+    pub users: &'a dyn UserStore,
+    pub throttle: &'a dyn LoginThrottle,
+    pub tokens: &'a TokenService,
+    pub permits: &'a HashPermits,
+    pub policy: ThrottlePolicy,
+}
+
+/// Check `email` / `password` from `source` (the caller's IP address) and issue a token.
 ///
-/// - An e-mail with `max_failures` failures in the current window is refused with
-///   `RateLimited` before any password check.
-/// - Unknown e-mail and wrong password give the same `Unauthorized` message and both run one
-///   Argon2 verification, so their timing is alike.
+/// - The attempt is counted first, against (e-mail, source) and against the e-mail alone;
+///   when either limit is already reached the answer is `RateLimited` and no password is
+///   checked. Counting is one conditional write, so parallel requests cannot pass the limit.
+/// - Unknown e-mail, disabled user and wrong password give the same `Unauthorized` message
+///   and all run one Argon2 verification, so their timing is alike.
+/// - A successful login gives its own attempt back; failures stay counted for the window.
 pub async fn login(
-    users: &dyn UserStore,
-    throttle: &dyn LoginThrottle,
-    tokens: &TokenService,
-    policy: ThrottlePolicy,
+    deps: LoginDeps<'_>,
     email: &str,
     password: &str,
+    source: &str,
     now: DateTime<Utc>,
 ) -> Result<LoginOutcome> {
     let email = normalize_email(email);
-    let failures = throttle.recent_failures(&email, now).await?;
-    if failures >= policy.max_failures {
-        return Err(Error::RateLimited {
-            message: "too many failed login attempts; try again later".into(),
-            retry_after_secs: policy.window_secs,
-        });
+    let policy = deps.policy;
+    let pair = AttemptScope::EmailFromSource {
+        email: &email,
+        source,
+    };
+    let account = AttemptScope::Email(&email);
+    count(
+        deps.throttle,
+        pair,
+        policy.max_attempts_per_source,
+        policy,
+        now,
+    )
+    .await?;
+    if let Err(e) = count(
+        deps.throttle,
+        account,
+        policy.max_attempts_per_account,
+        policy,
+        now,
+    )
+    .await
+    {
+        deps.throttle.refund_attempt(pair).await?;
+        return Err(e);
     }
-    let user = users.get_user(&email).await?;
+    let user = deps.users.get_user(&email).await?;
     let stored = user.as_ref().map(|u| u.password_hash.clone());
     let password = password.to_owned();
-    let ok = tokio::task::spawn_blocking(move || verify_password(&password, stored.as_deref()))
-        .await
-        .map_err(|e| Error::Internal(format!("password check task: {e}")))?;
+    let checked = deps
+        .permits
+        .run(move || verify_password(&password, stored.as_deref()))
+        .await?;
+    let Some(ok) = checked else {
+        // No password was checked: the attempt does not count.
+        deps.throttle.refund_attempt(pair).await?;
+        deps.throttle.refund_attempt(account).await?;
+        return Err(Error::RateLimited {
+            message: "too many logins in progress; try again shortly".into(),
+            retry_after_secs: 1,
+        });
+    };
     match (ok, user) {
-        (true, Some(user)) => {
-            if failures > 0 {
-                throttle.clear_failures(&email).await?;
-            }
-            let token = tokens.issue(&user, now)?;
+        (true, Some(user)) if !user.disabled => {
+            deps.throttle.refund_attempt(pair).await?;
+            deps.throttle.refund_attempt(account).await?;
+            let token = deps.tokens.issue(&user, now)?;
             Ok(LoginOutcome { token, user })
         }
-        _ => {
-            throttle.record_failure(&email, now).await?;
-            Err(Error::Unauthorized(BAD_CREDENTIALS.into()))
-        }
+        _ => Err(Error::Unauthorized(BAD_CREDENTIALS.into())),
+    }
+}
+
+async fn count(
+    throttle: &dyn LoginThrottle,
+    scope: AttemptScope<'_>,
+    limit: u32,
+    policy: ThrottlePolicy,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    match throttle
+        .count_attempt(scope, limit, policy.window_secs, now)
+        .await?
+    {
+        AttemptCount::Counted => Ok(()),
+        AttemptCount::LimitReached { retry_after_secs } => Err(Error::RateLimited {
+            message: "too many failed login attempts; try again later".into(),
+            retry_after_secs,
+        }),
     }
 }

@@ -20,6 +20,8 @@ pub struct Claims {
     pub aud: String,
     /// Unique token id.
     pub jti: String,
+    /// The user's token version at issue (see [`crate::domain::Session`]).
+    pub ver: u64,
 }
 
 /// A freshly issued token.
@@ -80,6 +82,7 @@ impl TokenService {
             iss: self.issuer.clone(),
             aud: self.audience.clone(),
             jti: Uuid::new_v4().to_string(),
+            ver: user.token_version,
         };
         let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .map_err(|e| Error::Internal(format!("jwt encode: {e}")))?;
@@ -90,16 +93,27 @@ impl TokenService {
     }
 
     /// The claims of a valid token; anything else is `Unauthorized` with one fixed message.
-    pub fn verify(&self, token: &str) -> Result<Claims> {
+    /// Besides the signature and every claim, a token must not live longer than this
+    /// service's token lifetime (`exp - iat`) nor be issued in the future: a token signed
+    /// with the key but with a 100-year `exp` is refused.
+    pub fn verify(&self, token: &str, now: DateTime<Utc>) -> Result<Claims> {
+        let invalid = || Error::Unauthorized("invalid or expired token".into());
         if !self.keyed {
-            return Err(Error::Unauthorized("invalid or expired token".into()));
+            return Err(invalid());
         }
-        jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
+        let claims = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
             .map(|data| data.claims)
             .map_err(|e| {
                 tracing::debug!(error = %e, "token rejected");
-                Error::Unauthorized("invalid or expired token".into())
-            })
+                invalid()
+            })?;
+        let leeway = i64::try_from(self.validation.leeway).unwrap_or(0);
+        let lifetime = claims.exp.saturating_sub(claims.iat);
+        if lifetime > self.ttl.num_seconds() || claims.iat > now.timestamp() + leeway {
+            tracing::debug!(lifetime, iat = claims.iat, "token rejected: lifetime");
+            return Err(invalid());
+        }
+        Ok(claims)
     }
 }
 
@@ -113,6 +127,8 @@ mod tests {
             name: "A".into(),
             role: Role::Accountant,
             password_hash: String::new(),
+            disabled: false,
+            token_version: 0,
             created_at: Utc::now(),
             updated_at: Utc::now(),
         }
@@ -122,7 +138,7 @@ mod tests {
     fn round_trips() {
         let s = TokenService::new(&[7; 32], "iss", "aud", Duration::hours(1));
         let t = s.issue(&user(), Utc::now()).unwrap();
-        let c = s.verify(&t.token).unwrap();
+        let c = s.verify(&t.token, Utc::now()).unwrap();
         assert_eq!(c.sub, "a@b.test");
         assert_eq!(c.role, Role::Accountant);
     }
@@ -135,10 +151,10 @@ mod tests {
         let other_aud = TokenService::new(&[7; 32], "iss", "x", Duration::hours(1));
         for o in [&other_secret, &other_iss, &other_aud] {
             let t = o.issue(&user(), Utc::now()).unwrap();
-            assert!(s.verify(&t.token).is_err());
+            assert!(s.verify(&t.token, Utc::now()).is_err());
         }
         let old = s.issue(&user(), Utc::now() - Duration::hours(2)).unwrap();
-        assert!(s.verify(&old.token).is_err());
+        assert!(s.verify(&old.token, Utc::now()).is_err());
     }
 
     #[test]
@@ -156,13 +172,49 @@ mod tests {
                 iss: "iss".into(),
                 aud: "aud".into(),
                 jti: "j".into(),
+                ver: 0,
             },
             &EncodingKey::from_secret(&[]),
         )
         .unwrap();
         assert!(matches!(
-            keyless.verify(&forged),
+            keyless.verify(&forged, Utc::now()),
             Err(Error::Unauthorized(_))
         ));
+    }
+
+    #[test]
+    fn refuses_tokens_that_live_longer_than_the_lifetime_or_start_in_the_future() {
+        let s = TokenService::new(&[7; 32], "iss", "aud", Duration::hours(1));
+        let now = Utc::now();
+        let forge = |iat: i64, exp: i64| {
+            jsonwebtoken::encode(
+                &Header::new(Algorithm::HS256),
+                &Claims {
+                    sub: "a@b.test".into(),
+                    role: Role::Admin,
+                    iat,
+                    exp,
+                    iss: "iss".into(),
+                    aud: "aud".into(),
+                    jti: "j".into(),
+                    ver: 0,
+                },
+                &EncodingKey::from_secret(&[7; 32]),
+            )
+            .unwrap()
+        };
+        let t = now.timestamp();
+        assert!(
+            s.verify(&forge(t, t + 3600), now).is_ok(),
+            "exactly the lifetime"
+        );
+        let century = forge(t, t + 100 * 365 * 86_400);
+        assert!(s.verify(&century, now).is_err(), "100-year token");
+        assert!(s.verify(&forge(t - 10, t + 3600), now).is_err(), "61 min");
+        assert!(
+            s.verify(&forge(t + 600, t + 1200), now).is_err(),
+            "issued in the future"
+        );
     }
 }

@@ -11,5 +11,5 @@ pub use client::{Address, Client, ClientInput};
 pub use pagination::{Page, PageRequest};
 pub use period::{DateRange, Period};
 pub use time_zone::TimeZone;
-pub use user::{Role, User};
+pub use user::{Role, Session, User};
 pub use worklog::{Worklog, WorklogInput};

@@ -59,11 +59,75 @@ pub struct User {
     pub role: Role,
     /// Argon2id PHC string.
     pub password_hash: String,
+    /// A disabled user cannot log in, and its tokens stop working (see [`Session`]).
+    #[serde(default)]
+    pub disabled: bool,
+    /// Tokens carry the version they were issued at; raising it revokes every earlier token.
+    #[serde(default)]
+    pub token_version: u64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+impl User {
+    /// What token checks need to know, stored apart from the password hash.
+    pub fn session(&self) -> Session {
+        Session {
+            role: self.role,
+            token_version: self.token_version,
+            disabled: self.disabled,
+        }
+    }
+
+    /// Make every token issued so far invalid (password reset, "log out everywhere").
+    pub fn revoke_tokens(&mut self) {
+        self.token_version += 1;
+    }
+}
+
+/// A user's standing as every token check sees it: kept in its own item so that functions
+/// that check tokens never read password hashes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Session {
+    pub role: Role,
+    pub token_version: u64,
+    pub disabled: bool,
+}
+
+impl Session {
+    /// Whether a token issued for `role` at `token_version` still stands: the user is not
+    /// disabled, no revocation happened since, and the role did not change.
+    pub fn accepts(&self, role: Role, token_version: u64) -> bool {
+        !self.disabled && self.token_version == token_version && self.role == role
+    }
 }
 
 /// The canonical form of an e-mail used as a login name.
 pub fn normalize_email(email: &str) -> String {
     email.trim().to_lowercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_session_accepts_only_current_tokens_of_an_enabled_user() {
+        let s = Session {
+            role: Role::Accountant,
+            token_version: 3,
+            disabled: false,
+        };
+        assert!(s.accepts(Role::Accountant, 3));
+        assert!(!s.accepts(Role::Accountant, 2), "revoked");
+        assert!(!s.accepts(Role::Admin, 3), "role changed");
+        assert!(
+            !Session {
+                disabled: true,
+                ..s
+            }
+            .accepts(Role::Accountant, 3),
+            "disabled"
+        );
+    }
 }

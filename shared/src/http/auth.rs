@@ -1,7 +1,7 @@
 //! `AuthUser`: the bearer token's verified claims, or 401 in the envelope.
 
 use crate::Error;
-use crate::auth::TokenService;
+use crate::auth::Authenticator;
 use crate::domain::Role;
 use axum::extract::{FromRef, FromRequestParts};
 use axum::http::header;
@@ -33,7 +33,7 @@ impl AuthUser {
 impl<S> FromRequestParts<S> for AuthUser
 where
     S: Send + Sync,
-    Arc<TokenService>: FromRef<S>,
+    Arc<Authenticator>: FromRef<S>,
 {
     type Rejection = Error;
 
@@ -51,7 +51,9 @@ where
             })
             .filter(|t| !t.is_empty())
             .ok_or_else(|| Error::Unauthorized("missing bearer token".into()))?;
-        let claims = Arc::<TokenService>::from_ref(state).verify(token)?;
+        let claims = Arc::<Authenticator>::from_ref(state)
+            .authenticate(token, chrono::Utc::now())
+            .await?;
         Ok(AuthUser {
             email: claims.sub,
             role: claims.role,
@@ -67,7 +69,7 @@ pub struct InvoiceWriter(pub AuthUser);
 impl<S> FromRequestParts<S> for InvoiceWriter
 where
     S: Send + Sync,
-    Arc<TokenService>: FromRef<S>,
+    Arc<Authenticator>: FromRef<S>,
 {
     type Rejection = Error;
 

@@ -78,3 +78,19 @@ impl<T: Serialize> IntoResponse for Paged<T> {
         Json(self).into_response()
     }
 }
+
+/// A response that no cache may keep (`Cache-Control: no-store`): tokens and presigned
+/// document URLs are secrets for as long as they live.
+#[derive(Debug)]
+pub struct NoStore<R>(pub R);
+
+impl<R: IntoResponse> IntoResponse for NoStore<R> {
+    fn into_response(self) -> Response {
+        let mut response = self.0.into_response();
+        response.headers_mut().insert(
+            axum::http::header::CACHE_CONTROL,
+            axum::http::HeaderValue::from_static("no-store"),
+        );
+        response
+    }
+}

@@ -11,11 +11,13 @@ pub mod lambda;
 pub mod openapi;
 pub mod pagination;
 pub mod request_context;
+pub mod source_ip;
 pub mod version;
 
 pub use app::{BODY_LIMIT_BYTES, with_layers};
 pub use auth::{AuthUser, InvoiceWriter};
-pub use envelope::{Data, Meta, Paged};
+pub use envelope::{Data, Meta, NoStore, Paged};
 pub use json::JsonBody;
 pub use pagination::Pagination;
 pub use request_context::{REQUEST_ID_HEADER, current_request_id};
+pub use source_ip::SourceIp;

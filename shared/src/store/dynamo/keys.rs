@@ -15,9 +15,22 @@ pub fn user(email: &str) -> (String, String) {
     (format!("USER#{email}"), "USER".into())
 }
 
-/// Login throttle: `LOGIN#<email>` / `THROTTLE`.
-pub fn login_throttle(email: &str) -> (String, String) {
-    (format!("LOGIN#{email}"), "THROTTLE".into())
+/// A user's session (role, token version, disabled): `SESSION#<email>` / `SESSION`, in a
+/// partition of its own so that token checks can be allowed it without the `USER#` items.
+pub fn session(email: &str) -> (String, String) {
+    (format!("SESSION#{email}"), "SESSION".into())
+}
+
+/// Login attempt counter of a scope: `LOGIN#<email>` / `SOURCE#<ip>` for one e-mail from one
+/// source address, `LOGIN#<email>` / `ACCOUNT` for the e-mail from anywhere.
+pub fn login_attempts(scope: crate::ports::AttemptScope<'_>) -> (String, String) {
+    use crate::ports::AttemptScope;
+    match scope {
+        AttemptScope::EmailFromSource { email, source } => {
+            (format!("LOGIN#{email}"), format!("SOURCE#{source}"))
+        }
+        AttemptScope::Email(email) => (format!("LOGIN#{email}"), "ACCOUNT".into()),
+    }
 }
 
 /// Client: `CLIENT#<key>` / `CLIENT`.

@@ -26,9 +26,6 @@ pub type Item = HashMap<String, AttributeValue>;
 pub struct DynamoStore {
     client: aws_sdk_dynamodb::Client,
     table: String,
-    /// Length of a login-failure window (seconds); the window start and length are stored on
-    /// the throttle item.
-    login_window_secs: i64,
 }
 
 impl DynamoStore {
@@ -37,14 +34,7 @@ impl DynamoStore {
         Self {
             client,
             table: table.into(),
-            login_window_secs: 900,
         }
-    }
-
-    /// The same adapter with another login-failure window.
-    pub fn with_login_window(mut self, secs: u64) -> Self {
-        self.login_window_secs = i64::try_from(secs).unwrap_or(i64::MAX / 2);
-        self
     }
 
     /// The table's name.

@@ -1,98 +1,128 @@
-//! Login throttle: one item per e-mail with a failure count and the start of its window.
-//! Counting is a conditional `UpdateItem`, so concurrent failures are all counted.
+//! Login attempt counters: one item per scope (see [`keys::login_attempts`]) holding the
+//! attempts counted in the current window and when that window started. Counting is one
+//! conditional `UpdateItem` that refuses once the limit is reached, so no number of
+//! concurrent requests counts past it; the item expires by TTL after its window.
 
 use super::{DynamoStore, keys, s, sdk_error};
 use crate::Result;
-use crate::ports::LoginThrottle;
+use crate::ports::{AttemptCount, AttemptScope, LoginThrottle};
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValuesOnConditionCheckFailure};
 use chrono::{DateTime, Utc};
+use std::collections::HashMap;
 
 fn n(v: i64) -> AttributeValue {
     AttributeValue::N(v.to_string())
 }
 
+fn number(item: &HashMap<String, AttributeValue>, name: &str) -> Option<i64> {
+    item.get(name)
+        .and_then(|v| v.as_n().ok())
+        .and_then(|v| v.parse().ok())
+}
+
+/// Rounds of "another request started or ended the window in between" before giving up.
+const ROUNDS: usize = 4;
+
 #[async_trait]
 impl LoginThrottle for DynamoStore {
-    async fn recent_failures(&self, email: &str, now: DateTime<Utc>) -> Result<u32> {
-        let item = self
-            .get_item(keys::login_throttle(email), "GetItem throttle")
-            .await?;
-        let Some(item) = item else { return Ok(0) };
-        let num = |name: &str| -> i64 {
-            item.get(name)
-                .and_then(|v| v.as_n().ok())
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(0)
-        };
-        let window_end = num("window_start") + num("window_secs");
-        if now.timestamp() >= window_end {
-            return Ok(0);
-        }
-        Ok(u32::try_from(num("failures")).unwrap_or(u32::MAX))
-    }
-
-    async fn record_failure(&self, email: &str, now: DateTime<Utc>) -> Result<()> {
-        let (pk, sk) = keys::login_throttle(email);
-        let window = self.login_window_secs;
+    async fn count_attempt(
+        &self,
+        scope: AttemptScope<'_>,
+        limit: u32,
+        window_secs: u64,
+        now: DateTime<Utc>,
+    ) -> Result<AttemptCount> {
+        let (pk, sk) = keys::login_attempts(scope);
+        let window = i64::try_from(window_secs).unwrap_or(i64::MAX / 2);
         let now_s = now.timestamp();
-        // Two conditional writes race safely: count into the current window, or start a new
-        // window when there is none (or it has ended). If another request started the window
-        // in between, the next round counts into it.
-        for _ in 0..3 {
+        let cutoff = now_s - window;
+        for _ in 0..ROUNDS {
+            // Count into the current window while it is under the limit.
             let counted = self
                 .client
                 .update_item()
                 .table_name(&self.table)
                 .key(keys::PK, s(pk.clone()))
                 .key(keys::SK, s(sk.clone()))
-                .update_expression("ADD failures :one")
-                .condition_expression("attribute_exists(pk) AND window_start > :cutoff")
+                .update_expression("ADD attempts :one")
+                .condition_expression("window_start > :cutoff AND attempts < :limit")
                 .expression_attribute_values(":one", n(1))
-                .expression_attribute_values(":cutoff", n(now_s - window))
+                .expression_attribute_values(":cutoff", n(cutoff))
+                .expression_attribute_values(":limit", n(i64::from(limit)))
+                .return_values_on_condition_check_failure(
+                    ReturnValuesOnConditionCheckFailure::AllOld,
+                )
                 .send()
                 .await;
-            match counted {
-                Ok(_) => return Ok(()),
-                Err(e) if is_condition_failed(&e) => {}
-                Err(e) => return Err(sdk_error("UpdateItem throttle", e)),
+            let current = match counted {
+                Ok(_) => return Ok(AttemptCount::Counted),
+                Err(e) => match e.as_service_error() {
+                    Some(
+                        aws_sdk_dynamodb::operation::update_item::UpdateItemError::ConditionalCheckFailedException(c),
+                    ) => c.item().cloned(),
+                    _ => return Err(sdk_error("UpdateItem login attempts", e)),
+                },
+            };
+            if let Some(item) = &current
+                && let Some(start) = number(item, "window_start")
+                && start > cutoff
+            {
+                // The window is current, so the condition failed on the limit.
+                if number(item, "attempts").unwrap_or(0) >= i64::from(limit) {
+                    let ends = start.saturating_add(window);
+                    return Ok(AttemptCount::LimitReached {
+                        retry_after_secs: u64::try_from(ends - now_s).unwrap_or(0).max(1),
+                    });
+                }
+                continue;
             }
+            // No window, or it has ended: start one with this attempt, unless another
+            // request started it in between (then the next round counts into it).
             let started = self
                 .client
                 .put_item()
                 .table_name(&self.table)
                 .item(keys::PK, s(pk.clone()))
                 .item(keys::SK, s(sk.clone()))
-                .item("failures", n(1))
+                .item("attempts", n(1))
                 .item("window_start", n(now_s))
-                .item("window_secs", n(window))
-                .item("expires_at", n(now_s + window))
+                .item("expires_at", n(now_s.saturating_add(window)))
                 .condition_expression("attribute_not_exists(pk) OR window_start <= :cutoff")
-                .expression_attribute_values(":cutoff", n(now_s - window))
+                .expression_attribute_values(":cutoff", n(cutoff))
                 .send()
                 .await;
             match started {
-                Ok(_) => return Ok(()),
+                Ok(_) => return Ok(AttemptCount::Counted),
                 Err(e) if is_condition_failed(&e) => {}
-                Err(e) => return Err(sdk_error("PutItem throttle", e)),
+                Err(e) => return Err(sdk_error("PutItem login attempts", e)),
             }
         }
         Err(crate::Error::Unavailable(
-            "login throttle: too much contention".into(),
+            "login attempts: too much contention".into(),
         ))
     }
 
-    async fn clear_failures(&self, email: &str) -> Result<()> {
-        let (pk, sk) = keys::login_throttle(email);
-        self.client
-            .delete_item()
+    async fn refund_attempt(&self, scope: AttemptScope<'_>) -> Result<()> {
+        let (pk, sk) = keys::login_attempts(scope);
+        let refunded = self
+            .client
+            .update_item()
             .table_name(&self.table)
             .key(keys::PK, s(pk))
             .key(keys::SK, s(sk))
+            .update_expression("ADD attempts :minus")
+            .condition_expression("attempts > :zero")
+            .expression_attribute_values(":minus", n(-1))
+            .expression_attribute_values(":zero", n(0))
             .send()
-            .await
-            .map_err(|e| sdk_error("DeleteItem throttle", e))?;
-        Ok(())
+            .await;
+        match refunded {
+            Ok(_) => Ok(()),
+            // Nothing to give back: the window ended (TTL) or was never counted.
+            Err(e) if is_condition_failed(&e) => Ok(()),
+            Err(e) => Err(sdk_error("UpdateItem login attempts refund", e)),
+        }
     }
 }
 

@@ -1,10 +1,12 @@
-//! Users: `GetItem` / `PutItem` on `USER#<email>`.
+//! Users: `USER#<email>` with the password hash, and beside it the `SESSION#<email>` item
+//! that token checks read; both written in one transaction.
 
 use super::{DynamoStore, from_item, keys, sdk_error, to_item};
-use crate::Result;
-use crate::domain::User;
-use crate::ports::UserStore;
+use crate::domain::{Session, User};
+use crate::ports::{SessionStore, UserStore};
+use crate::{Error, Result};
 use async_trait::async_trait;
+use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
 
 #[async_trait]
 impl UserStore for DynamoStore {
@@ -17,14 +19,34 @@ impl UserStore for DynamoStore {
 
     async fn put_user(&self, user: &User) -> Result<()> {
         let (pk, sk) = keys::user(&user.email);
-        let item = to_item(user, &[(keys::PK, pk), (keys::SK, sk)])?;
+        let user_item = to_item(user, &[(keys::PK, pk), (keys::SK, sk)])?;
+        let (pk, sk) = keys::session(&user.email);
+        let session_item = to_item(&user.session(), &[(keys::PK, pk), (keys::SK, sk)])?;
+        let put = |item| {
+            Put::builder()
+                .table_name(&self.table)
+                .set_item(Some(item))
+                .build()
+                .map(|p| TransactWriteItem::builder().put(p).build())
+                .map_err(|e| Error::Internal(format!("put user: {e}")))
+        };
         self.client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item))
+            .transact_write_items()
+            .transact_items(put(user_item)?)
+            .transact_items(put(session_item)?)
             .send()
             .await
-            .map_err(|e| sdk_error("PutItem user", e))?;
+            .map_err(|e| sdk_error("TransactWriteItems user", e))?;
         Ok(())
+    }
+}
+
+#[async_trait]
+impl SessionStore for DynamoStore {
+    async fn get_session(&self, email: &str) -> Result<Option<Session>> {
+        self.get_item(keys::session(email), "GetItem session")
+            .await?
+            .map(from_item)
+            .transpose()
     }
 }
