@@ -5,6 +5,7 @@
 
 use chrono::{Days, Utc};
 use proxima::domain::Role;
+use proxima::domain::client::KEY_PATTERN;
 use proxima::import::{ClientFormat, import_clients, import_worklogs};
 use proxima::invoice::{Change, EditAction, HistoryEntry};
 use proxima_tests::{Reply, TestApp, last_month, spawn_app};
@@ -431,4 +432,15 @@ async fn client_keys_beyond_the_rule_are_400_naming_the_field_never_5xx() {
     assert_eq!(all.status, 200, "{}", all.body);
     let acme = app.get("/api/v1/clients/ACME", Some(&token)).await;
     assert_eq!(acme.status, 200, "{}", acme.body);
+
+    // The document states the same rule wherever a key is a parameter or a body field.
+    let doc = app.get("/openapi.json", None).await.body;
+    let schemas = [
+        &doc["paths"]["/api/v1/clients/{key}"]["get"]["parameters"][0]["schema"],
+        &doc["paths"]["/api/v1/clients/{key}/worklogs"]["get"]["parameters"][0]["schema"],
+        &doc["components"]["schemas"]["GenerateRequest"]["properties"]["client_key"],
+    ];
+    for schema in schemas {
+        assert_eq!(schema["pattern"], KEY_PATTERN, "{schema}");
+    }
 }

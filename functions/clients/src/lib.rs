@@ -4,7 +4,6 @@ use axum::extract::{Path, Query, State};
 use chrono::NaiveDate;
 use proxima::domain::client::check_key;
 use proxima::domain::{Client, DateRange, Period, Worklog};
-use proxima::http::openapi::ClientKeyPath;
 use proxima::http::pagination::PaginationParams;
 use proxima::http::{AuthUser, Data, Paged, Pagination};
 use proxima::state::AppState;
@@ -34,7 +33,7 @@ async fn list_clients(
 
 /// One client, active or not.
 #[utoipa::path(get, path = "/api/v1/clients/{key}", tag = "clients",
-    params(ClientKeyPath),
+    params(("key" = String, Path, description = "Client key, e.g. ACME", pattern = "^[A-Z0-9_-]{1,64}$")),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The client", body = Data<Client>),
@@ -158,7 +157,8 @@ impl WorklogFilter {
 
 /// A client's worklogs, ordered by date then id.
 #[utoipa::path(get, path = "/api/v1/clients/{key}/worklogs", tag = "clients",
-    params(ClientKeyPath, WorklogFilter, PaginationParams),
+    params(("key" = String, Path, description = "Client key", pattern = "^[A-Z0-9_-]{1,64}$"),
+        WorklogFilter, PaginationParams),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "A page of worklogs", body = Paged<WorklogView>),

@@ -79,7 +79,8 @@ pub const MAX_PAYMENT_TERMS_DAYS: u32 = 365;
 /// invoice numbers and every key well below the store's limits.
 pub const MAX_KEY_LEN: usize = 64;
 
-/// A client key as the API documents it (OpenAPI `pattern`).
+/// A client key as the API documents it (OpenAPI `pattern`; the clients function's path
+/// parameters spell it out, and a test checks that every occurrence in the document agrees).
 pub const KEY_PATTERN: &str = "^[A-Z0-9_-]{1,64}$";
 
 /// Why a client key is refused.

@@ -57,16 +57,6 @@ pub fn client_key_filter() -> Object {
 /// [`client_key`], or empty.
 pub const CLIENT_KEY_FILTER_PATTERN: &str = "^[A-Z0-9_-]{0,64}$";
 
-/// A client key in a path.
-#[derive(Debug, IntoParams)]
-#[into_params(parameter_in = Path)]
-#[allow(dead_code)]
-pub struct ClientKeyPath {
-    /// Client key, e.g. `ACME`: 1-64 characters of A-Z, 0-9, `_` or `-`.
-    #[param(schema_with = client_key)]
-    key: String,
-}
-
 /// `true` or `false`.
 pub fn boolean() -> Object {
     ObjectBuilder::new().schema_type(Type::Boolean).build()
