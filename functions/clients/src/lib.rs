@@ -2,6 +2,7 @@
 
 use axum::extract::{Path, Query, State};
 use chrono::NaiveDate;
+use proxima::domain::client::check_key;
 use proxima::domain::{Client, DateRange, Period, Worklog};
 use proxima::http::pagination::PaginationParams;
 use proxima::http::{AuthUser, Data, Paged, Pagination};
@@ -32,10 +33,11 @@ async fn list_clients(
 
 /// One client, active or not.
 #[utoipa::path(get, path = "/api/v1/clients/{key}", tag = "clients",
-    params(("key" = String, Path, description = "Client key, e.g. ACME")),
+    params(("key" = String, Path, description = "Client key, e.g. ACME", pattern = "^[A-Z0-9_-]{1,64}$")),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The client", body = Data<Client>),
+        (status = 400, description = "Malformed key", body = ErrorEnvelope),
         (status = 401, description = "No or bad token", body = ErrorEnvelope),
         (status = 404, description = "No such client", body = ErrorEnvelope)))]
 async fn get_client(
@@ -43,6 +45,7 @@ async fn get_client(
     State(state): State<AppState>,
     Path(key): Path<String>,
 ) -> Result<Data<Client>> {
+    check_key("key", &key)?;
     let client = state
         .clients
         .get_client(&key)
@@ -154,11 +157,12 @@ impl WorklogFilter {
 
 /// A client's worklogs, ordered by date then id.
 #[utoipa::path(get, path = "/api/v1/clients/{key}/worklogs", tag = "clients",
-    params(("key" = String, Path, description = "Client key"), WorklogFilter, PaginationParams),
+    params(("key" = String, Path, description = "Client key", pattern = "^[A-Z0-9_-]{1,64}$"),
+        WorklogFilter, PaginationParams),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "A page of worklogs", body = Paged<WorklogView>),
-        (status = 400, description = "Bad filter or pagination", body = ErrorEnvelope),
+        (status = 400, description = "Malformed key, bad filter or pagination", body = ErrorEnvelope),
         (status = 401, description = "No or bad token", body = ErrorEnvelope),
         (status = 404, description = "No such client", body = ErrorEnvelope)))]
 async fn client_worklogs(
@@ -168,6 +172,7 @@ async fn client_worklogs(
     Query(filter): Query<WorklogFilter>,
     Pagination(page): Pagination,
 ) -> Result<Paged<WorklogView>> {
+    check_key("key", &key)?;
     let range = filter.range()?;
     if state.clients.get_client(&key).await?.is_none() {
         return Err(Error::not_found("client"));

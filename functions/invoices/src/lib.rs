@@ -6,6 +6,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use proxima::domain::Period;
+use proxima::domain::client::check_key;
 use proxima::http::error::ErrorEnvelope;
 use proxima::http::json::OptionalJsonBody;
 use proxima::http::openapi::{OptionalIfMatch, RequiredIfMatch};
@@ -117,6 +118,8 @@ pub struct ListFilter {
     /// `draft` or `finalized`.
     #[param(schema_with = proxima::http::openapi::invoice_status)]
     pub status: Option<String>,
+    /// A client key; empty means every client.
+    #[param(schema_with = proxima::http::openapi::client_key_filter)]
     pub client_key: Option<String>,
     /// `YYYY-MM`.
     #[param(schema_with = proxima::http::openapi::period)]
@@ -138,12 +141,18 @@ impl ListFilter {
                 })
                 .ok()
         });
+        let client_key = self.client_key.filter(|c| !c.is_empty());
+        if let Some(key) = &client_key
+            && let Err(Error::Validation { details, .. }) = check_key("client_key", key)
+        {
+            errors.extend(details);
+        }
         if !errors.is_empty() {
             return Err(Error::fields(errors));
         }
         Ok(InvoiceFilter {
             status,
-            client_key: self.client_key.filter(|c| !c.is_empty()),
+            client_key,
             period,
         })
     }

@@ -1,5 +1,6 @@
 //! Clients: who gets invoiced, in which currency, at which rate.
 
+use super::text::{Lines, check_field};
 use crate::{Error, FieldError, Result};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
@@ -74,12 +75,46 @@ fn default_active() -> bool {
 /// Longest payment term accepted (days).
 pub const MAX_PAYMENT_TERMS_DAYS: u32 = 365;
 
+/// Longest client key. DynamoDB keys are far larger; this keeps keys readable in URLs and
+/// invoice numbers and every key well below the store's limits.
+pub const MAX_KEY_LEN: usize = 64;
+
+/// A client key as the API documents it (OpenAPI `pattern`; the clients function's path
+/// parameters spell it out, and a test checks that every occurrence in the document agrees).
+pub const KEY_PATTERN: &str = "^[A-Z0-9_-]{1,64}$";
+
+/// Why a client key is refused.
+pub const KEY_RULE: &str = "must be 1-64 characters of A-Z, 0-9, '_' or '-'";
+
+/// Longest client name.
+pub const MAX_NAME_CHARS: usize = 200;
+/// Longest address line (`line1`, `line2`).
+pub const MAX_ADDRESS_LINE_CHARS: usize = 200;
+/// Longest city.
+pub const MAX_CITY_CHARS: usize = 100;
+/// Longest postal code.
+pub const MAX_POSTAL_CODE_CHARS: usize = 20;
+/// Longest tax id.
+pub const MAX_TAX_ID_CHARS: usize = 50;
+/// Longest e-mail address.
+pub const MAX_EMAIL_CHARS: usize = 254;
+
 /// Whether `key` is a well-formed client key.
 pub fn is_valid_key(key: &str) -> bool {
-    (1..=64).contains(&key.len())
+    (1..=MAX_KEY_LEN).contains(&key.len())
         && key
             .bytes()
             .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+}
+
+/// A client key from a request (path, body or query), checked before any store call: a
+/// malformed one names `field` and never reaches the store.
+pub fn check_key(field: &str, key: &str) -> Result<()> {
+    if is_valid_key(key) {
+        Ok(())
+    } else {
+        Err(Error::field(field, KEY_RULE))
+    }
 }
 
 impl ClientInput {
@@ -93,24 +128,55 @@ impl ClientInput {
         let mut errors = Vec::new();
         let key = self.key.trim().to_string();
         if !is_valid_key(&key) {
-            errors.push(FieldError::new(
-                "key",
-                "must be 1-64 characters of A-Z, 0-9, '_' or '-'",
-            ));
+            errors.push(FieldError::new("key", KEY_RULE));
         }
-        let name = self.name.trim().to_string();
-        if name.is_empty() || name.chars().count() > 200 {
-            errors.push(FieldError::new("name", "must be 1-200 characters"));
+        let name = check_field("name", &self.name, MAX_NAME_CHARS, Lines::One, &mut errors);
+        if name.is_empty() {
+            errors.push(FieldError::new("name", "must not be empty"));
         }
-        let email = self.email.trim().to_string();
-        if !looks_like_email(&email) {
+        let email = check_field(
+            "email",
+            &self.email,
+            MAX_EMAIL_CHARS,
+            Lines::One,
+            &mut errors,
+        );
+        if !looks_like_email(email) {
             errors.push(FieldError::new("email", "must be an e-mail address"));
         }
-        if self.address.line1.trim().is_empty() {
+        let line1 = check_field(
+            "address.line1",
+            &self.address.line1,
+            MAX_ADDRESS_LINE_CHARS,
+            Lines::One,
+            &mut errors,
+        );
+        if line1.is_empty() {
             errors.push(FieldError::new("address.line1", "must not be empty"));
         }
-        if self.address.city.trim().is_empty() {
+        let city = check_field(
+            "address.city",
+            &self.address.city,
+            MAX_CITY_CHARS,
+            Lines::One,
+            &mut errors,
+        );
+        if city.is_empty() {
             errors.push(FieldError::new("address.city", "must not be empty"));
+        }
+        let optional = [
+            ("address.line2", &self.address.line2, MAX_ADDRESS_LINE_CHARS),
+            (
+                "address.postal_code",
+                &self.address.postal_code,
+                MAX_POSTAL_CODE_CHARS,
+            ),
+            ("tax_id", &self.tax_id, MAX_TAX_ID_CHARS),
+        ];
+        for (field, value, max) in optional {
+            if let Some(v) = value {
+                check_field(field, v, max, Lines::One, &mut errors);
+            }
         }
         let country = self.address.country.trim().to_ascii_uppercase();
         if country.len() != 2 || !country.bytes().all(|b| b.is_ascii_uppercase()) {
@@ -144,12 +210,12 @@ impl ClientInput {
         let tidy = |s: Option<String>| s.map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
         Ok(Client {
             key,
-            name,
-            email,
+            name: name.to_string(),
+            email: email.to_string(),
             address: Address {
-                line1: self.address.line1.trim().to_string(),
+                line1: line1.to_string(),
                 line2: tidy(self.address.line2),
-                city: self.address.city.trim().to_string(),
+                city: city.to_string(),
                 postal_code: tidy(self.address.postal_code),
                 country,
             },

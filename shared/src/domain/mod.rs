@@ -3,6 +3,7 @@
 pub mod client;
 pub mod pagination;
 pub mod period;
+pub mod text;
 pub mod time_zone;
 pub mod user;
 pub mod worklog;

@@ -1,5 +1,6 @@
 //! Worklogs: time logged against a client's issues, imported from a time tracker.
 
+use super::text::{Lines, check_field};
 use crate::{Error, FieldError, Result};
 use chrono::NaiveDate;
 use rust_decimal::{Decimal, RoundingStrategy};
@@ -12,6 +13,17 @@ const WORKLOG_NAMESPACE: Uuid = Uuid::from_u128(0x6f1c_2b7e_8d4a_4c3b_9e21_5a7d_
 
 /// Longest single worklog accepted: one day.
 pub const MAX_MINUTES: u32 = 24 * 60;
+
+/// Longest author name.
+pub const MAX_AUTHOR_CHARS: usize = 200;
+/// Longest issue key (`ACME-123`).
+pub const MAX_ISSUE_KEY_CHARS: usize = 100;
+/// Longest issue summary (it heads an invoice line, itself at most 500 characters).
+pub const MAX_ISSUE_SUMMARY_CHARS: usize = 500;
+/// Longest work description; it may span lines (`\n`).
+pub const MAX_DESCRIPTION_CHARS: usize = 2000;
+/// Longest time-tracker worklog id.
+pub const MAX_SOURCE_ID_CHARS: usize = 100;
 
 /// A worklog as stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -65,39 +77,68 @@ impl WorklogInput {
     /// worklog id when there is one, else from the row's content.
     pub fn validate(self) -> Result<Worklog> {
         let mut errors = Vec::new();
-        if !super::client::is_valid_key(self.client_key.trim()) {
+        let client_key = self.client_key.trim();
+        if !super::client::is_valid_key(client_key) {
             errors.push(FieldError::new("client_key", "is not a valid client key"));
         }
-        if self.author.trim().is_empty() {
+        let source_id = self.source_id.as_deref().map(|s| {
+            check_field(
+                "worklog_id",
+                s,
+                MAX_SOURCE_ID_CHARS,
+                Lines::One,
+                &mut errors,
+            )
+        });
+        let author = check_field(
+            "author",
+            &self.author,
+            MAX_AUTHOR_CHARS,
+            Lines::One,
+            &mut errors,
+        );
+        if author.is_empty() {
             errors.push(FieldError::new("author", "must not be empty"));
         }
-        if self.issue_key.trim().is_empty() {
+        let issue_key = check_field(
+            "issue_key",
+            &self.issue_key,
+            MAX_ISSUE_KEY_CHARS,
+            Lines::One,
+            &mut errors,
+        );
+        if issue_key.is_empty() {
             errors.push(FieldError::new("issue_key", "must not be empty"));
         }
+        let issue_summary = check_field(
+            "issue_summary",
+            &self.issue_summary,
+            MAX_ISSUE_SUMMARY_CHARS,
+            Lines::One,
+            &mut errors,
+        );
+        let description = check_field(
+            "description",
+            &self.description,
+            MAX_DESCRIPTION_CHARS,
+            Lines::Many,
+            &mut errors,
+        );
         if self.minutes == 0 || self.minutes > MAX_MINUTES {
             errors.push(FieldError::new(
                 "minutes",
                 "must be more than 0 and at most 24 hours",
             ));
         }
-        if self.description.chars().count() > 2000 {
-            errors.push(FieldError::new(
-                "description",
-                "must be at most 2000 characters",
-            ));
-        }
         if !errors.is_empty() {
             return Err(Error::fields(errors));
         }
-        let source_id = self
-            .source_id
-            .map(|s| s.trim().to_string())
-            .filter(|s| !s.is_empty());
-        let client_key = self.client_key.trim().to_string();
-        let author = self.author.trim().to_string();
-        let issue_key = self.issue_key.trim().to_string();
-        let issue_summary = self.issue_summary.trim().to_string();
-        let description = self.description.trim().to_string();
+        let source_id = source_id.filter(|s| !s.is_empty()).map(str::to_owned);
+        let client_key = client_key.to_string();
+        let author = author.to_string();
+        let issue_key = issue_key.to_string();
+        let issue_summary = issue_summary.to_string();
+        let description = description.to_string();
         let identity = match &source_id {
             Some(src) => format!("source\u{1f}{src}"),
             None => [
@@ -171,6 +212,21 @@ mod tests {
         // 0.5 minute steps never occur; 3 minutes = 0.05 exactly.
         assert_eq!(hours_from_minutes(3).to_string(), "0.05");
         assert_eq!(hours_from_minutes(60).to_string(), "1.00");
+    }
+
+    #[test]
+    fn refuses_text_a_document_must_not_print_and_names_the_field() {
+        let mut r = row();
+        r.issue_summary = "Login\r\nIBAN: XX00 EVIL".into();
+        r.author = "Ann\u{202E}".into();
+        let Err(Error::Validation { details, .. }) = r.validate() else {
+            panic!("expected a validation error");
+        };
+        let fields: Vec<_> = details.iter().map(|d| d.field.as_str()).collect();
+        assert_eq!(fields, ["author", "issue_summary"]);
+        let mut r = row();
+        r.description = "line one\nline two".into();
+        assert!(r.validate().is_ok(), "descriptions may span lines");
     }
 
     #[test]

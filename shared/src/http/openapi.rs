@@ -36,6 +36,27 @@ pub fn date() -> Object {
         .build()
 }
 
+/// A client key, `ACME`: 1-64 characters of A-Z, 0-9, `_` or `-`.
+pub fn client_key() -> Object {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .pattern(Some(crate::domain::client::KEY_PATTERN))
+        .examples(["ACME"])
+        .build()
+}
+
+/// A client key as a list filter: empty means no filter.
+pub fn client_key_filter() -> Object {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .pattern(Some(CLIENT_KEY_FILTER_PATTERN))
+        .examples(["ACME"])
+        .build()
+}
+
+/// [`client_key`], or empty.
+pub const CLIENT_KEY_FILTER_PATTERN: &str = "^[A-Z0-9_-]{0,64}$";
+
 /// `true` or `false`.
 pub fn boolean() -> Object {
     ObjectBuilder::new().schema_type(Type::Boolean).build()

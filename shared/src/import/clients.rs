@@ -3,6 +3,7 @@
 //! client replaces it and keeps its `created_at`.
 
 use super::report::{ImportReport, RowError};
+use crate::domain::client::is_valid_key;
 use crate::domain::{Address, ClientInput};
 use crate::ports::ClientStore;
 use crate::{Error, Result};
@@ -122,7 +123,13 @@ pub async fn import_clients(
     let mut report = ImportReport::default();
     let rows = parse(bytes, format, &mut report)?;
     for (line, input) in rows {
-        let existing = store.get_client(input.key.trim()).await?;
+        // A malformed key never reaches the store; `validate` reports it.
+        let key = input.key.trim();
+        let existing = if is_valid_key(key) {
+            store.get_client(key).await?
+        } else {
+            None
+        };
         match input.validate(now, existing.map(|c| c.created_at)) {
             Ok(client) => {
                 store.put_client(&client).await?;

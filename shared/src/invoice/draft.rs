@@ -24,7 +24,8 @@ pub fn due_date(issue_date: NaiveDate, terms_days: u32) -> NaiveDate {
 }
 
 /// A draft for `client` and `period` from its worklogs of the period. Issue date: the
-/// client's local date at `now`; due date: issue date + payment terms.
+/// client's local date at `now`, but never before the period's first day (a client west of
+/// UTC may still be in the previous month); due date: issue date + payment terms.
 pub fn build_draft(
     id: Uuid,
     client: &Client,
@@ -35,7 +36,7 @@ pub fn build_draft(
     actor: &str,
 ) -> Invoice {
     let places = minor_unit(&client.currency);
-    let issue_date = local_date(client, now);
+    let issue_date = local_date(client, now).max(period.first_day());
     let mut invoice = Invoice {
         header: InvoiceHeader {
             id,

@@ -1,11 +1,13 @@
 //! Draft edits: header fields and line-item batches, validated in full before anything is
 //! applied, each returning the field changes for the history.
 
+use super::dates::date_errors;
 use super::history::{Change, total_changes};
 use super::lines::MAX_DESCRIPTION_CHARS;
 use super::model::{Invoice, LineItem, LineSource};
 use super::money::line_amount;
 use super::patch::Patch;
+use crate::domain::text::{Lines, check_field};
 use crate::{Error, FieldError, Result};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -16,7 +18,7 @@ use uuid::Uuid;
 
 /// Most lines an invoice may have.
 pub const MAX_LINES: usize = 1000;
-/// Longest notes.
+/// Longest notes (they may span lines: `\n` only).
 pub const MAX_NOTES_CHARS: usize = 2000;
 /// Longest purchase-order number.
 pub const MAX_PO_CHARS: usize = 100;
@@ -28,16 +30,22 @@ const MAX_UNIT_PRICE: i64 = 1_000_000_000_000;
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InvoicePatch {
-    /// Free text printed on the invoice; `null` clears it.
+    /// Free text printed on the invoice, at most 2000 characters; lines are separated by
+    /// `\n`, and no other control, bidirectional format or separator character is accepted.
+    /// `null` clears it.
     #[serde(default)]
     #[schema(value_type = Option<String>)]
     pub notes: Patch<String>,
-    /// The client's purchase-order number; `null` clears it.
+    /// The client's purchase-order number: one line of at most 100 characters, without
+    /// control or bidirectional format characters. `null` clears it.
     #[serde(default)]
     #[schema(value_type = Option<String>)]
     pub po_number: Patch<String>,
     /// Moving the issue date moves the due date by the same amount unless `due_date` is given.
+    /// From the first day of the invoice's period to 31 days after today
+    /// (`MAX_ISSUE_DAYS_AHEAD`); checked again at finalize.
     pub issue_date: Option<NaiveDate>,
+    /// From `issue_date` to 366 days after it (`MAX_DUE_DAYS_AFTER_ISSUE`).
     pub due_date: Option<NaiveDate>,
     /// Percent, 0-100, as a decimal string.
     #[serde(default, with = "rust_decimal::serde::str_option")]
@@ -51,37 +59,42 @@ fn text_patch(
     field: &str,
     patch: &Patch<String>,
     max: usize,
+    lines: Lines,
     errors: &mut Vec<FieldError>,
 ) -> Option<Option<String>> {
     match patch {
         Patch::Absent => None,
         Patch::Null => Some(None),
         Patch::Value(v) => {
-            let v = v.trim();
-            if v.chars().count() > max {
-                errors.push(FieldError::new(
-                    field,
-                    format!("must be at most {max} characters"),
-                ));
-                None
-            } else if v.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
-                errors.push(FieldError::new(
-                    field,
-                    "must not contain control characters",
-                ));
-                None
-            } else {
-                Some((!v.is_empty()).then(|| v.to_string()))
-            }
+            let before = errors.len();
+            let v = check_field(field, v, max, lines, errors);
+            (errors.len() == before).then(|| (!v.is_empty()).then(|| v.to_string()))
         }
     }
 }
 
-/// Apply a header patch; returns the changes (an empty patch is a 400).
-pub fn apply_patch(invoice: &mut Invoice, patch: &InvoicePatch) -> Result<Vec<Change>> {
+/// Apply a header patch on `today`; returns the changes (an empty patch is a 400). New
+/// dates must pass [`date_errors`].
+pub fn apply_patch(
+    invoice: &mut Invoice,
+    patch: &InvoicePatch,
+    today: NaiveDate,
+) -> Result<Vec<Change>> {
     let mut errors = Vec::new();
-    let notes = text_patch("notes", &patch.notes, MAX_NOTES_CHARS, &mut errors);
-    let po = text_patch("po_number", &patch.po_number, MAX_PO_CHARS, &mut errors);
+    let notes = text_patch(
+        "notes",
+        &patch.notes,
+        MAX_NOTES_CHARS,
+        Lines::Many,
+        &mut errors,
+    );
+    let po = text_patch(
+        "po_number",
+        &patch.po_number,
+        MAX_PO_CHARS,
+        Lines::One,
+        &mut errors,
+    );
     if let Some(rate) = patch.tax_rate
         && (rate < Decimal::ZERO || rate > Decimal::ONE_HUNDRED || rate.scale() > 4)
     {
@@ -94,11 +107,13 @@ pub fn apply_patch(invoice: &mut Invoice, patch: &InvoicePatch) -> Result<Vec<Ch
     let issue = patch.issue_date.unwrap_or(h.issue_date);
     let due = match (patch.issue_date, patch.due_date) {
         (_, Some(d)) => d,
-        (Some(new_issue), None) => new_issue + (h.due_date - h.issue_date),
+        (Some(new_issue), None) => new_issue
+            .checked_add_signed(h.due_date - h.issue_date)
+            .unwrap_or(NaiveDate::MAX),
         (None, None) => h.due_date,
     };
-    if due < issue {
-        errors.push(FieldError::new("due_date", "must not be before issue_date"));
+    if patch.issue_date.is_some() || patch.due_date.is_some() {
+        errors.extend(date_errors(h.period, issue, due, today));
     }
     if !errors.is_empty() {
         return Err(Error::fields(errors));
@@ -192,21 +207,10 @@ pub struct LineItemsPatch {
     pub version: Option<u64>,
 }
 
-fn check_description(field: String, d: &str, errors: &mut Vec<FieldError>) -> String {
-    let d = d.trim();
-    let n = d.chars().count();
-    if n == 0 || n > MAX_DESCRIPTION_CHARS {
-        errors.push(FieldError::new(
-            field,
-            format!("must be 1-{MAX_DESCRIPTION_CHARS} characters"),
-        ));
-    } else if d.chars().any(char::is_control) {
-        errors.push(FieldError::new(
-            field,
-            "must not contain control characters",
-        ));
+fn check_description(field: String, d: &str, errors: &mut Vec<FieldError>) {
+    if check_field(field.clone(), d, MAX_DESCRIPTION_CHARS, Lines::One, errors).is_empty() {
+        errors.push(FieldError::new(field, "must not be empty"));
     }
-    d.to_string()
 }
 
 fn check_quantity(field: String, q: Decimal, errors: &mut Vec<FieldError>) {

@@ -80,6 +80,7 @@ pub async fn finalize(
             "an invoice without lines cannot be finalized",
         ));
     }
+    super::dates::check_dates(&before.header, now.date_naive())?;
     let year = before.header.issue_date.year();
     for attempt in 0..NUMBER_ATTEMPTS {
         let sequence = deps.numbering.last_invoice_number(year).await? + 1;

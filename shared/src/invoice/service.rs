@@ -36,7 +36,8 @@ pub struct Actor {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GenerateRequest {
-    #[schema(example = "ACME")]
+    /// 1-64 characters of A-Z, 0-9, `_` or `-`.
+    #[schema(schema_with = crate::http::openapi::client_key)]
     pub client_key: String,
     /// `YYYY-MM`, not after the current month.
     #[schema(value_type = String, example = "2026-10", pattern = "^[0-9]{4}-(0[1-9]|1[0-2])$")]
@@ -54,6 +55,7 @@ fn check_period(period: Period, now: DateTime<Utc>) -> Result<()> {
 }
 
 async fn client(stores: Stores<'_>, key: &str) -> Result<Client> {
+    crate::domain::client::check_key("client_key", key)?;
     stores
         .clients
         .get_client(key)
@@ -312,7 +314,7 @@ pub async fn update(
     actor: &Actor,
 ) -> Result<Invoice> {
     write_draft(stores, id, version, actor, EditAction::Updated, |inv| {
-        apply_patch(inv, patch)
+        apply_patch(inv, patch, actor.now.date_naive())
     })
     .await
 }
