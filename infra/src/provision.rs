@@ -1,4 +1,4 @@
-//! Creates the table and bucket defined in `template.yaml` under local names. Idempotent:
+//! Creates the table and buckets defined in `template.yaml` under local names. Idempotent:
 //! what exists already is left as it is.
 
 use crate::template::{self, TableSpec};
@@ -105,7 +105,17 @@ pub async fn ensure_bucket(client: &aws_sdk_s3::Client, bucket: &str) -> Result<
     }
 }
 
-/// Provision everything the template defines for the local names given.
+/// The local name of the archive bucket (finalized PDFs) beside the bucket `bucket_name`:
+/// the template's name suffix appended, e.g. `test-1f2e-archive`. Local buckets have no
+/// Object Lock; the deployed one has.
+pub fn archive_bucket_name(bucket_name: &str) -> Result<String> {
+    let doc = template::document(template::TEMPLATE_YAML)?;
+    let suffix = template::bucket_name_suffix(&doc, template::ARCHIVE_BUCKET_RESOURCE)?;
+    Ok(format!("{bucket_name}{suffix}"))
+}
+
+/// Provision everything the template defines for the local names given: the table, the
+/// bucket `bucket_name` and the archive bucket beside it ([`archive_bucket_name`]).
 pub async fn provision(
     dynamodb: &aws_sdk_dynamodb::Client,
     s3: &aws_sdk_s3::Client,
@@ -117,5 +127,6 @@ pub async fn provision(
     template::bucket_defined(&doc, template::BUCKET_RESOURCE)?;
     ensure_table(dynamodb, table_name, &spec).await?;
     ensure_bucket(s3, bucket_name).await?;
+    ensure_bucket(s3, &archive_bucket_name(bucket_name)?).await?;
     Ok(())
 }

@@ -9,8 +9,12 @@ pub const TEMPLATE_YAML: &str = include_str!("../../template.yaml");
 
 /// Logical id of the table in the template.
 pub const TABLE_RESOURCE: &str = "InvoiceTable";
-/// Logical id of the bucket in the template.
+/// Logical id of the bucket of imports in the template (`BUCKET_NAME`).
 pub const BUCKET_RESOURCE: &str = "DocumentBucket";
+/// Logical id of the Object Lock bucket of finalized PDFs (`DOCUMENTS_BUCKET_NAME`).
+pub const ARCHIVE_BUCKET_RESOURCE: &str = "InvoiceArchiveBucket";
+/// What every bucket name of the template starts with.
+const BUCKET_NAME_PREFIX: &str = "${AWS::StackName}-${AWS::AccountId}";
 
 /// One key attribute: name and `HASH` / `RANGE`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -142,6 +146,24 @@ pub fn bucket_defined(doc: &Value, logical_id: &str) -> Result<()> {
     resource(doc, logical_id, "AWS::S3::Bucket").map(|_| ())
 }
 
+/// What the template's `BucketName` of `logical_id` adds to the stack-and-account prefix,
+/// e.g. `-archive`.
+pub fn bucket_name_suffix(doc: &Value, logical_id: &str) -> Result<String> {
+    let name = resource(doc, logical_id, "AWS::S3::Bucket")?
+        .get("Properties")
+        .and_then(|p| p.get("BucketName"))
+        .ok_or_else(|| anyhow!("{logical_id} has no BucketName"))?;
+    let pattern = match name {
+        Value::Tagged(t) => t.value.as_str(),
+        other => other.as_str(),
+    }
+    .ok_or_else(|| anyhow!("{logical_id}: BucketName is not a string"))?;
+    pattern
+        .strip_prefix(BUCKET_NAME_PREFIX)
+        .map(str::to_owned)
+        .ok_or_else(|| anyhow!("{logical_id}: BucketName {pattern:?} lacks {BUCKET_NAME_PREFIX}"))
+}
+
 /// An API Gateway route of a function in the template.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HttpRoute {
@@ -206,6 +228,15 @@ mod tests {
         assert_eq!(t.key_schema[0].attribute, "pk");
         assert_eq!(t.indexes[0].name, "gsi1");
         assert_eq!(t.ttl_attribute.as_deref(), Some("expires_at"));
-        bucket_defined(&document(TEMPLATE_YAML).unwrap(), BUCKET_RESOURCE).unwrap();
+        let doc = document(TEMPLATE_YAML).unwrap();
+        bucket_defined(&doc, BUCKET_RESOURCE).unwrap();
+        assert_eq!(
+            bucket_name_suffix(&doc, ARCHIVE_BUCKET_RESOURCE).unwrap(),
+            "-archive"
+        );
+        assert_eq!(
+            bucket_name_suffix(&doc, BUCKET_RESOURCE).unwrap(),
+            "-documents"
+        );
     }
 }

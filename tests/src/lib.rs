@@ -2,6 +2,8 @@
 //! layers) on a free port, backed by its own table and bucket in a real DynamoDB/S3
 //! emulator (moto server) speaking the AWS wire protocol.
 
+pub mod cfn;
+
 use anyhow::Result;
 use proxima::auth::password::hash_password;
 use proxima::config::Config;

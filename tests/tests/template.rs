@@ -94,6 +94,12 @@ async fn provisioned_table_matches_the_template() {
         .send()
         .await
         .expect("bucket exists");
+    app.s3
+        .head_bucket()
+        .bucket(proxima_infra::provision::archive_bucket_name(&app.bucket).unwrap())
+        .send()
+        .await
+        .expect("archive bucket exists");
 }
 
 #[tokio::test]

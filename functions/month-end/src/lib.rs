@@ -55,6 +55,39 @@ pub async fn handle(
     Ok(outcome)
 }
 
+/// Some clients got no draft: the run failed, so Lambda retries it and, in the end, sends
+/// the event to the on-failure queue. Retrying is safe: drafts made already are skipped.
+#[derive(Debug)]
+pub struct ClientsFailed {
+    pub period: Period,
+    pub client_keys: Vec<String>,
+}
+
+impl std::fmt::Display for ClientsFailed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "month-end {}: {} client(s) failed: {}",
+            self.period,
+            self.client_keys.len(),
+            self.client_keys.join(", ")
+        )
+    }
+}
+
+impl std::error::Error for ClientsFailed {}
+
+/// What the invocation answers: the outcome when every client succeeded or was skipped.
+pub fn outcome_result(outcome: BulkOutcome) -> std::result::Result<BulkOutcome, ClientsFailed> {
+    if outcome.failed.is_empty() {
+        return Ok(outcome);
+    }
+    Err(ClientsFailed {
+        period: outcome.period,
+        client_keys: outcome.failed.into_iter().map(|f| f.client_key).collect(),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -69,5 +102,31 @@ mod tests {
         assert_eq!(previous_period(now, &Tz::utc()).to_string(), "2026-09");
         let jan = Utc.with_ymd_and_hms(2027, 1, 1, 0, 0, 0).unwrap();
         assert_eq!(previous_period(jan, &tz).to_string(), "2026-12");
+    }
+
+    #[test]
+    fn a_run_with_failed_clients_fails() {
+        use proxima::invoice::service::{Failed, Skipped};
+        let period: Period = "2026-10".parse().unwrap();
+        let outcome = |failed: Vec<Failed>| BulkOutcome {
+            period,
+            created: Vec::new(),
+            skipped: vec![Skipped {
+                client_key: "ACME".into(),
+                reason: "invoice_exists".into(),
+            }],
+            failed,
+        };
+        assert!(outcome_result(outcome(Vec::new())).is_ok());
+        let err = outcome_result(outcome(vec![Failed {
+            client_key: "VOSTOK".into(),
+            error: "service temporarily unavailable".into(),
+        }]))
+        .unwrap_err();
+        assert_eq!(err.client_keys, ["VOSTOK"]);
+        assert_eq!(
+            err.to_string(),
+            "month-end 2026-10: 1 client(s) failed: VOSTOK"
+        );
     }
 }

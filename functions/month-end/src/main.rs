@@ -14,10 +14,8 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         async move {
             let outcome =
                 fn_month_end::handle(&state, &event.payload, &tz, chrono::Utc::now()).await?;
-            if !outcome.failed.is_empty() {
-                // Let the scheduler retry; clients done already are skipped next time.
-                return Err(format!("{} clients failed", outcome.failed.len()).into());
-            }
+            // Failed clients fail the invocation: Lambda retries, then the on-failure queue.
+            let outcome = fn_month_end::outcome_result(outcome)?;
             Ok::<Value, lambda_runtime::Error>(serde_json::to_value(&outcome)?)
         }
     }))

@@ -1,0 +1,280 @@
+//! The functions' IAM policies in `template.yaml` give each only what its code path needs:
+//! only auth can read users (password hashes) and write login items, nobody writes
+//! sessions, the PDF download can tell a missing PDF from a forbidden one, and nothing can
+//! delete or unlock a finalized PDF, which is kept in an Object Lock bucket of its own.
+
+use proxima_tests::cfn::{
+    actions, functions, grants, number_or_default, parameter_default, referred, refers_to,
+    resource, resources, statements, string_like, strings,
+};
+use serde_json::Value;
+
+const AUTH: &str = "AuthFunction";
+const INVOICES: &str = "InvoicesFunction";
+
+/// A user item's partition key.
+const USER_KEY: &str = "USER#someone@example.com";
+/// A session item's partition key.
+const SESSION_KEY: &str = "SESSION#someone@example.com";
+
+/// Item-level actions that always carry `dynamodb:LeadingKeys`. Anything else (`Scan`,
+/// `BatchGetItem` of other keys, PartiQL, wildcards) could escape a `ForAllValues` condition,
+/// which holds vacuously when the key is absent.
+const ITEM_ACTIONS: &[&str] = &[
+    "dynamodb:GetItem",
+    "dynamodb:Query",
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:ConditionCheckItem",
+    "dynamodb:BatchWriteItem",
+];
+const READS: &[&str] = &["dynamodb:GetItem", "dynamodb:Query"];
+
+/// A DynamoDB statement: its actions and its `LeadingKeys` patterns.
+struct TableGrant {
+    actions: Vec<String>,
+    leading_keys: Vec<String>,
+}
+
+impl TableGrant {
+    fn writes(&self) -> bool {
+        self.actions.iter().any(|a| !READS.contains(&a.as_str()))
+    }
+    fn reaches(&self, key: &str) -> bool {
+        self.leading_keys.iter().any(|p| string_like(p, key))
+    }
+    fn allows(&self, action: &str) -> bool {
+        self.actions.iter().any(|a| a == action)
+    }
+}
+
+/// Every DynamoDB statement of a function but `DescribeTable` (no items), checked to be an
+/// Allow of item actions limited by a `ForAllValues` `LeadingKeys` condition.
+fn table_grants(id: &str, function: &Value) -> Vec<TableGrant> {
+    let mut out = Vec::new();
+    for s in statements(id, function) {
+        let acts = actions(&s);
+        if !acts
+            .iter()
+            .any(|a| grants(a, "dynamodb:GetItem") || a.starts_with("dynamodb:"))
+        {
+            continue;
+        }
+        if acts == ["dynamodb:DescribeTable"] {
+            continue;
+        }
+        assert_eq!(s["Effect"], "Allow", "{id}: {s}");
+        for a in &acts {
+            assert!(
+                ITEM_ACTIONS.contains(&a.as_str()),
+                "{id}: {a} is not an item action LeadingKeys can limit: {s}"
+            );
+        }
+        let condition = s["Condition"].as_object().cloned().unwrap_or_default();
+        let keys: Vec<String> = condition
+            .iter()
+            .filter(|(op, _)| op.starts_with("ForAllValues:String"))
+            .flat_map(|(_, c)| strings(&c["dynamodb:LeadingKeys"]))
+            .collect();
+        assert!(
+            !keys.is_empty(),
+            "{id}: DynamoDB statement without a ForAllValues dynamodb:LeadingKeys condition: {s}"
+        );
+        assert_eq!(
+            condition.len(),
+            1,
+            "{id}: one condition operator, nothing that could widen it: {s}"
+        );
+        out.push(TableGrant {
+            actions: acts,
+            leading_keys: keys,
+        });
+    }
+    out
+}
+
+#[test]
+fn no_function_but_auth_can_reach_user_items() {
+    let doc = proxima_tests::cfn::template();
+    let fns = functions(&doc);
+    assert!(
+        fns.len() >= 6,
+        "{:?}",
+        fns.iter().map(|f| f.0).collect::<Vec<_>>()
+    );
+    for (id, f) in fns {
+        let grants = table_grants(id, f);
+        if id == AUTH {
+            continue;
+        }
+        for g in &grants {
+            assert!(
+                !g.reaches(USER_KEY),
+                "{id} can reach USER# items (password hashes) through {:?}",
+                g.leading_keys
+            );
+        }
+    }
+    // The functions that read the table do have (limited) grants.
+    for id in [
+        "ClientsFunction",
+        INVOICES,
+        "MonthEndFunction",
+        "ImportFunction",
+    ] {
+        assert!(!table_grants(id, resource(&doc, id)).is_empty(), "{id}");
+    }
+}
+
+#[test]
+fn only_auth_writes_login_items_and_no_function_writes_sessions() {
+    let doc = proxima_tests::cfn::template();
+    for (id, f) in functions(&doc) {
+        for g in table_grants(id, f).iter().filter(|g| g.writes()) {
+            for key in [USER_KEY, SESSION_KEY] {
+                assert!(
+                    !g.reaches(key),
+                    "{id} may write {key}: {:?}",
+                    g.leading_keys
+                );
+            }
+            if id == AUTH {
+                assert!(
+                    g.leading_keys.iter().all(|p| p.starts_with("LOGIN#")),
+                    "auth writes only the login throttle: {:?}",
+                    g.leading_keys
+                );
+            } else {
+                assert!(
+                    !g.reaches("LOGIN#someone@example.com"),
+                    "{id} may write the login throttle"
+                );
+            }
+        }
+    }
+    // Auth reads the user, its throttle and its session.
+    let auth = table_grants(AUTH, resource(&doc, AUTH));
+    for key in [USER_KEY, SESSION_KEY, "LOGIN#someone@example.com"] {
+        assert!(
+            auth.iter()
+                .any(|g| g.allows("dynamodb:GetItem") && g.reaches(key)),
+            "auth cannot GetItem {key}"
+        );
+    }
+    // Every function that checks tokens reads the caller's session record.
+    for (id, f) in functions(&doc) {
+        if id == AUTH || f["Properties"]["Environment"]["Variables"]["JWT_SECRET_ARN"].is_null() {
+            continue;
+        }
+        assert!(
+            table_grants(id, f)
+                .iter()
+                .any(|g| g.allows("dynamodb:GetItem") && g.reaches(SESSION_KEY)),
+            "{id} checks tokens but cannot GetItem SESSION#"
+        );
+    }
+}
+
+/// The bucket the invoices function keeps PDFs in (`DOCUMENTS_BUCKET_NAME`).
+fn documents_bucket(doc: &Value) -> (&str, &Value) {
+    let var =
+        &resource(doc, INVOICES)["Properties"]["Environment"]["Variables"]["DOCUMENTS_BUCKET_NAME"];
+    referred(doc, var, "AWS::S3::Bucket").unwrap_or_else(|| {
+        panic!("the invoices function's DOCUMENTS_BUCKET_NAME is a bucket: {var}")
+    })
+}
+
+#[test]
+fn the_pdf_download_can_tell_a_missing_pdf_from_a_forbidden_one() {
+    let doc = proxima_tests::cfn::template();
+    let all = statements(INVOICES, resource(&doc, INVOICES));
+    let list: Vec<&Value> = all
+        .iter()
+        .filter(|s| actions(s).iter().any(|a| grants(a, "s3:ListBucket")))
+        .collect();
+    // s3:prefix exists only in ListObjects requests: conditioned on it, the grant never
+    // applies to HeadObject, which then answers 403 for a missing key instead of 404.
+    for s in &list {
+        assert!(
+            !s["Condition"].to_string().contains("s3:prefix"),
+            "HeadObject gets no ListBucket from a grant conditioned on s3:prefix: {s}"
+        );
+    }
+    let (bucket, _) = documents_bucket(&doc);
+    assert!(
+        list.iter().any(|s| s["Effect"] == "Allow"
+            && s["Condition"].is_null()
+            && refers_to(&s["Resource"], bucket)),
+        "the invoices function needs an unconditional s3:ListBucket on {bucket}"
+    );
+    for action in ["s3:GetObject", "s3:PutObject"] {
+        assert!(
+            all.iter()
+                .any(|s| actions(s).iter().any(|a| grants(a, action))
+                    && refers_to(&s["Resource"], bucket)),
+            "the invoices function needs {action} in {bucket}"
+        );
+    }
+}
+
+/// Actions that would delete a PDF, or loosen what keeps it.
+const FORBIDDEN_S3: &[&str] = &[
+    "s3:DeleteObject",
+    "s3:DeleteObjectVersion",
+    "s3:PutObjectRetention",
+    "s3:BypassGovernanceRetention",
+    "s3:PutObjectLegalHold",
+    "s3:PutBucketObjectLockConfiguration",
+    "s3:PutBucketVersioning",
+    "s3:PutLifecycleConfiguration",
+    "s3:PutBucketPolicy",
+    "s3:DeleteBucketPolicy",
+];
+
+#[test]
+fn nothing_can_delete_or_unlock_a_finalized_pdf() {
+    let doc = proxima_tests::cfn::template();
+    for (id, f) in functions(&doc) {
+        for s in statements(id, f) {
+            for a in actions(&s) {
+                for forbidden in FORBIDDEN_S3 {
+                    assert!(!grants(&a, forbidden), "{id} is allowed {forbidden} by {s}");
+                }
+            }
+        }
+    }
+
+    let (bucket, b) = documents_bucket(&doc);
+    let props = &b["Properties"];
+    assert_eq!(props["ObjectLockEnabled"], true, "{bucket}");
+    assert_eq!(props["VersioningConfiguration"]["Status"], "Enabled");
+    let lock = &props["ObjectLockConfiguration"];
+    assert_eq!(lock["ObjectLockEnabled"], "Enabled");
+    let retention = &lock["Rule"]["DefaultRetention"];
+    assert_eq!(
+        retention["Mode"], "COMPLIANCE",
+        "governance mode can be bypassed"
+    );
+    assert!(refers_to(&retention["Years"], "DocumentRetentionYears"));
+    assert_eq!(
+        number_or_default(&doc, &retention["Years"]),
+        Some(10.0),
+        "{}",
+        parameter_default(&doc, "DocumentRetentionYears")
+    );
+
+    // Imports are not in it: they expire, which default retention would forbid.
+    let imports = &resource(&doc, "ImportFunction")["Properties"]["Events"];
+    let (import_bucket, ib) = resources(&doc, "AWS::S3::Bucket")
+        .into_iter()
+        .find(|(id, _)| refers_to(imports, id))
+        .expect("the import function's bucket");
+    assert_ne!(import_bucket, bucket);
+    assert!(ib["Properties"]["ObjectLockConfiguration"].is_null());
+    let rules = ib["Properties"]["LifecycleConfiguration"]["Rules"].to_string();
+    assert!(
+        rules.contains("imports/") && rules.contains("ExpirationInDays"),
+        "{rules}"
+    );
+}
