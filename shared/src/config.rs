@@ -18,8 +18,11 @@ pub struct Config {
     pub mode: Mode,
     /// The single DynamoDB table.
     pub table_name: String,
-    /// The bucket for PDFs and imports.
+    /// The bucket for imports and their reports.
     pub bucket_name: String,
+    /// The bucket for finalized documents (versioned, Object Lock in the cloud);
+    /// `DOCUMENTS_BUCKET_NAME`, else `BUCKET_NAME`.
+    pub documents_bucket_name: String,
     /// Override for every AWS endpoint (the local emulator); `None` in the cloud.
     pub aws_endpoint_url: Option<String>,
     pub jwt_secret: Vec<u8>,
@@ -127,6 +130,9 @@ impl Config {
             mode,
             table_name: var("TABLE_NAME").ok_or(ConfigError::Missing("TABLE_NAME"))?,
             bucket_name: var("BUCKET_NAME").ok_or(ConfigError::Missing("BUCKET_NAME"))?,
+            documents_bucket_name: var("DOCUMENTS_BUCKET_NAME")
+                .or_else(|| var("BUCKET_NAME"))
+                .ok_or(ConfigError::Missing("BUCKET_NAME"))?,
             aws_endpoint_url: var("AWS_ENDPOINT_URL"),
             s3_endpoint_url: var("S3_ENDPOINT_URL"),
             issuer: issuer_from_env(),
@@ -160,6 +166,7 @@ impl Config {
             mode: Mode::Local,
             table_name: table_name.into(),
             bucket_name: bucket_name.into(),
+            documents_bucket_name: bucket_name.into(),
             aws_endpoint_url: Some(endpoint.into()),
             s3_endpoint_url: None,
             issuer: crate::pdf::Issuer::default(),

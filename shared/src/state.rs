@@ -110,6 +110,7 @@ impl ColdStart {
         let s3 = Arc::new(S3Store::new(
             aws::s3_client(&s3_sdk),
             &self.config.bucket_name,
+            &self.config.documents_bucket_name,
         ));
         let (dynamo, config) = self.dynamo_store();
         assemble(

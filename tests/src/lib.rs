@@ -55,17 +55,11 @@ async fn try_spawn_app_on(endpoint: &str, tweak: impl FnOnce(&mut Config)) -> Re
     let s3 = aws::s3_client(&sdk);
     provision::provision(&dynamodb, &s3, &table, &bucket).await?;
     let mut config = Config::local(&table, &bucket, endpoint);
+    config.documents_bucket_name = provision::archive_bucket_name(&bucket)?;
     tweak(&mut config);
-    let state = AppState::from_config(config).await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let addr = listener.local_addr()?;
-    let router = api::local_router(state.clone());
-    tokio::spawn(async move {
-        let app = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
-        let _ = axum::serve(listener, app).await;
-    });
+    let (base_url, state) = serve(config).await?;
     Ok(TestApp {
-        base_url: format!("http://{addr}"),
+        base_url,
         http: reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()?,
@@ -76,6 +70,39 @@ async fn try_spawn_app_on(endpoint: &str, tweak: impl FnOnce(&mut Config)) -> Re
         dynamodb,
         s3,
     })
+}
+
+/// Serve every function's routes for `config` on a free port: (base URL, state).
+async fn serve(config: Config) -> Result<(String, AppState)> {
+    let state = AppState::from_config(config).await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let router = api::local_router(state.clone());
+    tokio::spawn(async move {
+        let app = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+        let _ = axum::serve(listener, app).await;
+    });
+    Ok((format!("http://{addr}"), state))
+}
+
+impl TestApp {
+    /// The same stores served again with a changed configuration (a redeploy): another
+    /// base URL and state over this app's table and buckets.
+    pub async fn redeployed(&self, tweak: impl FnOnce(&mut Config)) -> TestApp {
+        let mut config = (*self.state.config).clone();
+        tweak(&mut config);
+        let (base_url, state) = serve(config).await.expect("serve again");
+        TestApp {
+            base_url,
+            http: self.http.clone(),
+            state,
+            endpoint: self.endpoint.clone(),
+            table: self.table.clone(),
+            bucket: self.bucket.clone(),
+            dynamodb: self.dynamodb.clone(),
+            s3: self.s3.clone(),
+        }
+    }
 }
 
 /// A decoded response: status, headers and JSON body.

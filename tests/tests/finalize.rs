@@ -182,7 +182,7 @@ async fn an_s3_outage_never_half_finalizes_and_the_pdf_comes_later() {
     .await;
     let s3_client =
         proxima::store::aws::s3_client(&proxima::store::aws::sdk_config(Some(&s3_endpoint)).await);
-    proxima_infra::provision::ensure_bucket(&s3_client, &app.bucket)
+    proxima_infra::provision::ensure_bucket(&s3_client, &app.state.config.documents_bucket_name)
         .await
         .unwrap();
     app.seed_demo().await;
@@ -213,7 +213,7 @@ async fn an_s3_outage_never_half_finalizes_and_the_pdf_comes_later() {
 
     // S3 back (empty): the PDF is rendered again, stored, and is the same document.
     let _s3_back = Emulator::start(Some(s3.port())).expect("S3 back");
-    proxima_infra::provision::ensure_bucket(&s3_client, &app.bucket)
+    proxima_infra::provision::ensure_bucket(&s3_client, &app.state.config.documents_bucket_name)
         .await
         .unwrap();
     let link = app
@@ -230,5 +230,98 @@ async fn an_s3_outage_never_half_finalizes_and_the_pdf_comes_later() {
         hex_sha256(&bytes),
         sha,
         "re-rendered bytes equal the recorded ones"
+    );
+}
+
+#[tokio::test]
+async fn a_lost_pdf_is_rendered_again_byte_identical_after_the_issuer_changes() {
+    let app = spawn_app().await;
+    app.seed_demo().await;
+    let token = app.token(Role::Accountant).await;
+    let inv = app.draft(&token, "GULZOR").await;
+    let id = inv["id"].as_str().unwrap();
+    let done = app.finalize(&token, id).await;
+    assert_eq!(done.status, 200, "{}", done.body);
+    let recorded = done.body["data"]["pdf"]["sha256"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        done.body["data"]["issuer"]["name"],
+        app.state.config.issuer.name.as_str(),
+        "the issuer is recorded at finalize"
+    );
+    let docs = app.state.config.documents_bucket_name.clone();
+    let key = format!(
+        "invoices/{}/{}.pdf",
+        &done.body["data"]["issue_date"].as_str().unwrap()[..4],
+        done.body["data"]["number"].as_str().unwrap()
+    );
+    app.s3
+        .head_object()
+        .bucket(&docs)
+        .key(&key)
+        .send()
+        .await
+        .expect("PDF stored at its key");
+
+    // The company moves and changes bank; the stored PDF is lost.
+    let moved = app
+        .redeployed(|c| {
+            c.issuer.name = "Proxima Renamed LLC".into();
+            c.issuer.address = vec!["Somewhere else 1".into()];
+            c.issuer.bank = vec!["IBAN: XX00 NEWBANK".into()];
+        })
+        .await;
+    app.s3
+        .delete_object()
+        .bucket(&docs)
+        .key(&key)
+        .send()
+        .await
+        .unwrap();
+
+    let link = moved
+        .get(&format!("/api/v1/invoices/{id}/pdf"), Some(&token))
+        .await;
+    assert_eq!(link.status, 200, "{}", link.body);
+    assert_eq!(link.headers["cache-control"], "no-store");
+    let bytes = reqwest::get(link.body["data"]["url"].as_str().unwrap())
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    assert_eq!(
+        hex_sha256(&bytes),
+        recorded,
+        "the re-render is the document as issued"
+    );
+    let (_, text) = pdf_text(&bytes);
+    assert!(
+        !text.contains("NEWBANK") && !text.contains("Renamed"),
+        "{text}"
+    );
+
+    // Nothing replaces a stored document, whatever the bytes.
+    moved
+        .state
+        .documents
+        .put_pdf(&key, b"%PDF-1.7 forged".to_vec())
+        .await
+        .expect("a second put is not an error");
+    let kept = app
+        .s3
+        .get_object()
+        .bucket(&docs)
+        .key(&key)
+        .send()
+        .await
+        .unwrap();
+    let kept = kept.body.collect().await.unwrap().into_bytes();
+    assert_eq!(
+        hex_sha256(&kept),
+        recorded,
+        "the stored document is unchanged"
     );
 }

@@ -12,7 +12,7 @@ use proxima::http::json::OptionalJsonBody;
 use proxima::http::openapi::{OptionalIfMatch, RequiredIfMatch};
 use proxima::http::pagination::PaginationParams;
 use proxima::http::version::{etag, expected_version};
-use proxima::http::{AuthUser, Data, InvoiceWriter, JsonBody, Paged, Pagination};
+use proxima::http::{AuthUser, Data, InvoiceWriter, JsonBody, NoStore, Paged, Pagination};
 use proxima::invoice::edit::{InvoicePatch, LineItemsPatch};
 use proxima::invoice::finalize::PdfDownload;
 use proxima::invoice::model::InvoiceFilter;
@@ -344,7 +344,8 @@ pub struct PdfQuery {
 }
 
 /// A presigned download (at most 15 minutes) of a finalized invoice's PDF, served with
-/// `Content-Disposition: attachment; filename="INV-….pdf"`. A draft is 409.
+/// `Content-Disposition: attachment; filename="INV-….pdf"`. A draft is 409. The answer is
+/// never cached (`Cache-Control: no-store`): the URL is a bearer link while it lives.
 #[utoipa::path(get, path = "/api/v1/invoices/{id}/pdf", tag = "invoices",
     params(("id" = Uuid, Path, description = "Invoice id"), PdfQuery),
     security(("bearer" = [])),
@@ -375,13 +376,13 @@ async fn pdf(
     )
     .await?;
     if redirect {
-        return Ok((
+        return Ok(NoStore((
             StatusCode::FOUND,
             [(axum::http::header::LOCATION, download.url)],
-        )
-            .into_response());
+        ))
+        .into_response());
     }
-    Ok(Data::ok(download).into_response())
+    Ok(NoStore(Data::ok(download)).into_response())
 }
 
 proxima::function_routes! {

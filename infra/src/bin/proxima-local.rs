@@ -51,7 +51,8 @@ async fn main() -> Result<()> {
     )
     .await?;
 
-    let config = Config::local_from_env(&table, &bucket, &endpoint)?;
+    let mut config = Config::local_from_env(&table, &bucket, &endpoint)?;
+    config.documents_bucket_name = provision::archive_bucket_name(&bucket)?;
     let state = AppState::from_config(config).await;
     let summary = demo::seed(
         state.users.as_ref(),

@@ -61,6 +61,7 @@ pub fn build_draft(
             updated_at: now,
             finalized_at: None,
             pdf: None,
+            issuer: None,
         },
         line_items: worklog_lines(id, worklogs, group_by, period, client.hourly_rate, places),
     };

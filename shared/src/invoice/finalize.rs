@@ -38,6 +38,12 @@ pub fn pdf_key(invoice: &Invoice) -> String {
     )
 }
 
+/// The issuer a finalized invoice is printed with: the one recorded at its finalize, or
+/// for invoices finalized before issuers were recorded, the configured one.
+fn issuer_of<'a>(invoice: &'a Invoice, configured: &'a Issuer) -> &'a Issuer {
+    invoice.header.issuer.as_ref().unwrap_or(configured)
+}
+
 /// Render off the async threads (a 1000-line invoice takes tens of milliseconds).
 async fn render(invoice: &Invoice, issuer: &Issuer) -> Result<Vec<u8>> {
     let invoice = invoice.clone();
@@ -91,7 +97,8 @@ pub async fn finalize(
         after.header.finalized_at = Some(now);
         after.header.updated_at = now;
         after.header.version += 1;
-        let bytes = render(&after, deps.issuer).await?;
+        after.header.issuer = Some(deps.issuer.clone());
+        let bytes = render(&after, issuer_of(&after, deps.issuer)).await?;
         after.header.pdf = Some(PdfInfo {
             sha256: sha256_hex(&bytes),
             size_bytes: bytes.len() as u64,
@@ -164,10 +171,10 @@ pub async fn pdf_download(
     let key = pdf_key(&invoice);
     let mut info = invoice.header.pdf.clone();
     if !deps.documents.has_document(&key).await? {
-        let bytes = render(&invoice, deps.issuer).await?;
+        let bytes = render(&invoice, issuer_of(&invoice, deps.issuer)).await?;
         let sha256 = sha256_hex(&bytes);
         if info.as_ref().is_some_and(|i| i.sha256 != sha256) {
-            tracing::warn!(invoice = %id, "re-rendered PDF differs from the recorded one (issuer details changed?)");
+            tracing::warn!(invoice = %id, "re-rendered PDF differs from the recorded one (finalized before issuers were recorded, and the issuer changed since?)");
         }
         info = Some(PdfInfo {
             sha256,

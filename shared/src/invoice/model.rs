@@ -154,6 +154,11 @@ pub struct InvoiceHeader {
     pub updated_at: DateTime<Utc>,
     pub finalized_at: Option<DateTime<Utc>>,
     pub pdf: Option<PdfInfo>,
+    /// The issuer as printed on the PDF, recorded at finalize (null for drafts), so that a
+    /// document rendered again later is byte-identical even after the company's details
+    /// change.
+    #[serde(default)]
+    pub issuer: Option<crate::pdf::Issuer>,
 }
 
 /// An invoice with its lines.

@@ -17,8 +17,9 @@ use printpdf::{
 use sha2::{Digest, Sha256};
 use std::collections::BTreeSet;
 
-/// The company that sends the invoices, printed in the header (from configuration).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The company that sends the invoices, printed in the header (from configuration;
+/// recorded in the invoice at finalize, see `InvoiceHeader::issuer`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct Issuer {
     pub name: String,
     pub address: Vec<String>,

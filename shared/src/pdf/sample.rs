@@ -77,6 +77,7 @@ pub fn sample_invoice(lines: usize) -> Invoice {
             updated_at: at,
             finalized_at: Some(at),
             pdf: None::<PdfInfo>,
+            issuer: None,
         },
         line_items,
     };

@@ -1,4 +1,5 @@
-//! The S3 adapter: invoice PDFs (put, exists, presigned download) and the readiness probe.
+//! The S3 adapter: finalized documents in their own bucket (put once, exists, presigned
+//! download), imports and reports in the other, and the readiness probe.
 
 use crate::Error;
 use crate::Result;
@@ -8,19 +9,26 @@ use async_trait::async_trait;
 use aws_sdk_s3::presigning::PresigningConfig;
 use aws_sdk_s3::primitives::ByteStream;
 
-/// The bucket holding PDFs and imports.
+/// The files bucket (imports, reports) and the documents bucket (finalized PDFs: versioned,
+/// Object Lock in the cloud).
 #[derive(Clone)]
 pub struct S3Store {
     client: aws_sdk_s3::Client,
     bucket: String,
+    documents_bucket: String,
 }
 
 impl S3Store {
-    /// An adapter for `bucket`.
-    pub fn new(client: aws_sdk_s3::Client, bucket: impl Into<String>) -> Self {
+    /// An adapter for the files `bucket` and the `documents_bucket`.
+    pub fn new(
+        client: aws_sdk_s3::Client,
+        bucket: impl Into<String>,
+        documents_bucket: impl Into<String>,
+    ) -> Self {
         Self {
             client,
             bucket: bucket.into(),
+            documents_bucket: documents_bucket.into(),
         }
     }
 }
@@ -31,38 +39,54 @@ impl DependencyCheck for S3Store {
         "s3"
     }
 
-    /// `HeadBucket` on the configured bucket.
+    /// `HeadBucket` on both buckets.
     async fn check(&self) -> Result<()> {
-        self.client
-            .head_bucket()
-            .bucket(&self.bucket)
-            .send()
-            .await
-            .map_err(|e| sdk_error("HeadBucket", e))?;
+        for bucket in [&self.bucket, &self.documents_bucket] {
+            self.client
+                .head_bucket()
+                .bucket(bucket)
+                .send()
+                .await
+                .map_err(|e| sdk_error("HeadBucket", e))?;
+        }
         Ok(())
     }
 }
 
 #[async_trait]
 impl DocumentStore for S3Store {
+    /// A conditional write (`If-None-Match: *`): a document already stored under `key` is
+    /// never replaced, whatever the bytes (412 means it is there; 409 means another writer
+    /// is storing it right now).
     async fn put_pdf(&self, key: &str, bytes: Vec<u8>) -> Result<()> {
-        self.client
+        let stored = self
+            .client
             .put_object()
-            .bucket(&self.bucket)
+            .bucket(&self.documents_bucket)
             .key(key)
+            .if_none_match("*")
             .content_type("application/pdf")
             .body(ByteStream::from(bytes))
             .send()
-            .await
-            .map_err(|e| sdk_error("PutObject", e))?;
-        Ok(())
+            .await;
+        match stored {
+            Ok(_) => Ok(()),
+            Err(e)
+                if e.raw_response()
+                    .is_some_and(|r| matches!(r.status().as_u16(), 409 | 412)) =>
+            {
+                tracing::info!(key, "document already stored; left as it is");
+                Ok(())
+            }
+            Err(e) => Err(sdk_error("PutObject", e)),
+        }
     }
 
     async fn has_document(&self, key: &str) -> Result<bool> {
         match self
             .client
             .head_object()
-            .bucket(&self.bucket)
+            .bucket(&self.documents_bucket)
             .key(key)
             .send()
             .await
@@ -84,7 +108,7 @@ impl DocumentStore for S3Store {
         let request = self
             .client
             .get_object()
-            .bucket(&self.bucket)
+            .bucket(&self.documents_bucket)
             .key(key)
             .response_content_type("application/pdf")
             .response_content_disposition(format!("attachment; filename=\"{filename}\""))
