@@ -763,3 +763,78 @@ async fn bulk_generates_once_per_active_client_with_billable_work() {
         "OLDCO (inactive) is never invoiced in bulk"
     );
 }
+
+#[tokio::test]
+async fn a_thousand_line_edit_fits_and_its_history_reads_back_whole() {
+    let (app, token, _) = setup().await;
+    let created = app.draft(&token, "ACME").await;
+    let id = created["id"].as_str().unwrap();
+    let have = created["line_items"].as_array().unwrap().len();
+    let path = format!("/api/v1/invoices/{id}/line-items");
+    // Up to the 1000-line limit, each with a 500-character description, in one batch: its
+    // history entry is far over DynamoDB's 400 KB item limit.
+    let adds: Vec<Value> = (have..1000)
+        .map(|i| {
+            json!({"description": format!("{i:04} {}", "x".repeat(495)),
+                   "quantity": "1", "unit_price": "1.00"})
+        })
+        .collect();
+    let added = send_json(
+        &app,
+        Method::PATCH,
+        &path,
+        &token,
+        Some(1),
+        &json!({"add": adds}),
+    )
+    .await;
+    assert_eq!(added.status, 200, "{}", added.body);
+    assert_eq!(
+        added.body["data"]["line_items"].as_array().unwrap().len(),
+        1000
+    );
+    // And every line changed at once.
+    let updates: Vec<Value> = added.body["data"]["line_items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| json!({"id": l["id"], "unit_price": "2.00"}))
+        .collect();
+    let changed = send_json(
+        &app,
+        Method::PATCH,
+        &path,
+        &token,
+        Some(2),
+        &json!({"update": updates}),
+    )
+    .await;
+    assert_eq!(changed.status, 200, "{}", changed.body);
+
+    let history = app
+        .get(&format!("/api/v1/invoices/{id}/edit-history"), Some(&token))
+        .await;
+    assert_eq!(history.status, 200, "{}", history.body);
+    assert_eq!(
+        history.body["meta"]["total"], 3,
+        "created and two edits, counted once each"
+    );
+    let entries = history.body["data"].as_array().unwrap();
+    let changes = |e: &Value| e["changes"].as_array().unwrap().len();
+    // Newest first: every line's price change, then every added line, nothing lost.
+    assert!(
+        changes(&entries[0]) >= 1000,
+        "{} changes",
+        changes(&entries[0])
+    );
+    assert!(
+        changes(&entries[1]) >= 1000 - have,
+        "{} changes",
+        changes(&entries[1])
+    );
+    let text = entries[1]["changes"].to_string();
+    assert!(
+        text.contains("0999 xxx"),
+        "the last added line is in the history"
+    );
+}

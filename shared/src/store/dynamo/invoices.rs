@@ -1,13 +1,14 @@
 //! Invoices. Partition `INVOICE#<id>` holds the header (`INVOICE`, also indexed in `gsi1`
 //! under `INVOICES` by creation time), the lines in chunks (`LINES#nnn`, so an invoice of
 //! 1000 long lines stays under DynamoDB's 400 KB item limit) and the history
-//! (`HISTORY#<version>`). A guard item `INVOICE_FOR#<client>#<period>` makes (client, period)
+//! (`HISTORY#<version>`, continued in `HISTORYPART#<version>#nnn` items when one entry is
+//! larger than an item may be, e.g. a 1000-line edit). A guard item `INVOICE_FOR#<client>#<period>` makes (client, period)
 //! unique. Every write is one `TransactWriteItems`.
 
 use super::{DynamoStore, Item, from_item, keys, query_page, s, sdk_error, to_item};
 use crate::domain::{Page, PageRequest};
 use crate::invoice::model::InvoiceFilter;
-use crate::invoice::{HistoryEntry, Invoice, InvoiceHeader, InvoiceStatus, LineItem};
+use crate::invoice::{Change, HistoryEntry, Invoice, InvoiceHeader, InvoiceStatus, LineItem};
 use crate::ports::{FinalizeOutcome, InvoiceNumbering, InvoiceStore};
 use crate::{Error, Result};
 use async_trait::async_trait;
@@ -18,7 +19,8 @@ use serde::{Deserialize, Serialize};
 use std::time::Duration;
 use uuid::Uuid;
 
-/// Serialized size budget of one chunk of lines (DynamoDB's item limit is 400 KB).
+/// Serialized size budget of one chunk of lines, or of one history item's changes
+/// (DynamoDB's item limit is 400 KB).
 const CHUNK_BUDGET_BYTES: usize = 256 * 1024;
 /// Attempts of a transaction that DynamoDB cancels for contention (`TransactionConflict`).
 const CONTENTION_ATTEMPTS: u32 = 4;
@@ -33,21 +35,43 @@ fn n(v: u64) -> AttributeValue {
     AttributeValue::N(v.to_string())
 }
 
+/// The continuation of a history entry: more of its changes.
+#[derive(Serialize, Deserialize)]
+struct HistoryPart {
+    changes: Vec<Change>,
+}
+
+/// A history item as stored: the entry (with its first changes) and how many
+/// [`HistoryPart`]s continue it.
+#[derive(Deserialize)]
+struct StoredHistory {
+    #[serde(flatten)]
+    entry: HistoryEntry,
+    #[serde(default)]
+    parts: usize,
+}
+
 /// Split lines into chunks under the size budget (at least one chunk, maybe empty).
 fn chunk_lines(lines: &[LineItem]) -> Vec<&[LineItem]> {
+    chunks_under(lines)
+}
+
+/// Split records into runs whose serialized size stays under [`CHUNK_BUDGET_BYTES`] (at
+/// least one run, maybe empty).
+fn chunks_under<T: Serialize>(records: &[T]) -> Vec<&[T]> {
     let mut chunks = Vec::new();
     let mut start = 0;
     let mut size = 0;
-    for (i, line) in lines.iter().enumerate() {
+    for (i, line) in records.iter().enumerate() {
         let len = serde_json::to_vec(line).map(|v| v.len()).unwrap_or(1024) + 64;
         if size + len > CHUNK_BUDGET_BYTES && i > start {
-            chunks.push(&lines[start..i]);
+            chunks.push(&records[start..i]);
             start = i;
             size = 0;
         }
         size += len;
     }
-    chunks.push(&lines[start..]);
+    chunks.push(&records[start..]);
     chunks
 }
 
@@ -208,17 +232,63 @@ impl DynamoStore {
         }
     }
 
-    fn history_put(&self, id: Uuid, entry: &HistoryEntry) -> Result<TransactWriteItem> {
-        let mut p = put(to_item(
-            entry,
+    /// Puts of a history entry: one item, continued in part items when its changes do not
+    /// fit one; each put only where nothing is yet.
+    fn history_puts(&self, id: Uuid, entry: &HistoryEntry) -> Result<Vec<TransactWriteItem>> {
+        let runs = chunks_under(&entry.changes);
+        let first = HistoryEntry {
+            changes: runs[0].to_vec(),
+            ..entry.clone()
+        };
+        let mut head = to_item(
+            &first,
             &[
                 (keys::PK, keys::invoice(id)),
                 (keys::SK, keys::invoice_history(entry.version)),
             ],
-        )?)?;
-        p.table_name = self.table.clone();
-        p.condition_expression = Some("attribute_not_exists(pk)".into());
-        Ok(TransactWriteItem::builder().put(p).build())
+        )?;
+        if runs.len() > 1 {
+            head.insert("parts".into(), n(runs.len() as u64 - 1));
+        }
+        let mut items = vec![head];
+        for (i, run) in runs.iter().enumerate().skip(1) {
+            items.push(to_item(
+                &HistoryPart {
+                    changes: run.to_vec(),
+                },
+                &[
+                    (keys::PK, keys::invoice(id)),
+                    (keys::SK, keys::invoice_history_part(entry.version, i)),
+                ],
+            )?);
+        }
+        items
+            .into_iter()
+            .map(|item| {
+                let mut p = put(item)?;
+                p.table_name = self.table.clone();
+                p.condition_expression = Some("attribute_not_exists(pk)".into());
+                Ok(TransactWriteItem::builder().put(p).build())
+            })
+            .collect()
+    }
+
+    /// The rest of a history entry's changes, from its part items, in order.
+    async fn history_continuation(&self, id: Uuid, version: u64) -> Result<Vec<Change>> {
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk AND begins_with(sk, :parts)")
+            .expression_attribute_values(":pk", s(keys::invoice(id)))
+            .expression_attribute_values(":parts", s(keys::invoice_history_parts(version)));
+        let mut changes = Vec::new();
+        super::query_each(query, "Query invoice history parts", |item| {
+            changes.extend(from_item::<HistoryPart>(item)?.changes);
+            Ok(())
+        })
+        .await?;
+        Ok(changes)
     }
 
     async fn transact(
@@ -242,7 +312,11 @@ impl DynamoStore {
                     }
                     Some(c) => return Err(Some(c)),
                     None => {
-                        tracing::warn!(error = %sdk_error("TransactWriteItems invoice", e), "transaction failed");
+                        // The AWS error in full, for the log only (the answer says 503).
+                        tracing::error!(
+                            error = %aws_sdk_dynamodb::error::DisplayErrorContext(&e),
+                            "TransactWriteItems invoice failed"
+                        );
                         return Err(None);
                     }
                 },
@@ -309,7 +383,7 @@ impl InvoiceStore for DynamoStore {
             items.push(TransactWriteItem::builder().put(header).build());
         }
         items.extend(puts);
-        items.push(self.history_put(h.id, entry)?);
+        items.extend(self.history_puts(h.id, entry)?);
         match self.transact(items).await {
             Ok(()) => Ok(()),
             Err(Some(Cancelled::Condition(_))) => {
@@ -430,7 +504,7 @@ impl InvoiceStore for DynamoStore {
     ) -> Result<()> {
         let id = before.header.id;
         let mut items = self.draft_replacement(before, after)?;
-        items.push(self.history_put(id, entry)?);
+        items.extend(self.history_puts(id, entry)?);
         match self.transact(items).await {
             Ok(()) => Ok(()),
             Err(Some(Cancelled::Condition(_))) => match self.refused_write(before, after).await? {
@@ -452,7 +526,20 @@ impl InvoiceStore for DynamoStore {
             .expression_attribute_values(":pk", s(keys::invoice(id)))
             .expression_attribute_values(":history", s("HISTORY#"))
             .scan_index_forward(false);
-        query_page(query, "Query invoice history", page).await
+        let stored: Page<StoredHistory> = query_page(query, "Query invoice history", page).await?;
+        let mut items = Vec::with_capacity(stored.items.len());
+        for StoredHistory { mut entry, parts } in stored.items {
+            if parts > 0 {
+                let rest = self.history_continuation(id, entry.version).await?;
+                entry.changes.extend(rest);
+            }
+            items.push(entry);
+        }
+        Ok(Page {
+            items,
+            total: stored.total,
+            request: stored.request,
+        })
     }
 }
 
@@ -517,7 +604,7 @@ impl InvoiceNumbering for DynamoStore {
         guard.table_name = self.table.clone();
         guard.condition_expression = Some("attribute_not_exists(pk)".into());
         items.push(TransactWriteItem::builder().put(guard).build());
-        items.push(self.history_put(id, entry)?);
+        items.extend(self.history_puts(id, entry)?);
 
         match self.transact(items).await {
             Ok(()) => Ok(FinalizeOutcome::Done),

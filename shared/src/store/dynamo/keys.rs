@@ -86,6 +86,17 @@ pub fn invoice_history(version: u64) -> String {
     format!("HISTORY#{version:010}")
 }
 
+/// Sort key of the `part`-th continuation (1-based) of the history entry of `version`, for
+/// entries too large for one item. Not under `HISTORY#`, so history pages count entries.
+pub fn invoice_history_part(version: u64, part: usize) -> String {
+    format!("{}{part:03}", invoice_history_parts(version))
+}
+
+/// The sort key prefix of every continuation of the history entry of `version`.
+pub fn invoice_history_parts(version: u64) -> String {
+    format!("HISTORYPART#{version:010}#")
+}
+
 /// The index partition listing every invoice, newest first by `gsi1sk`.
 pub const ALL_INVOICES: &str = "INVOICES";
 
