@@ -4,7 +4,7 @@
 use crate::Result;
 use crate::domain::{Client, DateRange, Page, PageRequest, Session, User, Worklog};
 use crate::invoice::model::InvoiceFilter;
-use crate::invoice::{HistoryEntry, Invoice, InvoiceHeader};
+use crate::invoice::{HistoryEntry, Invoice, InvoiceHeader, InvoiceStatus};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
@@ -88,12 +88,34 @@ pub trait WorklogStore: Send + Sync {
     async fn put_worklogs(&self, worklogs: &[Worklog]) -> Result<()>;
 }
 
+/// Why the store did not apply a write to an invoice. The store only reports what it found;
+/// `invoice::lifecycle::refused` words it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WriteRefused {
+    /// The invoice is no longer what the write was based on: it is now at this status and
+    /// version.
+    Changed { status: InvoiceStatus, version: u64 },
+    /// There is no such invoice.
+    Missing,
+    /// The client already has a live invoice for the period (this one, when known).
+    Duplicate { existing: Option<Uuid> },
+}
+
+/// What happened to a conditional write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WriteOutcome {
+    Written,
+    Refused(WriteRefused),
+}
+
 /// Invoices with their lines and edit history. Every write is one DynamoDB transaction.
 #[async_trait]
 pub trait InvoiceStore: Send + Sync {
-    /// Store a new draft and its first history entry. `Conflict` when the client already has
-    /// an invoice for the period (enforced by a guard item in the same transaction).
-    async fn create_invoice(&self, invoice: &Invoice, entry: &HistoryEntry) -> Result<()>;
+    /// Store a new draft and its first history entry, unless the client already has an
+    /// invoice for the period (`Duplicate`, enforced by a guard item in the same
+    /// transaction).
+    async fn create_invoice(&self, invoice: &Invoice, entry: &HistoryEntry)
+    -> Result<WriteOutcome>;
     /// One invoice with its lines.
     async fn get_invoice(&self, id: Uuid) -> Result<Option<Invoice>>;
     /// Invoices newest first, without lines, with the true total.
@@ -102,14 +124,15 @@ pub trait InvoiceStore: Send + Sync {
         filter: &InvoiceFilter,
         page: PageRequest,
     ) -> Result<Page<InvoiceHeader>>;
-    /// Replace `before` by `after` and append `entry`, only if the stored invoice is still a
-    /// draft at `before`'s version; else `Conflict` and nothing changes.
+    /// Replace `before` by `after` and append `entry`, only if the stored invoice is still
+    /// what `before` says (status and version); else `Changed` (or `Missing`) and nothing
+    /// changes.
     async fn update_invoice(
         &self,
         before: &Invoice,
         after: &Invoice,
         entry: &HistoryEntry,
-    ) -> Result<()>;
+    ) -> Result<WriteOutcome>;
     /// Edit history, newest first.
     async fn invoice_history(&self, id: Uuid, page: PageRequest) -> Result<Page<HistoryEntry>>;
 }
@@ -121,6 +144,8 @@ pub enum FinalizeOutcome {
     Done,
     /// Another finalize took this number first: read the counter again and retry.
     NumberTaken,
+    /// The invoice is no longer the draft the finalize was based on.
+    Refused(WriteRefused),
 }
 
 /// Gapless invoice numbering per year.
@@ -130,7 +155,7 @@ pub trait InvoiceNumbering: Send + Sync {
     async fn last_invoice_number(&self, year: i32) -> Result<u64>;
     /// In one transaction: move the year's counter from `sequence - 1` to `sequence`, replace
     /// the draft `before` (still a draft at its version) by the finalized `after`, reserve
-    /// `after`'s number, and append `entry`. `Conflict` when the invoice changed.
+    /// `after`'s number, and append `entry`. `Refused` when the invoice changed.
     async fn finalize_invoice(
         &self,
         before: &Invoice,

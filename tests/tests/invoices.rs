@@ -132,10 +132,19 @@ async fn generate_creates_a_draft_from_billable_worklogs() {
 #[tokio::test]
 async fn one_invoice_per_client_and_period() {
     let (app, token, _) = setup().await;
-    assert_eq!(app.generate(&token, "ACME").await.status, 201);
-    app.generate(&token, "ACME")
-        .await
-        .assert_error(409, "CONFLICT");
+    let first = app.generate(&token, "ACME").await;
+    assert_eq!(first.status, 201);
+    let again = app.generate(&token, "ACME").await;
+    again.assert_error(409, "CONFLICT");
+    let existing = first.body["data"]["id"].as_str().unwrap();
+    assert!(
+        again.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains(existing),
+        "the 409 names the existing invoice: {}",
+        again.body
+    );
     assert_eq!(
         app.generate(&token, "GULZOR").await.status,
         201,
@@ -684,7 +693,7 @@ async fn list_is_newest_first_filtered_and_counts_truly() {
         .await;
     assert_eq!(none.body["meta"]["total"], 0);
     for (q, field) in [
-        ("status=paid", "status"),
+        ("status=sent", "status"),
         ("period=2026", "period"),
         ("page=0", "page"),
     ] {

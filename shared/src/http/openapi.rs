@@ -62,11 +62,12 @@ pub fn boolean() -> Object {
     ObjectBuilder::new().schema_type(Type::Boolean).build()
 }
 
-/// `draft` or `finalized`.
+/// An invoice status: `draft`, `finalized`, `paid` or `void`.
 pub fn invoice_status() -> Object {
+    use crate::invoice::InvoiceStatus::*;
     ObjectBuilder::new()
         .schema_type(Type::String)
-        .enum_values(Some(["draft", "finalized"]))
+        .enum_values(Some([Draft, Finalized, Paid, Void].map(|s| s.as_str())))
         .build()
 }
 

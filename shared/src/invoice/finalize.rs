@@ -2,6 +2,7 @@
 //! and handing out its PDF.
 
 use super::history::{Change, EditAction, HistoryEntry};
+use super::lifecycle::{self, Action};
 use super::model::{Invoice, InvoiceStatus, PdfInfo};
 use crate::pdf::{Issuer, file_name, render_invoice, sha256_hex};
 use crate::ports::{DocumentStore, FinalizeOutcome, InvoiceNumbering, InvoiceStore};
@@ -69,17 +70,7 @@ pub async fn finalize(
         .get_invoice(id)
         .await?
         .ok_or_else(|| Error::not_found("invoice"))?;
-    if before.header.status != InvoiceStatus::Draft {
-        return Err(Error::Conflict("invoice is already finalized".into()));
-    }
-    if let Some(v) = expected_version
-        && v != before.header.version
-    {
-        return Err(Error::Conflict(format!(
-            "version {v} is stale: the invoice is at version {}",
-            before.header.version
-        )));
-    }
+    lifecycle::check(&before.header, Action::Finalize, expected_version)?;
     if before.line_items.is_empty() {
         return Err(Error::field(
             "line_items",
@@ -124,6 +115,9 @@ pub async fn finalize(
                 }
                 return Ok(after);
             }
+            FinalizeOutcome::Refused(r) => {
+                return Err(lifecycle::refused(r, Action::Finalize, &before.header));
+            }
             FinalizeOutcome::NumberTaken => {
                 // Back off a little, more each round, with jitter from the id.
                 let jitter = u64::from(id.as_bytes()[attempt as usize % 16]) % 7;
@@ -163,7 +157,7 @@ pub async fn pdf_download(
         .get_invoice(id)
         .await?
         .ok_or_else(|| Error::not_found("invoice"))?;
-    if invoice.header.status != InvoiceStatus::Finalized {
+    if !lifecycle::is_issued(invoice.header.status) {
         return Err(Error::Conflict(
             "a draft has no PDF; finalize it first".into(),
         ));

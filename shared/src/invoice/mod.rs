@@ -6,6 +6,7 @@ pub mod draft;
 pub mod edit;
 pub mod finalize;
 pub mod history;
+pub mod lifecycle;
 pub mod lines;
 pub mod model;
 pub mod money;

@@ -9,12 +9,17 @@ use std::str::FromStr;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-/// `draft` -> `finalized`; a finalized invoice never changes.
+/// `draft` -> `finalized` -> `paid`, `finalized` -> `void`; what a finalized invoice says
+/// never changes (see `invoice::lifecycle`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum InvoiceStatus {
     Draft,
     Finalized,
+    /// Finalized, and nothing is due any more.
+    Paid,
+    /// Finalized, then voided: its number stays used.
+    Void,
 }
 
 impl InvoiceStatus {
@@ -23,6 +28,8 @@ impl InvoiceStatus {
         match self {
             InvoiceStatus::Draft => "draft",
             InvoiceStatus::Finalized => "finalized",
+            InvoiceStatus::Paid => "paid",
+            InvoiceStatus::Void => "void",
         }
     }
 }
@@ -34,6 +41,8 @@ impl FromStr for InvoiceStatus {
         match s {
             "draft" => Ok(Self::Draft),
             "finalized" => Ok(Self::Finalized),
+            "paid" => Ok(Self::Paid),
+            "void" => Ok(Self::Void),
             _ => Err(()),
         }
     }

@@ -4,11 +4,12 @@
 use super::draft::build_draft;
 use super::edit::{InvoicePatch, LineItemsPatch, apply_line_items, apply_patch};
 use super::history::{Change, EditAction, HistoryEntry, total_changes};
+use super::lifecycle::{self, Action};
 use super::lines::worklog_lines;
-use super::model::{GroupBy, Invoice, InvoiceFilter, InvoiceHeader, InvoiceStatus, LineSource};
+use super::model::{GroupBy, Invoice, InvoiceFilter, InvoiceHeader, LineSource};
 use super::money::minor_unit;
 use crate::domain::{Client, Page, PageRequest, Period};
-use crate::ports::{ClientStore, InvoiceStore, WorklogStore};
+use crate::ports::{ClientStore, InvoiceStore, WorklogStore, WriteOutcome, WriteRefused};
 use crate::{Error, Result};
 use chrono::{DateTime, Utc};
 use futures::StreamExt;
@@ -125,11 +126,14 @@ pub async fn generate(stores: Stores<'_>, req: &GenerateRequest, actor: &Actor) 
         actor,
     )
     .await?;
-    stores
+    match stores
         .invoices
         .create_invoice(&invoice, &created_entry(&invoice, actor))
-        .await?;
-    Ok(invoice)
+        .await?
+    {
+        WriteOutcome::Written => Ok(invoice),
+        WriteOutcome::Refused(r) => Err(lifecycle::refused(r, Action::Edit, &invoice.header)),
+    }
 }
 
 /// A client bulk generation did not create an invoice for.
@@ -193,11 +197,15 @@ pub async fn generate_bulk(
                 match stores
                     .invoices
                     .create_invoice(&invoice, &created_entry(&invoice, actor))
-                    .await
+                    .await?
                 {
-                    Ok(()) => Ok(One::Created(Box::new(invoice.header))),
-                    Err(Error::Conflict(_)) => Ok(One::Skipped("invoice_exists")),
-                    Err(e) => Err(e),
+                    WriteOutcome::Written => Ok(One::Created(Box::new(invoice.header))),
+                    WriteOutcome::Refused(WriteRefused::Duplicate { .. }) => {
+                        Ok(One::Skipped("invoice_exists"))
+                    }
+                    WriteOutcome::Refused(r) => {
+                        Err(lifecycle::refused(r, Action::Edit, &invoice.header))
+                    }
                 }
             }
             .await;
@@ -275,18 +283,7 @@ async fn write_draft(
     change: impl FnOnce(&mut Invoice) -> Result<Vec<Change>>,
 ) -> Result<Invoice> {
     let before = get(stores, id).await?;
-    if before.header.status != InvoiceStatus::Draft {
-        return Err(Error::Conflict(format!(
-            "invoice is {}; it can no longer change",
-            before.header.status.as_str()
-        )));
-    }
-    if before.header.version != expected_version {
-        return Err(Error::Conflict(format!(
-            "version {expected_version} is stale: the invoice is at version {}",
-            before.header.version
-        )));
-    }
+    lifecycle::check(&before.header, Action::Edit, Some(expected_version))?;
     let mut after = before.clone();
     let changes = change(&mut after)?;
     after.header.version += 1;
@@ -298,11 +295,14 @@ async fn write_draft(
         version: after.header.version,
         changes,
     };
-    stores
+    match stores
         .invoices
         .update_invoice(&before, &after, &entry)
-        .await?;
-    Ok(after)
+        .await?
+    {
+        WriteOutcome::Written => Ok(after),
+        WriteOutcome::Refused(r) => Err(lifecycle::refused(r, Action::Edit, &before.header)),
+    }
 }
 
 /// `PATCH /invoices/{id}`.

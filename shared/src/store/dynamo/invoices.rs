@@ -5,16 +5,15 @@
 //! larger than an item may be, e.g. a 1000-line edit). A guard item `INVOICE_FOR#<client>#<period>` makes (client, period)
 //! unique. Every write is one `TransactWriteItems`.
 
+use super::transact::{Cancelled, put, transact_failure};
 use super::{DynamoStore, Item, from_item, keys, query_page, s, sdk_error, to_item};
 use crate::domain::{Page, PageRequest};
 use crate::invoice::model::InvoiceFilter;
-use crate::invoice::{Change, HistoryEntry, Invoice, InvoiceHeader, InvoiceStatus, LineItem};
-use crate::ports::{FinalizeOutcome, InvoiceNumbering, InvoiceStore};
+use crate::invoice::{Change, HistoryEntry, Invoice, InvoiceHeader, LineItem};
+use crate::ports::{FinalizeOutcome, InvoiceNumbering, InvoiceStore, WriteOutcome, WriteRefused};
 use crate::{Error, Result};
 use async_trait::async_trait;
-use aws_sdk_dynamodb::error::SdkError;
-use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem};
+use aws_sdk_dynamodb::types::{AttributeValue, Delete, TransactWriteItem};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 use uuid::Uuid;
@@ -22,8 +21,6 @@ use uuid::Uuid;
 /// Serialized size budget of one chunk of lines, or of one history item's changes
 /// (DynamoDB's item limit is 400 KB).
 const CHUNK_BUDGET_BYTES: usize = 256 * 1024;
-/// Attempts of a transaction that DynamoDB cancels for contention (`TransactionConflict`).
-const CONTENTION_ATTEMPTS: u32 = 4;
 
 #[derive(Serialize, Deserialize)]
 struct LineChunk {
@@ -73,49 +70,6 @@ fn chunks_under<T: Serialize>(records: &[T]) -> Vec<&[T]> {
     }
     chunks.push(&records[start..]);
     chunks
-}
-
-fn put(item: Item) -> Result<Put> {
-    Put::builder()
-        .set_item(Some(item))
-        .table_name("")
-        .build()
-        .map_err(|e| Error::Internal(format!("put: {e}")))
-}
-
-/// How a cancelled transaction went wrong.
-enum Cancelled {
-    /// Conditions did not hold, at these positions of the transaction.
-    Condition(Vec<usize>),
-    /// Another transaction held an item; worth retrying.
-    Contention,
-}
-
-fn cancelled(
-    err: &SdkError<TransactWriteItemsError, aws_sdk_dynamodb::config::http::HttpResponse>,
-) -> Option<Cancelled> {
-    let Some(TransactWriteItemsError::TransactionCanceledException(e)) = err.as_service_error()
-    else {
-        return None;
-    };
-    let reasons = e.cancellation_reasons();
-    let failed: Vec<usize> = reasons
-        .iter()
-        .enumerate()
-        .filter(|(_, r)| r.code() == Some("ConditionalCheckFailed"))
-        .map(|(i, _)| i)
-        .collect();
-    if !failed.is_empty() {
-        return Some(Cancelled::Condition(failed));
-    }
-    if reasons
-        .iter()
-        .any(|r| r.code() == Some("TransactionConflict"))
-    {
-        return Some(Cancelled::Contention);
-    }
-    // No reasons given: treat as a failed condition somewhere.
-    Some(Cancelled::Condition(Vec::new()))
 }
 
 impl DynamoStore {
@@ -192,21 +146,17 @@ impl DynamoStore {
             .collect()
     }
 
-    /// The writes that replace the draft `before` by `after`: the header, conditioned on the
-    /// stored invoice still being a draft at `before`'s version, the line chunks, and deletes
-    /// of chunks no longer needed.
-    fn draft_replacement(
-        &self,
-        before: &Invoice,
-        after: &Invoice,
-    ) -> Result<Vec<TransactWriteItem>> {
+    /// The writes that replace `before` by `after`: the header, conditioned on the stored
+    /// invoice still being at `before`'s status and version, the line chunks, and deletes of
+    /// chunks no longer needed.
+    fn replacement(&self, before: &Invoice, after: &Invoice) -> Result<Vec<TransactWriteItem>> {
         let (mut items, new_chunks) = self.invoice_puts(
             after,
             Some((
-                "version = :expected AND #status = :draft",
+                "version = :expected AND #status = :status",
                 vec![
                     (":expected", n(before.header.version)),
-                    (":draft", s(InvoiceStatus::Draft.as_str())),
+                    (":status", s(before.header.status.as_str())),
                 ],
             )),
         )?;
@@ -214,22 +164,21 @@ impl DynamoStore {
         Ok(items)
     }
 
-    /// Why a draft replacement was cancelled, read from the stored header: gone (404),
-    /// finalized or at another version (409), our own earlier attempt (a retried transaction
-    /// whose first attempt committed), or still the draft we read (another condition failed).
+    /// Why a replacement was cancelled, read from the stored header: gone, at another status
+    /// or version, our own earlier attempt (a retried transaction whose first attempt
+    /// committed), or still as we read it (another condition of the transaction failed).
     async fn refused_write(&self, before: &Invoice, after: &Invoice) -> Result<Refusal> {
-        match self.header(before.header.id).await? {
-            None => Err(Error::not_found("invoice")),
-            Some(h) if is_own_write(&h, &after.header) => Ok(Refusal::OwnWrite),
-            Some(h) if h.status != InvoiceStatus::Draft => Err(Error::Conflict(format!(
-                "invoice is {}; it can no longer change",
-                h.status.as_str()
-            ))),
-            Some(h) if h.version != before.header.version => {
-                Err(stale(before.header.version, h.version))
+        Ok(match self.header(before.header.id).await? {
+            None => Refusal::Refused(WriteRefused::Missing),
+            Some(h) if is_own_write(&h, &after.header) => Refusal::OwnWrite,
+            Some(h) if h.status != before.header.status || h.version != before.header.version => {
+                Refusal::Refused(WriteRefused::Changed {
+                    status: h.status,
+                    version: h.version,
+                })
             }
-            Some(_) => Ok(Refusal::StillDraftAtVersion),
-        }
+            Some(_) => Refusal::StillAsRead,
+        })
     }
 
     /// Puts of a history entry: one item, continued in part items when its changes do not
@@ -291,39 +240,6 @@ impl DynamoStore {
         Ok(changes)
     }
 
-    async fn transact(
-        &self,
-        items: Vec<TransactWriteItem>,
-    ) -> std::result::Result<(), Option<Cancelled>> {
-        let mut attempt = 0;
-        loop {
-            let result = self
-                .client
-                .transact_write_items()
-                .set_transact_items(Some(items.clone()))
-                .send()
-                .await;
-            match result {
-                Ok(_) => return Ok(()),
-                Err(e) => match cancelled(&e) {
-                    Some(Cancelled::Contention) if attempt + 1 < CONTENTION_ATTEMPTS => {
-                        attempt += 1;
-                        tokio::time::sleep(Duration::from_millis(20 << attempt)).await;
-                    }
-                    Some(c) => return Err(Some(c)),
-                    None => {
-                        // The AWS error in full, for the log only (the answer says 503).
-                        tracing::error!(
-                            error = %aws_sdk_dynamodb::error::DisplayErrorContext(&e),
-                            "TransactWriteItems invoice failed"
-                        );
-                        return Err(None);
-                    }
-                },
-            }
-        }
-    }
-
     async fn header(&self, id: Uuid) -> Result<Option<InvoiceHeader>> {
         self.get_item(
             (keys::invoice(id), keys::INVOICE_HEADER.to_string()),
@@ -342,25 +258,20 @@ fn is_own_write(current: &InvoiceHeader, after: &InvoiceHeader) -> bool {
         && current.status == after.status
 }
 
-/// What a cancelled draft replacement found (see `refused_write`).
+/// What a cancelled replacement found (see `refused_write`).
 enum Refusal {
     OwnWrite,
-    StillDraftAtVersion,
-}
-
-fn stale(sent: u64, current: u64) -> Error {
-    Error::Conflict(format!(
-        "version {sent} is stale: the invoice is at version {current}"
-    ))
-}
-
-fn transact_failure(op: &str) -> Error {
-    Error::Unavailable(format!("{op}: transaction failed"))
+    StillAsRead,
+    Refused(WriteRefused),
 }
 
 #[async_trait]
 impl InvoiceStore for DynamoStore {
-    async fn create_invoice(&self, invoice: &Invoice, entry: &HistoryEntry) -> Result<()> {
+    async fn create_invoice(
+        &self,
+        invoice: &Invoice,
+        entry: &HistoryEntry,
+    ) -> Result<WriteOutcome> {
         let h = &invoice.header;
         let period = h.period.to_string();
         let (gpk, gsk) = keys::invoice_guard(&h.client_key, &period);
@@ -385,7 +296,7 @@ impl InvoiceStore for DynamoStore {
         items.extend(puts);
         items.extend(self.history_puts(h.id, entry)?);
         match self.transact(items).await {
-            Ok(()) => Ok(()),
+            Ok(()) => Ok(WriteOutcome::Written),
             Err(Some(Cancelled::Condition(_))) => {
                 // A retried attempt (time-out after the first one committed) meets its own
                 // guard: that is success, not a duplicate.
@@ -397,13 +308,11 @@ impl InvoiceStore for DynamoStore {
                     .await?;
                 let owner =
                     guard.and_then(|i| i.get("invoice_id").and_then(|v| v.as_s().ok()).cloned());
-                if owner.as_deref() == Some(h.id.to_string().as_str()) {
-                    return Ok(());
+                let existing = owner.and_then(|o| o.parse::<Uuid>().ok());
+                if existing == Some(h.id) {
+                    return Ok(WriteOutcome::Written);
                 }
-                Err(Error::Conflict(format!(
-                    "client {} already has an invoice for {period}",
-                    h.client_key
-                )))
+                Ok(WriteOutcome::Refused(WriteRefused::Duplicate { existing }))
             }
             Err(_) => Err(transact_failure("create invoice")),
         }
@@ -501,17 +410,21 @@ impl InvoiceStore for DynamoStore {
         before: &Invoice,
         after: &Invoice,
         entry: &HistoryEntry,
-    ) -> Result<()> {
+    ) -> Result<WriteOutcome> {
         let id = before.header.id;
-        let mut items = self.draft_replacement(before, after)?;
+        let mut items = self.replacement(before, after)?;
         items.extend(self.history_puts(id, entry)?);
         match self.transact(items).await {
-            Ok(()) => Ok(()),
+            Ok(()) => Ok(WriteOutcome::Written),
             Err(Some(Cancelled::Condition(_))) => match self.refused_write(before, after).await? {
-                Refusal::OwnWrite => Ok(()),
-                Refusal::StillDraftAtVersion => {
-                    Err(stale(before.header.version, before.header.version))
-                }
+                Refusal::OwnWrite => Ok(WriteOutcome::Written),
+                // Only the history entry of this version can have failed: another writer
+                // produced the same version first.
+                Refusal::StillAsRead => Ok(WriteOutcome::Refused(WriteRefused::Changed {
+                    status: before.header.status,
+                    version: before.header.version + 1,
+                })),
+                Refusal::Refused(r) => Ok(WriteOutcome::Refused(r)),
             },
             Err(_) => Err(transact_failure("update invoice")),
         }
@@ -592,7 +505,7 @@ impl InvoiceNumbering for DynamoStore {
         }
         let mut items = vec![TransactWriteItem::builder().put(counter).build()];
         // 1..: the header (still a draft at its version) and the line chunks.
-        items.extend(self.draft_replacement(before, after)?);
+        items.extend(self.replacement(before, after)?);
         // The number is unique for ever.
         let (gpk, gsk) = keys::invoice_number_guard(&number);
         let mut guard = put([
@@ -613,7 +526,8 @@ impl InvoiceNumbering for DynamoStore {
                 if header_failed {
                     return Ok(match self.refused_write(before, after).await? {
                         Refusal::OwnWrite => FinalizeOutcome::Done,
-                        Refusal::StillDraftAtVersion => FinalizeOutcome::NumberTaken,
+                        Refusal::StillAsRead => FinalizeOutcome::NumberTaken,
+                        Refusal::Refused(r) => FinalizeOutcome::Refused(r),
                     });
                 }
                 Ok(FinalizeOutcome::NumberTaken)

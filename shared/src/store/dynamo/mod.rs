@@ -6,6 +6,7 @@ mod clients;
 mod invoices;
 pub mod keys;
 mod throttle;
+mod transact;
 mod users;
 mod worklogs;
 
