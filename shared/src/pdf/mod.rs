@@ -2,6 +2,7 @@
 //! bytes. A4, DejaVu Sans subset to the glyphs used, deterministic: the same invoice gives
 //! the same bytes (no wall-clock dates, no random ids).
 
+pub mod credit_note;
 pub mod font;
 pub mod layout;
 pub mod sample;
