@@ -4,22 +4,22 @@
 
 use super::Issuer;
 use super::font::{Face, metrics};
-use crate::invoice::Invoice;
+use crate::invoice::{ClientSnapshot, Invoice};
 use rust_decimal::Decimal;
 
 /// A4 in points.
 pub const PAGE_WIDTH: f32 = 595.28;
 pub const PAGE_HEIGHT: f32 = 841.89;
-const MARGIN_X: f32 = 50.0;
-const MARGIN_TOP: f32 = 56.0;
-const MARGIN_BOTTOM: f32 = 64.0;
-const RIGHT: f32 = PAGE_WIDTH - MARGIN_X;
-const BODY: f32 = 9.0;
-const LEADING: f32 = 12.0;
+pub(super) const MARGIN_X: f32 = 50.0;
+pub(super) const MARGIN_TOP: f32 = 56.0;
+pub(super) const MARGIN_BOTTOM: f32 = 64.0;
+pub(super) const RIGHT: f32 = PAGE_WIDTH - MARGIN_X;
+pub(super) const BODY: f32 = 9.0;
+pub(super) const LEADING: f32 = 12.0;
 // Table columns: description | hours | rate | amount (right edges of the numbers).
-const COL_HOURS: f32 = 360.0;
-const COL_RATE: f32 = 450.0;
-const DESCRIPTION_WIDTH: f32 = 255.0;
+pub(super) const COL_HOURS: f32 = 360.0;
+pub(super) const COL_RATE: f32 = 450.0;
+pub(super) const DESCRIPTION_WIDTH: f32 = 255.0;
 
 /// Something drawn on a page.
 #[derive(Debug, Clone, PartialEq)]
@@ -39,12 +39,22 @@ pub enum Item {
 /// The items of each page.
 pub type Pages = Vec<Vec<Item>>;
 
-struct Writer {
-    pages: Pages,
-    y: f32,
+/// Lays items out top to bottom, page by page (shared by the invoice and the credit note).
+pub(super) struct Writer {
+    pub(super) pages: Pages,
+    /// The current baseline.
+    pub(super) y: f32,
 }
 
 impl Writer {
+    /// At the top of the first page.
+    pub(super) fn new() -> Self {
+        Self {
+            pages: Vec::new(),
+            y: PAGE_HEIGHT - MARGIN_TOP,
+        }
+    }
+
     fn page(&mut self) -> &mut Vec<Item> {
         if self.pages.is_empty() {
             self.pages.push(Vec::new());
@@ -53,7 +63,7 @@ impl Writer {
         &mut self.pages[last]
     }
 
-    fn text(&mut self, x: f32, size: f32, face: Face, text: impl Into<String>) {
+    pub(super) fn text(&mut self, x: f32, size: f32, face: Face, text: impl Into<String>) {
         let y = self.y;
         self.page().push(Item::Text {
             x,
@@ -64,13 +74,19 @@ impl Writer {
         });
     }
 
-    fn right(&mut self, right_edge: f32, size: f32, face: Face, text: impl Into<String>) {
+    pub(super) fn right(
+        &mut self,
+        right_edge: f32,
+        size: f32,
+        face: Face,
+        text: impl Into<String>,
+    ) {
         let text = text.into();
         let x = right_edge - metrics(face).width(&text, size);
         self.text(x, size, face, text);
     }
 
-    fn rule(&mut self) {
+    pub(super) fn rule(&mut self) {
         let y = self.y;
         self.page().push(Item::Rule {
             x1: MARGIN_X,
@@ -79,13 +95,13 @@ impl Writer {
         });
     }
 
-    fn new_page(&mut self) {
+    pub(super) fn new_page(&mut self) {
         self.pages.push(Vec::new());
         self.y = PAGE_HEIGHT - MARGIN_TOP;
     }
 
     /// Room left above the bottom margin.
-    fn room(&self) -> f32 {
+    pub(super) fn room(&self) -> f32 {
         self.y - MARGIN_BOTTOM
     }
 }
@@ -171,25 +187,11 @@ pub fn layout(invoice: &Invoice, issuer: &Issuer) -> Pages {
     let h = &invoice.header;
     let places = invoice.places();
     let number = h.number.clone().unwrap_or_else(|| "DRAFT".into());
-    let mut w = Writer {
-        pages: Vec::new(),
-        y: PAGE_HEIGHT - MARGIN_TOP,
-    };
+    let mut w = Writer::new();
 
     // Issuer (left) and invoice facts (right).
     let top = w.y;
-    w.text(MARGIN_X, 14.0, Face::Bold, issuer.name.clone());
-    w.y -= 16.0;
-    for line in issuer
-        .address
-        .iter()
-        .chain(issuer.tax_id.iter())
-        .chain(issuer.email.iter())
-    {
-        w.text(MARGIN_X, BODY, Face::Regular, line.clone());
-        w.y -= LEADING;
-    }
-    let left_end = w.y;
+    let left_end = issuer_block(&mut w, issuer);
     w.y = top;
     w.right(RIGHT, 20.0, Face::Bold, "INVOICE");
     w.y -= 20.0;
@@ -202,44 +204,11 @@ pub fn layout(invoice: &Invoice, issuer: &Issuer) -> Pages {
     if let Some(po) = &h.po_number {
         facts.push(("PO number", po.clone()));
     }
-    for (label, value) in facts {
-        w.right(RIGHT - 110.0, BODY, Face::Bold, label);
-        w.right(RIGHT, BODY, Face::Regular, value);
-        w.y -= LEADING;
-    }
+    facts_block(&mut w, &facts);
     w.y = w.y.min(left_end) - 14.0;
 
     // Client.
-    w.text(MARGIN_X, BODY, Face::Bold, "Bill to");
-    w.y -= LEADING + 2.0;
-    for line in wrap(&h.client.name, Face::Bold, 11.0, 300.0) {
-        w.text(MARGIN_X, 11.0, Face::Bold, line);
-        w.y -= 14.0;
-    }
-    let a = &h.client.address;
-    let mut client_lines = vec![a.line1.clone()];
-    client_lines.extend(a.line2.clone());
-    client_lines.push(
-        [
-            a.postal_code.clone().unwrap_or_default(),
-            a.city.clone(),
-            a.country.clone(),
-        ]
-        .into_iter()
-        .filter(|s| !s.is_empty())
-        .collect::<Vec<_>>()
-        .join(" "),
-    );
-    if let Some(t) = &h.client.tax_id {
-        client_lines.push(format!("Tax ID: {t}"));
-    }
-    client_lines.push(h.client.email.clone());
-    for line in client_lines {
-        for l in wrap(&line, Face::Regular, BODY, 300.0) {
-            w.text(MARGIN_X, BODY, Face::Regular, l);
-            w.y -= LEADING;
-        }
-    }
+    client_block(&mut w, "Bill to", &h.client);
     w.y -= 16.0;
 
     // Line table.
@@ -311,18 +280,7 @@ pub fn layout(invoice: &Invoice, issuer: &Issuer) -> Pages {
             Face::Bold,
         ),
     ];
-    let size_of = |face: Face| if face == Face::Bold { 11.0 } else { BODY };
-    // Labels end left of the widest value, so a long total never runs into its label.
-    let widest = totals
-        .iter()
-        .map(|(_, value, face)| metrics(*face).width(value, size_of(*face)))
-        .fold(0.0_f32, f32::max);
-    let label_edge = COL_RATE.min(RIGHT - widest - 14.0);
-    for (label, value, face) in totals {
-        w.right(label_edge, BODY, Face::Bold, label.to_string());
-        w.right(RIGHT, size_of(face), face, value);
-        w.y -= LEADING + 2.0;
-    }
+    totals_block(&mut w, &totals);
     w.y -= 10.0;
 
     // Notes and payment terms.
@@ -359,8 +317,89 @@ pub fn layout(invoice: &Invoice, issuer: &Issuer) -> Pages {
     }
 
     // Footer on every page.
-    let total_pages = w.pages.len();
-    for (i, page) in w.pages.iter_mut().enumerate() {
+    footer(&mut w.pages, &format!("{} · {number}", issuer.name));
+    w.pages
+}
+
+/// The issuer's name and details at the top left; returns the baseline below them.
+pub(super) fn issuer_block(w: &mut Writer, issuer: &Issuer) -> f32 {
+    w.text(MARGIN_X, 14.0, Face::Bold, issuer.name.clone());
+    w.y -= 16.0;
+    for line in issuer
+        .address
+        .iter()
+        .chain(issuer.tax_id.iter())
+        .chain(issuer.email.iter())
+    {
+        w.text(MARGIN_X, BODY, Face::Regular, line.clone());
+        w.y -= LEADING;
+    }
+    w.y
+}
+
+/// Label / value pairs, right-aligned at the right margin.
+pub(super) fn facts_block(w: &mut Writer, facts: &[(&str, String)]) {
+    for (label, value) in facts {
+        w.right(RIGHT - 110.0, BODY, Face::Bold, *label);
+        w.right(RIGHT, BODY, Face::Regular, value.clone());
+        w.y -= LEADING;
+    }
+}
+
+/// The client's snapshot under `heading`: name, address, tax id, email.
+pub(super) fn client_block(w: &mut Writer, heading: &str, client: &ClientSnapshot) {
+    w.text(MARGIN_X, BODY, Face::Bold, heading);
+    w.y -= LEADING + 2.0;
+    for line in wrap(&client.name, Face::Bold, 11.0, 300.0) {
+        w.text(MARGIN_X, 11.0, Face::Bold, line);
+        w.y -= 14.0;
+    }
+    let a = &client.address;
+    let mut client_lines = vec![a.line1.clone()];
+    client_lines.extend(a.line2.clone());
+    client_lines.push(
+        [
+            a.postal_code.clone().unwrap_or_default(),
+            a.city.clone(),
+            a.country.clone(),
+        ]
+        .into_iter()
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join(" "),
+    );
+    if let Some(t) = &client.tax_id {
+        client_lines.push(format!("Tax ID: {t}"));
+    }
+    client_lines.push(client.email.clone());
+    for line in client_lines {
+        for l in wrap(&line, Face::Regular, BODY, 300.0) {
+            w.text(MARGIN_X, BODY, Face::Regular, l);
+            w.y -= LEADING;
+        }
+    }
+}
+
+/// Totals rows (label, value, face): bold rows are larger; labels end left of the widest
+/// value, so a long total never runs into its label.
+pub(super) fn totals_block(w: &mut Writer, totals: &[(&str, String, Face)]) {
+    let size_of = |face: Face| if face == Face::Bold { 11.0 } else { BODY };
+    let widest = totals
+        .iter()
+        .map(|(_, value, face)| metrics(*face).width(value, size_of(*face)))
+        .fold(0.0_f32, f32::max);
+    let label_edge = COL_RATE.min(RIGHT - widest - 14.0);
+    for (label, value, face) in totals {
+        w.right(label_edge, BODY, Face::Bold, label.to_string());
+        w.right(RIGHT, size_of(*face), *face, value.clone());
+        w.y -= LEADING + 2.0;
+    }
+}
+
+/// `Page N of M` at the bottom right of every page and `left` at the bottom left.
+pub(super) fn footer(pages: &mut Pages, left: &str) {
+    let total_pages = pages.len();
+    for (i, page) in pages.iter_mut().enumerate() {
         let label = format!("Page {} of {total_pages}", i + 1);
         let x = RIGHT - metrics(Face::Regular).width(&label, 8.0);
         page.push(Item::Text {
@@ -375,10 +414,9 @@ pub fn layout(invoice: &Invoice, issuer: &Issuer) -> Pages {
             y: MARGIN_BOTTOM - 30.0,
             size: 8.0,
             face: Face::Regular,
-            text: format!("{} · {number}", issuer.name),
+            text: left.to_string(),
         });
     }
-    w.pages
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! bytes. A4, DejaVu Sans subset to the glyphs used, deterministic: the same invoice gives
 //! the same bytes (no wall-clock dates, no random ids).
 
+pub mod credit_note;
 pub mod font;
 pub mod layout;
 pub mod sample;
@@ -9,7 +10,7 @@ pub mod sample;
 use crate::invoice::Invoice;
 use crate::{Error, Result};
 use font::{Face, metrics};
-use layout::{Item, PAGE_HEIGHT, PAGE_WIDTH, layout};
+use layout::{Item, PAGE_HEIGHT, PAGE_WIDTH, Pages, layout};
 use printpdf::{
     Color, FontId, Line, LinePoint, Mm, Op, PdfDocument, PdfFontHandle, PdfPage, PdfSaveOptions,
     Point, Pt, Rgb, TextItem, TextMatrix,
@@ -77,8 +78,15 @@ pub fn render_invoice(invoice: &Invoice, issuer: &Issuer) -> Result<Vec<u8>> {
     let pages = layout(invoice, issuer);
     let mut title = format!("Invoice {}", file_name(invoice).trim_end_matches(".pdf"));
     title.push_str(&format!(" — {}", invoice.header.client.name));
-    let mut doc = PdfDocument::new(&title);
-    doc.metadata.info.author = issuer.name.clone();
+    save(&pages, &title, &issuer.name, invoice.header.id)
+}
+
+/// Laid-out pages to PDF bytes: fonts subset to the characters drawn, fixed resource ids,
+/// and the trailer id derived from `document_id` (no clock, no randomness), so the same
+/// pages give the same bytes.
+fn save(pages: &Pages, title: &str, author: &str, document_id: uuid::Uuid) -> Result<Vec<u8>> {
+    let mut doc = PdfDocument::new(title);
+    doc.metadata.info.author = author.to_string();
     doc.metadata.info.creator = "Proxima Invoice".into();
     doc.metadata.info.producer = "Proxima Invoice".into();
 
@@ -173,8 +181,8 @@ pub fn render_invoice(invoice: &Invoice, issuer: &Issuer) -> Result<Vec<u8>> {
     let mut warnings = Vec::new();
     let mut lo = printpdf::serialize::to_lopdf_doc(&doc, &opts, &mut warnings);
     // printpdf puts process-global pseudo-random ids in the trailer; derive them from the
-    // invoice instead so that equal invoices give equal bytes.
-    let id = sha256_hex(invoice.header.id.as_bytes());
+    // document instead so that equal documents give equal bytes.
+    let id = sha256_hex(document_id.as_bytes());
     let id_object =
         lopdf::Object::String(id.as_bytes()[..32].to_vec(), lopdf::StringFormat::Literal);
     lo.trailer.set(
