@@ -41,6 +41,9 @@ pub enum Error {
     /// Invalid state transition, duplicate or stale version.
     #[error("{0}")]
     Conflict(String),
+    /// An `Idempotency-Key` already used with a different request (method, path or body).
+    #[error("{0}")]
+    IdempotencyKeyReused(String),
     /// The method is not defined for this route.
     #[error("method not allowed")]
     MethodNotAllowed,

@@ -2,6 +2,7 @@
 //! adapters in [`crate::store`] implement them.
 
 use crate::Result;
+use crate::domain::idempotency::{Claim, IdempotencyRecord, IdempotencyScope, StoredResponse};
 use crate::domain::{Client, DateRange, Page, PageRequest, Session, User, Worklog};
 use crate::invoice::model::InvoiceFilter;
 use crate::invoice::{HistoryEntry, Invoice, InvoiceHeader, InvoiceStatus};
@@ -198,4 +199,38 @@ pub trait DependencyCheck: Send + Sync {
     fn name(&self) -> &'static str;
     /// Ok when the dependency answers.
     async fn check(&self) -> Result<()>;
+}
+
+/// Remembered `Idempotency-Key`s (see [`crate::domain::idempotency`]). A key is claimed
+/// before the work, by one conditional write, so that of concurrent requests with one key
+/// exactly one does the work; its answer is then stored for replay. Records live 24 hours.
+#[async_trait]
+pub trait IdempotencyStore: Send + Sync {
+    /// Claim `scope` for a request with `fingerprint`: succeeds when no record exists, the
+    /// record has expired, or its in-progress claim has outlived its lease; else returns
+    /// the record as found.
+    async fn claim(
+        &self,
+        scope: &IdempotencyScope,
+        fingerprint: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Claim>;
+    /// Store the answer of the claim `claim_id` (still owned). `Conflict` when the claim
+    /// was lost (taken over after its lease).
+    async fn complete(
+        &self,
+        scope: &IdempotencyScope,
+        claim_id: &str,
+        response: &StoredResponse,
+        now: DateTime<Utc>,
+    ) -> Result<()>;
+    /// Forget the claim `claim_id` (the work failed or is not to be remembered), so that a
+    /// retry runs again. Nothing happens when the claim is no longer owned.
+    async fn release(&self, scope: &IdempotencyScope, claim_id: &str) -> Result<()>;
+    /// The record of `scope`, `None` when absent or expired.
+    async fn get(
+        &self,
+        scope: &IdempotencyScope,
+        now: DateTime<Utc>,
+    ) -> Result<Option<IdempotencyRecord>>;
 }

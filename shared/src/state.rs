@@ -5,8 +5,8 @@ use crate::auth::{Authenticator, TokenService};
 use crate::config::{Config, ConfigError};
 use crate::invoice::service::Stores;
 use crate::ports::{
-    ClientStore, DependencyCheck, DocumentStore, FileStore, InvoiceNumbering, InvoiceStore,
-    LoginThrottle, SessionStore, UserStore, WorklogStore,
+    ClientStore, DependencyCheck, DocumentStore, FileStore, IdempotencyStore, InvoiceNumbering,
+    InvoiceStore, LoginThrottle, SessionStore, UserStore, WorklogStore,
 };
 use crate::store::{DynamoStore, S3Store, Unwired, aws};
 use aws_config::SdkConfig;
@@ -31,6 +31,8 @@ pub struct AppState {
     pub numbering: Arc<dyn InvoiceNumbering>,
     pub documents: Arc<dyn DocumentStore>,
     pub files: Arc<dyn FileStore>,
+    /// Remembered `Idempotency-Key`s of the writes that honour them.
+    pub idempotency: Arc<dyn IdempotencyStore>,
     /// What `/readyz` checks.
     pub readiness: Arc<[Arc<dyn DependencyCheck>]>,
 }
@@ -173,6 +175,7 @@ fn assemble(
         numbering: dynamo.clone(),
         documents,
         files,
+        idempotency: dynamo.clone(),
         readiness: Arc::from(readiness),
     }
 }

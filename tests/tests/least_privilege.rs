@@ -278,3 +278,36 @@ fn nothing_can_delete_or_unlock_a_finalized_pdf() {
         "{rules}"
     );
 }
+
+#[test]
+fn only_the_invoices_function_reaches_idempotency_records_and_only_those_it_needs() {
+    const IDEMPOTENCY_KEY: &str = "IDEMPOTENCY#someone@example.com#0123abcd";
+    let doc = proxima_tests::cfn::template();
+    for (id, f) in functions(&doc) {
+        let reaching: Vec<TableGrant> = table_grants(id, f)
+            .into_iter()
+            .filter(|g| g.reaches(IDEMPOTENCY_KEY))
+            .collect();
+        if id != INVOICES {
+            assert!(reaching.is_empty(), "{id} can reach IDEMPOTENCY# items");
+            continue;
+        }
+        for action in [
+            "dynamodb:GetItem",
+            "dynamodb:PutItem",
+            "dynamodb:UpdateItem",
+            "dynamodb:DeleteItem",
+        ] {
+            assert!(
+                reaching.iter().any(|g| g.allows(action)),
+                "{id} needs {action} on IDEMPOTENCY#"
+            );
+        }
+        for g in &reaching {
+            assert!(
+                !g.allows("dynamodb:Query") && g.writes(),
+                "{id}: IDEMPOTENCY# items are read by key only"
+            );
+        }
+    }
+}

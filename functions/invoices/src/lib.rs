@@ -387,13 +387,13 @@ async fn pdf(
 
 proxima::function_routes! {
     "/api/v1/invoices/prefill" => post(prefill);
-    "/api/v1/invoices/generate" => post(generate);
-    "/api/v1/invoices/generate-bulk" => post(generate_bulk);
+    "/api/v1/invoices/generate" => post(idempotent(generate));
+    "/api/v1/invoices/generate-bulk" => post(idempotent(generate_bulk));
     "/api/v1/invoices" => get(list_invoices);
     "/api/v1/invoices/{id}" => get(get_invoice), patch(patch_invoice);
     "/api/v1/invoices/{id}/line-items" => patch(patch_line_items);
     "/api/v1/invoices/{id}/regenerate" => put(regenerate);
     "/api/v1/invoices/{id}/edit-history" => get(edit_history);
-    "/api/v1/invoices/{id}/finalize" => post(finalize);
+    "/api/v1/invoices/{id}/finalize" => post(idempotent(finalize));
     "/api/v1/invoices/{id}/pdf" => get(pdf);
 }

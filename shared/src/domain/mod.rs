@@ -1,6 +1,7 @@
 //! Domain records and rules: plain data, no HTTP, no AWS.
 
 pub mod client;
+pub mod idempotency;
 pub mod pagination;
 pub mod period;
 pub mod text;

@@ -50,8 +50,13 @@ fn cors(origins: &[String]) -> Option<CorsLayer> {
                 header::CONTENT_TYPE,
                 header::IF_MATCH,
                 HeaderName::from_static("x-request-id"),
+                HeaderName::from_static("idempotency-key"),
             ])
-            .expose_headers([HeaderName::from_static("x-request-id"), header::ETAG])
+            .expose_headers([
+                HeaderName::from_static("x-request-id"),
+                header::ETAG,
+                HeaderName::from_static("idempotent-replayed"),
+            ])
             .max_age(std::time::Duration::from_secs(600)),
     )
 }

@@ -38,6 +38,10 @@ where
     type Rejection = Error;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        // Already checked for this request (the `Idempotency-Key` wrapper does it first).
+        if let Some(user) = parts.extensions.get::<AuthUser>() {
+            return Ok(user.clone());
+        }
         let value = parts
             .headers
             .get(header::AUTHORIZATION)

@@ -119,3 +119,13 @@ pub fn invoice_counter(year: i32) -> (String, String) {
 pub fn invoice_number_guard(number: &str) -> (String, String) {
     (format!("INVOICE_NUMBER#{number}"), "GUARD".into())
 }
+
+/// A remembered `Idempotency-Key`: `IDEMPOTENCY#<user>#<scope hash>` / `IDEMPOTENCY`. The
+/// hash covers the route and the key (see [`crate::domain::idempotency::scope_hash`]), so
+/// the partition key stays short whatever the key's length.
+pub fn idempotency(scope: &crate::domain::idempotency::IdempotencyScope) -> (String, String) {
+    (
+        format!("IDEMPOTENCY#{}#{}", scope.user, scope.hash),
+        "IDEMPOTENCY".into(),
+    )
+}

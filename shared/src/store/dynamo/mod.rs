@@ -3,6 +3,7 @@
 //! are added beside them.
 
 mod clients;
+mod idempotency;
 mod invoices;
 pub mod keys;
 mod throttle;
