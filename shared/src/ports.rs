@@ -102,6 +102,17 @@ pub enum WriteRefused {
     Duplicate { existing: Option<Uuid> },
 }
 
+/// A write that goes with an invoice's replacement, in the same transaction.
+#[derive(Debug, Clone, Copy)]
+pub enum Companion<'a> {
+    /// Store a new payment of the invoice.
+    PutPayment(&'a crate::invoice::receivables::Payment),
+    /// Store a payment again, changed (its reversal).
+    ReplacePayment(&'a crate::invoice::receivables::Payment),
+    /// Release the invoice's (client, period) guard: the period may be invoiced again.
+    ReleasePeriodGuard,
+}
+
 /// What happened to a conditional write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WriteOutcome {
@@ -125,15 +136,21 @@ pub trait InvoiceStore: Send + Sync {
         filter: &InvoiceFilter,
         page: PageRequest,
     ) -> Result<Page<InvoiceHeader>>;
-    /// Replace `before` by `after` and append `entry`, only if the stored invoice is still
-    /// what `before` says (status and version); else `Changed` (or `Missing`) and nothing
-    /// changes.
+    /// Replace `before` by `after`, apply `companions` and append `entry`, all in one
+    /// transaction and only if the stored invoice is still what `before` says (status and
+    /// version); else `Changed` (or `Missing`) and nothing changes.
     async fn update_invoice(
         &self,
         before: &Invoice,
         after: &Invoice,
         entry: &HistoryEntry,
+        companions: &[Companion<'_>],
     ) -> Result<WriteOutcome>;
+    /// Delete the draft `before` (header and lines) and release its (client, period) guard,
+    /// appending `entry` to its history, which stays; only if it is still that draft.
+    async fn delete_draft(&self, before: &Invoice, entry: &HistoryEntry) -> Result<WriteOutcome>;
+    /// The payments of an invoice, oldest first.
+    async fn payments(&self, id: Uuid) -> Result<Vec<crate::invoice::receivables::Payment>>;
     /// Edit history, newest first.
     async fn invoice_history(&self, id: Uuid, page: PageRequest) -> Result<Page<HistoryEntry>>;
 }

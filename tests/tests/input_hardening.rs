@@ -373,11 +373,13 @@ async fn finalize_refuses_a_draft_whose_issue_date_is_out_of_range() {
             &after.header.issue_date,
         )],
     };
-    app.state
+    let written = app
+        .state
         .invoices
-        .update_invoice(&before, &after, &entry)
+        .update_invoice(&before, &after, &entry, &[])
         .await
         .unwrap();
+    assert_eq!(written, proxima::ports::WriteOutcome::Written);
 
     let reply = app.finalize(&token, &id.to_string()).await;
     assert_field(&reply, "issue_date");

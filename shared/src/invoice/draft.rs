@@ -62,6 +62,12 @@ pub fn build_draft(
             finalized_at: None,
             pdf: None,
             issuer: None,
+            amount_paid: Decimal::ZERO,
+            amount_credited: Decimal::ZERO,
+            amount_due: Decimal::ZERO,
+            payment_status: Default::default(),
+            overdue: false,
+            timezone: Some(client.timezone.clone()),
         },
         line_items: worklog_lines(id, worklogs, group_by, period, client.hourly_rate, places),
     };

@@ -14,6 +14,12 @@ pub enum EditAction {
     LineItemsChanged,
     Regenerated,
     Finalized,
+    PaymentRecorded,
+    PaymentReversed,
+    Voided,
+    CreditNoteIssued,
+    /// A draft was deleted; its history stays readable under its id.
+    Deleted,
 }
 
 /// One changed field; values as the API shows them (strings for money and dates).

@@ -1,6 +1,7 @@
 //! Invoices: the model, exact money arithmetic, lines built from worklogs, edits with their
 //! history, and the use cases over the store ports.
 
+pub mod collection;
 pub mod credit_note;
 pub mod dates;
 pub mod draft;
@@ -12,6 +13,7 @@ pub mod lines;
 pub mod model;
 pub mod money;
 pub mod patch;
+pub mod receivables;
 pub mod service;
 
 pub use history::{Change, EditAction, HistoryEntry};

@@ -162,6 +162,27 @@ pub struct InvoiceHeader {
     pub created_by: String,
     pub updated_at: DateTime<Utc>,
     pub finalized_at: Option<DateTime<Utc>>,
+    /// What payments (not reversed) have paid.
+    #[serde(default)]
+    #[schema(value_type = String, example = "0.00")]
+    pub amount_paid: Decimal,
+    /// What credit notes have taken off.
+    #[serde(default)]
+    #[schema(value_type = String, example = "0.00")]
+    pub amount_credited: Decimal,
+    /// `total - amount_paid - amount_credited`, never below zero.
+    #[serde(default)]
+    #[schema(value_type = String, example = "1330.00")]
+    pub amount_due: Decimal,
+    #[serde(default)]
+    pub payment_status: super::receivables::PaymentStatus,
+    /// Something is due and the due date has passed in the client's time zone (worked out
+    /// when the invoice is read).
+    #[serde(default)]
+    pub overdue: bool,
+    /// The client's IANA time zone when the invoice was generated (for `overdue`).
+    #[serde(default)]
+    pub timezone: Option<String>,
     pub pdf: Option<PdfInfo>,
     /// The issuer as printed on the PDF, recorded at finalize (null for drafts), so that a
     /// document rendered again later is byte-identical even after the company's details

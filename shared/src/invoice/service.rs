@@ -297,7 +297,7 @@ async fn write_draft(
     };
     match stores
         .invoices
-        .update_invoice(&before, &after, &entry)
+        .update_invoice(&before, &after, &entry, &[])
         .await?
     {
         WriteOutcome::Written => Ok(after),

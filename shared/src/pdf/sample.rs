@@ -78,6 +78,12 @@ pub fn sample_invoice(lines: usize) -> Invoice {
             finalized_at: Some(at),
             pdf: None::<PdfInfo>,
             issuer: None,
+            amount_paid: Decimal::ZERO,
+            amount_credited: Decimal::ZERO,
+            amount_due: Decimal::ZERO,
+            payment_status: Default::default(),
+            overdue: false,
+            timezone: None,
         },
         line_items,
     };

@@ -9,8 +9,11 @@ use super::transact::{Cancelled, put, transact_failure};
 use super::{DynamoStore, Item, from_item, keys, query_page, s, sdk_error, to_item};
 use crate::domain::{Page, PageRequest};
 use crate::invoice::model::InvoiceFilter;
+use crate::invoice::receivables::Payment;
 use crate::invoice::{Change, HistoryEntry, Invoice, InvoiceHeader, LineItem};
-use crate::ports::{FinalizeOutcome, InvoiceNumbering, InvoiceStore, WriteOutcome, WriteRefused};
+use crate::ports::{
+    Companion, FinalizeOutcome, InvoiceNumbering, InvoiceStore, WriteOutcome, WriteRefused,
+};
 use crate::{Error, Result};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, TransactWriteItem};
@@ -179,6 +182,44 @@ impl DynamoStore {
             }
             Some(_) => Refusal::StillAsRead,
         })
+    }
+
+    /// The write of a companion of `header`'s replacement.
+    fn companion(&self, header: &InvoiceHeader, c: Companion<'_>) -> Result<TransactWriteItem> {
+        match c {
+            Companion::PutPayment(p) | Companion::ReplacePayment(p) => {
+                let mut put = put(to_item(
+                    p,
+                    &[
+                        (keys::PK, keys::invoice(header.id)),
+                        (keys::SK, keys::payment(p)),
+                    ],
+                )?)?;
+                put.table_name = self.table.clone();
+                // A new payment is new; a replaced one must exist. Both are also guarded by
+                // the header's version condition in the same transaction.
+                put.condition_expression = Some(match c {
+                    Companion::PutPayment(_) => "attribute_not_exists(pk)".into(),
+                    _ => "attribute_exists(pk)".into(),
+                });
+                Ok(TransactWriteItem::builder().put(put).build())
+            }
+            Companion::ReleasePeriodGuard => {
+                let (gpk, gsk) =
+                    keys::invoice_guard(&header.client_key, &header.period.to_string());
+                let mut delete = Delete::builder()
+                    .table_name(&self.table)
+                    .key(keys::PK, s(gpk))
+                    .key(keys::SK, s(gsk))
+                    .build()
+                    .map_err(|e| Error::Internal(format!("delete: {e}")))?;
+                // Only this invoice's own guard.
+                delete.condition_expression = Some("invoice_id = :id".into());
+                delete.expression_attribute_values =
+                    Some([(":id".to_string(), s(header.id.to_string()))].into());
+                Ok(TransactWriteItem::builder().delete(delete).build())
+            }
+        }
     }
 
     /// Puts of a history entry: one item, continued in part items when its changes do not
@@ -410,9 +451,13 @@ impl InvoiceStore for DynamoStore {
         before: &Invoice,
         after: &Invoice,
         entry: &HistoryEntry,
+        companions: &[Companion<'_>],
     ) -> Result<WriteOutcome> {
         let id = before.header.id;
         let mut items = self.replacement(before, after)?;
+        for c in companions {
+            items.push(self.companion(&after.header, *c)?);
+        }
         items.extend(self.history_puts(id, entry)?);
         match self.transact(items).await {
             Ok(()) => Ok(WriteOutcome::Written),
@@ -428,6 +473,59 @@ impl InvoiceStore for DynamoStore {
             },
             Err(_) => Err(transact_failure("update invoice")),
         }
+    }
+
+    async fn delete_draft(&self, before: &Invoice, entry: &HistoryEntry) -> Result<WriteOutcome> {
+        let h = &before.header;
+        let mut header = Delete::builder()
+            .table_name(&self.table)
+            .key(keys::PK, s(keys::invoice(h.id)))
+            .key(keys::SK, s(keys::INVOICE_HEADER))
+            .build()
+            .map_err(|e| Error::Internal(format!("delete: {e}")))?;
+        header.condition_expression = Some("version = :expected AND #status = :status".into());
+        header.expression_attribute_names = Some([("#status".into(), "status".into())].into());
+        header.expression_attribute_values = Some(
+            [
+                (":expected".to_string(), n(h.version)),
+                (":status".to_string(), s(h.status.as_str())),
+            ]
+            .into(),
+        );
+        let mut items = vec![TransactWriteItem::builder().delete(header).build()];
+        items.extend(self.stale_chunk_deletes(before, 0)?);
+        items.push(self.companion(h, Companion::ReleasePeriodGuard)?);
+        items.extend(self.history_puts(h.id, entry)?);
+        match self.transact(items).await {
+            Ok(()) => Ok(WriteOutcome::Written),
+            Err(Some(Cancelled::Condition(_))) => Ok(match self.header(h.id).await? {
+                // Gone: deleted, by us (a retried attempt) or by another request.
+                None => WriteOutcome::Written,
+                Some(now) => WriteOutcome::Refused(WriteRefused::Changed {
+                    status: now.status,
+                    version: now.version,
+                }),
+            }),
+            Err(_) => Err(transact_failure("delete draft")),
+        }
+    }
+
+    async fn payments(&self, id: Uuid) -> Result<Vec<Payment>> {
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk AND begins_with(sk, :payments)")
+            .expression_attribute_values(":pk", s(keys::invoice(id)))
+            .expression_attribute_values(":payments", s(keys::PAYMENTS))
+            .consistent_read(true);
+        let mut out = Vec::new();
+        super::query_each(query, "Query payments", |item| {
+            out.push(from_item(item)?);
+            Ok(())
+        })
+        .await?;
+        Ok(out)
     }
 
     async fn invoice_history(&self, id: Uuid, page: PageRequest) -> Result<Page<HistoryEntry>> {

@@ -97,6 +97,19 @@ pub fn invoice_history_parts(version: u64) -> String {
     format!("HISTORYPART#{version:010}#")
 }
 
+/// Sort key of a payment in its invoice's partition: recording instant (fixed width) then id,
+/// so the partition lists payments in the order they were recorded.
+pub fn payment(p: &crate::invoice::receivables::Payment) -> String {
+    format!(
+        "PAYMENT#{}#{}",
+        p.recorded_at.format("%Y-%m-%dT%H:%M:%S%.6fZ"),
+        p.id
+    )
+}
+
+/// The sort key prefix of an invoice's payments.
+pub const PAYMENTS: &str = "PAYMENT#";
+
 /// The index partition listing every invoice, newest first by `gsi1sk`.
 pub const ALL_INVOICES: &str = "INVOICES";
 

@@ -1,0 +1,238 @@
+//! After finalize: the use cases that move an issued invoice's receivables (payments and
+//! their reversal, void) and the deletion of a draft. Each one checks the lifecycle rule,
+//! applies the receivables rules, and writes the invoice with its companions in one
+//! conditional transaction; a write that lost a race is read again and decided again.
+
+use super::history::{Change, EditAction, HistoryEntry};
+use super::lifecycle::{self, Action};
+use super::model::{Invoice, InvoiceStatus};
+use super::receivables::{self, Payment, PaymentRequest, Reversal};
+use super::service::{Actor, Stores, get};
+use crate::domain::TimeZone;
+use crate::ports::{Companion, WriteOutcome, WriteRefused};
+use crate::{Error, Result};
+use chrono::NaiveDate;
+use uuid::Uuid;
+
+/// Rounds of "another write came first" before a receivables write gives up (each round
+/// reads the invoice again and decides again, so a payment that no longer fits is refused).
+const ROUNDS: usize = 8;
+
+/// The client's date today, in the time zone recorded on the invoice.
+fn today(invoice: &Invoice, actor: &Actor) -> NaiveDate {
+    invoice
+        .header
+        .timezone
+        .as_deref()
+        .and_then(|t| t.parse::<TimeZone>().ok())
+        .unwrap_or_else(TimeZone::utc)
+        .date_at(actor.now)
+}
+
+/// What a receivables change did to the amounts and the status, for the history.
+fn receivables_changes(before: &Invoice, after: &Invoice) -> Vec<Change> {
+    let (b, a) = (&before.header, &after.header);
+    let mut out = Vec::new();
+    if b.amount_paid != a.amount_paid {
+        out.push(Change::of("amount_paid", &b.amount_paid, &a.amount_paid));
+    }
+    if b.amount_credited != a.amount_credited {
+        out.push(Change::of(
+            "amount_credited",
+            &b.amount_credited,
+            &a.amount_credited,
+        ));
+    }
+    if b.amount_due != a.amount_due {
+        out.push(Change::of("amount_due", &b.amount_due, &a.amount_due));
+    }
+    if b.status != a.status {
+        out.push(Change::of("status", &b.status, &a.status));
+    }
+    out
+}
+
+/// Read, decide (`decide` returns the changed invoice, extra history changes and the
+/// companions), write conditionally; read again and decide again when another write came
+/// first.
+async fn write<T>(
+    stores: Stores<'_>,
+    id: Uuid,
+    action: Action,
+    history: EditAction,
+    actor: &Actor,
+    mut decide: impl FnMut(&Invoice) -> Result<(Invoice, Vec<Change>, T)>,
+    companions: impl Fn(&T) -> Vec<Companion<'_>>,
+) -> Result<(Invoice, T)> {
+    for _ in 0..ROUNDS {
+        let mut before = get(stores, id).await?;
+        receivables::settle(&mut before.header);
+        lifecycle::check(&before.header, action, None)?;
+        let (mut after, mut changes, extra) = decide(&before)?;
+        receivables::settle(&mut after.header);
+        after.header.version = before.header.version + 1;
+        after.header.updated_at = actor.now;
+        let mut all = receivables_changes(&before, &after);
+        all.append(&mut changes);
+        let entry = HistoryEntry {
+            at: actor.now,
+            actor: actor.name.clone(),
+            action: history,
+            version: after.header.version,
+            changes: all,
+        };
+        match stores
+            .invoices
+            .update_invoice(&before, &after, &entry, &companions(&extra))
+            .await?
+        {
+            WriteOutcome::Written => return Ok((after, extra)),
+            WriteOutcome::Refused(WriteRefused::Changed { .. }) => continue,
+            WriteOutcome::Refused(r) => return Err(lifecycle::refused(r, action, &before.header)),
+        }
+    }
+    Err(Error::Unavailable(
+        "the invoice is changing too often; try again".into(),
+    ))
+}
+
+/// `POST /invoices/{id}/payments`: record a payment of what is due (never more), in the
+/// invoice's currency, dated between the issue date and today (the client's time zone).
+/// An invoice with nothing left due becomes `paid`.
+pub async fn record_payment(
+    stores: Stores<'_>,
+    id: Uuid,
+    req: &PaymentRequest,
+    actor: &Actor,
+) -> Result<(Invoice, Payment)> {
+    let payment_id = Uuid::new_v4();
+    write(
+        stores,
+        id,
+        Action::RecordPayment,
+        EditAction::PaymentRecorded,
+        actor,
+        |before| {
+            receivables::check_payment(&before.header, req, today(before, actor))?;
+            let payment = Payment {
+                id: payment_id,
+                invoice_id: id,
+                amount: super::money::round_to(
+                    req.amount,
+                    super::money::minor_unit(&before.header.currency),
+                ),
+                currency: before.header.currency.clone(),
+                paid_on: req.paid_on,
+                method: req.method,
+                reference: req.reference.as_deref().map(|r| r.trim().to_string()),
+                recorded_at: actor.now,
+                recorded_by: actor.name.clone(),
+                reversal: None,
+            };
+            let mut after = before.clone();
+            after.header.amount_paid += payment.amount;
+            let changes = vec![Change::of("payment", &None::<Uuid>, &Some(payment.id))];
+            Ok((after, changes, payment))
+        },
+        |p| vec![Companion::PutPayment(p)],
+    )
+    .await
+}
+
+/// `GET /invoices/{id}/payments`: every payment, reversed ones included, oldest first.
+pub async fn payments(stores: Stores<'_>, id: Uuid) -> Result<Vec<Payment>> {
+    get(stores, id).await?;
+    stores.invoices.payments(id).await
+}
+
+/// `DELETE /invoices/{id}/payments/{pid}` (admins): reverse a payment with a reason; the
+/// amounts follow, and a `paid` invoice is `finalized` again when something is due.
+pub async fn reverse_payment(
+    stores: Stores<'_>,
+    id: Uuid,
+    payment_id: Uuid,
+    reason: &str,
+    actor: &Actor,
+) -> Result<(Invoice, Payment)> {
+    let reason = receivables::check_reason(reason)?;
+    let all = stores.invoices.payments(id).await?;
+    write(
+        stores,
+        id,
+        Action::ReversePayment,
+        EditAction::PaymentReversed,
+        actor,
+        |before| {
+            let mut payment = all
+                .iter()
+                .find(|p| p.id == payment_id)
+                .cloned()
+                .ok_or_else(|| Error::not_found("payment"))?;
+            if payment.reversal.is_some() {
+                return Err(Error::Conflict("the payment is already reversed".into()));
+            }
+            payment.reversal = Some(Reversal {
+                at: actor.now,
+                by: actor.name.clone(),
+                reason: reason.clone(),
+            });
+            let mut after = before.clone();
+            after.header.amount_paid -= payment.amount;
+            let changes = vec![Change::of("payment", &Some(payment.id), &None::<Uuid>)];
+            Ok((after, changes, payment))
+        },
+        |p| vec![Companion::ReplacePayment(p)],
+    )
+    .await
+}
+
+/// `POST /invoices/{id}/void`: void a finalized invoice that has no payments and no credit
+/// notes. Its number stays used and its PDF stays as issued; the (client, period) may be
+/// invoiced again.
+pub async fn void(stores: Stores<'_>, id: Uuid, reason: &str, actor: &Actor) -> Result<Invoice> {
+    let reason = receivables::check_reason(reason)?;
+    let (invoice, ()) = write(
+        stores,
+        id,
+        Action::Void,
+        EditAction::Voided,
+        actor,
+        |before| {
+            if !before.header.amount_paid.is_zero() || !before.header.amount_credited.is_zero() {
+                return Err(Error::Conflict(format!(
+                    "invoice has {} paid and {} credited; reverse the payments first (credited invoices cannot be voided)",
+                    before.header.amount_paid, before.header.amount_credited
+                )));
+            }
+            let mut after = before.clone();
+            after.header.status = InvoiceStatus::Void;
+            Ok((after, vec![Change::of("reason", &None::<String>, &Some(reason.clone()))], ()))
+        },
+        |_| vec![Companion::ReleasePeriodGuard],
+    )
+    .await?;
+    Ok(invoice)
+}
+
+/// `DELETE /invoices/{id}`: delete a draft at `expected_version`; its (client, period) may be
+/// generated again, and its history stays readable.
+pub async fn delete_draft(
+    stores: Stores<'_>,
+    id: Uuid,
+    expected_version: u64,
+    actor: &Actor,
+) -> Result<()> {
+    let before = get(stores, id).await?;
+    lifecycle::check(&before.header, Action::DeleteDraft, Some(expected_version))?;
+    let entry = HistoryEntry {
+        at: actor.now,
+        actor: actor.name.clone(),
+        action: EditAction::Deleted,
+        version: before.header.version + 1,
+        changes: vec![Change::of("status", &Some("draft"), &None::<&str>)],
+    };
+    match stores.invoices.delete_draft(&before, &entry).await? {
+        WriteOutcome::Written => Ok(()),
+        WriteOutcome::Refused(r) => Err(lifecycle::refused(r, Action::DeleteDraft, &before.header)),
+    }
+}

@@ -1,0 +1,392 @@
+//! Receivables: what is paid, credited and due on an issued invoice, payments and their
+//! reversal, and when an invoice is overdue. Pure rules; the services apply them before they
+//! write, so every stored invoice satisfies the money identities:
+//! `amount_due = max(0, total - amount_paid - amount_credited)`.
+
+use super::model::{InvoiceHeader, InvoiceStatus};
+use super::money::{minor_unit, round_to};
+use crate::domain::TimeZone;
+use crate::domain::text::{self, Lines};
+use crate::{Error, FieldError, Result};
+use chrono::{DateTime, NaiveDate, Utc};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// How much of an invoice is paid.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PaymentStatus {
+    #[default]
+    Unpaid,
+    PartiallyPaid,
+    Paid,
+}
+
+impl PaymentStatus {
+    /// The snake_case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PaymentStatus::Unpaid => "unpaid",
+            PaymentStatus::PartiallyPaid => "partially_paid",
+            PaymentStatus::Paid => "paid",
+        }
+    }
+}
+
+impl std::str::FromStr for PaymentStatus {
+    type Err = ();
+
+    fn from_str(s: &str) -> std::result::Result<Self, ()> {
+        match s {
+            "unpaid" => Ok(Self::Unpaid),
+            "partially_paid" => Ok(Self::PartiallyPaid),
+            "paid" => Ok(Self::Paid),
+            _ => Err(()),
+        }
+    }
+}
+
+/// How a payment was made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PaymentMethod {
+    BankTransfer,
+    Card,
+    Cash,
+    Other,
+}
+
+/// A payment's reversal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Reversal {
+    pub at: DateTime<Utc>,
+    pub by: String,
+    pub reason: String,
+}
+
+/// A payment recorded against an invoice.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Payment {
+    pub id: Uuid,
+    pub invoice_id: Uuid,
+    /// In the invoice's currency, with its minor-unit places.
+    #[schema(value_type = String, example = "250.00")]
+    pub amount: Decimal,
+    pub currency: String,
+    /// The day the money arrived.
+    pub paid_on: NaiveDate,
+    pub method: PaymentMethod,
+    pub reference: Option<String>,
+    pub recorded_at: DateTime<Utc>,
+    pub recorded_by: String,
+    /// Set when an admin reversed it; a reversed payment no longer counts.
+    pub reversal: Option<Reversal>,
+}
+
+/// `total - paid - credited`, never below zero.
+pub fn amount_due(total: Decimal, paid: Decimal, credited: Decimal) -> Decimal {
+    (total - paid - credited).max(Decimal::ZERO)
+}
+
+/// Paid once nothing is due on an issued amount; partially paid once something was paid.
+pub fn payment_status(total: Decimal, paid: Decimal, credited: Decimal) -> PaymentStatus {
+    if amount_due(total, paid, credited).is_zero() && !total.is_zero() {
+        PaymentStatus::Paid
+    } else if paid > Decimal::ZERO {
+        PaymentStatus::PartiallyPaid
+    } else {
+        PaymentStatus::Unpaid
+    }
+}
+
+/// Bring an issued invoice's receivables in line with its paid and credited amounts: the
+/// amount due, the payment status, and `finalized` <-> `paid` (nothing due). Drafts and void
+/// invoices keep their status.
+pub fn settle(header: &mut InvoiceHeader) {
+    let places = minor_unit(&header.currency);
+    header.amount_paid = round_to(header.amount_paid, places);
+    header.amount_credited = round_to(header.amount_credited, places);
+    header.amount_due = round_to(
+        amount_due(header.total, header.amount_paid, header.amount_credited),
+        places,
+    );
+    header.payment_status =
+        payment_status(header.total, header.amount_paid, header.amount_credited);
+    header.status = match header.status {
+        InvoiceStatus::Finalized | InvoiceStatus::Paid if header.amount_due.is_zero() => {
+            InvoiceStatus::Paid
+        }
+        InvoiceStatus::Finalized | InvoiceStatus::Paid => InvoiceStatus::Finalized,
+        other => other,
+    };
+}
+
+/// The invoice as shown at `now`: receivables settled and `overdue` (something due and the
+/// due date passed in the client's time zone, for an issued, not void invoice).
+pub fn present(header: &mut InvoiceHeader, now: DateTime<Utc>) {
+    settle(header);
+    let tz = header
+        .timezone
+        .as_deref()
+        .and_then(|t| t.parse::<TimeZone>().ok())
+        .unwrap_or_else(TimeZone::utc);
+    header.overdue = matches!(header.status, InvoiceStatus::Finalized)
+        && header.amount_due > Decimal::ZERO
+        && tz.date_at(now) > header.due_date;
+}
+
+/// A payment as asked for.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PaymentRequest {
+    /// A decimal string in the invoice currency, > 0, at most the amount due.
+    #[schema(value_type = String, example = "250.00")]
+    pub amount: Decimal,
+    /// `YYYY-MM-DD`: not in the future (client's time zone), not before the issue date.
+    pub paid_on: NaiveDate,
+    pub method: PaymentMethod,
+    /// Up to 200 characters, e.g. the bank's transaction id.
+    pub reference: Option<String>,
+}
+
+/// Check a payment against the invoice (what is due, its dates): every problem at once.
+pub fn check_payment(header: &InvoiceHeader, req: &PaymentRequest, today: NaiveDate) -> Result<()> {
+    let places = minor_unit(&header.currency);
+    let due = amount_due(header.total, header.amount_paid, header.amount_credited);
+    let mut errors = Vec::new();
+    if req.amount <= Decimal::ZERO {
+        errors.push(FieldError::new("amount", "must be greater than 0"));
+    } else if req.amount.normalize().scale() > places {
+        errors.push(FieldError::new(
+            "amount",
+            format!("{} allows at most {places} decimal places", header.currency),
+        ));
+    } else if req.amount > due {
+        errors.push(FieldError::new(
+            "amount",
+            format!(
+                "{} is more than the amount due, {} {}",
+                req.amount,
+                round_to(due, places),
+                header.currency
+            ),
+        ));
+    }
+    if req.paid_on > today {
+        errors.push(FieldError::new("paid_on", "must not be in the future"));
+    }
+    if req.paid_on < header.issue_date {
+        errors.push(FieldError::new(
+            "paid_on",
+            format!("must not be before the issue date {}", header.issue_date),
+        ));
+    }
+    if let Some(r) = &req.reference {
+        text::check_field("reference", r, 200, Lines::One, &mut errors);
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::fields(errors))
+    }
+}
+
+/// A reason (void, reversal): 1-500 characters of single-line document text.
+pub fn check_reason(reason: &str) -> Result<String> {
+    let mut errors = Vec::new();
+    let reason = text::check_field("reason", reason, 500, Lines::One, &mut errors);
+    if reason.is_empty() {
+        return Err(Error::field("reason", "must not be empty"));
+    }
+    if errors.is_empty() {
+        Ok(reason.to_string())
+    } else {
+        Err(Error::fields(errors))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use std::str::FromStr;
+
+    fn d(s: &str) -> Decimal {
+        Decimal::from_str(s).unwrap()
+    }
+
+    fn issued(total: &str) -> InvoiceHeader {
+        let mut h = crate::pdf::sample::sample_invoice(1).header;
+        h.status = InvoiceStatus::Finalized;
+        h.currency = "USD".into();
+        h.total = d(total);
+        h.amount_paid = Decimal::ZERO;
+        h.amount_credited = Decimal::ZERO;
+        h
+    }
+
+    #[test]
+    fn amounts_and_statuses() {
+        assert_eq!(amount_due(d("100"), d("30"), d("20")), d("50"));
+        assert_eq!(
+            amount_due(d("100"), d("80"), d("30")),
+            Decimal::ZERO,
+            "never below zero"
+        );
+        assert_eq!(
+            payment_status(d("100"), d("0"), d("0")),
+            PaymentStatus::Unpaid
+        );
+        assert_eq!(
+            payment_status(d("100"), d("1"), d("0")),
+            PaymentStatus::PartiallyPaid
+        );
+        assert_eq!(
+            payment_status(d("100"), d("60"), d("40")),
+            PaymentStatus::Paid
+        );
+        let mut h = issued("100.00");
+        h.amount_paid = d("100");
+        settle(&mut h);
+        assert_eq!(h.status, InvoiceStatus::Paid);
+        assert_eq!(h.amount_due.to_string(), "0.00");
+        h.amount_paid = d("40");
+        settle(&mut h);
+        assert_eq!(h.status, InvoiceStatus::Finalized, "a reversal reopens it");
+        assert_eq!(h.payment_status, PaymentStatus::PartiallyPaid);
+    }
+
+    #[test]
+    fn overdue_is_judged_in_the_clients_time_zone() {
+        let mut h = issued("10.00");
+        h.due_date = NaiveDate::from_ymd_opt(2026, 10, 31).unwrap();
+        h.timezone = Some("Asia/Tashkent".into());
+        // 2026-10-31 20:00 UTC is already 1 November in Tashkent.
+        let now = "2026-10-31T20:00:00Z".parse().unwrap();
+        present(&mut h, now);
+        assert!(h.overdue);
+        h.timezone = Some("America/New_York".into());
+        present(&mut h, now);
+        assert!(!h.overdue, "still 31 October in New York");
+        h.amount_paid = d("10");
+        h.timezone = Some("Asia/Tashkent".into());
+        present(&mut h, now);
+        assert!(!h.overdue, "nothing due");
+    }
+
+    #[test]
+    fn payments_are_checked_against_what_is_due_and_the_dates() {
+        let mut h = issued("100.00");
+        h.amount_paid = d("60");
+        let today = h.issue_date + chrono::Duration::days(3);
+        let req = |amount: &str, paid_on: NaiveDate| PaymentRequest {
+            amount: d(amount),
+            paid_on,
+            method: PaymentMethod::BankTransfer,
+            reference: None,
+        };
+        assert!(check_payment(&h, &req("40.00", today), today).is_ok());
+        let fields = |r: Result<()>| match r {
+            Err(Error::Validation { details, .. }) => {
+                details.into_iter().map(|d| d.field).collect::<Vec<_>>()
+            }
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(
+            fields(check_payment(&h, &req("40.01", today), today)),
+            ["amount"]
+        );
+        assert_eq!(
+            fields(check_payment(&h, &req("0", today), today)),
+            ["amount"]
+        );
+        assert_eq!(
+            fields(check_payment(&h, &req("1.001", today), today)),
+            ["amount"]
+        );
+        let tomorrow = today + chrono::Duration::days(1);
+        let before = h.issue_date - chrono::Duration::days(1);
+        assert_eq!(
+            fields(check_payment(&h, &req("-1", tomorrow), today)),
+            ["amount", "paid_on"]
+        );
+        assert_eq!(
+            fields(check_payment(&h, &req("1", before), today)),
+            ["paid_on"]
+        );
+    }
+
+    /// One step of a random receivables history.
+    #[derive(Debug, Clone)]
+    enum Step {
+        Pay(u32),
+        Reverse(usize),
+        Credit(u32),
+    }
+
+    fn step() -> impl Strategy<Value = Step> {
+        prop_oneof![
+            (1u32..50_000).prop_map(Step::Pay),
+            (0usize..10).prop_map(Step::Reverse),
+            (1u32..50_000).prop_map(Step::Credit),
+        ]
+    }
+
+    proptest! {
+        /// Over any sequence of payments, reversals and credits, applied only when the rules
+        /// allow them, the identities hold after every step: sums exact, never below zero.
+        #[test]
+        fn money_identities_hold_after_every_step(
+            total_cents in 1u32..1_000_000,
+            steps in proptest::collection::vec(step(), 1..40),
+        ) {
+            let mut h = issued(&format!("{}.{:02}", total_cents / 100, total_cents % 100));
+            let today = h.issue_date;
+            let mut payments: Vec<Decimal> = Vec::new();
+            let mut credited = Decimal::ZERO;
+            for s in steps {
+                match s {
+                    Step::Pay(c) => {
+                        let amount = Decimal::new(i64::from(c), 2);
+                        let req = PaymentRequest { amount, paid_on: today,
+                            method: PaymentMethod::Cash, reference: None };
+                        let allowed = check_payment(&h, &req, today).is_ok();
+                        prop_assert_eq!(allowed, amount <= h.amount_due_now());
+                        if allowed {
+                            payments.push(amount);
+                            h.amount_paid += amount;
+                        }
+                    }
+                    Step::Reverse(i) => {
+                        if i < payments.len() {
+                            h.amount_paid -= payments.remove(i);
+                        }
+                    }
+                    Step::Credit(c) => {
+                        let amount = Decimal::new(i64::from(c), 2);
+                        if h.amount_credited + amount <= h.total {
+                            credited += amount;
+                            h.amount_credited += amount;
+                        }
+                    }
+                }
+                settle(&mut h);
+                let paid: Decimal = payments.iter().copied().sum();
+                prop_assert_eq!(h.amount_paid, paid);
+                prop_assert_eq!(h.amount_credited, credited);
+                prop_assert!(h.amount_due >= Decimal::ZERO);
+                prop_assert!(h.amount_credited <= h.total);
+                prop_assert_eq!(h.amount_due, (h.total - paid - credited).max(Decimal::ZERO));
+                prop_assert_eq!(h.status == InvoiceStatus::Paid, h.amount_due.is_zero());
+            }
+        }
+    }
+
+    impl InvoiceHeader {
+        fn amount_due_now(&self) -> Decimal {
+            amount_due(self.total, self.amount_paid, self.amount_credited)
+        }
+    }
+}
