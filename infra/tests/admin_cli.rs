@@ -192,3 +192,84 @@ async fn manages_users_and_imports_files() {
     assert_eq!(stored.len(), 1, "imported twice, stored once");
     std::fs::remove_dir_all(dir).ok();
 }
+
+#[tokio::test]
+async fn disables_revokes_and_backfills_sessions() {
+    use proxima::ports::SessionStore;
+    let emulator = Emulator::start(None).expect("emulator");
+    let table = format!("cli-{}", uuid::Uuid::new_v4().simple());
+    let sdk = aws::sdk_config(Some(&emulator.endpoint())).await;
+    let dynamodb = aws::dynamodb_client(&sdk);
+    provision::provision(&dynamodb, &aws::s3_client(&sdk), &table, "cli-bucket2")
+        .await
+        .unwrap();
+    let store = DynamoStore::new(dynamodb.clone(), &table);
+    let cli = Cli {
+        endpoint: emulator.endpoint(),
+        table: table.clone(),
+    };
+    // A user stored before sessions existed: a USER# item and nothing else.
+    let old = serde_json::json!({"email": "old@example.com", "name": "Old", "role": "accountant",
+        "password_hash": "x", "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z"});
+    let mut item: std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue> =
+        serde_dynamo::to_item(old).unwrap();
+    item.insert(
+        "pk".into(),
+        aws_sdk_dynamodb::types::AttributeValue::S("USER#old@example.com".into()),
+    );
+    item.insert(
+        "sk".into(),
+        aws_sdk_dynamodb::types::AttributeValue::S("USER".into()),
+    );
+    dynamodb
+        .put_item()
+        .table_name(&table)
+        .set_item(Some(item))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        store
+            .get_session("old@example.com")
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    let out = cli.run(&["user", "sync-sessions"], None, "");
+    assert!(out.status.success(), "{}", text(&out));
+    let session = store
+        .get_session("old@example.com")
+        .await
+        .unwrap()
+        .expect("backfilled");
+    assert!(session.accepts(Role::Accountant, 0));
+
+    let out = cli.run(
+        &["user", "revoke-tokens", "--email", "old@example.com"],
+        None,
+        "",
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let revoked = store.get_session("old@example.com").await.unwrap().unwrap();
+    assert!(!revoked.accepts(Role::Accountant, 0) && revoked.accepts(Role::Accountant, 1));
+
+    let out = cli.run(&["user", "disable", "--email", "old@example.com"], None, "");
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        store
+            .get_session("old@example.com")
+            .await
+            .unwrap()
+            .unwrap()
+            .disabled
+    );
+    assert!(
+        store
+            .get_user("old@example.com")
+            .await
+            .unwrap()
+            .unwrap()
+            .disabled
+    );
+}

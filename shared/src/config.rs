@@ -21,7 +21,7 @@ pub struct Config {
     /// The bucket for imports and their reports.
     pub bucket_name: String,
     /// The bucket for finalized documents (versioned, Object Lock in the cloud);
-    /// `DOCUMENTS_BUCKET_NAME`, else `BUCKET_NAME`.
+    /// `DOCUMENTS_BUCKET_NAME`, required in the cloud (locally `BUCKET_NAME` by default).
     pub documents_bucket_name: String,
     /// Override for every AWS endpoint (the local emulator); `None` in the cloud.
     pub aws_endpoint_url: Option<String>,
@@ -130,9 +130,14 @@ impl Config {
             mode,
             table_name: var("TABLE_NAME").ok_or(ConfigError::Missing("TABLE_NAME"))?,
             bucket_name: var("BUCKET_NAME").ok_or(ConfigError::Missing("BUCKET_NAME"))?,
-            documents_bucket_name: var("DOCUMENTS_BUCKET_NAME")
-                .or_else(|| var("BUCKET_NAME"))
-                .ok_or(ConfigError::Missing("BUCKET_NAME"))?,
+            // In the cloud finalized documents must never land in the ordinary bucket.
+            documents_bucket_name: match (var("DOCUMENTS_BUCKET_NAME"), mode) {
+                (Some(b), _) => b,
+                (None, Mode::Local) => {
+                    var("BUCKET_NAME").ok_or(ConfigError::Missing("BUCKET_NAME"))?
+                }
+                (None, Mode::Cloud) => return Err(ConfigError::Missing("DOCUMENTS_BUCKET_NAME")),
+            },
             aws_endpoint_url: var("AWS_ENDPOINT_URL"),
             s3_endpoint_url: var("S3_ENDPOINT_URL"),
             issuer: issuer_from_env(),

@@ -38,8 +38,9 @@ pub enum AttemptScope<'a> {
 /// The outcome of counting a login attempt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AttemptCount {
-    /// Counted; the attempt may go on to the password check.
-    Counted,
+    /// Counted in the window that started at `window_start` (Unix seconds); the attempt may
+    /// go on to the password check.
+    Counted { window_start: i64 },
     /// The limit was already reached in the current window, which ends in this many seconds.
     LimitReached { retry_after_secs: u64 },
 }
@@ -58,8 +59,9 @@ pub trait LoginThrottle: Send + Sync {
         window_secs: u64,
         now: DateTime<Utc>,
     ) -> Result<AttemptCount>;
-    /// Give one counted attempt back (the attempt was a successful login).
-    async fn refund_attempt(&self, scope: AttemptScope<'_>) -> Result<()>;
+    /// Give one attempt counted in the window that started at `window_start` back (the
+    /// attempt was a successful login); nothing when that window is over.
+    async fn refund_attempt(&self, scope: AttemptScope<'_>, window_start: i64) -> Result<()>;
 }
 
 /// Clients by key.

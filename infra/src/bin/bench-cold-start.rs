@@ -214,6 +214,7 @@ async fn main() -> Result<()> {
         ("JWT_SECRET", SECRET.into()),
         ("TABLE_NAME", table.into()),
         ("BUCKET_NAME", bucket.into()),
+        ("DOCUMENTS_BUCKET_NAME", bucket.into()),
         ("AWS_ENDPOINT_URL", emulator.endpoint()),
         ("AWS_REGION", "us-east-1".into()),
         ("AWS_ACCESS_KEY_ID", "test".into()),

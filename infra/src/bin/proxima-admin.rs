@@ -104,6 +104,9 @@ enum UserAction {
         #[arg(long)]
         email: String,
     },
+    /// Write every user's session item (token checks read it): the upgrade step for users
+    /// created before sessions existed. Safe to run again.
+    SyncSessions,
 }
 
 #[derive(Subcommand)]
@@ -240,6 +243,15 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             })
             .await?;
             println!("enabled {email}");
+        }
+        Command::User {
+            action: UserAction::SyncSessions,
+        } => {
+            let users = store.all_users().await?;
+            for user in &users {
+                store.put_user(user).await?;
+            }
+            println!("wrote the sessions of {} users", users.len());
         }
         Command::User {
             action: UserAction::RevokeTokens { email },

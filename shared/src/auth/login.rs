@@ -8,6 +8,7 @@ use crate::domain::user::normalize_email;
 use crate::ports::{AttemptCount, AttemptScope, LoginThrottle, UserStore};
 use crate::{Error, Result};
 use chrono::{DateTime, Utc};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 use tokio::sync::Semaphore;
@@ -38,9 +39,9 @@ pub struct ThrottlePolicy {
 /// core for tens of milliseconds, and login needs no token, so without a bound any caller
 /// could make the process use memory and CPU at will.
 pub struct HashPermits {
-    semaphore: Semaphore,
+    semaphore: Arc<Semaphore>,
     wait: Duration,
-    running: AtomicUsize,
+    running: Arc<AtomicUsize>,
     peak: AtomicUsize,
 }
 
@@ -50,9 +51,9 @@ impl HashPermits {
         static ONCE: std::sync::Once = std::sync::Once::new();
         ONCE.call_once(pin_mmap_threshold);
         Self {
-            semaphore: Semaphore::new(permits.max(1)),
+            semaphore: Arc::new(Semaphore::new(permits.max(1))),
             wait,
-            running: AtomicUsize::new(0),
+            running: Arc::new(AtomicUsize::new(0)),
             peak: AtomicUsize::new(0),
         }
     }
@@ -68,14 +69,23 @@ impl HashPermits {
         &self,
         check: impl FnOnce() -> T + Send + 'static,
     ) -> Result<Option<T>> {
-        let Ok(Ok(_permit)) = tokio::time::timeout(self.wait, self.semaphore.acquire()).await
+        let Ok(Ok(permit)) =
+            tokio::time::timeout(self.wait, self.semaphore.clone().acquire_owned()).await
         else {
             return Ok(None);
         };
         let now_running = self.running.fetch_add(1, Ordering::Relaxed) + 1;
         self.peak.fetch_max(now_running, Ordering::Relaxed);
-        let result = tokio::task::spawn_blocking(check).await;
-        self.running.fetch_sub(1, Ordering::Relaxed);
+        // The permit travels with the hash: a caller that goes away (client disconnect)
+        // cannot free it while the hash still runs.
+        let running = self.running.clone();
+        let result = tokio::task::spawn_blocking(move || {
+            let out = check();
+            running.fetch_sub(1, Ordering::Relaxed);
+            drop(permit);
+            out
+        })
+        .await;
         result
             .map(Some)
             .map_err(|e| Error::Internal(format!("password check task: {e}")))
@@ -127,7 +137,7 @@ pub async fn login(
         source,
     };
     let account = AttemptScope::Email(&email);
-    count(
+    let pair_window = count(
         deps.throttle,
         pair,
         policy.max_attempts_per_source,
@@ -135,7 +145,7 @@ pub async fn login(
         now,
     )
     .await?;
-    if let Err(e) = count(
+    let account_window = match count(
         deps.throttle,
         account,
         policy.max_attempts_per_account,
@@ -144,9 +154,12 @@ pub async fn login(
     )
     .await
     {
-        deps.throttle.refund_attempt(pair).await?;
-        return Err(e);
-    }
+        Ok(w) => w,
+        Err(e) => {
+            deps.throttle.refund_attempt(pair, pair_window).await?;
+            return Err(e);
+        }
+    };
     let user = deps.users.get_user(&email).await?;
     let stored = user.as_ref().map(|u| u.password_hash.clone());
     let password = password.to_owned();
@@ -156,8 +169,10 @@ pub async fn login(
         .await?;
     let Some(ok) = checked else {
         // No password was checked: the attempt does not count.
-        deps.throttle.refund_attempt(pair).await?;
-        deps.throttle.refund_attempt(account).await?;
+        deps.throttle.refund_attempt(pair, pair_window).await?;
+        deps.throttle
+            .refund_attempt(account, account_window)
+            .await?;
         return Err(Error::RateLimited {
             message: "too many logins in progress; try again shortly".into(),
             retry_after_secs: 1,
@@ -165,8 +180,10 @@ pub async fn login(
     };
     match (ok, user) {
         (true, Some(user)) if !user.disabled => {
-            deps.throttle.refund_attempt(pair).await?;
-            deps.throttle.refund_attempt(account).await?;
+            deps.throttle.refund_attempt(pair, pair_window).await?;
+            deps.throttle
+                .refund_attempt(account, account_window)
+                .await?;
             let token = deps.tokens.issue(&user, now)?;
             Ok(LoginOutcome { token, user })
         }
@@ -174,18 +191,19 @@ pub async fn login(
     }
 }
 
+/// Count an attempt; the start of the window it was counted in.
 async fn count(
     throttle: &dyn LoginThrottle,
     scope: AttemptScope<'_>,
     limit: u32,
     policy: ThrottlePolicy,
     now: DateTime<Utc>,
-) -> Result<()> {
+) -> Result<i64> {
     match throttle
         .count_attempt(scope, limit, policy.window_secs, now)
         .await?
     {
-        AttemptCount::Counted => Ok(()),
+        AttemptCount::Counted { window_start } => Ok(window_start),
         AttemptCount::LimitReached { retry_after_secs } => Err(Error::RateLimited {
             message: "too many failed login attempts; try again later".into(),
             retry_after_secs,

@@ -43,6 +43,7 @@ fn cors(origins: &[String]) -> Option<CorsLayer> {
                 Method::POST,
                 Method::PUT,
                 Method::PATCH,
+                Method::DELETE,
                 Method::OPTIONS,
             ])
             .allow_headers([

@@ -215,7 +215,14 @@ async fn prepare(req: Request, state: &AppState) -> Result<Result<Keyed, Request
                 Error::field("body", "could not be read")
             }
         })?;
-    let fingerprint = fingerprint(&method, &path_and_query, &bytes);
+    // The request's identity: method, path with query, the `If-Match` it was based on, body.
+    let if_match = parts
+        .headers
+        .get(axum::http::header::IF_MATCH)
+        .map(|v| v.as_bytes().to_vec())
+        .unwrap_or_default();
+    let target = [path_and_query.as_bytes(), b"\n", &if_match].concat();
+    let fingerprint = fingerprint(&method, &String::from_utf8_lossy(&target), &bytes);
     let scope = IdempotencyScope {
         hash: scope_hash(&method, &route, &path, key),
         user: user.email.clone(),

@@ -32,3 +32,49 @@ impl<S: Send + Sync> FromRequestParts<S> for SourceIp {
 fn is_ip(s: &str) -> bool {
     s.parse::<std::net::IpAddr>().is_ok()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lambda_http::aws_lambda_events::apigw::ApiGatewayV2httpRequestContext;
+
+    async fn source_of(req: axum::http::Request<()>) -> String {
+        let (mut parts, ()) = req.into_parts();
+        SourceIp::from_request_parts(&mut parts, &())
+            .await
+            .map(|s| s.0)
+            .unwrap_or_default()
+    }
+
+    #[tokio::test]
+    async fn api_gateway_source_ip_wins_and_forwarding_headers_are_ignored() {
+        let mut ctx = ApiGatewayV2httpRequestContext::default();
+        ctx.http.source_ip = Some("203.0.113.7".into());
+        let mut req = axum::http::Request::builder()
+            .header("x-forwarded-for", "198.51.100.1")
+            .header("x-real-ip", "198.51.100.2")
+            .body(())
+            .unwrap();
+        req.extensions_mut()
+            .insert(RequestContext::ApiGatewayV2(ctx));
+        req.extensions_mut()
+            .insert(ConnectInfo(SocketAddr::from(([10, 0, 0, 1], 4000))));
+        assert_eq!(source_of(req).await, "203.0.113.7");
+    }
+
+    #[tokio::test]
+    async fn the_peer_address_locally_and_never_a_header() {
+        let mut req = axum::http::Request::builder()
+            .header("x-forwarded-for", "198.51.100.1")
+            .body(())
+            .unwrap();
+        req.extensions_mut()
+            .insert(ConnectInfo(SocketAddr::from(([127, 0, 0, 9], 4000))));
+        assert_eq!(source_of(req).await, "127.0.0.9");
+        let bare = axum::http::Request::builder()
+            .header("x-forwarded-for", "198.51.100.1")
+            .body(())
+            .unwrap();
+        assert_eq!(source_of(bare).await, "unknown");
+    }
+}

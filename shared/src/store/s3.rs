@@ -56,30 +56,46 @@ impl DependencyCheck for S3Store {
 #[async_trait]
 impl DocumentStore for S3Store {
     /// A conditional write (`If-None-Match: *`): a document already stored under `key` is
-    /// never replaced, whatever the bytes (412 means it is there; 409 means another writer
-    /// is storing it right now).
+    /// never replaced, whatever the bytes (412: it is there). A 409 means another write of
+    /// the key is in flight: try once more, and then the document must be there.
     async fn put_pdf(&self, key: &str, bytes: Vec<u8>) -> Result<()> {
-        let stored = self
-            .client
-            .put_object()
-            .bucket(&self.documents_bucket)
-            .key(key)
-            .if_none_match("*")
-            .content_type("application/pdf")
-            .body(ByteStream::from(bytes))
-            .send()
-            .await;
-        match stored {
-            Ok(_) => Ok(()),
-            Err(e)
-                if e.raw_response()
-                    .is_some_and(|r| matches!(r.status().as_u16(), 409 | 412)) =>
-            {
-                tracing::info!(key, "document already stored; left as it is");
-                Ok(())
+        for attempt in 0..2 {
+            let stored = self
+                .client
+                .put_object()
+                .bucket(&self.documents_bucket)
+                .key(key)
+                .if_none_match("*")
+                .content_type("application/pdf")
+                .body(ByteStream::from(bytes.clone()))
+                .send()
+                .await;
+            let status = match &stored {
+                Ok(_) => return Ok(()),
+                Err(e) => e.raw_response().map(|r| r.status().as_u16()),
+            };
+            match (status, stored) {
+                (Some(412), _) => {
+                    tracing::info!(key, "document already stored; left as it is");
+                    return Ok(());
+                }
+                (Some(409), _) if attempt == 0 => {
+                    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+                }
+                (Some(409), _) => {
+                    return if self.has_document(key).await? {
+                        Ok(())
+                    } else {
+                        Err(Error::Unavailable(format!(
+                            "PutObject {key}: write in flight"
+                        )))
+                    };
+                }
+                (_, Err(e)) => return Err(sdk_error("PutObject", e)),
+                (_, Ok(_)) => return Ok(()),
             }
-            Err(e) => Err(sdk_error("PutObject", e)),
         }
+        Ok(())
     }
 
     async fn has_document(&self, key: &str) -> Result<bool> {

@@ -264,20 +264,35 @@ impl DynamoStore {
     }
 
     /// The rest of a history entry's changes, from its part items, in order.
-    async fn history_continuation(&self, id: Uuid, version: u64) -> Result<Vec<Change>> {
+    async fn history_continuation(
+        &self,
+        id: Uuid,
+        version: u64,
+        parts: usize,
+    ) -> Result<Vec<Change>> {
         let query = self
             .client
             .query()
             .table_name(&self.table)
             .key_condition_expression("pk = :pk AND begins_with(sk, :parts)")
             .expression_attribute_values(":pk", s(keys::invoice(id)))
-            .expression_attribute_values(":parts", s(keys::invoice_history_parts(version)));
+            .expression_attribute_values(":parts", s(keys::invoice_history_parts(version)))
+            .consistent_read(true);
         let mut changes = Vec::new();
+        let mut read = 0;
         super::query_each(query, "Query invoice history parts", |item| {
             changes.extend(from_item::<HistoryPart>(item)?.changes);
+            read += 1;
             Ok(())
         })
         .await?;
+        if read != parts {
+            // Parts are written in the entry's own transaction: a count that differs is a
+            // broken record, never a partial answer.
+            return Err(Error::Internal(format!(
+                "history {id} v{version}: {read} of {parts} parts"
+            )));
+        }
         Ok(changes)
     }
 
@@ -536,12 +551,13 @@ impl InvoiceStore for DynamoStore {
             .key_condition_expression("pk = :pk AND begins_with(sk, :history)")
             .expression_attribute_values(":pk", s(keys::invoice(id)))
             .expression_attribute_values(":history", s("HISTORY#"))
-            .scan_index_forward(false);
+            .scan_index_forward(false)
+            .consistent_read(true);
         let stored: Page<StoredHistory> = query_page(query, "Query invoice history", page).await?;
         let mut items = Vec::with_capacity(stored.items.len());
         for StoredHistory { mut entry, parts } in stored.items {
             if parts > 0 {
-                let rest = self.history_continuation(id, entry.version).await?;
+                let rest = self.history_continuation(id, entry.version, parts).await?;
                 entry.changes.extend(rest);
             }
             items.push(entry);

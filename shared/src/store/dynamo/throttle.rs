@@ -47,6 +47,7 @@ impl LoginThrottle for DynamoStore {
                 .key(keys::SK, s(sk.clone()))
                 .update_expression("ADD attempts :one")
                 .condition_expression("window_start > :cutoff AND attempts < :limit")
+                .return_values(aws_sdk_dynamodb::types::ReturnValue::AllOld)
                 .expression_attribute_values(":one", n(1))
                 .expression_attribute_values(":cutoff", n(cutoff))
                 .expression_attribute_values(":limit", n(i64::from(limit)))
@@ -56,7 +57,13 @@ impl LoginThrottle for DynamoStore {
                 .send()
                 .await;
             let current = match counted {
-                Ok(_) => return Ok(AttemptCount::Counted),
+                Ok(out) => {
+                    let window_start = out
+                        .attributes()
+                        .and_then(|old| number(old, "window_start"))
+                        .unwrap_or(now_s);
+                    return Ok(AttemptCount::Counted { window_start });
+                }
                 Err(e) => match e.as_service_error() {
                     Some(
                         aws_sdk_dynamodb::operation::update_item::UpdateItemError::ConditionalCheckFailedException(c),
@@ -93,7 +100,11 @@ impl LoginThrottle for DynamoStore {
                 .send()
                 .await;
             match started {
-                Ok(_) => return Ok(AttemptCount::Counted),
+                Ok(_) => {
+                    return Ok(AttemptCount::Counted {
+                        window_start: now_s,
+                    });
+                }
                 Err(e) if is_condition_failed(&e) => {}
                 Err(e) => return Err(sdk_error("PutItem login attempts", e)),
             }
@@ -103,7 +114,7 @@ impl LoginThrottle for DynamoStore {
         ))
     }
 
-    async fn refund_attempt(&self, scope: AttemptScope<'_>) -> Result<()> {
+    async fn refund_attempt(&self, scope: AttemptScope<'_>, window_start: i64) -> Result<()> {
         let (pk, sk) = keys::login_attempts(scope);
         let refunded = self
             .client
@@ -112,14 +123,16 @@ impl LoginThrottle for DynamoStore {
             .key(keys::PK, s(pk))
             .key(keys::SK, s(sk))
             .update_expression("ADD attempts :minus")
-            .condition_expression("attempts > :zero")
+            .condition_expression("attempts > :zero AND window_start = :window")
             .expression_attribute_values(":minus", n(-1))
             .expression_attribute_values(":zero", n(0))
+            .expression_attribute_values(":window", n(window_start))
             .send()
             .await;
         match refunded {
             Ok(_) => Ok(()),
-            // Nothing to give back: the window ended (TTL) or was never counted.
+            // Nothing to give back: the attempt's window is over (another one started, or
+            // TTL removed it).
             Err(e) if is_condition_failed(&e) => Ok(()),
             Err(e) => Err(sdk_error("UpdateItem login attempts refund", e)),
         }

@@ -41,6 +41,29 @@ impl UserStore for DynamoStore {
     }
 }
 
+impl DynamoStore {
+    /// Every user (a `Scan` of the table for `USER#` items: an operator's tool, never a
+    /// request path).
+    pub async fn all_users(&self) -> Result<Vec<User>> {
+        let mut pages = self
+            .client
+            .scan()
+            .table_name(&self.table)
+            .filter_expression("begins_with(pk, :user)")
+            .expression_attribute_values(":user", super::s("USER#"))
+            .into_paginator()
+            .send();
+        let mut users = Vec::new();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| sdk_error("Scan users", e))?;
+            for item in page.items.unwrap_or_default() {
+                users.push(from_item(item)?);
+            }
+        }
+        Ok(users)
+    }
+}
+
 #[async_trait]
 impl SessionStore for DynamoStore {
     async fn get_session(&self, email: &str) -> Result<Option<Session>> {
