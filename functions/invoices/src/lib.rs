@@ -24,6 +24,9 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+mod collection;
+pub use collection::*;
+
 fn actor(user: &AuthUser) -> Actor {
     Actor {
         name: user.email.clone(),
@@ -36,7 +39,10 @@ fn invoice_id(raw: &str) -> Result<Uuid> {
     Uuid::parse_str(raw).map_err(|_| Error::not_found("invoice"))
 }
 
-fn with_etag(invoice: Invoice, status: StatusCode) -> impl IntoResponse {
+/// An invoice as answered: its receivables as of now (amount due, payment status, overdue)
+/// and its version as `ETag`.
+fn with_etag(mut invoice: Invoice, status: StatusCode) -> impl IntoResponse {
+    proxima::invoice::receivables::present(&mut invoice.header, chrono::Utc::now());
     let tag = etag(invoice.header.version);
     let body = if status == StatusCode::CREATED {
         Data::created(invoice)
@@ -115,9 +121,22 @@ async fn generate_bulk(
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ListFilter {
-    /// `draft` or `finalized`.
+    /// `draft`, `finalized`, `paid` or `void`.
     #[param(schema_with = proxima::http::openapi::invoice_status)]
     pub status: Option<String>,
+    /// `unpaid`, `partially_paid` or `paid`.
+    #[param(schema_with = proxima::http::openapi::payment_status)]
+    pub payment_status: Option<String>,
+    /// `true`: only overdue invoices (something due, due date passed in the client's time
+    /// zone); `false`: only those that are not.
+    #[param(schema_with = proxima::http::openapi::boolean)]
+    pub overdue: Option<String>,
+    /// `YYYY-MM-DD`: due on or after.
+    #[param(schema_with = proxima::http::openapi::date)]
+    pub due_from: Option<String>,
+    /// `YYYY-MM-DD`: due on or before.
+    #[param(schema_with = proxima::http::openapi::date)]
+    pub due_to: Option<String>,
     /// A client key; empty means every client.
     #[param(schema_with = proxima::http::openapi::client_key_filter)]
     pub client_key: Option<String>,
@@ -131,9 +150,46 @@ impl ListFilter {
         let mut errors = Vec::new();
         let status = self.status.and_then(|s| {
             s.parse()
-                .map_err(|_| errors.push(FieldError::new("status", "must be draft or finalized")))
+                .map_err(|_| {
+                    errors.push(FieldError::new(
+                        "status",
+                        "must be draft, finalized, paid or void",
+                    ))
+                })
                 .ok()
         });
+        let payment_status = self.payment_status.and_then(|s| {
+            s.parse()
+                .map_err(|_| {
+                    errors.push(FieldError::new(
+                        "payment_status",
+                        "must be unpaid, partially_paid or paid",
+                    ))
+                })
+                .ok()
+        });
+        let overdue = match self.overdue.as_deref() {
+            None => None,
+            Some("true") => Some(true),
+            Some("false") => Some(false),
+            Some(_) => {
+                errors.push(FieldError::new("overdue", "must be true or false"));
+                None
+            }
+        };
+        let mut date = |field: &str, v: Option<String>| {
+            v.and_then(|d| {
+                chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d")
+                    .ok()
+                    .filter(|_| d.len() == 10)
+                    .or_else(|| {
+                        errors.push(FieldError::new(field, "must be a date written YYYY-MM-DD"));
+                        None
+                    })
+            })
+        };
+        let due_from = date("due_from", self.due_from);
+        let due_to = date("due_to", self.due_to);
         let period = self.period.and_then(|p| {
             p.parse()
                 .map_err(|_| {
@@ -154,6 +210,11 @@ impl ListFilter {
             status,
             client_key,
             period,
+            payment_status,
+            overdue,
+            due_from,
+            due_to,
+            now: Some(chrono::Utc::now()),
         })
     }
 }
@@ -172,7 +233,12 @@ async fn list_invoices(
     Pagination(page): Pagination,
 ) -> Result<Paged<InvoiceHeader>> {
     let filter = filter.parse()?;
-    Ok(service::list(state.stores(), &filter, page).await?.into())
+    let mut page = service::list(state.stores(), &filter, page).await?;
+    let now = chrono::Utc::now();
+    for h in &mut page.items {
+        proxima::invoice::receivables::present(h, now);
+    }
+    Ok(page.into())
 }
 
 /// One invoice with its line items; `ETag` carries the version.
@@ -390,10 +456,13 @@ proxima::function_routes! {
     "/api/v1/invoices/generate" => post(idempotent(generate));
     "/api/v1/invoices/generate-bulk" => post(idempotent(generate_bulk));
     "/api/v1/invoices" => get(list_invoices);
-    "/api/v1/invoices/{id}" => get(get_invoice), patch(patch_invoice);
+    "/api/v1/invoices/{id}" => get(get_invoice), patch(patch_invoice), delete(delete_invoice);
     "/api/v1/invoices/{id}/line-items" => patch(patch_line_items);
     "/api/v1/invoices/{id}/regenerate" => put(regenerate);
     "/api/v1/invoices/{id}/edit-history" => get(edit_history);
     "/api/v1/invoices/{id}/finalize" => post(idempotent(finalize));
     "/api/v1/invoices/{id}/pdf" => get(pdf);
+    "/api/v1/invoices/{id}/payments" => post(idempotent(record_payment)), get(list_payments);
+    "/api/v1/invoices/{id}/payments/{pid}" => delete(reverse_payment);
+    "/api/v1/invoices/{id}/void" => post(idempotent(void));
 }

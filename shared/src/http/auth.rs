@@ -17,6 +17,18 @@ pub struct AuthUser {
 }
 
 impl AuthUser {
+    /// 403 unless the caller is an admin (reversing payments).
+    pub fn require_admin(&self) -> Result<(), Error> {
+        if self.role == Role::Admin {
+            Ok(())
+        } else {
+            Err(Error::Forbidden(format!(
+                "role {} may not do this; admins only",
+                self.role.as_str()
+            )))
+        }
+    }
+
     /// 403 unless the caller may write invoices (accountant or admin).
     pub fn require_invoice_writer(&self) -> Result<(), Error> {
         if self.role.can_write_invoices() {

@@ -71,6 +71,15 @@ pub fn invoice_status() -> Object {
         .build()
 }
 
+/// A payment status: `unpaid`, `partially_paid` or `paid`.
+pub fn payment_status() -> Object {
+    use crate::invoice::receivables::PaymentStatus::*;
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some([Unpaid, PartiallyPaid, Paid].map(|s| s.as_str())))
+        .build()
+}
+
 /// The `If-Match` header of a draft write.
 pub fn if_match() -> Object {
     ObjectBuilder::new()

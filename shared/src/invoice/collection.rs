@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 /// Rounds of "another write came first" before a receivables write gives up (each round
 /// reads the invoice again and decides again, so a payment that no longer fits is refused).
-const ROUNDS: usize = 8;
+const ROUNDS: u32 = 50;
 
 /// The client's date today, in the time zone recorded on the invoice.
 fn today(invoice: &Invoice, actor: &Actor) -> NaiveDate {
@@ -64,7 +64,7 @@ async fn write<T>(
     mut decide: impl FnMut(&Invoice) -> Result<(Invoice, Vec<Change>, T)>,
     companions: impl Fn(&T) -> Vec<Companion<'_>>,
 ) -> Result<(Invoice, T)> {
-    for _ in 0..ROUNDS {
+    for round in 0..ROUNDS {
         let mut before = get(stores, id).await?;
         receivables::settle(&mut before.header);
         lifecycle::check(&before.header, action, None)?;
@@ -87,7 +87,15 @@ async fn write<T>(
             .await?
         {
             WriteOutcome::Written => return Ok((after, extra)),
-            WriteOutcome::Refused(WriteRefused::Changed { .. }) => continue,
+            WriteOutcome::Refused(WriteRefused::Changed { .. }) => {
+                // Back off a little, more each round, with random jitter so that the writers
+                // of one invoice spread out.
+                let jitter = u64::from(Uuid::new_v4().as_bytes()[0]) % 11;
+                tokio::time::sleep(std::time::Duration::from_millis(
+                    2 + jitter + u64::from(round.min(20)),
+                ))
+                .await;
+            }
             WriteOutcome::Refused(r) => return Err(lifecycle::refused(r, action, &before.header)),
         }
     }

@@ -224,4 +224,34 @@ pub struct InvoiceFilter {
     pub status: Option<InvoiceStatus>,
     pub client_key: Option<String>,
     pub period: Option<Period>,
+    pub payment_status: Option<super::receivables::PaymentStatus>,
+    /// `true`: only overdue invoices; `false`: only those that are not.
+    pub overdue: Option<bool>,
+    /// Due on or after this day.
+    pub due_from: Option<NaiveDate>,
+    /// Due on or before this day.
+    pub due_to: Option<NaiveDate>,
+    /// The instant `overdue` is judged at.
+    pub now: Option<DateTime<Utc>>,
+}
+
+impl InvoiceFilter {
+    /// Whether `header` passes the filters that depend on receivables and dates (the
+    /// store's key filters aside), with its receivables as of `now`.
+    pub fn matches(&self, header: &InvoiceHeader) -> bool {
+        let mut h = header.clone();
+        super::receivables::present(&mut h, self.now.unwrap_or_else(Utc::now));
+        self.payment_status.is_none_or(|p| p == h.payment_status)
+            && self.overdue.is_none_or(|o| o == h.overdue)
+            && self.due_from.is_none_or(|d| h.due_date >= d)
+            && self.due_to.is_none_or(|d| h.due_date <= d)
+    }
+
+    /// Whether any filter needs [`InvoiceFilter::matches`].
+    pub fn has_receivables_filters(&self) -> bool {
+        self.payment_status.is_some()
+            || self.overdue.is_some()
+            || self.due_from.is_some()
+            || self.due_to.is_some()
+    }
 }

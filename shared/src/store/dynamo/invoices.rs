@@ -458,6 +458,13 @@ impl InvoiceStore for DynamoStore {
         if !conditions.is_empty() {
             query = query.filter_expression(conditions.join(" AND "));
         }
+        if filter.has_receivables_filters() {
+            let filter = filter.clone();
+            return super::query_page_where(query, "Query invoices", page, move |h| {
+                filter.matches(h)
+            })
+            .await;
+        }
         query_page(query, "Query invoices", page).await
     }
 

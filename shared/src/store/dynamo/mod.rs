@@ -165,6 +165,36 @@ pub(crate) async fn query_page<T: DeserializeOwned + Send>(
     })
 }
 
+/// [`query_page`] counting and returning only the items `keep` accepts (filters that cannot
+/// be a filter expression, such as time-dependent ones).
+pub(crate) async fn query_page_where<T: DeserializeOwned + Send>(
+    query: aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder,
+    operation: &str,
+    page: crate::domain::PageRequest,
+    keep: impl Fn(&T) -> bool + Send + Sync,
+) -> Result<crate::domain::Page<T>> {
+    let first = page.offset() as u64;
+    let last = first + u64::from(page.per_page);
+    let mut total = 0u64;
+    let mut items = Vec::new();
+    query_each(query, operation, |item| {
+        let record: T = from_item(item)?;
+        if keep(&record) {
+            if (first..last).contains(&total) {
+                items.push(record);
+            }
+            total += 1;
+        }
+        Ok(())
+    })
+    .await?;
+    Ok(crate::domain::Page {
+        items,
+        total,
+        request: page,
+    })
+}
+
 /// A string attribute value.
 pub(crate) fn s(value: impl Into<String>) -> AttributeValue {
     AttributeValue::S(value.into())
