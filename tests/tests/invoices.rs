@@ -585,6 +585,49 @@ async fn regenerate_rebuilds_worklog_lines_and_keeps_manual_ones() {
             .all(|id| lines.iter().any(|l| &&l["id"] == id))
     );
     assert_arithmetic(&regen.body["data"]);
+
+    // Regrouped by author: one worklog line per author, the manual line kept, same total
+    // of worklog hours.
+    let regrouped = send_json(
+        &app,
+        Method::PUT,
+        &path,
+        &token,
+        Some(3),
+        &json!({"group_by": "author"}),
+    )
+    .await;
+    assert_eq!(regrouped.status, 200, "{}", regrouped.body);
+    assert_eq!(regrouped.body["data"]["group_by"], "author");
+    let by_author = regrouped.body["data"]["line_items"].as_array().unwrap();
+    assert!(by_author.iter().any(|l| l["description"] == "Licence"));
+    assert!(
+        by_author
+            .iter()
+            .any(|l| l["description"].as_str().unwrap().contains("Maria Keller"))
+    );
+    let hours = |ls: &[Value]| -> Decimal {
+        ls.iter()
+            .filter(|l| l["source"] == "worklogs")
+            .map(|l| dec(&l["quantity"]))
+            .sum()
+    };
+    let diff = (hours(lines) - hours(by_author)).abs();
+    assert!(
+        diff < Decimal::new(5, 2) * Decimal::from(lines.len()),
+        "hours kept, up to rounding"
+    );
+    assert_arithmetic(&regrouped.body["data"]);
+    send_json(
+        &app,
+        Method::PUT,
+        &path,
+        &token,
+        Some(4),
+        &json!({"group_by": "week"}),
+    )
+    .await
+    .assert_error(400, "VALIDATION_ERROR");
 }
 
 #[tokio::test]

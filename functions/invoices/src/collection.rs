@@ -8,7 +8,7 @@ use axum::response::IntoResponse;
 use proxima::http::error::ErrorEnvelope;
 use proxima::http::openapi::RequiredIfMatch;
 use proxima::http::version::expected_version;
-use proxima::http::{AuthUser, Data, InvoiceWriter, JsonBody};
+use proxima::http::{Admin, AuthUser, Data, InvoiceWriter, JsonBody};
 use proxima::invoice::collection;
 use proxima::invoice::receivables::{self, Payment, PaymentRequest};
 use proxima::invoice::{Invoice, InvoiceHeader};
@@ -106,12 +106,11 @@ pub async fn list_payments(
         (status = 404, description = "No such invoice or payment", body = ErrorEnvelope),
         (status = 409, description = "Already reversed, or the invoice is void", body = ErrorEnvelope)))]
 pub async fn reverse_payment(
-    user: AuthUser,
+    Admin(user): Admin,
     State(state): State<AppState>,
     Path((id, pid)): Path<(String, String)>,
     JsonBody(req): JsonBody<ReasonRequest>,
 ) -> Result<Data<PaymentAnswer>> {
-    user.require_admin()?;
     let pid = Uuid::parse_str(&pid).map_err(|_| Error::not_found("payment"))?;
     let (invoice, payment) = collection::reverse_payment(
         state.stores(),

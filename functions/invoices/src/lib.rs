@@ -309,9 +309,19 @@ async fn patch_line_items(
     Ok(with_etag(invoice, StatusCode::OK))
 }
 
-/// Rebuild the worklog lines from the current worklogs and rate; manual lines stay. Needs
-/// `If-Match: <version>`.
+/// `PUT /invoices/{id}/regenerate` body (optional).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RegenerateRequest {
+    /// Regroup the worklog lines: `issue`, `author`, `day` or `none`; absent keeps the
+    /// invoice's grouping.
+    pub group_by: Option<proxima::invoice::GroupBy>,
+}
+
+/// Rebuild the worklog lines from the current worklogs and rate, optionally regrouped
+/// (`{"group_by"}`); manual lines stay. Needs `If-Match: <version>`.
 #[utoipa::path(put, path = "/api/v1/invoices/{id}/regenerate", tag = "invoices",
+    request_body(content = Option<RegenerateRequest>, description = "Optional"),
     params(("id" = Uuid, Path, description = "Invoice id"),
            RequiredIfMatch),
     security(("bearer" = [])),
@@ -327,10 +337,12 @@ async fn regenerate(
     State(state): State<AppState>,
     Path(id): Path<String>,
     headers: HeaderMap,
+    OptionalJsonBody(body): OptionalJsonBody<RegenerateRequest>,
 ) -> Result<impl IntoResponse> {
     let id = invoice_id(&id)?;
     let version = expected_version(&headers, None)?;
-    let invoice = service::regenerate(state.stores(), id, version, &actor(&user)).await?;
+    let group_by = body.and_then(|b| b.group_by);
+    let invoice = service::regenerate(state.stores(), id, version, group_by, &actor(&user)).await?;
     Ok(with_etag(invoice, StatusCode::OK))
 }
 

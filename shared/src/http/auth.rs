@@ -95,3 +95,22 @@ where
         Ok(InvoiceWriter(user))
     }
 }
+
+/// An admin caller: 401 without a valid token, 403 for anyone else. Runs before the body is
+/// read.
+#[derive(Debug, Clone)]
+pub struct Admin(pub AuthUser);
+
+impl<S> FromRequestParts<S> for Admin
+where
+    S: Send + Sync,
+    Arc<Authenticator>: FromRef<S>,
+{
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let user = AuthUser::from_request_parts(parts, state).await?;
+        user.require_admin()?;
+        Ok(Admin(user))
+    }
+}

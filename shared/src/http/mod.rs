@@ -16,7 +16,7 @@ pub mod source_ip;
 pub mod version;
 
 pub use app::{BODY_LIMIT_BYTES, with_layers};
-pub use auth::{AuthUser, InvoiceWriter};
+pub use auth::{Admin, AuthUser, InvoiceWriter};
 pub use envelope::{Data, Meta, NoStore, Paged};
 pub use idempotency::{Idempotent, idempotent};
 pub use json::JsonBody;

@@ -339,12 +339,13 @@ pub async fn update_lines(
 }
 
 /// `PUT /invoices/{id}/regenerate`: worklog lines rebuilt from the current worklogs at the
-/// client's current rate, the client snapshot refreshed; manual lines, notes, PO number,
-/// dates and tax rate kept.
+/// client's current rate (regrouped by `group_by` when given), the client snapshot
+/// refreshed; manual lines, notes, PO number, dates and tax rate kept.
 pub async fn regenerate(
     stores: Stores<'_>,
     id: Uuid,
     version: u64,
+    group_by: Option<GroupBy>,
     actor: &Actor,
 ) -> Result<Invoice> {
     let current = get(stores, id).await?;
@@ -363,6 +364,13 @@ pub async fn regenerate(
         let before = inv.header.clone();
         let before_lines = inv.line_items.len();
         let places = minor_unit(&inv.header.currency);
+        let mut changes = Vec::new();
+        if let Some(g) = group_by
+            && g != inv.header.group_by
+        {
+            changes.push(Change::of("group_by", &inv.header.group_by, &g));
+            inv.header.group_by = g;
+        }
         let fresh = worklog_lines(
             inv.header.id,
             &worklogs,
@@ -378,7 +386,6 @@ pub async fn regenerate(
             .collect();
         inv.line_items = fresh.into_iter().chain(manual).collect();
         let snapshot = super::model::ClientSnapshot::from(&client);
-        let mut changes = Vec::new();
         if snapshot != inv.header.client {
             changes.push(Change::of("client", &inv.header.client, &snapshot));
             inv.header.client = snapshot;
