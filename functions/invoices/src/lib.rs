@@ -2,6 +2,9 @@
 //! regenerate, history). Handlers translate HTTP to the use cases in
 //! `proxima::invoice::service` and back.
 
+mod credit_notes;
+use credit_notes::*;
+
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
@@ -396,4 +399,8 @@ proxima::function_routes! {
     "/api/v1/invoices/{id}/edit-history" => get(edit_history);
     "/api/v1/invoices/{id}/finalize" => post(idempotent(finalize));
     "/api/v1/invoices/{id}/pdf" => get(pdf);
+    "/api/v1/invoices/{id}/credit-notes" => post(idempotent(issue_credit_note));
+    "/api/v1/credit-notes" => get(list_credit_notes);
+    "/api/v1/credit-notes/{id}" => get(get_credit_note);
+    "/api/v1/credit-notes/{id}/pdf" => get(credit_note_pdf);
 }
