@@ -59,7 +59,7 @@ pub async fn issue_credit_note(
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct CreditNoteListFilter {
-    /// Only the notes of this invoice (a UUID); empty means every invoice.
+    /// Only the notes of this invoice (a UUID).
     #[param(value_type = Option<String>, format = Uuid)]
     pub invoice_id: Option<String>,
     /// A client key; empty means every client.
@@ -70,7 +70,7 @@ pub struct CreditNoteListFilter {
 impl CreditNoteListFilter {
     fn parse(self) -> Result<CreditNoteFilter> {
         let mut errors = Vec::new();
-        let invoice_id = self.invoice_id.filter(|i| !i.is_empty()).and_then(|i| {
+        let invoice_id = self.invoice_id.and_then(|i| {
             Uuid::parse_str(&i)
                 .map_err(|_| errors.push(FieldError::new("invoice_id", "must be a UUID")))
                 .ok()
