@@ -253,3 +253,55 @@ pub trait IdempotencyStore: Send + Sync {
         now: DateTime<Utc>,
     ) -> Result<Option<IdempotencyRecord>>;
 }
+
+/// Filters of the credit-note list.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CreditNoteFilter {
+    /// Only the notes of this invoice.
+    pub invoice_id: Option<Uuid>,
+    /// Only the notes of this client.
+    pub client_key: Option<String>,
+}
+
+/// What happened to an attempt to issue a credit note with a number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IssueOutcome {
+    /// Number taken, note stored, invoice credited.
+    Done,
+    /// Another credit note took this number first: read the counter again and retry.
+    NumberTaken,
+    /// The invoice is no longer what the note was based on (`Changed`: read it again and
+    /// decide again), or is gone.
+    Refused(WriteRefused),
+}
+
+/// Credit notes with their own gapless numbering per year.
+#[async_trait]
+pub trait CreditNoteStore: Send + Sync {
+    /// The last credit-note number given out in `year` (0 when none).
+    async fn last_credit_note_number(&self, year: i32) -> Result<u64>;
+    /// In one transaction: move the year's credit-note counter from `sequence - 1` to
+    /// `sequence`, replace the invoice `before` (still at its status and version) by `after`
+    /// (its `amount_credited` raised and settled), store `note`, reserve its number, and
+    /// append `entry` to the invoice's history.
+    async fn issue_credit_note(
+        &self,
+        before: &Invoice,
+        after: &Invoice,
+        note: &crate::invoice::credit_note::CreditNote,
+        entry: &HistoryEntry,
+        year: i32,
+        sequence: u64,
+    ) -> Result<IssueOutcome>;
+    /// One credit note with its lines.
+    async fn get_credit_note(
+        &self,
+        id: Uuid,
+    ) -> Result<Option<crate::invoice::credit_note::CreditNote>>;
+    /// Credit notes newest first, without lines (`lines` is empty), with the true total.
+    async fn list_credit_notes(
+        &self,
+        filter: &CreditNoteFilter,
+        page: PageRequest,
+    ) -> Result<Page<crate::invoice::credit_note::CreditNote>>;
+}

@@ -5,8 +5,8 @@ use crate::auth::{Authenticator, TokenService};
 use crate::config::{Config, ConfigError};
 use crate::invoice::service::Stores;
 use crate::ports::{
-    ClientStore, DependencyCheck, DocumentStore, FileStore, IdempotencyStore, InvoiceNumbering,
-    InvoiceStore, LoginThrottle, SessionStore, UserStore, WorklogStore,
+    ClientStore, CreditNoteStore, DependencyCheck, DocumentStore, FileStore, IdempotencyStore,
+    InvoiceNumbering, InvoiceStore, LoginThrottle, SessionStore, UserStore, WorklogStore,
 };
 use crate::store::{DynamoStore, S3Store, Unwired, aws};
 use aws_config::SdkConfig;
@@ -29,6 +29,8 @@ pub struct AppState {
     pub worklogs: Arc<dyn WorklogStore>,
     pub invoices: Arc<dyn InvoiceStore>,
     pub numbering: Arc<dyn InvoiceNumbering>,
+    /// Credit notes and their numbering.
+    pub credit_notes: Arc<dyn CreditNoteStore>,
     pub documents: Arc<dyn DocumentStore>,
     pub files: Arc<dyn FileStore>,
     /// Remembered `Idempotency-Key`s of the writes that honour them.
@@ -173,6 +175,7 @@ fn assemble(
         worklogs: dynamo.clone(),
         invoices: dynamo.clone(),
         numbering: dynamo.clone(),
+        credit_notes: dynamo.clone(),
         documents,
         files,
         idempotency: dynamo.clone(),
@@ -197,6 +200,18 @@ impl AppState {
         crate::invoice::finalize::Lifecycle {
             invoices: self.invoices.as_ref(),
             numbering: self.numbering.as_ref(),
+            documents: self.documents.as_ref(),
+            issuer: &self.config.issuer,
+        }
+    }
+}
+
+impl AppState {
+    /// What the credit-note use cases need.
+    pub fn credit_notes(&self) -> crate::invoice::credit_notes_service::CreditNotes<'_> {
+        crate::invoice::credit_notes_service::CreditNotes {
+            invoices: self.invoices.as_ref(),
+            notes: self.credit_notes.as_ref(),
             documents: self.documents.as_ref(),
             issuer: &self.config.issuer,
         }

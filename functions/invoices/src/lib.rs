@@ -2,6 +2,9 @@
 //! regenerate, history). Handlers translate HTTP to the use cases in
 //! `proxima::invoice::service` and back.
 
+mod credit_notes;
+use credit_notes::*;
+
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
@@ -477,4 +480,8 @@ proxima::function_routes! {
     "/api/v1/invoices/{id}/payments" => post(idempotent(record_payment)), get(list_payments);
     "/api/v1/invoices/{id}/payments/{pid}" => delete(reverse_payment);
     "/api/v1/invoices/{id}/void" => post(idempotent(void));
+    "/api/v1/invoices/{id}/credit-notes" => post(idempotent(issue_credit_note));
+    "/api/v1/credit-notes" => get(list_credit_notes);
+    "/api/v1/credit-notes/{id}" => get(get_credit_note);
+    "/api/v1/credit-notes/{id}/pdf" => get(credit_note_pdf);
 }

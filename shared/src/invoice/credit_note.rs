@@ -5,7 +5,7 @@
 //! transaction, storage and the PDF upload belong to the service layer.
 
 use super::lines::MAX_DESCRIPTION_CHARS;
-use super::model::{ClientSnapshot, Invoice, InvoiceStatus, PdfInfo};
+use super::model::{ClientSnapshot, Invoice, PdfInfo};
 use super::money::{Totals, line_amount, totals};
 use crate::domain::Period;
 use crate::domain::text::{Lines, check_field};
@@ -294,7 +294,7 @@ pub struct NewCreditNote<'a> {
 }
 
 /// Build a credit note for `invoice`, given what its credit notes already credit: the
-/// invoice must be finalized (409 otherwise), the request valid (400 naming every field),
+/// invoice must be finalized or paid (`lifecycle`; 409 otherwise), the request valid (400 naming every field),
 /// and the note within what remains (400 on `lines`).
 pub fn build_credit_note(
     invoice: &Invoice,
@@ -303,14 +303,12 @@ pub fn build_credit_note(
     new: NewCreditNote<'_>,
 ) -> Result<CreditNote> {
     let h = &invoice.header;
-    let invoice_number = match (&h.number, h.status) {
-        (Some(n), InvoiceStatus::Finalized) => n.clone(),
-        _ => {
-            return Err(Error::Conflict(
-                "only a finalized invoice can be credited".into(),
-            ));
-        }
-    };
+    // The lifecycle rule decides (finalized or paid); a draft has no number either.
+    super::lifecycle::check(h, super::lifecycle::Action::IssueCreditNote, None)?;
+    let invoice_number = h
+        .number
+        .clone()
+        .ok_or_else(|| Error::Conflict("only a finalized invoice can be credited".into()))?;
     let reason = validate_request(req)?;
     let lines = credit_lines(invoice, req)?;
     let places = invoice.places();
@@ -354,6 +352,7 @@ pub fn amount_due_after_credits<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::invoice::model::InvoiceStatus;
     use crate::invoice::money::round_to;
     use crate::pdf::sample::sample_invoice;
     use chrono::TimeZone;

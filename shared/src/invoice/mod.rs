@@ -3,6 +3,7 @@
 
 pub mod collection;
 pub mod credit_note;
+pub mod credit_notes_service;
 pub mod dates;
 pub mod draft;
 pub mod edit;

@@ -31,7 +31,7 @@ struct LineChunk {
     lines: Vec<LineItem>,
 }
 
-fn n(v: u64) -> AttributeValue {
+pub(super) fn n(v: u64) -> AttributeValue {
     AttributeValue::N(v.to_string())
 }
 
@@ -58,7 +58,7 @@ fn chunk_lines(lines: &[LineItem]) -> Vec<&[LineItem]> {
 
 /// Split records into runs whose serialized size stays under [`CHUNK_BUDGET_BYTES`] (at
 /// least one run, maybe empty).
-fn chunks_under<T: Serialize>(records: &[T]) -> Vec<&[T]> {
+pub(super) fn chunks_under<T: Serialize>(records: &[T]) -> Vec<&[T]> {
     let mut chunks = Vec::new();
     let mut start = 0;
     let mut size = 0;
@@ -152,7 +152,11 @@ impl DynamoStore {
     /// The writes that replace `before` by `after`: the header, conditioned on the stored
     /// invoice still being at `before`'s status and version, the line chunks, and deletes of
     /// chunks no longer needed.
-    fn replacement(&self, before: &Invoice, after: &Invoice) -> Result<Vec<TransactWriteItem>> {
+    pub(super) fn replacement(
+        &self,
+        before: &Invoice,
+        after: &Invoice,
+    ) -> Result<Vec<TransactWriteItem>> {
         let (mut items, new_chunks) = self.invoice_puts(
             after,
             Some((
@@ -170,7 +174,7 @@ impl DynamoStore {
     /// Why a replacement was cancelled, read from the stored header: gone, at another status
     /// or version, our own earlier attempt (a retried transaction whose first attempt
     /// committed), or still as we read it (another condition of the transaction failed).
-    async fn refused_write(&self, before: &Invoice, after: &Invoice) -> Result<Refusal> {
+    pub(super) async fn refused_write(&self, before: &Invoice, after: &Invoice) -> Result<Refusal> {
         Ok(match self.header(before.header.id).await? {
             None => Refusal::Refused(WriteRefused::Missing),
             Some(h) if is_own_write(&h, &after.header) => Refusal::OwnWrite,
@@ -224,7 +228,11 @@ impl DynamoStore {
 
     /// Puts of a history entry: one item, continued in part items when its changes do not
     /// fit one; each put only where nothing is yet.
-    fn history_puts(&self, id: Uuid, entry: &HistoryEntry) -> Result<Vec<TransactWriteItem>> {
+    pub(super) fn history_puts(
+        &self,
+        id: Uuid,
+        entry: &HistoryEntry,
+    ) -> Result<Vec<TransactWriteItem>> {
         let runs = chunks_under(&entry.changes);
         let first = HistoryEntry {
             changes: runs[0].to_vec(),
@@ -315,7 +323,7 @@ fn is_own_write(current: &InvoiceHeader, after: &InvoiceHeader) -> bool {
 }
 
 /// What a cancelled replacement found (see `refused_write`).
-enum Refusal {
+pub(super) enum Refusal {
     OwnWrite,
     StillAsRead,
     Refused(WriteRefused),

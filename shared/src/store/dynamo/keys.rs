@@ -142,3 +142,29 @@ pub fn idempotency(scope: &crate::domain::idempotency::IdempotencyScope) -> (Str
         "IDEMPOTENCY".into(),
     )
 }
+
+/// Credit note: `CREDIT_NOTE#<id>` / `CREDIT_NOTE`; its lines in `LINES#nnn` of the same
+/// partition.
+pub fn credit_note(id: uuid::Uuid) -> String {
+    format!("CREDIT_NOTE#{id}")
+}
+
+/// Sort key of a credit note's header item.
+pub const CREDIT_NOTE_HEADER: &str = "CREDIT_NOTE";
+
+/// The index partition listing every credit note, newest first by `gsi1sk`
+/// ([`invoice_sort`] of its creation instant and id).
+pub const ALL_CREDIT_NOTES: &str = "CREDIT_NOTES";
+
+/// The year's credit-note-number counter: `COUNTER#CREDIT_NOTE_NUMBER#<year>` / `COUNTER`.
+pub fn credit_note_counter(year: i32) -> (String, String) {
+    (
+        format!("COUNTER#CREDIT_NOTE_NUMBER#{year}"),
+        "COUNTER".into(),
+    )
+}
+
+/// Uniqueness guard of a credit-note number: `CREDIT_NOTE_NUMBER#<number>` / `GUARD`.
+pub fn credit_note_number_guard(number: &str) -> (String, String) {
+    (format!("CREDIT_NOTE_NUMBER#{number}"), "GUARD".into())
+}

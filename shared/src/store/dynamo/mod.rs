@@ -3,6 +3,7 @@
 //! are added beside them.
 
 mod clients;
+mod credit_notes;
 mod idempotency;
 mod invoices;
 pub mod keys;

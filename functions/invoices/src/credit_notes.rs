@@ -1,0 +1,183 @@
+//! Credit notes: issue one against a finalized invoice, list, read, and download the PDF.
+//! Handlers translate HTTP to `proxima::invoice::credit_notes_service` and back.
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use proxima::domain::client::check_key;
+use proxima::http::error::ErrorEnvelope;
+use proxima::http::pagination::PaginationParams;
+use proxima::http::{AuthUser, Data, InvoiceWriter, JsonBody, NoStore, Paged, Pagination};
+use proxima::invoice::credit_note::{CreditNote, CreditNoteRequest};
+use proxima::invoice::credit_notes_service::{self, CreditNoteSummary, IssuedCreditNote};
+use proxima::invoice::finalize::PdfDownload;
+use proxima::invoice::service::Actor;
+use proxima::ports::CreditNoteFilter;
+use proxima::state::AppState;
+use proxima::{Error, FieldError, Result};
+use serde::Deserialize;
+use utoipa::IntoParams;
+use uuid::Uuid;
+
+/// Ids that are not UUIDs name nothing: 404, like unknown ones.
+fn parse_id(raw: &str, what: &str) -> Result<Uuid> {
+    Uuid::parse_str(raw).map_err(|_| Error::not_found(what))
+}
+
+/// Issue a credit note against a finalized (or paid) invoice: `{"reason", "lines": [...]}`
+/// or `{"reason", "full": true}`. It takes the next gapless number of its year
+/// (`CN-YYYY-NNNNN`), gets a PDF citing the invoice, and lowers the invoice's amount due in
+/// the same transaction; the invoice becomes `paid` when nothing is due. The credit notes
+/// of an invoice never add up to more than its total (400 on `lines`).
+#[utoipa::path(post, path = "/api/v1/invoices/{id}/credit-notes", tag = "invoices",
+    request_body = CreditNoteRequest,
+    params(("id" = Uuid, Path, description = "Invoice id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Issued: the note and the invoice after it", body = Data<IssuedCreditNote>),
+        (status = 400, description = "Bad body, or more than remains to credit (`lines`)", body = ErrorEnvelope),
+        (status = 401, description = "No or bad token", body = ErrorEnvelope),
+        (status = 403, description = "Viewer", body = ErrorEnvelope),
+        (status = 404, description = "No such invoice", body = ErrorEnvelope),
+        (status = 409, description = "The invoice is a draft or void", body = ErrorEnvelope)))]
+pub async fn issue_credit_note(
+    InvoiceWriter(user): InvoiceWriter,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    JsonBody(req): JsonBody<CreditNoteRequest>,
+) -> Result<Data<IssuedCreditNote>> {
+    let id = parse_id(&id, "invoice")?;
+    let actor = Actor {
+        name: user.email.clone(),
+        now: chrono::Utc::now(),
+    };
+    let issued = credit_notes_service::issue(state.credit_notes(), id, &req, &actor).await?;
+    Ok(Data::created(issued))
+}
+
+/// Filters of the credit-note list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CreditNoteListFilter {
+    /// Only the notes of this invoice (a UUID).
+    #[param(value_type = Option<String>, format = Uuid)]
+    pub invoice_id: Option<String>,
+    /// A client key; empty means every client.
+    #[param(schema_with = proxima::http::openapi::client_key_filter)]
+    pub client_key: Option<String>,
+}
+
+impl CreditNoteListFilter {
+    fn parse(self) -> Result<CreditNoteFilter> {
+        let mut errors = Vec::new();
+        let invoice_id = self.invoice_id.and_then(|i| {
+            Uuid::parse_str(&i)
+                .map_err(|_| errors.push(FieldError::new("invoice_id", "must be a UUID")))
+                .ok()
+        });
+        let client_key = self.client_key.filter(|c| !c.is_empty());
+        if let Some(key) = &client_key
+            && let Err(Error::Validation { details, .. }) = check_key("client_key", key)
+        {
+            errors.extend(details);
+        }
+        if !errors.is_empty() {
+            return Err(Error::fields(errors));
+        }
+        Ok(CreditNoteFilter {
+            invoice_id,
+            client_key,
+        })
+    }
+}
+
+/// Credit notes, newest first, without lines.
+#[utoipa::path(get, path = "/api/v1/credit-notes", tag = "invoices",
+    params(CreditNoteListFilter, PaginationParams),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "A page of credit notes", body = Paged<CreditNoteSummary>),
+        (status = 400, description = "Bad filter or pagination", body = ErrorEnvelope),
+        (status = 401, description = "No or bad token", body = ErrorEnvelope)))]
+pub async fn list_credit_notes(
+    _user: AuthUser,
+    State(state): State<AppState>,
+    Query(filter): Query<CreditNoteListFilter>,
+    Pagination(page): Pagination,
+) -> Result<Paged<CreditNoteSummary>> {
+    let filter = filter.parse()?;
+    Ok(
+        credit_notes_service::list(state.credit_notes(), &filter, page)
+            .await?
+            .into(),
+    )
+}
+
+/// One credit note with its lines.
+#[utoipa::path(get, path = "/api/v1/credit-notes/{id}", tag = "invoices",
+    params(("id" = Uuid, Path, description = "Credit note id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The credit note", body = Data<CreditNote>),
+        (status = 401, description = "No or bad token", body = ErrorEnvelope),
+        (status = 404, description = "No such credit note", body = ErrorEnvelope)))]
+pub async fn get_credit_note(
+    _user: AuthUser,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Data<CreditNote>> {
+    let id = parse_id(&id, "credit note")?;
+    Ok(Data::ok(
+        credit_notes_service::get(state.credit_notes(), id).await?,
+    ))
+}
+
+/// `GET /credit-notes/{id}/pdf` query.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CreditNotePdfQuery {
+    /// `true`: answer 302 to the presigned URL instead of JSON.
+    #[param(schema_with = proxima::http::openapi::boolean)]
+    pub redirect: Option<String>,
+}
+
+/// A presigned download (at most 15 minutes) of a credit note's PDF, served with
+/// `Content-Disposition: attachment; filename="CN-….pdf"`; never cached. A PDF missing from
+/// S3 is rendered again, byte-identical.
+#[utoipa::path(get, path = "/api/v1/credit-notes/{id}/pdf", tag = "invoices",
+    params(("id" = Uuid, Path, description = "Credit note id"), CreditNotePdfQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Presigned URL", body = Data<PdfDownload>),
+        (status = 302, description = "Redirect to the presigned URL (`redirect=true`)"),
+        (status = 400, description = "`redirect` is neither true nor false", body = ErrorEnvelope),
+        (status = 401, description = "No or bad token", body = ErrorEnvelope),
+        (status = 404, description = "No such credit note", body = ErrorEnvelope),
+        (status = 503, description = "S3 unavailable", body = ErrorEnvelope)))]
+pub async fn credit_note_pdf(
+    _user: AuthUser,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Query(q): Query<CreditNotePdfQuery>,
+) -> Result<axum::response::Response> {
+    let redirect = match q.redirect.as_deref() {
+        None | Some("false") => false,
+        Some("true") => true,
+        Some(_) => return Err(Error::field("redirect", "must be true or false")),
+    };
+    let download = credit_notes_service::pdf_download(
+        state.credit_notes(),
+        parse_id(&id, "credit note")?,
+        state.config.pdf_url_ttl_secs,
+        chrono::Utc::now(),
+    )
+    .await?;
+    if redirect {
+        return Ok(NoStore((
+            StatusCode::FOUND,
+            [(axum::http::header::LOCATION, download.url)],
+        ))
+        .into_response());
+    }
+    Ok(NoStore(Data::ok(download)).into_response())
+}

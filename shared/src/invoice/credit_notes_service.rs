@@ -1,0 +1,320 @@
+//! The credit-note use cases: issue one against a finalized (or paid) invoice with its own
+//! gapless number in one transaction with the invoice's credited amount, read and list them,
+//! and hand out their PDFs. The pure rules are in [`super::credit_note`].
+
+use super::credit_note::{
+    CreditNote, CreditNoteRequest, NewCreditNote, build_credit_note, credit_note_number, file_name,
+};
+use super::finalize::PdfDownload;
+use super::history::{Change, EditAction, HistoryEntry};
+use super::lifecycle::{self, Action};
+use super::model::{Invoice, InvoiceHeader, PdfInfo};
+use super::receivables;
+use super::service::Actor;
+use crate::domain::{Page, PageRequest, TimeZone};
+use crate::pdf::credit_note::render_credit_note;
+use crate::pdf::{Issuer, sha256_hex};
+use crate::ports::{
+    CreditNoteFilter, CreditNoteStore, DocumentStore, InvoiceStore, IssueOutcome, WriteRefused,
+};
+use crate::{Error, Result};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+use rust_decimal::Decimal;
+use serde::Serialize;
+use std::time::Duration as StdDuration;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// What the credit-note use cases need.
+#[derive(Clone, Copy)]
+pub struct CreditNotes<'a> {
+    pub invoices: &'a dyn InvoiceStore,
+    pub notes: &'a dyn CreditNoteStore,
+    pub documents: &'a dyn DocumentStore,
+    /// Printed when the invoice recorded no issuer at finalize.
+    pub issuer: &'a Issuer,
+}
+
+/// Rounds (a number taken by another note, or the invoice changed by another write) before
+/// giving up (503).
+const ATTEMPTS: u32 = 200;
+
+/// Where a credit note's PDF lives in the documents bucket.
+pub fn pdf_key(note: &CreditNote) -> String {
+    format!(
+        "credit-notes/{}/{}",
+        note.issue_date.year(),
+        file_name(note)
+    )
+}
+
+/// A credit note in a list: everything but its lines, client and issuer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct CreditNoteSummary {
+    pub id: Uuid,
+    /// `CN-YYYY-NNNNN`.
+    pub number: String,
+    pub invoice_id: Uuid,
+    pub invoice_number: String,
+    pub client_key: String,
+    pub currency: String,
+    pub issue_date: NaiveDate,
+    pub reason: String,
+    #[schema(value_type = String, example = "190.00")]
+    pub subtotal: Decimal,
+    #[schema(value_type = String, example = "12")]
+    pub tax_rate: Decimal,
+    #[schema(value_type = String, example = "22.80")]
+    pub tax_amount: Decimal,
+    /// The amount credited.
+    #[schema(value_type = String, example = "212.80")]
+    pub total: Decimal,
+    pub created_at: DateTime<Utc>,
+    pub created_by: String,
+    pub pdf: Option<PdfInfo>,
+}
+
+impl From<CreditNote> for CreditNoteSummary {
+    fn from(n: CreditNote) -> Self {
+        Self {
+            id: n.id,
+            number: n.number,
+            invoice_id: n.invoice_id,
+            invoice_number: n.invoice_number,
+            client_key: n.client_key,
+            currency: n.currency,
+            issue_date: n.issue_date,
+            reason: n.reason,
+            subtotal: n.subtotal,
+            tax_rate: n.tax_rate,
+            tax_amount: n.tax_amount,
+            total: n.total,
+            created_at: n.created_at,
+            created_by: n.created_by,
+            pdf: n.pdf,
+        }
+    }
+}
+
+/// What `POST /invoices/{id}/credit-notes` answers: the note and the invoice after it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct IssuedCreditNote {
+    pub credit_note: CreditNote,
+    /// The credited invoice's header: `amount_credited` raised, `amount_due` lowered, `paid`
+    /// when nothing is due.
+    pub invoice: InvoiceHeader,
+}
+
+/// The note's issue date: today in the client's time zone recorded on the invoice (as for
+/// payments), never before the invoice's own issue date.
+fn issue_date(invoice: &Invoice, now: DateTime<Utc>) -> NaiveDate {
+    let today = invoice
+        .header
+        .timezone
+        .as_deref()
+        .and_then(|t| t.parse::<TimeZone>().ok())
+        .unwrap_or_else(TimeZone::utc)
+        .date_at(now);
+    today.max(invoice.header.issue_date)
+}
+
+/// Render off the async threads.
+async fn render(note: &CreditNote) -> Result<Vec<u8>> {
+    let note = note.clone();
+    tokio::task::spawn_blocking(move || render_credit_note(&note))
+        .await
+        .map_err(|e| Error::Internal(format!("render task: {e}")))?
+}
+
+/// The history changes of a credit note: which note, and what it did to the amounts and
+/// the status.
+fn changes(before: &InvoiceHeader, after: &InvoiceHeader, note: &CreditNote) -> Vec<Change> {
+    let mut out = vec![Change::of(
+        "credit_note",
+        &serde_json::Value::Null,
+        &serde_json::json!({"id": note.id, "number": note.number, "total": note.total}),
+    )];
+    out.push(Change::of(
+        "amount_credited",
+        &before.amount_credited,
+        &after.amount_credited,
+    ));
+    if before.amount_due != after.amount_due {
+        out.push(Change::of(
+            "amount_due",
+            &before.amount_due,
+            &after.amount_due,
+        ));
+    }
+    if before.status != after.status {
+        out.push(Change::of("status", &before.status, &after.status));
+    }
+    out
+}
+
+async fn read_invoice(deps: CreditNotes<'_>, id: Uuid) -> Result<Invoice> {
+    let mut invoice = deps
+        .invoices
+        .get_invoice(id)
+        .await?
+        .ok_or_else(|| Error::not_found("invoice"))?;
+    receivables::settle(&mut invoice.header);
+    Ok(invoice)
+}
+
+/// Issue a credit note against invoice `id`: the lifecycle rule (finalized or paid), the
+/// request and the limit (the invoice's notes never add up to more than its total), the
+/// next number of the issue date's year, the PDF rendered first; then one transaction moves
+/// the counter, raises the invoice's `amount_credited` (settled: `paid` when nothing is
+/// due), stores the note with the PDF's hash and size, reserves the number and appends the
+/// history entry. The PDF goes to S3 after the commit; a failed upload is rendered again on
+/// the first download. Another note taking the number is retried with the next one; another
+/// write to the invoice is read again and decided again (the limit checked anew).
+pub async fn issue(
+    deps: CreditNotes<'_>,
+    id: Uuid,
+    req: &CreditNoteRequest,
+    actor: &Actor,
+) -> Result<IssuedCreditNote> {
+    // Validate the body before any read: a bad request is 400 whatever the invoice.
+    super::credit_note::validate_request(req)?;
+    let note_id = Uuid::new_v4();
+    let mut invoice: Option<Invoice> = None;
+    for attempt in 0..ATTEMPTS {
+        let before = match invoice.take() {
+            Some(i) => i,
+            None => read_invoice(deps, id).await?,
+        };
+        lifecycle::check(&before.header, Action::IssueCreditNote, None)?;
+        let issue_date = issue_date(&before, actor.now);
+        let year = issue_date.year();
+        let sequence = deps.notes.last_credit_note_number(year).await? + 1;
+        let mut note = build_credit_note(
+            &before,
+            req,
+            before.header.amount_credited,
+            NewCreditNote {
+                id: note_id,
+                number: credit_note_number(year, sequence),
+                issue_date,
+                created_by: &actor.name,
+                created_at: actor.now,
+                fallback_issuer: deps.issuer,
+            },
+        )?;
+        let bytes = render(&note).await?;
+        note.pdf = Some(PdfInfo {
+            sha256: sha256_hex(&bytes),
+            size_bytes: bytes.len() as u64,
+        });
+        let mut after = before.clone();
+        after.header.amount_credited += note.total;
+        receivables::settle(&mut after.header);
+        after.header.version = before.header.version + 1;
+        after.header.updated_at = actor.now;
+        let entry = HistoryEntry {
+            at: actor.now,
+            actor: actor.name.clone(),
+            action: EditAction::CreditNoteIssued,
+            version: after.header.version,
+            changes: changes(&before.header, &after.header, &note),
+        };
+        match deps
+            .notes
+            .issue_credit_note(&before, &after, &note, &entry, year, sequence)
+            .await?
+        {
+            IssueOutcome::Done => {
+                if let Err(e) = deps.documents.put_pdf(&pdf_key(&note), bytes).await {
+                    tracing::warn!(credit_note = %note.id, error = ?e, "credit note PDF not stored; it will be rendered on download");
+                }
+                let mut header = after.header;
+                receivables::present(&mut header, actor.now);
+                return Ok(IssuedCreditNote {
+                    credit_note: note,
+                    invoice: header,
+                });
+            }
+            IssueOutcome::NumberTaken => {
+                invoice = Some(before);
+                let jitter = u64::from(note_id.as_bytes()[attempt as usize % 16]) % 7;
+                tokio::time::sleep(StdDuration::from_millis(
+                    2 + jitter + u64::from(attempt.min(20)),
+                ))
+                .await;
+            }
+            // Another write came first: read the invoice again and decide again.
+            IssueOutcome::Refused(WriteRefused::Changed { .. }) => {}
+            IssueOutcome::Refused(r) => {
+                return Err(lifecycle::refused(
+                    r,
+                    Action::IssueCreditNote,
+                    &before.header,
+                ));
+            }
+        }
+    }
+    Err(Error::Unavailable(
+        "credit notes are too contended; try again".into(),
+    ))
+}
+
+/// One credit note with its lines.
+pub async fn get(deps: CreditNotes<'_>, id: Uuid) -> Result<CreditNote> {
+    deps.notes
+        .get_credit_note(id)
+        .await?
+        .ok_or_else(|| Error::not_found("credit note"))
+}
+
+/// Credit notes newest first, without lines, with the true total.
+pub async fn list(
+    deps: CreditNotes<'_>,
+    filter: &CreditNoteFilter,
+    page: PageRequest,
+) -> Result<Page<CreditNoteSummary>> {
+    Ok(deps
+        .notes
+        .list_credit_notes(filter, page)
+        .await?
+        .map(CreditNoteSummary::from))
+}
+
+/// A presigned download of a credit note's PDF. A PDF missing from S3 is rendered again
+/// from the stored note (the same bytes) and stored first.
+pub async fn pdf_download(
+    deps: CreditNotes<'_>,
+    id: Uuid,
+    ttl_secs: u64,
+    now: DateTime<Utc>,
+) -> Result<PdfDownload> {
+    let note = get(deps, id).await?;
+    let key = pdf_key(&note);
+    let mut info = note.pdf.clone();
+    if !deps.documents.has_document(&key).await? {
+        let bytes = render(&note).await?;
+        let sha256 = sha256_hex(&bytes);
+        if info.as_ref().is_some_and(|i| i.sha256 != sha256) {
+            tracing::warn!(credit_note = %id, "re-rendered credit note PDF differs from the recorded one");
+        }
+        info = Some(PdfInfo {
+            sha256,
+            size_bytes: bytes.len() as u64,
+        });
+        deps.documents.put_pdf(&key, bytes).await?;
+    }
+    let info = info.ok_or_else(|| Error::Internal("credit note without PDF facts".into()))?;
+    let ttl = ttl_secs.min(crate::config::MAX_PDF_URL_TTL_SECS);
+    let filename = file_name(&note);
+    let url = deps
+        .documents
+        .presigned_pdf_url(&key, &filename, StdDuration::from_secs(ttl))
+        .await?;
+    Ok(PdfDownload {
+        url,
+        expires_at: now + Duration::seconds(ttl as i64),
+        filename,
+        sha256: info.sha256,
+        size_bytes: info.size_bytes,
+    })
+}
