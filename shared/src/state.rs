@@ -3,7 +3,6 @@
 use crate::auth::login::{HashPermits, ThrottlePolicy};
 use crate::auth::{Authenticator, TokenService};
 use crate::config::{Config, ConfigError};
-use crate::invoice::service::Stores;
 use crate::ports::{
     ClientStore, CreditNoteStore, DependencyCheck, DocumentStore, FileStore, IdempotencyStore,
     InvoiceNumbering, InvoiceStore, LoginThrottle, SessionStore, UserStore, WorklogStore,
@@ -184,36 +183,17 @@ fn assemble(
 }
 
 impl AppState {
-    /// The stores the invoice use cases need.
-    pub fn stores(&self) -> Stores<'_> {
-        Stores {
+    /// The front door of every invoice use case.
+    pub fn invoice_service(&self) -> crate::invoice::InvoiceService<'_> {
+        crate::invoice::InvoiceService {
             clients: self.clients.as_ref(),
             worklogs: self.worklogs.as_ref(),
             invoices: self.invoices.as_ref(),
-        }
-    }
-}
-
-impl AppState {
-    /// What finalizing and PDF downloads need.
-    pub fn lifecycle(&self) -> crate::invoice::finalize::Lifecycle<'_> {
-        crate::invoice::finalize::Lifecycle {
-            invoices: self.invoices.as_ref(),
             numbering: self.numbering.as_ref(),
+            credit_notes: self.credit_notes.as_ref(),
             documents: self.documents.as_ref(),
             issuer: &self.config.issuer,
-        }
-    }
-}
-
-impl AppState {
-    /// What the credit-note use cases need.
-    pub fn credit_notes(&self) -> crate::invoice::credit_notes_service::CreditNotes<'_> {
-        crate::invoice::credit_notes_service::CreditNotes {
-            invoices: self.invoices.as_ref(),
-            notes: self.credit_notes.as_ref(),
-            documents: self.documents.as_ref(),
-            issuer: &self.config.issuer,
+            url_ttl_secs: self.config.pdf_url_ttl_secs,
         }
     }
 }

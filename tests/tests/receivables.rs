@@ -631,3 +631,60 @@ async fn a_payment_replayed_with_its_idempotency_key_is_recorded_once() {
         .await;
     assert_eq!(payments.body["data"].as_array().unwrap().len(), 1);
 }
+
+#[tokio::test]
+async fn credit_notes_and_void_exclude_each_other() {
+    let c = setup().await;
+    // A credited invoice cannot be voided.
+    let inv = c.issued("ACME").await;
+    let id = inv["id"].as_str().unwrap();
+    let note = c
+        .send(
+            Method::POST,
+            &format!("/api/v1/invoices/{id}/credit-notes"),
+            &c.accountant,
+            Some(json!({"reason": "discount", "lines": [{"description": "Goodwill", "quantity": "1", "unit_price": "1.00"}]})),
+        )
+        .await;
+    assert_eq!(note.status, 201, "{}", note.body);
+    assert_identities(&note.body["data"]["invoice"]);
+    let void = c
+        .send(
+            Method::POST,
+            &format!("/api/v1/invoices/{id}/void"),
+            &c.accountant,
+            Some(json!({"reason": "wrong"})),
+        )
+        .await;
+    void.assert_error(409, "CONFLICT");
+
+    // A void invoice cannot be credited (409 naming its state).
+    let other = c.issued("VOSTOK").await;
+    let oid = other["id"].as_str().unwrap();
+    let voided = c
+        .send(
+            Method::POST,
+            &format!("/api/v1/invoices/{oid}/void"),
+            &c.accountant,
+            Some(json!({"reason": "wrong"})),
+        )
+        .await;
+    assert_eq!(voided.status, 200, "{}", voided.body);
+    let credit = c
+        .send(
+            Method::POST,
+            &format!("/api/v1/invoices/{oid}/credit-notes"),
+            &c.accountant,
+            Some(json!({"reason": "x", "full": true})),
+        )
+        .await;
+    credit.assert_error(409, "CONFLICT");
+    assert!(
+        credit.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("void"),
+        "{}",
+        credit.body
+    );
+}

@@ -9,7 +9,6 @@ use proxima::http::error::ErrorEnvelope;
 use proxima::http::openapi::RequiredIfMatch;
 use proxima::http::version::expected_version;
 use proxima::http::{Admin, AuthUser, Data, InvoiceWriter, JsonBody};
-use proxima::invoice::collection;
 use proxima::invoice::receivables::{self, Payment, PaymentRequest};
 use proxima::invoice::{Invoice, InvoiceHeader};
 use proxima::state::AppState;
@@ -68,8 +67,10 @@ pub async fn record_payment(
     Path(id): Path<String>,
     JsonBody(req): JsonBody<PaymentRequest>,
 ) -> Result<Data<PaymentAnswer>> {
-    let (invoice, payment) =
-        collection::record_payment(state.stores(), invoice_id(&id)?, &req, &actor(&user)).await?;
+    let (invoice, payment) = state
+        .invoice_service()
+        .record_payment(invoice_id(&id)?, &req, &actor(&user))
+        .await?;
     Ok(Data::created(answer(invoice, payment)))
 }
 
@@ -87,7 +88,7 @@ pub async fn list_payments(
     Path(id): Path<String>,
 ) -> Result<Data<Vec<Payment>>> {
     Ok(Data::ok(
-        collection::payments(state.stores(), invoice_id(&id)?).await?,
+        state.invoice_service().payments(invoice_id(&id)?).await?,
     ))
 }
 
@@ -112,14 +113,10 @@ pub async fn reverse_payment(
     JsonBody(req): JsonBody<ReasonRequest>,
 ) -> Result<Data<PaymentAnswer>> {
     let pid = Uuid::parse_str(&pid).map_err(|_| Error::not_found("payment"))?;
-    let (invoice, payment) = collection::reverse_payment(
-        state.stores(),
-        invoice_id(&id)?,
-        pid,
-        &req.reason,
-        &actor(&user),
-    )
-    .await?;
+    let (invoice, payment) = state
+        .invoice_service()
+        .reverse_payment(invoice_id(&id)?, pid, &req.reason, &actor(&user))
+        .await?;
     Ok(Data::ok(answer(invoice, payment)))
 }
 
@@ -142,8 +139,10 @@ pub async fn void(
     Path(id): Path<String>,
     JsonBody(req): JsonBody<ReasonRequest>,
 ) -> Result<impl IntoResponse> {
-    let invoice =
-        collection::void(state.stores(), invoice_id(&id)?, &req.reason, &actor(&user)).await?;
+    let invoice = state
+        .invoice_service()
+        .void(invoice_id(&id)?, &req.reason, &actor(&user))
+        .await?;
     Ok(with_etag(invoice, StatusCode::OK))
 }
 
@@ -167,6 +166,9 @@ pub async fn delete_invoice(
 ) -> Result<Data<Deleted>> {
     let id = invoice_id(&id)?;
     let version = expected_version(&headers, None)?;
-    collection::delete_draft(state.stores(), id, version, &actor(&user)).await?;
+    state
+        .invoice_service()
+        .delete_draft(id, version, &actor(&user))
+        .await?;
     Ok(Data::ok(Deleted { id, deleted: true }))
 }

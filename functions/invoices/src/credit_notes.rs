@@ -9,7 +9,7 @@ use proxima::http::error::ErrorEnvelope;
 use proxima::http::pagination::PaginationParams;
 use proxima::http::{AuthUser, Data, InvoiceWriter, JsonBody, NoStore, Paged, Pagination};
 use proxima::invoice::credit_note::{CreditNote, CreditNoteRequest};
-use proxima::invoice::credit_notes_service::{self, CreditNoteSummary, IssuedCreditNote};
+use proxima::invoice::credit_notes_service::{CreditNoteSummary, IssuedCreditNote};
 use proxima::invoice::finalize::PdfDownload;
 use proxima::invoice::service::Actor;
 use proxima::ports::CreditNoteFilter;
@@ -51,7 +51,10 @@ pub async fn issue_credit_note(
         name: user.email.clone(),
         now: chrono::Utc::now(),
     };
-    let issued = credit_notes_service::issue(state.credit_notes(), id, &req, &actor).await?;
+    let issued = state
+        .invoice_service()
+        .issue_credit_note(id, &req, &actor)
+        .await?;
     Ok(Data::created(issued))
 }
 
@@ -106,11 +109,11 @@ pub async fn list_credit_notes(
     Pagination(page): Pagination,
 ) -> Result<Paged<CreditNoteSummary>> {
     let filter = filter.parse()?;
-    Ok(
-        credit_notes_service::list(state.credit_notes(), &filter, page)
-            .await?
-            .into(),
-    )
+    Ok(state
+        .invoice_service()
+        .credit_notes(&filter, page)
+        .await?
+        .into())
 }
 
 /// One credit note with its lines.
@@ -127,9 +130,7 @@ pub async fn get_credit_note(
     Path(id): Path<String>,
 ) -> Result<Data<CreditNote>> {
     let id = parse_id(&id, "credit note")?;
-    Ok(Data::ok(
-        credit_notes_service::get(state.credit_notes(), id).await?,
-    ))
+    Ok(Data::ok(state.invoice_service().credit_note(id).await?))
 }
 
 /// `GET /credit-notes/{id}/pdf` query.
@@ -165,13 +166,10 @@ pub async fn credit_note_pdf(
         Some("true") => true,
         Some(_) => return Err(Error::field("redirect", "must be true or false")),
     };
-    let download = credit_notes_service::pdf_download(
-        state.credit_notes(),
-        parse_id(&id, "credit note")?,
-        state.config.pdf_url_ttl_secs,
-        chrono::Utc::now(),
-    )
-    .await?;
+    let download = state
+        .invoice_service()
+        .credit_note_pdf(parse_id(&id, "credit note")?, chrono::Utc::now())
+        .await?;
     if redirect {
         return Ok(NoStore((
             StatusCode::FOUND,

@@ -19,7 +19,7 @@ use proxima::http::{AuthUser, Data, InvoiceWriter, JsonBody, NoStore, Paged, Pag
 use proxima::invoice::edit::{InvoicePatch, LineItemsPatch};
 use proxima::invoice::finalize::PdfDownload;
 use proxima::invoice::model::InvoiceFilter;
-use proxima::invoice::service::{self, Actor, BulkOutcome, GenerateRequest};
+use proxima::invoice::service::{Actor, BulkOutcome, GenerateRequest};
 use proxima::invoice::{HistoryEntry, Invoice, InvoiceHeader};
 use proxima::state::AppState;
 use proxima::{Error, FieldError, Result};
@@ -69,7 +69,7 @@ async fn prefill(
     JsonBody(req): JsonBody<GenerateRequest>,
 ) -> Result<Data<Invoice>> {
     Ok(Data::ok(
-        service::prefill(state.stores(), &req, &actor(&user)).await?,
+        state.invoice_service().prefill(&req, &actor(&user)).await?,
     ))
 }
 
@@ -89,7 +89,10 @@ async fn generate(
     State(state): State<AppState>,
     JsonBody(req): JsonBody<GenerateRequest>,
 ) -> Result<impl IntoResponse> {
-    let invoice = service::generate(state.stores(), &req, &actor(&user)).await?;
+    let invoice = state
+        .invoice_service()
+        .generate(&req, &actor(&user))
+        .await?;
     Ok(with_etag(invoice, StatusCode::CREATED))
 }
 
@@ -116,7 +119,10 @@ async fn generate_bulk(
     JsonBody(req): JsonBody<BulkRequest>,
 ) -> Result<Data<BulkOutcome>> {
     Ok(Data::ok(
-        service::generate_bulk(state.stores(), req.period, &actor(&user)).await?,
+        state
+            .invoice_service()
+            .generate_bulk(req.period, &actor(&user))
+            .await?,
     ))
 }
 
@@ -236,7 +242,7 @@ async fn list_invoices(
     Pagination(page): Pagination,
 ) -> Result<Paged<InvoiceHeader>> {
     let filter = filter.parse()?;
-    let mut page = service::list(state.stores(), &filter, page).await?;
+    let mut page = state.invoice_service().list(&filter, page).await?;
     let now = chrono::Utc::now();
     for h in &mut page.items {
         proxima::invoice::receivables::present(h, now);
@@ -257,7 +263,7 @@ async fn get_invoice(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<impl IntoResponse> {
-    let invoice = service::get(state.stores(), invoice_id(&id)?).await?;
+    let invoice = state.invoice_service().get(invoice_id(&id)?).await?;
     Ok(with_etag(invoice, StatusCode::OK))
 }
 
@@ -283,7 +289,10 @@ async fn patch_invoice(
 ) -> Result<impl IntoResponse> {
     let id = invoice_id(&id)?;
     let version = expected_version(&headers, patch.version)?;
-    let invoice = service::update(state.stores(), id, version, &patch, &actor(&user)).await?;
+    let invoice = state
+        .invoice_service()
+        .update(id, version, &patch, &actor(&user))
+        .await?;
     Ok(with_etag(invoice, StatusCode::OK))
 }
 
@@ -308,7 +317,10 @@ async fn patch_line_items(
 ) -> Result<impl IntoResponse> {
     let id = invoice_id(&id)?;
     let version = expected_version(&headers, patch.version)?;
-    let invoice = service::update_lines(state.stores(), id, version, &patch, &actor(&user)).await?;
+    let invoice = state
+        .invoice_service()
+        .update_lines(id, version, &patch, &actor(&user))
+        .await?;
     Ok(with_etag(invoice, StatusCode::OK))
 }
 
@@ -345,7 +357,10 @@ async fn regenerate(
     let id = invoice_id(&id)?;
     let version = expected_version(&headers, None)?;
     let group_by = body.and_then(|b| b.group_by);
-    let invoice = service::regenerate(state.stores(), id, version, group_by, &actor(&user)).await?;
+    let invoice = state
+        .invoice_service()
+        .regenerate(id, version, group_by, &actor(&user))
+        .await?;
     Ok(with_etag(invoice, StatusCode::OK))
 }
 
@@ -364,7 +379,9 @@ async fn edit_history(
     Path(id): Path<String>,
     Pagination(page): Pagination,
 ) -> Result<Paged<HistoryEntry>> {
-    Ok(service::history(state.stores(), invoice_id(&id)?, page)
+    Ok(state
+        .invoice_service()
+        .history(invoice_id(&id)?, page)
         .await?
         .into())
 }
@@ -408,10 +425,10 @@ async fn finalize(
         (false, None) => None,
         _ => Some(expected_version(&headers, body_version)?),
     };
-    let now = chrono::Utc::now();
-    let invoice =
-        proxima::invoice::finalize::finalize(state.lifecycle(), id, version, &user.email, now)
-            .await?;
+    let invoice = state
+        .invoice_service()
+        .finalize(id, version, &actor(&user))
+        .await?;
     Ok(with_etag(invoice, StatusCode::OK))
 }
 
@@ -449,13 +466,10 @@ async fn pdf(
         Some("true") => true,
         Some(_) => return Err(Error::field("redirect", "must be true or false")),
     };
-    let download = proxima::invoice::finalize::pdf_download(
-        state.lifecycle(),
-        invoice_id(&id)?,
-        state.config.pdf_url_ttl_secs,
-        chrono::Utc::now(),
-    )
-    .await?;
+    let download = state
+        .invoice_service()
+        .pdf(invoice_id(&id)?, chrono::Utc::now())
+        .await?;
     if redirect {
         return Ok(NoStore((
             StatusCode::FOUND,

@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use proxima::domain::Period;
 use proxima::domain::TimeZone as Tz;
-use proxima::invoice::service::{self, Actor, BulkOutcome};
+use proxima::invoice::service::{Actor, BulkOutcome};
 use proxima::state::AppState;
 use proxima::{Error, Result};
 use serde_json::Value;
@@ -43,7 +43,10 @@ pub async fn handle(
         name: ACTOR.into(),
         now,
     };
-    let outcome = service::generate_bulk(state.stores(), period, &actor).await?;
+    let outcome = state
+        .invoice_service()
+        .generate_bulk(period, &actor)
+        .await?;
     tracing::info!(
         period = %outcome.period,
         created = outcome.created.len(),

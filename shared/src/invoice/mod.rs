@@ -8,6 +8,7 @@ pub mod dates;
 pub mod draft;
 pub mod edit;
 pub mod finalize;
+pub mod front_door;
 pub mod history;
 pub mod lifecycle;
 pub mod lines;
@@ -17,6 +18,7 @@ pub mod patch;
 pub mod receivables;
 pub mod service;
 
+pub use front_door::InvoiceService;
 pub use history::{Change, EditAction, HistoryEntry};
 pub use model::{
     ClientSnapshot, GroupBy, Invoice, InvoiceHeader, InvoiceStatus, LineItem, LineSource, PdfInfo,

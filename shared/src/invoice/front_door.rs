@@ -1,0 +1,220 @@
+//! The one front door of the invoice use cases: [`InvoiceService`] holds every port they
+//! need and offers each use case as a method. Every handler, the month-end function and the
+//! tests go through it (`AppState::invoice_service`); the modules behind it (service,
+//! finalize, collection, credit notes) each take only the ports they use.
+
+use super::collection;
+use super::credit_note::{CreditNote, CreditNoteRequest};
+use super::credit_notes_service::{self, CreditNoteSummary, CreditNotes, IssuedCreditNote};
+use super::edit::{InvoicePatch, LineItemsPatch};
+use super::finalize::{self, Lifecycle, PdfDownload};
+use super::history::HistoryEntry;
+use super::model::{GroupBy, Invoice, InvoiceFilter, InvoiceHeader};
+use super::receivables::{Payment, PaymentRequest};
+use super::service::{self, Actor, BulkOutcome, GenerateRequest, Stores};
+use crate::Result;
+use crate::domain::{Page, PageRequest, Period};
+use crate::pdf::Issuer;
+use crate::ports::{
+    ClientStore, CreditNoteFilter, CreditNoteStore, DocumentStore, InvoiceNumbering, InvoiceStore,
+    WorklogStore,
+};
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+/// Every port the invoice use cases need, and the configuration they read.
+#[derive(Clone, Copy)]
+pub struct InvoiceService<'a> {
+    pub clients: &'a dyn ClientStore,
+    pub worklogs: &'a dyn WorklogStore,
+    pub invoices: &'a dyn InvoiceStore,
+    pub numbering: &'a dyn InvoiceNumbering,
+    pub credit_notes: &'a dyn CreditNoteStore,
+    pub documents: &'a dyn DocumentStore,
+    /// The issuer printed on documents finalized now.
+    pub issuer: &'a Issuer,
+    /// Life of presigned document URLs.
+    pub url_ttl_secs: u64,
+}
+
+impl<'a> InvoiceService<'a> {
+    fn stores(&self) -> Stores<'a> {
+        Stores {
+            clients: self.clients,
+            worklogs: self.worklogs,
+            invoices: self.invoices,
+        }
+    }
+
+    fn lifecycle(&self) -> Lifecycle<'a> {
+        Lifecycle {
+            invoices: self.invoices,
+            numbering: self.numbering,
+            documents: self.documents,
+            issuer: self.issuer,
+        }
+    }
+
+    fn notes(&self) -> CreditNotes<'a> {
+        CreditNotes {
+            invoices: self.invoices,
+            notes: self.credit_notes,
+            documents: self.documents,
+            issuer: self.issuer,
+        }
+    }
+
+    /// The invoice `generate` would create now; saved nowhere.
+    pub async fn prefill(&self, req: &GenerateRequest, actor: &Actor) -> Result<Invoice> {
+        service::prefill(self.stores(), req, actor).await
+    }
+
+    /// A new draft for a client and period.
+    pub async fn generate(&self, req: &GenerateRequest, actor: &Actor) -> Result<Invoice> {
+        service::generate(self.stores(), req, actor).await
+    }
+
+    /// One draft per active client with billable work in `period`.
+    pub async fn generate_bulk(&self, period: Period, actor: &Actor) -> Result<BulkOutcome> {
+        service::generate_bulk(self.stores(), period, actor).await
+    }
+
+    /// One invoice.
+    pub async fn get(&self, id: Uuid) -> Result<Invoice> {
+        service::get(self.stores(), id).await
+    }
+
+    /// Invoices newest first.
+    pub async fn list(
+        &self,
+        filter: &InvoiceFilter,
+        page: PageRequest,
+    ) -> Result<Page<InvoiceHeader>> {
+        service::list(self.stores(), filter, page).await
+    }
+
+    /// The edit history, newest first.
+    pub async fn history(&self, id: Uuid, page: PageRequest) -> Result<Page<HistoryEntry>> {
+        service::history(self.stores(), id, page).await
+    }
+
+    /// Change a draft's header fields.
+    pub async fn update(
+        &self,
+        id: Uuid,
+        version: u64,
+        patch: &InvoicePatch,
+        actor: &Actor,
+    ) -> Result<Invoice> {
+        service::update(self.stores(), id, version, patch, actor).await
+    }
+
+    /// Change a draft's lines, all or nothing.
+    pub async fn update_lines(
+        &self,
+        id: Uuid,
+        version: u64,
+        patch: &LineItemsPatch,
+        actor: &Actor,
+    ) -> Result<Invoice> {
+        service::update_lines(self.stores(), id, version, patch, actor).await
+    }
+
+    /// Rebuild a draft's worklog lines, optionally regrouped.
+    pub async fn regenerate(
+        &self,
+        id: Uuid,
+        version: u64,
+        group_by: Option<GroupBy>,
+        actor: &Actor,
+    ) -> Result<Invoice> {
+        service::regenerate(self.stores(), id, version, group_by, actor).await
+    }
+
+    /// Number, freeze and render a draft.
+    pub async fn finalize(
+        &self,
+        id: Uuid,
+        expected_version: Option<u64>,
+        actor: &Actor,
+    ) -> Result<Invoice> {
+        finalize::finalize(
+            self.lifecycle(),
+            id,
+            expected_version,
+            &actor.name,
+            actor.now,
+        )
+        .await
+    }
+
+    /// A presigned download of an issued invoice's PDF.
+    pub async fn pdf(&self, id: Uuid, now: DateTime<Utc>) -> Result<PdfDownload> {
+        finalize::pdf_download(self.lifecycle(), id, self.url_ttl_secs, now).await
+    }
+
+    /// Record a payment.
+    pub async fn record_payment(
+        &self,
+        id: Uuid,
+        req: &PaymentRequest,
+        actor: &Actor,
+    ) -> Result<(Invoice, Payment)> {
+        collection::record_payment(self.stores(), id, req, actor).await
+    }
+
+    /// The payments of an invoice.
+    pub async fn payments(&self, id: Uuid) -> Result<Vec<Payment>> {
+        collection::payments(self.stores(), id).await
+    }
+
+    /// Reverse a payment.
+    pub async fn reverse_payment(
+        &self,
+        id: Uuid,
+        payment_id: Uuid,
+        reason: &str,
+        actor: &Actor,
+    ) -> Result<(Invoice, Payment)> {
+        collection::reverse_payment(self.stores(), id, payment_id, reason, actor).await
+    }
+
+    /// Void a finalized invoice.
+    pub async fn void(&self, id: Uuid, reason: &str, actor: &Actor) -> Result<Invoice> {
+        collection::void(self.stores(), id, reason, actor).await
+    }
+
+    /// Delete a draft.
+    pub async fn delete_draft(&self, id: Uuid, version: u64, actor: &Actor) -> Result<()> {
+        collection::delete_draft(self.stores(), id, version, actor).await
+    }
+
+    /// Issue a credit note against an invoice.
+    pub async fn issue_credit_note(
+        &self,
+        id: Uuid,
+        req: &CreditNoteRequest,
+        actor: &Actor,
+    ) -> Result<IssuedCreditNote> {
+        credit_notes_service::issue(self.notes(), id, req, actor).await
+    }
+
+    /// One credit note.
+    pub async fn credit_note(&self, id: Uuid) -> Result<CreditNote> {
+        credit_notes_service::get(self.notes(), id).await
+    }
+
+    /// Credit notes newest first.
+    pub async fn credit_notes(
+        &self,
+        filter: &CreditNoteFilter,
+        page: PageRequest,
+    ) -> Result<Page<CreditNoteSummary>> {
+        credit_notes_service::list(self.notes(), filter, page).await
+    }
+
+    /// A presigned download of a credit note's PDF.
+    pub async fn credit_note_pdf(&self, id: Uuid, now: DateTime<Utc>) -> Result<PdfDownload> {
+        credit_notes_service::pdf_download(self.notes(), id, self.url_ttl_secs, now).await
+    }
+}
