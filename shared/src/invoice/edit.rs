@@ -367,3 +367,94 @@ pub fn apply_line_items(invoice: &mut Invoice, patch: &LineItemsPatch) -> Result
     changes.extend(total_changes(&before, &invoice.header));
     Ok(changes)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pdf::sample::sample_invoice;
+
+    fn draft() -> Invoice {
+        let mut inv = sample_invoice(3);
+        inv.header.status = super::super::InvoiceStatus::Draft;
+        inv.header.number = None;
+        inv
+    }
+
+    fn fields(r: Result<Vec<Change>>) -> Vec<String> {
+        match r {
+            Err(Error::Validation { details, .. }) => {
+                details.into_iter().map(|d| d.field).collect()
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_header_patch_sets_the_fields_and_records_what_changed() {
+        let mut inv = draft();
+        let today = inv.header.issue_date;
+        let patch: InvoicePatch = serde_json::from_str(
+            r#"{"notes": "Thanks\nfor the work", "po_number": "PO-7", "tax_rate": "20"}"#,
+        )
+        .unwrap();
+        let changes = apply_patch(&mut inv, &patch, today).unwrap();
+        assert_eq!(inv.header.notes.as_deref(), Some("Thanks\nfor the work"));
+        assert_eq!(inv.header.po_number.as_deref(), Some("PO-7"));
+        let changed: Vec<&str> = changes.iter().map(|c| c.field.as_str()).collect();
+        assert!(
+            changed.contains(&"notes") && changed.contains(&"tax_rate"),
+            "{changed:?}"
+        );
+        // The totals follow the new rate exactly.
+        let t = super::super::money::totals(
+            inv.line_items.iter().map(|l| l.amount),
+            Decimal::from(20),
+            inv.places(),
+        );
+        assert_eq!(inv.header.total, t.total);
+    }
+
+    #[test]
+    fn a_bad_header_patch_names_every_field_and_changes_nothing() {
+        let mut inv = draft();
+        let before = inv.clone();
+        let patch: InvoicePatch = serde_json::from_str(
+            "{\"notes\": \"a\\u202eb\", \"po_number\": \"x\\ny\", \"tax_rate\": \"101\"}",
+        )
+        .unwrap();
+        let today = inv.header.issue_date;
+        assert_eq!(
+            fields(apply_patch(&mut inv, &patch, today)),
+            ["notes", "po_number", "tax_rate"]
+        );
+        assert_eq!(inv, before);
+    }
+
+    #[test]
+    fn line_batches_are_all_or_nothing() {
+        let mut inv = draft();
+        let before = inv.clone();
+        let first = inv.line_items[0].id;
+        let patch: LineItemsPatch = serde_json::from_value(serde_json::json!({
+            "add": [{"description": "Hosting", "quantity": "1", "unit_price": "49.99"},
+                    {"description": "", "quantity": "0", "unit_price": "1"}],
+            "remove": [first, first]
+        }))
+        .unwrap();
+        let bad = fields(apply_line_items(&mut inv, &patch));
+        assert!(bad.contains(&"add[1].description".to_string()), "{bad:?}");
+        assert!(bad.contains(&"remove[1]".to_string()), "{bad:?}");
+        assert_eq!(inv, before, "nothing applied");
+
+        let good: LineItemsPatch = serde_json::from_value(serde_json::json!({
+            "add": [{"description": "Hosting", "quantity": "1", "unit_price": "49.99"}],
+            "remove": [first]
+        }))
+        .unwrap();
+        apply_line_items(&mut inv, &good).unwrap();
+        assert_eq!(inv.line_items.len(), before.line_items.len());
+        assert!(inv.line_items.iter().all(|l| l.id != first));
+        let sum: Decimal = inv.line_items.iter().map(|l| l.amount).sum();
+        assert_eq!(inv.header.subtotal, sum);
+    }
+}
