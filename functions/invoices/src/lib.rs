@@ -118,12 +118,15 @@ async fn generate_bulk(
     State(state): State<AppState>,
     JsonBody(req): JsonBody<BulkRequest>,
 ) -> Result<Data<BulkOutcome>> {
-    Ok(Data::ok(
-        state
-            .invoice_service()
-            .generate_bulk(req.period, &actor(&user))
-            .await?,
-    ))
+    let mut outcome = state
+        .invoice_service()
+        .generate_bulk(req.period, &actor(&user))
+        .await?;
+    let now = chrono::Utc::now();
+    for h in &mut outcome.created {
+        proxima::invoice::receivables::present(h, now);
+    }
+    Ok(Data::ok(outcome))
 }
 
 /// Filters of the invoice list.
