@@ -153,13 +153,20 @@ fn only_auth_writes_login_items_and_no_function_writes_sessions() {
             }
         }
     }
-    // Auth reads the user, its throttle and its session.
+    // Auth reads the user (the login counters are only updated, never read or deleted).
     let auth = table_grants(AUTH, resource(&doc, AUTH));
-    for key in [USER_KEY, SESSION_KEY, "LOGIN#someone@example.com"] {
+    assert!(
+        auth.iter()
+            .any(|g| g.allows("dynamodb:GetItem") && g.reaches(USER_KEY)),
+        "auth cannot GetItem {USER_KEY}"
+    );
+    for key in [SESSION_KEY, "LOGIN#someone@example.com"] {
         assert!(
-            auth.iter()
-                .any(|g| g.allows("dynamodb:GetItem") && g.reaches(key)),
-            "auth cannot GetItem {key}"
+            !auth.iter().any(
+                |g| (g.allows("dynamodb:GetItem") || g.allows("dynamodb:DeleteItem"))
+                    && g.reaches(key)
+            ),
+            "auth needs no GetItem or DeleteItem on {key}"
         );
     }
     // Every function that checks tokens reads the caller's session record.
