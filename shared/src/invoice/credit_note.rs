@@ -4,7 +4,7 @@
 //! (the credit notes of an invoice never add up to more than its total). Numbering in one
 //! transaction, storage and the PDF upload belong to the service layer.
 
-use super::lines::MAX_DESCRIPTION_CHARS;
+use super::edit::{check_description, check_price, check_quantity};
 use super::model::{ClientSnapshot, Invoice, PdfInfo};
 use super::money::{Totals, line_amount, totals};
 use crate::domain::Period;
@@ -21,9 +21,6 @@ use uuid::Uuid;
 pub const MAX_CREDIT_LINES: usize = 1000;
 /// Longest reason.
 pub const MAX_REASON_CHARS: usize = 500;
-/// Largest quantity or unit price accepted on a credit line (as on invoice lines).
-const MAX_QUANTITY: i64 = 1_000_000;
-const MAX_UNIT_PRICE: i64 = 1_000_000_000_000;
 
 /// One line of a credit note.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -122,30 +119,6 @@ pub fn credit_note_number(year: i32, sequence: u64) -> String {
 /// The PDF's file name: `CN-2026-00001.pdf`.
 pub fn file_name(note: &CreditNote) -> String {
     format!("{}.pdf", note.number)
-}
-
-fn check_description(field: String, d: &str, errors: &mut Vec<FieldError>) {
-    if check_field(field.clone(), d, MAX_DESCRIPTION_CHARS, Lines::One, errors).is_empty() {
-        errors.push(FieldError::new(field, "must not be empty"));
-    }
-}
-
-fn check_quantity(field: String, q: Decimal, errors: &mut Vec<FieldError>) {
-    if q <= Decimal::ZERO || q > Decimal::from(MAX_QUANTITY) || q.normalize().scale() > 2 {
-        errors.push(FieldError::new(
-            field,
-            "must be more than 0, at most 1000000, with at most 2 decimals",
-        ));
-    }
-}
-
-fn check_price(field: String, p: Decimal, errors: &mut Vec<FieldError>) {
-    if p < Decimal::ZERO || p > Decimal::from(MAX_UNIT_PRICE) || p.normalize().scale() > 4 {
-        errors.push(FieldError::new(
-            field,
-            "must be 0 or more, at most 10^12, with at most 4 decimals",
-        ));
-    }
 }
 
 /// Check the request alone (every problem at once, each naming its field); returns the

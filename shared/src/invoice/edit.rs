@@ -207,13 +207,15 @@ pub struct LineItemsPatch {
     pub version: Option<u64>,
 }
 
-fn check_description(field: String, d: &str, errors: &mut Vec<FieldError>) {
+/// A line rule shared by draft lines and credit-note lines.
+pub(crate) fn check_description(field: String, d: &str, errors: &mut Vec<FieldError>) {
     if check_field(field.clone(), d, MAX_DESCRIPTION_CHARS, Lines::One, errors).is_empty() {
         errors.push(FieldError::new(field, "must not be empty"));
     }
 }
 
-fn check_quantity(field: String, q: Decimal, errors: &mut Vec<FieldError>) {
+/// A line rule shared by draft lines and credit-note lines.
+pub(crate) fn check_quantity(field: String, q: Decimal, errors: &mut Vec<FieldError>) {
     if q <= Decimal::ZERO || q > Decimal::from(MAX_QUANTITY) || q.normalize().scale() > 2 {
         errors.push(FieldError::new(
             field,
@@ -222,7 +224,8 @@ fn check_quantity(field: String, q: Decimal, errors: &mut Vec<FieldError>) {
     }
 }
 
-fn check_price(field: String, p: Decimal, errors: &mut Vec<FieldError>) {
+/// A line rule shared by draft lines and credit-note lines.
+pub(crate) fn check_price(field: String, p: Decimal, errors: &mut Vec<FieldError>) {
     if p < Decimal::ZERO || p > Decimal::from(MAX_UNIT_PRICE) || p.normalize().scale() > 4 {
         errors.push(FieldError::new(
             field,

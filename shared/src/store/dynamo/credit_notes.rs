@@ -7,7 +7,7 @@
 //! `TransactWriteItems` with the invoice's replacement and history entry.
 
 use super::invoices::{Refusal, chunks_under, n};
-use super::transact::{Cancelled, put, transact_failure};
+use super::transact::{Cancelled, counter_move, put, transact_failure};
 use super::{DynamoStore, Item, from_item, keys, query_page, s, to_item};
 use crate::domain::{Page, PageRequest};
 use crate::invoice::credit_note::{CreditLine, CreditNote};
@@ -111,24 +111,11 @@ impl CreditNoteStore for DynamoStore {
     ) -> Result<IssueOutcome> {
         let id = before.header.id;
         // 0: the counter moves from sequence - 1 to sequence, and only from there.
-        let (cpk, csk) = keys::credit_note_counter(year);
-        let mut counter = put([
-            (keys::PK.to_string(), s(cpk)),
-            (keys::SK.to_string(), s(csk)),
-            ("last".to_string(), n(sequence)),
-        ]
-        .into())?;
-        counter.table_name = self.table.clone();
-        if sequence <= 1 {
-            counter.condition_expression = Some("attribute_not_exists(pk)".into());
-        } else {
-            counter.condition_expression = Some("#last = :previous".into());
-            counter.expression_attribute_names =
-                Some([("#last".to_string(), "last".to_string())].into());
-            counter.expression_attribute_values =
-                Some([(":previous".to_string(), n(sequence - 1))].into());
-        }
-        let mut items = vec![TransactWriteItem::builder().put(counter).build()];
+        let mut items = vec![counter_move(
+            &self.table,
+            keys::credit_note_counter(year),
+            sequence,
+        )?];
         // 1..: the invoice header (still at the status and version read) and its lines.
         items.extend(self.replacement(before, after)?);
         // The note and its lines.

@@ -5,7 +5,7 @@
 //! larger than an item may be, e.g. a 1000-line edit). A guard item `INVOICE_FOR#<client>#<period>` makes (client, period)
 //! unique. Every write is one `TransactWriteItems`.
 
-use super::transact::{Cancelled, put, transact_failure};
+use super::transact::{Cancelled, counter_move, put, transact_failure};
 use super::{DynamoStore, Item, from_item, keys, query_page, s, sdk_error, to_item};
 use crate::domain::{Page, PageRequest};
 use crate::invoice::model::InvoiceFilter;
@@ -615,24 +615,11 @@ impl InvoiceNumbering for DynamoStore {
             .clone()
             .ok_or_else(|| Error::Internal("finalize without a number".into()))?;
         // 0: the counter moves from sequence - 1 to sequence, and only from there.
-        let (cpk, csk) = keys::invoice_counter(year);
-        let mut counter = put([
-            (keys::PK.to_string(), s(cpk)),
-            (keys::SK.to_string(), s(csk)),
-            ("last".to_string(), n(sequence)),
-        ]
-        .into())?;
-        counter.table_name = self.table.clone();
-        if sequence <= 1 {
-            counter.condition_expression = Some("attribute_not_exists(pk)".into());
-        } else {
-            counter.condition_expression = Some("#last = :previous".into());
-            counter.expression_attribute_names =
-                Some([("#last".to_string(), "last".to_string())].into());
-            counter.expression_attribute_values =
-                Some([(":previous".to_string(), n(sequence - 1))].into());
-        }
-        let mut items = vec![TransactWriteItem::builder().put(counter).build()];
+        let mut items = vec![counter_move(
+            &self.table,
+            keys::invoice_counter(year),
+            sequence,
+        )?];
         // 1..: the header (still a draft at its version) and the line chunks.
         items.extend(self.replacement(before, after)?);
         // The number is unique for ever.

@@ -6,7 +6,7 @@ use super::{DynamoStore, Item};
 use crate::{Error, Result};
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
+use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
 use std::time::Duration;
 
 /// Attempts of a transaction that DynamoDB cancels for contention (`TransactionConflict`).
@@ -19,6 +19,35 @@ pub(crate) fn put(item: Item) -> Result<Put> {
         .table_name("")
         .build()
         .map_err(|e| Error::Internal(format!("put: {e}")))
+}
+
+/// The put that moves a gapless counter (`key`, attribute `last`) from `sequence - 1` to
+/// `sequence`, and only from there (the first number: only when there is no counter yet).
+/// Invoice and credit-note numbers both move this way, inside the transaction that uses the
+/// number.
+pub(crate) fn counter_move(
+    table: &str,
+    (pk, sk): (String, String),
+    sequence: u64,
+) -> Result<TransactWriteItem> {
+    let n = |v: u64| AttributeValue::N(v.to_string());
+    let mut counter = put([
+        (super::keys::PK.to_string(), AttributeValue::S(pk)),
+        (super::keys::SK.to_string(), AttributeValue::S(sk)),
+        ("last".to_string(), n(sequence)),
+    ]
+    .into())?;
+    counter.table_name = table.to_string();
+    if sequence <= 1 {
+        counter.condition_expression = Some("attribute_not_exists(pk)".into());
+    } else {
+        counter.condition_expression = Some("#last = :previous".into());
+        counter.expression_attribute_names =
+            Some([("#last".to_string(), "last".to_string())].into());
+        counter.expression_attribute_values =
+            Some([(":previous".to_string(), n(sequence - 1))].into());
+    }
+    Ok(TransactWriteItem::builder().put(counter).build())
 }
 
 /// How a cancelled transaction went wrong.
