@@ -5,7 +5,7 @@ use super::history::{Change, EditAction, HistoryEntry};
 use super::lifecycle::{self, Action};
 use super::model::{Invoice, InvoiceStatus, PdfInfo};
 use crate::pdf::{Issuer, file_name, render_invoice, sha256_hex};
-use crate::ports::{DocumentStore, FinalizeOutcome, InvoiceNumbering, InvoiceStore};
+use crate::ports::{ClientStore, DocumentStore, FinalizeOutcome, InvoiceNumbering, InvoiceStore};
 use crate::{Error, Result};
 use chrono::{DateTime, Datelike, Duration, Utc};
 use serde::Serialize;
@@ -16,6 +16,8 @@ use uuid::Uuid;
 /// What finalizing and downloading need.
 #[derive(Clone, Copy)]
 pub struct Lifecycle<'a> {
+    /// Read at finalize for the buyer data e-invoices need.
+    pub clients: &'a dyn ClientStore,
     pub invoices: &'a dyn InvoiceStore,
     pub numbering: &'a dyn InvoiceNumbering,
     pub documents: &'a dyn DocumentStore,
@@ -78,6 +80,8 @@ pub async fn finalize(
         ));
     }
     super::dates::check_dates(&before.header, now.date_naive())?;
+    // The buyer data of the e-invoice, as the client says now (see `ClientSnapshot`).
+    let client = deps.clients.get_client(&before.header.client_key).await?;
     let year = before.header.issue_date.year();
     for attempt in 0..NUMBER_ATTEMPTS {
         let sequence = deps.numbering.last_invoice_number(year).await? + 1;
@@ -89,6 +93,9 @@ pub async fn finalize(
         after.header.updated_at = now;
         after.header.version += 1;
         after.header.issuer = Some(deps.issuer.clone());
+        if let Some(c) = &client {
+            after.header.client.record_buyer_data(c);
+        }
         let bytes = render(&after, issuer_of(&after, deps.issuer)).await?;
         after.header.pdf = Some(PdfInfo {
             sha256: sha256_hex(&bytes),

@@ -48,6 +48,7 @@ impl<'a> InvoiceService<'a> {
 
     fn lifecycle(&self) -> Lifecycle<'a> {
         Lifecycle {
+            clients: self.clients,
             invoices: self.invoices,
             numbering: self.numbering,
             documents: self.documents,
