@@ -69,12 +69,11 @@ impl VatCategory {
                 "tax_rate",
                 "must be above 0 for vat_category S (standard rated); use Z, E, AE or O for 0 %",
             )),
-            VatCategory::Z | VatCategory::E | VatCategory::AE | VatCategory::O if !zero => {
-                errors.push(FieldError::new(
+            VatCategory::Z | VatCategory::E | VatCategory::AE | VatCategory::O if !zero => errors
+                .push(FieldError::new(
                     "tax_rate",
                     format!("must be 0 for vat_category {}", self.code()),
-                ))
-            }
+                )),
             _ => {}
         }
         match (self, exemption_reason) {
@@ -84,10 +83,7 @@ impl VatCategory {
             )),
             (VatCategory::S | VatCategory::Z, Some(_)) => errors.push(FieldError::new(
                 "vat_exemption_reason",
-                format!(
-                    "is only for vat_category E, AE or O, not {}",
-                    self.code()
-                ),
+                format!("is only for vat_category E, AE or O, not {}", self.code()),
             )),
             _ => {}
         }
@@ -173,7 +169,10 @@ mod tests {
         assert!(problems(VatCategory::S, 12, None, false).is_empty());
         assert_eq!(problems(VatCategory::S, 0, None, false), ["tax_rate"]);
         assert_eq!(problems(VatCategory::Z, 5, None, false), ["tax_rate"]);
-        assert_eq!(problems(VatCategory::E, 0, None, false), ["vat_exemption_reason"]);
+        assert_eq!(
+            problems(VatCategory::E, 0, None, false),
+            ["vat_exemption_reason"]
+        );
         assert!(problems(VatCategory::E, 0, Some("Art. 135"), false).is_empty());
         assert_eq!(problems(VatCategory::AE, 0, None, false), ["vat_id"]);
         assert!(problems(VatCategory::O, 0, None, false).is_empty());

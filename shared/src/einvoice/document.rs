@@ -11,14 +11,14 @@ use crate::pdf::Issuer;
 use crate::{Error, FieldError, Result};
 use chrono::NaiveDate;
 use en16931::invoice::{
-    Code, Contact, CreditTransfer, DocumentTotals, Party, PaymentInstructions,
-    PaymentMeans, Period as EnPeriod, PostalAddress, PrecedingInvoice, PriceDetails, VatBreakdown,
+    Code, Contact, CreditTransfer, DocumentTotals, Party, PaymentInstructions, PaymentMeans,
+    Period as EnPeriod, PostalAddress, PrecedingInvoice, PriceDetails, VatBreakdown,
 };
 use en16931::profiles::En16931;
 use en16931::validation::profile::Validated;
 use en16931::{
-    Date, DocumentKind, DocumentReference, Identifier, InvoiceAmount, InvoiceLine, Percentage, Quantity,
-    UnitPriceAmount,
+    Date, DocumentKind, DocumentReference, Identifier, InvoiceAmount, InvoiceLine, Percentage,
+    Quantity, UnitPriceAmount,
 };
 use rust_decimal::Decimal;
 
@@ -113,7 +113,10 @@ pub fn from_credit_note(note: &CreditNote) -> Result<Validated<En16931>> {
         tax_rate: note.tax_rate,
         tax_amount: note.tax_amount,
         total: note.total,
-        period: Some((note.invoice_period.first_day(), note.invoice_period.last_day())),
+        period: Some((
+            note.invoice_period.first_day(),
+            note.invoice_period.last_day(),
+        )),
         po_number: None,
         note: Some(note.reason.clone()),
     })
@@ -350,8 +353,12 @@ fn build(src: Source<'_>) -> Result<Validated<En16931>> {
             }
         }
     }
-    let subtotal = amount(src.subtotal, "BT-106").map_err(|e| errors.push(e)).ok();
-    let tax = amount(src.tax_amount, "BT-110").map_err(|e| errors.push(e)).ok();
+    let subtotal = amount(src.subtotal, "BT-106")
+        .map_err(|e| errors.push(e))
+        .ok();
+    let tax = amount(src.tax_amount, "BT-110")
+        .map_err(|e| errors.push(e))
+        .ok();
     let total = amount(src.total, "BT-112").map_err(|e| errors.push(e)).ok();
     let (Some(category), Some(seller), Some(buyer), Some(subtotal), Some(tax), Some(total)) =
         (category, seller, buyer, subtotal, tax, total)

@@ -70,7 +70,12 @@ fn dated(at: Option<DateTime<Utc>>, issue_date: chrono::NaiveDate) -> DateTime<U
     at.unwrap_or_else(|| issue_date.and_time(NaiveTime::MIN).and_utc())
 }
 
-fn write(proof: &Validated<En16931>, format: Format, base_pdf: impl FnOnce() -> Result<Vec<u8>>, at: DateTime<Utc>) -> Result<Vec<u8>> {
+fn write(
+    proof: &Validated<En16931>,
+    format: Format,
+    base_pdf: impl FnOnce() -> Result<Vec<u8>>,
+    at: DateTime<Utc>,
+) -> Result<Vec<u8>> {
     match format {
         Format::Ubl => Ok(en16931_formats::write(proof, Syntax::Ubl).xml.into_bytes()),
         Format::Cii => Ok(en16931_formats::write(proof, Syntax::Cii).xml.into_bytes()),

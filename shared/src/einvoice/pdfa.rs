@@ -87,11 +87,7 @@ pub fn pdf_a3_base(pdf: &[u8], at: DateTime<Utc>) -> Result<Vec<u8>> {
     );
 
     // The Info dictionary agrees with the XMP (dates and tools).
-    let info_id = doc
-        .trailer
-        .get(b"Info")
-        .and_then(Object::as_reference)
-        .ok();
+    let info_id = doc.trailer.get(b"Info").and_then(Object::as_reference).ok();
     let mut info = info_id
         .and_then(|id| doc.get_dictionary(id).ok().cloned())
         .unwrap_or_default();
