@@ -328,7 +328,9 @@ fn build(src: Source<'_>) -> Result<Validated<En16931>> {
         _ => None,
     };
     let buyer = category.and_then(|c| buyer(src.buyer, c, &mut errors));
-    let rate = Percentage::new(src.tax_rate.normalize());
+    // Outside the scope of VAT there is no rate at all (BR-O-05, BR-O-09).
+    let rate =
+        (category != Some(VatCategory::O)).then(|| Percentage::new(src.tax_rate.normalize()));
     let mut lines = Vec::with_capacity(src.lines.len());
     for (i, l) in src.lines.iter().enumerate() {
         match amount(l.amount, "BT-131") {
@@ -340,7 +342,7 @@ fn build(src: Source<'_>) -> Result<Validated<En16931>> {
                     HOUR,
                     net,
                     category.map(VatCategory::code).unwrap_or("S"),
-                    Some(rate),
+                    rate,
                 )
                 .with_price(PriceDetails {
                     net_price: UnitPriceAmount::new(l.unit_price.normalize()),
@@ -386,7 +388,7 @@ fn build(src: Source<'_>) -> Result<Validated<En16931>> {
         taxable_amount: subtotal,
         tax_amount: tax,
         category: Code::new(category.code()),
-        rate: Some(rate),
+        rate,
         exemption_reason: match category {
             VatCategory::E | VatCategory::AE | VatCategory::O => Some(
                 src.buyer
