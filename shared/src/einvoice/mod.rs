@@ -21,6 +21,7 @@ use utoipa::ToSchema;
 /// Which e-invoice.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
+#[schema(as = EInvoiceFormat)]
 pub enum Format {
     /// OASIS UBL 2.1 `Invoice` / `CreditNote`.
     Ubl,
