@@ -82,12 +82,23 @@ const ISSUER_VARS: [&str; 14] = [
 /// `ISSUER_ELECTRONIC_ADDRESS` (`SCHEME:ID`). With none of them set, the demo company; with
 /// any set, name, city and country are required.
 fn issuer_from_env() -> Result<crate::pdf::Issuer, ConfigError> {
+    issuer_from(var)
+}
+
+/// [`issuer_from_env`] over any source of variables.
+fn issuer_from(
+    var: impl Fn(&'static str) -> Option<String>,
+) -> Result<crate::pdf::Issuer, ConfigError> {
     use crate::domain::ElectronicAddress;
     use crate::domain::issuer::{BankAccount, IssuerDetails};
     if ISSUER_VARS.iter().all(|v| var(v).is_none()) {
         return Ok(IssuerDetails::demo().printed());
     }
-    let t = |name: &'static str| var(name).map(|v| v.trim().to_string());
+    let t = |name: &'static str| {
+        var(name)
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+    };
     let bank = BankAccount {
         iban: t("ISSUER_IBAN").map(|i| i.replace(' ', "").to_ascii_uppercase()),
         bic: t("ISSUER_BIC"),
@@ -338,5 +349,51 @@ mod tests {
         assert!(c.check().is_ok());
         c.jwt_secret = Vec::new();
         assert!(c.check().is_ok(), "no secret: the function checks no token");
+    }
+
+    fn issuer(vars: &[(&str, &str)]) -> Result<crate::pdf::Issuer, ConfigError> {
+        let vars: Vec<(String, String)> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        issuer_from(|name| vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()))
+    }
+
+    #[test]
+    fn the_issuer_is_structured_from_its_variables() {
+        assert_eq!(issuer(&[]).unwrap(), crate::pdf::Issuer::default());
+        let i = issuer(&[
+            ("ISSUER_NAME", "Muster GmbH"),
+            ("ISSUER_ADDRESS", "Hauptstraße 1 | Hinterhaus"),
+            ("ISSUER_CITY", "Berlin"),
+            ("ISSUER_POSTAL_CODE", "10115"),
+            ("ISSUER_COUNTRY", "de"),
+            ("ISSUER_VAT_ID", "de 123456789"),
+            ("ISSUER_IBAN", "DE02 1203 0000 0000 2020 51"),
+            ("ISSUER_BIC", "BYLADEM1001"),
+            ("ISSUER_ELECTRONIC_ADDRESS", "EM:rechnung@muster.example"),
+        ])
+        .unwrap();
+        let d = i.details.as_ref().unwrap();
+        assert_eq!(d.country, "DE");
+        assert_eq!(d.vat_id.as_deref(), Some("DE123456789"));
+        assert_eq!(d.address_lines, ["Hauptstraße 1", "Hinterhaus"]);
+        assert_eq!(
+            d.bank.as_ref().unwrap().iban.as_deref(),
+            Some("DE02120300000000202051")
+        );
+        assert_eq!(i.address[2], "10115 Berlin, DE");
+        assert_eq!(i.tax_id.as_deref(), Some("VAT ID: DE123456789"));
+
+        let missing = issuer(&[("ISSUER_NAME", "Muster GmbH")]).unwrap_err();
+        assert!(missing.to_string().contains("ISSUER_CITY"), "{missing}");
+        let bad = issuer(&[
+            ("ISSUER_NAME", "Muster GmbH"),
+            ("ISSUER_CITY", "Berlin"),
+            ("ISSUER_COUNTRY", "DE"),
+            ("ISSUER_VAT_ID", "123456789"),
+        ])
+        .unwrap_err();
+        assert!(bad.to_string().contains("ISSUER_VAT_ID"), "{bad}");
     }
 }

@@ -381,4 +381,27 @@ mod tests {
         let fields: Vec<_> = details.iter().map(|d| d.field.as_str()).collect();
         assert_eq!(fields, ["key", "currency", "tax_rate", "timezone"]);
     }
+
+    #[test]
+    fn vat_fields_are_checked_together() {
+        let mut i = input();
+        i.vat_id = Some("de 123 456 789".into());
+        i.vat_category = Some(VatCategory::S);
+        i.electronic_address = Some(ElectronicAddress {
+            scheme: "em".into(),
+            id: " a@b.example ".into(),
+        });
+        let c = i.validate(Utc::now(), None).unwrap();
+        assert_eq!(c.vat_id.as_deref(), Some("DE123456789"));
+        assert_eq!(c.electronic_address.unwrap().scheme, "EM");
+
+        let mut i = input();
+        i.vat_id = Some("123".into());
+        i.vat_category = Some(VatCategory::E);
+        let Err(Error::Validation { details, .. }) = i.validate(Utc::now(), None) else {
+            panic!("expected a validation error");
+        };
+        let fields: Vec<_> = details.iter().map(|d| d.field.as_str()).collect();
+        assert_eq!(fields, ["vat_id", "tax_rate", "vat_exemption_reason"]);
+    }
 }

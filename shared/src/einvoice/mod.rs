@@ -129,6 +129,7 @@ pub fn render_credit_note(note: &CreditNote, format: Format) -> Result<Vec<u8>> 
 mod tests {
     use super::*;
     use crate::pdf::sample::sample_invoice;
+    use rust_decimal::Decimal;
 
     fn finalized(lines: usize) -> Invoice {
         let mut inv = sample_invoice(lines);
@@ -159,5 +160,64 @@ mod tests {
             panic!("expected a validation error");
         };
         assert_eq!(details[0].field, "BT-31");
+    }
+
+    #[test]
+    fn facturx_is_a_pdf_a3_with_the_cii_attached() {
+        let inv = finalized(2);
+        let pdf = render_invoice(&inv, Format::Facturx).unwrap();
+        let doc = lopdf::Document::load_mem(&pdf).unwrap();
+        let catalog = doc.catalog().unwrap();
+        let meta_id = catalog.get(b"Metadata").unwrap().as_reference().unwrap();
+        let meta = doc.get_object(meta_id).unwrap().as_stream().unwrap();
+        assert!(
+            !meta.dict.has(b"Filter"),
+            "the XMP packet is not compressed"
+        );
+        let xmp = String::from_utf8(meta.content.clone()).unwrap();
+        assert!(xmp.contains("<pdfaid:part>3</pdfaid:part>"), "{xmp}");
+        assert!(xmp.contains("<pdfaid:conformance>B</pdfaid:conformance>"));
+        assert!(
+            xmp.contains("factur-x.xml") && xmp.contains("EN 16931"),
+            "{xmp}"
+        );
+        let intents = catalog.get(b"OutputIntents").unwrap().as_array().unwrap();
+        let intent = doc
+            .get_dictionary(intents[0].as_reference().unwrap())
+            .unwrap();
+        assert_eq!(intent.get(b"S").unwrap().as_name().unwrap(), b"GTS_PDFA1");
+        let icc = doc
+            .get_object(
+                intent
+                    .get(b"DestOutputProfile")
+                    .unwrap()
+                    .as_reference()
+                    .unwrap(),
+            )
+            .unwrap()
+            .as_stream()
+            .unwrap();
+        assert_eq!(icc.dict.get(b"N").unwrap().as_i64().unwrap(), 3);
+        let af = catalog.get(b"AF").unwrap().as_array().unwrap();
+        let spec = doc.get_dictionary(af[0].as_reference().unwrap()).unwrap();
+        assert_eq!(
+            spec.get(b"AFRelationship").unwrap().as_name().unwrap(),
+            b"Alternative"
+        );
+        let cii = render_invoice(&inv, Format::Cii).unwrap();
+        let text = String::from_utf8(cii).unwrap();
+        assert!(text.contains("INV-2026-00042"));
+        assert!(text.contains("urn:cen.eu:en16931:2017"));
+    }
+
+    #[test]
+    fn a_three_decimal_currency_is_refused_not_rounded() {
+        let mut inv = finalized(1);
+        inv.header.currency = "KWD".into();
+        inv.line_items[0].amount = Decimal::new(12345, 3);
+        let Err(Error::Validation { details, .. }) = render_invoice(&inv, Format::Cii) else {
+            panic!("expected a validation error");
+        };
+        assert_eq!(details[0].field, "BT-131");
     }
 }
