@@ -287,3 +287,58 @@ async fn sam_generated_events_parse_through_the_entry_points() {
         .unwrap();
     assert_eq!(outcome.period, fn_month_end::previous_period(now, &tz));
 }
+
+#[tokio::test]
+async fn env_json_points_every_function_at_the_local_stack_under_sam_local() {
+    // What SAM itself hands each function for `sam local invoke --env-vars env.json` (its
+    // own resolution code, run without Docker): only variables the template declares can
+    // be set this way, so this also checks the template declares them.
+    let out = tokio::process::Command::new(root().join(".venv/bin/python"))
+        .arg("scripts/sam-local-env.py")
+        .current_dir(root())
+        .env("SAM_CLI_TELEMETRY", "0")
+        .output()
+        .await
+        .expect("run .venv/bin/python (scripts/setup.sh)");
+    assert!(out.status.success(), "{out:?}");
+    let resolved: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let env_json: Value =
+        serde_json::from_str(&std::fs::read_to_string(root().join("env.json")).unwrap()).unwrap();
+
+    let doc = proxima_infra::template::document(proxima_infra::template::TEMPLATE_YAML).unwrap();
+    let functions: BTreeSet<String> = doc["Resources"]
+        .as_mapping()
+        .unwrap()
+        .iter()
+        .filter(|(_, r)| r["Type"].as_str() == Some("AWS::Serverless::Function"))
+        .map(|(id, _)| id.as_str().unwrap().to_string())
+        .collect();
+    let listed: BTreeSet<String> = env_json.as_object().unwrap().keys().cloned().collect();
+    assert_eq!(
+        listed, functions,
+        "env.json has an entry for every function"
+    );
+
+    let archive = proxima_infra::provision::archive_bucket_name("proxima-local-documents").unwrap();
+    for function in &functions {
+        let env = &resolved[function];
+        // The names `scripts/dev.sh` (proxima-local) provisions, on its emulator port, seen
+        // from inside the function's container.
+        assert_eq!(env["APP_ENV"], "local", "{function}");
+        assert_eq!(
+            env["AWS_ENDPOINT_URL"], "http://host.docker.internal:4567",
+            "{function}"
+        );
+        assert_eq!(env["TABLE_NAME"], "proxima-local", "{function}");
+        assert_eq!(env["BUCKET_NAME"], "proxima-local-documents", "{function}");
+        assert_eq!(env["DOCUMENTS_BUCKET_NAME"], archive.as_str(), "{function}");
+        assert!(
+            env.get("JWT_SECRET").is_none(),
+            "{function}: local mode's dev secret"
+        );
+    }
+    assert_eq!(
+        resolved["MonthEndFunction"]["MONTH_END_TIMEZONE"],
+        "Asia/Tashkent"
+    );
+}
