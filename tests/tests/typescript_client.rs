@@ -25,6 +25,7 @@ async fn npm_run(script: &str, envs: &[(&str, String)]) -> Output {
     Command::new("npm")
         .args(["run", "--silent", script])
         .current_dir(&dir)
+        .env("NPM_CONFIG_UPDATE_NOTIFIER", "false")
         .envs(envs.iter().map(|(k, v)| (*k, v.as_str())))
         .output()
         .await

@@ -4,7 +4,8 @@
  * `docs/openapi.json` and validates the JSON body against that response's schema (JSON
  * Schema 2020-12, as OpenAPI 3.1 uses; `$ref`s resolved to `components.schemas`). A status
  * the document does not list, a body where none is documented (or none where one is), or a
- * body that does not match is a drift between the spec and the server, and is recorded.
+ * body that does not match, or a documented header that is missing (when required) or does
+ * not match its schema, is a drift between the spec and the server, and is recorded.
  */
 import { readFileSync } from "node:fs";
 import { Ajv2020 } from "ajv/dist/2020.js";
@@ -50,6 +51,17 @@ function rebaseObject(schema: Json): Json {
   return out;
 }
 
+/** A header's text as the JSON value its schema describes (`"3"` for an integer is 3). */
+function headerValue(text: string, type: unknown): unknown {
+  if ((type === "integer" || type === "number") && /^-?[0-9]+(\.[0-9]+)?$/.test(text)) {
+    return Number(text);
+  }
+  if (type === "boolean" && (text === "true" || text === "false")) {
+    return text === "true";
+  }
+  return text;
+}
+
 /** One answer that does not match the document. */
 export interface Drift {
   operation: string;
@@ -74,7 +86,7 @@ export class ResponseValidator {
       throw new Error("not an OpenAPI document: no paths or components.schemas");
     }
     this.paths = paths;
-    this.ajv = new Ajv2020({ allErrors: true, strict: true, strictTypes: false });
+    this.ajv = new Ajv2020({ allErrors: true, strict: true, strictTypes: false, strictRequired: false });
     formats.default(this.ajv, ["date", "date-time", "uuid", "email", "uri"]);
     // OpenAPI's integer formats, and its `example` annotation.
     this.ajv.addFormat("int32", {
@@ -122,6 +134,7 @@ export class ResponseValidator {
       drift(`status ${status} is not documented`);
       return;
     }
+    this.checkHeaders(field(documented, "headers"), response.headers, `${operation} ${status}`, drift);
     const text = await response.text();
     const schema = field(field(field(documented, "content"), "application/json"), "schema");
     if (schema === undefined) {
@@ -141,9 +154,41 @@ export class ResponseValidator {
       drift("the body is not JSON");
       return;
     }
-    const validate = this.compile(`${operation} ${status}`, schema);
+    let validate: ValidateFunction;
+    try {
+      validate = this.compile(`${operation} ${status}`, schema);
+    } catch (error) {
+      drift(`the document's schema does not compile: ${String(error)}`);
+      return;
+    }
     if (!validate(body)) {
       drift(this.ajv.errorsText(validate.errors, { separator: "; ", dataVar: "body" }));
+    }
+  }
+
+  /** Documented response headers: present when required, and matching their schema. */
+  private checkHeaders(
+    documented: Json | undefined,
+    headers: Headers,
+    key: string,
+    drift: (problem: string) => void,
+  ): void {
+    for (const [name, definition] of Object.entries(documented ?? {})) {
+      const value = headers.get(name);
+      if (value === null) {
+        if (isRecord(definition) && definition["required"] === true) {
+          drift(`header ${name} is missing`);
+        }
+        continue;
+      }
+      const schema = field(definition, "schema");
+      if (schema === undefined) {
+        continue;
+      }
+      const validate = this.compile(`${key} header ${name}`, schema);
+      if (!validate(headerValue(value, schema["type"]))) {
+        drift(`header ${name}: ${this.ajv.errorsText(validate.errors, { dataVar: name })}`);
+      }
     }
   }
 

@@ -40,3 +40,17 @@ test("an undocumented status or a non-JSON body is drift", async () => {
     v.report(),
   );
 });
+
+test("a documented header that breaks its schema is drift", async () => {
+  const v = ResponseValidator.fromFile();
+  const answer = (replayed: string): Response =>
+    new Response(JSON.stringify(error), {
+      status: 401,
+      headers: { "content-type": "application/json", "idempotent-replayed": replayed },
+    });
+  await v.check("POST", "/api/v1/invoices/{id}/finalize", answer("true"));
+  assert.equal(v.drifts.length, 0, v.report());
+  await v.check("POST", "/api/v1/invoices/{id}/finalize", answer("yes"));
+  assert.equal(v.drifts.length, 1, v.report());
+  assert.match(v.drifts[0]?.problem ?? "", /header Idempotent-Replayed/);
+});
