@@ -50,16 +50,13 @@ async function main(): Promise<void> {
   const api = createProximaClient({ baseUrl, token: login.data.token, middleware });
 
   // 2. The clients; pick one.
-  const clients = ok(
-    await api.GET("/api/v1/clients", { params: { query: { per_page: 100 } } }),
-    "list clients",
-  );
+  const clients = ok(await api.GET("/api/v1/clients"), "list clients");
   const wanted = process.env["PROXIMA_CLIENT"];
   const client = clients.data.find((c) => wanted === undefined || c.key === wanted);
   if (client === undefined) {
-    throw new Error(`no active client ${wanted ?? ""} among ${clients.meta.total}`);
+    throw new Error(`no active client ${wanted ?? ""} on the first page of clients`);
   }
-  step(`${clients.meta.total} active client(s); invoicing ${client.key} (${client.currency})`);
+  step(`${clients.data.length} active client(s) listed; invoicing ${client.key} (${client.currency})`);
 
   // 3. Preview, then generate the draft (safe to retry with the same Idempotency-Key).
   const preview = ok(
