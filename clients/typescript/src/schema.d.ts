@@ -112,6 +112,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/credit-notes/{id}/einvoice": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A presigned download (at most 15 minutes) of a credit note's EN 16931 e-invoice: UBL
+         *     `CreditNote` or CII type 381, citing the credited invoice's number (BT-25). Stored once,
+         *     the same bytes every time; missing data is 400 naming the business terms.
+         */
+        get: operations["credit_note_einvoice"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/credit-notes/{id}/pdf": {
         parameters: {
             query?: never;
@@ -264,6 +285,29 @@ export interface paths {
         };
         /** Every write to the invoice, newest first. */
         get: operations["edit_history"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/invoices/{id}/einvoice": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A presigned download (at most 15 minutes) of a finalized, paid or void invoice's
+         *     EN 16931 e-invoice. The document is made from what the invoice recorded at finalize
+         *     (issuer, buyer data, lines), so it is the same bytes every time; it is stored once in the
+         *     archive bucket. A draft is 409; an invoice lacking what the norm requires (e.g. the
+         *     issuer's VAT id, BT-31) is 400 `VALIDATION_ERROR` naming the business terms.
+         */
+        get: operations["invoice_einvoice"];
         put?: never;
         post?: never;
         delete?: never;
@@ -460,6 +504,18 @@ export interface components {
             line2?: string | null;
             postal_code?: string | null;
         };
+        /**
+         * @description Where the issuer is paid (EN 16931 BG-17): an IBAN (with its BIC), or an account number
+         *     and the bank's name.
+         */
+        BankAccount: {
+            /** @description An account number that is not an IBAN. */
+            account?: string | null;
+            bank_name?: string | null;
+            /** @description BIC / SWIFT code of the bank. */
+            bic?: string | null;
+            iban?: string | null;
+        };
         /** @description The outcome of bulk generation. */
         BulkOutcome: {
             created: components["schemas"]["InvoiceHeader"][];
@@ -485,10 +541,16 @@ export interface components {
         Client: {
             active: boolean;
             address: components["schemas"]["Address"];
+            /**
+             * @description The reference the client asks to be quoted on its invoices (BT-10, e.g. a
+             *     Leitweg-ID).
+             */
+            buyer_reference?: string | null;
             /** Format: date-time */
             created_at: string;
             /** @description ISO 4217 code. */
             currency: string;
+            electronic_address?: components["schemas"]["ElectronicAddress"] | null;
             email: string;
             /**
              * @description Price of one hour, in `currency`.
@@ -500,6 +562,10 @@ export interface components {
             name: string;
             /** Format: int32 */
             payment_terms_days: number;
+            /**
+             * @description The client's tax or company registration number as printed on the PDF (free text;
+             *     the buyer's legal registration identifier, BT-47, in e-invoices).
+             */
             tax_id?: string | null;
             /**
              * @description Percent, e.g. `"12"` for 12 %.
@@ -510,13 +576,30 @@ export interface components {
             timezone: string;
             /** Format: date-time */
             updated_at: string;
+            vat_category?: components["schemas"]["VatCategory"] | null;
+            /** @description Why the supply is exempt (`E`, required), or a text for `AE` / `O` (BT-120). */
+            vat_exemption_reason?: string | null;
+            /**
+             * @description The client's VAT identifier with its country prefix (`DE123456789`; BT-48 in
+             *     e-invoices).
+             */
+            vat_id?: string | null;
         };
-        /** @description The client as it was when the invoice was generated. */
+        /**
+         * @description The client as it was when the invoice was generated; the e-invoice buyer data
+         *     (`vat_id` to `vat_exemption_reason`) is taken again at finalize, so that a finalized
+         *     invoice's e-invoice never changes with later client edits.
+         */
         ClientSnapshot: {
             address: components["schemas"]["Address"];
+            buyer_reference?: string | null;
+            electronic_address?: components["schemas"]["ElectronicAddress"] | null;
             email: string;
             name: string;
             tax_id?: string | null;
+            vat_category?: components["schemas"]["VatCategory"] | null;
+            vat_exemption_reason?: string | null;
+            vat_id?: string | null;
         };
         /** @description One line of a credit note. */
         CreditLine: {
@@ -656,10 +739,16 @@ export interface components {
             data: {
                 active: boolean;
                 address: components["schemas"]["Address"];
+                /**
+                 * @description The reference the client asks to be quoted on its invoices (BT-10, e.g. a
+                 *     Leitweg-ID).
+                 */
+                buyer_reference?: string | null;
                 /** Format: date-time */
                 created_at: string;
                 /** @description ISO 4217 code. */
                 currency: string;
+                electronic_address?: components["schemas"]["ElectronicAddress"] | null;
                 email: string;
                 /**
                  * @description Price of one hour, in `currency`.
@@ -671,6 +760,10 @@ export interface components {
                 name: string;
                 /** Format: int32 */
                 payment_terms_days: number;
+                /**
+                 * @description The client's tax or company registration number as printed on the PDF (free text;
+                 *     the buyer's legal registration identifier, BT-47, in e-invoices).
+                 */
                 tax_id?: string | null;
                 /**
                  * @description Percent, e.g. `"12"` for 12 %.
@@ -681,6 +774,14 @@ export interface components {
                 timezone: string;
                 /** Format: date-time */
                 updated_at: string;
+                vat_category?: components["schemas"]["VatCategory"] | null;
+                /** @description Why the supply is exempt (`E`, required), or a text for `AE` / `O` (BT-120). */
+                vat_exemption_reason?: string | null;
+                /**
+                 * @description The client's VAT identifier with its country prefix (`DE123456789`; BT-48 in
+                 *     e-invoices).
+                 */
+                vat_id?: string | null;
             };
             /** @description Always null on success. */
             error?: Record<string, never> | null;
@@ -746,6 +847,25 @@ export interface components {
                 deleted: boolean;
                 /** Format: uuid */
                 id: string;
+            };
+            /** @description Always null on success. */
+            error?: Record<string, never> | null;
+        };
+        /** @description A single item: `{"data": X, "error": null}`. */
+        Data_EInvoiceDownload: {
+            /** @description A presigned download of an e-invoice. */
+            data: {
+                /** @description `application/xml` (UBL, CII) or `application/pdf` (Factur-X). */
+                content_type: string;
+                /** Format: date-time */
+                expires_at: string;
+                /** @example INV-2026-00042.ubl.xml */
+                filename: string;
+                format: components["schemas"]["EInvoiceFormat"];
+                sha256: string;
+                /** Format: int64 */
+                size_bytes: number;
+                url: string;
             };
             /** @description Always null on success. */
             error?: Record<string, never> | null;
@@ -871,11 +991,44 @@ export interface components {
             /** Format: uuid */
             id: string;
         };
+        /** @description A presigned download of an e-invoice. */
+        EInvoiceDownload: {
+            /** @description `application/xml` (UBL, CII) or `application/pdf` (Factur-X). */
+            content_type: string;
+            /** Format: date-time */
+            expires_at: string;
+            /** @example INV-2026-00042.ubl.xml */
+            filename: string;
+            format: components["schemas"]["EInvoiceFormat"];
+            sha256: string;
+            /** Format: int64 */
+            size_bytes: number;
+            url: string;
+        };
+        /**
+         * @description Which e-invoice.
+         * @enum {string}
+         */
+        EInvoiceFormat: "ubl" | "cii" | "facturx";
         /**
          * @description What a write did.
          * @enum {string}
          */
         EditAction: "created" | "updated" | "line_items_changed" | "regenerated" | "finalized" | "payment_recorded" | "payment_reversed" | "voided" | "credit_note_issued" | "deleted";
+        /**
+         * @description An electronic address: where e-invoices are delivered (EN 16931 BT-34 / BT-49), an
+         *     identifier with its scheme from the CEF EAS code list (`0088` GLN, `0204` Leitweg-ID,
+         *     `9930` German VAT, `EM` e-mail...).
+         */
+        ElectronicAddress: {
+            /** @example 4000001123452 */
+            id: string;
+            /**
+             * @description The EAS scheme code: 2-4 characters of A-Z and 0-9.
+             * @example 0088
+             */
+            scheme: string;
+        };
         /** @description The error object of the envelope. */
         ErrorBody: {
             /**
@@ -1078,9 +1231,31 @@ export interface components {
             address: string[];
             /** @description Payment instructions, one line each (bank, IBAN, ...). */
             bank: string[];
+            details?: components["schemas"]["IssuerDetails"] | null;
             email?: string | null;
             name: string;
             tax_id?: string | null;
+        };
+        /** @description The issuer's structured details. */
+        IssuerDetails: {
+            /** @description Street lines (BT-35, BT-36, BT-162). */
+            address_lines: string[];
+            bank?: components["schemas"]["BankAccount"] | null;
+            /** @description BT-37. */
+            city: string;
+            /** @description Legal registration / company identifier (BT-30), printed as the tax id. */
+            company_id?: string | null;
+            /** @description ISO 3166-1 alpha-2 (BT-40). */
+            country: string;
+            electronic_address?: components["schemas"]["ElectronicAddress"] | null;
+            /** @description Contact e-mail (BT-43). */
+            email?: string | null;
+            /** @description Registered name (BT-27). */
+            legal_name: string;
+            /** @description BT-38. */
+            postal_code?: string | null;
+            /** @description VAT identifier with its country prefix (BT-31), e.g. `DE123456789`. */
+            vat_id?: string | null;
         };
         /** @description One line of an invoice. */
         LineItem: {
@@ -1172,10 +1347,16 @@ export interface components {
             data: {
                 active: boolean;
                 address: components["schemas"]["Address"];
+                /**
+                 * @description The reference the client asks to be quoted on its invoices (BT-10, e.g. a
+                 *     Leitweg-ID).
+                 */
+                buyer_reference?: string | null;
                 /** Format: date-time */
                 created_at: string;
                 /** @description ISO 4217 code. */
                 currency: string;
+                electronic_address?: components["schemas"]["ElectronicAddress"] | null;
                 email: string;
                 /**
                  * @description Price of one hour, in `currency`.
@@ -1187,6 +1368,10 @@ export interface components {
                 name: string;
                 /** Format: int32 */
                 payment_terms_days: number;
+                /**
+                 * @description The client's tax or company registration number as printed on the PDF (free text;
+                 *     the buyer's legal registration identifier, BT-47, in e-invoices).
+                 */
                 tax_id?: string | null;
                 /**
                  * @description Percent, e.g. `"12"` for 12 %.
@@ -1197,6 +1382,14 @@ export interface components {
                 timezone: string;
                 /** Format: date-time */
                 updated_at: string;
+                vat_category?: components["schemas"]["VatCategory"] | null;
+                /** @description Why the supply is exempt (`E`, required), or a text for `AE` / `O` (BT-120). */
+                vat_exemption_reason?: string | null;
+                /**
+                 * @description The client's VAT identifier with its country prefix (`DE123456789`; BT-48 in
+                 *     e-invoices).
+                 */
+                vat_id?: string | null;
             }[];
             meta: components["schemas"]["Meta"];
         };
@@ -1462,6 +1655,11 @@ export interface components {
             name: string;
             role: components["schemas"]["Role"];
         };
+        /**
+         * @description The VAT category of a client's invoices (one category per invoice).
+         * @enum {string}
+         */
+        VatCategory: "S" | "Z" | "E" | "AE" | "O";
         /** @description A worklog as the API shows it. */
         WorklogView: {
             author: string;
@@ -1830,6 +2028,75 @@ export interface operations {
                 };
             };
             /** @description `SERVICE_UNAVAILABLE`: DynamoDB or S3 did not answer in time */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    credit_note_einvoice: {
+        parameters: {
+            query?: {
+                format?: "ubl" | "cii" | "facturx";
+                redirect?: boolean;
+            };
+            header?: never;
+            path: {
+                /** @description Credit note id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Presigned URL */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Data_EInvoiceDownload"];
+                };
+            };
+            /** @description Redirect to the presigned URL (`redirect=true`) */
+            302: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad `format` or `redirect`, or data EN 16931 requires is missing (details name the BT-xx) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No or bad token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such credit note */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description S3 unavailable */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2630,6 +2897,84 @@ export interface operations {
                 };
             };
             /** @description `SERVICE_UNAVAILABLE`: DynamoDB or S3 did not answer in time */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    invoice_einvoice: {
+        parameters: {
+            query?: {
+                format?: "ubl" | "cii" | "facturx";
+                redirect?: boolean;
+            };
+            header?: never;
+            path: {
+                /** @description Invoice id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Presigned URL */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Data_EInvoiceDownload"];
+                };
+            };
+            /** @description Redirect to the presigned URL (`redirect=true`) */
+            302: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad `format` or `redirect`, or data EN 16931 requires is missing (details name the BT-xx) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No or bad token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such invoice */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not finalized */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description S3 unavailable */
             503: {
                 headers: {
                     [name: string]: unknown;
