@@ -6,6 +6,7 @@ mod clients;
 mod credit_notes;
 mod idempotency;
 mod invoices;
+mod month_end_runs;
 pub mod keys;
 mod throttle;
 mod transact;
