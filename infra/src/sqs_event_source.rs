@@ -7,7 +7,9 @@
 
 use anyhow::{Context, Result};
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
-use aws_sdk_sqs::types::{DeleteMessageBatchRequestEntry, MessageSystemAttributeName, QueueAttributeName};
+use aws_sdk_sqs::types::{
+    DeleteMessageBatchRequestEntry, MessageSystemAttributeName, QueueAttributeName,
+};
 use serde_json::{Map, Value, json};
 use std::future::Future;
 use std::time::{Duration, Instant};
@@ -78,8 +80,8 @@ impl SqsEventSource {
                 })
             })
             .collect();
-        let event: SqsEvent = serde_json::from_value(json!({ "Records": records }))
-            .context("the SQS event JSON")?;
+        let event: SqsEvent =
+            serde_json::from_value(json!({ "Records": records })).context("the SQS event JSON")?;
         let response = worker(event).await;
         let failed: std::collections::HashSet<&str> = response
             .batch_item_failures

@@ -201,7 +201,9 @@ pub fn queue_spec(doc: &Value, logical_id: &str) -> Result<QueueSpec> {
                 _ => None,
             }
             .and_then(|s| s.strip_suffix(".Arn"))
-            .ok_or_else(|| anyhow!("{logical_id}: deadLetterTargetArn is not !GetAtt <Queue>.Arn"))?;
+            .ok_or_else(|| {
+                anyhow!("{logical_id}: deadLetterTargetArn is not !GetAtt <Queue>.Arn")
+            })?;
             resource(doc, target, "AWS::SQS::Queue")?;
             let max = number_at(policy, "maxReceiveCount")?
                 .ok_or_else(|| anyhow!("{logical_id}: RedrivePolicy has no maxReceiveCount"))?;

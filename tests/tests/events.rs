@@ -1,7 +1,7 @@
 //! The event-driven functions and the Lambda entry points, fed with real event JSON:
 //! API Gateway HTTP API (v2) requests through each function's router exactly as
-//! `lambda_http` hands them over, the month-end schedule (delivered twice, and twice at
-//! once), and S3 uploads under `imports/`.
+//! `lambda_http` hands them over, and S3 uploads under `imports/`. Month-end through its
+//! queue: `month_end_queue.rs`.
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -172,101 +172,6 @@ async fn api_gateway_v2_events_reach_every_function() {
     .await;
     assert_eq!(status, 404);
     assert_eq!(missing["error"]["code"], "NOT_FOUND");
-}
-
-fn scheduler_event() -> Value {
-    // What EventBridge Scheduler delivers with the template's input.
-    json!({"source": "proxima.month-end", "detail-type": "Scheduled Event", "detail": {}})
-}
-
-#[tokio::test]
-async fn month_end_generates_last_month_once_even_when_delivered_twice() {
-    let app = spawn_app().await;
-    app.seed_demo().await;
-    let tz: proxima::domain::TimeZone = "Asia/Tashkent".parse().unwrap();
-    let now = Utc::now();
-
-    let first = fn_month_end::handle(&app.state, &scheduler_event(), &tz, now)
-        .await
-        .unwrap();
-    assert_eq!(first.period, fn_month_end::previous_period(now, &tz));
-    let created: Vec<&str> = first
-        .created
-        .iter()
-        .map(|h| h.client_key.as_str())
-        .collect();
-    assert_eq!(created, ["ACME", "GULZOR", "NORDLICHT", "VOSTOK"]);
-    assert!(
-        first
-            .created
-            .iter()
-            .all(|h| h.created_by == fn_month_end::ACTOR)
-    );
-
-    let retry = fn_month_end::handle(&app.state, &scheduler_event(), &tz, now)
-        .await
-        .unwrap();
-    assert!(retry.created.is_empty());
-    assert_eq!(retry.skipped.len(), 4);
-}
-
-#[tokio::test]
-async fn month_end_fails_when_a_client_fails_and_a_retry_completes_it() {
-    use aws_sdk_dynamodb::types::AttributeValue::S;
-    let app = spawn_app().await;
-    app.seed_demo().await;
-    let tz: proxima::domain::TimeZone = "Asia/Tashkent".parse().unwrap();
-    let now = Utc::now();
-    let period = fn_month_end::previous_period(now, &tz);
-    // A worklog item of VOSTOK's that cannot be read: VOSTOK's draft fails, the others not.
-    let bad = [
-        ("pk", "WORKLOG#unreadable"),
-        ("sk", "WORKLOG"),
-        ("gsi1pk", "CLIENT#VOSTOK#WORKLOGS"),
-        ("gsi1sk", &format!("{}#unreadable", period.first_day())),
-    ];
-    let put = |items: &[(&str, &str)]| {
-        app.dynamodb
-            .put_item()
-            .table_name(&app.table)
-            .set_item(Some(
-                items
-                    .iter()
-                    .map(|(k, v)| (k.to_string(), S(v.to_string())))
-                    .collect(),
-            ))
-            .send()
-    };
-    put(&bad).await.unwrap();
-
-    let outcome = fn_month_end::handle(&app.state, &scheduler_event(), &tz, now)
-        .await
-        .unwrap();
-    assert_eq!(outcome.created.len(), 3);
-    let err = fn_month_end::outcome_result(outcome).expect_err("the run reports the failure");
-    assert_eq!(err.client_keys, ["VOSTOK"]);
-    assert!(err.to_string().contains("VOSTOK"), "{err}");
-
-    // Once the cause is gone, the retry makes only the missing draft.
-    app.dynamodb
-        .delete_item()
-        .table_name(&app.table)
-        .key("pk", S("WORKLOG#unreadable".into()))
-        .key("sk", S("WORKLOG".into()))
-        .send()
-        .await
-        .unwrap();
-    let retry = fn_month_end::handle(&app.state, &scheduler_event(), &tz, now)
-        .await
-        .unwrap();
-    let retry = fn_month_end::outcome_result(retry).expect("the retry succeeds");
-    let created: Vec<&str> = retry
-        .created
-        .iter()
-        .map(|h| h.client_key.as_str())
-        .collect();
-    assert_eq!(created, ["VOSTOK"]);
-    assert_eq!(retry.skipped.len(), 3);
 }
 
 #[tokio::test]

@@ -88,7 +88,11 @@ pub async fn handle(
         .collect()
         .await;
     if !failed.is_empty() {
-        tracing::warn!(failed = failed.len(), of = event.records.len(), "month-end batch: messages to retry");
+        tracing::warn!(
+            failed = failed.len(),
+            of = event.records.len(),
+            "month-end batch: messages to retry"
+        );
     }
     let mut response = SqsBatchResponse::default();
     response.batch_item_failures = failed

@@ -13,9 +13,13 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     lambda_runtime::run(service_fn(|event: LambdaEvent<SqsEvent>| {
         let state = state.clone();
         async move {
-            let response =
-                fn_month_end_worker::handle(&state, &event.payload, max_receives, chrono::Utc::now())
-                    .await;
+            let response = fn_month_end_worker::handle(
+                &state,
+                &event.payload,
+                max_receives,
+                chrono::Utc::now(),
+            )
+            .await;
             Ok::<SqsBatchResponse, lambda_runtime::Error>(response)
         }
     }))

@@ -3,9 +3,9 @@
 
 use super::request::DraftRequest;
 use super::worker::complete_if_done;
+use crate::Result;
 use crate::domain::Period;
 use crate::ports::{ClientStore, DraftQueue, MonthEndRunStore};
-use crate::Result;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 

@@ -123,10 +123,7 @@ mod tests {
         let v = serde_json::to_value(&entry).unwrap();
         assert_eq!(v["outcome"], "skipped");
         assert_eq!(v["reason"], "invoice_exists");
-        assert_eq!(
-            serde_json::from_value::<ClientRunEntry>(v).unwrap(),
-            entry
-        );
+        assert_eq!(serde_json::from_value::<ClientRunEntry>(v).unwrap(), entry);
         assert_eq!(entry.outcome.name(), "skipped");
         assert_eq!(
             ClientOutcome::Retrying { error: "x".into() }.counter(),
@@ -145,6 +142,9 @@ mod tests {
         assert!(!c.complete());
         c.failed = 1;
         assert!(c.complete());
-        assert!(RunCounts::default().complete(), "no clients: nothing to wait for");
+        assert!(
+            RunCounts::default().complete(),
+            "no clients: nothing to wait for"
+        );
     }
 }

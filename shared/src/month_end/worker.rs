@@ -3,10 +3,10 @@
 
 use super::request::DraftRequest;
 use super::run::{ClientOutcome, Recorded, RunReport};
+use crate::Result;
 use crate::domain::Period;
 use crate::invoice::service::{self, Actor, ClientDraft, Stores};
 use crate::ports::MonthEndRunStore;
-use crate::Result;
 use chrono::{DateTime, Utc};
 
 /// Which delivery of its message this is.
@@ -78,7 +78,11 @@ pub async fn draft_requested(
     Ok(outcome)
 }
 
-async fn draft(stores: Stores<'_>, request: &DraftRequest, now: DateTime<Utc>) -> Result<ClientOutcome> {
+async fn draft(
+    stores: Stores<'_>,
+    request: &DraftRequest,
+    now: DateTime<Utc>,
+) -> Result<ClientOutcome> {
     let actor = Actor {
         name: super::ACTOR.into(),
         now,

@@ -7,8 +7,8 @@ use super::throttle::is_condition_failed;
 use super::transact::{Cancelled, put, transact_failure};
 use super::{DynamoStore, from_item, keys, query_page, s, sdk_error, to_item};
 use crate::domain::{Page, PageRequest, Period};
-use crate::month_end::{ClientOutcome, ClientRunEntry, Recorded, RunCounts, RunReport};
 use crate::month_end::run::RunStatus;
+use crate::month_end::{ClientOutcome, ClientRunEntry, Recorded, RunCounts, RunReport};
 use crate::ports::MonthEndRunStore;
 use crate::{Error, Result};
 use async_trait::async_trait;
@@ -97,7 +97,8 @@ impl DynamoStore {
     ) -> Result<bool> {
         let mut client = put(Self::run_entry_item(period, entry)?)?;
         client.table_name = self.table.clone();
-        client.expression_attribute_names = Some([("#o".to_string(), "outcome".to_string())].into());
+        client.expression_attribute_names =
+            Some([("#o".to_string(), "outcome".to_string())].into());
         let (condition, state) = match from {
             From::Open => ("attribute_not_exists(pk) OR #o = :state", "retrying"),
             From::Failed => ("#o = :state", "failed"),
@@ -194,7 +195,10 @@ impl MonthEndRunStore for DynamoStore {
                 Err(e) => Err(sdk_error("PutItem month-end retrying", e)),
             };
         };
-        if self.count_final(period, &entry, counter, From::Open).await? {
+        if self
+            .count_final(period, &entry, counter, From::Open)
+            .await?
+        {
             return Ok(Recorded::Counted(self.run_counts(period).await?));
         }
         // A final outcome exists. Only `failed` gives way, to a success.
@@ -215,7 +219,9 @@ impl MonthEndRunStore for DynamoStore {
         if matches!(
             existing.map(|e| e.outcome),
             Some(ClientOutcome::Failed { .. })
-        ) && self.count_final(period, &entry, counter, From::Failed).await?
+        ) && self
+            .count_final(period, &entry, counter, From::Failed)
+            .await?
         {
             return Ok(Recorded::Counted(self.run_counts(period).await?));
         }
