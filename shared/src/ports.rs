@@ -202,11 +202,16 @@ pub trait DocumentStore: Send + Sync {
     ) -> Result<String>;
 }
 
+/// A file being read.
+pub type FileReader = Box<dyn tokio::io::AsyncRead + Send + Unpin>;
+
 /// Files in the bucket: uploaded imports and their reports.
 #[async_trait]
 pub trait FileStore: Send + Sync {
     /// The object at `key`.
     async fn get_file(&self, key: &str) -> Result<Vec<u8>>;
+    /// The object at `key` as a stream, read as it arrives (large imports).
+    async fn open_file(&self, key: &str) -> Result<FileReader>;
     /// Write `bytes` to `key`.
     async fn put_file(&self, key: &str, bytes: Vec<u8>, content_type: &str) -> Result<()>;
 }

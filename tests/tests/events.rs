@@ -242,3 +242,89 @@ async fn october_total(app: &TestApp, token: &str) -> u64 {
         .as_u64()
         .unwrap()
 }
+
+#[tokio::test]
+async fn a_large_upload_is_imported_as_a_stream_with_every_rejected_row_counted() {
+    let app = spawn_app().await;
+    app.seed_demo().await;
+    let key = "imports/tempo-march.csv";
+    let rows = 3000;
+    let mut csv =
+        String::from("\u{feff}Worklog Id,Account Key,Work date,Full name,Issue Key,Hours\n");
+    for i in 0..rows {
+        let (account, date) = match i % 10 {
+            0 => ("NOPE", "2025-03-03"),
+            1 => ("ACME", "03/03/2025"),
+            _ => ("ACME", "2025-03-03"),
+        };
+        csv.push_str(&format!("{i},{account},{date},Ann,ACME-{},1.5\n", i % 7));
+    }
+    app.s3
+        .put_object()
+        .bucket(&app.bucket)
+        .key(key)
+        .body(csv.into_bytes().into())
+        .send()
+        .await
+        .unwrap();
+    let event: aws_lambda_events::event::s3::S3Event = serde_json::from_value(json!({
+        "Records": [{
+            "eventVersion": "2.1", "eventSource": "aws:s3", "awsRegion": "us-east-1",
+            "eventTime": "2026-11-01T04:00:00.000Z", "eventName": "ObjectCreated:Put",
+            "userIdentity": {"principalId": "AWS:EXAMPLE"},
+            "requestParameters": {"sourceIPAddress": "203.0.113.7"},
+            "responseElements": {"x-amz-request-id": "C3D13FE58DE4C810", "x-amz-id-2": "FMyUVURIY8"},
+            "s3": {
+                "s3SchemaVersion": "1.0", "configurationId": "imports",
+                "bucket": {"name": app.bucket, "ownerIdentity": {"principalId": "EXAMPLE"}, "arn": format!("arn:aws:s3:::{}", app.bucket)},
+                "object": {"key": key, "size": 1, "eTag": "0", "sequencer": "0"}
+            }
+        }]
+    }))
+    .unwrap();
+
+    let done = fn_import::handle(&app.state, &event).await.unwrap();
+    let report = &done[0].1;
+    assert_eq!(report.rows, rows);
+    assert_eq!(report.imported, rows / 10 * 8);
+    assert_eq!(report.rejected_total, rows / 10 * 2);
+    let stored = app
+        .s3
+        .get_object()
+        .bucket(&app.bucket)
+        .key(format!("{key}.report.json"))
+        .send()
+        .await
+        .unwrap();
+    let stored: Value =
+        serde_json::from_slice(&stored.body.collect().await.unwrap().into_bytes()).unwrap();
+    assert_eq!(stored["rejected_total"], rows / 10 * 2);
+    let details = stored["rejected"].as_array().unwrap();
+    assert_eq!(
+        details.len() as u64,
+        rows / 10 * 2,
+        "all detailed: under the cap"
+    );
+    assert_eq!(details[0]["line"], 2, "in file order");
+    assert!(
+        details[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("unknown client")
+    );
+    assert!(
+        details[1]["message"]
+            .as_str()
+            .unwrap()
+            .contains("YYYY-MM-DD")
+    );
+
+    let token = app.token(Role::Viewer).await;
+    let march = app
+        .get(
+            "/api/v1/clients/ACME/worklogs?period=2025-03&per_page=1",
+            Some(&token),
+        )
+        .await;
+    assert_eq!(march.body["meta"]["total"], rows / 10 * 8);
+}
