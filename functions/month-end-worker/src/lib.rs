@@ -6,7 +6,9 @@
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
 use chrono::{DateTime, Utc};
 use futures::StreamExt;
+use proxima::invoice::service::Stores;
 use proxima::month_end::{Delivery, DraftRequest, draft_requested};
+use proxima::ports::MonthEndRunStore;
 use proxima::state::AppState;
 
 /// Messages of a batch drafted at once.
@@ -40,7 +42,8 @@ fn delivery(message: &SqsMessage, max_receives: u32) -> Delivery {
 
 /// Handle one message; `true` when it is done with (delete it).
 async fn handle_message(
-    state: &AppState,
+    stores: Stores<'_>,
+    runs: &dyn MonthEndRunStore,
     message: &SqsMessage,
     max_receives: u32,
     now: DateTime<Utc>,
@@ -53,20 +56,9 @@ async fn handle_message(
             return false;
         }
     };
-    let stores = proxima::invoice::service::Stores {
-        clients: state.clients.as_ref(),
-        worklogs: state.worklogs.as_ref(),
-        invoices: state.invoices.as_ref(),
-    };
-    draft_requested(
-        stores,
-        state.month_end_runs.as_ref(),
-        &request,
-        delivery(message, max_receives),
-        now,
-    )
-    .await
-    .is_ok()
+    draft_requested(stores, runs, &request, delivery(message, max_receives), now)
+        .await
+        .is_ok()
 }
 
 /// Handle a batch: every message on its own; the answer names the messages that failed.
@@ -76,9 +68,32 @@ pub async fn handle(
     max_receives: u32,
     now: DateTime<Utc>,
 ) -> SqsBatchResponse {
+    let stores = Stores {
+        clients: state.clients.as_ref(),
+        worklogs: state.worklogs.as_ref(),
+        invoices: state.invoices.as_ref(),
+    };
+    handle_with(
+        stores,
+        state.month_end_runs.as_ref(),
+        event,
+        max_receives,
+        now,
+    )
+    .await
+}
+
+/// [`handle`] over the given ports (the benchmark counts their DynamoDB calls).
+pub async fn handle_with(
+    stores: Stores<'_>,
+    runs: &dyn MonthEndRunStore,
+    event: &SqsEvent,
+    max_receives: u32,
+    now: DateTime<Utc>,
+) -> SqsBatchResponse {
     let failed: Vec<String> = futures::stream::iter(&event.records)
         .map(|message| async move {
-            let done = handle_message(state, message, max_receives, now).await;
+            let done = handle_message(stores, runs, message, max_receives, now).await;
             (message, done)
         })
         .buffer_unordered(CONCURRENCY)
