@@ -91,17 +91,24 @@ pub async fn handle_with(
     max_receives: u32,
     now: DateTime<Utc>,
 ) -> SqsBatchResponse {
-    let failed: Vec<String> = futures::stream::iter(&event.records)
-        .map(|message| async move {
-            let done = handle_message(stores, runs, message, max_receives, now).await;
-            (message, done)
+    let tasks: Vec<_> = event
+        .records
+        .iter()
+        .map(|message| {
+            let id = message.message_id.clone().unwrap_or_default();
+            let done = handle_message(stores, runs, message, max_receives, now);
+            async move { (id, done.await) }
         })
+        .collect();
+    let results: Vec<(String, bool)> = futures::stream::iter(tasks)
         .buffer_unordered(CONCURRENCY)
-        .filter_map(|(message, done)| async move {
-            (!done).then(|| message.message_id.clone().unwrap_or_default())
-        })
         .collect()
         .await;
+    let failed: Vec<String> = results
+        .into_iter()
+        .filter(|(_, done)| !done)
+        .map(|(id, _)| id)
+        .collect();
     if !failed.is_empty() {
         tracing::warn!(
             failed = failed.len(),

@@ -10,6 +10,7 @@ use anyhow::{Context, Result};
 use proxima::config::Config;
 use proxima::state::AppState;
 use proxima::store::aws;
+use proxima_infra::sqs_event_source::SqsEventSource;
 use proxima_infra::{api, demo, emulator::Emulator, provision};
 use std::io::Write;
 
@@ -54,6 +55,20 @@ async fn main() -> Result<()> {
     let mut config = Config::local_from_env(&table, &bucket, &endpoint)?;
     config.documents_bucket_name = provision::archive_bucket_name(&bucket)?;
     let state = AppState::from_config(config).await;
+    // Month-end: the queue and dead-letter queue from template.yaml, drained in the
+    // background by the worker as Lambda's SQS event source would.
+    let sqs = aws::sqs_client(&sdk);
+    let queues = provision::ensure_month_end_queues(&sqs, &table, Some(30)).await?;
+    tokio::spawn(month_end_worker(
+        state.clone(),
+        SqsEventSource {
+            client: sqs,
+            queue_url: queues.queue_url.clone(),
+            queue_arn: queues.queue_arn.clone(),
+            batch_size: 10,
+        },
+        queues.max_receives,
+    ));
     let summary = demo::seed(
         state.users.as_ref(),
         state.clients.as_ref(),
@@ -72,7 +87,8 @@ async fn main() -> Result<()> {
     std::fs::write(
         &env_file,
         format!(
-            "export APP_ENV=local\nexport AWS_ENDPOINT_URL={endpoint}\nexport TABLE_NAME={table}\nexport BUCKET_NAME={bucket}\n"
+            "export APP_ENV=local\nexport AWS_ENDPOINT_URL={endpoint}\nexport TABLE_NAME={table}\nexport BUCKET_NAME={bucket}\nexport MONTH_END_QUEUE_URL={}\n",
+            queues.queue_url
         ),
     )?;
 
@@ -106,6 +122,10 @@ async fn main() -> Result<()> {
         "Admin CLI against this stack: source {} && cargo run -q -p proxima-infra --bin proxima-admin -- --help",
         env_file.display()
     )?;
+    writeln!(
+        out,
+        "Month-end by hand (the worker drains the queue here): ... proxima-admin -- month-end --period YYYY-MM"
+    )?;
     writeln!(out, "Ctrl-C stops the API and the emulator.")?;
     drop(out);
 
@@ -118,4 +138,22 @@ async fn main() -> Result<()> {
         })
         .await?;
     Ok(())
+}
+
+/// Drain the month-end queue forever with the worker, polling once a second when idle.
+async fn month_end_worker(state: AppState, source: SqsEventSource, max_receives: u32) {
+    let worker = |event: aws_lambda_events::event::sqs::SqsEvent| {
+        let state = state.clone();
+        async move {
+            fn_month_end_worker::handle(&state, &event, max_receives, chrono::Utc::now()).await
+        }
+    };
+    loop {
+        match source.poll_once(&worker).await {
+            Ok(poll) if poll.received > 0 => continue,
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "month-end queue poll failed"),
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    }
 }

@@ -13,7 +13,7 @@ use std::time::Duration;
 /// SQS's limit of messages in one `SendMessageBatch`.
 const BATCH: usize = 10;
 /// Batches in flight at once.
-const PARALLEL_BATCHES: usize = 8;
+const PARALLEL_BATCHES: usize = 4;
 /// Rounds of sending refused entries again before giving up (503).
 const MAX_ROUNDS: u32 = 5;
 
