@@ -61,7 +61,9 @@ async fn child(endpoint: &str, table: &str, bucket: &str, key: &str) -> Result<(
         }]
     }))?;
     let started = Instant::now();
-    let done = fn_import::handle(&state, &event).await?;
+    let done = fn_import::handle(&state, &event)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
     let wall = started.elapsed().as_secs_f64();
     let report = &done.first().context("nothing imported")?.1;
     println!(
