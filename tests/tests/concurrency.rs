@@ -158,7 +158,7 @@ async fn month_end_replay_five_concurrent_deliveries_create_each_draft_once() {
     app.seed_demo().await;
     let tz: proxima::domain::TimeZone = "Asia/Tashkent".parse().unwrap();
     let sqs = aws::sqs_client(&aws::sdk_config(Some(&app.endpoint)).await);
-    let queues = proxima_infra::provision::ensure_month_end_queues(&sqs, &app.table, Some(1))
+    let queues = proxima_infra::provision::ensure_month_end_queues(&sqs, &app.table, Some(10))
         .await
         .unwrap();
     let queue = SqsDraftQueue::new(sqs.clone(), &queues.queue_url);
@@ -209,7 +209,9 @@ async fn month_end_replay_five_concurrent_deliveries_create_each_draft_once() {
         ),
         started,
     );
-    assert_eq!((received, failed), (20, 0));
+    // At least once: a message whose batch outlives its visibility timeout comes again.
+    assert!(received >= 20, "{received}");
+    assert_eq!(failed, 0);
     assert_eq!(
         list["meta"]["total"], 4,
         "ACME, GULZOR, NORDLICHT, VOSTOK once"
