@@ -1,6 +1,7 @@
 //! The local stack in one command: starts the emulator (moto) on loopback, provisions the
-//! table and bucket from `template.yaml`, seeds demo data, and serves every function's
-//! routes on http://localhost:8081 exactly as API Gateway routes them.
+//! table, buckets and month-end queues from `template.yaml`, seeds demo data, serves every
+//! function's routes on http://localhost:8081 exactly as API Gateway routes them, and runs
+//! the month-end worker on the local queue as Lambda's SQS event source would.
 //!
 //! Environment: `PORT` (8081), `MOTO_PORT` (4567), `TABLE_NAME` (proxima-local),
 //! `BUCKET_NAME` (proxima-local-documents). With `AWS_ENDPOINT_URL` set, that endpoint is
