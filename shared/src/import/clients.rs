@@ -1,5 +1,6 @@
 //! Client import from JSON (an array of client objects as the API shows them, without
-//! timestamps) or CSV (flat columns, `address_` prefix for the address). Re-importing a
+//! timestamps) or CSV (flat columns, `address_` prefix for the address; optional `locale`
+//! column: `en`, `ru`, `uz`). Re-importing a
 //! client replaces it and keeps its `created_at`.
 
 use super::report::{ImportReport, RowError};
@@ -105,6 +106,7 @@ fn csv_row(
             .parse()
             .map_err(|_| "payment_terms_days: is not a whole number of days".to_string())?,
         timezone: req("timezone")?,
+        locale: get("locale"),
         active: match get("active").map(|v| v.to_ascii_lowercase()).as_deref() {
             None | Some("true" | "yes" | "1") => true,
             Some("false" | "no" | "0") => false,
