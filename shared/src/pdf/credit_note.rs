@@ -265,4 +265,35 @@ mod tests {
         assert!(text.contains(&format!("{} UZS", Locale::En.number(n.total, 2))));
         assert!(text.contains("INV-2026-00042"));
     }
+
+    #[test]
+    fn an_uzbek_note_reads_back_in_uzbek_with_its_amounts() {
+        let mut n = note(12, false);
+        n.locale = Some(Locale::Uz);
+        let pdf = render_credit_note(&n).unwrap();
+        let (_, text) = text_of(&pdf);
+        for expected in [
+            "KREDIT-NOTA",
+            "Oluvchi",
+            "Asos",
+            "Miqdori",
+            "Narxi",
+            "Jami kreditlangan",
+            "01.11.2026 sanali INV-2026-00042 hisob-fakturasiga tuzatish (davr: oktabr, 2026).",
+            "20.11.2026",
+            "Sahifa 1 / 1",
+            "756\u{a0}000,00\u{a0}UZS",
+            "675\u{a0}000,00",
+            "450\u{a0}000,00",
+            "1,50",
+        ] {
+            assert!(text.contains(expected), "{expected:?} missing: {text}");
+        }
+        assert!(!text.contains("CREDIT NOTE") && !text.contains("Amount credited"));
+        let names = crate::pdf::base_font_names(&pdf).unwrap();
+        assert!(
+            names.iter().all(|n| n.len() > 7 && n.as_bytes()[6] == b'+'),
+            "{names:?}"
+        );
+    }
 }
