@@ -303,3 +303,67 @@ async fn the_admin_import_sets_a_locale_from_json_or_csv_and_refuses_unknown_one
     let none = app.get("/api/v1/clients/NONE", Some(&token)).await;
     assert_eq!(none.body["data"]["locale"], "en");
 }
+
+#[tokio::test]
+async fn an_admin_sets_a_clients_locale_through_the_api_and_an_unknown_one_is_a_400() {
+    let app = spawn_app().await;
+    let admin = app.token(Role::Admin).await;
+    let accountant = app.token(Role::Accountant).await;
+    let body = |locale: Value| {
+        json!({"key": "SAMARQAND", "name": "Samarqand Savdo MChJ", "email": "info@samarqand.example",
+               "address": {"line1": "Registon 1", "city": "Samarqand", "country": "UZ"},
+               "currency": "UZS", "hourly_rate": "300000", "tax_rate": "12",
+               "payment_terms_days": 10, "timezone": "Asia/Samarkand", "locale": locale})
+    };
+    let put = |token: String, body: Value| {
+        let app = &app;
+        async move {
+            app.send(
+                app.request(
+                    reqwest::Method::PUT,
+                    "/api/v1/clients/SAMARQAND",
+                    Some(&token),
+                )
+                .json(&body),
+            )
+            .await
+        }
+    };
+
+    let created = put(admin.clone(), body(json!("uz"))).await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    assert_eq!(created.body["data"]["locale"], "uz");
+    let replaced = put(admin.clone(), body(json!("ru"))).await;
+    assert_eq!(replaced.status, 200, "{}", replaced.body);
+    assert_eq!(replaced.body["data"]["locale"], "ru");
+    assert_eq!(
+        replaced.body["data"]["created_at"],
+        created.body["data"]["created_at"]
+    );
+
+    let unknown = put(admin.clone(), body(json!("de"))).await;
+    unknown.assert_error(400, "VALIDATION_ERROR");
+    assert_eq!(unknown.body["error"]["details"][0]["field"], "locale");
+    assert_eq!(
+        unknown.body["error"]["details"][0]["message"],
+        "must be one of en, ru, uz"
+    );
+    let not_a_string = put(admin.clone(), body(json!(["ru"]))).await;
+    not_a_string.assert_error(400, "VALIDATION_ERROR");
+    let mut other_key = body(json!("en"));
+    other_key["key"] = json!("OTHER");
+    put(admin.clone(), other_key)
+        .await
+        .assert_error(400, "VALIDATION_ERROR");
+    put(accountant.clone(), body(json!("en")))
+        .await
+        .assert_error(403, "FORBIDDEN");
+
+    let now = app
+        .get("/api/v1/clients/SAMARQAND", Some(&accountant))
+        .await;
+    assert_eq!(
+        now.body["data"]["locale"], "ru",
+        "refused writes changed nothing"
+    );
+}

@@ -50,8 +50,9 @@ pub struct Client {
     pub updated_at: DateTime<Utc>,
 }
 
-/// What an import supplies for a client; validated into a [`Client`].
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+/// What an import or `PUT /api/v1/clients/{key}` supplies for a client; validated into a
+/// [`Client`].
+#[derive(Debug, Clone, PartialEq, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ClientInput {
     pub key: String,
@@ -63,13 +64,17 @@ pub struct ClientInput {
     pub currency: String,
     /// A decimal string (never a JSON number: floats are not money).
     #[serde(with = "rust_decimal::serde::str")]
+    #[schema(value_type = String, example = "95.00")]
     pub hourly_rate: Decimal,
+    /// Percent, 0 to 100.
     #[serde(with = "rust_decimal::serde::str")]
+    #[schema(value_type = String, example = "12")]
     pub tax_rate: Decimal,
     pub payment_terms_days: u32,
     pub timezone: String,
     /// `en` (default), `ru` or `uz`; anything else is refused.
     #[serde(default)]
+    #[schema(value_type = Option<Locale>)]
     pub locale: Option<String>,
     #[serde(default = "default_active")]
     pub active: bool,

@@ -5,7 +5,7 @@
 
 use super::report::{ImportReport, RowError};
 use crate::domain::client::is_valid_key;
-use crate::domain::{Address, ClientInput};
+use crate::domain::{Address, Client, ClientInput};
 use crate::ports::ClientStore;
 use crate::{Error, Result};
 use chrono::{DateTime, Utc};
@@ -115,6 +115,34 @@ fn csv_row(
     })
 }
 
+/// A client written by [`save_client`], and whether it is new.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SavedClient {
+    pub client: Client,
+    /// No client had this key before.
+    pub created: bool,
+}
+
+/// Validate `input` and create or replace its client, keeping the `created_at` of a client
+/// it replaces: the one rule behind the import and `PUT /api/v1/clients/{key}`. A malformed
+/// key never reaches the store.
+pub async fn save_client(
+    input: ClientInput,
+    store: &dyn ClientStore,
+    now: DateTime<Utc>,
+) -> Result<SavedClient> {
+    let key = input.key.trim();
+    let existing = if is_valid_key(key) {
+        store.get_client(key).await?
+    } else {
+        None
+    };
+    let created = existing.is_none();
+    let client = input.validate(now, existing.map(|c| c.created_at))?;
+    store.put_client(&client).await?;
+    Ok(SavedClient { client, created })
+}
+
 /// Validate and upsert every client of the file; bad rows are reported, good ones written.
 pub async fn import_clients(
     bytes: &[u8],
@@ -125,22 +153,13 @@ pub async fn import_clients(
     let mut report = ImportReport::default();
     let rows = parse(bytes, format, &mut report)?;
     for (line, input) in rows {
-        // A malformed key never reaches the store; `validate` reports it.
-        let key = input.key.trim();
-        let existing = if is_valid_key(key) {
-            store.get_client(key).await?
-        } else {
-            None
-        };
-        match input.validate(now, existing.map(|c| c.created_at)) {
-            Ok(client) => {
-                store.put_client(&client).await?;
-                report.imported += 1;
-            }
-            Err(e) => report.rejected.push(RowError {
+        match save_client(input, store, now).await {
+            Ok(_) => report.imported += 1,
+            Err(e @ Error::Validation { .. }) => report.rejected.push(RowError {
                 line,
                 message: e.to_string(),
             }),
+            Err(e) => return Err(e),
         }
     }
     report.rejected.sort_by_key(|r| r.line);
