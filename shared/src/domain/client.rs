@@ -74,7 +74,7 @@ pub struct ClientInput {
     pub timezone: String,
     /// `en` (default), `ru` or `uz`; anything else is refused.
     #[serde(default)]
-    #[schema(value_type = Option<Locale>)]
+    #[schema(schema_with = super::locale::optional_locale_schema)]
     pub locale: Option<String>,
     #[serde(default = "default_active")]
     pub active: bool,

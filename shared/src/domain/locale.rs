@@ -169,6 +169,24 @@ const UZ_MONTHS: [&str; 12] = [
     "noyabr", "dekabr",
 ];
 
+/// The OpenAPI schema of an optional locale in a request body: `"en"`, `"ru"`, `"uz"` or
+/// `null` (a plain enum, so generated clients and fuzzers see the three values).
+pub fn optional_locale_schema() -> utoipa::openapi::Object {
+    use utoipa::openapi::schema::{ObjectBuilder, SchemaType, Type};
+    let mut values: Vec<serde_json::Value> = Locale::ALL
+        .iter()
+        .map(|l| serde_json::Value::from(l.as_str()))
+        .collect();
+    values.push(serde_json::Value::Null);
+    ObjectBuilder::new()
+        .schema_type(SchemaType::from_iter([Type::String, Type::Null]))
+        .enum_values(Some(values))
+        .description(Some(
+            "The language of the client's PDFs: `en` (default), `ru`, `uz` (Uzbek, Latin script).",
+        ))
+        .build()
+}
+
 impl fmt::Display for Locale {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())

@@ -11,7 +11,7 @@ use super::lifecycle::{self, Action};
 use super::model::{Invoice, InvoiceHeader, PdfInfo};
 use super::receivables;
 use super::service::Actor;
-use crate::domain::{Locale, Page, PageRequest, TimeZone};
+use crate::domain::{Page, PageRequest, TimeZone};
 use crate::pdf::credit_note::render_credit_note;
 use crate::pdf::{Issuer, sha256_hex};
 use crate::ports::{
@@ -121,20 +121,6 @@ fn issue_date(invoice: &Invoice, now: DateTime<Utc>) -> NaiveDate {
     today.max(invoice.header.issue_date)
 }
 
-/// The language of a document for `invoice`'s client: the client's `locale` now; the
-/// invoice's own if the client is gone; English for neither.
-pub(super) async fn document_locale(
-    clients: &dyn ClientStore,
-    invoice: &Invoice,
-) -> Result<Locale> {
-    Ok(clients
-        .get_client(&invoice.header.client_key)
-        .await?
-        .map(|c| c.locale)
-        .or(invoice.header.locale)
-        .unwrap_or_default())
-}
-
 /// Render off the async threads.
 async fn render(note: &CreditNote) -> Result<Vec<u8>> {
     let note = note.clone();
@@ -206,7 +192,7 @@ pub async fn issue(
         lifecycle::check(&before.header, Action::IssueCreditNote, None)?;
         let locale = match locale {
             Some(l) => l,
-            None => *locale.insert(document_locale(deps.clients, &before).await?),
+            None => *locale.insert(super::finalize::document_locale(deps.clients, &before).await?),
         };
         let issue_date = issue_date(&before, actor.now);
         let year = issue_date.year();

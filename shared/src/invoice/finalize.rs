@@ -47,6 +47,20 @@ fn issuer_of<'a>(invoice: &'a Invoice, configured: &'a Issuer) -> &'a Issuer {
     invoice.header.issuer.as_ref().unwrap_or(configured)
 }
 
+/// The language of a document for `invoice`'s client: the client's `locale` now; the
+/// invoice's own if the client is gone; English for neither.
+pub(super) async fn document_locale(
+    clients: &dyn ClientStore,
+    invoice: &Invoice,
+) -> Result<crate::domain::Locale> {
+    Ok(clients
+        .get_client(&invoice.header.client_key)
+        .await?
+        .map(|c| c.locale)
+        .or(invoice.header.locale)
+        .unwrap_or_default())
+}
+
 /// Render off the async threads (a 1000-line invoice takes tens of milliseconds).
 async fn render(invoice: &Invoice, issuer: &Issuer) -> Result<Vec<u8>> {
     let invoice = invoice.clone();
@@ -81,7 +95,7 @@ pub async fn finalize(
     }
     super::dates::check_dates(&before.header, now.date_naive())?;
     let year = before.header.issue_date.year();
-    let locale = super::credit_notes_service::document_locale(deps.clients, &before).await?;
+    let locale = document_locale(deps.clients, &before).await?;
     for attempt in 0..NUMBER_ATTEMPTS {
         let sequence = deps.numbering.last_invoice_number(year).await? + 1;
         let number = invoice_number(year, sequence);
