@@ -10,8 +10,6 @@ use super::sections::{self, Row, TableHeader, TotalRow};
 use crate::domain::Locale;
 use crate::invoice::Invoice;
 
-pub use super::page::{Item, PAGE_HEIGHT, PAGE_WIDTH};
-
 /// What every section of one invoice needs: the invoice, its language and number.
 struct Doc<'a> {
     invoice: &'a Invoice,

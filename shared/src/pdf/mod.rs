@@ -1,6 +1,8 @@
 //! Invoice PDFs: a pure function from a finalized invoice (and the issuer's details) to
-//! bytes. A4, DejaVu Sans subset to the glyphs used, deterministic: the same invoice gives
-//! the same bytes (no wall-clock dates, no random ids).
+//! bytes, in the locale recorded on the invoice (labels in [`labels`], numbers and dates in
+//! [`crate::domain::locale`]). A4, DejaVu Sans subset to the glyphs used (tagged
+//! `ABCDEF+DejaVuSans`), deterministic: the same invoice gives the same bytes (no wall-clock
+//! dates, no random ids). Pages are built from `sections` on a `page` writer.
 
 pub mod credit_note;
 pub mod font;
