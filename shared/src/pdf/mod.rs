@@ -307,7 +307,6 @@ mod tests {
     #[test]
     fn russian_and_uzbek_invoices_read_back_in_their_language() {
         use crate::domain::Locale;
-        let nb = |s: &str| s.replace(' ', "\u{a0}");
         for (locale, expected) in [
             (
                 Locale::Ru,
