@@ -7,4 +7,6 @@ pub mod call_counter;
 pub mod demo;
 pub mod emulator;
 pub mod provision;
+pub mod sam_events;
+pub mod sqs_event_source;
 pub mod template;

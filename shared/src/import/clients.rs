@@ -36,7 +36,7 @@ fn parse(
                 report.rows += 1;
                 match serde_json::from_value::<ClientInput>(v) {
                     Ok(input) => rows.push((line, input)),
-                    Err(e) => report.rejected.push(RowError {
+                    Err(e) => report.reject(RowError {
                         line,
                         message: e.to_string(),
                     }),
@@ -63,7 +63,7 @@ fn parse(
                     .and_then(|r| csv_row(&headers, &r))
                 {
                     Ok(input) => rows.push((line, input)),
-                    Err(message) => report.rejected.push(RowError { line, message }),
+                    Err(message) => report.reject(RowError { line, message }),
                 }
             }
             Ok(rows)
@@ -155,7 +155,7 @@ pub async fn import_clients(
     for (line, input) in rows {
         match save_client(input, store, now).await {
             Ok(_) => report.imported += 1,
-            Err(e @ Error::Validation { .. }) => report.rejected.push(RowError {
+            Err(e @ Error::Validation { .. }) => report.reject(RowError {
                 line,
                 message: e.to_string(),
             }),
