@@ -53,7 +53,13 @@ export interface paths {
         };
         /** One client, active or not. */
         get: operations["get_client"];
-        put?: never;
+        /**
+         * Create or replace a client (admin): the body is the client as the import takes it (its
+         *     `key` must be the path's), validated as a whole (400 naming every bad field, e.g. a
+         *     `locale` other than `en`, `ru`, `uz`). A replaced client keeps its `created_at`.
+         *     Invoices already generated keep their snapshot of the client.
+         */
+        put: operations["put_client"];
         post?: never;
         delete?: never;
         options?: never;
@@ -599,6 +605,8 @@ export interface components {
             hourly_rate: string;
             /** @description The id in URLs: upper-case letters, digits, `_` and `-` (e.g. `ACME`). */
             key: string;
+            /** @description The language of the client's PDFs (`en` when never set). */
+            locale?: components["schemas"]["Locale"];
             name: string;
             /** Format: int32 */
             payment_terms_days: number;
@@ -623,6 +631,42 @@ export interface components {
              * @description The client's VAT identifier with its country prefix (`DE123456789`; BT-48 in
              *     e-invoices).
              */
+            vat_id?: string | null;
+        };
+        /**
+         * @description What an import or `PUT /api/v1/clients/{key}` supplies for a client; validated into a
+         *     [`Client`].
+         */
+        ClientInput: {
+            active?: boolean;
+            address: components["schemas"]["Address"];
+            buyer_reference?: string | null;
+            currency: string;
+            electronic_address?: components["schemas"]["ElectronicAddress"] | null;
+            email: string;
+            /**
+             * @description A decimal string (never a JSON number: floats are not money).
+             * @example 95.00
+             */
+            hourly_rate: string;
+            key: string;
+            /**
+             * @description The language of the client's PDFs: `en` (default), `ru`, `uz` (Uzbek, Latin script).
+             * @enum {string|null}
+             */
+            locale?: "en" | "ru" | "uz" | null;
+            name: string;
+            /** Format: int32 */
+            payment_terms_days: number;
+            tax_id?: string | null;
+            /**
+             * @description Percent, 0 to 100.
+             * @example 12
+             */
+            tax_rate: string;
+            timezone: string;
+            vat_category?: components["schemas"]["VatCategory"] | null;
+            vat_exemption_reason?: string | null;
             vat_id?: string | null;
         };
         /** @description What month-end did for one client. */
@@ -735,6 +779,7 @@ export interface components {
             /** @description The issuer as recorded on the invoice at finalize. */
             issuer: components["schemas"]["Issuer"];
             lines: components["schemas"]["CreditLine"][];
+            locale?: components["schemas"]["Locale"] | null;
             /** @description `CN-YYYY-NNNNN`, gapless per year of the issue date. */
             number: string;
             pdf?: components["schemas"]["PdfInfo"] | null;
@@ -830,6 +875,8 @@ export interface components {
                 hourly_rate: string;
                 /** @description The id in URLs: upper-case letters, digits, `_` and `-` (e.g. `ACME`). */
                 key: string;
+                /** @description The language of the client's PDFs (`en` when never set). */
+                locale?: components["schemas"]["Locale"];
                 name: string;
                 /** Format: int32 */
                 payment_terms_days: number;
@@ -891,6 +938,7 @@ export interface components {
                 /** @description The issuer as recorded on the invoice at finalize. */
                 issuer: components["schemas"]["Issuer"];
                 lines: components["schemas"]["CreditLine"][];
+                locale?: components["schemas"]["Locale"] | null;
                 /** @description `CN-YYYY-NNNNN`, gapless per year of the issue date. */
                 number: string;
                 pdf?: components["schemas"]["PdfInfo"] | null;
@@ -1228,6 +1276,7 @@ export interface components {
             /** Format: date */
             issue_date: string;
             issuer?: components["schemas"]["Issuer"] | null;
+            locale?: components["schemas"]["Locale"] | null;
             notes?: string | null;
             /** @description `INV-YYYY-NNNNN`; null until finalized. */
             number?: string | null;
@@ -1391,6 +1440,11 @@ export interface components {
             quantity?: string | null;
             unit_price?: string | null;
         };
+        /**
+         * @description A document language: `en` (default), `ru`, `uz` (Uzbek, Latin script).
+         * @enum {string}
+         */
+        Locale: "en" | "ru" | "uz";
         /** @description Login request. */
         LoginRequest: {
             /** @example accountant@proxima.local */
@@ -1453,6 +1507,8 @@ export interface components {
                 hourly_rate: string;
                 /** @description The id in URLs: upper-case letters, digits, `_` and `-` (e.g. `ACME`). */
                 key: string;
+                /** @description The language of the client's PDFs (`en` when never set). */
+                locale?: components["schemas"]["Locale"];
                 name: string;
                 /** Format: int32 */
                 payment_terms_days: number;
@@ -1582,6 +1638,7 @@ export interface components {
                 /** Format: date */
                 issue_date: string;
                 issuer?: components["schemas"]["Issuer"] | null;
+                locale?: components["schemas"]["Locale"] | null;
                 notes?: string | null;
                 /** @description `INV-YYYY-NNNNN`; null until finalized. */
                 number?: string | null;
@@ -1986,6 +2043,87 @@ export interface operations {
             };
             /** @description No such client */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description `SERVICE_UNAVAILABLE`: DynamoDB or S3 did not answer in time */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    put_client: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Client key, e.g. ACME */
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ClientInput"];
+            };
+        };
+        responses: {
+            /** @description Replaced */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Data_Client"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Data_Client"];
+                };
+            };
+            /** @description Malformed key or bad body */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No or bad token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description `PAYLOAD_TOO_LARGE`: the body is over 1 MiB */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };

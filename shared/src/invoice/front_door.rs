@@ -60,6 +60,7 @@ impl<'a> InvoiceService<'a> {
 
     fn notes(&self) -> CreditNotes<'a> {
         CreditNotes {
+            clients: self.clients,
             invoices: self.invoices,
             notes: self.credit_notes,
             documents: self.documents,
