@@ -6,5 +6,6 @@ pub mod api;
 pub mod call_counter;
 pub mod demo;
 pub mod emulator;
+pub mod messaging;
 pub mod provision;
 pub mod template;

@@ -3,6 +3,7 @@
 //! emulator (moto server) speaking the AWS wire protocol.
 
 pub mod cfn;
+pub mod messaging;
 
 use anyhow::Result;
 use proxima::auth::password::hash_password;

@@ -30,6 +30,9 @@ use uuid::Uuid;
 mod collection;
 pub use collection::*;
 
+mod sending;
+pub use sending::*;
+
 fn actor(user: &AuthUser) -> Actor {
     Actor {
         name: user.email.clone(),
@@ -497,6 +500,8 @@ proxima::function_routes! {
     "/api/v1/invoices/{id}/payments" => post(idempotent(record_payment)), get(list_payments);
     "/api/v1/invoices/{id}/payments/{pid}" => delete(reverse_payment);
     "/api/v1/invoices/{id}/void" => post(idempotent(void));
+    "/api/v1/invoices/{id}/send" => post(idempotent(send_invoice));
+    "/api/v1/invoices/{id}/messages" => get(list_messages);
     "/api/v1/invoices/{id}/credit-notes" => post(idempotent(issue_credit_note));
     "/api/v1/credit-notes" => get(list_credit_notes);
     "/api/v1/credit-notes/{id}" => get(get_credit_note);

@@ -72,6 +72,21 @@ pub fn s3_client(sdk: &SdkConfig) -> aws_sdk_s3::Client {
     aws_sdk_s3::Client::from_conf(conf)
 }
 
+/// An SES (v2) client for `sdk` that never retries by itself: a retry after a timeout whose
+/// first attempt SES had accepted would send the e-mail twice. A failure is a 503, and the
+/// caller may retry (the `Idempotency-Key` stops repeats of an accepted send).
+pub fn ses_client(sdk: &SdkConfig) -> aws_sdk_sesv2::Client {
+    let conf = aws_sdk_sesv2::config::Builder::from(sdk)
+        .retry_config(RetryConfig::disabled())
+        .build();
+    aws_sdk_sesv2::Client::from_conf(conf)
+}
+
+/// An EventBridge client for `sdk`.
+pub fn eventbridge_client(sdk: &SdkConfig) -> aws_sdk_eventbridge::Client {
+    aws_sdk_eventbridge::Client::new(sdk)
+}
+
 /// The string value of a Secrets Manager secret (the JWT signing key), read at cold start.
 pub async fn secret_string(sdk: &SdkConfig, secret_id: &str) -> Result<String, String> {
     let client = aws_sdk_secretsmanager::Client::new(sdk);

@@ -5,7 +5,11 @@
 //! slot for them; this fills it, and a call that reaches it (a wiring mistake) becomes a clear
 //! 503 instead of a panic.
 
-use crate::ports::{DocumentStore, FileStore};
+use crate::events::DomainEvent;
+use crate::invoice::sending::SentMessage;
+use crate::ports::{
+    Accepted, DocumentStore, EventPublisher, FileStore, Mailer, OutgoingMail, SentMessageStore,
+};
 use crate::{Error, Result};
 use async_trait::async_trait;
 
@@ -30,6 +34,9 @@ impl DocumentStore for Unwired {
     async fn has_document(&self, _key: &str) -> Result<bool> {
         self.refuse()
     }
+    async fn get_document(&self, _key: &str) -> Result<Option<Vec<u8>>> {
+        self.refuse()
+    }
     async fn presigned_pdf_url(
         &self,
         _key: &str,
@@ -46,6 +53,27 @@ impl FileStore for Unwired {
         self.refuse()
     }
     async fn put_file(&self, _key: &str, _bytes: Vec<u8>, _content_type: &str) -> Result<()> {
+        self.refuse()
+    }
+}
+
+#[async_trait]
+impl Mailer for Unwired {
+    async fn send(&self, _mail: &OutgoingMail) -> Result<Accepted> {
+        self.refuse()
+    }
+}
+
+#[async_trait]
+impl EventPublisher for Unwired {
+    async fn publish(&self, _events: &[DomainEvent]) -> Result<()> {
+        self.refuse()
+    }
+}
+
+#[async_trait]
+impl SentMessageStore for Unwired {
+    async fn sent_messages(&self, _invoice_id: uuid::Uuid) -> Result<Vec<SentMessage>> {
         self.refuse()
     }
 }
