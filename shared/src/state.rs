@@ -172,7 +172,7 @@ impl ColdStart {
     }
 
     /// The mailer and publisher chosen so far (taken out before the store consumes `self`).
-    fn outbound(&self) -> (Option<Arc<dyn Mailer>>, Option<Arc<dyn EventPublisher>>) {
+    fn outbound(&self) -> Outbound {
         (self.mailer.clone(), self.events.clone())
     }
 
@@ -184,6 +184,9 @@ impl ColdStart {
         (dynamo, self.config)
     }
 }
+
+/// The mailer and event publisher a function was built with (none: [`Unwired`]).
+type Outbound = (Option<Arc<dyn Mailer>>, Option<Arc<dyn EventPublisher>>);
 
 /// Longest a login waits for its turn to hash before a 429.
 const LOGIN_HASH_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
@@ -235,10 +238,7 @@ fn assemble(
 
 impl AppState {
     /// Put in the mailer and publisher a function was built with.
-    fn with_outbound(
-        mut self,
-        (mailer, events): (Option<Arc<dyn Mailer>>, Option<Arc<dyn EventPublisher>>),
-    ) -> Self {
+    fn with_outbound(mut self, (mailer, events): Outbound) -> Self {
         if let Some(m) = mailer {
             self.mailer = m;
         }

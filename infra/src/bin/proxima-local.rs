@@ -10,7 +10,7 @@ use anyhow::{Context, Result};
 use proxima::config::Config;
 use proxima::state::AppState;
 use proxima::store::aws;
-use proxima_infra::{api, demo, emulator::Emulator, provision};
+use proxima_infra::{api, demo, emulator::Emulator, messaging, provision};
 use std::io::Write;
 
 fn env_or(name: &str, default: &str) -> String {
@@ -53,6 +53,14 @@ async fn main() -> Result<()> {
 
     let mut config = Config::local_from_env(&table, &bucket, &endpoint)?;
     config.documents_bucket_name = provision::archive_bucket_name(&bucket)?;
+    // E-mail and events as in the cloud: the sender verified in the emulator's SES, the bus
+    // with a rule copying every event to the `<table>-events` queue (read it with the SQS API).
+    if let Some(from) = &config.mail_from {
+        messaging::verify_sender(&sdk, from).await?;
+    }
+    let bus = format!("{table}{}", messaging::event_bus_name_suffix()?);
+    let events = messaging::provision_event_bus(&sdk, &bus, &format!("{table}-events")).await?;
+    config.event_bus_name = Some(events.bus_name.clone());
     let state = AppState::from_config(config).await;
     let summary = demo::seed(
         state.users.as_ref(),
@@ -84,6 +92,13 @@ async fn main() -> Result<()> {
     writeln!(
         out,
         "Emulator (moto): {endpoint}  table {table}, bucket {bucket}"
+    )?;
+    writeln!(
+        out,
+        "E-mail from {}; events on bus {} copied to {}",
+        state.config.mail_from.as_deref().unwrap_or("(none)"),
+        events.bus_name,
+        events.queue_url
     )?;
     writeln!(
         out,

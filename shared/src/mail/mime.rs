@@ -33,8 +33,9 @@ pub struct Message<'a> {
     pub token: &'a str,
 }
 
-/// Longest raw piece of text in one encoded word (its base64 stays under 75 characters).
-const WORD_BYTES: usize = 45;
+/// Longest raw piece of text in one encoded word: 52 characters of base64, 64 with the
+/// markers, so that even the first word after `Subject: ` stays under 78 characters.
+const WORD_BYTES: usize = 39;
 
 /// `text` as it may stand in a header: as it is when it is printable ASCII, else as
 /// RFC 2047 encoded words of whole characters, folded onto continuation lines.
@@ -95,7 +96,9 @@ fn safe_filename(name: &str) -> String {
 pub fn build(m: &Message<'_>) -> Vec<u8> {
     let boundary = format!("=_proxima_{}", m.token);
     let from = match m.from_name {
-        Some(name) if !name.trim().is_empty() => format!("{} <{}>", header_text(name), m.from),
+        Some(name) if !name.trim().is_empty() => {
+            format!("{}\r\n <{}>", header_text(name), m.from)
+        }
         _ => m.from.to_string(),
     };
     let mut out = String::new();
@@ -171,7 +174,7 @@ mod tests {
         let pdf: Vec<u8> = (0..=255u8).cycle().take(5000).collect();
         let raw = sample("Invoice INV-2026-00001", &pdf);
         assert!(raw.is_ascii());
-        assert!(raw.starts_with("From: Proxima LLC <invoices@proxima.test>\r\n"));
+        assert!(raw.starts_with("From: Proxima LLC\r\n <invoices@proxima.test>\r\n"));
         assert!(raw.contains("To: billing@acme.com,\r\n ap@acme.com\r\n"));
         assert!(raw.contains("Cc: boss@acme.com\r\n"));
         assert!(raw.contains("Subject: Invoice INV-2026-00001\r\n"));
