@@ -1,10 +1,9 @@
-//! The app with e-mail and events wired to the emulator: the sender identity verified in its
-//! SES, and a bus of its own whose rule copies every `proxima.*` event to a queue of its own,
+//! The app with events wired to the emulator (the sender of e-mails is verified in its SES
+//! for every app, see `spawn_app_on`): a bus of its own whose rule copies every `proxima.*` event to a queue of its own,
 //! which [`EventQueue`] reads. Sent e-mails are read back from the emulator's record of them
 //! ([`sent_emails`]).
 
 use crate::{TestApp, shared_emulator, spawn_app_on};
-use proxima::config::LOCAL_MAIL_FROM;
 use proxima::store::aws;
 use proxima_infra::messaging::{self, LocalEventBus};
 use serde_json::Value;
@@ -21,9 +20,6 @@ pub struct EventQueue {
 pub async fn spawn_app_with_events() -> (TestApp, EventQueue) {
     let endpoint = shared_emulator().endpoint();
     let sdk = aws::sdk_config(Some(&endpoint)).await;
-    messaging::verify_sender(&sdk, LOCAL_MAIL_FROM)
-        .await
-        .expect("verify the sender");
     let id = Uuid::new_v4().simple().to_string();
     let suffix = messaging::event_bus_name_suffix().expect("bus in template");
     let bus = messaging::provision_event_bus(
