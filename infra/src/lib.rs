@@ -9,4 +9,5 @@ pub mod emulator;
 pub mod messaging;
 pub mod provision;
 pub mod sam_events;
+pub mod sqs_event_source;
 pub mod template;

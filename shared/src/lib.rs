@@ -18,6 +18,7 @@ pub mod http;
 pub mod import;
 pub mod invoice;
 pub mod mail;
+pub mod month_end;
 pub mod pdf;
 pub mod ports;
 pub mod state;

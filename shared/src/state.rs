@@ -5,8 +5,8 @@ use crate::auth::{Authenticator, TokenService};
 use crate::config::{Config, ConfigError};
 use crate::ports::{
     ClientStore, CreditNoteStore, DependencyCheck, DocumentStore, EventPublisher, FileStore,
-    IdempotencyStore, InvoiceNumbering, InvoiceStore, LoginThrottle, Mailer, SentMessageStore,
-    SessionStore, UserStore, WorklogStore,
+    IdempotencyStore, InvoiceNumbering, InvoiceStore, LoginThrottle, Mailer, MonthEndRunStore,
+    SentMessageStore, SessionStore, UserStore, WorklogStore,
 };
 use crate::store::{DynamoStore, EventBridgePublisher, S3Store, SesMailer, Unwired, aws};
 use aws_config::SdkConfig;
@@ -41,6 +41,8 @@ pub struct AppState {
     pub messages: Arc<dyn SentMessageStore>,
     /// Domain events out (EventBridge); [`Unwired`] in functions that publish none.
     pub events: Arc<dyn EventPublisher>,
+    /// Month-end run reports.
+    pub month_end_runs: Arc<dyn MonthEndRunStore>,
     /// What `/readyz` checks.
     pub readiness: Arc<[Arc<dyn DependencyCheck>]>,
 }
@@ -128,6 +130,11 @@ impl ColdStart {
         }
         self.config.check()?;
         Ok(self)
+    }
+
+    /// The month-end queue at `queue_url` (the schedule's function only).
+    pub fn draft_queue(&self, queue_url: &str) -> crate::store::SqsDraftQueue {
+        crate::store::SqsDraftQueue::new(aws::sqs_client(&self.sdk), queue_url)
     }
 
     /// A state with the DynamoDB adapter only; documents and files answer 503.
@@ -232,6 +239,7 @@ fn assemble(
         mailer: Arc::new(Unwired("SES")),
         messages: dynamo.clone(),
         events: Arc::new(Unwired("EventBridge")),
+        month_end_runs: dynamo.clone(),
         readiness: Arc::from(readiness),
     }
 }

@@ -8,6 +8,7 @@ mod idempotency;
 mod invoices;
 pub mod keys;
 mod messages;
+mod month_end_runs;
 mod throttle;
 mod transact;
 mod users;
