@@ -275,6 +275,19 @@ impl EventDetail for MonthEndCompleted {
 }
 
 impl MonthEndCompleted {
+    /// The event of a finished run from its counts (the queue worker's `RunReport`).
+    pub fn new(period: Period, created: u64, skipped: u64, failed: u64, at: DateTime<Utc>) -> Self {
+        let count = |n: u64| u32::try_from(n).unwrap_or(u32::MAX);
+        Self {
+            version: Self::VERSION,
+            period,
+            created: count(created),
+            skipped: count(skipped),
+            failed: count(failed),
+            completed_at: at,
+        }
+    }
+
     /// The event of a finished month-end run.
     pub fn of(outcome: &BulkOutcome, at: DateTime<Utc>) -> Self {
         let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
