@@ -1,5 +1,6 @@
 //! Clients: who gets invoiced, in which currency, at which rate.
 
+use super::locale::{LOCALE_RULE, Locale};
 use super::text::{Lines, check_field};
 use crate::{Error, FieldError, Result};
 use chrono::{DateTime, Utc};
@@ -41,13 +42,17 @@ pub struct Client {
     pub payment_terms_days: u32,
     /// IANA time zone of the client (`Asia/Tashkent`).
     pub timezone: String,
+    /// The language of the client's PDFs (`en` when never set).
+    #[serde(default)]
+    pub locale: Locale,
     pub active: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
 
-/// What an import supplies for a client; validated into a [`Client`].
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+/// What an import or `PUT /api/v1/clients/{key}` supplies for a client; validated into a
+/// [`Client`].
+#[derive(Debug, Clone, PartialEq, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ClientInput {
     pub key: String,
@@ -59,11 +64,18 @@ pub struct ClientInput {
     pub currency: String,
     /// A decimal string (never a JSON number: floats are not money).
     #[serde(with = "rust_decimal::serde::str")]
+    #[schema(value_type = String, example = "95.00")]
     pub hourly_rate: Decimal,
+    /// Percent, 0 to 100.
     #[serde(with = "rust_decimal::serde::str")]
+    #[schema(value_type = String, example = "12")]
     pub tax_rate: Decimal,
     pub payment_terms_days: u32,
     pub timezone: String,
+    /// `en` (default), `ru` or `uz`; anything else is refused.
+    #[serde(default)]
+    #[schema(schema_with = super::locale::optional_locale_schema)]
+    pub locale: Option<String>,
     #[serde(default = "default_active")]
     pub active: bool,
 }
@@ -204,6 +216,14 @@ impl ClientInput {
         if self.timezone.parse::<crate::domain::TimeZone>().is_err() {
             errors.push(FieldError::new("timezone", "must be an IANA time zone"));
         }
+        let locale = match self.locale.as_deref().map(str::parse::<Locale>) {
+            None => Locale::default(),
+            Some(Ok(locale)) => locale,
+            Some(Err(_)) => {
+                errors.push(FieldError::new("locale", LOCALE_RULE));
+                Locale::default()
+            }
+        };
         if !errors.is_empty() {
             return Err(Error::fields(errors));
         }
@@ -225,6 +245,7 @@ impl ClientInput {
             tax_rate: self.tax_rate.normalize(),
             payment_terms_days: self.payment_terms_days,
             timezone: self.timezone,
+            locale,
             active: self.active,
             created_at: existing_created_at.unwrap_or(now),
             updated_at: now,
@@ -291,6 +312,21 @@ mod tests {
         assert_eq!(c.hourly_rate.to_string(), "95.00");
         assert_eq!(c.tax_rate, Decimal::from_str("12").unwrap());
         assert!(c.active);
+        assert_eq!(c.locale, Locale::En, "en when not given");
+    }
+
+    #[test]
+    fn takes_a_known_locale_and_refuses_others() {
+        let mut i = input();
+        i.locale = Some("RU".into());
+        assert_eq!(i.validate(Utc::now(), None).unwrap().locale, Locale::Ru);
+        let mut i = input();
+        i.locale = Some("de".into());
+        let Err(Error::Validation { details, .. }) = i.validate(Utc::now(), None) else {
+            panic!("expected a validation error");
+        };
+        assert_eq!(details[0].field, "locale");
+        assert_eq!(details[0].message, LOCALE_RULE);
     }
 
     #[test]

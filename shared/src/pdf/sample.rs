@@ -79,6 +79,7 @@ pub fn sample_invoice(lines: usize) -> Invoice {
             sent_at: None,
             pdf: None::<PdfInfo>,
             issuer: None,
+            locale: None,
             amount_paid: Decimal::ZERO,
             amount_credited: Decimal::ZERO,
             amount_due: Decimal::ZERO,
