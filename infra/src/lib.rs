@@ -6,6 +6,7 @@ pub mod api;
 pub mod call_counter;
 pub mod demo;
 pub mod emulator;
+pub mod messaging;
 pub mod provision;
 pub mod sam_events;
 pub mod sqs_event_source;

@@ -49,7 +49,16 @@ pub struct Config {
     /// How long a user's session (role, token version, disabled) is reused before it is read
     /// again: the delay before disabling or demoting a user takes effect (at most 60 s).
     pub session_cache_secs: u64,
+    /// The sender address of invoice e-mails (`MAIL_FROM`), a verified SES identity; `None`:
+    /// sending answers 503.
+    pub mail_from: Option<String>,
+    /// The EventBridge bus domain events go to (`EVENT_BUS_NAME`); `None`: events are not
+    /// published (logged).
+    pub event_bus_name: Option<String>,
 }
+
+/// The sender of invoice e-mails in local mode (verified in the emulator by provisioning).
+pub const LOCAL_MAIL_FROM: &str = "invoices@proxima.test";
 
 /// The secret used in local mode when `JWT_SECRET` is not set. Never valid in the cloud.
 pub const LOCAL_DEV_JWT_SECRET: &str = "local-development-secret-not-for-production-use";
@@ -236,6 +245,8 @@ impl Config {
             login_window_secs: parse("LOGIN_WINDOW_SECONDS", 900)?,
             login_concurrent_hashes: parse("LOGIN_CONCURRENT_HASHES", 2)?,
             session_cache_secs: parse("SESSION_CACHE_SECONDS", 30)?,
+            mail_from: var("MAIL_FROM"),
+            event_bus_name: var("EVENT_BUS_NAME"),
         };
         config.check()?;
         Ok(config)
@@ -263,6 +274,8 @@ impl Config {
             login_window_secs: 900,
             login_concurrent_hashes: 2,
             session_cache_secs: 30,
+            mail_from: Some(LOCAL_MAIL_FROM.into()),
+            event_bus_name: None,
         }
     }
 
@@ -286,6 +299,10 @@ impl Config {
         )?;
         c.login_window_secs = parse("LOGIN_WINDOW_SECONDS", c.login_window_secs)?;
         c.session_cache_secs = parse("SESSION_CACHE_SECONDS", c.session_cache_secs)?;
+        if let Some(from) = var("MAIL_FROM") {
+            c.mail_from = Some(from);
+        }
+        c.event_bus_name = var("EVENT_BUS_NAME").or(c.event_bus_name);
         if let Some(origins) = var("CORS_ALLOWED_ORIGINS") {
             c.cors_allowed_origins = origins.split(',').map(|s| s.trim().to_string()).collect();
         }
@@ -304,6 +321,16 @@ impl Config {
             return Err(ConfigError::Invalid {
                 name: "JWT_SECRET",
                 reason: format!("must be at least {MIN_SECRET_LEN} bytes and not the dev secret"),
+            });
+        }
+        if let Some(p) = self
+            .mail_from
+            .as_deref()
+            .and_then(crate::mail::address::problem)
+        {
+            return Err(ConfigError::Invalid {
+                name: "MAIL_FROM",
+                reason: p.into(),
             });
         }
         if self.pdf_url_ttl_secs == 0 || self.pdf_url_ttl_secs > MAX_PDF_URL_TTL_SECS {

@@ -10,6 +10,9 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+pub mod messaging;
+pub use messaging::{Accepted, EventPublisher, Mailer, OutgoingMail, SentMessageStore};
+
 /// Users by e-mail.
 #[async_trait]
 pub trait UserStore: Send + Sync {
@@ -113,6 +116,8 @@ pub enum Companion<'a> {
     ReplacePayment(&'a crate::invoice::receivables::Payment),
     /// Release the invoice's (client, period) guard: the period may be invoiced again.
     ReleasePeriodGuard,
+    /// Store the record of an e-mail sent for the invoice.
+    PutSentMessage(&'a crate::invoice::sending::SentMessage),
 }
 
 /// What happened to a conditional write.
@@ -193,6 +198,8 @@ pub trait DocumentStore: Send + Sync {
     async fn put_pdf(&self, key: &str, bytes: Vec<u8>) -> Result<()>;
     /// Whether `key` exists.
     async fn has_document(&self, key: &str) -> Result<bool>;
+    /// The document stored under `key`, `None` when there is none.
+    async fn get_document(&self, key: &str) -> Result<Option<Vec<u8>>>;
     /// A presigned GET URL for `key`, downloading as `filename`, valid for `expires_in`.
     async fn presigned_pdf_url(
         &self,

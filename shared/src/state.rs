@@ -4,11 +4,11 @@ use crate::auth::login::{HashPermits, ThrottlePolicy};
 use crate::auth::{Authenticator, TokenService};
 use crate::config::{Config, ConfigError};
 use crate::ports::{
-    ClientStore, CreditNoteStore, DependencyCheck, DocumentStore, FileStore, IdempotencyStore,
-    InvoiceNumbering, InvoiceStore, LoginThrottle, MonthEndRunStore, SessionStore, UserStore,
-    WorklogStore,
+    ClientStore, CreditNoteStore, DependencyCheck, DocumentStore, EventPublisher, FileStore,
+    IdempotencyStore, InvoiceNumbering, InvoiceStore, LoginThrottle, Mailer, MonthEndRunStore,
+    SentMessageStore, SessionStore, UserStore, WorklogStore,
 };
-use crate::store::{DynamoStore, S3Store, Unwired, aws};
+use crate::store::{DynamoStore, EventBridgePublisher, S3Store, SesMailer, Unwired, aws};
 use aws_config::SdkConfig;
 use axum::extract::FromRef;
 use std::sync::Arc;
@@ -35,6 +35,12 @@ pub struct AppState {
     pub files: Arc<dyn FileStore>,
     /// Remembered `Idempotency-Key`s of the writes that honour them.
     pub idempotency: Arc<dyn IdempotencyStore>,
+    /// E-mail out (SES); [`Unwired`] in functions that send none.
+    pub mailer: Arc<dyn Mailer>,
+    /// The record of sent e-mails.
+    pub messages: Arc<dyn SentMessageStore>,
+    /// Domain events out (EventBridge); [`Unwired`] in functions that publish none.
+    pub events: Arc<dyn EventPublisher>,
     /// Month-end run reports.
     pub month_end_runs: Arc<dyn MonthEndRunStore>,
     /// What `/readyz` checks.
@@ -45,7 +51,12 @@ impl AppState {
     /// Every adapter (DynamoDB and S3) for `config`: the dev server, tests and tools. Lambda
     /// functions use [`ColdStart`] and build only what they serve.
     pub async fn from_config(config: Config) -> Self {
-        ColdStart::with_config(config).await.dynamodb_and_s3().await
+        ColdStart::with_config(config)
+            .await
+            .with_mailer()
+            .with_events()
+            .dynamodb_and_s3()
+            .await
     }
 }
 
@@ -55,6 +66,8 @@ impl AppState {
 pub struct ColdStart {
     config: Config,
     sdk: SdkConfig,
+    mailer: Option<Arc<dyn Mailer>>,
+    events: Option<Arc<dyn EventPublisher>>,
 }
 
 impl ColdStart {
@@ -69,7 +82,32 @@ impl ColdStart {
     /// Start from a configuration built elsewhere (tests, the dev server).
     pub async fn with_config(config: Config) -> Self {
         let sdk = aws::sdk_config(config.aws_endpoint_url.as_deref()).await;
-        Self { config, sdk }
+        Self {
+            config,
+            sdk,
+            mailer: None,
+            events: None,
+        }
+    }
+
+    /// Send e-mail through SES (the functions that send invoices). Without `MAIL_FROM` the
+    /// client is still built and sending answers 503.
+    pub fn with_mailer(mut self) -> Self {
+        self.mailer = Some(Arc::new(SesMailer::new(aws::ses_client(&self.sdk))));
+        self
+    }
+
+    /// Publish domain events to the bus in `EVENT_BUS_NAME` (the functions that change
+    /// invoices). Without a bus, events are not published and each is logged.
+    pub fn with_events(mut self) -> Self {
+        self.events = match &self.config.event_bus_name {
+            Some(bus) => Some(Arc::new(EventBridgePublisher::new(
+                aws::eventbridge_client(&self.sdk),
+                bus,
+            ))),
+            None => None,
+        };
+        self
     }
 
     /// Make sure there is a JWT secret: `JWT_SECRET`, or else the Secrets Manager secret named
@@ -101,6 +139,7 @@ impl ColdStart {
 
     /// A state with the DynamoDB adapter only; documents and files answer 503.
     pub fn dynamodb(self) -> AppState {
+        let outbound = self.outbound();
         let (dynamo, config) = self.dynamo_store();
         let unwired = Arc::new(Unwired("S3"));
         assemble(
@@ -110,6 +149,7 @@ impl ColdStart {
             unwired,
             vec![dynamo.clone() as Arc<dyn DependencyCheck>],
         )
+        .with_outbound(outbound)
     }
 
     /// A state with the DynamoDB and S3 adapters.
@@ -123,6 +163,7 @@ impl ColdStart {
             &self.config.bucket_name,
             &self.config.documents_bucket_name,
         ));
+        let outbound = self.outbound();
         let (dynamo, config) = self.dynamo_store();
         assemble(
             config,
@@ -134,6 +175,12 @@ impl ColdStart {
                 s3 as Arc<dyn DependencyCheck>,
             ],
         )
+        .with_outbound(outbound)
+    }
+
+    /// The mailer and publisher chosen so far (taken out before the store consumes `self`).
+    fn outbound(&self) -> Outbound {
+        (self.mailer.clone(), self.events.clone())
     }
 
     fn dynamo_store(self) -> (Arc<DynamoStore>, Config) {
@@ -144,6 +191,9 @@ impl ColdStart {
         (dynamo, self.config)
     }
 }
+
+/// The mailer and event publisher a function was built with (none: [`Unwired`]).
+type Outbound = (Option<Arc<dyn Mailer>>, Option<Arc<dyn EventPublisher>>);
 
 /// Longest a login waits for its turn to hash before a 429.
 const LOGIN_HASH_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
@@ -186,8 +236,24 @@ fn assemble(
         documents,
         files,
         idempotency: dynamo.clone(),
+        mailer: Arc::new(Unwired("SES")),
+        messages: dynamo.clone(),
+        events: Arc::new(Unwired("EventBridge")),
         month_end_runs: dynamo.clone(),
         readiness: Arc::from(readiness),
+    }
+}
+
+impl AppState {
+    /// Put in the mailer and publisher a function was built with.
+    fn with_outbound(mut self, (mailer, events): Outbound) -> Self {
+        if let Some(m) = mailer {
+            self.mailer = m;
+        }
+        if let Some(e) = events {
+            self.events = e;
+        }
+        self
     }
 }
 
@@ -201,6 +267,10 @@ impl AppState {
             numbering: self.numbering.as_ref(),
             credit_notes: self.credit_notes.as_ref(),
             documents: self.documents.as_ref(),
+            mailer: self.mailer.as_ref(),
+            messages: self.messages.as_ref(),
+            events: self.events.as_ref(),
+            mail_from: self.config.mail_from.as_deref(),
             issuer: &self.config.issuer,
             url_ttl_secs: self.config.pdf_url_ttl_secs,
         }

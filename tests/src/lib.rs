@@ -3,6 +3,7 @@
 //! emulator (moto server) speaking the AWS wire protocol.
 
 pub mod cfn;
+pub mod messaging;
 
 use anyhow::Result;
 use proxima::auth::password::hash_password;
@@ -57,6 +58,10 @@ async fn try_spawn_app_on(endpoint: &str, tweak: impl FnOnce(&mut Config)) -> Re
     let mut config = Config::local(&table, &bucket, endpoint);
     config.documents_bucket_name = provision::archive_bucket_name(&bucket)?;
     tweak(&mut config);
+    // The sender of invoice e-mails, verified in the emulator's SES (as in the cloud).
+    if let Some(from) = &config.mail_from {
+        proxima_infra::messaging::verify_sender(&sdk, from).await?;
+    }
     let (base_url, state) = serve(config).await?;
     Ok(TestApp {
         base_url,

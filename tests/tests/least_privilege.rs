@@ -1,7 +1,9 @@
 //! The functions' IAM policies in `template.yaml` give each only what its code path needs:
 //! only auth can read users (password hashes) and write login items, nobody writes
 //! sessions, the PDF download can tell a missing PDF from a forbidden one, and nothing can
-//! delete or unlock a finalized PDF, which is kept in an Object Lock bucket of its own.
+//! delete or unlock a finalized PDF, which is kept in an Object Lock bucket of its own; only
+//! the invoices function sends e-mail (from the configured sender) and publishes events (on
+//! the service's bus).
 
 use proxima_tests::cfn::{
     actions, functions, grants, number_or_default, parameter_default, referred, refers_to,
@@ -318,4 +320,50 @@ fn only_the_invoices_function_reaches_idempotency_records_and_only_those_it_need
             );
         }
     }
+}
+
+#[test]
+fn e_mail_goes_only_from_the_configured_sender_and_events_only_to_our_bus() {
+    let doc = proxima_tests::cfn::template();
+    let (mut sending, mut publishing) = (0, 0);
+    for (id, f) in functions(&doc) {
+        for s in statements(id, f) {
+            let acts = actions(&s);
+            if acts.iter().any(|a| a.starts_with("ses:")) {
+                sending += 1;
+                assert_eq!(id, INVOICES, "only the invoices function sends e-mail");
+                for a in &acts {
+                    assert!(
+                        a == "ses:SendEmail" || a == "ses:SendRawEmail",
+                        "{id}: {a} is more than sending"
+                    );
+                }
+                assert!(
+                    refers_to(
+                        &s["Condition"]["StringEquals"]["ses:FromAddress"],
+                        "MailFrom"
+                    ),
+                    "{id}: sending is pinned to the MailFrom address: {s}"
+                );
+                let text = s["Resource"].to_string();
+                assert!(
+                    text.contains(":identity/") && !text.contains('*'),
+                    "{id}: only the sender's identity: {text}"
+                );
+            }
+            if acts.iter().any(|a| a.starts_with("events:")) {
+                publishing += 1;
+                assert_eq!(acts, ["events:PutEvents"], "{id}: publishing only");
+                assert!(
+                    refers_to(&s["Resource"], "InvoiceEventBus"),
+                    "{id}: only on the service's bus: {s}"
+                );
+            }
+        }
+    }
+    assert_eq!(
+        (sending, publishing),
+        (1, 3),
+        "the invoices function sends and publishes; the two month-end functions publish month_end.completed"
+    );
 }

@@ -34,6 +34,9 @@ pub use collection::*;
 mod month_end_runs;
 pub use month_end_runs::*;
 
+mod sending;
+pub use sending::*;
+
 fn actor(user: &AuthUser) -> Actor {
     Actor {
         name: user.email.clone(),
@@ -502,6 +505,8 @@ proxima::function_routes! {
     "/api/v1/invoices/{id}/payments" => post(idempotent(record_payment)), get(list_payments);
     "/api/v1/invoices/{id}/payments/{pid}" => delete(reverse_payment);
     "/api/v1/invoices/{id}/void" => post(idempotent(void));
+    "/api/v1/invoices/{id}/send" => post(idempotent(send_invoice));
+    "/api/v1/invoices/{id}/messages" => get(list_messages);
     "/api/v1/invoices/{id}/credit-notes" => post(idempotent(issue_credit_note));
     "/api/v1/credit-notes" => get(list_credit_notes);
     "/api/v1/credit-notes/{id}" => get(get_credit_note);

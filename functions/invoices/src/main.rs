@@ -1,4 +1,5 @@
-//! Lambda entry point of the invoices function: the JWT secret, DynamoDB and S3 (PDFs).
+//! Lambda entry point of the invoices function: the JWT secret, DynamoDB, S3 (PDFs), SES
+//! (sending invoices) and EventBridge (domain events).
 
 use proxima::state::ColdStart;
 
@@ -8,6 +9,8 @@ async fn main() -> Result<(), lambda_http::Error> {
         .await?
         .with_jwt_secret()
         .await?
+        .with_mailer()
+        .with_events()
         .dynamodb_and_s3()
         .await;
     proxima::http::lambda::serve(state, fn_invoices::router).await

@@ -12,7 +12,7 @@ use proxima::config::Config;
 use proxima::state::AppState;
 use proxima::store::aws;
 use proxima_infra::sqs_event_source::SqsEventSource;
-use proxima_infra::{api, demo, emulator::Emulator, provision};
+use proxima_infra::{api, demo, emulator::Emulator, messaging, provision};
 use std::fmt::Write as _;
 use std::io::Write as _;
 
@@ -56,6 +56,14 @@ async fn main() -> Result<()> {
 
     let mut config = Config::local_from_env(&table, &bucket, &endpoint)?;
     config.documents_bucket_name = provision::archive_bucket_name(&bucket)?;
+    // E-mail and events as in the cloud: the sender verified in the emulator's SES, the bus
+    // with a rule copying every event to the `<table>-events` queue (read it with the SQS API).
+    if let Some(from) = &config.mail_from {
+        messaging::verify_sender(&sdk, from).await?;
+    }
+    let bus = format!("{table}{}", messaging::event_bus_name_suffix()?);
+    let events = messaging::provision_event_bus(&sdk, &bus, &format!("{table}-events")).await?;
+    config.event_bus_name = Some(events.bus_name.clone());
     let state = AppState::from_config(config).await;
     // Month-end: the queue and dead-letter queue from template.yaml, drained in the
     // background by the worker as Lambda's SQS event source would.
@@ -104,6 +112,13 @@ async fn main() -> Result<()> {
     writeln!(
         out,
         "Emulator (moto): {endpoint}  table {table}, bucket {bucket}"
+    )?;
+    writeln!(
+        out,
+        "E-mail from {}; events on bus {} copied to {}",
+        state.config.mail_from.as_deref().unwrap_or("(none)"),
+        events.bus_name,
+        events.queue_url
     )?;
     writeln!(
         out,

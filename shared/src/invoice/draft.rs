@@ -60,6 +60,7 @@ pub fn build_draft(
             created_by: actor.to_string(),
             updated_at: now,
             finalized_at: None,
+            sent_at: None,
             pdf: None,
             issuer: None,
             locale: None,

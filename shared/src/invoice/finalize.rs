@@ -44,7 +44,7 @@ pub fn pdf_key(invoice: &Invoice) -> String {
 
 /// The issuer a finalized invoice is printed with: the one recorded at its finalize, or
 /// for invoices finalized before issuers were recorded, the configured one.
-fn issuer_of<'a>(invoice: &'a Invoice, configured: &'a Issuer) -> &'a Issuer {
+pub(super) fn issuer_of<'a>(invoice: &'a Invoice, configured: &'a Issuer) -> &'a Issuer {
     invoice.header.issuer.as_ref().unwrap_or(configured)
 }
 
@@ -160,6 +160,18 @@ pub async fn finalize(
     Err(Error::Unavailable(
         "invoice numbering is too contended; try again".into(),
     ))
+}
+
+/// The PDF of an issued invoice from the archive; rendered again (the same bytes) and
+/// stored first when it is missing there.
+pub(super) async fn archived_pdf(deps: Lifecycle<'_>, invoice: &Invoice) -> Result<Vec<u8>> {
+    let key = pdf_key(invoice);
+    if let Some(bytes) = deps.documents.get_document(&key).await? {
+        return Ok(bytes);
+    }
+    let bytes = render(invoice, issuer_of(invoice, deps.issuer)).await?;
+    deps.documents.put_pdf(&key, bytes.clone()).await?;
+    Ok(bytes)
 }
 
 /// A presigned download of a finalized invoice's PDF.

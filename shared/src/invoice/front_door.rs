@@ -12,14 +12,19 @@ use super::finalize::{self, Lifecycle, PdfDownload};
 use super::history::HistoryEntry;
 use super::model::{GroupBy, Invoice, InvoiceFilter, InvoiceHeader};
 use super::receivables::{Payment, PaymentRequest};
+use super::sending::{self, SendRequest, Sending, SentMessage};
 use super::service::{self, Actor, BulkOutcome, GenerateRequest, Stores};
 use crate::Result;
 use crate::domain::{Page, PageRequest, Period};
 use crate::einvoice::Format;
+use crate::events::{
+    CreditNoteIssued, EventDetail, InvoiceFinalized, InvoiceSent, InvoiceVoided, PaymentRecorded,
+    publish_committed,
+};
 use crate::pdf::Issuer;
 use crate::ports::{
-    ClientStore, CreditNoteFilter, CreditNoteStore, DocumentStore, InvoiceNumbering, InvoiceStore,
-    WorklogStore,
+    ClientStore, CreditNoteFilter, CreditNoteStore, DocumentStore, EventPublisher,
+    InvoiceNumbering, InvoiceStore, Mailer, SentMessageStore, WorklogStore,
 };
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
@@ -33,6 +38,13 @@ pub struct InvoiceService<'a> {
     pub numbering: &'a dyn InvoiceNumbering,
     pub credit_notes: &'a dyn CreditNoteStore,
     pub documents: &'a dyn DocumentStore,
+    /// E-mail out (SES), and the record of what was sent.
+    pub mailer: &'a dyn Mailer,
+    pub messages: &'a dyn SentMessageStore,
+    /// Domain events out (EventBridge), published after each change has committed.
+    pub events: &'a dyn EventPublisher,
+    /// The sender of invoice e-mails (`MAIL_FROM`).
+    pub mail_from: Option<&'a str>,
     /// The issuer printed on documents finalized now.
     pub issuer: &'a Issuer,
     /// Life of presigned document URLs.
@@ -55,6 +67,16 @@ impl<'a> InvoiceService<'a> {
             numbering: self.numbering,
             documents: self.documents,
             issuer: self.issuer,
+        }
+    }
+
+    fn sending(&self) -> Sending<'a> {
+        Sending {
+            lifecycle: self.lifecycle(),
+            clients: self.clients,
+            mailer: self.mailer,
+            messages: self.messages,
+            mail_from: self.mail_from,
         }
     }
 
@@ -142,14 +164,36 @@ impl<'a> InvoiceService<'a> {
         expected_version: Option<u64>,
         actor: &Actor,
     ) -> Result<Invoice> {
-        finalize::finalize(
+        let invoice = finalize::finalize(
             self.lifecycle(),
             id,
             expected_version,
             &actor.name,
             actor.now,
         )
-        .await
+        .await?;
+        let event = InvoiceFinalized::of(&invoice.header).event();
+        publish_committed(self.events, vec![event]).await;
+        Ok(invoice)
+    }
+
+    /// E-mail an issued invoice with its PDF; the record of the message.
+    pub async fn send(
+        &self,
+        id: Uuid,
+        req: &SendRequest,
+        actor: &Actor,
+    ) -> Result<(Invoice, SentMessage)> {
+        let (invoice, sent) = sending::send(self.sending(), id, req, actor).await?;
+        let recipients = sent.to.len() + sent.cc.len();
+        let event = InvoiceSent::of(&invoice.header, sent.id, recipients, sent.sent_at).event();
+        publish_committed(self.events, vec![event]).await;
+        Ok((invoice, sent))
+    }
+
+    /// The e-mails sent for an invoice, oldest first.
+    pub async fn messages(&self, id: Uuid) -> Result<Vec<SentMessage>> {
+        sending::messages(self.sending(), id).await
     }
 
     /// A presigned download of an issued invoice's PDF.
@@ -164,7 +208,10 @@ impl<'a> InvoiceService<'a> {
         req: &PaymentRequest,
         actor: &Actor,
     ) -> Result<(Invoice, Payment)> {
-        collection::record_payment(self.stores(), id, req, actor).await
+        let (invoice, payment) = collection::record_payment(self.stores(), id, req, actor).await?;
+        let event = PaymentRecorded::of(&invoice.header, &payment).event();
+        publish_committed(self.events, vec![event]).await;
+        Ok((invoice, payment))
     }
 
     /// The payments of an invoice.
@@ -185,7 +232,10 @@ impl<'a> InvoiceService<'a> {
 
     /// Void a finalized invoice.
     pub async fn void(&self, id: Uuid, reason: &str, actor: &Actor) -> Result<Invoice> {
-        collection::void(self.stores(), id, reason, actor).await
+        let invoice = collection::void(self.stores(), id, reason, actor).await?;
+        let event = InvoiceVoided::of(&invoice.header).event();
+        publish_committed(self.events, vec![event]).await;
+        Ok(invoice)
     }
 
     /// Delete a draft.
@@ -200,7 +250,10 @@ impl<'a> InvoiceService<'a> {
         req: &CreditNoteRequest,
         actor: &Actor,
     ) -> Result<IssuedCreditNote> {
-        credit_notes_service::issue(self.notes(), id, req, actor).await
+        let issued = credit_notes_service::issue(self.notes(), id, req, actor).await?;
+        let event = CreditNoteIssued::of(&issued.credit_note, &issued.invoice).event();
+        publish_committed(self.events, vec![event]).await;
+        Ok(issued)
     }
 
     /// One credit note.

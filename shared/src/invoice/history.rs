@@ -18,6 +18,8 @@ pub enum EditAction {
     PaymentReversed,
     Voided,
     CreditNoteIssued,
+    /// E-mailed with its PDF (`GET /invoices/{id}/messages`).
+    Sent,
     /// A draft was deleted; its history stays readable under its id.
     Deleted,
 }

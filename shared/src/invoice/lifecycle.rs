@@ -30,6 +30,8 @@ pub enum Action {
     Void,
     /// Issue a credit note against it.
     IssueCreditNote,
+    /// E-mail it with its PDF.
+    Send,
 }
 
 impl Action {
@@ -43,6 +45,7 @@ impl Action {
             Action::ReversePayment => "have a payment reversed",
             Action::Void => "voided",
             Action::IssueCreditNote => "credited",
+            Action::Send => "sent",
         }
     }
 
@@ -52,7 +55,7 @@ impl Action {
         match self {
             Action::Edit | Action::Finalize | Action::DeleteDraft => &[Draft],
             Action::RecordPayment | Action::Void => &[Finalized],
-            Action::ReversePayment | Action::IssueCreditNote => &[Finalized, Paid],
+            Action::ReversePayment | Action::IssueCreditNote | Action::Send => &[Finalized, Paid],
         }
     }
 }
@@ -127,7 +130,7 @@ mod tests {
     use InvoiceStatus::*;
 
     const ALL_STATES: [InvoiceStatus; 4] = [Draft, Finalized, Paid, Void];
-    const ALL_ACTIONS: [Action; 7] = [
+    const ALL_ACTIONS: [Action; 8] = [
         Action::Edit,
         Action::Finalize,
         Action::DeleteDraft,
@@ -135,6 +138,7 @@ mod tests {
         Action::ReversePayment,
         Action::Void,
         Action::IssueCreditNote,
+        Action::Send,
     ];
 
     #[test]
@@ -167,10 +171,18 @@ mod tests {
                         Action::RecordPayment,
                         Action::ReversePayment,
                         Action::Void,
-                        Action::IssueCreditNote
+                        Action::IssueCreditNote,
+                        Action::Send
                     ]
                 ),
-                (Paid, vec![Action::ReversePayment, Action::IssueCreditNote]),
+                (
+                    Paid,
+                    vec![
+                        Action::ReversePayment,
+                        Action::IssueCreditNote,
+                        Action::Send
+                    ]
+                ),
                 (Void, vec![]),
             ]
         );

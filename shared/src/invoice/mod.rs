@@ -17,6 +17,7 @@ pub mod model;
 pub mod money;
 pub mod patch;
 pub mod receivables;
+pub mod sending;
 pub mod service;
 
 pub use front_door::InvoiceService;

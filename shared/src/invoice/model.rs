@@ -192,6 +192,9 @@ pub struct InvoiceHeader {
     pub created_by: String,
     pub updated_at: DateTime<Utc>,
     pub finalized_at: Option<DateTime<Utc>>,
+    /// When it was last e-mailed (`POST /invoices/{id}/send`); null until then.
+    #[serde(default)]
+    pub sent_at: Option<DateTime<Utc>>,
     /// What payments (not reversed) have paid.
     #[serde(default)]
     #[schema(value_type = String, example = "0.00")]

@@ -5,7 +5,7 @@ use super::request::DraftRequest;
 use super::worker::complete_if_done;
 use crate::Result;
 use crate::domain::Period;
-use crate::ports::{ClientStore, DraftQueue, MonthEndRunStore};
+use crate::ports::{ClientStore, DraftQueue, EventPublisher, MonthEndRunStore};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
@@ -25,6 +25,7 @@ pub async fn enqueue_month_end(
     clients: &dyn ClientStore,
     queue: &dyn DraftQueue,
     runs: &dyn MonthEndRunStore,
+    events: &dyn EventPublisher,
     period: Period,
     now: DateTime<Utc>,
 ) -> Result<EnqueueSummary> {
@@ -43,7 +44,7 @@ pub async fn enqueue_month_end(
     queue.enqueue(&requests).await?;
     if enqueued == 0 {
         // No client to wait for: the run is complete now.
-        complete_if_done(runs, period, now).await?;
+        complete_if_done(runs, events, period, now).await?;
     }
     tracing::info!(%period, enqueued, "month-end enqueued");
     Ok(EnqueueSummary { period, enqueued })

@@ -5,8 +5,9 @@ use super::request::DraftRequest;
 use super::run::{ClientOutcome, Recorded, RunReport};
 use crate::Result;
 use crate::domain::Period;
+use crate::events::{EventDetail, MonthEndCompleted, publish_committed};
 use crate::invoice::service::{self, Actor, ClientDraft, Stores};
-use crate::ports::MonthEndRunStore;
+use crate::ports::{EventPublisher, MonthEndRunStore};
 use chrono::{DateTime, Utc};
 
 /// Which delivery of its message this is.
@@ -32,6 +33,7 @@ impl Delivery {
 pub async fn draft_requested(
     stores: Stores<'_>,
     runs: &dyn MonthEndRunStore,
+    events: &dyn EventPublisher,
     request: &DraftRequest,
     delivery: Delivery,
     now: DateTime<Utc>,
@@ -57,7 +59,7 @@ pub async fn draft_requested(
                 .await
             {
                 Ok(Recorded::Counted(counts)) if counts.complete() => {
-                    complete_if_done(runs, period, now).await?;
+                    complete_if_done(runs, events, period, now).await?;
                 }
                 Ok(_) => {}
                 Err(record) => {
@@ -73,7 +75,7 @@ pub async fn draft_requested(
     if let Recorded::Counted(counts) = recorded
         && counts.complete()
     {
-        complete_if_done(runs, period, now).await?;
+        complete_if_done(runs, events, period, now).await?;
     }
     Ok(outcome)
 }
@@ -110,22 +112,22 @@ async fn draft(
 /// Mark the run of `period` completed, once; the one caller that marks it announces it.
 pub(crate) async fn complete_if_done(
     runs: &dyn MonthEndRunStore,
+    events: &dyn EventPublisher,
     period: Period,
     now: DateTime<Utc>,
 ) -> Result<()> {
     if runs.mark_completed(period, now).await?
         && let Some(report) = runs.get_run(period).await?
     {
-        run_completed(&report);
+        run_completed(&report, events, now).await;
     }
     Ok(())
 }
 
 /// The one place a completed run is known, exactly once per run: every enqueued client has a
 /// final outcome (created + skipped + failed reached enqueued) and this worker's conditional
-/// write set `completed_at`.
-// Integration point: emit the `month_end.completed` event here (the EventBridge publisher).
-pub fn run_completed(report: &RunReport) {
+/// write set `completed_at`. Announced as `month_end.completed` after that write committed.
+pub async fn run_completed(report: &RunReport, events: &dyn EventPublisher, now: DateTime<Utc>) {
     tracing::info!(
         period = %report.period,
         enqueued = report.counts.enqueued,
@@ -134,4 +136,13 @@ pub fn run_completed(report: &RunReport) {
         failed = report.counts.failed,
         "month-end run completed"
     );
+    let event = MonthEndCompleted::new(
+        report.period,
+        report.counts.created,
+        report.counts.skipped,
+        report.counts.failed,
+        report.completed_at.unwrap_or(now),
+    )
+    .event();
+    publish_committed(events, vec![event]).await;
 }

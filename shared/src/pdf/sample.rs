@@ -81,6 +81,7 @@ pub fn sample_invoice(lines: usize) -> Invoice {
             created_by: "accountant@proxima.local".into(),
             updated_at: at,
             finalized_at: Some(at),
+            sent_at: None,
             pdf: None::<PdfInfo>,
             issuer: None,
             locale: None,

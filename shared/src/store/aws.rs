@@ -78,6 +78,21 @@ pub fn s3_client(sdk: &SdkConfig) -> aws_sdk_s3::Client {
     aws_sdk_s3::Client::from_conf(conf)
 }
 
+/// An SES (v2) client for `sdk` that never retries by itself: a retry after a timeout whose
+/// first attempt SES had accepted would send the e-mail twice. A failure is a 503, and the
+/// caller may retry (the `Idempotency-Key` stops repeats of an accepted send).
+pub fn ses_client(sdk: &SdkConfig) -> aws_sdk_sesv2::Client {
+    let conf = aws_sdk_sesv2::config::Builder::from(sdk)
+        .retry_config(RetryConfig::disabled())
+        .build();
+    aws_sdk_sesv2::Client::from_conf(conf)
+}
+
+/// An EventBridge client for `sdk`.
+pub fn eventbridge_client(sdk: &SdkConfig) -> aws_sdk_eventbridge::Client {
+    aws_sdk_eventbridge::Client::new(sdk)
+}
+
 /// An SQS client for `sdk` (the month-end queue).
 pub fn sqs_client(sdk: &SdkConfig) -> aws_sdk_sqs::Client {
     aws_sdk_sqs::Client::new(sdk)

@@ -117,6 +117,29 @@ impl DocumentStore for S3Store {
         }
     }
 
+    async fn get_document(&self, key: &str) -> Result<Option<Vec<u8>>> {
+        let out = match self
+            .client
+            .get_object()
+            .bucket(&self.documents_bucket)
+            .key(key)
+            .send()
+            .await
+        {
+            Ok(out) => out,
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_key()) => {
+                return Ok(None);
+            }
+            Err(e) => return Err(sdk_error("GetObject", e)),
+        };
+        let body = out
+            .body
+            .collect()
+            .await
+            .map_err(|e| Error::Unavailable(format!("GetObject body: {e}")))?;
+        Ok(Some(body.into_bytes().to_vec()))
+    }
+
     async fn presigned_pdf_url(
         &self,
         key: &str,

@@ -5,7 +5,11 @@
 //! slot for them; this fills it, and a call that reaches it (a wiring mistake) becomes a clear
 //! 503 instead of a panic.
 
-use crate::ports::{DocumentStore, FileStore};
+use crate::events::DomainEvent;
+use crate::invoice::sending::SentMessage;
+use crate::ports::{
+    Accepted, DocumentStore, EventPublisher, FileStore, Mailer, OutgoingMail, SentMessageStore,
+};
 use crate::{Error, Result};
 use async_trait::async_trait;
 
@@ -28,6 +32,9 @@ impl DocumentStore for Unwired {
         self.refuse()
     }
     async fn has_document(&self, _key: &str) -> Result<bool> {
+        self.refuse()
+    }
+    async fn get_document(&self, _key: &str) -> Result<Option<Vec<u8>>> {
         self.refuse()
     }
     async fn presigned_pdf_url(
@@ -61,6 +68,27 @@ impl FileStore for Unwired {
         self.refuse()
     }
     async fn put_file(&self, _key: &str, _bytes: Vec<u8>, _content_type: &str) -> Result<()> {
+        self.refuse()
+    }
+}
+
+#[async_trait]
+impl Mailer for Unwired {
+    async fn send(&self, _mail: &OutgoingMail) -> Result<Accepted> {
+        self.refuse()
+    }
+}
+
+#[async_trait]
+impl EventPublisher for Unwired {
+    async fn publish(&self, _events: &[DomainEvent]) -> Result<()> {
+        self.refuse()
+    }
+}
+
+#[async_trait]
+impl SentMessageStore for Unwired {
+    async fn sent_messages(&self, _invoice_id: uuid::Uuid) -> Result<Vec<SentMessage>> {
         self.refuse()
     }
 }

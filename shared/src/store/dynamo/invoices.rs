@@ -208,6 +208,18 @@ impl DynamoStore {
                 });
                 Ok(TransactWriteItem::builder().put(put).build())
             }
+            Companion::PutSentMessage(m) => {
+                let mut put = put(to_item(
+                    m,
+                    &[
+                        (keys::PK, keys::invoice(header.id)),
+                        (keys::SK, keys::sent_message(m)),
+                    ],
+                )?)?;
+                put.table_name = self.table.clone();
+                put.condition_expression = Some("attribute_not_exists(pk)".into());
+                Ok(TransactWriteItem::builder().put(put).build())
+            }
             Companion::ReleasePeriodGuard => {
                 let (gpk, gsk) =
                     keys::invoice_guard(&header.client_key, &header.period.to_string());

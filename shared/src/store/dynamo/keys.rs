@@ -110,6 +110,19 @@ pub fn payment(p: &crate::invoice::receivables::Payment) -> String {
 /// The sort key prefix of an invoice's payments.
 pub const PAYMENTS: &str = "PAYMENT#";
 
+/// Sort key of an e-mail sent for an invoice, in the invoice's partition: sending instant
+/// (fixed width) then id, so the partition lists messages in the order they were sent.
+pub fn sent_message(m: &crate::invoice::sending::SentMessage) -> String {
+    format!(
+        "MESSAGE#{}#{}",
+        m.sent_at.format("%Y-%m-%dT%H:%M:%S%.6fZ"),
+        m.id
+    )
+}
+
+/// The sort key prefix of an invoice's sent messages.
+pub const SENT_MESSAGES: &str = "MESSAGE#";
+
 /// The index partition listing every invoice, newest first by `gsi1sk`.
 pub const ALL_INVOICES: &str = "INVOICES";
 

@@ -1,0 +1,77 @@
+//! Sending invoices by e-mail and the record of what was sent. Handlers translate HTTP to
+//! `proxima::invoice::sending` (through the front door) and back.
+
+use super::invoice_id;
+use axum::extract::{Path, State};
+use proxima::Result;
+use proxima::http::error::ErrorEnvelope;
+use proxima::http::json::OptionalJsonBody;
+use proxima::http::{AuthUser, Data, InvoiceWriter};
+use proxima::invoice::InvoiceHeader;
+use proxima::invoice::sending::{SendRequest, SentMessage};
+use proxima::state::AppState;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// A sent e-mail and the invoice after it (`sent_at` set).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SendAnswer {
+    pub message: SentMessage,
+    pub invoice: InvoiceHeader,
+}
+
+/// E-mail an issued (finalized or paid) invoice with its PDF attached, through Amazon SES,
+/// to `to` (default: the client's e-mail) and `cc`, with an optional personal `message`.
+/// The message is recorded (`GET .../messages`), with `sent_at` and a history entry. A
+/// draft or a void invoice is 409. Send an `Idempotency-Key`: a retry with the same key
+/// answers the first result and sends nothing again. Accountants and admins.
+#[utoipa::path(post, path = "/api/v1/invoices/{id}/send", tag = "invoices",
+    request_body(content = Option<SendRequest>, description = "Optional"),
+    params(("id" = Uuid, Path, description = "Invoice id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Sent and recorded", body = Data<SendAnswer>),
+        (status = 400, description = "Bad recipients or message", body = ErrorEnvelope),
+        (status = 401, description = "No or bad token", body = ErrorEnvelope),
+        (status = 403, description = "Viewer", body = ErrorEnvelope),
+        (status = 404, description = "No such invoice", body = ErrorEnvelope),
+        (status = 409, description = "Draft or void", body = ErrorEnvelope),
+        (status = 503, description = "The mail service is unavailable; nothing was sent", body = ErrorEnvelope)))]
+pub async fn send_invoice(
+    InvoiceWriter(user): InvoiceWriter,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    OptionalJsonBody(body): OptionalJsonBody<SendRequest>,
+) -> Result<Data<SendAnswer>> {
+    let (mut invoice, message) = state
+        .invoice_service()
+        .send(
+            invoice_id(&id)?,
+            &body.unwrap_or_default(),
+            &super::actor(&user),
+        )
+        .await?;
+    proxima::invoice::receivables::present(&mut invoice.header, chrono::Utc::now());
+    Ok(Data::created(SendAnswer {
+        message,
+        invoice: invoice.header,
+    }))
+}
+
+/// The e-mails sent for an invoice, oldest first.
+#[utoipa::path(get, path = "/api/v1/invoices/{id}/messages", tag = "invoices",
+    params(("id" = Uuid, Path, description = "Invoice id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Sent messages", body = Data<Vec<SentMessage>>),
+        (status = 401, description = "No or bad token", body = ErrorEnvelope),
+        (status = 404, description = "No such invoice", body = ErrorEnvelope)))]
+pub async fn list_messages(
+    _user: AuthUser,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Data<Vec<SentMessage>>> {
+    Ok(Data::ok(
+        state.invoice_service().messages(invoice_id(&id)?).await?,
+    ))
+}

@@ -1,0 +1,289 @@
+//! The detail of each domain event, version 1. Adding an optional field keeps the version;
+//! renaming, removing or retyping one is a new version (see `docs/events.md`).
+
+use super::EventDetail;
+use crate::domain::Period;
+use crate::invoice::credit_note::CreditNote;
+use crate::invoice::receivables::Payment;
+use crate::invoice::{InvoiceHeader, InvoiceStatus};
+use chrono::{DateTime, NaiveDate, Utc};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// An invoice number, never null once issued.
+fn number(h: &InvoiceHeader) -> String {
+    h.number.clone().unwrap_or_default()
+}
+
+/// `invoice.finalized`: a draft got its number and its PDF.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct InvoiceFinalized {
+    /// Schema version of this detail.
+    pub version: u32,
+    pub invoice_id: Uuid,
+    /// `INV-YYYY-NNNNN`.
+    pub number: String,
+    pub client_key: String,
+    #[schema(value_type = String, example = "2026-10", pattern = "^[0-9]{4}-(0[1-9]|1[0-2])$")]
+    pub period: Period,
+    /// ISO 4217.
+    pub currency: String,
+    #[schema(value_type = String, example = "1187.50", pattern = "^-?[0-9]+(\\.[0-9]+)?$")]
+    pub subtotal: Decimal,
+    #[schema(value_type = String, example = "142.50", pattern = "^-?[0-9]+(\\.[0-9]+)?$")]
+    pub tax_amount: Decimal,
+    #[schema(value_type = String, example = "1330.00", pattern = "^-?[0-9]+(\\.[0-9]+)?$")]
+    pub total: Decimal,
+    pub issue_date: NaiveDate,
+    pub due_date: NaiveDate,
+    pub finalized_at: DateTime<Utc>,
+    /// Hex SHA-256 of the PDF as issued.
+    pub pdf_sha256: String,
+}
+
+impl EventDetail for InvoiceFinalized {
+    const NAME: &'static str = "invoice.finalized";
+    const VERSION: u32 = 1;
+    fn subject(&self) -> String {
+        self.invoice_id.to_string()
+    }
+}
+
+impl InvoiceFinalized {
+    /// The event of a just finalized invoice.
+    pub fn of(h: &InvoiceHeader) -> Self {
+        Self {
+            version: Self::VERSION,
+            invoice_id: h.id,
+            number: number(h),
+            client_key: h.client_key.clone(),
+            period: h.period,
+            currency: h.currency.clone(),
+            subtotal: h.subtotal,
+            tax_amount: h.tax_amount,
+            total: h.total,
+            issue_date: h.issue_date,
+            due_date: h.due_date,
+            finalized_at: h.finalized_at.unwrap_or(h.updated_at),
+            pdf_sha256: h.pdf.as_ref().map(|p| p.sha256.clone()).unwrap_or_default(),
+        }
+    }
+}
+
+/// `invoice.sent`: an invoice was e-mailed with its PDF (accepted by the mail service).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct InvoiceSent {
+    /// Schema version of this detail.
+    pub version: u32,
+    pub invoice_id: Uuid,
+    pub number: String,
+    pub client_key: String,
+    /// The id of the message record (`GET /invoices/{id}/messages`).
+    pub message_id: Uuid,
+    /// How many addresses it went to (`to` and `cc`; the addresses themselves stay in the
+    /// message record).
+    pub recipients: u32,
+    pub sent_at: DateTime<Utc>,
+}
+
+impl EventDetail for InvoiceSent {
+    const NAME: &'static str = "invoice.sent";
+    const VERSION: u32 = 1;
+    fn subject(&self) -> String {
+        self.invoice_id.to_string()
+    }
+}
+
+impl InvoiceSent {
+    /// The event of a sent message of `h`.
+    pub fn of(h: &InvoiceHeader, message_id: Uuid, recipients: usize, at: DateTime<Utc>) -> Self {
+        Self {
+            version: Self::VERSION,
+            invoice_id: h.id,
+            number: number(h),
+            client_key: h.client_key.clone(),
+            message_id,
+            recipients: u32::try_from(recipients).unwrap_or(u32::MAX),
+            sent_at: at,
+        }
+    }
+}
+
+/// `invoice.voided`: a finalized invoice was voided; its number stays used.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct InvoiceVoided {
+    /// Schema version of this detail.
+    pub version: u32,
+    pub invoice_id: Uuid,
+    pub number: String,
+    pub client_key: String,
+    #[schema(value_type = String, example = "2026-10", pattern = "^[0-9]{4}-(0[1-9]|1[0-2])$")]
+    pub period: Period,
+    pub currency: String,
+    #[schema(value_type = String, example = "1330.00", pattern = "^-?[0-9]+(\\.[0-9]+)?$")]
+    pub total: Decimal,
+    pub voided_at: DateTime<Utc>,
+}
+
+impl EventDetail for InvoiceVoided {
+    const NAME: &'static str = "invoice.voided";
+    const VERSION: u32 = 1;
+    fn subject(&self) -> String {
+        self.invoice_id.to_string()
+    }
+}
+
+impl InvoiceVoided {
+    /// The event of a just voided invoice.
+    pub fn of(h: &InvoiceHeader) -> Self {
+        Self {
+            version: Self::VERSION,
+            invoice_id: h.id,
+            number: number(h),
+            client_key: h.client_key.clone(),
+            period: h.period,
+            currency: h.currency.clone(),
+            total: h.total,
+            voided_at: h.updated_at,
+        }
+    }
+}
+
+/// `payment.recorded`: a payment was recorded against an invoice; `invoice_status` is the
+/// invoice's status after it (`paid` when nothing is due).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct PaymentRecorded {
+    /// Schema version of this detail.
+    pub version: u32,
+    pub payment_id: Uuid,
+    pub invoice_id: Uuid,
+    pub invoice_number: String,
+    pub client_key: String,
+    #[schema(value_type = String, example = "500.00", pattern = "^-?[0-9]+(\\.[0-9]+)?$")]
+    pub amount: Decimal,
+    pub currency: String,
+    pub paid_on: NaiveDate,
+    /// What is still due after the payment.
+    #[schema(value_type = String, example = "830.00", pattern = "^-?[0-9]+(\\.[0-9]+)?$")]
+    pub amount_due: Decimal,
+    #[schema(inline)]
+    pub invoice_status: InvoiceStatus,
+    pub recorded_at: DateTime<Utc>,
+}
+
+impl EventDetail for PaymentRecorded {
+    const NAME: &'static str = "payment.recorded";
+    const VERSION: u32 = 1;
+    fn subject(&self) -> String {
+        self.payment_id.to_string()
+    }
+}
+
+impl PaymentRecorded {
+    /// The event of `payment`, with the invoice `h` after it.
+    pub fn of(h: &InvoiceHeader, payment: &Payment) -> Self {
+        Self {
+            version: Self::VERSION,
+            payment_id: payment.id,
+            invoice_id: h.id,
+            invoice_number: number(h),
+            client_key: h.client_key.clone(),
+            amount: payment.amount,
+            currency: payment.currency.clone(),
+            paid_on: payment.paid_on,
+            amount_due: h.amount_due,
+            invoice_status: h.status,
+            recorded_at: payment.recorded_at,
+        }
+    }
+}
+
+/// `credit_note.issued`: a credit note was issued against an invoice.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct CreditNoteIssued {
+    /// Schema version of this detail.
+    pub version: u32,
+    pub credit_note_id: Uuid,
+    /// `CN-YYYY-NNNNN`.
+    pub number: String,
+    pub invoice_id: Uuid,
+    pub invoice_number: String,
+    pub client_key: String,
+    pub currency: String,
+    /// The amount credited.
+    #[schema(value_type = String, example = "212.80", pattern = "^-?[0-9]+(\\.[0-9]+)?$")]
+    pub total: Decimal,
+    pub issue_date: NaiveDate,
+    /// What is still due on the invoice after the note.
+    #[schema(value_type = String, example = "0.00", pattern = "^-?[0-9]+(\\.[0-9]+)?$")]
+    pub invoice_amount_due: Decimal,
+    pub issued_at: DateTime<Utc>,
+}
+
+impl EventDetail for CreditNoteIssued {
+    const NAME: &'static str = "credit_note.issued";
+    const VERSION: u32 = 1;
+    fn subject(&self) -> String {
+        self.credit_note_id.to_string()
+    }
+}
+
+impl CreditNoteIssued {
+    /// The event of `note`, with the credited invoice `h` after it.
+    pub fn of(note: &CreditNote, h: &InvoiceHeader) -> Self {
+        Self {
+            version: Self::VERSION,
+            credit_note_id: note.id,
+            number: note.number.clone(),
+            invoice_id: note.invoice_id,
+            invoice_number: note.invoice_number.clone(),
+            client_key: note.client_key.clone(),
+            currency: note.currency.clone(),
+            total: note.total,
+            issue_date: note.issue_date,
+            invoice_amount_due: h.amount_due,
+            issued_at: note.created_at,
+        }
+    }
+}
+
+/// `month_end.completed`: the month-end run generated the drafts of a period.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct MonthEndCompleted {
+    /// Schema version of this detail.
+    pub version: u32,
+    #[schema(value_type = String, example = "2026-10", pattern = "^[0-9]{4}-(0[1-9]|1[0-2])$")]
+    pub period: Period,
+    /// Drafts created.
+    pub created: u32,
+    /// Clients skipped (a live invoice exists, or no billable work).
+    pub skipped: u32,
+    /// Clients whose draft failed.
+    pub failed: u32,
+    pub completed_at: DateTime<Utc>,
+}
+
+impl EventDetail for MonthEndCompleted {
+    const NAME: &'static str = "month_end.completed";
+    const VERSION: u32 = 1;
+    fn subject(&self) -> String {
+        self.period.to_string()
+    }
+}
+
+impl MonthEndCompleted {
+    /// The event of a finished run from its counts (the queue worker's `RunReport`).
+    pub fn new(period: Period, created: u64, skipped: u64, failed: u64, at: DateTime<Utc>) -> Self {
+        let count = |n: u64| u32::try_from(n).unwrap_or(u32::MAX);
+        Self {
+            version: Self::VERSION,
+            period,
+            created: count(created),
+            skipped: count(skipped),
+            failed: count(failed),
+            completed_at: at,
+        }
+    }
+}

@@ -1,0 +1,51 @@
+//! The ports towards other parties: e-mail out ([`Mailer`]), domain events out
+//! ([`EventPublisher`]), and the record of what was sent ([`SentMessageStore`]). Amazon SES
+//! and EventBridge adapters implement them in [`crate::store`].
+
+use crate::Result;
+use crate::events::DomainEvent;
+use crate::invoice::sending::SentMessage;
+use async_trait::async_trait;
+use uuid::Uuid;
+
+/// A finished e-mail: the envelope and the whole MIME message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutgoingMail {
+    /// The sender address (a verified identity of the mail service).
+    pub from: String,
+    pub to: Vec<String>,
+    pub cc: Vec<String>,
+    /// The RFC 5322 message, headers and body, as sent.
+    pub raw: Vec<u8>,
+}
+
+/// The mail service's receipt of a message it accepted for delivery.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Accepted {
+    /// The mail service's id of the message.
+    pub provider_message_id: String,
+}
+
+/// Sends e-mail. One call is one message handed to the mail service; it is not retried by
+/// the adapter (a retry after an unseen acceptance would send the message twice).
+#[async_trait]
+pub trait Mailer: Send + Sync {
+    /// Hand `mail` to the mail service.
+    async fn send(&self, mail: &OutgoingMail) -> Result<Accepted>;
+}
+
+/// Publishes domain events to the event bus. Called only after the change they describe has
+/// committed; see [`crate::events::publish_committed`] for what happens when it fails.
+#[async_trait]
+pub trait EventPublisher: Send + Sync {
+    /// Publish `events` (at most 10); an error when any of them was not accepted.
+    async fn publish(&self, events: &[DomainEvent]) -> Result<()>;
+}
+
+/// The record of the e-mails sent for invoices (written with the invoice, see
+/// [`crate::ports::Companion::PutSentMessage`]).
+#[async_trait]
+pub trait SentMessageStore: Send + Sync {
+    /// The messages sent for invoice `invoice_id`, oldest first.
+    async fn sent_messages(&self, invoice_id: Uuid) -> Result<Vec<SentMessage>>;
+}

@@ -1,0 +1,280 @@
+//! Domain events on EventBridge: the committed JSON Schemas are the ones the code generates,
+//! every event the API publishes (through the emulator's bus, a rule and a queue) carries its
+//! detail-type, source and version and validates against its schema, a change that did not
+//! commit publishes nothing, and a bus that refuses events fails no request.
+
+use chrono::Utc;
+use proxima::domain::Role;
+use proxima::events::schema::{self, EventSchema};
+use proxima::store::{SqsDraftQueue, aws};
+use proxima_infra::provision::ensure_month_end_queues;
+use proxima_infra::sqs_event_source::SqsEventSource;
+use proxima_tests::messaging::spawn_app_with_events;
+use proxima_tests::{last_month, shared_emulator, spawn_app_on};
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+fn schema_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join(schema::SCHEMA_DIR)
+}
+
+/// Each schema as committed, by detail-type.
+fn committed() -> HashMap<&'static str, (EventSchema, Value)> {
+    schema::all()
+        .into_iter()
+        .map(|s| {
+            let path = schema_dir().join(s.file_name());
+            let text = std::fs::read_to_string(&path)
+                .unwrap_or_else(|_| panic!("{} missing: UPDATE_EVENT_SCHEMAS=1", path.display()));
+            let value: Value = serde_json::from_str(&text).expect("schema JSON");
+            (s.name, (s, value))
+        })
+        .collect()
+}
+
+#[test]
+fn the_committed_schemas_are_the_ones_the_code_generates() {
+    let update = std::env::var("UPDATE_EVENT_SCHEMAS").is_ok_and(|v| v == "1");
+    let dir = schema_dir();
+    for s in schema::all() {
+        let path = dir.join(s.file_name());
+        let text = format!("{}\n", serde_json::to_string_pretty(&s.schema).unwrap());
+        if update {
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(&path, &text).unwrap();
+        }
+        let on_disk = std::fs::read_to_string(&path).unwrap_or_default();
+        assert_eq!(
+            on_disk,
+            text,
+            "{} is stale: UPDATE_EVENT_SCHEMAS=1 cargo test -p proxima-tests --test domain_events",
+            path.display()
+        );
+        jsonschema::meta::validate(&s.schema).expect("a valid JSON Schema");
+    }
+    let names: Vec<_> = schema::all().iter().map(|s| s.name).collect();
+    assert_eq!(
+        names,
+        [
+            "invoice.finalized",
+            "invoice.sent",
+            "invoice.voided",
+            "payment.recorded",
+            "credit_note.issued",
+            "month_end.completed"
+        ]
+    );
+}
+
+/// Check one delivered event against its committed schema; its detail.
+fn check(event: &Value, schemas: &HashMap<&'static str, (EventSchema, Value)>) -> Value {
+    assert_eq!(event["source"], "proxima.invoices", "{event}");
+    let name = event["detail-type"].as_str().expect("detail-type");
+    let (s, committed) = schemas
+        .get(name)
+        .unwrap_or_else(|| panic!("unknown event {name}"));
+    let detail = event["detail"].clone();
+    assert_eq!(detail["version"], json!(s.version), "{event}");
+    let validator = jsonschema::validator_for(committed).expect("compile schema");
+    let errors: Vec<String> = validator
+        .iter_errors(&detail)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "{name} does not match its schema: {errors:?}\n{detail}"
+    );
+    detail
+}
+
+#[tokio::test]
+async fn every_change_publishes_its_event_after_it_commits_and_only_then() {
+    let (app, queue) = spawn_app_with_events().await;
+    let schemas = committed();
+    let token = app.token(Role::Accountant).await;
+    let keys = app.seed_clients_with_work(2).await;
+
+    // invoice.finalized, once: the second (stale) finalize is refused and publishes nothing.
+    let a = app.draft(&token, &keys[0]).await;
+    let a_id = a["id"].as_str().unwrap();
+    let fin = app.finalize(&token, a_id).await;
+    assert_eq!(fin.status, 200, "{}", fin.body);
+    app.finalize(&token, a_id)
+        .await
+        .assert_error(409, "CONFLICT");
+    let events = queue.drain(Duration::from_millis(500)).await;
+    assert_eq!(events.len(), 1, "{events:?}");
+    let d = check(&events[0], &schemas);
+    assert_eq!(events[0]["detail-type"], "invoice.finalized");
+    assert_eq!(d["invoice_id"], a_id);
+    assert_eq!(d["number"], fin.body["data"]["number"]);
+    assert_eq!(d["total"], fin.body["data"]["total"]);
+    assert_eq!(d["pdf_sha256"], fin.body["data"]["pdf"]["sha256"]);
+    assert_eq!(d["period"], last_month().to_string());
+
+    // payment.recorded, then credit_note.issued for the rest.
+    let total: rust_decimal::Decimal = fin.body["data"]["total"].as_str().unwrap().parse().unwrap();
+    let paid = app
+        .post_json(
+            &format!("/api/v1/invoices/{a_id}/payments"),
+            &json!({"amount": "10.00", "paid_on": chrono::Utc::now().date_naive().to_string(), "method": "bank_transfer"}),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(paid.status, 201, "{}", paid.body);
+    let too_much = app
+        .post_json(
+            &format!("/api/v1/invoices/{a_id}/payments"),
+            &json!({"amount": (total * rust_decimal::Decimal::TWO).to_string(), "paid_on": chrono::Utc::now().date_naive().to_string(), "method": "bank_transfer"}),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(too_much.status, 400, "refused: {}", too_much.body);
+    let note = app
+        .post_json(
+            &format!("/api/v1/invoices/{a_id}/credit-notes"),
+            &json!({"reason": "discount", "full": true}),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(note.status, 201, "{}", note.body);
+    let events = queue.drain(Duration::from_millis(500)).await;
+    let names: Vec<_> = events
+        .iter()
+        .map(|e| e["detail-type"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["payment.recorded", "credit_note.issued"]);
+    let p = check(&events[0], &schemas);
+    assert_eq!(p["payment_id"], paid.body["data"]["payment"]["id"]);
+    assert_eq!(p["invoice_id"], a_id);
+    assert_eq!(p["amount"], "10.00");
+    assert_eq!(p["amount_due"], paid.body["data"]["invoice"]["amount_due"]);
+    let n = check(&events[1], &schemas);
+    assert_eq!(n["credit_note_id"], note.body["data"]["credit_note"]["id"]);
+    assert_eq!(n["invoice_id"], a_id);
+    assert_eq!(
+        n["invoice_amount_due"],
+        note.body["data"]["invoice"]["amount_due"]
+    );
+
+    // invoice.voided and invoice.sent on a second invoice.
+    let b = app.draft(&token, &keys[1]).await;
+    let b_id = b["id"].as_str().unwrap();
+    assert_eq!(app.finalize(&token, b_id).await.status, 200);
+    let sent = app
+        .post_json(
+            &format!("/api/v1/invoices/{b_id}/send"),
+            &json!({"to": ["events@acme.example"]}),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(sent.status, 201, "{}", sent.body);
+    let void = app
+        .post_json(
+            &format!("/api/v1/invoices/{b_id}/void"),
+            &json!({"reason": "duplicate"}),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(void.status, 200, "{}", void.body);
+    let events = queue.drain(Duration::from_millis(500)).await;
+    let names: Vec<_> = events
+        .iter()
+        .map(|e| e["detail-type"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["invoice.finalized", "invoice.sent", "invoice.voided"]
+    );
+    let s = check(&events[1], &schemas);
+    assert_eq!(s["invoice_id"], b_id);
+    assert_eq!(s["message_id"], sent.body["data"]["message"]["id"]);
+    assert_eq!(s["recipients"], 1);
+    assert!(
+        !events[1]["detail"]
+            .to_string()
+            .contains("events@acme.example"),
+        "no addresses in events"
+    );
+    let v = check(&events[2], &schemas);
+    assert_eq!(v["invoice_id"], b_id);
+    for e in &events {
+        check(e, &schemas);
+    }
+
+    // month_end.completed: the schedule enqueues every active client, the worker drafts
+    // them, and the worker whose outcome completes the run publishes it once.
+    let sqs = aws::sqs_client(&aws::sdk_config(Some(&app.endpoint)).await);
+    let queues = ensure_month_end_queues(&sqs, &app.table, Some(1))
+        .await
+        .expect("queues from the template");
+    let draft_queue = SqsDraftQueue::new(sqs.clone(), &queues.queue_url);
+    let tz: proxima::domain::TimeZone = "Asia/Tashkent".parse().unwrap();
+    let schedule =
+        json!({"source": "proxima.month-end", "detail-type": "Scheduled Event", "detail": {}});
+    let summary = fn_month_end::handle(&app.state, &draft_queue, &schedule, &tz, Utc::now())
+        .await
+        .expect("the schedule enqueues");
+    assert!(summary.enqueued > 0);
+    let source = SqsEventSource {
+        client: sqs.clone(),
+        queue_url: queues.queue_url.clone(),
+        queue_arn: queues.queue_arn.clone(),
+        batch_size: 10,
+    };
+    let max = queues.max_receives;
+    let worker = |event| {
+        let state = app.state.clone();
+        async move { fn_month_end_worker::handle(&state, &event, max, Utc::now()).await }
+    };
+    let polled = source
+        .drain(&worker, Duration::from_secs(60))
+        .await
+        .expect("the queue drains");
+    assert_eq!(polled.failed, 0);
+    let events = queue.drain(Duration::from_millis(500)).await;
+    assert_eq!(events.len(), 1, "one event per run: {events:?}");
+    let m = check(&events[0], &schemas);
+    assert_eq!(m["period"], summary.period.to_string());
+    let total = ["created", "skipped", "failed"]
+        .iter()
+        .map(|k| m[*k].as_u64().expect("a count"))
+        .sum::<u64>();
+    assert_eq!(
+        total, summary.enqueued,
+        "every enqueued client counted: {m}"
+    );
+    assert_eq!(m["failed"], 0);
+
+    // A second delivery of the schedule completes nothing again: no second event.
+    fn_month_end::handle(&app.state, &draft_queue, &schedule, &tz, Utc::now())
+        .await
+        .expect("the schedule enqueues again");
+    source
+        .drain(&worker, Duration::from_secs(60))
+        .await
+        .expect("the queue drains");
+    assert!(queue.drain(Duration::from_millis(500)).await.is_empty());
+}
+
+#[tokio::test]
+async fn a_bus_that_refuses_events_fails_no_request_that_committed() {
+    let app = spawn_app_on(&shared_emulator().endpoint(), |c| {
+        c.event_bus_name = Some("no-such-bus-anywhere".into());
+    })
+    .await;
+    let token = app.token(Role::Accountant).await;
+    let keys = app.seed_clients_with_work(1).await;
+    let draft = app.draft(&token, &keys[0]).await;
+    let id = draft["id"].as_str().unwrap();
+    let fin = app.finalize(&token, id).await;
+    assert_eq!(fin.status, 200, "the finalize committed: {}", fin.body);
+    let got = app
+        .get(&format!("/api/v1/invoices/{id}"), Some(&token))
+        .await;
+    assert_eq!(got.body["data"]["status"], "finalized");
+}

@@ -1,0 +1,311 @@
+//! Sending invoices by e-mail (`POST /invoices/{id}/send`, `GET /invoices/{id}/messages`)
+//! through the emulator's SES: what the client receives (recipients, subject, the PDF as
+//! issued), what is recorded, and that one `Idempotency-Key` sends one e-mail, even twice at
+//! once.
+
+use proxima::domain::Role;
+use proxima::pdf::sha256_hex;
+use proxima_tests::messaging::{SentEmail, sent_emails, spawn_app_with_events};
+use proxima_tests::{TestApp, last_month};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+/// A client `key` whose e-mail is unique to this test, with billable work last month.
+async fn client_with_work(app: &TestApp, key: &str) -> String {
+    let email = format!("billing-{}@acme.example", Uuid::new_v4().simple());
+    let clients = json!([{"key": key, "name": "Acme Oʻzbekiston", "email": email,
+        "address": {"line1": "1 Amir Temur", "city": "Toshkent", "country": "UZ"},
+        "currency": "USD", "hourly_rate": "50", "tax_rate": "12",
+        "payment_terms_days": 10, "timezone": "Asia/Tashkent"}]);
+    proxima::import::import_clients(
+        serde_json::to_vec(&clients).unwrap().as_slice(),
+        proxima::import::ClientFormat::Json,
+        app.state.clients.as_ref(),
+        chrono::Utc::now(),
+    )
+    .await
+    .expect("import client");
+    let csv = format!(
+        "client_key,date,author,issue_key,minutes\n{key},{},Ann,{key}-1,90\n",
+        last_month().first_day()
+    );
+    proxima::import::import_worklogs(
+        csv.as_bytes(),
+        app.state.clients.as_ref(),
+        app.state.worklogs.as_ref(),
+    )
+    .await
+    .expect("import worklogs");
+    email
+}
+
+/// A finalized invoice of a fresh client: (invoice, client e-mail).
+async fn finalized(app: &TestApp, token: &str, key: &str) -> (Value, String) {
+    let email = client_with_work(app, key).await;
+    let draft = app.draft(token, key).await;
+    let reply = app.finalize(token, draft["id"].as_str().unwrap()).await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    (reply.body["data"].clone(), email)
+}
+
+async fn send(
+    app: &TestApp,
+    token: &str,
+    id: &str,
+    body: Value,
+    key: Option<&str>,
+) -> proxima_tests::Reply {
+    let mut req = app
+        .request(
+            reqwest::Method::POST,
+            &format!("/api/v1/invoices/{id}/send"),
+            Some(token),
+        )
+        .json(&body);
+    if let Some(k) = key {
+        req = req.header("Idempotency-Key", k);
+    }
+    app.send(req).await
+}
+
+fn only(mut emails: Vec<SentEmail>) -> SentEmail {
+    assert_eq!(emails.len(), 1, "exactly one e-mail: {emails:?}");
+    emails.remove(0)
+}
+
+#[tokio::test]
+async fn the_client_receives_the_invoice_with_the_pdf_as_issued_and_the_send_is_recorded() {
+    let (app, _events) = spawn_app_with_events().await;
+    let token = app.token(Role::Accountant).await;
+    let (invoice, email) = finalized(&app, &token, "MAIL01").await;
+    let id = invoice["id"].as_str().unwrap();
+    let number = invoice["number"].as_str().unwrap();
+    let pdf_sha = invoice["pdf"]["sha256"].as_str().unwrap();
+
+    let reply = send(
+        &app,
+        &token,
+        id,
+        json!({"message": "Thank you for your business!"}),
+        Some("send-1"),
+    )
+    .await;
+    assert_eq!(reply.status, 201, "{}", reply.body);
+    let message = &reply.body["data"]["message"];
+    assert_eq!(
+        message["to"],
+        json!([email]),
+        "the client's e-mail by default"
+    );
+    assert_eq!(message["cc"], json!([]));
+    assert_eq!(message["pdf_sha256"], pdf_sha);
+    assert_eq!(message["pdf_filename"], format!("{number}.pdf"));
+    assert!(!message["provider_message_id"].as_str().unwrap().is_empty());
+    let sent_at = reply.body["data"]["invoice"]["sent_at"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(message["sent_at"], sent_at);
+
+    // What the mail service accepted: recipients, subject, sender, and the PDF as issued.
+    let mail = only(sent_emails(&app.endpoint, &email).await);
+    assert!(mail.source.contains(proxima::config::LOCAL_MAIL_FROM));
+    assert_eq!(mail.header("To").as_deref(), Some(email.as_str()));
+    let subject = format!("Invoice {number} from Proxima");
+    assert!(
+        mail.header("Subject")
+            .is_some_and(|s| s.starts_with(&subject)),
+        "{:?}",
+        mail.header("Subject")
+    );
+    assert_eq!(
+        message["subject"].as_str().unwrap().get(..subject.len()),
+        Some(subject.as_str())
+    );
+    let pdf = mail
+        .attachment(&format!("{number}.pdf"))
+        .expect("PDF attached");
+    assert!(pdf.starts_with(b"%PDF"));
+    assert_eq!(
+        sha256_hex(&pdf),
+        pdf_sha,
+        "the attachment is the PDF as issued"
+    );
+    let text = mail.text().expect("text part");
+    assert!(text.starts_with("Thank you for your business!"), "{text}");
+    assert!(text.contains(number), "{text}");
+
+    // Recorded: the message list, `sent_at` on the invoice, and a history entry.
+    let list = app
+        .get(&format!("/api/v1/invoices/{id}/messages"), Some(&token))
+        .await;
+    assert_eq!(list.status, 200, "{}", list.body);
+    assert_eq!(list.body["data"], json!([message]));
+    let got = app
+        .get(&format!("/api/v1/invoices/{id}"), Some(&token))
+        .await;
+    assert_eq!(got.body["data"]["sent_at"], sent_at);
+    let history = app
+        .get(&format!("/api/v1/invoices/{id}/edit-history"), Some(&token))
+        .await;
+    let latest = &history.body["data"][0];
+    assert_eq!(latest["action"], "sent");
+    assert!(
+        latest["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["field"] == "recipients" && c["to"] == json!([email]))
+    );
+
+    // A viewer may read the list.
+    let viewer = app.token(Role::Viewer).await;
+    assert_eq!(
+        app.get(&format!("/api/v1/invoices/{id}/messages"), Some(&viewer))
+            .await
+            .status,
+        200
+    );
+}
+
+#[tokio::test]
+async fn one_idempotency_key_sends_one_email_even_when_sent_twice_at_once() {
+    let (app, _events) = spawn_app_with_events().await;
+    let token = app.token(Role::Accountant).await;
+    let (invoice, email) = finalized(&app, &token, "MAIL02").await;
+    let id = invoice["id"].as_str().unwrap();
+
+    let (a, b) = tokio::join!(
+        send(&app, &token, id, json!({}), Some("same-key")),
+        send(&app, &token, id, json!({}), Some("same-key")),
+    );
+    let mut statuses = [a.status, b.status];
+    statuses.sort();
+    // Either the second waited for the first's answer (replayed), or it arrived while the
+    // first was in flight (409, retry later); never a second e-mail.
+    assert!(
+        statuses == [201, 201] || statuses == [201, 409],
+        "{statuses:?}: {} / {}",
+        a.body,
+        b.body
+    );
+    // The retry after both answers the first answer again.
+    let again = send(&app, &token, id, json!({}), Some("same-key")).await;
+    assert_eq!(again.status, 201, "{}", again.body);
+    assert_eq!(
+        again
+            .headers
+            .get("idempotent-replayed")
+            .map(|v| v.to_str().unwrap()),
+        Some("true")
+    );
+    let first = if a.status == 201 { &a } else { &b };
+    assert_eq!(
+        again.body["data"]["message"]["id"],
+        first.body["data"]["message"]["id"]
+    );
+
+    assert_eq!(
+        sent_emails(&app.endpoint, &email).await.len(),
+        1,
+        "one e-mail for one key"
+    );
+    let list = app
+        .get(&format!("/api/v1/invoices/{id}/messages"), Some(&token))
+        .await;
+    assert_eq!(list.body["data"].as_array().unwrap().len(), 1);
+
+    // Another key is another e-mail.
+    let other = send(&app, &token, id, json!({}), Some("other-key")).await;
+    assert_eq!(other.status, 201, "{}", other.body);
+    assert_eq!(sent_emails(&app.endpoint, &email).await.len(), 2);
+}
+
+#[tokio::test]
+async fn recipients_drafts_void_invoices_and_roles_are_checked() {
+    let (app, _events) = spawn_app_with_events().await;
+    let token = app.token(Role::Accountant).await;
+    let (invoice, email) = finalized(&app, &token, "MAIL03").await;
+    let id = invoice["id"].as_str().unwrap();
+
+    // Named recipients and copies, instead of the client.
+    let to = format!("ap-{}@acme.example", Uuid::new_v4().simple());
+    let cc = format!("boss-{}@acme.example", Uuid::new_v4().simple());
+    let reply = send(&app, &token, id, json!({"to": [to], "cc": [cc]}), None).await;
+    assert_eq!(reply.status, 201, "{}", reply.body);
+    let mail = only(sent_emails(&app.endpoint, &to).await);
+    assert_eq!(mail.header("To").as_deref(), Some(to.as_str()));
+    assert_eq!(mail.header("Cc").as_deref(), Some(cc.as_str()));
+    assert!(mail.destinations.iter().any(|d| d.contains(&cc)));
+    assert!(
+        sent_emails(&app.endpoint, &email).await.is_empty(),
+        "not the client this time"
+    );
+
+    // Bad input: every field named, nothing sent.
+    let bad = send(
+        &app,
+        &token,
+        id,
+        json!({"to": ["not-an-address"], "cc": ["x@acme.example\r\nBcc: evil@x.example"], "message": "m".repeat(5001)}),
+        None,
+    )
+    .await;
+    bad.assert_error(400, "VALIDATION_ERROR");
+    let fields: Vec<&str> = bad.body["error"]["details"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["to[0]", "cc[0]", "message"]);
+    send(&app, &token, id, json!({"to": []}), None)
+        .await
+        .assert_error(400, "VALIDATION_ERROR");
+    send(&app, &token, id, json!({"bcc": ["a@b.example"]}), None)
+        .await
+        .assert_error(400, "VALIDATION_ERROR");
+    assert_eq!(sent_emails(&app.endpoint, "evil@x.example").await.len(), 0);
+
+    // A viewer may not send; unknown invoices are 404.
+    let viewer = app.token(Role::Viewer).await;
+    send(&app, &viewer, id, json!({}), None)
+        .await
+        .assert_error(403, "FORBIDDEN");
+    send(&app, &token, &Uuid::new_v4().to_string(), json!({}), None)
+        .await
+        .assert_error(404, "NOT_FOUND");
+    app.get(
+        &format!("/api/v1/invoices/{}/messages", Uuid::new_v4()),
+        Some(&token),
+    )
+    .await
+    .assert_error(404, "NOT_FOUND");
+
+    // A draft has nothing to send; a void invoice is not sent any more.
+    client_with_work(&app, "MAIL04").await;
+    let draft = app.draft(&token, "MAIL04").await;
+    send(&app, &token, draft["id"].as_str().unwrap(), json!({}), None)
+        .await
+        .assert_error(409, "CONFLICT");
+    let void = app
+        .post_json(
+            &format!("/api/v1/invoices/{id}/void"),
+            &json!({"reason": "wrong client"}),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(void.status, 200, "{}", void.body);
+    send(&app, &token, id, json!({}), None)
+        .await
+        .assert_error(409, "CONFLICT");
+    assert_eq!(sent_emails(&app.endpoint, &email).await.len(), 0);
+    let list = app
+        .get(&format!("/api/v1/invoices/{id}/messages"), Some(&token))
+        .await;
+    assert_eq!(
+        list.body["data"].as_array().unwrap().len(),
+        1,
+        "only the one that went out"
+    );
+}
