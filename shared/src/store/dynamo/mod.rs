@@ -7,6 +7,9 @@ mod credit_notes;
 mod idempotency;
 mod invoices;
 pub mod keys;
+pub mod list_keys;
+mod lists;
+pub mod metrics;
 mod throttle;
 mod transact;
 mod users;
@@ -29,6 +32,7 @@ pub type Item = HashMap<String, AttributeValue>;
 pub struct DynamoStore {
     client: aws_sdk_dynamodb::Client,
     table: String,
+    metrics: std::sync::Arc<metrics::ListMetrics>,
 }
 
 impl DynamoStore {
@@ -37,7 +41,13 @@ impl DynamoStore {
         Self {
             client,
             table: table.into(),
+            metrics: Default::default(),
         }
+    }
+
+    /// What list reads this store made so far (calls and items read), for benchmarks.
+    pub fn list_metrics(&self) -> &metrics::ListMetrics {
+        &self.metrics
     }
 
     /// The table's name.
@@ -138,62 +148,6 @@ pub(crate) async fn query_all<T: DeserializeOwned + Send>(
     })
     .await?;
     Ok(all)
-}
-
-/// One page of a query with the true total: every item is counted, only the page's items
-/// are deserialized.
-pub(crate) async fn query_page<T: DeserializeOwned + Send>(
-    query: aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder,
-    operation: &str,
-    page: crate::domain::PageRequest,
-) -> Result<crate::domain::Page<T>> {
-    let first = page.offset() as u64;
-    let last = first + u64::from(page.per_page);
-    let mut total = 0u64;
-    let mut items = Vec::new();
-    query_each(query, operation, |item| {
-        if (first..last).contains(&total) {
-            items.push(from_item(item)?);
-        }
-        total += 1;
-        Ok(())
-    })
-    .await?;
-    Ok(crate::domain::Page {
-        items,
-        total,
-        request: page,
-    })
-}
-
-/// [`query_page`] counting and returning only the items `keep` accepts (filters that cannot
-/// be a filter expression, such as time-dependent ones).
-pub(crate) async fn query_page_where<T: DeserializeOwned + Send>(
-    query: aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder,
-    operation: &str,
-    page: crate::domain::PageRequest,
-    keep: impl Fn(&T) -> bool + Send + Sync,
-) -> Result<crate::domain::Page<T>> {
-    let first = page.offset() as u64;
-    let last = first + u64::from(page.per_page);
-    let mut total = 0u64;
-    let mut items = Vec::new();
-    query_each(query, operation, |item| {
-        let record: T = from_item(item)?;
-        if keep(&record) {
-            if (first..last).contains(&total) {
-                items.push(record);
-            }
-            total += 1;
-        }
-        Ok(())
-    })
-    .await?;
-    Ok(crate::domain::Page {
-        items,
-        total,
-        request: page,
-    })
 }
 
 /// A string attribute value.
