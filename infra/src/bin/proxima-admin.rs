@@ -1,4 +1,4 @@
-//! Admin CLI: users, client import, worklog import. Talks to the table named by
+//! Admin CLI: users, client import, worklog import, the list backfill. Talks to the table named by
 //! `TABLE_NAME` (and `AWS_ENDPOINT_URL` locally). Passwords come from `PROXIMA_PASSWORD` or
 //! standard input, never from a flag.
 //!
@@ -47,6 +47,9 @@ enum Command {
         #[command(subcommand)]
         action: ImportAction,
     },
+    /// Upgrade step: give invoices and credit notes written before the list indexes their
+    /// list keys and recompute every list count. Idempotent; run with writes paused.
+    BackfillLists,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -273,6 +276,13 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let bytes = std::fs::read(&file).with_context(|| format!("read {}", file.display()))?;
             let report = import_worklogs(&bytes, &store, &store).await?;
             return Ok(print_report("worklogs", &report));
+        }
+        Command::BackfillLists => {
+            let r = store.backfill_lists().await?;
+            println!(
+                "backfill-lists: {} items scanned, {} re-indexed, {} counts written",
+                r.scanned, r.reindexed, r.counts
+            );
         }
     }
     Ok(ExitCode::SUCCESS)

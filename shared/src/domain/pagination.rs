@@ -28,9 +28,10 @@ pub struct Cursor {
 }
 
 impl Cursor {
-    /// The cursor as a URL-safe token: hex of `v1|offset|list|after`.
+    /// The cursor as a URL-safe token: hex of its fields, one a line (`v1`, offset, list,
+    /// after; neither list names nor sort keys hold line breaks).
     pub fn encode(&self) -> String {
-        let raw = format!("v1|{}|{}|{}", self.offset, self.list, self.after);
+        let raw = format!("v1\n{}\n{}\n{}", self.offset, self.list, self.after);
         raw.bytes().map(|b| format!("{b:02x}")).collect()
     }
 
@@ -44,7 +45,7 @@ impl Cursor {
             .map(|i| u8::from_str_radix(token.get(i..i + 2)?, 16).ok())
             .collect::<Option<Vec<u8>>>()?;
         let raw = String::from_utf8(bytes).ok()?;
-        let mut parts = raw.splitn(4, '|');
+        let mut parts = raw.splitn(4, '\n');
         if parts.next()? != "v1" {
             return None;
         }

@@ -122,7 +122,7 @@ mod tests {
             "page=",
             "cursor=zz",
             "cursor=",
-            "page=1&cursor=76317c307c787c79",
+            "page=1&cursor=76310a300a780a79",
         ] {
             assert!(parse_pagination(Some(bad)).is_err(), "{bad}");
         }

@@ -2,6 +2,7 @@
 //! `docs/data-model.md`. Records are (de)serialized with `serde_dynamo`; the key attributes
 //! are added beside them.
 
+mod backfill;
 mod clients;
 mod credit_notes;
 mod idempotency;
@@ -15,6 +16,7 @@ mod transact;
 mod users;
 mod worklogs;
 
+pub use backfill::BackfillReport;
 use crate::ports::DependencyCheck;
 use crate::{Error, Result};
 use async_trait::async_trait;

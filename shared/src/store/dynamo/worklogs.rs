@@ -34,6 +34,14 @@ fn client_count(client_key: &str) -> String {
     format!("WORKLOGS#{client_key}")
 }
 
+/// The counts a worklog of `client_key` dated `date` is in.
+pub(super) fn counts_of(client_key: &str, date: NaiveDate) -> Vec<String> {
+    vec![
+        month_count(client_key, Period::containing(date)),
+        client_count(client_key),
+    ]
+}
+
 /// Where a stored worklog is counted: its client and date.
 type Place = (String, NaiveDate);
 
