@@ -4,9 +4,11 @@
 //!
 //! An invoice header is in eight lists: every invoice, by status, by client, by period, and
 //! the combinations. The lists that take a month-end's writes all at once (every invoice,
-//! by status, by period, by period and status) are spread over [`SHARDS`] partitions by the
-//! invoice id; a page merges the shards. Every list's partition is sorted by `list_sk` (the
-//! creation instant, then the id), newest first.
+//! by status, by period, by period and status) are spread over [`SHARDS`] index partitions
+//! by the invoice id (a page merges them) and their counts over [`COUNT_SHARDS`] count items
+//! (one `BatchGetItem` sums them), so that concurrent transactions seldom meet on one count.
+//! Every list's partition is sorted by `list_sk` (the creation instant, then the id), newest
+//! first.
 
 use super::keys;
 use super::lists::{Filter, ListQuery};
@@ -14,8 +16,11 @@ use crate::invoice::InvoiceHeader;
 use crate::invoice::model::InvoiceFilter;
 use uuid::Uuid;
 
-/// Partitions each month-end-hot list is spread over.
-pub const SHARDS: u32 = 8;
+/// Index partitions each month-end-hot list is spread over.
+pub const SHARDS: u32 = 4;
+
+/// Count items each month-end-hot list's count is spread over.
+pub const COUNT_SHARDS: u32 = 32;
 
 /// The sort key attribute of every list index but `gsi1`.
 pub const LIST_SK: &str = "list_sk";
@@ -46,9 +51,15 @@ pub const LIST_INDEXES: [ListIndex; 6] = [
     BY_PAIR,
 ];
 
-/// The shard of an invoice: its id modulo [`SHARDS`].
+/// The index shard of an invoice: its id modulo [`SHARDS`].
 pub fn shard(id: Uuid) -> u32 {
     (id.as_u128() % u128::from(SHARDS)) as u32
+}
+
+/// The count shard of an invoice: its id (other bits than [`shard`]'s) modulo
+/// [`COUNT_SHARDS`].
+pub fn count_shard(id: Uuid) -> u32 {
+    ((id.as_u128() >> 64) % u128::from(COUNT_SHARDS)) as u32
 }
 
 fn all(shard: u32) -> String {
@@ -99,7 +110,7 @@ pub fn invoice_index_attrs(h: &InvoiceHeader) -> Vec<(&'static str, String)> {
 
 /// The counts an invoice header is in (one per list and filter combination).
 pub fn invoice_counts(h: &InvoiceHeader) -> Vec<String> {
-    let sh = shard(h.id);
+    let sh = count_shard(h.id);
     let (c, p, st) = (
         h.client_key.as_str(),
         h.period.to_string(),
@@ -128,6 +139,7 @@ pub fn is_invoice_sort(key: &str) -> bool {
 /// The list (query and the counts whose sum is its total) for the key filters of `f`.
 pub(crate) fn invoice_list(f: &InvoiceFilter) -> (ListQuery, Vec<String>) {
     let shards = |make: &dyn Fn(u32) -> String| (0..SHARDS).map(make).collect::<Vec<_>>();
+    let counted = |make: &dyn Fn(u32) -> String| (0..COUNT_SHARDS).map(make).collect::<Vec<_>>();
     let st = f.status.map(|s| s.as_str());
     let p = f.period.map(|p| p.to_string());
     let c = f.client_key.as_deref();
@@ -135,17 +147,16 @@ pub(crate) fn invoice_list(f: &InvoiceFilter) -> (ListQuery, Vec<String>) {
     let (index, partitions, counts): (ListIndex, Vec<String>, Vec<String>) =
         match (c, p.as_deref(), st) {
             (None, None, None) => {
-                let parts = shards(&all);
-                ((keys::GSI1, keys::GSI1PK), parts.clone(), parts)
+                ((keys::GSI1, keys::GSI1PK), shards(&all), counted(&all))
             }
             (None, None, Some(st)) => {
-                let parts = shards(&|sh| status(st, sh));
-                (BY_STATUS, parts.clone(), parts)
+                let make = |sh| status(st, sh);
+                (BY_STATUS, shards(&make), counted(&make))
             }
             (Some(c), None, None) => (BY_CLIENT, vec![client(c)], vec![client(c)]),
             (None, Some(p), None) => {
-                let parts = shards(&|sh| period(p, sh));
-                (BY_PERIOD, parts.clone(), parts)
+                let make = |sh| period(p, sh);
+                (BY_PERIOD, shards(&make), counted(&make))
             }
             (Some(c), None, Some(st)) => (
                 BY_CLIENT_STATUS,
@@ -153,8 +164,8 @@ pub(crate) fn invoice_list(f: &InvoiceFilter) -> (ListQuery, Vec<String>) {
                 vec![client_status(c, st)],
             ),
             (None, Some(p), Some(st)) => {
-                let parts = shards(&|sh| period_status(p, st, sh));
-                (BY_PERIOD_STATUS, parts.clone(), parts)
+                let make = |sh| period_status(p, st, sh);
+                (BY_PERIOD_STATUS, shards(&make), counted(&make))
             }
             (Some(c), Some(p), None) => (BY_PAIR, vec![pair(c, p)], vec![pair(c, p)]),
             (Some(c), Some(p), Some(st)) => {
@@ -292,10 +303,14 @@ mod tests {
     #[test]
     fn shards_spread_and_sort_keys_are_checked() {
         let mut seen = [0u32; SHARDS as usize];
-        for _ in 0..800 {
-            seen[shard(Uuid::new_v4()) as usize] += 1;
+        let mut counted = [0u32; COUNT_SHARDS as usize];
+        for _ in 0..3200 {
+            let id = Uuid::new_v4();
+            seen[shard(id) as usize] += 1;
+            counted[count_shard(id) as usize] += 1;
         }
-        assert!(seen.iter().all(|&n| n > 50), "{seen:?}");
+        assert!(seen.iter().all(|&n| n > 600), "{seen:?}");
+        assert!(counted.iter().all(|&n| n > 40), "{counted:?}");
         let key = keys::invoice_sort(chrono::Utc::now(), Uuid::new_v4());
         assert!(is_invoice_sort(&key), "{key}");
         assert!(!is_invoice_sort("CLIENT#X"));

@@ -281,7 +281,13 @@ impl DynamoStore {
         need: Option<usize>,
         keep: &(dyn Fn(&T) -> bool + Send + Sync),
     ) -> Result<(Vec<(String, T)>, bool)> {
-        let limit = need.map(|n| i32::try_from(n).unwrap_or(MAX_BATCH).min(MAX_BATCH));
+        // Each of k partitions holds about need / k of the first `need` items: read half as
+        // much again, and more only from a partition that runs out first.
+        let k = q.partitions.len().max(1);
+        let limit = need.map(|n| {
+            let batch = if k == 1 { n } else { n.div_ceil(k) + n.div_ceil(2 * k) + 1 };
+            i32::try_from(batch).unwrap_or(MAX_BATCH).min(MAX_BATCH)
+        });
         let mut streams: Vec<Stream> = q
             .partitions
             .iter()
