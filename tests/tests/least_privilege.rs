@@ -31,7 +31,11 @@ const ITEM_ACTIONS: &[&str] = &[
     // Checked key by key against LeadingKeys, like BatchWriteItem.
     "dynamodb:BatchGetItem",
 ];
-const READS: &[&str] = &["dynamodb:GetItem", "dynamodb:Query", "dynamodb:BatchGetItem"];
+const READS: &[&str] = &[
+    "dynamodb:GetItem",
+    "dynamodb:Query",
+    "dynamodb:BatchGetItem",
+];
 
 /// A DynamoDB statement: its actions and its `LeadingKeys` patterns.
 struct TableGrant {

@@ -94,18 +94,24 @@ fn invoice_filters(clients: &[String]) -> Vec<String> {
 }
 
 /// What every filter of the invoice list must hold: (status, client) of each live invoice.
-async fn assert_invoice_lists(c: &Ctx, clients: &[String], live: &BTreeMap<String, (String, String)>) {
+async fn assert_invoice_lists(
+    c: &Ctx,
+    clients: &[String],
+    live: &BTreeMap<String, (String, String)>,
+) {
     let period = last_month().to_string();
     for path in invoice_filters(clients) {
         let want: BTreeSet<&String> = live
             .iter()
             .filter(|(_, (st, client))| {
-                path.split(['?', '&']).skip(1).all(|kv| match kv.split_once('=') {
-                    Some(("status", v)) => v == st,
-                    Some(("client_key", v)) => v == client,
-                    Some(("period", v)) => v == period,
-                    _ => true,
-                })
+                path.split(['?', '&'])
+                    .skip(1)
+                    .all(|kv| match kv.split_once('=') {
+                        Some(("status", v)) => v == st,
+                        Some(("client_key", v)) => v == client,
+                        Some(("period", v)) => v == period,
+                        _ => true,
+                    })
             })
             .map(|(id, _)| id)
             .collect();
@@ -145,8 +151,10 @@ async fn invoice_totals_stay_exact_through_creates_status_changes_and_deletes() 
         .send(
             Method::POST,
             &format!("/api/v1/invoices/{paid}/payments"),
-            Some(json!({"amount": total, "paid_on": chrono::Utc::now().date_naive().to_string(),
-                "method": "bank_transfer", "reference": "TX-1"})),
+            Some(
+                json!({"amount": total, "paid_on": chrono::Utc::now().date_naive().to_string(),
+                "method": "bank_transfer", "reference": "TX-1"}),
+            ),
         )
         .await;
     assert_eq!(r.status, 201, "{}", r.body);
@@ -298,7 +306,10 @@ async fn worklog_totals_follow_imports_that_add_and_move_worklogs() {
 
     // The same rows again change nothing; moved rows move their counts.
     import(csv.clone()).await;
-    let moved = csv.replace(&format!("{}", before.first_day()), &month.last_day().to_string());
+    let moved = csv.replace(
+        &format!("{}", before.first_day()),
+        &month.last_day().to_string(),
+    );
     import(moved).await;
     let r = c.list(&path(&format!("period={month}"))).await;
     assert_eq!(r.body["meta"]["total"], 31);
@@ -309,7 +320,10 @@ async fn worklog_totals_follow_imports_that_add_and_move_worklogs() {
     let r = c
         .list(&path(&format!("from={}&to={}", before.first_day(), from)))
         .await;
-    assert_eq!(r.body["meta"]["total"], 21, "the first day's 20 and the setup's one");
+    assert_eq!(
+        r.body["meta"]["total"], 21,
+        "the first day's 20 and the setup's one"
+    );
     let r = c
         .list(&path(&format!("from={}&to={}", from, month.last_day())))
         .await;
@@ -360,7 +374,11 @@ async fn counts_stay_exact_under_parallel_writes() {
         ),
     ] {
         let (got, totals) = c.walk(&path, 3).await;
-        assert_eq!((got.len(), totals), (want, BTreeSet::from([want as u64])), "{path}");
+        assert_eq!(
+            (got.len(), totals),
+            (want, BTreeSet::from([want as u64])),
+            "{path}"
+        );
     }
 
     // Parallel imports of overlapping worklogs of one client: every worklog counted once.
@@ -388,7 +406,10 @@ async fn counts_stay_exact_under_parallel_writes() {
         r.expect("import");
     });
     let (got, totals) = c
-        .walk(&format!("/api/v1/clients/{k}/worklogs?period={}", last_month()), 50)
+        .walk(
+            &format!("/api/v1/clients/{k}/worklogs?period={}", last_month()),
+            50,
+        )
         .await;
     // 100 distinct rows, plus the one the setup gave.
     assert_eq!((got.len(), totals), (101, BTreeSet::from([101])));

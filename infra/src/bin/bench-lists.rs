@@ -279,14 +279,20 @@ async fn measure<'a>(
     let p = period(0).to_string();
     let invoice_filters: Vec<(&str, InvoiceFilter)> = vec![
         ("invoices", InvoiceFilter::default()),
-        ("invoices status=finalized", filter(Some("finalized"), None, None)),
+        (
+            "invoices status=finalized",
+            filter(Some("finalized"), None, None),
+        ),
         ("invoices client_key=C001", filter(None, Some("C001"), None)),
         ("invoices period", filter(None, None, Some(&p))),
         (
             "invoices client_key+status",
             filter(Some("draft"), Some("C004"), None),
         ),
-        ("invoices period+status", filter(Some("paid"), None, Some(&p))),
+        (
+            "invoices period+status",
+            filter(Some("paid"), None, Some(&p)),
+        ),
         (
             "invoices client_key+period",
             filter(None, Some("C001"), Some(&p)),
@@ -327,9 +333,9 @@ async fn measure<'a>(
         lists.push((
             name.to_string(),
             Box::new(move |page| {
-                Box::pin(async move {
-                    Ok(store.worklog_page(&client_key(0), range, page).await?.total)
-                })
+                Box::pin(
+                    async move { Ok(store.worklog_page(&client_key(0), range, page).await?.total) },
+                )
             }),
         ));
     }

@@ -37,7 +37,7 @@ impl Cursor {
 
     /// Read a token written by [`Cursor::encode`]; `None` for anything else.
     pub fn decode(token: &str) -> Option<Self> {
-        if token.is_empty() || token.len() > 2048 || token.len() % 2 != 0 {
+        if token.is_empty() || token.len() > 2048 || !token.len().is_multiple_of(2) {
             return None;
         }
         let bytes = (0..token.len())

@@ -1,8 +1,8 @@
 //! `page` / `per_page` query parameters per the contract: positive integers, `per_page`
 //! clamped to 100, anything else a 400 naming the parameter.
 
-use crate::domain::{Cursor, PageRequest};
 use crate::domain::pagination::{DEFAULT_PER_PAGE, MAX_PER_PAGE};
+use crate::domain::{Cursor, PageRequest};
 use crate::{Error, FieldError};
 use axum::extract::{FromRequestParts, Query};
 use axum::http::request::Parts;
@@ -50,7 +50,11 @@ pub fn parse_pagination(query: Option<&str>) -> Result<PageRequest, Error> {
     };
     let page = read("page", 1);
     let per_page = read("per_page", DEFAULT_PER_PAGE);
-    let cursor = pairs.iter().rev().find(|(k, _)| k == "cursor").map(|(_, v)| v);
+    let cursor = pairs
+        .iter()
+        .rev()
+        .find(|(k, _)| k == "cursor")
+        .map(|(_, v)| v);
     let cursor = match cursor {
         None => None,
         Some(_) if pairs.iter().any(|(k, _)| k == "page") => {
@@ -60,7 +64,10 @@ pub fn parse_pagination(query: Option<&str>) -> Result<PageRequest, Error> {
         Some(token) => match Cursor::decode(token.trim()) {
             Some(c) => Some(c),
             None => {
-                errors.push(FieldError::new("cursor", "is not a cursor this API handed out"));
+                errors.push(FieldError::new(
+                    "cursor",
+                    "is not a cursor this API handed out",
+                ));
                 None
             }
         },

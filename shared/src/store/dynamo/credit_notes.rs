@@ -7,9 +7,9 @@
 //! `TransactWriteItems` with the invoice's replacement and history entry.
 
 use super::invoices::{Refusal, chunks_under, n};
-use super::transact::{Cancelled, counter_move, put, transact_failure};
 use super::list_keys;
 use super::lists::count_add;
+use super::transact::{Cancelled, counter_move, put, transact_failure};
 use super::{DynamoStore, Item, from_item, keys, s, to_item};
 use crate::domain::{Page, PageRequest};
 use crate::invoice::credit_note::{CreditLine, CreditNote};
@@ -232,7 +232,10 @@ impl CreditNoteStore for DynamoStore {
                 Ok(Page { total, ..page })
             }
             // One invoice's notes, of one client: counted by reading them.
-            None => self.list_page_where(&list, &page, &|_: &CreditNote| true).await,
+            None => {
+                self.list_page_where(&list, &page, &|_: &CreditNote| true)
+                    .await
+            }
         }
     }
 }

@@ -5,9 +5,9 @@
 //! larger than an item may be, e.g. a 1000-line edit). A guard item `INVOICE_FOR#<client>#<period>` makes (client, period)
 //! unique. Every write is one `TransactWriteItems`.
 
-use super::transact::{Cancelled, counter_move, put, transact_failure};
 use super::list_keys;
 use super::lists::{ListQuery, count_add, count_deltas};
+use super::transact::{Cancelled, counter_move, put, transact_failure};
 use super::{DynamoStore, Item, from_item, keys, s, sdk_error, to_item};
 use crate::domain::{Page, PageRequest};
 use crate::invoice::model::InvoiceFilter;

@@ -146,9 +146,7 @@ pub(crate) fn invoice_list(f: &InvoiceFilter) -> (ListQuery, Vec<String>) {
     let mut filter = None;
     let (index, partitions, counts): (ListIndex, Vec<String>, Vec<String>) =
         match (c, p.as_deref(), st) {
-            (None, None, None) => {
-                ((keys::GSI1, keys::GSI1PK), shards(&all), counted(&all))
-            }
+            (None, None, None) => ((keys::GSI1, keys::GSI1PK), shards(&all), counted(&all)),
             (None, None, Some(st)) => {
                 let make = |sh| status(st, sh);
                 (BY_STATUS, shards(&make), counted(&make))

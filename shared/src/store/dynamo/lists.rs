@@ -285,7 +285,11 @@ impl DynamoStore {
         // much again, and more only from a partition that runs out first.
         let k = q.partitions.len().max(1);
         let limit = need.map(|n| {
-            let batch = if k == 1 { n } else { n.div_ceil(k) + n.div_ceil(2 * k) + 1 };
+            let batch = if k == 1 {
+                n
+            } else {
+                n.div_ceil(k) + n.div_ceil(2 * k) + 1
+            };
             i32::try_from(batch).unwrap_or(MAX_BATCH).min(MAX_BATCH)
         });
         let mut streams: Vec<Stream> = q
@@ -293,12 +297,8 @@ impl DynamoStore {
             .iter()
             .map(|p| self.stream(q, p, after))
             .collect();
-        futures::future::try_join_all(
-            streams
-                .iter_mut()
-                .map(|st| self.fill(st, q.sk_attr, limit)),
-        )
-        .await?;
+        futures::future::try_join_all(streams.iter_mut().map(|st| self.fill(st, q.sk_attr, limit)))
+            .await?;
         let mut out = Vec::new();
         loop {
             for st in streams.iter_mut() {

@@ -16,12 +16,12 @@ mod transact;
 mod users;
 mod worklogs;
 
-pub use backfill::BackfillReport;
 use crate::ports::DependencyCheck;
 use crate::{Error, Result};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::types::AttributeValue;
+pub use backfill::BackfillReport;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::collections::HashMap;
