@@ -262,7 +262,21 @@ async fn seed_invoices(
                 version: 1,
                 changes: Vec::new(),
             };
-            async move { store.create_invoice(&inv, &entry).await }
+            async move {
+                // The emulator on a busy machine may time out; a retried create that finds
+                // its own guard is done.
+                let mut tries = 0;
+                loop {
+                    match store.create_invoice(&inv, &entry).await {
+                        Ok(outcome) => return Ok(outcome),
+                        Err(e) if tries < 5 => {
+                            tries += 1;
+                            eprintln!("retrying invoice {i}: {e:?}");
+                        }
+                        Err(e) => return Err(e),
+                    }
+                }
+            }
         })
         .buffer_unordered(parallel)
         .try_collect::<Vec<_>>()
