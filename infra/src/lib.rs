@@ -7,4 +7,5 @@ pub mod call_counter;
 pub mod demo;
 pub mod emulator;
 pub mod provision;
+pub mod sam_events;
 pub mod template;
