@@ -1146,6 +1146,8 @@ export interface components {
         };
         /** @description Pagination metadata with the true total. */
         Meta: {
+            /** @description Pass as `cursor` for the next page; `null` on the last page. */
+            next_cursor?: string | null;
             /** Format: int32 */
             page: number;
             /** Format: int32 */
@@ -1568,6 +1570,7 @@ export interface operations {
             query?: {
                 page?: number;
                 per_page?: number;
+                cursor?: string;
             };
             header?: never;
             path?: never;
@@ -1680,6 +1683,7 @@ export interface operations {
                 to?: string;
                 page?: number;
                 per_page?: number;
+                cursor?: string;
             };
             header?: never;
             path: {
@@ -1745,6 +1749,7 @@ export interface operations {
                 client_key?: string;
                 page?: number;
                 per_page?: number;
+                cursor?: string;
             };
             header?: never;
             path?: never;
@@ -1920,6 +1925,7 @@ export interface operations {
                 period?: string;
                 page?: number;
                 per_page?: number;
+                cursor?: string;
             };
             header?: never;
             path?: never;
@@ -2583,6 +2589,7 @@ export interface operations {
             query?: {
                 page?: number;
                 per_page?: number;
+                cursor?: string;
             };
             header?: never;
             path: {
