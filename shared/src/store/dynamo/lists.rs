@@ -301,6 +301,10 @@ impl DynamoStore {
             .await?;
         let mut out = Vec::new();
         loop {
+            // Enough: `need` includes the one item that proves there are more.
+            if need.is_some_and(|n| out.len() >= n) {
+                return Ok((out, false));
+            }
             for st in streams.iter_mut() {
                 self.fill(st, q.sk_attr, limit).await?;
             }
@@ -325,9 +329,6 @@ impl DynamoStore {
             let record: T = from_item(item)?;
             if !keep(&record) {
                 continue;
-            }
-            if need.is_some_and(|n| out.len() >= n) {
-                return Ok((out, true));
             }
             out.push((key, record));
         }
