@@ -8,4 +8,5 @@ pub mod demo;
 pub mod emulator;
 pub mod provision;
 pub mod sam_events;
+pub mod sqs_event_source;
 pub mod template;

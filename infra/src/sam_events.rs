@@ -117,9 +117,10 @@ pub fn api_routes(doc: &Yaml) -> Result<Vec<ApiRoute>> {
         .collect()
 }
 
-/// The sample path: `{key}`, `{id}` and `{pid}` filled in.
+/// The sample path: `{key}`, `{id}`, `{pid}` and `{period}` filled in.
 pub fn concrete_path(template: &str) -> String {
     template
+        .replace("{period}", SAMPLE_PERIOD)
         .replace("{key}", SAMPLE_CLIENT)
         .replace("{id}", SAMPLE_INVOICE_ID)
         .replace("{pid}", SAMPLE_PAYMENT_ID)
@@ -155,6 +156,13 @@ fn sample_body(method: &str, path: &str) -> Option<Value> {
             json!({"client_key": SAMPLE_CLIENT, "period": SAMPLE_PERIOD, "group_by": "issue"})
         }
         ("POST", "/api/v1/invoices/generate-bulk") => json!({"period": SAMPLE_PERIOD}),
+        ("PUT", "/api/v1/clients/{key}") => json!({
+            "key": SAMPLE_CLIENT, "name": "Acme Corporation", "email": "billing@acme.example",
+            "address": {"line1": "350 Fifth Avenue", "city": "New York", "postal_code": "10118",
+                        "country": "US"},
+            "tax_id": "US-12-3456789", "currency": "USD", "hourly_rate": "95.00", "tax_rate": "0",
+            "payment_terms_days": 30, "timezone": "America/New_York", "locale": "en"
+        }),
         ("PATCH", "/api/v1/invoices/{id}") => {
             json!({"notes": "Thank you for your business.", "po_number": "PO-2026-117"})
         }
@@ -189,6 +197,9 @@ fn sample_query(method: &str, path: &str) -> &'static str {
     match (method, path) {
         ("GET", "/api/v1/clients/{key}/worklogs") => "period=2026-10&page=1&per_page=20",
         ("GET", "/api/v1/invoices") => "status=draft&period=2026-10",
+        ("GET", "/api/v1/invoices/{id}/einvoice" | "/api/v1/credit-notes/{id}/einvoice") => {
+            "format=ubl"
+        }
         _ => "",
     }
 }

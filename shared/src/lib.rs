@@ -12,10 +12,12 @@
 pub mod auth;
 pub mod config;
 pub mod domain;
+pub mod einvoice;
 pub mod error;
 pub mod http;
 pub mod import;
 pub mod invoice;
+pub mod month_end;
 pub mod pdf;
 pub mod ports;
 pub mod state;

@@ -53,7 +53,13 @@ export interface paths {
         };
         /** One client, active or not. */
         get: operations["get_client"];
-        put?: never;
+        /**
+         * Create or replace a client (admin): the body is the client as the import takes it (its
+         *     `key` must be the path's), validated as a whole (400 naming every bad field, e.g. a
+         *     `locale` other than `en`, `ru`, `uz`). A replaced client keeps its `created_at`.
+         *     Invoices already generated keep their snapshot of the client.
+         */
+        put: operations["put_client"];
         post?: never;
         delete?: never;
         options?: never;
@@ -104,6 +110,27 @@ export interface paths {
         };
         /** One credit note with its lines. */
         get: operations["get_credit_note"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/credit-notes/{id}/einvoice": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A presigned download (at most 15 minutes) of a credit note's EN 16931 e-invoice: UBL
+         *     `CreditNote` or CII type 381, citing the credited invoice's number (BT-25). Stored once,
+         *     the same bytes every time; missing data is 400 naming the business terms.
+         */
+        get: operations["credit_note_einvoice"];
         put?: never;
         post?: never;
         delete?: never;
@@ -272,6 +299,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/invoices/{id}/einvoice": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A presigned download (at most 15 minutes) of a finalized, paid or void invoice's
+         *     EN 16931 e-invoice. The document is made from what the invoice recorded at finalize
+         *     (issuer, buyer data, lines), so it is the same bytes every time; it is stored once in the
+         *     archive bucket. A draft is 409; an invoice lacking what the norm requires (e.g. the
+         *     issuer's VAT id, BT-31) is 400 `VALIDATION_ERROR` naming the business terms.
+         */
+        get: operations["invoice_einvoice"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/invoices/{id}/finalize": {
         parameters: {
             query?: never;
@@ -413,6 +463,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/month-end-runs/{period}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The month-end run of a period: `running` until every enqueued client has a final
+         *     outcome, then `completed`; its counters (`enqueued`, `created`, `skipped`, `failed`).
+         */
+        get: operations["get_month_end_run"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/month-end-runs/{period}/clients": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The run's clients ordered by key, each with its outcome (`invoice_id` when created,
+         *     `reason` when skipped, `error` when retrying or failed) and deliveries seen.
+         */
+        get: operations["list_month_end_run_clients"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -460,6 +550,18 @@ export interface components {
             line2?: string | null;
             postal_code?: string | null;
         };
+        /**
+         * @description Where the issuer is paid (EN 16931 BG-17): an IBAN (with its BIC), or an account number
+         *     and the bank's name.
+         */
+        BankAccount: {
+            /** @description An account number that is not an IBAN. */
+            account?: string | null;
+            bank_name?: string | null;
+            /** @description BIC / SWIFT code of the bank. */
+            bic?: string | null;
+            iban?: string | null;
+        };
         /** @description The outcome of bulk generation. */
         BulkOutcome: {
             created: components["schemas"]["InvoiceHeader"][];
@@ -485,10 +587,16 @@ export interface components {
         Client: {
             active: boolean;
             address: components["schemas"]["Address"];
+            /**
+             * @description The reference the client asks to be quoted on its invoices (BT-10, e.g. a
+             *     Leitweg-ID).
+             */
+            buyer_reference?: string | null;
             /** Format: date-time */
             created_at: string;
             /** @description ISO 4217 code. */
             currency: string;
+            electronic_address?: components["schemas"]["ElectronicAddress"] | null;
             email: string;
             /**
              * @description Price of one hour, in `currency`.
@@ -497,9 +605,15 @@ export interface components {
             hourly_rate: string;
             /** @description The id in URLs: upper-case letters, digits, `_` and `-` (e.g. `ACME`). */
             key: string;
+            /** @description The language of the client's PDFs (`en` when never set). */
+            locale?: components["schemas"]["Locale"];
             name: string;
             /** Format: int32 */
             payment_terms_days: number;
+            /**
+             * @description The client's tax or company registration number as printed on the PDF (free text;
+             *     the buyer's legal registration identifier, BT-47, in e-invoices).
+             */
             tax_id?: string | null;
             /**
              * @description Percent, e.g. `"12"` for 12 %.
@@ -510,13 +624,99 @@ export interface components {
             timezone: string;
             /** Format: date-time */
             updated_at: string;
+            vat_category?: components["schemas"]["VatCategory"] | null;
+            /** @description Why the supply is exempt (`E`, required), or a text for `AE` / `O` (BT-120). */
+            vat_exemption_reason?: string | null;
+            /**
+             * @description The client's VAT identifier with its country prefix (`DE123456789`; BT-48 in
+             *     e-invoices).
+             */
+            vat_id?: string | null;
         };
-        /** @description The client as it was when the invoice was generated. */
+        /**
+         * @description What an import or `PUT /api/v1/clients/{key}` supplies for a client; validated into a
+         *     [`Client`].
+         */
+        ClientInput: {
+            active?: boolean;
+            address: components["schemas"]["Address"];
+            buyer_reference?: string | null;
+            currency: string;
+            electronic_address?: components["schemas"]["ElectronicAddress"] | null;
+            email: string;
+            /**
+             * @description A decimal string (never a JSON number: floats are not money).
+             * @example 95.00
+             */
+            hourly_rate: string;
+            key: string;
+            /**
+             * @description The language of the client's PDFs: `en` (default), `ru`, `uz` (Uzbek, Latin script).
+             * @enum {string|null}
+             */
+            locale?: "en" | "ru" | "uz" | null;
+            name: string;
+            /** Format: int32 */
+            payment_terms_days: number;
+            tax_id?: string | null;
+            /**
+             * @description Percent, 0 to 100.
+             * @example 12
+             */
+            tax_rate: string;
+            timezone: string;
+            vat_category?: components["schemas"]["VatCategory"] | null;
+            vat_exemption_reason?: string | null;
+            vat_id?: string | null;
+        };
+        /** @description What month-end did for one client. */
+        ClientOutcome: {
+            /** Format: uuid */
+            invoice_id: string;
+            /** @enum {string} */
+            outcome: "created";
+        } | {
+            /** @enum {string} */
+            outcome: "skipped";
+            reason: string;
+        } | {
+            error: string;
+            /** @enum {string} */
+            outcome: "retrying";
+        } | {
+            error: string;
+            /** @enum {string} */
+            outcome: "failed";
+        };
+        /** @description One client's line in the run report. */
+        ClientRunEntry: components["schemas"]["ClientOutcome"] & {
+            /**
+             * Format: date-time
+             * @description When this outcome was recorded.
+             */
+            at: string;
+            /**
+             * Format: int32
+             * @description Deliveries of the client's message seen so far (SQS `ApproximateReceiveCount`).
+             */
+            attempts: number;
+            client_key: string;
+        };
+        /**
+         * @description The client as it was when the invoice was generated; the e-invoice buyer data
+         *     (`vat_id` to `vat_exemption_reason`) is taken again at finalize, so that a finalized
+         *     invoice's e-invoice never changes with later client edits.
+         */
         ClientSnapshot: {
             address: components["schemas"]["Address"];
+            buyer_reference?: string | null;
+            electronic_address?: components["schemas"]["ElectronicAddress"] | null;
             email: string;
             name: string;
             tax_id?: string | null;
+            vat_category?: components["schemas"]["VatCategory"] | null;
+            vat_exemption_reason?: string | null;
+            vat_id?: string | null;
         };
         /** @description One line of a credit note. */
         CreditLine: {
@@ -579,6 +779,7 @@ export interface components {
             /** @description The issuer as recorded on the invoice at finalize. */
             issuer: components["schemas"]["Issuer"];
             lines: components["schemas"]["CreditLine"][];
+            locale?: components["schemas"]["Locale"] | null;
             /** @description `CN-YYYY-NNNNN`, gapless per year of the issue date. */
             number: string;
             pdf?: components["schemas"]["PdfInfo"] | null;
@@ -656,10 +857,16 @@ export interface components {
             data: {
                 active: boolean;
                 address: components["schemas"]["Address"];
+                /**
+                 * @description The reference the client asks to be quoted on its invoices (BT-10, e.g. a
+                 *     Leitweg-ID).
+                 */
+                buyer_reference?: string | null;
                 /** Format: date-time */
                 created_at: string;
                 /** @description ISO 4217 code. */
                 currency: string;
+                electronic_address?: components["schemas"]["ElectronicAddress"] | null;
                 email: string;
                 /**
                  * @description Price of one hour, in `currency`.
@@ -668,9 +875,15 @@ export interface components {
                 hourly_rate: string;
                 /** @description The id in URLs: upper-case letters, digits, `_` and `-` (e.g. `ACME`). */
                 key: string;
+                /** @description The language of the client's PDFs (`en` when never set). */
+                locale?: components["schemas"]["Locale"];
                 name: string;
                 /** Format: int32 */
                 payment_terms_days: number;
+                /**
+                 * @description The client's tax or company registration number as printed on the PDF (free text;
+                 *     the buyer's legal registration identifier, BT-47, in e-invoices).
+                 */
                 tax_id?: string | null;
                 /**
                  * @description Percent, e.g. `"12"` for 12 %.
@@ -681,6 +894,14 @@ export interface components {
                 timezone: string;
                 /** Format: date-time */
                 updated_at: string;
+                vat_category?: components["schemas"]["VatCategory"] | null;
+                /** @description Why the supply is exempt (`E`, required), or a text for `AE` / `O` (BT-120). */
+                vat_exemption_reason?: string | null;
+                /**
+                 * @description The client's VAT identifier with its country prefix (`DE123456789`; BT-48 in
+                 *     e-invoices).
+                 */
+                vat_id?: string | null;
             };
             /** @description Always null on success. */
             error?: Record<string, never> | null;
@@ -717,6 +938,7 @@ export interface components {
                 /** @description The issuer as recorded on the invoice at finalize. */
                 issuer: components["schemas"]["Issuer"];
                 lines: components["schemas"]["CreditLine"][];
+                locale?: components["schemas"]["Locale"] | null;
                 /** @description `CN-YYYY-NNNNN`, gapless per year of the issue date. */
                 number: string;
                 pdf?: components["schemas"]["PdfInfo"] | null;
@@ -746,6 +968,25 @@ export interface components {
                 deleted: boolean;
                 /** Format: uuid */
                 id: string;
+            };
+            /** @description Always null on success. */
+            error?: Record<string, never> | null;
+        };
+        /** @description A single item: `{"data": X, "error": null}`. */
+        Data_EInvoiceDownload: {
+            /** @description A presigned download of an e-invoice. */
+            data: {
+                /** @description `application/xml` (UBL, CII) or `application/pdf` (Factur-X). */
+                content_type: string;
+                /** Format: date-time */
+                expires_at: string;
+                /** @example INV-2026-00042.ubl.xml */
+                filename: string;
+                format: components["schemas"]["EInvoiceFormat"];
+                sha256: string;
+                /** Format: int64 */
+                size_bytes: number;
+                url: string;
             };
             /** @description Always null on success. */
             error?: Record<string, never> | null;
@@ -838,6 +1079,21 @@ export interface components {
             error?: Record<string, never> | null;
         };
         /** @description A single item: `{"data": X, "error": null}`. */
+        Data_RunReport: {
+            /** @description The run of a period: its counters and when it started and completed. */
+            data: components["schemas"]["RunCounts"] & {
+                /** Format: date-time */
+                completed_at?: string | null;
+                /** @example 2026-10 */
+                period: string;
+                /** Format: date-time */
+                started_at: string;
+                status: components["schemas"]["RunStatus"];
+            };
+            /** @description Always null on success. */
+            error?: Record<string, never> | null;
+        };
+        /** @description A single item: `{"data": X, "error": null}`. */
         Data_Vec_Payment: {
             data: {
                 /**
@@ -871,11 +1127,44 @@ export interface components {
             /** Format: uuid */
             id: string;
         };
+        /** @description A presigned download of an e-invoice. */
+        EInvoiceDownload: {
+            /** @description `application/xml` (UBL, CII) or `application/pdf` (Factur-X). */
+            content_type: string;
+            /** Format: date-time */
+            expires_at: string;
+            /** @example INV-2026-00042.ubl.xml */
+            filename: string;
+            format: components["schemas"]["EInvoiceFormat"];
+            sha256: string;
+            /** Format: int64 */
+            size_bytes: number;
+            url: string;
+        };
+        /**
+         * @description Which e-invoice.
+         * @enum {string}
+         */
+        EInvoiceFormat: "ubl" | "cii" | "facturx";
         /**
          * @description What a write did.
          * @enum {string}
          */
         EditAction: "created" | "updated" | "line_items_changed" | "regenerated" | "finalized" | "payment_recorded" | "payment_reversed" | "voided" | "credit_note_issued" | "deleted";
+        /**
+         * @description An electronic address: where e-invoices are delivered (EN 16931 BT-34 / BT-49), an
+         *     identifier with its scheme from the CEF EAS code list (`0088` GLN, `0204` Leitweg-ID,
+         *     `9930` German VAT, `EM` e-mail...).
+         */
+        ElectronicAddress: {
+            /** @example 4000001123452 */
+            id: string;
+            /**
+             * @description The EAS scheme code: 2-4 characters of A-Z and 0-9.
+             * @example 0088
+             */
+            scheme: string;
+        };
         /** @description The error object of the envelope. */
         ErrorBody: {
             /**
@@ -987,6 +1276,7 @@ export interface components {
             /** Format: date */
             issue_date: string;
             issuer?: components["schemas"]["Issuer"] | null;
+            locale?: components["schemas"]["Locale"] | null;
             notes?: string | null;
             /** @description `INV-YYYY-NNNNN`; null until finalized. */
             number?: string | null;
@@ -1078,9 +1368,31 @@ export interface components {
             address: string[];
             /** @description Payment instructions, one line each (bank, IBAN, ...). */
             bank: string[];
+            details?: components["schemas"]["IssuerDetails"] | null;
             email?: string | null;
             name: string;
             tax_id?: string | null;
+        };
+        /** @description The issuer's structured details. */
+        IssuerDetails: {
+            /** @description Street lines (BT-35, BT-36, BT-162). */
+            address_lines: string[];
+            bank?: components["schemas"]["BankAccount"] | null;
+            /** @description BT-37. */
+            city: string;
+            /** @description Legal registration / company identifier (BT-30), printed as the tax id. */
+            company_id?: string | null;
+            /** @description ISO 3166-1 alpha-2 (BT-40). */
+            country: string;
+            electronic_address?: components["schemas"]["ElectronicAddress"] | null;
+            /** @description Contact e-mail (BT-43). */
+            email?: string | null;
+            /** @description Registered name (BT-27). */
+            legal_name: string;
+            /** @description BT-38. */
+            postal_code?: string | null;
+            /** @description VAT identifier with its country prefix (BT-31), e.g. `DE123456789`. */
+            vat_id?: string | null;
         };
         /** @description One line of an invoice. */
         LineItem: {
@@ -1128,6 +1440,11 @@ export interface components {
             quantity?: string | null;
             unit_price?: string | null;
         };
+        /**
+         * @description A document language: `en` (default), `ru`, `uz` (Uzbek, Latin script).
+         * @enum {string}
+         */
+        Locale: "en" | "ru" | "uz";
         /** @description Login request. */
         LoginRequest: {
             /** @example accountant@proxima.local */
@@ -1174,10 +1491,16 @@ export interface components {
             data: {
                 active: boolean;
                 address: components["schemas"]["Address"];
+                /**
+                 * @description The reference the client asks to be quoted on its invoices (BT-10, e.g. a
+                 *     Leitweg-ID).
+                 */
+                buyer_reference?: string | null;
                 /** Format: date-time */
                 created_at: string;
                 /** @description ISO 4217 code. */
                 currency: string;
+                electronic_address?: components["schemas"]["ElectronicAddress"] | null;
                 email: string;
                 /**
                  * @description Price of one hour, in `currency`.
@@ -1186,9 +1509,15 @@ export interface components {
                 hourly_rate: string;
                 /** @description The id in URLs: upper-case letters, digits, `_` and `-` (e.g. `ACME`). */
                 key: string;
+                /** @description The language of the client's PDFs (`en` when never set). */
+                locale?: components["schemas"]["Locale"];
                 name: string;
                 /** Format: int32 */
                 payment_terms_days: number;
+                /**
+                 * @description The client's tax or company registration number as printed on the PDF (free text;
+                 *     the buyer's legal registration identifier, BT-47, in e-invoices).
+                 */
                 tax_id?: string | null;
                 /**
                  * @description Percent, e.g. `"12"` for 12 %.
@@ -1199,7 +1528,32 @@ export interface components {
                 timezone: string;
                 /** Format: date-time */
                 updated_at: string;
+                vat_category?: components["schemas"]["VatCategory"] | null;
+                /** @description Why the supply is exempt (`E`, required), or a text for `AE` / `O` (BT-120). */
+                vat_exemption_reason?: string | null;
+                /**
+                 * @description The client's VAT identifier with its country prefix (`DE123456789`; BT-48 in
+                 *     e-invoices).
+                 */
+                vat_id?: string | null;
             }[];
+            meta: components["schemas"]["Meta"];
+        };
+        /** @description A page: `{"data": [...], "meta": {"total", "page", "per_page"}}`. */
+        Paged_ClientRunEntry: {
+            data: (components["schemas"]["ClientOutcome"] & {
+                /**
+                 * Format: date-time
+                 * @description When this outcome was recorded.
+                 */
+                at: string;
+                /**
+                 * Format: int32
+                 * @description Deliveries of the client's message seen so far (SQS `ApproximateReceiveCount`).
+                 */
+                attempts: number;
+                client_key: string;
+            })[];
             meta: components["schemas"]["Meta"];
         };
         /** @description A page: `{"data": [...], "meta": {"total", "page", "per_page"}}`. */
@@ -1286,6 +1640,7 @@ export interface components {
                 /** Format: date */
                 issue_date: string;
                 issuer?: components["schemas"]["Issuer"] | null;
+                locale?: components["schemas"]["Locale"] | null;
                 notes?: string | null;
                 /** @description `INV-YYYY-NNNNN`; null until finalized. */
                 number?: string | null;
@@ -1452,6 +1807,35 @@ export interface components {
          * @enum {string}
          */
         Role: "viewer" | "accountant" | "admin";
+        /** @description The counters of a run. */
+        RunCounts: {
+            /** Format: int64 */
+            created: number;
+            /**
+             * Format: int64
+             * @description Clients enqueued when the run started.
+             */
+            enqueued: number;
+            /** Format: int64 */
+            failed: number;
+            /** Format: int64 */
+            skipped: number;
+        };
+        /** @description The run of a period: its counters and when it started and completed. */
+        RunReport: components["schemas"]["RunCounts"] & {
+            /** Format: date-time */
+            completed_at?: string | null;
+            /** @example 2026-10 */
+            period: string;
+            /** Format: date-time */
+            started_at: string;
+            status: components["schemas"]["RunStatus"];
+        };
+        /**
+         * @description `running` until every enqueued client has a final outcome, then `completed`.
+         * @enum {string}
+         */
+        RunStatus: "running" | "completed";
         /** @description A client bulk generation did not create an invoice for. */
         Skipped: {
             client_key: string;
@@ -1464,6 +1848,11 @@ export interface components {
             name: string;
             role: components["schemas"]["Role"];
         };
+        /**
+         * @description The VAT category of a client's invoices (one category per invoice).
+         * @enum {string}
+         */
+        VatCategory: "S" | "Z" | "E" | "AE" | "O";
         /** @description A worklog as the API shows it. */
         WorklogView: {
             author: string;
@@ -1675,6 +2064,87 @@ export interface operations {
             };
         };
     };
+    put_client: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Client key, e.g. ACME */
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ClientInput"];
+            };
+        };
+        responses: {
+            /** @description Replaced */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Data_Client"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Data_Client"];
+                };
+            };
+            /** @description Malformed key or bad body */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No or bad token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description `PAYLOAD_TOO_LARGE`: the body is over 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description `SERVICE_UNAVAILABLE`: DynamoDB or S3 did not answer in time */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
     client_worklogs: {
         parameters: {
             query?: {
@@ -1835,6 +2305,75 @@ export interface operations {
                 };
             };
             /** @description `SERVICE_UNAVAILABLE`: DynamoDB or S3 did not answer in time */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    credit_note_einvoice: {
+        parameters: {
+            query?: {
+                format?: "ubl" | "cii" | "facturx";
+                redirect?: boolean;
+            };
+            header?: never;
+            path: {
+                /** @description Credit note id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Presigned URL */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Data_EInvoiceDownload"];
+                };
+            };
+            /** @description Redirect to the presigned URL (`redirect=true`) */
+            302: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad `format` or `redirect`, or data EN 16931 requires is missing (details name the BT-xx) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No or bad token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such credit note */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description S3 unavailable */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2647,6 +3186,84 @@ export interface operations {
             };
         };
     };
+    invoice_einvoice: {
+        parameters: {
+            query?: {
+                format?: "ubl" | "cii" | "facturx";
+                redirect?: boolean;
+            };
+            header?: never;
+            path: {
+                /** @description Invoice id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Presigned URL */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Data_EInvoiceDownload"];
+                };
+            };
+            /** @description Redirect to the presigned URL (`redirect=true`) */
+            302: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad `format` or `redirect`, or data EN 16931 requires is missing (details name the BT-xx) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No or bad token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such invoice */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not finalized */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description S3 unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
     finalize: {
         parameters: {
             query?: never;
@@ -3377,6 +3994,121 @@ export interface operations {
             };
             /** @description `IDEMPOTENCY_KEY_REUSED`: this `Idempotency-Key` was already used with a different request */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description `SERVICE_UNAVAILABLE`: DynamoDB or S3 did not answer in time */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    get_month_end_run: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The month, `YYYY-MM` */
+                period: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The run */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Data_RunReport"];
+                };
+            };
+            /** @description No or bad token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No run for this period */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description `SERVICE_UNAVAILABLE`: DynamoDB or S3 did not answer in time */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    list_month_end_run_clients: {
+        parameters: {
+            query?: {
+                /** @description Only clients with this outcome: `created`, `skipped`, `retrying` or `failed`. */
+                outcome?: string;
+                page?: number;
+                per_page?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The month, `YYYY-MM` */
+                period: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of the run's clients */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Paged_ClientRunEntry"];
+                };
+            };
+            /** @description Bad outcome or pagination */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No or bad token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No run for this period */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

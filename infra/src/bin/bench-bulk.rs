@@ -70,11 +70,17 @@ async fn main() -> Result<()> {
                 country: "UZ".into(),
             },
             tax_id: None,
+            vat_id: None,
+            electronic_address: None,
+            buyer_reference: None,
+            vat_category: None,
+            vat_exemption_reason: None,
             currency: ["USD", "EUR", "UZS"][c % 3].into(),
             hourly_rate: Decimal::new(9550, 2),
             tax_rate: Decimal::from(12),
             payment_terms_days: 14,
             timezone: "Asia/Tashkent".into(),
+            locale: None,
             active: true,
         }
         .validate(now, None)?;

@@ -213,11 +213,17 @@ fn client(c: usize, now: chrono::DateTime<Utc>) -> Result<proxima::domain::Clien
             country: "UZ".into(),
         },
         tax_id: None,
+        vat_id: None,
+        electronic_address: None,
+        buyer_reference: None,
+        vat_category: None,
+        vat_exemption_reason: None,
         currency: "USD".into(),
         hourly_rate: Decimal::new(9550, 2),
         tax_rate: Decimal::from(12),
         payment_terms_days: 14,
         timezone: "Asia/Tashkent".into(),
+        locale: None,
         active: true,
     }
     .validate(now, None)?)

@@ -1,6 +1,8 @@
 //! Clients: who gets invoiced, in which currency, at which rate.
 
+use super::locale::{LOCALE_RULE, Locale};
 use super::text::{Lines, check_field};
+use super::vat::{ElectronicAddress, VatCategory, looks_like_vat_id};
 use crate::{Error, FieldError, Result};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
@@ -29,7 +31,27 @@ pub struct Client {
     pub name: String,
     pub email: String,
     pub address: Address,
+    /// The client's tax or company registration number as printed on the PDF (free text;
+    /// the buyer's legal registration identifier, BT-47, in e-invoices).
     pub tax_id: Option<String>,
+    /// The client's VAT identifier with its country prefix (`DE123456789`; BT-48 in
+    /// e-invoices).
+    #[serde(default)]
+    pub vat_id: Option<String>,
+    /// Where the client receives e-invoices (BT-49).
+    #[serde(default)]
+    pub electronic_address: Option<ElectronicAddress>,
+    /// The reference the client asks to be quoted on its invoices (BT-10, e.g. a
+    /// Leitweg-ID).
+    #[serde(default)]
+    pub buyer_reference: Option<String>,
+    /// How VAT applies to this client's invoices; unset means `S` for a rate above 0 and
+    /// "not said" for 0 % (e-invoices then ask for it).
+    #[serde(default)]
+    pub vat_category: Option<VatCategory>,
+    /// Why the supply is exempt (`E`, required), or a text for `AE` / `O` (BT-120).
+    #[serde(default)]
+    pub vat_exemption_reason: Option<String>,
     /// ISO 4217 code.
     pub currency: String,
     /// Price of one hour, in `currency`.
@@ -41,13 +63,17 @@ pub struct Client {
     pub payment_terms_days: u32,
     /// IANA time zone of the client (`Asia/Tashkent`).
     pub timezone: String,
+    /// The language of the client's PDFs (`en` when never set).
+    #[serde(default)]
+    pub locale: Locale,
     pub active: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
 
-/// What an import supplies for a client; validated into a [`Client`].
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+/// What an import or `PUT /api/v1/clients/{key}` supplies for a client; validated into a
+/// [`Client`].
+#[derive(Debug, Clone, PartialEq, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ClientInput {
     pub key: String,
@@ -56,14 +82,31 @@ pub struct ClientInput {
     pub address: Address,
     #[serde(default)]
     pub tax_id: Option<String>,
+    #[serde(default)]
+    pub vat_id: Option<String>,
+    #[serde(default)]
+    pub electronic_address: Option<ElectronicAddress>,
+    #[serde(default)]
+    pub buyer_reference: Option<String>,
+    #[serde(default)]
+    pub vat_category: Option<VatCategory>,
+    #[serde(default)]
+    pub vat_exemption_reason: Option<String>,
     pub currency: String,
     /// A decimal string (never a JSON number: floats are not money).
     #[serde(with = "rust_decimal::serde::str")]
+    #[schema(value_type = String, example = "95.00")]
     pub hourly_rate: Decimal,
+    /// Percent, 0 to 100.
     #[serde(with = "rust_decimal::serde::str")]
+    #[schema(value_type = String, example = "12")]
     pub tax_rate: Decimal,
     pub payment_terms_days: u32,
     pub timezone: String,
+    /// `en` (default), `ru` or `uz`; anything else is refused.
+    #[serde(default)]
+    #[schema(schema_with = super::locale::optional_locale_schema)]
+    pub locale: Option<String>,
     #[serde(default = "default_active")]
     pub active: bool,
 }
@@ -98,6 +141,10 @@ pub const MAX_POSTAL_CODE_CHARS: usize = 20;
 pub const MAX_TAX_ID_CHARS: usize = 50;
 /// Longest e-mail address.
 pub const MAX_EMAIL_CHARS: usize = 254;
+/// Longest buyer reference.
+pub const MAX_BUYER_REFERENCE_CHARS: usize = 200;
+/// Longest VAT exemption reason.
+pub const MAX_EXEMPTION_REASON_CHARS: usize = 300;
 
 /// Whether `key` is a well-formed client key.
 pub fn is_valid_key(key: &str) -> bool {
@@ -172,6 +219,16 @@ impl ClientInput {
                 MAX_POSTAL_CODE_CHARS,
             ),
             ("tax_id", &self.tax_id, MAX_TAX_ID_CHARS),
+            (
+                "buyer_reference",
+                &self.buyer_reference,
+                MAX_BUYER_REFERENCE_CHARS,
+            ),
+            (
+                "vat_exemption_reason",
+                &self.vat_exemption_reason,
+                MAX_EXEMPTION_REASON_CHARS,
+            ),
         ];
         for (field, value, max) in optional {
             if let Some(v) = value {
@@ -198,16 +255,49 @@ impl ClientInput {
                 "must be a percent from 0 to 100",
             ));
         }
+        let tidy = |s: Option<String>| s.map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+        let vat_id = tidy(self.vat_id).map(|v| v.replace(' ', "").to_ascii_uppercase());
+        if vat_id.as_deref().is_some_and(|v| !looks_like_vat_id(v)) {
+            errors.push(FieldError::new(
+                "vat_id",
+                "must be a VAT identifier with its 2-letter country prefix (DE123456789)",
+            ));
+        }
+        let exemption_reason = tidy(self.vat_exemption_reason);
+        match self.vat_category {
+            Some(category) => category.check(
+                self.tax_rate,
+                exemption_reason.as_deref(),
+                vat_id.is_some(),
+                &mut errors,
+            ),
+            None if exemption_reason.is_some() => errors.push(FieldError::new(
+                "vat_exemption_reason",
+                "needs a vat_category (E, AE or O)",
+            )),
+            None => {}
+        }
+        let electronic_address = self
+            .electronic_address
+            .as_ref()
+            .map(|e| e.checked("electronic_address", &mut errors));
         if self.payment_terms_days > MAX_PAYMENT_TERMS_DAYS {
             errors.push(FieldError::new("payment_terms_days", "must be 0-365"));
         }
         if self.timezone.parse::<crate::domain::TimeZone>().is_err() {
             errors.push(FieldError::new("timezone", "must be an IANA time zone"));
         }
+        let locale = match self.locale.as_deref().map(str::parse::<Locale>) {
+            None => Locale::default(),
+            Some(Ok(locale)) => locale,
+            Some(Err(_)) => {
+                errors.push(FieldError::new("locale", LOCALE_RULE));
+                Locale::default()
+            }
+        };
         if !errors.is_empty() {
             return Err(Error::fields(errors));
         }
-        let tidy = |s: Option<String>| s.map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
         Ok(Client {
             key,
             name: name.to_string(),
@@ -220,11 +310,17 @@ impl ClientInput {
                 country,
             },
             tax_id: tidy(self.tax_id),
+            vat_id,
+            electronic_address,
+            buyer_reference: tidy(self.buyer_reference),
+            vat_category: self.vat_category,
+            vat_exemption_reason: exemption_reason,
             currency,
             hourly_rate: self.hourly_rate.normalize_to_scale_at_least(2),
             tax_rate: self.tax_rate.normalize(),
             payment_terms_days: self.payment_terms_days,
             timezone: self.timezone,
+            locale,
             active: self.active,
             created_at: existing_created_at.unwrap_or(now),
             updated_at: now,
@@ -291,6 +387,21 @@ mod tests {
         assert_eq!(c.hourly_rate.to_string(), "95.00");
         assert_eq!(c.tax_rate, Decimal::from_str("12").unwrap());
         assert!(c.active);
+        assert_eq!(c.locale, Locale::En, "en when not given");
+    }
+
+    #[test]
+    fn takes_a_known_locale_and_refuses_others() {
+        let mut i = input();
+        i.locale = Some("RU".into());
+        assert_eq!(i.validate(Utc::now(), None).unwrap().locale, Locale::Ru);
+        let mut i = input();
+        i.locale = Some("de".into());
+        let Err(Error::Validation { details, .. }) = i.validate(Utc::now(), None) else {
+            panic!("expected a validation error");
+        };
+        assert_eq!(details[0].field, "locale");
+        assert_eq!(details[0].message, LOCALE_RULE);
     }
 
     #[test]
@@ -305,5 +416,28 @@ mod tests {
         };
         let fields: Vec<_> = details.iter().map(|d| d.field.as_str()).collect();
         assert_eq!(fields, ["key", "currency", "tax_rate", "timezone"]);
+    }
+
+    #[test]
+    fn vat_fields_are_checked_together() {
+        let mut i = input();
+        i.vat_id = Some("de 123 456 789".into());
+        i.vat_category = Some(VatCategory::S);
+        i.electronic_address = Some(ElectronicAddress {
+            scheme: "em".into(),
+            id: " a@b.example ".into(),
+        });
+        let c = i.validate(Utc::now(), None).unwrap();
+        assert_eq!(c.vat_id.as_deref(), Some("DE123456789"));
+        assert_eq!(c.electronic_address.unwrap().scheme, "EM");
+
+        let mut i = input();
+        i.vat_id = Some("123".into());
+        i.vat_category = Some(VatCategory::E);
+        let Err(Error::Validation { details, .. }) = i.validate(Utc::now(), None) else {
+            panic!("expected a validation error");
+        };
+        let fields: Vec<_> = details.iter().map(|d| d.field.as_str()).collect();
+        assert_eq!(fields, ["vat_id", "tax_rate", "vat_exemption_reason"]);
     }
 }

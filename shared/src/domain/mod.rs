@@ -2,16 +2,21 @@
 
 pub mod client;
 pub mod idempotency;
+pub mod issuer;
+pub mod locale;
 pub mod pagination;
 pub mod period;
 pub mod text;
 pub mod time_zone;
 pub mod user;
+pub mod vat;
 pub mod worklog;
 
 pub use client::{Address, Client, ClientInput};
+pub use locale::Locale;
 pub use pagination::{Cursor, Page, PageRequest};
 pub use period::{DateRange, Period};
 pub use time_zone::TimeZone;
 pub use user::{Role, Session, User};
+pub use vat::{ElectronicAddress, VatCategory};
 pub use worklog::{Worklog, WorklogInput};

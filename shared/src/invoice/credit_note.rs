@@ -69,6 +69,10 @@ pub struct CreditNote {
     pub total: Decimal,
     /// The issuer as recorded on the invoice at finalize.
     pub issuer: Issuer,
+    /// The language the PDF is printed in: the client's `locale` when the note was issued
+    /// (null for notes issued before locales were recorded: English).
+    #[serde(default)]
+    pub locale: Option<crate::domain::Locale>,
     pub created_at: DateTime<Utc>,
     pub created_by: String,
     pub pdf: Option<PdfInfo>,
@@ -264,6 +268,8 @@ pub struct NewCreditNote<'a> {
     /// Printed when the invoice recorded no issuer at finalize (invoices finalized before
     /// issuers were recorded): the configured one.
     pub fallback_issuer: &'a Issuer,
+    /// The language to print the note in (the client's at issue).
+    pub locale: crate::domain::Locale,
 }
 
 /// Build a credit note for `invoice`, given what its credit notes already credit: the
@@ -308,6 +314,7 @@ pub fn build_credit_note(
             .issuer
             .clone()
             .unwrap_or_else(|| new.fallback_issuer.clone()),
+        locale: Some(new.locale),
         created_at: new.created_at,
         created_by: new.created_by.to_string(),
         pdf: None,
@@ -368,6 +375,7 @@ mod tests {
             created_by: "accountant@proxima.local",
             created_at: Utc.with_ymd_and_hms(2026, 11, 20, 9, 0, 0).unwrap(),
             fallback_issuer: issuer,
+            locale: Default::default(),
         }
     }
 

@@ -38,11 +38,26 @@ impl DocumentStore for Unwired {
     ) -> Result<String> {
         self.refuse()
     }
+    async fn put_document(&self, _key: &str, _bytes: Vec<u8>, _content_type: &str) -> Result<()> {
+        self.refuse()
+    }
+    async fn presigned_document_url(
+        &self,
+        _key: &str,
+        _filename: &str,
+        _content_type: &str,
+        _expires_in: std::time::Duration,
+    ) -> Result<String> {
+        self.refuse()
+    }
 }
 
 #[async_trait]
 impl FileStore for Unwired {
     async fn get_file(&self, _key: &str) -> Result<Vec<u8>> {
+        self.refuse()
+    }
+    async fn open_file(&self, _key: &str) -> Result<crate::ports::FileReader> {
         self.refuse()
     }
     async fn put_file(&self, _key: &str, _bytes: Vec<u8>, _content_type: &str) -> Result<()> {
