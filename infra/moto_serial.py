@@ -25,11 +25,17 @@ Here each table keeps a map from (index hash attribute, value) to its items, mai
 every put, delete, update and transaction rollback, and an index query starts from that
 bucket. The query still applies all of moto's own conditions, sorting and paging to it.
 
+And: moto sorts a query's candidates (a whole partition) by comparing its own value objects
+in Python, about 1 s for 10,000 items. Here the sort key is the plain string or decimal of
+each key attribute (DynamoDB's order for S and N), compared natively: the same order in
+about a hundredth of the time. Other key types take moto's own sort.
+
 Usage: moto_serial.py -H 127.0.0.1 -p 4567
 """
 
 import argparse
 import copy
+import decimal
 import json
 import threading
 
@@ -229,6 +235,30 @@ def _query(self, *args, **kwargs):
 
 
 Table.query = _query
+
+_original_sorted_items = Table.sorted_items
+
+
+def _plain_key(value):
+    if value.type == "S":
+        return (0, value.value)
+    if value.type == "N":
+        return (1, decimal.Decimal(value.value))
+    raise TypeError(value.type)
+
+
+def _sorted_items(self, hash_key_attrs, range_key_attrs, items):
+    attrs = self._generate_attr_to_sort_by(hash_key_attrs, range_key_attrs)
+    try:
+        keys = [tuple(_plain_key(x.attrs[a]) for a in attrs) for x in items]
+    except (KeyError, TypeError, decimal.InvalidOperation):
+        return _original_sorted_items(self, hash_key_attrs, range_key_attrs, items)
+    order = sorted(range(len(items)), key=keys.__getitem__)
+    items[:] = [items[i] for i in order]
+    return items
+
+
+Table.sorted_items = _sorted_items
 
 _WIRE_JSON_ACTIONS = {
     "Query", "Scan", "GetItem", "BatchGetItem", "PutItem", "UpdateItem", "DeleteItem",

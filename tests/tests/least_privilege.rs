@@ -30,8 +30,14 @@ const ITEM_ACTIONS: &[&str] = &[
     "dynamodb:DeleteItem",
     "dynamodb:ConditionCheckItem",
     "dynamodb:BatchWriteItem",
+    // Checked key by key against LeadingKeys, like BatchWriteItem.
+    "dynamodb:BatchGetItem",
 ];
-const READS: &[&str] = &["dynamodb:GetItem", "dynamodb:Query"];
+const READS: &[&str] = &[
+    "dynamodb:GetItem",
+    "dynamodb:Query",
+    "dynamodb:BatchGetItem",
+];
 
 /// A DynamoDB statement: its actions and its `LeadingKeys` patterns.
 struct TableGrant {

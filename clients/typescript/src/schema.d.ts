@@ -1463,6 +1463,8 @@ export interface components {
         };
         /** @description Pagination metadata with the true total. */
         Meta: {
+            /** @description Pass as `cursor` for the next page; `null` on the last page. */
+            next_cursor?: string | null;
             /** Format: int32 */
             page: number;
             /** Format: int32 */
@@ -1957,6 +1959,7 @@ export interface operations {
             query?: {
                 page?: number;
                 per_page?: number;
+                cursor?: string;
             };
             header?: never;
             path?: never;
@@ -2150,6 +2153,7 @@ export interface operations {
                 to?: string;
                 page?: number;
                 per_page?: number;
+                cursor?: string;
             };
             header?: never;
             path: {
@@ -2215,6 +2219,7 @@ export interface operations {
                 client_key?: string;
                 page?: number;
                 per_page?: number;
+                cursor?: string;
             };
             header?: never;
             path?: never;
@@ -2459,6 +2464,7 @@ export interface operations {
                 period?: string;
                 page?: number;
                 per_page?: number;
+                cursor?: string;
             };
             header?: never;
             path?: never;
@@ -3122,6 +3128,7 @@ export interface operations {
             query?: {
                 page?: number;
                 per_page?: number;
+                cursor?: string;
             };
             header?: never;
             path: {
@@ -4062,6 +4069,7 @@ export interface operations {
                 outcome?: string;
                 page?: number;
                 per_page?: number;
+                cursor?: string;
             };
             header?: never;
             path: {

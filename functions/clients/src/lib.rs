@@ -28,8 +28,7 @@ async fn list_clients(
     State(state): State<AppState>,
     Pagination(page): Pagination,
 ) -> Result<Paged<Client>> {
-    let clients = state.clients.list_active_clients().await?;
-    Ok(page.slice(clients).into())
+    Ok(state.clients.active_client_page(page).await?.into())
 }
 
 /// One client, active or not.

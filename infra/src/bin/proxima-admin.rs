@@ -1,4 +1,4 @@
-//! Admin CLI: users, client import, worklog import. Talks to the table named by
+//! Admin CLI: users, client import, worklog import, the list backfill. Talks to the table named by
 //! `TABLE_NAME` (and `AWS_ENDPOINT_URL` locally). Passwords come from `PROXIMA_PASSWORD` or
 //! standard input, never from a flag.
 //!
@@ -57,6 +57,9 @@ enum Command {
         #[arg(long, env = "MONTH_END_QUEUE_URL")]
         queue_url: String,
     },
+    /// Upgrade step: give invoices and credit notes written before the list indexes their
+    /// list keys and recompute every list count. Idempotent; run with writes paused.
+    BackfillLists,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -312,6 +315,13 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             println!(
                 "month-end {}: {} clients enqueued; the run: GET /api/v1/month-end-runs/{}",
                 summary.period, summary.enqueued, summary.period
+            );
+        }
+        Command::BackfillLists => {
+            let r = store.backfill_lists().await?;
+            println!(
+                "backfill-lists: {} items scanned, {} re-indexed, {} counts written",
+                r.scanned, r.reindexed, r.counts
             );
         }
     }

@@ -14,7 +14,7 @@ pub mod worklog;
 
 pub use client::{Address, Client, ClientInput};
 pub use locale::Locale;
-pub use pagination::{Page, PageRequest};
+pub use pagination::{Cursor, Page, PageRequest};
 pub use period::{DateRange, Period};
 pub use time_zone::TimeZone;
 pub use user::{Role, Session, User};

@@ -5,11 +5,59 @@ pub const MAX_PER_PAGE: u32 = 100;
 /// Page size when none is asked for.
 pub const DEFAULT_PER_PAGE: u32 = 20;
 
-/// A validated page request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A validated page request: by number, or (with `cursor`) after a position a previous
+/// page handed out.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PageRequest {
     pub page: u32,
     pub per_page: u32,
+    /// Continue after this position instead of counting `page`.
+    pub cursor: Option<Cursor>,
+}
+
+/// A position in one list: what the client got as `meta.next_cursor`. Opaque to callers; the
+/// store that wrote it checks that it belongs to the list being read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cursor {
+    /// Items before the position (so the page it starts has a number).
+    pub offset: u64,
+    /// Which list (and filter) the position belongs to, as the store names it.
+    pub list: String,
+    /// The last sort key handed out; the next page starts after it.
+    pub after: String,
+}
+
+impl Cursor {
+    /// The cursor as a URL-safe token: hex of its fields, one a line (`v1`, offset, list,
+    /// after; neither list names nor sort keys hold line breaks).
+    pub fn encode(&self) -> String {
+        let raw = format!("v1\n{}\n{}\n{}", self.offset, self.list, self.after);
+        raw.bytes().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// Read a token written by [`Cursor::encode`]; `None` for anything else.
+    pub fn decode(token: &str) -> Option<Self> {
+        if token.is_empty() || token.len() > 2048 || !token.len().is_multiple_of(2) {
+            return None;
+        }
+        let bytes = (0..token.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(token.get(i..i + 2)?, 16).ok())
+            .collect::<Option<Vec<u8>>>()?;
+        let raw = String::from_utf8(bytes).ok()?;
+        let mut parts = raw.splitn(4, '\n');
+        if parts.next()? != "v1" {
+            return None;
+        }
+        let offset = parts.next()?.parse().ok()?;
+        let list = parts.next()?.to_string();
+        let after = parts.next()?.to_string();
+        (!after.is_empty()).then_some(Self {
+            offset,
+            list,
+            after,
+        })
+    }
 }
 
 impl Default for PageRequest {
@@ -17,6 +65,7 @@ impl Default for PageRequest {
         Self {
             page: 1,
             per_page: DEFAULT_PER_PAGE,
+            cursor: None,
         }
     }
 }
@@ -27,12 +76,32 @@ impl PageRequest {
         Self {
             page: page.max(1),
             per_page: per_page.clamp(1, MAX_PER_PAGE),
+            cursor: None,
         }
     }
 
-    /// How many items come before this page.
+    /// The same request continuing after `cursor`.
+    pub fn after(self, cursor: Cursor) -> Self {
+        Self {
+            cursor: Some(cursor),
+            ..self
+        }
+    }
+
+    /// How many items come before this page (the cursor's position when there is one).
     pub fn offset(&self) -> usize {
-        (self.page as usize - 1).saturating_mul(self.per_page as usize)
+        match &self.cursor {
+            Some(c) => usize::try_from(c.offset).unwrap_or(usize::MAX),
+            None => (self.page as usize - 1).saturating_mul(self.per_page as usize),
+        }
+    }
+
+    /// The page number this request is (from the cursor's position when there is one).
+    pub fn number(&self) -> u32 {
+        match &self.cursor {
+            Some(c) => u32::try_from(c.offset / u64::from(self.per_page) + 1).unwrap_or(u32::MAX),
+            None => self.page,
+        }
     }
 
     /// Cut this page out of the full, ordered list.
@@ -46,7 +115,8 @@ impl PageRequest {
         Page {
             items,
             total,
-            request: *self,
+            request: self.clone(),
+            next: None,
         }
     }
 }
@@ -57,6 +127,8 @@ pub struct Page<T> {
     pub items: Vec<T>,
     pub total: u64,
     pub request: PageRequest,
+    /// Where the next page starts; `None` on the last page (or for lists without cursors).
+    pub next: Option<Cursor>,
 }
 
 impl<T> Page<T> {
@@ -66,6 +138,7 @@ impl<T> Page<T> {
             items: self.items.into_iter().map(f).collect(),
             total: self.total,
             request: self.request,
+            next: self.next,
         }
     }
 }
@@ -83,6 +156,19 @@ mod tests {
         let past = PageRequest::new(4, 20).slice(all);
         assert!(past.items.is_empty());
         assert_eq!(past.total, 45);
+    }
+
+    #[test]
+    fn cursors_round_trip_and_garbage_is_refused() {
+        let c = Cursor {
+            offset: 40,
+            list: "invoices|status=draft".into(),
+            after: "2026-01-01T00:00:00.000000Z#x|y".into(),
+        };
+        assert_eq!(Cursor::decode(&c.encode()), Some(c));
+        for bad in ["", "zz", "abc", "7631", &"00".repeat(2000)] {
+            assert_eq!(Cursor::decode(bad), None, "{bad}");
+        }
     }
 
     #[test]

@@ -51,6 +51,8 @@ pub struct Meta {
     pub total: u64,
     pub page: u32,
     pub per_page: u32,
+    /// Pass as `cursor` for the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
 }
 
 /// A page: `{"data": [...], "meta": {"total", "page", "per_page"}}`.
@@ -66,8 +68,9 @@ impl<T> From<Page<T>> for Paged<T> {
             data: page.items,
             meta: Meta {
                 total: page.total,
-                page: page.request.page,
+                page: page.request.number(),
                 per_page: page.request.per_page,
+                next_cursor: page.next.map(|c| c.encode()),
             },
         }
     }

@@ -19,6 +19,14 @@ pub fn positive_integer() -> Object {
         .build()
 }
 
+/// An opaque page cursor (`meta.next_cursor` of a previous page).
+pub fn cursor() -> Object {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .pattern(Some("^[0-9a-f]{2,2048}$"))
+        .build()
+}
+
 /// A month, `YYYY-MM`.
 pub fn period() -> Object {
     ObjectBuilder::new()

@@ -1,15 +1,15 @@
 //! `page` / `per_page` query parameters per the contract: positive integers, `per_page`
 //! clamped to 100, anything else a 400 naming the parameter.
 
-use crate::domain::PageRequest;
 use crate::domain::pagination::{DEFAULT_PER_PAGE, MAX_PER_PAGE};
+use crate::domain::{Cursor, PageRequest};
 use crate::{Error, FieldError};
 use axum::extract::{FromRequestParts, Query};
 use axum::http::request::Parts;
 use utoipa::IntoParams;
 
 /// Validated pagination of a list request.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Pagination(pub PageRequest);
 
 /// The parameters, for the OpenAPI document.
@@ -23,6 +23,10 @@ pub struct PaginationParams {
     /// Items per page, 1-100 (larger values are clamped to 100). Default 20.
     #[param(schema_with = crate::http::openapi::positive_integer)]
     per_page: Option<u32>,
+    /// `meta.next_cursor` of the previous page: the page after it, read from there rather
+    /// than counted from the start. Only with the filters it was made for; not with `page`.
+    #[param(schema_with = crate::http::openapi::cursor)]
+    cursor: Option<String>,
 }
 
 /// Parse the query string's pagination parameters.
@@ -46,10 +50,36 @@ pub fn parse_pagination(query: Option<&str>) -> Result<PageRequest, Error> {
     };
     let page = read("page", 1);
     let per_page = read("per_page", DEFAULT_PER_PAGE);
+    let cursor = pairs
+        .iter()
+        .rev()
+        .find(|(k, _)| k == "cursor")
+        .map(|(_, v)| v);
+    let cursor = match cursor {
+        None => None,
+        Some(_) if pairs.iter().any(|(k, _)| k == "page") => {
+            errors.push(FieldError::new("cursor", "cannot be combined with page"));
+            None
+        }
+        Some(token) => match Cursor::decode(token.trim()) {
+            Some(c) => Some(c),
+            None => {
+                errors.push(FieldError::new(
+                    "cursor",
+                    "is not a cursor this API handed out",
+                ));
+                None
+            }
+        },
+    };
     if !errors.is_empty() {
         return Err(Error::fields(errors));
     }
-    Ok(PageRequest::new(page, per_page.min(MAX_PER_PAGE)))
+    let request = PageRequest::new(page, per_page.min(MAX_PER_PAGE));
+    Ok(match cursor {
+        Some(c) => request.after(c),
+        None => request,
+    })
 }
 
 fn serde_urlencoded_pairs(q: &str) -> Result<Vec<(String, String)>, Error> {
@@ -97,6 +127,9 @@ mod tests {
             "page=-1",
             "per_page=1.5",
             "page=",
+            "cursor=zz",
+            "cursor=",
+            "page=1&cursor=76310a300a780a79",
         ] {
             assert!(parse_pagination(Some(bad)).is_err(), "{bad}");
         }

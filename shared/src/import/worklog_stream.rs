@@ -188,6 +188,12 @@ mod tests {
         async fn list_active_clients(&self) -> Result<Vec<Client>> {
             Ok(Vec::new())
         }
+        async fn active_client_page(
+            &self,
+            page: crate::domain::PageRequest,
+        ) -> Result<crate::domain::Page<Client>> {
+            Ok(page.slice(Vec::new()))
+        }
         async fn get_client(&self, key: &str) -> Result<Option<Client>> {
             Ok((key == "ACME").then(|| {
                 serde_json::from_value(serde_json::json!({

@@ -1,11 +1,18 @@
 //! Clients: `GetItem` / `PutItem` on `CLIENT#<key>`; active clients from the sparse
-//! `gsi1` partition `ACTIVE_CLIENTS`, already ordered by key.
+//! `gsi1` partition `ACTIVE_CLIENTS`, already ordered by key, counted in
+//! `COUNT#ACTIVE_CLIENTS` by the transaction that activates or deactivates a client.
 
-use super::{DynamoStore, from_item, keys, query_all, s, sdk_error, to_item};
-use crate::Result;
-use crate::domain::Client;
+use super::lists::{ListQuery, count_add};
+use super::transact::{Cancelled, put, transact_failure};
+use super::{DynamoStore, from_item, keys, query_all, s, to_item};
+use crate::domain::{Client, Page, PageRequest};
 use crate::ports::ClientStore;
+use crate::{Error, Result};
 use async_trait::async_trait;
+use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
+
+/// Attempts of a client write that another write of the same client raced.
+const ATTEMPTS: u32 = 5;
 
 #[async_trait]
 impl ClientStore for DynamoStore {
@@ -18,6 +25,27 @@ impl ClientStore for DynamoStore {
             .key_condition_expression("gsi1pk = :pk")
             .expression_attribute_values(":pk", s(keys::ACTIVE_CLIENTS));
         query_all(query, "Query active clients").await
+    }
+
+    async fn active_client_page(&self, page: PageRequest) -> Result<Page<Client>> {
+        let list = ListQuery {
+            name: "clients".into(),
+            index: Some(keys::GSI1),
+            pk_attr: keys::GSI1PK,
+            sk_attr: keys::GSI1SK,
+            partitions: vec![keys::ACTIVE_CLIENTS.to_string()],
+            descending: false,
+            lo: None,
+            hi: None,
+            filter: None,
+            valid_key: |k| crate::domain::client::check_key("cursor", k).is_ok(),
+        };
+        let (total, page) = futures::future::try_join(
+            self.read_counts(&[keys::ACTIVE_CLIENTS.to_string()]),
+            self.list_page(&list, &page, u64::MAX),
+        )
+        .await?;
+        Ok(Page { total, ..page })
     }
 
     async fn get_client(&self, key: &str) -> Result<Option<Client>> {
@@ -35,13 +63,34 @@ impl ClientStore for DynamoStore {
             attrs.push((keys::GSI1SK, client.key.clone()));
         }
         let item = to_item(client, &attrs)?;
-        self.client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .send()
-            .await
-            .map_err(|e| sdk_error("PutItem client", e))?;
-        Ok(())
+        for _ in 0..ATTEMPTS {
+            // The count moves only when the write changes whether the client is active, and
+            // the write holds only if the client is still as read.
+            let was: Option<bool> = self
+                .get_item(keys::client(&client.key), "GetItem client")
+                .await?
+                .map(|i| matches!(i.get("active"), Some(AttributeValue::Bool(true))));
+            let mut p = put(item.clone())?;
+            p.table_name = self.table.clone();
+            match was {
+                None => p.condition_expression = Some("attribute_not_exists(pk)".into()),
+                Some(active) => {
+                    p.condition_expression = Some("active = :was".into());
+                    p.expression_attribute_values =
+                        Some([(":was".to_string(), AttributeValue::Bool(active))].into());
+                }
+            }
+            let mut items = vec![TransactWriteItem::builder().put(p).build()];
+            let delta = i64::from(client.active) - i64::from(was.unwrap_or(false));
+            if delta != 0 {
+                items.push(count_add(&self.table, keys::ACTIVE_CLIENTS, delta)?);
+            }
+            match self.transact(items).await {
+                Ok(()) => return Ok(()),
+                Err(Some(Cancelled::Condition(_))) => continue,
+                Err(_) => return Err(transact_failure("put client")),
+            }
+        }
+        Err(Error::Unavailable("put client: kept racing".into()))
     }
 }

@@ -7,8 +7,10 @@
 //! `TransactWriteItems` with the invoice's replacement and history entry.
 
 use super::invoices::{Refusal, chunks_under, n};
+use super::list_keys;
+use super::lists::count_add;
 use super::transact::{Cancelled, counter_move, put, transact_failure};
-use super::{DynamoStore, Item, from_item, keys, query_page, s, to_item};
+use super::{DynamoStore, Item, from_item, keys, s, to_item};
 use crate::domain::{Page, PageRequest};
 use crate::invoice::credit_note::{CreditLine, CreditNote};
 use crate::invoice::{HistoryEntry, Invoice};
@@ -37,15 +39,16 @@ impl DynamoStore {
             lines: Vec::new(),
             ..note.clone()
         };
-        let mut head = to_item(
-            &header,
-            &[
-                (keys::PK, keys::credit_note(note.id)),
-                (keys::SK, keys::CREDIT_NOTE_HEADER.to_string()),
-                (keys::GSI1PK, keys::ALL_CREDIT_NOTES.to_string()),
-                (keys::GSI1SK, keys::invoice_sort(note.created_at, note.id)),
-            ],
-        )?;
+        let mut attrs = vec![
+            (keys::PK, keys::credit_note(note.id)),
+            (keys::SK, keys::CREDIT_NOTE_HEADER.to_string()),
+        ];
+        attrs.extend(list_keys::credit_note_index_attrs(
+            &note.client_key,
+            note.invoice_id,
+            keys::invoice_sort(note.created_at, note.id),
+        ));
+        let mut head = to_item(&header, &attrs)?;
         head.insert("line_chunks".into(), n(chunks.len() as u64));
         let mut items: Vec<Item> = vec![head];
         for (i, lines) in chunks.iter().enumerate() {
@@ -133,6 +136,9 @@ impl CreditNoteStore for DynamoStore {
         guard.condition_expression = Some("attribute_not_exists(pk)".into());
         items.push(TransactWriteItem::builder().put(guard).build());
         items.extend(self.history_puts(id, entry)?);
+        for list in list_keys::credit_note_counts(&note.client_key, note.invoice_id) {
+            items.push(count_add(&self.table, &list, 1)?);
+        }
 
         match self.transact(items).await {
             Ok(()) => Ok(IssueOutcome::Done),
@@ -214,26 +220,22 @@ impl CreditNoteStore for DynamoStore {
         filter: &CreditNoteFilter,
         page: PageRequest,
     ) -> Result<Page<CreditNote>> {
-        let mut query = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .index_name(keys::GSI1)
-            .key_condition_expression("gsi1pk = :pk")
-            .expression_attribute_values(":pk", s(keys::ALL_CREDIT_NOTES))
-            .scan_index_forward(false);
-        let mut conditions = Vec::new();
-        if let Some(id) = filter.invoice_id {
-            conditions.push("invoice_id = :invoice");
-            query = query.expression_attribute_values(":invoice", s(id.to_string()));
+        let (list, counts) =
+            list_keys::credit_note_list(filter.client_key.as_deref(), filter.invoice_id);
+        match counts {
+            Some(counts) => {
+                let (total, page) = futures::future::try_join(
+                    self.read_counts(&counts),
+                    self.list_page(&list, &page, u64::MAX),
+                )
+                .await?;
+                Ok(Page { total, ..page })
+            }
+            // One invoice's notes, of one client: counted by reading them.
+            None => {
+                self.list_page_where(&list, &page, &|_: &CreditNote| true)
+                    .await
+            }
         }
-        if let Some(c) = &filter.client_key {
-            conditions.push("client_key = :client");
-            query = query.expression_attribute_values(":client", s(c.clone()));
-        }
-        if !conditions.is_empty() {
-            query = query.filter_expression(conditions.join(" AND "));
-        }
-        query_page(query, "Query credit notes", page).await
     }
 }

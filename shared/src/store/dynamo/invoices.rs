@@ -5,8 +5,10 @@
 //! larger than an item may be, e.g. a 1000-line edit). A guard item `INVOICE_FOR#<client>#<period>` makes (client, period)
 //! unique. Every write is one `TransactWriteItems`.
 
+use super::list_keys;
+use super::lists::{ListQuery, count_add, count_deltas};
 use super::transact::{Cancelled, counter_move, put, transact_failure};
-use super::{DynamoStore, Item, from_item, keys, query_page, s, sdk_error, to_item};
+use super::{DynamoStore, Item, from_item, keys, s, sdk_error, to_item};
 use crate::domain::{Page, PageRequest};
 use crate::invoice::model::InvoiceFilter;
 use crate::invoice::receivables::Payment;
@@ -78,15 +80,12 @@ pub(super) fn chunks_under<T: Serialize>(records: &[T]) -> Vec<&[T]> {
 impl DynamoStore {
     fn header_item(&self, invoice: &Invoice, chunks: usize) -> Result<Item> {
         let h = &invoice.header;
-        let mut item = to_item(
-            h,
-            &[
-                (keys::PK, keys::invoice(h.id)),
-                (keys::SK, keys::INVOICE_HEADER.to_string()),
-                (keys::GSI1PK, keys::ALL_INVOICES.to_string()),
-                (keys::GSI1SK, keys::invoice_sort(h.created_at, h.id)),
-            ],
-        )?;
+        let mut attrs = vec![
+            (keys::PK, keys::invoice(h.id)),
+            (keys::SK, keys::INVOICE_HEADER.to_string()),
+        ];
+        attrs.extend(list_keys::invoice_index_attrs(h));
+        let mut item = to_item(h, &attrs)?;
         item.insert("line_chunks".into(), n(chunks as u64));
         Ok(item)
     }
@@ -168,6 +167,13 @@ impl DynamoStore {
             )),
         )?;
         items.extend(self.stale_chunk_deletes(before, new_chunks)?);
+        // The lists' counts follow a status change in the same transaction.
+        for (list, delta) in count_deltas(
+            &list_keys::invoice_counts(&before.header),
+            &list_keys::invoice_counts(&after.header),
+        ) {
+            items.push(count_add(&self.table, &list, delta)?);
+        }
         Ok(items)
     }
 
@@ -371,6 +377,9 @@ impl InvoiceStore for DynamoStore {
         }
         items.extend(puts);
         items.extend(self.history_puts(h.id, entry)?);
+        for list in list_keys::invoice_counts(h) {
+            items.push(count_add(&self.table, &list, 1)?);
+        }
         match self.transact(items).await {
             Ok(()) => Ok(WriteOutcome::Written),
             Err(Some(Cancelled::Condition(_))) => {
@@ -450,42 +459,19 @@ impl InvoiceStore for DynamoStore {
         filter: &InvoiceFilter,
         page: PageRequest,
     ) -> Result<Page<InvoiceHeader>> {
-        let mut query = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .index_name(keys::GSI1)
-            .key_condition_expression("gsi1pk = :pk")
-            .expression_attribute_values(":pk", s(keys::ALL_INVOICES))
-            .scan_index_forward(false);
-        let mut conditions = Vec::new();
-        if let Some(st) = filter.status {
-            conditions.push("#status = :status");
-            query = query
-                .expression_attribute_names("#status", "status")
-                .expression_attribute_values(":status", s(st.as_str()));
-        }
-        if let Some(c) = &filter.client_key {
-            conditions.push("client_key = :client");
-            query = query.expression_attribute_values(":client", s(c.clone()));
-        }
-        if let Some(p) = filter.period {
-            conditions.push("#period = :period");
-            query = query
-                .expression_attribute_names("#period", "period")
-                .expression_attribute_values(":period", s(p.to_string()));
-        }
-        if !conditions.is_empty() {
-            query = query.filter_expression(conditions.join(" AND "));
-        }
+        let (list, counts) = list_keys::invoice_list(filter);
         if filter.has_receivables_filters() {
             let filter = filter.clone();
-            return super::query_page_where(query, "Query invoices", page, move |h| {
-                filter.matches(h)
-            })
-            .await;
+            return self
+                .list_page_where(&list, &page, &move |h: &InvoiceHeader| filter.matches(h))
+                .await;
         }
-        query_page(query, "Query invoices", page).await
+        let (total, page) = futures::future::try_join(
+            self.read_counts(&counts),
+            self.list_page(&list, &page, u64::MAX),
+        )
+        .await?;
+        Ok(Page { total, ..page })
     }
 
     async fn update_invoice(
@@ -538,6 +524,9 @@ impl InvoiceStore for DynamoStore {
         items.extend(self.stale_chunk_deletes(before, 0)?);
         items.push(self.companion(h, Companion::ReleasePeriodGuard)?);
         items.extend(self.history_puts(h.id, entry)?);
+        for list in list_keys::invoice_counts(h) {
+            items.push(count_add(&self.table, &list, -1)?);
+        }
         match self.transact(items).await {
             Ok(()) => Ok(WriteOutcome::Written),
             Err(Some(Cancelled::Condition(_))) => Ok(match self.header(h.id).await? {
@@ -571,16 +560,29 @@ impl InvoiceStore for DynamoStore {
     }
 
     async fn invoice_history(&self, id: Uuid, page: PageRequest) -> Result<Page<HistoryEntry>> {
-        let query = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .key_condition_expression("pk = :pk AND begins_with(sk, :history)")
-            .expression_attribute_values(":pk", s(keys::invoice(id)))
-            .expression_attribute_values(":history", s("HISTORY#"))
-            .scan_index_forward(false)
-            .consistent_read(true);
-        let stored: Page<StoredHistory> = query_page(query, "Query invoice history", page).await?;
+        // One entry per version, from 1: the newest entry's version is the total.
+        let list = ListQuery {
+            name: format!("history|{id}"),
+            index: None,
+            pk_attr: keys::PK,
+            sk_attr: keys::SK,
+            partitions: vec![keys::invoice(id)],
+            descending: true,
+            lo: Some("HISTORY#".into()),
+            hi: Some("HISTORY#~".into()),
+            filter: None,
+            valid_key: |k| {
+                k.strip_prefix("HISTORY#")
+                    .is_some_and(|v| v.len() == 10 && v.bytes().all(|b| b.is_ascii_digit()))
+            },
+        };
+        let newest = list_clone(&list);
+        let (first, stored) = futures::future::try_join(
+            self.list_page::<StoredHistory>(&newest, &PageRequest::new(1, 1), u64::MAX),
+            self.list_page::<StoredHistory>(&list, &page, u64::MAX),
+        )
+        .await?;
+        let total = first.items.first().map_or(0, |h| h.entry.version);
         let mut items = Vec::with_capacity(stored.items.len());
         for StoredHistory { mut entry, parts } in stored.items {
             if parts > 0 {
@@ -591,9 +593,26 @@ impl InvoiceStore for DynamoStore {
         }
         Ok(Page {
             items,
-            total: stored.total,
+            total,
             request: stored.request,
+            next: stored.next,
         })
+    }
+}
+
+/// A copy of a list's query (the same partitions and bounds).
+fn list_clone(q: &ListQuery) -> ListQuery {
+    ListQuery {
+        name: q.name.clone(),
+        index: q.index,
+        pk_attr: q.pk_attr,
+        sk_attr: q.sk_attr,
+        partitions: q.partitions.clone(),
+        descending: q.descending,
+        lo: q.lo.clone(),
+        hi: q.hi.clone(),
+        filter: q.filter.clone(),
+        valid_key: q.valid_key,
     }
 }
 

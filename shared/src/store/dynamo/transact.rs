@@ -10,7 +10,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
 use std::time::Duration;
 
 /// Attempts of a transaction that DynamoDB cancels for contention (`TransactionConflict`).
-const CONTENTION_ATTEMPTS: u32 = 4;
+const CONTENTION_ATTEMPTS: u32 = 6;
 
 /// A put of `item` for a transaction (the caller sets the table name and condition).
 pub(crate) fn put(item: Item) -> Result<Put> {
@@ -105,7 +105,10 @@ impl DynamoStore {
                 Err(e) => match cancelled(&e) {
                     Some(Cancelled::Contention) if attempt + 1 < CONTENTION_ATTEMPTS => {
                         attempt += 1;
-                        tokio::time::sleep(Duration::from_millis(20 << attempt)).await;
+                        // Jittered, so that writers that met on an item (a list count) do
+                        // not meet again.
+                        let jitter = u64::from(uuid::Uuid::new_v4().as_u128() as u8) % 20;
+                        tokio::time::sleep(Duration::from_millis((20 << attempt) + jitter)).await;
                     }
                     Some(c) => return Err(Some(c)),
                     None => {

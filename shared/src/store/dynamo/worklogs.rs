@@ -1,21 +1,56 @@
 //! Worklogs: one item per worklog id; a client's worklogs by date through `gsi1`
-//! (`CLIENT#<key>#WORKLOGS`, `<date>#<id>`). Writes are `BatchWriteItem` puts of 25.
+//! (`CLIENT#<key>#WORKLOGS`, `<date>#<id>`). Writes are transactions of up to 100 items: the
+//! worklogs, each conditioned on being as read (new, or at the client and date read), and
+//! the count deltas of the months and clients they enter and leave (`COUNT#WORKLOGS#...`).
 
-use super::{DynamoStore, keys, query_all, query_page, s, sdk_error, to_item};
-use crate::domain::{DateRange, Page, PageRequest, Worklog};
+use super::lists::{ListQuery, count_add};
+use super::transact::{Cancelled, put};
+use super::{DynamoStore, Item, keys, query_all, s, sdk_error, to_item};
+use crate::domain::{DateRange, Page, PageRequest, Period, Worklog};
 use crate::ports::WorklogStore;
 use crate::{Error, Result};
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::{PutRequest, WriteRequest};
-use futures::{StreamExt, TryStreamExt};
-use std::time::Duration;
+use aws_sdk_dynamodb::types::{KeysAndAttributes, Select, TransactWriteItem};
+use chrono::{Datelike, NaiveDate};
+use std::collections::{BTreeMap, HashMap};
+use uuid::Uuid;
 
-/// DynamoDB's limit of writes in one `BatchWriteItem`.
-const BATCH: usize = 25;
-/// Batches in flight at once.
-const PARALLEL_BATCHES: usize = 4;
-/// Rounds of retrying unprocessed items before giving up (503).
-const MAX_ROUNDS: u32 = 8;
+/// DynamoDB's limit of items in one `TransactWriteItems`.
+const TRANSACTION_LIMIT: usize = 100;
+/// Worklogs in one transaction at most (the rest of the 100 is for count deltas).
+const WORKLOGS_PER_TRANSACTION: usize = 50;
+/// Attempts of a batch whose worklogs another import changed meanwhile.
+const ATTEMPTS: u32 = 5;
+/// Ranges of up to this many whole months are totalled from month counts.
+const COUNTED_MONTHS: i32 = 36;
+
+/// The count of a client's worklogs dated in `month`.
+fn month_count(client_key: &str, month: Period) -> String {
+    format!("WORKLOGS#{client_key}#{month}")
+}
+
+/// The count of every worklog of a client.
+fn client_count(client_key: &str) -> String {
+    format!("WORKLOGS#{client_key}")
+}
+
+/// The counts a worklog of `client_key` dated `date` is in.
+pub(super) fn counts_of(client_key: &str, date: NaiveDate) -> Vec<String> {
+    vec![
+        month_count(client_key, Period::containing(date)),
+        client_count(client_key),
+    ]
+}
+
+/// Where a stored worklog is counted: its client and date.
+type Place = (String, NaiveDate);
+
+/// Whether `key` has the shape of a worklog index sort key (`<date>#<uuid>`).
+fn is_worklog_sort(key: &str) -> bool {
+    key.split_once('#').is_some_and(|(d, id)| {
+        NaiveDate::parse_from_str(d, "%Y-%m-%d").is_ok() && id.parse::<Uuid>().is_ok()
+    })
+}
 
 impl DynamoStore {
     /// The index query of a client's worklogs in `range`, in date-then-id order.
@@ -35,28 +70,253 @@ impl DynamoStore {
             .expression_attribute_values(":hi", s(hi))
     }
 
-    async fn write_batch(&self, mut requests: Vec<WriteRequest>) -> Result<()> {
-        for round in 0..MAX_ROUNDS {
+    /// How many of a client's worklogs lie in `range`, by reading only that key range
+    /// (`Select=COUNT`).
+    async fn count_in_range(&self, client_key: &str, range: DateRange) -> Result<u64> {
+        let mut total = 0u64;
+        let mut start = None;
+        loop {
             let out = self
-                .client
-                .batch_write_item()
-                .request_items(&self.table, requests)
+                .worklog_range_query(client_key, range)
+                .select(Select::Count)
+                .set_exclusive_start_key(start)
                 .send()
                 .await
-                .map_err(|e| sdk_error("BatchWriteItem worklogs", e))?;
-            requests = out
-                .unprocessed_items
-                .and_then(|mut m| m.remove(&self.table))
-                .unwrap_or_default();
-            if requests.is_empty() {
+                .map_err(|e| sdk_error("Query worklog count", e))?;
+            self.metrics.record(1, out.scanned_count.max(0) as u64);
+            total += out.count.max(0) as u64;
+            start = out.last_evaluated_key;
+            if start.is_none() {
+                return Ok(total);
+            }
+        }
+    }
+
+    /// The number of a client's worklogs in `range`: from the kept counts for whole months
+    /// (every worklog: the client's count), by counting the key range for partial months at
+    /// the edges, and for long ranges that are not everything.
+    async fn worklog_total(&self, client_key: &str, range: DateRange) -> Result<u64> {
+        if range == DateRange::ALL {
+            return self.read_counts(&[client_count(client_key)]).await;
+        }
+        let first = Period::containing(range.from);
+        let last = Period::containing(range.to);
+        let months = (range.to.year() - range.from.year()) * 12 + range.to.month() as i32
+            - range.from.month() as i32;
+        if months > COUNTED_MONTHS {
+            return self.count_in_range(client_key, range).await;
+        }
+        let mut whole = Vec::new();
+        let mut edges = Vec::new();
+        let mut month = first;
+        loop {
+            let part = DateRange {
+                from: month.first_day().max(range.from),
+                to: month.last_day().min(range.to),
+            };
+            if part == month.range() {
+                whole.push(month_count(client_key, month));
+            } else {
+                edges.push(part);
+            }
+            if month == last {
+                break;
+            }
+            month = Period::containing(month.last_day().succ_opt().unwrap_or(NaiveDate::MAX));
+        }
+        let mut total = if whole.is_empty() {
+            0
+        } else {
+            self.read_counts(&whole).await?
+        };
+        for part in edges {
+            total += self.count_in_range(client_key, part).await?;
+        }
+        Ok(total)
+    }
+
+    /// Where each of `ids` is stored now (client and date), by one consistent read.
+    async fn places(&self, ids: &[Uuid]) -> Result<HashMap<Uuid, Place>> {
+        let mut found = HashMap::new();
+        for chunk in ids.chunks(100) {
+            let mut ka = KeysAndAttributes::builder()
+                .consistent_read(true)
+                .projection_expression("id, client_key, #date")
+                .expression_attribute_names("#date", "date");
+            for id in chunk {
+                ka = ka.keys(
+                    [
+                        (keys::PK.to_string(), s(format!("WORKLOG#{id}"))),
+                        (keys::SK.to_string(), s("WORKLOG")),
+                    ]
+                    .into(),
+                );
+            }
+            let mut request: HashMap<String, KeysAndAttributes> = [(
+                self.table.clone(),
+                ka.build()
+                    .map_err(|e| Error::Internal(format!("batch get: {e}")))?,
+            )]
+            .into();
+            for _ in 0..8 {
+                let out = self
+                    .client
+                    .batch_get_item()
+                    .set_request_items(Some(request))
+                    .send()
+                    .await
+                    .map_err(|e| sdk_error("BatchGetItem worklogs", e))?;
+                for item in out
+                    .responses
+                    .and_then(|mut r| r.remove(&self.table))
+                    .unwrap_or_default()
+                {
+                    if let Some((id, place)) = place_of(&item) {
+                        found.insert(id, place);
+                    }
+                }
+                request = out.unprocessed_keys.unwrap_or_default();
+                if request.is_empty() {
+                    break;
+                }
+            }
+            if !request.is_empty() {
+                return Err(Error::Unavailable(
+                    "BatchGetItem worklogs: keys left".into(),
+                ));
+            }
+        }
+        Ok(found)
+    }
+
+    /// The transaction storing `batch`, each worklog only if still where `places` says, with
+    /// the count deltas.
+    fn worklog_transaction(
+        &self,
+        batch: &[&Worklog],
+        places: &HashMap<Uuid, Place>,
+    ) -> Result<Vec<TransactWriteItem>> {
+        let mut items = Vec::with_capacity(TRANSACTION_LIMIT);
+        for w in batch {
+            let (pk, sk) = keys::worklog(w);
+            let item = to_item(
+                *w,
+                &[
+                    (keys::PK, pk),
+                    (keys::SK, sk),
+                    (keys::GSI1PK, keys::client_worklogs(&w.client_key)),
+                    (keys::GSI1SK, keys::worklog_sort(w)),
+                ],
+            )?;
+            let mut p = put(item)?;
+            p.table_name = self.table.clone();
+            match places.get(&w.id) {
+                None => p.condition_expression = Some("attribute_not_exists(pk)".into()),
+                Some((client, date)) => {
+                    p.condition_expression =
+                        Some("client_key = :was_client AND #date = :was_date".into());
+                    p.expression_attribute_names =
+                        Some([("#date".to_string(), "date".to_string())].into());
+                    p.expression_attribute_values = Some(
+                        [
+                            (":was_client".to_string(), s(client.clone())),
+                            (":was_date".to_string(), s(date.to_string())),
+                        ]
+                        .into(),
+                    );
+                }
+            }
+            items.push(TransactWriteItem::builder().put(p).build());
+        }
+        for (list, delta) in deltas(batch, places) {
+            items.push(count_add(&self.table, &list, delta)?);
+        }
+        Ok(items)
+    }
+
+    /// Store `chunk` (ids distinct): read where its worklogs are, write them in
+    /// transactions with their count deltas, and do again the batches another writer raced.
+    async fn put_worklog_chunk(&self, chunk: &[&Worklog]) -> Result<()> {
+        let mut todo: Vec<&Worklog> = chunk.to_vec();
+        for _ in 0..ATTEMPTS {
+            let ids: Vec<Uuid> = todo.iter().map(|w| w.id).collect();
+            let places = self.places(&ids).await?;
+            let mut raced = Vec::new();
+            for batch in batches(&todo, &places) {
+                let items = self.worklog_transaction(&batch, &places)?;
+                match self.transact(items).await {
+                    Ok(()) => {}
+                    Err(Some(Cancelled::Condition(_))) => raced.extend(batch),
+                    Err(_) => return Err(super::transact::transact_failure("put worklogs")),
+                }
+            }
+            if raced.is_empty() {
                 return Ok(());
             }
-            tokio::time::sleep(Duration::from_millis(25 << round.min(6))).await;
+            todo = raced;
         }
         Err(Error::Unavailable(
-            "BatchWriteItem worklogs: items left unprocessed".into(),
+            "put worklogs: kept racing other imports".into(),
         ))
     }
+}
+
+/// The id, client and date of a stored worklog item.
+fn place_of(item: &Item) -> Option<(Uuid, Place)> {
+    let get = |k: &str| item.get(k).and_then(|v| v.as_s().ok());
+    let id = get("id")?.parse().ok()?;
+    let client = get("client_key")?.clone();
+    let date = NaiveDate::parse_from_str(get("date")?, "%Y-%m-%d").ok()?;
+    Some((id, (client, date)))
+}
+
+/// The count deltas of storing `batch` over `places`: each worklog leaves its old month and
+/// client (if stored) and enters its new ones; zeros dropped.
+fn deltas(batch: &[&Worklog], places: &HashMap<Uuid, Place>) -> Vec<(String, i64)> {
+    let mut map: BTreeMap<String, i64> = BTreeMap::new();
+    for w in batch {
+        if let Some((client, date)) = places.get(&w.id) {
+            *map.entry(month_count(client, Period::containing(*date)))
+                .or_default() -= 1;
+            *map.entry(client_count(client)).or_default() -= 1;
+        }
+        *map.entry(month_count(&w.client_key, Period::containing(w.date)))
+            .or_default() += 1;
+        *map.entry(client_count(&w.client_key)).or_default() += 1;
+    }
+    map.into_iter().filter(|(_, d)| *d != 0).collect()
+}
+
+/// Split `worklogs` into batches whose worklogs and count keys (old and new) fit one
+/// transaction.
+fn batches<'a>(worklogs: &[&'a Worklog], places: &HashMap<Uuid, Place>) -> Vec<Vec<&'a Worklog>> {
+    let mut out: Vec<Vec<&Worklog>> = Vec::new();
+    let mut current: Vec<&Worklog> = Vec::new();
+    let mut lists: std::collections::BTreeSet<String> = Default::default();
+    for w in worklogs {
+        let mut mine = vec![
+            month_count(&w.client_key, Period::containing(w.date)),
+            client_count(&w.client_key),
+        ];
+        if let Some((client, date)) = places.get(&w.id) {
+            mine.push(month_count(client, Period::containing(*date)));
+            mine.push(client_count(client));
+        }
+        let added = mine.iter().filter(|l| !lists.contains(*l)).count();
+        if !current.is_empty()
+            && (current.len() >= WORKLOGS_PER_TRANSACTION
+                || current.len() + 1 + lists.len() + added > TRANSACTION_LIMIT)
+        {
+            out.push(std::mem::take(&mut current));
+            lists.clear();
+        }
+        lists.extend(mine);
+        current.push(w);
+    }
+    if !current.is_empty() {
+        out.push(current);
+    }
+    out
 }
 
 #[async_trait]
@@ -67,12 +327,25 @@ impl WorklogStore for DynamoStore {
         range: DateRange,
         page: PageRequest,
     ) -> Result<Page<Worklog>> {
-        query_page(
-            self.worklog_range_query(client_key, range),
-            "Query worklogs",
-            page,
+        let (lo, hi) = keys::worklog_sort_bounds(range.from, range.to);
+        let list = ListQuery {
+            name: format!("worklogs|{client_key}|{}|{}", range.from, range.to),
+            index: Some(keys::GSI1),
+            pk_attr: keys::GSI1PK,
+            sk_attr: keys::GSI1SK,
+            partitions: vec![keys::client_worklogs(client_key)],
+            descending: false,
+            lo: Some(lo),
+            hi: Some(hi),
+            filter: None,
+            valid_key: is_worklog_sort,
+        };
+        let (total, page) = futures::future::try_join(
+            self.worklog_total(client_key, range),
+            self.list_page(&list, &page, u64::MAX),
         )
-        .await
+        .await?;
+        Ok(Page { total, ..page })
     }
 
     async fn worklogs_in_range(&self, client_key: &str, range: DateRange) -> Result<Vec<Worklog>> {
@@ -84,34 +357,63 @@ impl WorklogStore for DynamoStore {
     }
 
     async fn put_worklogs(&self, worklogs: &[Worklog]) -> Result<()> {
-        let requests = worklogs
+        // One transaction at a time: the batches of one import share month counts, and
+        // transactions on one item at once would cancel each other.
+        let all: Vec<&Worklog> = worklogs.iter().collect();
+        for chunk in all.chunks(100) {
+            self.put_worklog_chunk(chunk).await?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn worklog(client: &str, date: &str) -> Worklog {
+        Worklog {
+            id: Uuid::new_v4(),
+            client_key: client.into(),
+            date: date.parse().unwrap(),
+            author: "a".into(),
+            issue_key: "X-1".into(),
+            issue_summary: String::new(),
+            description: String::new(),
+            minutes: 60,
+            billable: true,
+            source_id: None,
+        }
+    }
+
+    #[test]
+    fn batches_fit_a_transaction_with_their_counts() {
+        let mut many: Vec<Worklog> = (0..120).map(|_| worklog("A", "2026-01-05")).collect();
+        many.extend((0..200).map(|i| worklog(&format!("C{i}"), "2026-02-01")));
+        let all: Vec<&Worklog> = many.iter().collect();
+        let moved: HashMap<Uuid, Place> = many
             .iter()
-            .map(|w| {
-                let (pk, sk) = keys::worklog(w);
-                let item = to_item(
-                    w,
-                    &[
-                        (keys::PK, pk),
-                        (keys::SK, sk),
-                        (keys::GSI1PK, keys::client_worklogs(&w.client_key)),
-                        (keys::GSI1SK, keys::worklog_sort(w)),
-                    ],
-                )?;
-                let put = PutRequest::builder()
-                    .set_item(Some(item))
-                    .build()
-                    .map_err(|e| Error::Internal(format!("put request: {e}")))?;
-                Ok(WriteRequest::builder().put_request(put).build())
-            })
-            .collect::<Result<Vec<_>>>()?;
-        let batches: Vec<Vec<WriteRequest>> = requests
-            .chunks(BATCH)
-            .map(<[WriteRequest]>::to_vec)
+            .map(|w| (w.id, (format!("OLD{}", w.id), w.date)))
             .collect();
-        futures::stream::iter(batches)
-            .map(|batch| self.write_batch(batch))
-            .buffer_unordered(PARALLEL_BATCHES)
-            .try_collect::<()>()
-            .await
+        let split = batches(&all, &moved);
+        assert_eq!(split.iter().map(Vec::len).sum::<usize>(), many.len());
+        for b in split {
+            assert!(b.len() + deltas(&b, &moved).len() <= TRANSACTION_LIMIT);
+        }
+    }
+
+    #[test]
+    fn deltas_move_counts_between_months() {
+        let w = worklog("A", "2026-02-01");
+        let places: HashMap<Uuid, Place> =
+            [(w.id, ("A".to_string(), "2026-01-31".parse().unwrap()))].into();
+        assert_eq!(
+            deltas(&[&w], &places),
+            vec![
+                ("WORKLOGS#A#2026-01".to_string(), -1),
+                ("WORKLOGS#A#2026-02".to_string(), 1)
+            ]
+        );
+        assert_eq!(deltas(&[&w], &HashMap::new()).len(), 2);
     }
 }

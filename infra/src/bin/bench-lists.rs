@@ -1,0 +1,449 @@
+//! Benchmark of the list endpoints on the local stack (not a test): seeds 100 invoices (and
+//! 100 worklogs of one client), measures page 1 and page 5 of every list and filter, then
+//! grows the same table to 10,000 invoices (and 10,000 worklogs) and measures again. Prints
+//! p50/p95 per list with the DynamoDB calls and items read per request, and the p50 ratio
+//! (target: p50 at 10,000 within 1.5x of p50 at 100).
+//!
+//! Invoices are written through the store's own create transaction (guard, header, line
+//! chunk, history entry, counts), with statuses mixed; worklogs through the import's
+//! transactional writes. Lists are read through the store ports (what the handlers call).
+//!
+//! cargo run --release -p proxima-infra --bin bench-lists -- --invoices 10000 --worklogs 10000
+
+use anyhow::Result;
+use chrono::{Duration, Utc};
+use clap::Parser;
+use futures::{StreamExt, TryStreamExt};
+use proxima::domain::{
+    Address, ClientInput, DateRange, PageRequest, Period, Worklog, WorklogInput,
+};
+use proxima::invoice::model::InvoiceFilter;
+use proxima::invoice::service::{self, Actor, GenerateRequest, Stores};
+use proxima::invoice::{EditAction, HistoryEntry, Invoice, InvoiceStatus};
+use proxima::ports::{ClientStore, CreditNoteFilter, CreditNoteStore, InvoiceStore, WorklogStore};
+use proxima::store::{DynamoStore, aws};
+use proxima_infra::emulator::Emulator;
+use proxima_infra::provision;
+use rust_decimal::Decimal;
+use std::time::Instant;
+use uuid::Uuid;
+
+#[derive(Parser)]
+struct Args {
+    /// Invoices in the large table.
+    #[arg(long, default_value_t = 10_000)]
+    invoices: usize,
+    /// Worklogs of one client in the large table.
+    #[arg(long, default_value_t = 10_000)]
+    worklogs: usize,
+    /// Clients (the invoices are spread over them, one per client and period).
+    #[arg(long, default_value_t = 100)]
+    clients: usize,
+    /// Requests measured per list and page.
+    #[arg(long, default_value_t = 20)]
+    runs: usize,
+    /// Invoices written at once while seeding.
+    #[arg(long, default_value_t = 8)]
+    parallel: usize,
+}
+
+/// One list to measure: a name and how to read page `p`.
+type Lister<'a> = (
+    String,
+    Box<dyn Fn(PageRequest) -> futures::future::BoxFuture<'a, Result<u64>> + 'a>,
+);
+
+/// p50 and p95 of page 1 and page 5 of a list, and the calls and items per request.
+#[derive(Default, Clone)]
+struct Figures {
+    total: u64,
+    p50: [f64; 2],
+    p95: [f64; 2],
+    calls: [f64; 2],
+    items: [f64; 2],
+}
+
+const STATUSES: [InvoiceStatus; 4] = [
+    InvoiceStatus::Draft,
+    InvoiceStatus::Finalized,
+    InvoiceStatus::Paid,
+    InvoiceStatus::Void,
+];
+
+fn client_key(c: usize) -> String {
+    format!("C{c:03}")
+}
+
+/// The `n`-th period back from last month.
+fn period(n: usize) -> Period {
+    let mut p = Period::containing(Utc::now().date_naive()).previous();
+    for _ in 0..n {
+        p = p.previous();
+    }
+    p
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let args = Args::parse();
+    let (_emulator, endpoint) = match std::env::var("AWS_ENDPOINT_URL") {
+        Ok(url) if !url.is_empty() => (None, url),
+        _ => {
+            let e = Emulator::start(None)?;
+            let url = e.endpoint();
+            (Some(e), url)
+        }
+    };
+    // The service's 3 s attempt time-out is for production; the emulator on a loaded
+    // machine can take longer for the lists counted by reading.
+    let sdk = aws::sdk_config(Some(&endpoint))
+        .await
+        .into_builder()
+        .timeout_config(
+            aws_config::timeout::TimeoutConfig::builder()
+                .operation_attempt_timeout(std::time::Duration::from_secs(60))
+                .operation_timeout(std::time::Duration::from_secs(120))
+                .build(),
+        )
+        .build();
+    let table = "bench-lists";
+    provision::provision(
+        &aws::dynamodb_client(&sdk),
+        &aws::s3_client(&sdk),
+        table,
+        "bench-lists",
+    )
+    .await?;
+    let store = DynamoStore::new(aws::dynamodb_client(&sdk), table);
+    let now = Utc::now();
+    for c in 0..args.clients {
+        store.put_client(&client(c, now)?).await?;
+    }
+    // The template: a real draft of client C000 with its worklog lines.
+    seed_worklogs(&store, 0, 100).await?;
+    let actor = Actor {
+        name: "bench".into(),
+        now,
+    };
+    let stores = Stores {
+        clients: &store,
+        worklogs: &store,
+        invoices: &store,
+    };
+    let template = service::generate(
+        stores,
+        &GenerateRequest {
+            client_key: client_key(0),
+            period: period(0),
+            group_by: None,
+        },
+        &actor,
+    )
+    .await?;
+
+    let small = 100.min(args.invoices);
+    let t = Instant::now();
+    seed_invoices(&store, &template, 1, small, args.clients, args.parallel).await?;
+    println!(
+        "seeded {small} invoices and 100 worklogs in {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
+    let before = measure(&store, &template, args.runs).await?;
+
+    let t = Instant::now();
+    seed_invoices(
+        &store,
+        &template,
+        small,
+        args.invoices,
+        args.clients,
+        args.parallel,
+    )
+    .await?;
+    let seeded_invoices = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    seed_worklogs(&store, 100, args.worklogs).await?;
+    println!(
+        "grew to {} invoices in {seeded_invoices:.1} s and {} worklogs of C000 in {:.1} s",
+        args.invoices,
+        args.worklogs,
+        t.elapsed().as_secs_f64()
+    );
+    let after = measure(&store, &template, args.runs).await?;
+
+    println!();
+    println!(
+        "| list | total | p1 p50 | p1 p95 | p5 p50 | p5 p95 | calls p1/p5 | items p1/p5 | p50 ratio p1/p5 |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|");
+    for ((name, a), (_, b)) in before.iter().zip(after.iter()) {
+        for (label, f) in [("100", a), ("10k", b)] {
+            println!(
+                "| {name} @{label} | {} | {:.1} ms | {:.1} ms | {:.1} ms | {:.1} ms | {:.1} / {:.1} | {:.0} / {:.0} | {} |",
+                f.total,
+                f.p50[0],
+                f.p95[0],
+                f.p50[1],
+                f.p95[1],
+                f.calls[0],
+                f.calls[1],
+                f.items[0],
+                f.items[1],
+                if label == "10k" {
+                    format!("{:.2} / {:.2}", b.p50[0] / a.p50[0], b.p50[1] / a.p50[1])
+                } else {
+                    String::new()
+                }
+            );
+        }
+    }
+    Ok(())
+}
+
+fn client(c: usize, now: chrono::DateTime<Utc>) -> Result<proxima::domain::Client> {
+    Ok(ClientInput {
+        key: client_key(c),
+        name: format!("Bench Client {c} MChJ"),
+        email: format!("c{c}@bench.example"),
+        address: Address {
+            line1: "Amir Temur 1".into(),
+            line2: None,
+            city: "Toshkent".into(),
+            postal_code: None,
+            country: "UZ".into(),
+        },
+        tax_id: None,
+        vat_id: None,
+        electronic_address: None,
+        buyer_reference: None,
+        vat_category: None,
+        vat_exemption_reason: None,
+        currency: "USD".into(),
+        hourly_rate: Decimal::new(9550, 2),
+        tax_rate: Decimal::from(12),
+        payment_terms_days: 14,
+        timezone: "Asia/Tashkent".into(),
+        locale: None,
+        active: true,
+    }
+    .validate(now, None)?)
+}
+
+/// Worklogs `from..to` of client C000, spread over the last 12 months.
+async fn seed_worklogs(store: &DynamoStore, from: usize, to: usize) -> Result<()> {
+    let key = client_key(0);
+    let rows: Vec<Worklog> = (from..to)
+        .map(|w| {
+            let day = period(w % 12).first_day() + chrono::Days::new((w % 28) as u64);
+            WorklogInput {
+                source_id: Some(format!("{key}-{w}")),
+                client_key: key.clone(),
+                date: day,
+                author: format!("Author {}", w % 5),
+                issue_key: format!("{key}-{}", w % 7),
+                issue_summary: "Bench work".into(),
+                description: String::new(),
+                minutes: 15 + (w as u32 * 7) % 240,
+                billable: true,
+            }
+            .validate()
+        })
+        .collect::<std::result::Result<_, _>>()?;
+    store.put_worklogs(&rows).await?;
+    Ok(())
+}
+
+/// Invoices `from..to`: invoice `i` is client `i % clients`, period `i / clients` back, status
+/// mixed, created a minute apart; each through the store's create transaction.
+async fn seed_invoices(
+    store: &DynamoStore,
+    template: &Invoice,
+    from: usize,
+    to: usize,
+    clients: usize,
+    parallel: usize,
+) -> Result<()> {
+    futures::stream::iter(from..to)
+        .map(|i| {
+            let mut inv = template.clone();
+            let h = &mut inv.header;
+            h.id = Uuid::new_v4();
+            h.client_key = client_key(i % clients);
+            h.period = period(i / clients);
+            h.status = STATUSES[i % 4];
+            h.created_at = template.header.created_at - Duration::minutes(i as i64);
+            let entry = HistoryEntry {
+                at: h.created_at,
+                actor: "bench".into(),
+                action: EditAction::Created,
+                version: 1,
+                changes: Vec::new(),
+            };
+            async move {
+                // The emulator on a busy machine may time out; a retried create that finds
+                // its own guard is done.
+                let mut tries = 0;
+                loop {
+                    match store.create_invoice(&inv, &entry).await {
+                        Ok(outcome) => return Ok(outcome),
+                        Err(e) if tries < 5 => {
+                            tries += 1;
+                            eprintln!("retrying invoice {i}: {e:?}");
+                        }
+                        Err(e) => return Err(e),
+                    }
+                }
+            }
+        })
+        .buffer_unordered(parallel)
+        .try_collect::<Vec<_>>()
+        .await?;
+    Ok(())
+}
+
+/// Every list and filter, page 1 and page 5 (20 a page), `runs` times each.
+async fn measure<'a>(
+    store: &'a DynamoStore,
+    template: &'a Invoice,
+    runs: usize,
+) -> Result<Vec<(String, Figures)>> {
+    let p = period(0).to_string();
+    let invoice_filters: Vec<(&str, InvoiceFilter)> = vec![
+        ("invoices", InvoiceFilter::default()),
+        (
+            "invoices status=finalized",
+            filter(Some("finalized"), None, None),
+        ),
+        ("invoices client_key=C001", filter(None, Some("C001"), None)),
+        ("invoices period", filter(None, None, Some(&p))),
+        (
+            "invoices client_key+status",
+            filter(Some("draft"), Some("C004"), None),
+        ),
+        (
+            "invoices period+status",
+            filter(Some("paid"), None, Some(&p)),
+        ),
+        (
+            "invoices client_key+period",
+            filter(None, Some("C001"), Some(&p)),
+        ),
+        (
+            "invoices client_key+period+status",
+            filter(Some("finalized"), Some("C001"), Some(&p)),
+        ),
+        (
+            "invoices client_key=C001&overdue=false (counted by reading)",
+            InvoiceFilter {
+                overdue: Some(false),
+                now: Some(Utc::now()),
+                ..filter(None, Some("C001"), None)
+            },
+        ),
+        (
+            "invoices status=finalized&overdue=false (counted by reading)",
+            InvoiceFilter {
+                overdue: Some(false),
+                now: Some(Utc::now()),
+                ..filter(Some("finalized"), None, None)
+            },
+        ),
+    ];
+    let mut lists: Vec<Lister<'a>> = Vec::new();
+    for (name, f) in invoice_filters {
+        lists.push((
+            name.to_string(),
+            Box::new(move |page| {
+                let f = f.clone();
+                Box::pin(async move { Ok(store.list_invoices(&f, page).await?.total) })
+            }),
+        ));
+    }
+    let month = period(0).range();
+    let partial = DateRange {
+        from: month.from + chrono::Days::new(3),
+        to: month.to,
+    };
+    for (name, range) in [
+        ("worklogs C000 (all)", DateRange::ALL),
+        ("worklogs C000 period", month),
+        ("worklogs C000 from..to (partial month)", partial),
+    ] {
+        lists.push((
+            name.to_string(),
+            Box::new(move |page| {
+                Box::pin(
+                    async move { Ok(store.worklog_page(&client_key(0), range, page).await?.total) },
+                )
+            }),
+        ));
+    }
+    lists.push((
+        "clients (active)".into(),
+        Box::new(move |page| {
+            Box::pin(async move { Ok(store.active_client_page(page).await?.total) })
+        }),
+    ));
+    lists.push((
+        "credit notes".into(),
+        Box::new(move |page| {
+            Box::pin(async move {
+                Ok(store
+                    .list_credit_notes(&CreditNoteFilter::default(), page)
+                    .await?
+                    .total)
+            })
+        }),
+    ));
+    let id = template.header.id;
+    lists.push((
+        "edit history of one invoice".into(),
+        Box::new(move |page| {
+            Box::pin(async move { Ok(store.invoice_history(id, page).await?.total) })
+        }),
+    ));
+
+    let mut out = Vec::new();
+    for (name, read) in &lists {
+        let mut f = Figures::default();
+        // Lists counted by reading are measured fewer times.
+        let runs = if name.contains("by reading") {
+            runs.min(5)
+        } else {
+            runs
+        };
+        for (slot, page) in [1u32, 5].into_iter().enumerate() {
+            let mut times = Vec::with_capacity(runs);
+            store.list_metrics().take();
+            for _ in 0..runs {
+                let t = Instant::now();
+                match read(PageRequest::new(page, 20)).await {
+                    Ok(total) => f.total = total,
+                    Err(e) => eprintln!("{name} page {page}: {e:?}"),
+                }
+                times.push(t.elapsed().as_secs_f64() * 1000.0);
+            }
+            let (calls, items) = store.list_metrics().take();
+            times.sort_by(f64::total_cmp);
+            f.p50[slot] = times[times.len() / 2];
+            f.p95[slot] = times[(times.len() * 95 / 100).min(times.len() - 1)];
+            f.calls[slot] = calls as f64 / runs as f64;
+            f.items[slot] = items as f64 / runs as f64;
+        }
+        println!(
+            "{name}: total {} | page 1 p50 {:.1} ms | page 5 p50 {:.1} ms",
+            f.total, f.p50[0], f.p50[1]
+        );
+        out.push((name.clone(), f));
+    }
+    Ok(out)
+}
+
+fn filter(status: Option<&str>, client: Option<&str>, period: Option<&str>) -> InvoiceFilter {
+    InvoiceFilter {
+        status: status.and_then(|s| s.parse().ok()),
+        client_key: client.map(str::to_string),
+        period: period.and_then(|p| p.parse().ok()),
+        ..InvoiceFilter::default()
+    }
+}

@@ -1,0 +1,192 @@
+//! The upgrade step for data written before the lists kept counts: give every invoice header
+//! and credit note its list index keys, and recompute every list count from the items
+//! themselves. Idempotent; run it with writes paused (a write between the scan and the
+//! count it changes would be missed), see `docs/deployment.md`.
+
+use super::{DynamoStore, Item, from_item, keys, list_keys, s, sdk_error};
+use crate::invoice::InvoiceHeader;
+use crate::invoice::credit_note::CreditNote;
+use crate::{Error, Result};
+use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
+use chrono::NaiveDate;
+use std::collections::BTreeMap;
+
+/// What a backfill did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct BackfillReport {
+    /// Items scanned.
+    pub scanned: u64,
+    /// Invoice headers and credit notes whose index keys were set or corrected.
+    pub reindexed: u64,
+    /// Count items written (every list that has items, and stale ones set to 0).
+    pub counts: u64,
+}
+
+impl DynamoStore {
+    /// Set missing or stale list keys and recompute every list count (see the module doc).
+    pub async fn backfill_lists(&self) -> Result<BackfillReport> {
+        let mut report = BackfillReport::default();
+        let mut tallies: BTreeMap<String, i64> = BTreeMap::new();
+        let mut stale_counts: Vec<String> = Vec::new();
+        let mut start = None;
+        loop {
+            let out = self
+                .client
+                .scan()
+                .table_name(&self.table)
+                .consistent_read(true)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(|e| sdk_error("Scan backfill", e))?;
+            for item in out.items.unwrap_or_default() {
+                report.scanned += 1;
+                self.backfill_item(item, &mut tallies, &mut stale_counts, &mut report)
+                    .await?;
+            }
+            start = out.last_evaluated_key;
+            if start.is_none() {
+                break;
+            }
+        }
+        for list in stale_counts {
+            tallies.entry(list).or_insert(0);
+        }
+        let puts: Vec<WriteRequest> = tallies
+            .iter()
+            .map(|(list, n)| {
+                let (pk, sk) = super::lists::count_key(list);
+                let put = PutRequest::builder()
+                    .item(keys::PK, s(pk))
+                    .item(keys::SK, s(sk))
+                    .item("n", AttributeValue::N(n.to_string()))
+                    .build()
+                    .map_err(|e| Error::Internal(format!("put request: {e}")))?;
+                Ok(WriteRequest::builder().put_request(put).build())
+            })
+            .collect::<Result<_>>()?;
+        report.counts = puts.len() as u64;
+        for batch in puts.chunks(25) {
+            let mut requests = batch.to_vec();
+            for _ in 0..8 {
+                let out = self
+                    .client
+                    .batch_write_item()
+                    .request_items(&self.table, requests)
+                    .send()
+                    .await
+                    .map_err(|e| sdk_error("BatchWriteItem counts", e))?;
+                requests = out
+                    .unprocessed_items
+                    .and_then(|mut m| m.remove(&self.table))
+                    .unwrap_or_default();
+                if requests.is_empty() {
+                    break;
+                }
+            }
+            if !requests.is_empty() {
+                return Err(Error::Unavailable("backfill: counts left unwritten".into()));
+            }
+        }
+        Ok(report)
+    }
+
+    async fn backfill_item(
+        &self,
+        item: Item,
+        tallies: &mut BTreeMap<String, i64>,
+        stale_counts: &mut Vec<String>,
+        report: &mut BackfillReport,
+    ) -> Result<()> {
+        let text = |k: &str| item.get(k).and_then(|v| v.as_s().ok()).cloned();
+        let (Some(pk), Some(sk)) = (text(keys::PK), text(keys::SK)) else {
+            return Ok(());
+        };
+        let mut tally = |lists: Vec<String>| {
+            for l in lists {
+                *tallies.entry(l).or_default() += 1;
+            }
+        };
+        if let Some(list) = pk.strip_prefix("COUNT#") {
+            stale_counts.push(list.to_string());
+        } else if pk.starts_with("INVOICE#") && sk == keys::INVOICE_HEADER {
+            let h: InvoiceHeader = from_item(item.clone())?;
+            tally(list_keys::invoice_counts(&h));
+            let want = list_keys::invoice_index_attrs(&h);
+            if self.reindex(&item, &pk, &sk, &want).await? {
+                report.reindexed += 1;
+            }
+        } else if pk.starts_with("CREDIT_NOTE#") && sk == keys::CREDIT_NOTE_HEADER {
+            let n: CreditNote = from_item(item.clone())?;
+            tally(list_keys::credit_note_counts(&n.client_key, n.invoice_id));
+            let want = list_keys::credit_note_index_attrs(
+                &n.client_key,
+                n.invoice_id,
+                keys::invoice_sort(n.created_at, n.id),
+            );
+            if self.reindex(&item, &pk, &sk, &want).await? {
+                report.reindexed += 1;
+            }
+        } else if pk.starts_with("CLIENT#") && sk == "CLIENT" {
+            if matches!(item.get("active"), Some(AttributeValue::Bool(true))) {
+                tally(vec![keys::ACTIVE_CLIENTS.to_string()]);
+            }
+        } else if pk.starts_with("WORKLOG#") && sk == "WORKLOG" {
+            let client = text("client_key");
+            let date = text("date").and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok());
+            if let (Some(c), Some(d)) = (client, date) {
+                tally(super::worklogs::counts_of(&c, d));
+            }
+        }
+        Ok(())
+    }
+
+    /// Set `want` on the item when any differs, only if the item is still at the version
+    /// scanned (invoices) or unchanged (credit notes are written once). Whether it did.
+    async fn reindex(
+        &self,
+        item: &Item,
+        pk: &str,
+        sk: &str,
+        want: &[(&'static str, String)],
+    ) -> Result<bool> {
+        let differs = want
+            .iter()
+            .any(|(k, v)| item.get(*k).and_then(|x| x.as_s().ok()) != Some(v));
+        if !differs {
+            return Ok(false);
+        }
+        let mut update = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(keys::PK, s(pk))
+            .key(keys::SK, s(sk));
+        let mut sets = Vec::new();
+        for (i, (k, v)) in want.iter().enumerate() {
+            sets.push(format!("#a{i} = :v{i}"));
+            update = update
+                .expression_attribute_names(format!("#a{i}"), *k)
+                .expression_attribute_values(format!(":v{i}"), s(v.clone()));
+        }
+        update = update.update_expression(format!("SET {}", sets.join(", ")));
+        update = match item.get("version") {
+            Some(v) => update
+                .condition_expression("version = :scanned")
+                .expression_attribute_values(":scanned", v.clone()),
+            None => update.condition_expression("attribute_exists(pk)"),
+        };
+        match update.send().await {
+            Ok(_) => Ok(true),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|se| se.is_conditional_check_failed_exception()) =>
+            {
+                Err(Error::Conflict(format!(
+                    "{pk} changed during the backfill; pause writes and run it again"
+                )))
+            }
+            Err(e) => Err(sdk_error("UpdateItem backfill", e)),
+        }
+    }
+}
