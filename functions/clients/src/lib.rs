@@ -67,7 +67,8 @@ pub struct WorklogView {
     pub description: String,
     pub minutes: u32,
     /// minutes / 60, rounded half away from zero to 2 places.
-    #[schema(value_type = String, example = "1.50")]
+    #[serde(with = "proxima::domain::scale::two_places")]
+    #[schema(value_type = String, format = "decimal", pattern = "^[0-9]+\\.[0-9]{2}$", example = "1.50")]
     pub hours: Decimal,
     pub billable: bool,
 }

@@ -1,5 +1,6 @@
 //! Clients: who gets invoiced, in which currency, at which rate.
 
+use super::scale;
 use super::text::{Lines, check_field};
 use crate::{Error, FieldError, Result};
 use chrono::{DateTime, Utc};
@@ -32,11 +33,12 @@ pub struct Client {
     pub tax_id: Option<String>,
     /// ISO 4217 code.
     pub currency: String,
-    /// Price of one hour, in `currency`.
-    #[schema(value_type = String, example = "95.00")]
+    /// Price of one hour, in `currency`, with its minor-unit places.
+    #[schema(value_type = String, format = "decimal", pattern = "^[0-9]+(\\.[0-9]{1,4})?$", example = "95.00")]
     pub hourly_rate: Decimal,
-    /// Percent, e.g. `"12"` for 12 %.
-    #[schema(value_type = String, example = "12")]
+    /// Percent with 2 places, e.g. `"12.00"` for 12 %.
+    #[serde(with = "crate::domain::scale::two_places")]
+    #[schema(value_type = String, format = "decimal", pattern = "^[0-9]+\\.[0-9]{2}$", example = "12.00")]
     pub tax_rate: Decimal,
     pub payment_terms_days: u32,
     /// IANA time zone of the client (`Asia/Tashkent`).
@@ -189,13 +191,22 @@ impl ClientInput {
         if iso_currency::Currency::from_code(&currency).is_none() {
             errors.push(FieldError::new("currency", "must be an ISO 4217 code"));
         }
+        let places = scale::minor_unit(&currency);
         if self.hourly_rate < Decimal::ZERO {
             errors.push(FieldError::new("hourly_rate", "must not be negative"));
+        } else if !scale::fits(self.hourly_rate, places) {
+            errors.push(FieldError::new(
+                "hourly_rate",
+                format!("{} ({currency})", scale::places_message(places)),
+            ));
         }
-        if self.tax_rate < Decimal::ZERO || self.tax_rate > Decimal::ONE_HUNDRED {
+        if self.tax_rate < Decimal::ZERO
+            || self.tax_rate > Decimal::ONE_HUNDRED
+            || !scale::fits(self.tax_rate, scale::PERCENT_PLACES)
+        {
             errors.push(FieldError::new(
                 "tax_rate",
-                "must be a percent from 0 to 100",
+                "must be a percent from 0 to 100 with at most 2 decimal places",
             ));
         }
         if self.payment_terms_days > MAX_PAYMENT_TERMS_DAYS {
@@ -221,8 +232,8 @@ impl ClientInput {
             },
             tax_id: tidy(self.tax_id),
             currency,
-            hourly_rate: self.hourly_rate.normalize_to_scale_at_least(2),
-            tax_rate: self.tax_rate.normalize(),
+            hourly_rate: scale::fixed(self.hourly_rate, places),
+            tax_rate: scale::fixed(self.tax_rate, scale::PERCENT_PLACES),
             payment_terms_days: self.payment_terms_days,
             timezone: self.timezone,
             active: self.active,
@@ -248,25 +259,9 @@ pub fn looks_like_email(s: &str) -> bool {
     }
 }
 
-trait ScaleAtLeast {
-    fn normalize_to_scale_at_least(self, scale: u32) -> Self;
-}
-
-impl ScaleAtLeast for Decimal {
-    /// `95` -> `95.00`, `95.125` stays `95.125`.
-    fn normalize_to_scale_at_least(self, scale: u32) -> Self {
-        let mut d = self.normalize();
-        if d.scale() < scale {
-            d.rescale(scale);
-        }
-        d
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::str::FromStr;
 
     fn input() -> ClientInput {
         serde_json::from_value(serde_json::json!({
@@ -289,7 +284,7 @@ mod tests {
         assert_eq!(c.currency, "USD");
         assert_eq!(c.address.country, "UZ");
         assert_eq!(c.hourly_rate.to_string(), "95.00");
-        assert_eq!(c.tax_rate, Decimal::from_str("12").unwrap());
+        assert_eq!(c.tax_rate.to_string(), "12.00");
         assert!(c.active);
     }
 

@@ -4,6 +4,7 @@ pub mod client;
 pub mod idempotency;
 pub mod pagination;
 pub mod period;
+pub mod scale;
 pub mod text;
 pub mod time_zone;
 pub mod user;

@@ -60,14 +60,15 @@ pub struct CreditNoteSummary {
     pub currency: String,
     pub issue_date: NaiveDate,
     pub reason: String,
-    #[schema(value_type = String, example = "190.00")]
+    #[schema(value_type = String, format = "decimal", pattern = "^[0-9]+(\\.[0-9]{1,4})?$", example = "190.00")]
     pub subtotal: Decimal,
-    #[schema(value_type = String, example = "12")]
+    #[serde(with = "crate::domain::scale::two_places")]
+    #[schema(value_type = String, format = "decimal", pattern = "^[0-9]+\\.[0-9]{2}$", example = "12.00")]
     pub tax_rate: Decimal,
-    #[schema(value_type = String, example = "22.80")]
+    #[schema(value_type = String, format = "decimal", pattern = "^[0-9]+(\\.[0-9]{1,4})?$", example = "22.80")]
     pub tax_amount: Decimal,
     /// The amount credited.
-    #[schema(value_type = String, example = "212.80")]
+    #[schema(value_type = String, format = "decimal", pattern = "^[0-9]+(\\.[0-9]{1,4})?$", example = "212.80")]
     pub total: Decimal,
     pub created_at: DateTime<Utc>,
     pub created_by: String,
@@ -177,7 +178,9 @@ pub async fn issue(
     actor: &Actor,
 ) -> Result<IssuedCreditNote> {
     // Validate the body before any read: a bad request is 400 whatever the invoice.
-    super::credit_note::validate_request(req)?;
+    // The currency is not known yet: prices are checked against the invoice's minor unit
+    // once it is read.
+    super::credit_note::validate_request(req, crate::domain::scale::MAX_MINOR_UNIT)?;
     let note_id = Uuid::new_v4();
     let mut invoice: Option<Invoice> = None;
     for attempt in 0..ATTEMPTS {

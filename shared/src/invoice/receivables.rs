@@ -72,7 +72,7 @@ pub struct Payment {
     pub id: Uuid,
     pub invoice_id: Uuid,
     /// In the invoice's currency, with its minor-unit places.
-    #[schema(value_type = String, example = "250.00")]
+    #[schema(value_type = String, format = "decimal", pattern = "^[0-9]+(\\.[0-9]{1,4})?$", example = "250.00")]
     pub amount: Decimal,
     pub currency: String,
     /// The day the money arrived.
@@ -127,6 +127,7 @@ pub fn settle(header: &mut InvoiceHeader) {
 /// due date passed in the client's time zone, for an issued, not void invoice).
 pub fn present(header: &mut InvoiceHeader, now: DateTime<Utc>) {
     settle(header);
+    header.fix_scales();
     let tz = header
         .timezone
         .as_deref()

@@ -248,6 +248,10 @@ pub async fn get(stores: Stores<'_>, id: Uuid) -> Result<Invoice> {
         .invoices
         .get_invoice(id)
         .await?
+        .map(|mut invoice| {
+            invoice.fix_scales();
+            invoice
+        })
         .ok_or_else(|| Error::not_found("invoice"))
 }
 
