@@ -67,8 +67,12 @@ pub trait LoginThrottle: Send + Sync {
 /// Clients by key.
 #[async_trait]
 pub trait ClientStore: Send + Sync {
+    /// Every active (`true`) or inactive (`false`) client, ordered by key.
+    async fn list_clients(&self, active: bool) -> Result<Vec<Client>>;
     /// Every active client, ordered by key.
-    async fn list_active_clients(&self) -> Result<Vec<Client>>;
+    async fn list_active_clients(&self) -> Result<Vec<Client>> {
+        self.list_clients(true).await
+    }
     /// One client, active or not.
     async fn get_client(&self, key: &str) -> Result<Option<Client>>;
     /// Create or replace a client.

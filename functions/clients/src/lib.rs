@@ -5,7 +5,7 @@ use chrono::NaiveDate;
 use proxima::domain::client::check_key;
 use proxima::domain::{Client, DateRange, Period, Worklog};
 use proxima::http::pagination::PaginationParams;
-use proxima::http::{AuthUser, Data, Paged, Pagination};
+use proxima::http::{AuthUser, Data, KnownQuery, Paged, Pagination};
 use proxima::state::AppState;
 use proxima::{Error, FieldError, Result};
 use rust_decimal::Decimal;
@@ -15,19 +15,42 @@ use uuid::Uuid;
 
 type ErrorEnvelope = proxima::http::error::ErrorEnvelope;
 
-/// Active clients, ordered by key.
-#[utoipa::path(get, path = "/api/v1/clients", tag = "clients", params(PaginationParams),
+/// Which clients `GET /clients` lists.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ClientListFilter {
+    /// `true` (default): active clients; `false`: inactive ones.
+    #[param(schema_with = proxima::http::openapi::boolean)]
+    pub active: Option<String>,
+}
+
+impl ClientListFilter {
+    /// Whether active (default) or inactive clients are asked for.
+    pub fn active(&self) -> Result<bool> {
+        match self.active.as_deref() {
+            None | Some("true") => Ok(true),
+            Some("false") => Ok(false),
+            Some(_) => Err(Error::field("active", "must be true or false")),
+        }
+    }
+}
+
+/// Active clients (or, with `active=false`, inactive ones), ordered by key.
+#[utoipa::path(get, path = "/api/v1/clients", tag = "clients",
+    params(ClientListFilter, PaginationParams),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "A page of active clients", body = Paged<Client>),
-        (status = 400, description = "Bad pagination", body = ErrorEnvelope),
+        (status = 200, description = "A page of clients", body = Paged<Client>),
+        (status = 400, description = "Bad filter or pagination, or an unknown query parameter", body = ErrorEnvelope),
         (status = 401, description = "No or bad token", body = ErrorEnvelope)))]
 async fn list_clients(
     _user: AuthUser,
     State(state): State<AppState>,
+    _known: KnownQuery<ClientListFilter, PaginationParams>,
+    Query(filter): Query<ClientListFilter>,
     Pagination(page): Pagination,
 ) -> Result<Paged<Client>> {
-    let clients = state.clients.list_active_clients().await?;
+    let clients = state.clients.list_clients(filter.active()?).await?;
     Ok(page.slice(clients).into())
 }
 
@@ -163,13 +186,14 @@ impl WorklogFilter {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "A page of worklogs", body = Paged<WorklogView>),
-        (status = 400, description = "Malformed key, bad filter or pagination", body = ErrorEnvelope),
+        (status = 400, description = "Malformed key, bad filter or pagination, or an unknown query parameter", body = ErrorEnvelope),
         (status = 401, description = "No or bad token", body = ErrorEnvelope),
         (status = 404, description = "No such client", body = ErrorEnvelope)))]
 async fn client_worklogs(
     _user: AuthUser,
     State(state): State<AppState>,
     Path(key): Path<String>,
+    _known: KnownQuery<WorklogFilter, PaginationParams>,
     Query(filter): Query<WorklogFilter>,
     Pagination(page): Pagination,
 ) -> Result<Paged<WorklogView>> {

@@ -7,7 +7,9 @@ use axum::response::IntoResponse;
 use proxima::domain::client::check_key;
 use proxima::http::error::ErrorEnvelope;
 use proxima::http::pagination::PaginationParams;
-use proxima::http::{AuthUser, Data, InvoiceWriter, JsonBody, NoStore, Paged, Pagination};
+use proxima::http::{
+    AuthUser, Data, InvoiceWriter, JsonBody, KnownQuery, NoStore, Paged, Pagination,
+};
 use proxima::invoice::credit_note::{CreditNote, CreditNoteRequest};
 use proxima::invoice::credit_notes_service::{CreditNoteSummary, IssuedCreditNote};
 use proxima::invoice::finalize::PdfDownload;
@@ -105,6 +107,7 @@ impl CreditNoteListFilter {
 pub async fn list_credit_notes(
     _user: AuthUser,
     State(state): State<AppState>,
+    _known: KnownQuery<CreditNoteListFilter, PaginationParams>,
     Query(filter): Query<CreditNoteListFilter>,
     Pagination(page): Pagination,
 ) -> Result<Paged<CreditNoteSummary>> {
@@ -159,6 +162,7 @@ pub async fn credit_note_pdf(
     _user: AuthUser,
     State(state): State<AppState>,
     Path(id): Path<String>,
+    _known: KnownQuery<CreditNotePdfQuery>,
     Query(q): Query<CreditNotePdfQuery>,
 ) -> Result<axum::response::Response> {
     let redirect = match q.redirect.as_deref() {

@@ -15,7 +15,9 @@ use proxima::http::json::OptionalJsonBody;
 use proxima::http::openapi::{OptionalIfMatch, RequiredIfMatch};
 use proxima::http::pagination::PaginationParams;
 use proxima::http::version::{etag, expected_version};
-use proxima::http::{AuthUser, Data, InvoiceWriter, JsonBody, NoStore, Paged, Pagination};
+use proxima::http::{
+    AuthUser, Data, InvoiceWriter, JsonBody, KnownQuery, NoStore, Paged, Pagination,
+};
 use proxima::invoice::edit::{InvoicePatch, LineItemsPatch};
 use proxima::invoice::finalize::PdfDownload;
 use proxima::invoice::model::InvoiceFilter;
@@ -241,6 +243,7 @@ impl ListFilter {
 async fn list_invoices(
     _user: AuthUser,
     State(state): State<AppState>,
+    _known: KnownQuery<ListFilter, PaginationParams>,
     Query(filter): Query<ListFilter>,
     Pagination(page): Pagination,
 ) -> Result<Paged<InvoiceHeader>> {
@@ -380,6 +383,7 @@ async fn edit_history(
     _user: AuthUser,
     State(state): State<AppState>,
     Path(id): Path<String>,
+    _known: KnownQuery<PaginationParams>,
     Pagination(page): Pagination,
 ) -> Result<Paged<HistoryEntry>> {
     Ok(state
@@ -462,6 +466,7 @@ async fn pdf(
     _user: AuthUser,
     State(state): State<AppState>,
     Path(id): Path<String>,
+    _known: KnownQuery<PdfQuery>,
     Query(q): Query<PdfQuery>,
 ) -> Result<axum::response::Response> {
     let redirect = match q.redirect.as_deref() {
