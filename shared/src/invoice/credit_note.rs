@@ -7,8 +7,8 @@
 use super::edit::{check_description, check_price, check_quantity};
 use super::model::{ClientSnapshot, Invoice, PdfInfo};
 use super::money::{Totals, line_amount, totals};
-use crate::domain::{Period, scale};
 use crate::domain::text::{Lines, check_field};
+use crate::domain::{Period, scale};
 use crate::pdf::Issuer;
 use crate::{Error, FieldError, Result};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -567,7 +567,10 @@ mod tests {
             ["lines"]
         );
         let too_many = partial((0..1001).map(|_| input("a", "1", "1")).collect());
-        assert_eq!(fields(validate_request(&too_many, 2).unwrap_err()), ["lines"]);
+        assert_eq!(
+            fields(validate_request(&too_many, 2).unwrap_err()),
+            ["lines"]
+        );
         let long_reason = CreditNoteRequest {
             reason: "r".repeat(501),
             ..full()

@@ -222,7 +222,10 @@ pub(crate) fn check_description(field: String, d: &str, errors: &mut Vec<FieldEr
 /// A line rule shared by draft lines and credit-note lines.
 pub(crate) fn check_quantity(field: String, q: Decimal, errors: &mut Vec<FieldError>) {
     if q <= Decimal::ZERO || q > Decimal::from(MAX_QUANTITY) {
-        errors.push(FieldError::new(field, "must be more than 0 and at most 1000000"));
+        errors.push(FieldError::new(
+            field,
+            "must be more than 0 and at most 1000000",
+        ));
     } else if !scale::fits(q, scale::QUANTITY_PLACES) {
         errors.push(FieldError::new(
             field,
@@ -235,7 +238,10 @@ pub(crate) fn check_quantity(field: String, q: Decimal, errors: &mut Vec<FieldEr
 /// A price has at most the currency's minor-unit `places`.
 pub(crate) fn check_price(field: String, p: Decimal, places: u32, errors: &mut Vec<FieldError>) {
     if p < Decimal::ZERO || p > Decimal::from(MAX_UNIT_PRICE) {
-        errors.push(FieldError::new(field, "must be 0 or more and at most 10^12"));
+        errors.push(FieldError::new(
+            field,
+            "must be 0 or more and at most 10^12",
+        ));
     } else if !scale::fits(p, places) {
         errors.push(FieldError::new(field, scale::places_message(places)));
     }
