@@ -2,7 +2,7 @@
 //! applied, each returning the field changes for the history.
 
 use super::dates::date_errors;
-use super::history::{Change, total_changes};
+use super::history::{Change, line_changes, total_changes};
 use super::lines::MAX_DESCRIPTION_CHARS;
 use super::model::{Invoice, LineItem, LineSource};
 use super::money::line_amount;
@@ -323,51 +323,25 @@ pub fn apply_line_items(invoice: &mut Invoice, patch: &LineItemsPatch) -> Result
     }
 
     let before = invoice.header.clone();
-    let mut changes = Vec::new();
-    invoice.line_items.retain(|l| {
-        if removed.contains(&l.id) {
-            changes.push(Change::of(
-                format!("line_items[{}]", l.id),
-                &Some(l.description.as_str()),
-                &None::<&str>,
-            ));
-            false
-        } else {
-            true
-        }
-    });
+    let before_lines = invoice.line_items.clone();
+    invoice.line_items.retain(|l| !removed.contains(&l.id));
     for u in &patch.update {
         if let Some(line) = invoice.line_items.iter_mut().find(|l| l.id == u.id) {
-            let field = |name: &str| format!("line_items[{}].{name}", line.id);
             if let Some(d) = &u.description {
-                let d = d.trim().to_string();
-                if d != line.description {
-                    changes.push(Change::of(field("description"), &line.description, &d));
-                    line.description = d;
-                }
+                line.description = d.trim().to_string();
             }
-            if let Some(q) = u.quantity.map(|q| scale::fixed(q, scale::QUANTITY_PLACES))
-                && q != line.quantity
-            {
-                changes.push(Change::of(field("quantity"), &line.quantity, &q));
-                line.quantity = q;
+            if let Some(q) = u.quantity {
+                line.quantity = scale::fixed(q, scale::QUANTITY_PLACES);
             }
-            if let Some(p) = u.unit_price.map(|p| scale::fixed(p, places))
-                && p != line.unit_price
-            {
-                changes.push(Change::of(field("unit_price"), &line.unit_price, &p));
-                line.unit_price = p;
+            if let Some(p) = u.unit_price {
+                line.unit_price = scale::fixed(p, places);
             }
-            let amount = line_amount(line.quantity, line.unit_price, places);
-            if amount != line.amount {
-                changes.push(Change::of(field("amount"), &line.amount, &amount));
-                line.amount = amount;
-            }
+            line.amount = line_amount(line.quantity, line.unit_price, places);
         }
     }
     for a in &patch.add {
         let quantity = scale::fixed(a.quantity, scale::QUANTITY_PLACES);
-        let line = LineItem {
+        invoice.line_items.push(LineItem {
             id: Uuid::new_v4(),
             description: a.description.trim().to_string(),
             quantity,
@@ -375,15 +349,10 @@ pub fn apply_line_items(invoice: &mut Invoice, patch: &LineItemsPatch) -> Result
             amount: line_amount(quantity, a.unit_price, places),
             source: LineSource::Manual,
             worklog_ids: Vec::new(),
-        };
-        changes.push(Change::of(
-            format!("line_items[{}]", line.id),
-            &None::<&str>,
-            &Some(line.description.as_str()),
-        ));
-        invoice.line_items.push(line);
+        });
     }
     invoice.recompute_totals();
+    let mut changes = line_changes(&before_lines, &invoice.line_items);
     changes.extend(total_changes(&before, &invoice.header));
     Ok(changes)
 }
@@ -420,7 +389,7 @@ mod tests {
         let changes = apply_patch(&mut inv, &patch, today).unwrap();
         assert_eq!(inv.header.notes.as_deref(), Some("Thanks\nfor the work"));
         assert_eq!(inv.header.po_number.as_deref(), Some("PO-7"));
-        let changed: Vec<&str> = changes.iter().map(|c| c.field.as_str()).collect();
+        let changed: Vec<&str> = changes.iter().filter_map(|c| c.field()).collect();
         assert!(
             changed.contains(&"notes") && changed.contains(&"tax_rate"),
             "{changed:?}"

@@ -366,7 +366,7 @@ pub async fn regenerate(
         .await?;
     write_draft(stores, id, version, actor, EditAction::Regenerated, |inv| {
         let before = inv.header.clone();
-        let before_lines = inv.line_items.len();
+        let before_lines = inv.line_items.clone();
         let places = minor_unit(&inv.header.currency);
         let mut changes = Vec::new();
         if let Some(g) = group_by
@@ -395,13 +395,7 @@ pub async fn regenerate(
             inv.header.client = snapshot;
         }
         inv.recompute_totals();
-        if before_lines != inv.line_items.len() {
-            changes.push(Change::of(
-                "line_items.count",
-                &before_lines,
-                &inv.line_items.len(),
-            ));
-        }
+        changes.extend(super::history::line_changes(&before_lines, &inv.line_items));
         changes.extend(total_changes(&before, &inv.header));
         Ok(changes)
     })
