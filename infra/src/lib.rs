@@ -7,5 +7,6 @@ pub mod bucket_cors;
 pub mod call_counter;
 pub mod demo;
 pub mod emulator;
+pub mod openapi_contract;
 pub mod provision;
 pub mod template;

@@ -127,7 +127,7 @@ pub async fn reverse_payment(
     params(("id" = Uuid, Path, description = "Invoice id")),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "Voided", body = Data<Invoice>),
+        (status = 200, description = "Voided", body = Data<Invoice>, headers(("ETag" = String, description = "The invoice version, quoted (`\"3\"`): send it back as `If-Match`"))),
         (status = 400, description = "No reason", body = ErrorEnvelope),
         (status = 401, description = "No or bad token", body = ErrorEnvelope),
         (status = 403, description = "Viewer", body = ErrorEnvelope),

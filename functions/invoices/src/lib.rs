@@ -80,7 +80,7 @@ async fn prefill(
 #[utoipa::path(post, path = "/api/v1/invoices/generate", tag = "invoices", request_body = GenerateRequest,
     security(("bearer" = [])),
     responses(
-        (status = 201, description = "Draft created", body = Data<Invoice>),
+        (status = 201, description = "Draft created", body = Data<Invoice>, headers(("ETag" = String, description = "The invoice version, quoted (`\"3\"`): send it back as `If-Match`"))),
         (status = 400, description = "Bad body", body = ErrorEnvelope),
         (status = 401, description = "No or bad token", body = ErrorEnvelope),
         (status = 403, description = "Viewer", body = ErrorEnvelope),
@@ -261,7 +261,7 @@ async fn list_invoices(
     params(("id" = Uuid, Path, description = "Invoice id")),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "The invoice", body = Data<Invoice>),
+        (status = 200, description = "The invoice", body = Data<Invoice>, headers(("ETag" = String, description = "The invoice version, quoted (`\"3\"`): send it back as `If-Match`"))),
         (status = 401, description = "No or bad token", body = ErrorEnvelope),
         (status = 404, description = "No such invoice", body = ErrorEnvelope)))]
 async fn get_invoice(
@@ -280,7 +280,7 @@ async fn get_invoice(
            OptionalIfMatch),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "Updated", body = Data<Invoice>),
+        (status = 200, description = "Updated", body = Data<Invoice>, headers(("ETag" = String, description = "The invoice version, quoted (`\"3\"`): send it back as `If-Match`"))),
         (status = 400, description = "Bad field or missing version", body = ErrorEnvelope),
         (status = 401, description = "No or bad token", body = ErrorEnvelope),
         (status = 403, description = "Viewer", body = ErrorEnvelope),
@@ -308,7 +308,7 @@ async fn patch_invoice(
            OptionalIfMatch),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "Updated", body = Data<Invoice>),
+        (status = 200, description = "Updated", body = Data<Invoice>, headers(("ETag" = String, description = "The invoice version, quoted (`\"3\"`): send it back as `If-Match`"))),
         (status = 400, description = "A bad item (named); nothing applied", body = ErrorEnvelope),
         (status = 401, description = "No or bad token", body = ErrorEnvelope),
         (status = 403, description = "Viewer", body = ErrorEnvelope),
@@ -347,7 +347,7 @@ pub struct RegenerateRequest {
            RequiredIfMatch),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "Regenerated", body = Data<Invoice>),
+        (status = 200, description = "Regenerated", body = Data<Invoice>, headers(("ETag" = String, description = "The invoice version, quoted (`\"3\"`): send it back as `If-Match`"))),
         (status = 400, description = "Missing version", body = ErrorEnvelope),
         (status = 401, description = "No or bad token", body = ErrorEnvelope),
         (status = 403, description = "Viewer", body = ErrorEnvelope),
@@ -410,7 +410,7 @@ pub struct FinalizeRequest {
            OptionalIfMatch),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "Finalized", body = Data<Invoice>),
+        (status = 200, description = "Finalized", body = Data<Invoice>, headers(("ETag" = String, description = "The invoice version, quoted (`\"3\"`): send it back as `If-Match`"))),
         (status = 400, description = "Empty invoice", body = ErrorEnvelope),
         (status = 401, description = "No or bad token", body = ErrorEnvelope),
         (status = 403, description = "Viewer", body = ErrorEnvelope),

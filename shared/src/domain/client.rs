@@ -44,7 +44,11 @@ pub struct Client {
     /// IANA time zone of the client (`Asia/Tashkent`).
     pub timezone: String,
     pub active: bool,
+    #[serde(with = "crate::domain::instant::millis")]
+    #[schema(value_type = String, format = DateTime, pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{3}Z$")]
     pub created_at: DateTime<Utc>,
+    #[serde(with = "crate::domain::instant::millis")]
+    #[schema(value_type = String, format = DateTime, pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{3}Z$")]
     pub updated_at: DateTime<Utc>,
 }
 

@@ -2,6 +2,7 @@
 
 pub mod client;
 pub mod idempotency;
+pub mod instant;
 pub mod pagination;
 pub mod period;
 pub mod scale;

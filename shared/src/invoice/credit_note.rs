@@ -71,6 +71,8 @@ pub struct CreditNote {
     pub total: Decimal,
     /// The issuer as recorded on the invoice at finalize.
     pub issuer: Issuer,
+    #[serde(with = "crate::domain::instant::millis")]
+    #[schema(value_type = String, format = DateTime, pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{3}Z$")]
     pub created_at: DateTime<Utc>,
     pub created_by: String,
     pub pdf: Option<PdfInfo>,

@@ -70,6 +70,8 @@ pub struct CreditNoteSummary {
     /// The amount credited.
     #[schema(value_type = String, format = "decimal", pattern = "^[0-9]+(\\.[0-9]{1,4})?$", example = "212.80")]
     pub total: Decimal,
+    #[serde(with = "crate::domain::instant::millis")]
+    #[schema(value_type = String, format = DateTime, pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{3}Z$")]
     pub created_at: DateTime<Utc>,
     pub created_by: String,
     pub pdf: Option<PdfInfo>,

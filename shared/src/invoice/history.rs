@@ -80,6 +80,21 @@ impl LineField {
     }
 }
 
+/// Any JSON value.
+fn any_json() -> utoipa::openapi::schema::Object {
+    use utoipa::openapi::schema::{ObjectBuilder, SchemaType, Type};
+    ObjectBuilder::new()
+        .schema_type(SchemaType::from_iter([
+            Type::String,
+            Type::Number,
+            Type::Boolean,
+            Type::Object,
+            Type::Array,
+            Type::Null,
+        ]))
+        .build()
+}
+
 /// One change of a history entry, told apart by `kind`: an invoice field (`field`), or a
 /// line added, removed or changed. Values are as the API shows them (strings for money and
 /// dates; `null` where unset).
@@ -90,8 +105,10 @@ pub enum Change {
     Field {
         field: String,
         /// Any JSON value (`null` where the field was unset).
+        #[schema(schema_with = any_json)]
         from: Value,
         /// Any JSON value (`null` where the field was cleared).
+        #[schema(schema_with = any_json)]
         to: Value,
     },
     /// A line was added (by hand, or by a regenerate).
@@ -289,6 +306,8 @@ pub fn line_changes(before: &[LineItem], after: &[LineItem]) -> Vec<Change> {
 /// One history entry.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct HistoryEntry {
+    #[serde(with = "crate::domain::instant::millis")]
+    #[schema(value_type = String, format = DateTime, pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{3}Z$")]
     pub at: DateTime<Utc>,
     /// E-mail of the user (or `system:month-end`).
     pub actor: String,

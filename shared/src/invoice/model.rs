@@ -160,9 +160,15 @@ pub struct InvoiceHeader {
     pub po_number: Option<String>,
     /// Bumped by every write; send it back as `If-Match`.
     pub version: u64,
+    #[serde(with = "crate::domain::instant::millis")]
+    #[schema(value_type = String, format = DateTime, pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{3}Z$")]
     pub created_at: DateTime<Utc>,
     pub created_by: String,
+    #[serde(with = "crate::domain::instant::millis")]
+    #[schema(value_type = String, format = DateTime, pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{3}Z$")]
     pub updated_at: DateTime<Utc>,
+    #[serde(default, with = "crate::domain::instant::millis_option")]
+    #[schema(value_type = Option<String>, format = DateTime, pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{3}Z$")]
     pub finalized_at: Option<DateTime<Utc>>,
     /// What payments (not reversed) have paid.
     #[serde(default)]

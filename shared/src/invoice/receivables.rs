@@ -61,6 +61,8 @@ pub enum PaymentMethod {
 /// A payment's reversal.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Reversal {
+    #[serde(with = "crate::domain::instant::millis")]
+    #[schema(value_type = String, format = DateTime, pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{3}Z$")]
     pub at: DateTime<Utc>,
     pub by: String,
     pub reason: String,
@@ -79,6 +81,8 @@ pub struct Payment {
     pub paid_on: NaiveDate,
     pub method: PaymentMethod,
     pub reference: Option<String>,
+    #[serde(with = "crate::domain::instant::millis")]
+    #[schema(value_type = String, format = DateTime, pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{3}Z$")]
     pub recorded_at: DateTime<Utc>,
     pub recorded_by: String,
     /// Set when an admin reversed it; a reversed payment no longer counts.

@@ -136,11 +136,24 @@ pub async fn generate(stores: Stores<'_>, req: &GenerateRequest, actor: &Actor) 
     }
 }
 
+/// Skip reason: the client already has an invoice for the period.
+pub const INVOICE_EXISTS: &str = "invoice_exists";
+/// Skip reason: the client has no billable worklogs in the period.
+pub const NO_BILLABLE_WORKLOGS: &str = "no_billable_worklogs";
+
+fn skip_reason_schema() -> utoipa::openapi::schema::Object {
+    utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .enum_values(Some([INVOICE_EXISTS, NO_BILLABLE_WORKLOGS]))
+        .build()
+}
+
 /// A client bulk generation did not create an invoice for.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Skipped {
     pub client_key: String,
     /// `invoice_exists` or `no_billable_worklogs`.
+    #[schema(schema_with = skip_reason_schema)]
     pub reason: String,
 }
 
@@ -192,7 +205,7 @@ pub async fn generate_bulk(
                 )
                 .await?;
                 if invoice.line_items.is_empty() {
-                    return Ok(One::Skipped("no_billable_worklogs"));
+                    return Ok(One::Skipped(NO_BILLABLE_WORKLOGS));
                 }
                 match stores
                     .invoices
@@ -201,7 +214,7 @@ pub async fn generate_bulk(
                 {
                     WriteOutcome::Written => Ok(One::Created(Box::new(invoice.header))),
                     WriteOutcome::Refused(WriteRefused::Duplicate { .. }) => {
-                        Ok(One::Skipped("invoice_exists"))
+                        Ok(One::Skipped(INVOICE_EXISTS))
                     }
                     WriteOutcome::Refused(r) => {
                         Err(lifecycle::refused(r, Action::Edit, &invoice.header))
