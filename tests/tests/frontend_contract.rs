@@ -254,3 +254,121 @@ async fn browsers_can_read_the_headers_and_fetch_pdfs() {
     assert_eq!(rule.allowed_origins(), ["http://localhost:5173"]);
     assert_eq!(rule.allowed_methods(), ["GET", "HEAD"]);
 }
+
+fn is_millis_instant(v: &Value) -> bool {
+    let s = v.as_str().unwrap_or_default();
+    s.len() == 24
+        && s.ends_with('Z')
+        && s.as_bytes()[19] == b'.'
+        && chrono::DateTime::parse_from_rfc3339(s).is_ok()
+}
+
+#[tokio::test]
+async fn a_stale_write_says_the_current_version_and_instants_have_milliseconds() {
+    let app = spawn_app().await;
+    app.seed_demo().await;
+    let token = app.token(Role::Accountant).await;
+    let draft = app.draft(&token, "ACME").await;
+    let id = draft["id"].as_str().unwrap();
+    for f in ["created_at", "updated_at"] {
+        assert!(is_millis_instant(&draft[f]), "{f}: {}", draft[f]);
+    }
+    assert!(draft["finalized_at"].is_null());
+
+    let patch = |version: &str, notes: &str| {
+        app.request(
+            Method::PATCH,
+            &format!("/api/v1/invoices/{id}"),
+            Some(&token),
+        )
+        .header("If-Match", version)
+        .json(&json!({"notes": notes}))
+    };
+    let ok = app.send(patch("1", "first")).await;
+    assert_eq!(ok.status, 200, "{}", ok.body);
+    let stale = app.send(patch("1", "second")).await;
+    stale.assert_error(409, "CONFLICT");
+    assert_eq!(stale.headers.get("etag").unwrap(), "\"2\"");
+    assert_eq!(stale.body["error"]["current_version"], 2);
+    // Retrying with the version the 409 gave works.
+    let retried = app.send(patch("\"2\"", "second")).await;
+    assert_eq!(retried.status, 200, "{}", retried.body);
+
+    let history = app
+        .get(&format!("/api/v1/invoices/{id}/edit-history"), Some(&token))
+        .await;
+    for e in history.body["data"].as_array().unwrap() {
+        assert!(is_millis_instant(&e["at"]), "{e}");
+    }
+}
+
+#[tokio::test]
+async fn history_line_changes_are_structured() {
+    let app = spawn_app().await;
+    app.seed_demo().await;
+    let token = app.token(Role::Accountant).await;
+    let draft = app.draft(&token, "ACME").await;
+    let id = draft["id"].as_str().unwrap();
+    let worklog_line = draft["line_items"][0].clone();
+    let edit = app
+        .send(
+            app.request(
+                Method::PATCH,
+                &format!("/api/v1/invoices/{id}/line-items"),
+                Some(&token),
+            )
+            .header("If-Match", "1")
+            .json(&json!({
+                "add": [{"description": "Hosting", "quantity": "1", "unit_price": "49.90"}],
+                "update": [{"id": worklog_line["id"], "unit_price": "1.00"}]
+            })),
+        )
+        .await;
+    assert_eq!(edit.status, 200, "{}", edit.body);
+    let regen = app
+        .send(
+            app.request(
+                Method::PUT,
+                &format!("/api/v1/invoices/{id}/regenerate"),
+                Some(&token),
+            )
+            .header("If-Match", "2"),
+        )
+        .await;
+    assert_eq!(regen.status, 200, "{}", regen.body);
+
+    let history = app
+        .get(&format!("/api/v1/invoices/{id}/edit-history"), Some(&token))
+        .await;
+    let entries = history.body["data"].as_array().unwrap();
+    assert_eq!(entries[0]["action"], "regenerated");
+    assert_eq!(entries[1]["action"], "line_items_changed");
+    let changes = entries[1]["changes"].as_array().unwrap();
+    let added = changes.iter().find(|c| c["kind"] == "line_added").unwrap();
+    assert_eq!(added["line"]["description"], "Hosting");
+    assert_eq!(added["line"]["unit_price"], "49.90");
+    assert_eq!(added["line"]["quantity"], "1.00");
+    assert_eq!(added["line"]["source"], "manual");
+    let price = changes
+        .iter()
+        .find(|c| c["kind"] == "line_updated" && c["field"] == "unit_price")
+        .unwrap();
+    assert_eq!(price["line_id"], worklog_line["id"]);
+    assert_eq!(price["from"], worklog_line["unit_price"]);
+    assert_eq!(price["to"], "1.00");
+    assert_eq!(price["description"], worklog_line["description"]);
+    assert!(changes.iter().all(|c| {
+        !c["field"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("line_items[")
+    }));
+    // Regenerate puts the client's rate back on the worklog line: recorded as such.
+    let regen_changes = entries[0]["changes"].as_array().unwrap();
+    let back = regen_changes
+        .iter()
+        .find(|c| c["kind"] == "line_updated" && c["field"] == "unit_price")
+        .unwrap_or_else(|| panic!("{}", entries[0]));
+    assert_eq!(back["from"], "1.00");
+    assert_eq!(back["to"], worklog_line["unit_price"]);
+}
