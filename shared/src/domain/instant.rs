@@ -8,6 +8,13 @@ use serde::{Deserialize, Deserializer, Serializer};
 /// OpenAPI pattern of an instant.
 pub const PATTERN: &str = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z$";
 
+/// `at` cut to whole milliseconds: what is stored and read back, so keys derived from an
+/// instant (a payment's sort key, the invoice list order) are the same before and after.
+pub fn to_millis(at: DateTime<Utc>) -> DateTime<Utc> {
+    use chrono::SubsecRound;
+    at.trunc_subsecs(3)
+}
+
 /// `at` in the API's form.
 pub fn format(at: &DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Millis, true)

@@ -203,7 +203,7 @@ pub async fn issue(
                 number: credit_note_number(year, sequence),
                 issue_date,
                 created_by: &actor.name,
-                created_at: actor.now,
+                created_at: crate::domain::instant::to_millis(actor.now),
                 fallback_issuer: deps.issuer,
             },
         )?;
