@@ -251,5 +251,14 @@ mod tests {
         let get = &v["paths"]["/api/v1/invoices/{id}"]["get"]["responses"];
         assert!(get["200"]["headers"]["X-Request-ID"].is_object());
         assert!(get["200"]["headers"]["ETag"].is_object());
+        // Where the server needs If-Match (no body version), the document requires it.
+        let regenerate = &v["paths"]["/api/v1/invoices/{id}/regenerate"]["put"]["parameters"];
+        let if_match = regenerate
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == "If-Match")
+            .unwrap();
+        assert_eq!(if_match["required"], true);
     }
 }

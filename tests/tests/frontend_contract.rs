@@ -253,6 +253,36 @@ async fn browsers_can_read_the_headers_and_fetch_pdfs() {
     let rule = &cors.cors_rules()[0];
     assert_eq!(rule.allowed_origins(), ["http://localhost:5173"]);
     assert_eq!(rule.allowed_methods(), ["GET", "HEAD"]);
+
+    // The emulator answers a browser's preflight for a PDF in that bucket by the rule.
+    let preflight = app
+        .http
+        .request(
+            Method::OPTIONS,
+            format!(
+                "{}/{archive}/invoices/2026/INV-2026-00001.pdf",
+                app.endpoint
+            ),
+        )
+        .header("Origin", "http://localhost:5173")
+        .header("Access-Control-Request-Method", "GET")
+        .send()
+        .await
+        .expect("preflight");
+    assert_eq!(preflight.status(), 200);
+    let h = |name: &str| {
+        preflight
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert_eq!(h("access-control-allow-origin"), "http://localhost:5173");
+    assert!(h("access-control-allow-methods").contains("GET"));
+    assert!(h("access-control-expose-headers").contains("content-disposition"));
+    // (The emulator does not refuse other origins the way S3 does, so that half of the rule
+    // is only checked on the configuration above.)
 }
 
 fn is_millis_instant(v: &Value) -> bool {

@@ -51,7 +51,7 @@ async fn list_clients(
     Pagination(page): Pagination,
 ) -> Result<Paged<Client>> {
     let clients = state.clients.list_clients(filter.active()?).await?;
-    Ok(page.slice(clients).into())
+    Ok(page.slice(clients).map(Client::fix_scales).into())
 }
 
 /// One client, active or not.
@@ -74,7 +74,7 @@ async fn get_client(
         .get_client(&key)
         .await?
         .ok_or_else(|| Error::not_found("client"))?;
-    Ok(Data::ok(client))
+    Ok(Data::ok(client.fix_scales()))
 }
 
 /// A worklog as the API shows it.

@@ -52,6 +52,15 @@ pub struct Client {
     pub updated_at: DateTime<Utc>,
 }
 
+impl Client {
+    /// The hourly rate with the currency's minor-unit places (clients stored before the
+    /// fixed scales may have fewer).
+    pub fn fix_scales(mut self) -> Self {
+        self.hourly_rate = scale::money(self.hourly_rate, &self.currency);
+        self
+    }
+}
+
 /// What an import supplies for a client; validated into a [`Client`].
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -93,11 +93,11 @@ pub struct CreditLineInput {
     pub description: String,
     /// > 0, at most 2 decimals.
     #[serde(with = "rust_decimal::serde::str")]
-    #[schema(value_type = String, example = "2.00")]
+    #[schema(value_type = String, format = "decimal", example = "2.00")]
     pub quantity: Decimal,
     /// >= 0, at most the currency's minor-unit places (USD 2, JPY 0).
     #[serde(with = "rust_decimal::serde::str")]
-    #[schema(value_type = String, example = "95.00")]
+    #[schema(value_type = String, format = "decimal", example = "95.00")]
     pub unit_price: Decimal,
 }
 

@@ -50,7 +50,7 @@ pub struct InvoicePatch {
     pub due_date: Option<NaiveDate>,
     /// Percent, 0-100, as a decimal string.
     #[serde(default, with = "rust_decimal::serde::str_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, format = "decimal")]
     pub tax_rate: Option<Decimal>,
     /// The version being edited (instead of `If-Match`).
     pub version: Option<u64>,
@@ -179,7 +179,7 @@ pub struct NewLine {
     pub quantity: Decimal,
     /// >= 0, at most the currency's minor-unit places (USD 2, JPY 0).
     #[serde(with = "rust_decimal::serde::str")]
-    #[schema(value_type = String, example = "95.00")]
+    #[schema(value_type = String, format = "decimal", example = "95.00")]
     pub unit_price: Decimal,
 }
 
@@ -191,10 +191,10 @@ pub struct LineUpdate {
     pub description: Option<String>,
     /// Manual lines only: a worklog line's quantity comes from its worklogs.
     #[serde(default, with = "rust_decimal::serde::str_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, format = "decimal")]
     pub quantity: Option<Decimal>,
     #[serde(default, with = "rust_decimal::serde::str_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, format = "decimal")]
     pub unit_price: Option<Decimal>,
 }
 

@@ -148,7 +148,7 @@ pub fn present(header: &mut InvoiceHeader, now: DateTime<Utc>) {
 pub struct PaymentRequest {
     /// A decimal string in the invoice currency, > 0, at most the amount due.
     #[serde(with = "rust_decimal::serde::str")]
-    #[schema(value_type = String, example = "250.00")]
+    #[schema(value_type = String, format = "decimal", example = "250.00")]
     pub amount: Decimal,
     /// `YYYY-MM-DD`: not in the future (client's time zone), not before the issue date.
     pub paid_on: NaiveDate,
