@@ -67,8 +67,10 @@ where
     }
 }
 
-/// Most field errors gathered from one body (a bound on the repair loop below).
+/// Most field errors gathered from one body.
 const MAX_FIELD_ERRORS: usize = 50;
+/// Most readings of one body (each repair reads it again): bounds the work a bad body costs.
+const MAX_ROUNDS: usize = 40;
 
 /// Parse JSON into `T`, reporting every field error of the body at once in plain words:
 /// each failing field is recorded, then removed (unknown fields) or replaced by a harmless
@@ -81,7 +83,7 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
     })?;
     let mut errors: Vec<FieldError> = Vec::new();
     let mut attempts: std::collections::HashMap<String, usize> = Default::default();
-    loop {
+    for _ in 0..MAX_ROUNDS {
         let err = match serde_path_to_error::deserialize::<_, T>(value.clone()) {
             Ok(v) if errors.is_empty() => return Ok(v),
             Ok(_) => return Err(Error::fields(errors)),
@@ -108,9 +110,10 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
             None => false,
         };
         if !repaired || errors.len() >= MAX_FIELD_ERRORS {
-            return Err(Error::fields(errors));
+            break;
         }
     }
+    Err(Error::fields(errors))
 }
 
 /// What serde found wrong with a field, in terms a caller understands.
@@ -188,8 +191,7 @@ fn kind_of(expected: &str) -> Option<Kind> {
         Kind::Uuid
     } else if e.contains("date") {
         Kind::Date
-    } else if e.starts_with('u')
-        || e.starts_with('i') && e[1..].starts_with(char::is_numeric)
+    } else if (e.starts_with('u') || e.starts_with('i')) && e[1..].starts_with(char::is_numeric)
         || e.contains("integer")
     {
         Kind::Integer
