@@ -202,6 +202,7 @@ async fn unknown_query_parameters_are_refused_and_inactive_clients_listable() {
         "/api/v1/invoices?stauts=draft",
         "/api/v1/credit-notes?foo=1",
         "/api/v1/clients/ACME/worklogs?month=2026-10",
+        "/api/v1/clients/ACME?expand=worklogs",
     ] {
         let reply = app.get(path, Some(&token)).await;
         reply.assert_error(400, "VALIDATION_ERROR");

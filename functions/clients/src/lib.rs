@@ -60,13 +60,14 @@ async fn list_clients(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The client", body = Data<Client>),
-        (status = 400, description = "Malformed key", body = ErrorEnvelope),
+        (status = 400, description = "Malformed key or an unknown query parameter", body = ErrorEnvelope),
         (status = 401, description = "No or bad token", body = ErrorEnvelope),
         (status = 404, description = "No such client", body = ErrorEnvelope)))]
 async fn get_client(
     _user: AuthUser,
     State(state): State<AppState>,
     Path(key): Path<String>,
+    _known: KnownQuery,
 ) -> Result<Data<Client>> {
     check_key("key", &key)?;
     let client = state

@@ -124,6 +124,7 @@ pub async fn list_credit_notes(
     params(("id" = Uuid, Path, description = "Credit note id")),
     security(("bearer" = [])),
     responses(
+        (status = 400, description = "An unknown query parameter", body = ErrorEnvelope),
         (status = 200, description = "The credit note", body = Data<CreditNote>),
         (status = 401, description = "No or bad token", body = ErrorEnvelope),
         (status = 404, description = "No such credit note", body = ErrorEnvelope)))]
@@ -131,6 +132,7 @@ pub async fn get_credit_note(
     _user: AuthUser,
     State(state): State<AppState>,
     Path(id): Path<String>,
+    _known: KnownQuery,
 ) -> Result<Data<CreditNote>> {
     let id = parse_id(&id, "credit note")?;
     Ok(Data::ok(state.invoice_service().credit_note(id).await?))

@@ -261,6 +261,7 @@ async fn list_invoices(
     params(("id" = Uuid, Path, description = "Invoice id")),
     security(("bearer" = [])),
     responses(
+        (status = 400, description = "An unknown query parameter", body = ErrorEnvelope),
         (status = 200, description = "The invoice", body = Data<Invoice>, headers(("ETag" = String, description = "The invoice version, quoted (`\"3\"`): send it back as `If-Match`"))),
         (status = 401, description = "No or bad token", body = ErrorEnvelope),
         (status = 404, description = "No such invoice", body = ErrorEnvelope)))]
@@ -268,6 +269,7 @@ async fn get_invoice(
     _user: AuthUser,
     State(state): State<AppState>,
     Path(id): Path<String>,
+    _known: KnownQuery,
 ) -> Result<impl IntoResponse> {
     let invoice = state.invoice_service().get(invoice_id(&id)?).await?;
     Ok(with_etag(invoice, StatusCode::OK))

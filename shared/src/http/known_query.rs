@@ -13,8 +13,9 @@ use utoipa::openapi::path::{Parameter, ParameterIn};
 
 /// An extractor that accepts only the query parameters of `A` and `B` (each an
 /// `IntoParams` type of the operation); any other is 400 `VALIDATION_ERROR`, one detail per
-/// unknown name. Use it as `_: KnownQuery<Filter, PaginationParams>`.
-pub struct KnownQuery<A, B = NoParams>(PhantomData<(A, B)>);
+/// unknown name. Use it as `_: KnownQuery<Filter, PaginationParams>` (`KnownQuery` alone:
+/// no query parameters at all).
+pub struct KnownQuery<A = NoParams, B = NoParams>(PhantomData<(A, B)>);
 
 /// No query parameters (the default second half of [`KnownQuery`]).
 pub struct NoParams;
