@@ -18,3 +18,17 @@ if [ ! -f "$marker" ] || [ ! -x .venv/bin/moto_server ] || [ ! -x .venv/bin/sam 
   .venv/bin/python -m pip install --quiet --disable-pip-version-check "${PACKAGES[@]}"
   touch "$marker"
 fi
+
+# The TypeScript client's packages (clients/typescript), exactly as package-lock.json pins
+# them; skipped while node_modules was installed from the same lock file.
+ts=clients/typescript
+if command -v npm >/dev/null 2>&1; then
+  lock_hash=$(sha256sum "$ts/package-lock.json" | cut -d' ' -f1)
+  if [ "$(cat "$ts/node_modules/.proxima-lock-hash" 2>/dev/null)" != "$lock_hash" ]; then
+    echo "setup: npm ci in $ts"
+    npm ci --prefix "$ts" --no-audit --no-fund --prefer-offline --loglevel=error
+    echo "$lock_hash" > "$ts/node_modules/.proxima-lock-hash"
+  fi
+else
+  echo "setup: npm not found: the TypeScript client test (tests/tests/typescript_client.rs) will fail" >&2
+fi

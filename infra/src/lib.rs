@@ -9,4 +9,5 @@ pub mod demo;
 pub mod emulator;
 pub mod openapi_contract;
 pub mod provision;
+pub mod sam_events;
 pub mod template;

@@ -11,7 +11,8 @@ use proxima::config::Config;
 use proxima::state::AppState;
 use proxima::store::aws;
 use proxima_infra::{api, demo, emulator::Emulator, provision};
-use std::io::Write;
+use std::fmt::Write as _;
+use std::io::Write as _;
 
 fn env_or(name: &str, default: &str) -> String {
     std::env::var(name)
@@ -76,7 +77,9 @@ async fn main() -> Result<()> {
         ),
     )?;
 
-    let mut out = std::io::stdout().lock();
+    // The banner is built first and written once; a reader that stops early (a closed
+    // pipe) must not stop the server, so a failed write is only noted.
+    let mut out = String::new();
     writeln!(
         out,
         "\nProxima Invoice local API: http://localhost:{port}  (OpenAPI: /openapi.json, docs page: /docs)"
@@ -107,7 +110,9 @@ async fn main() -> Result<()> {
         env_file.display()
     )?;
     writeln!(out, "Ctrl-C stops the API and the emulator.")?;
-    drop(out);
+    if let Err(error) = std::io::stdout().lock().write_all(out.as_bytes()) {
+        tracing::warn!(%error, "could not print the banner");
+    }
 
     // The peer address stands in for API Gateway's source IP (per-source login limits).
     let app =

@@ -1,0 +1,155 @@
+/**
+ * The month-end flow of an accountant, end to end, through the typed client (strict mode,
+ * no type assertions): log in, list the clients, generate last month's draft for one of
+ * them, edit it with `If-Match` (and see a stale version refused), finalize it, fetch its
+ * PDF through the presigned URL, and record the payment that settles it. Every answer is
+ * checked against `docs/openapi.json`; any drift fails the run.
+ *
+ * Environment: PROXIMA_BASE_URL (default http://localhost:8081), PROXIMA_EMAIL,
+ * PROXIMA_PASSWORD, PROXIMA_PERIOD (YYYY-MM, default: last month in UTC), PROXIMA_CLIENT
+ * (default: the first listed client), PROXIMA_OPENAPI (default ../../docs/openapi.json).
+ */
+import { createProximaClient, idempotencyKey, ifMatch, isErrorEnvelope, ok } from "../src/client.js";
+import { ResponseValidator } from "../src/validate.js";
+
+function env(name: string, fallback?: string): string {
+  const value = process.env[name] ?? fallback;
+  if (value === undefined || value === "") {
+    throw new Error(`set ${name}`);
+  }
+  return value;
+}
+
+/** `YYYY-MM` of the month before `now`, in UTC. */
+function lastMonth(now: Date): string {
+  const d = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1));
+  return `${d.getUTCFullYear()}-${String(d.getUTCMonth() + 1).padStart(2, "0")}`;
+}
+
+function step(what: string): void {
+  console.log(`- ${what}`);
+}
+
+/** Checks every answer of the run against the OpenAPI document. */
+const validator = ResponseValidator.fromFile();
+
+async function main(): Promise<void> {
+  const baseUrl = env("PROXIMA_BASE_URL", "http://localhost:8081");
+  const period = env("PROXIMA_PERIOD", lastMonth(new Date()));
+  const middleware = [validator.middleware()];
+
+  // 1. Log in.
+  const anonymous = createProximaClient({ baseUrl, middleware });
+  const login = ok(
+    await anonymous.POST("/api/v1/auth/login", {
+      body: { email: env("PROXIMA_EMAIL"), password: env("PROXIMA_PASSWORD") },
+    }),
+    "login",
+  );
+  step(`logged in as ${login.data.user.email} (${login.data.user.role})`);
+  const api = createProximaClient({ baseUrl, token: login.data.token, middleware });
+
+  // 2. The clients; pick one.
+  const clients = ok(await api.GET("/api/v1/clients"), "list clients");
+  const wanted = process.env["PROXIMA_CLIENT"];
+  const client = clients.data.find((c) => wanted === undefined || c.key === wanted);
+  if (client === undefined) {
+    throw new Error(`no active client ${wanted ?? ""} on the first page of clients`);
+  }
+  step(`${clients.data.length} active client(s) listed; invoicing ${client.key} (${client.currency})`);
+
+  // 3. Preview, then generate the draft (safe to retry with the same Idempotency-Key).
+  const preview = ok(
+    await api.POST("/api/v1/invoices/prefill", { body: { client_key: client.key, period } }),
+    "prefill",
+  );
+  const generated = ok(
+    await api.POST("/api/v1/invoices/generate", {
+      params: { header: { "Idempotency-Key": idempotencyKey() } },
+      body: { client_key: client.key, period },
+    }),
+    "generate",
+  );
+  let invoice = generated.data;
+  if (invoice.total !== preview.data.total) {
+    throw new Error(`the draft's total ${invoice.total} is not the preview's ${preview.data.total}`);
+  }
+  step(`draft ${invoice.id} for ${period}: ${invoice.line_items.length} line(s), total ${invoice.total} ${invoice.currency}`);
+
+  // 4. Edit the draft at its version; the old version is then stale and refused.
+  const firstVersion = invoice.version;
+  invoice = ok(
+    await api.PATCH("/api/v1/invoices/{id}", {
+      params: { path: { id: invoice.id }, header: { "If-Match": ifMatch(firstVersion) } },
+      body: { po_number: "PO-MONTH-END", notes: `Work of ${period}.` },
+    }),
+    "patch draft",
+  ).data;
+  step(`patched at version ${firstVersion} -> ${invoice.version}`);
+  const stale = await api.PATCH("/api/v1/invoices/{id}", {
+    params: { path: { id: invoice.id }, header: { "If-Match": ifMatch(firstVersion) } },
+    body: { notes: "lost update" },
+  });
+  if (stale.response.status !== 409 || !isErrorEnvelope(stale.error)) {
+    throw new Error(`a stale If-Match answered ${stale.response.status}, expected 409`);
+  }
+  step(`stale If-Match refused: ${stale.error.error.code}`);
+
+  // 5. Finalize: the number and the PDF.
+  invoice = ok(
+    await api.POST("/api/v1/invoices/{id}/finalize", {
+      params: {
+        path: { id: invoice.id },
+        header: { "If-Match": ifMatch(invoice.version), "Idempotency-Key": idempotencyKey() },
+      },
+    }),
+    "finalize",
+  ).data;
+  step(`finalized as ${invoice.number ?? "(no number!)"}, status ${invoice.status}`);
+
+  // 6. The PDF: a presigned URL, downloaded and checked against its digest's size.
+  const pdf = ok(
+    await api.GET("/api/v1/invoices/{id}/pdf", { params: { path: { id: invoice.id } } }),
+    "pdf",
+  ).data;
+  const download = await fetch(pdf.url);
+  const bytes = new Uint8Array(await download.arrayBuffer());
+  const magic = new TextDecoder().decode(bytes.slice(0, 5));
+  if (!download.ok || magic !== "%PDF-" || bytes.length !== pdf.size_bytes) {
+    throw new Error(`the PDF download is wrong: HTTP ${download.status}, ${bytes.length} bytes`);
+  }
+  step(`PDF ${pdf.filename}: ${pdf.size_bytes} bytes, sha256 ${pdf.sha256.slice(0, 12)}...`);
+
+  // 7. The payment that settles it.
+  const due = invoice.amount_due ?? invoice.total;
+  const paid = ok(
+    await api.POST("/api/v1/invoices/{id}/payments", {
+      params: { path: { id: invoice.id }, header: { "Idempotency-Key": idempotencyKey() } },
+      body: { amount: due, method: "bank_transfer", paid_on: invoice.issue_date, reference: "month-end example" },
+    }),
+    "record payment",
+  ).data;
+  step(`paid ${paid.payment.amount} ${invoice.currency}: invoice ${paid.invoice.status}`);
+
+  const final = ok(
+    await api.GET("/api/v1/invoices/{id}", { params: { path: { id: invoice.id } } }),
+    "get invoice",
+  ).data;
+  if (final.status !== "paid") {
+    throw new Error(`the settled invoice is ${final.status}, expected paid`);
+  }
+
+  console.log(`${validator.checked} answer(s) checked against the OpenAPI document`);
+  if (validator.drifts.length > 0) {
+    throw new Error(`${validator.drifts.length} answer(s) do not match the OpenAPI document`);
+  }
+  console.log("month-end flow: ok");
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  if (validator.drifts.length > 0) {
+    console.error(`the server and the OpenAPI document disagree:\n${validator.report()}`);
+  }
+  process.exitCode = 1;
+});

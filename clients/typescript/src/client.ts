@@ -1,0 +1,108 @@
+/**
+ * A thin, typed client of the Proxima Invoice API: openapi-fetch over the types generated
+ * from `docs/openapi.json` (`src/schema.d.ts`), plus the few things every caller needs:
+ * the base URL, the bearer token, `If-Match` and `Idempotency-Key` values, and a way to
+ * turn an answer into its data or a clear error.
+ */
+import createClient from "openapi-fetch";
+import type { Client, Middleware } from "openapi-fetch";
+import type { components, paths } from "./schema.js";
+
+export type { components, paths, operations } from "./schema.js";
+
+/** The typed client: `client.GET("/api/v1/clients", ...)`, `client.POST(...)`, ... */
+export type ProximaClient = Client<paths>;
+
+/** The error envelope every failing route answers with. */
+export type ErrorEnvelope = components["schemas"]["ErrorEnvelope"];
+
+/** How to reach the API. */
+export interface ClientOptions {
+  /** e.g. `http://localhost:8081` (no trailing `/api/v1`: the paths carry it). */
+  baseUrl: string;
+  /** A bearer token from `POST /api/v1/auth/login`; omit for the login call itself. */
+  token?: string;
+  /** Extra middleware, e.g. the response validator of `./validate.js`. */
+  middleware?: readonly Middleware[];
+}
+
+/** A client for `options.baseUrl`, sending `Authorization: Bearer <token>` when given one. */
+export function createProximaClient(options: ClientOptions): ProximaClient {
+  const client = createClient<paths>({ baseUrl: options.baseUrl.replace(/\/+$/, "") });
+  const token = options.token;
+  if (token !== undefined) {
+    client.use(bearer(token));
+  }
+  for (const m of options.middleware ?? []) {
+    client.use(m);
+  }
+  return client;
+}
+
+/** Middleware adding the bearer token to every request. */
+export function bearer(token: string): Middleware {
+  return {
+    onRequest({ request }) {
+      request.headers.set("Authorization", `Bearer ${token}`);
+      return request;
+    },
+  };
+}
+
+/** The `If-Match` value for an invoice at `version` (the API takes the bare number). */
+export function ifMatch(version: number): string {
+  return String(version);
+}
+
+/** A fresh `Idempotency-Key`: reuse the same value when retrying the same request. */
+export function idempotencyKey(): string {
+  return crypto.randomUUID();
+}
+
+/** A failed call: HTTP status plus the envelope's code, message and request id. */
+export class ApiError extends Error {
+  constructor(
+    readonly operation: string,
+    readonly status: number,
+    readonly code: string | undefined,
+    readonly requestId: string | undefined,
+    detail: string,
+  ) {
+    super(`${operation}: HTTP ${status} ${code ?? ""} ${detail}`.trim());
+    this.name = "ApiError";
+  }
+}
+
+/** What every openapi-fetch call resolves to, reduced to what `ok` needs. */
+export interface Answer<D, E> {
+  data?: D;
+  error?: E;
+  response: Response;
+}
+
+/**
+ * The data of a successful answer; a failed one throws `ApiError` carrying the error
+ * envelope's code and request id (quote that id when reporting a problem).
+ */
+export function ok<D, E>(answer: Answer<D, E>, operation: string): D {
+  if (answer.response.ok && answer.data !== undefined) {
+    return answer.data;
+  }
+  const envelope = isErrorEnvelope(answer.error) ? answer.error.error : undefined;
+  throw new ApiError(
+    operation,
+    answer.response.status,
+    envelope?.code,
+    envelope?.request_id ?? answer.response.headers.get("x-request-id") ?? undefined,
+    envelope?.message ?? answer.response.statusText,
+  );
+}
+
+/** Whether `value` has the shape of the API's error envelope. */
+export function isErrorEnvelope(value: unknown): value is ErrorEnvelope {
+  if (typeof value !== "object" || value === null || !("error" in value)) {
+    return false;
+  }
+  const error: unknown = value.error;
+  return typeof error === "object" && error !== null && "code" in error && "message" in error;
+}
