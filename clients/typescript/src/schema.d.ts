@@ -34,7 +34,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Active clients, ordered by key. */
+        /** Active clients (or, with `active=false`, inactive ones), ordered by key. */
         get: operations["list_clients"];
         put?: never;
         post?: never;
@@ -457,8 +457,8 @@ export interface components {
             /** @description ISO 3166-1 alpha-2 country code (`UZ`, `DE`). */
             country: string;
             line1: string;
-            line2?: string | null;
-            postal_code?: string | null;
+            line2: string | null;
+            postal_code: string | null;
         };
         /** @description The outcome of bulk generation. */
         BulkOutcome: {
@@ -473,13 +473,35 @@ export interface components {
             /** @example 2026-10 */
             period: string;
         };
-        /** @description One changed field; values as the API shows them (strings for money and dates). */
+        /**
+         * @description One change of a history entry, told apart by `kind`: an invoice field (`field`), or a
+         *     line added, removed or changed. Values are as the API shows them (strings for money and
+         *     dates; `null` where unset).
+         */
         Change: {
             field: string;
-            /** @description Any JSON value (`null` where the field was unset). */
-            from: unknown;
-            /** @description Any JSON value (`null` where the field was cleared). */
-            to: unknown;
+            from: string | number | boolean | Record<string, never> | unknown[] | null;
+            /** @enum {string} */
+            kind: "field";
+            to: string | number | boolean | Record<string, never> | unknown[] | null;
+        } | {
+            /** @enum {string} */
+            kind: "line_added";
+            line: components["schemas"]["LineSnapshot"];
+        } | {
+            /** @enum {string} */
+            kind: "line_removed";
+            line: components["schemas"]["LineSnapshot"];
+        } | {
+            /** @description The line's description after the change. */
+            description: string;
+            field: components["schemas"]["LineField"];
+            from: string;
+            /** @enum {string} */
+            kind: "line_updated";
+            /** Format: uuid */
+            line_id: string;
+            to: string;
         };
         /** @description A client as stored and as served by the API. */
         Client: {
@@ -491,7 +513,8 @@ export interface components {
             currency: string;
             email: string;
             /**
-             * @description Price of one hour, in `currency`.
+             * Format: decimal
+             * @description Price of one hour, in `currency`, with its minor-unit places.
              * @example 95.00
              */
             hourly_rate: string;
@@ -502,8 +525,9 @@ export interface components {
             payment_terms_days: number;
             tax_id?: string | null;
             /**
-             * @description Percent, e.g. `"12"` for 12 %.
-             * @example 12
+             * Format: decimal
+             * @description Percent with 2 places, e.g. `"12.00"` for 12 %.
+             * @example 12.00
              */
             tax_rate: string;
             /** @description IANA time zone of the client (`Asia/Tashkent`). */
@@ -516,22 +540,27 @@ export interface components {
             address: components["schemas"]["Address"];
             email: string;
             name: string;
-            tax_id?: string | null;
+            tax_id: string | null;
         };
         /** @description One line of a credit note. */
         CreditLine: {
             /**
+             * Format: decimal
              * @description quantity x unit_price, rounded to the currency's minor unit.
              * @example 190.00
              */
             amount: string;
             description: string;
             /**
+             * Format: decimal
              * @description 2 decimal places.
              * @example 2.00
              */
             quantity: string;
-            /** @example 95.00 */
+            /**
+             * Format: decimal
+             * @example 95.00
+             */
             unit_price: string;
         };
         /** @description A line to credit. */
@@ -539,12 +568,14 @@ export interface components {
             /** @description 1..500 characters, one line, no control or bidirectional format characters. */
             description: string;
             /**
+             * Format: decimal
              * @description > 0, at most 2 decimals.
              * @example 2.00
              */
             quantity: string;
             /**
-             * @description >= 0, at most 4 decimals.
+             * Format: decimal
+             * @description >= 0, at most the currency's minor-unit places (USD 2, JPY 0).
              * @example 95.00
              */
             unit_price: string;
@@ -581,18 +612,26 @@ export interface components {
             lines: components["schemas"]["CreditLine"][];
             /** @description `CN-YYYY-NNNNN`, gapless per year of the issue date. */
             number: string;
-            pdf?: components["schemas"]["PdfInfo"] | null;
+            pdf: components["schemas"]["PdfInfo"] | null;
             reason: string;
-            /** @example 190.00 */
+            /**
+             * Format: decimal
+             * @example 190.00
+             */
             subtotal: string;
-            /** @example 22.80 */
+            /**
+             * Format: decimal
+             * @example 22.80
+             */
             tax_amount: string;
             /**
+             * Format: decimal
              * @description Percent, the invoice's.
-             * @example 12
+             * @example 12.00
              */
             tax_rate: string;
             /**
+             * Format: decimal
              * @description The amount credited: subtotal + tax.
              * @example 212.80
              */
@@ -625,13 +664,23 @@ export interface components {
             number: string;
             pdf?: components["schemas"]["PdfInfo"] | null;
             reason: string;
-            /** @example 190.00 */
+            /**
+             * Format: decimal
+             * @example 190.00
+             */
             subtotal: string;
-            /** @example 22.80 */
+            /**
+             * Format: decimal
+             * @example 22.80
+             */
             tax_amount: string;
-            /** @example 12 */
+            /**
+             * Format: decimal
+             * @example 12.00
+             */
             tax_rate: string;
             /**
+             * Format: decimal
              * @description The amount credited.
              * @example 212.80
              */
@@ -648,7 +697,7 @@ export interface components {
                 skipped: components["schemas"]["Skipped"][];
             };
             /** @description Always null on success. */
-            error?: Record<string, never> | null;
+            error: Record<string, never> | null;
         };
         /** @description A single item: `{"data": X, "error": null}`. */
         Data_Client: {
@@ -662,7 +711,8 @@ export interface components {
                 currency: string;
                 email: string;
                 /**
-                 * @description Price of one hour, in `currency`.
+                 * Format: decimal
+                 * @description Price of one hour, in `currency`, with its minor-unit places.
                  * @example 95.00
                  */
                 hourly_rate: string;
@@ -673,8 +723,9 @@ export interface components {
                 payment_terms_days: number;
                 tax_id?: string | null;
                 /**
-                 * @description Percent, e.g. `"12"` for 12 %.
-                 * @example 12
+                 * Format: decimal
+                 * @description Percent with 2 places, e.g. `"12.00"` for 12 %.
+                 * @example 12.00
                  */
                 tax_rate: string;
                 /** @description IANA time zone of the client (`Asia/Tashkent`). */
@@ -683,7 +734,7 @@ export interface components {
                 updated_at: string;
             };
             /** @description Always null on success. */
-            error?: Record<string, never> | null;
+            error: Record<string, never> | null;
         };
         /** @description A single item: `{"data": X, "error": null}`. */
         Data_CreditNote: {
@@ -721,23 +772,31 @@ export interface components {
                 number: string;
                 pdf?: components["schemas"]["PdfInfo"] | null;
                 reason: string;
-                /** @example 190.00 */
+                /**
+                 * Format: decimal
+                 * @example 190.00
+                 */
                 subtotal: string;
-                /** @example 22.80 */
+                /**
+                 * Format: decimal
+                 * @example 22.80
+                 */
                 tax_amount: string;
                 /**
+                 * Format: decimal
                  * @description Percent, the invoice's.
-                 * @example 12
+                 * @example 12.00
                  */
                 tax_rate: string;
                 /**
+                 * Format: decimal
                  * @description The amount credited: subtotal + tax.
                  * @example 212.80
                  */
                 total: string;
             };
             /** @description Always null on success. */
-            error?: Record<string, never> | null;
+            error: Record<string, never> | null;
         };
         /** @description A single item: `{"data": X, "error": null}`. */
         Data_Deleted: {
@@ -748,7 +807,7 @@ export interface components {
                 id: string;
             };
             /** @description Always null on success. */
-            error?: Record<string, never> | null;
+            error: Record<string, never> | null;
         };
         /** @description A single item: `{"data": X, "error": null}`. */
         Data_Health: {
@@ -758,7 +817,7 @@ export interface components {
                 status: string;
             };
             /** @description Always null on success. */
-            error?: Record<string, never> | null;
+            error: Record<string, never> | null;
         };
         /** @description A single item: `{"data": X, "error": null}`. */
         Data_Invoice: {
@@ -767,7 +826,7 @@ export interface components {
                 line_items: components["schemas"]["LineItem"][];
             };
             /** @description Always null on success. */
-            error?: Record<string, never> | null;
+            error: Record<string, never> | null;
         };
         /** @description A single item: `{"data": X, "error": null}`. */
         Data_IssuedCreditNote: {
@@ -781,7 +840,7 @@ export interface components {
                 invoice: components["schemas"]["InvoiceHeader"];
             };
             /** @description Always null on success. */
-            error?: Record<string, never> | null;
+            error: Record<string, never> | null;
         };
         /** @description A single item: `{"data": X, "error": null}`. */
         Data_LoginResponse: {
@@ -795,7 +854,7 @@ export interface components {
                 user: components["schemas"]["UserView"];
             };
             /** @description Always null on success. */
-            error?: Record<string, never> | null;
+            error: Record<string, never> | null;
         };
         /** @description A single item: `{"data": X, "error": null}`. */
         Data_PaymentAnswer: {
@@ -805,7 +864,7 @@ export interface components {
                 payment: components["schemas"]["Payment"];
             };
             /** @description Always null on success. */
-            error?: Record<string, never> | null;
+            error: Record<string, never> | null;
         };
         /** @description A single item: `{"data": X, "error": null}`. */
         Data_PdfDownload: {
@@ -821,7 +880,7 @@ export interface components {
                 url: string;
             };
             /** @description Always null on success. */
-            error?: Record<string, never> | null;
+            error: Record<string, never> | null;
         };
         /** @description A single item: `{"data": X, "error": null}`. */
         Data_Readiness: {
@@ -835,12 +894,13 @@ export interface components {
                 status: string;
             };
             /** @description Always null on success. */
-            error?: Record<string, never> | null;
+            error: Record<string, never> | null;
         };
         /** @description A single item: `{"data": X, "error": null}`. */
         Data_Vec_Payment: {
             data: {
                 /**
+                 * Format: decimal
                  * @description In the invoice's currency, with its minor-unit places.
                  * @example 250.00
                  */
@@ -863,7 +923,7 @@ export interface components {
                 reversal?: components["schemas"]["Reversal"] | null;
             }[];
             /** @description Always null on success. */
-            error?: Record<string, never> | null;
+            error: Record<string, never> | null;
         };
         /** @description A deleted draft. */
         Deleted: {
@@ -879,10 +939,16 @@ export interface components {
         /** @description The error object of the envelope. */
         ErrorBody: {
             /**
-             * @description One of the codes in the README's error table.
              * @example NOT_FOUND
+             * @enum {string}
              */
-            code: string;
+            code: "VALIDATION_ERROR" | "UNAUTHORIZED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "IDEMPOTENCY_KEY_REUSED" | "PAYLOAD_TOO_LARGE" | "RATE_LIMITED" | "SERVICE_UNAVAILABLE" | "INTERNAL_ERROR";
+            /**
+             * Format: int64
+             * @description Present on a 409 for a stale version: the invoice's current version (also in the
+             *     `ETag` header).
+             */
+            current_version?: number | null;
             /** @description Present on validation errors: which fields are wrong. */
             details?: components["schemas"]["FieldError"][] | null;
             /** @example invoice not found */
@@ -892,7 +958,7 @@ export interface components {
         };
         /** @description `{"data": null, "error": {...}}`. */
         ErrorEnvelope: {
-            data?: Record<string, never> | null;
+            data: Record<string, never> | null;
             error: components["schemas"]["ErrorBody"];
         };
         /** @description A client bulk generation failed for. */
@@ -957,16 +1023,19 @@ export interface components {
         /** @description Everything about an invoice but its lines: what lists show, and the stored header item. */
         InvoiceHeader: {
             /**
+             * Format: decimal
              * @description What credit notes have taken off.
              * @example 0.00
              */
             amount_credited?: string;
             /**
+             * Format: decimal
              * @description `total - amount_paid - amount_credited`, never below zero.
              * @example 1330.00
              */
             amount_due?: string;
             /**
+             * Format: decimal
              * @description What payments (not reversed) have paid.
              * @example 0.00
              */
@@ -980,39 +1049,49 @@ export interface components {
             /** Format: date */
             due_date: string;
             /** Format: date-time */
-            finalized_at?: string | null;
+            finalized_at: string | null;
             group_by: components["schemas"]["GroupBy"];
             /** Format: uuid */
             id: string;
             /** Format: date */
             issue_date: string;
-            issuer?: components["schemas"]["Issuer"] | null;
-            notes?: string | null;
+            issuer: components["schemas"]["Issuer"] | null;
+            notes: string | null;
             /** @description `INV-YYYY-NNNNN`; null until finalized. */
-            number?: string | null;
+            number: string | null;
             /**
              * @description Something is due and the due date has passed in the client's time zone (worked out
              *     when the invoice is read).
              */
             overdue?: boolean;
             payment_status?: components["schemas"]["PaymentStatus"];
-            pdf?: components["schemas"]["PdfInfo"] | null;
+            pdf: components["schemas"]["PdfInfo"] | null;
             /** @example 2026-10 */
             period: string;
-            po_number?: string | null;
+            po_number: string | null;
             status: components["schemas"]["InvoiceStatus"];
-            /** @example 1187.50 */
+            /**
+             * Format: decimal
+             * @example 1187.50
+             */
             subtotal: string;
-            /** @example 142.50 */
+            /**
+             * Format: decimal
+             * @example 142.50
+             */
             tax_amount: string;
             /**
+             * Format: decimal
              * @description Percent.
-             * @example 12
+             * @example 12.00
              */
             tax_rate: string;
             /** @description The client's IANA time zone when the invoice was generated (for `overdue`). */
-            timezone?: string | null;
-            /** @example 1330.00 */
+            timezone: string | null;
+            /**
+             * Format: decimal
+             * @example 1330.00
+             */
             total: string;
             /** Format: date-time */
             updated_at: string;
@@ -1047,7 +1126,10 @@ export interface components {
              *     control or bidirectional format characters. `null` clears it.
              */
             po_number?: string | null;
-            /** @description Percent, 0-100, as a decimal string. */
+            /**
+             * Format: decimal
+             * @description Percent, 0-100, as a decimal string.
+             */
             tax_rate?: string | null;
             /**
              * Format: int64
@@ -1078,13 +1160,19 @@ export interface components {
             address: string[];
             /** @description Payment instructions, one line each (bank, IBAN, ...). */
             bank: string[];
-            email?: string | null;
+            email: string | null;
             name: string;
-            tax_id?: string | null;
+            tax_id: string | null;
         };
+        /**
+         * @description A field of a line that an edit or a regenerate changed.
+         * @enum {string}
+         */
+        LineField: "description" | "quantity" | "unit_price" | "amount";
         /** @description One line of an invoice. */
         LineItem: {
             /**
+             * Format: decimal
              * @description quantity x unit_price, rounded to the currency's minor unit.
              * @example 1187.50
              */
@@ -1093,12 +1181,16 @@ export interface components {
             /** Format: uuid */
             id: string;
             /**
+             * Format: decimal
              * @description Hours, 2 decimal places.
              * @example 12.50
              */
             quantity: string;
             source: components["schemas"]["LineSource"];
-            /** @example 95.00 */
+            /**
+             * Format: decimal
+             * @example 95.00
+             */
             unit_price: string;
             /** @description The worklogs behind a `worklogs` line (empty for manual lines). */
             worklog_ids: string[];
@@ -1114,6 +1206,28 @@ export interface components {
              */
             version?: number | null;
         };
+        /** @description A line as a history entry shows it when it was added or removed. */
+        LineSnapshot: {
+            /**
+             * Format: decimal
+             * @description The currency's minor-unit places; `null` only in old entries (as `quantity`).
+             */
+            amount: string | null;
+            description: string;
+            /** Format: uuid */
+            id: string;
+            /**
+             * Format: decimal
+             * @description Hours, 2 places. `null` only in entries recorded before line changes were structured.
+             */
+            quantity: string | null;
+            source: components["schemas"]["LineSource"] | null;
+            /**
+             * Format: decimal
+             * @description The currency's minor-unit places; `null` only in old entries (as `quantity`).
+             */
+            unit_price: string | null;
+        };
         /**
          * @description Where a line comes from.
          * @enum {string}
@@ -1124,8 +1238,12 @@ export interface components {
             description?: string | null;
             /** Format: uuid */
             id: string;
-            /** @description Manual lines only: a worklog line's quantity comes from its worklogs. */
+            /**
+             * Format: decimal
+             * @description Manual lines only: a worklog line's quantity comes from its worklogs.
+             */
             quantity?: string | null;
+            /** Format: decimal */
             unit_price?: string | null;
         };
         /** @description Login request. */
@@ -1157,12 +1275,14 @@ export interface components {
         NewLine: {
             description: string;
             /**
-             * @description Hours (or units), > 0, at most 2 decimals.
+             * Format: decimal
+             * @description Hours (or units), > 0, at most 2 decimal places.
              * @example 2.50
              */
             quantity: string;
             /**
-             * @description >= 0, at most 4 decimals.
+             * Format: decimal
+             * @description >= 0, at most the currency's minor-unit places (USD 2, JPY 0).
              * @example 95.00
              */
             unit_price: string;
@@ -1178,7 +1298,8 @@ export interface components {
                 currency: string;
                 email: string;
                 /**
-                 * @description Price of one hour, in `currency`.
+                 * Format: decimal
+                 * @description Price of one hour, in `currency`, with its minor-unit places.
                  * @example 95.00
                  */
                 hourly_rate: string;
@@ -1189,8 +1310,9 @@ export interface components {
                 payment_terms_days: number;
                 tax_id?: string | null;
                 /**
-                 * @description Percent, e.g. `"12"` for 12 %.
-                 * @example 12
+                 * Format: decimal
+                 * @description Percent with 2 places, e.g. `"12.00"` for 12 %.
+                 * @example 12.00
                  */
                 tax_rate: string;
                 /** @description IANA time zone of the client (`Asia/Tashkent`). */
@@ -1219,13 +1341,23 @@ export interface components {
                 number: string;
                 pdf?: components["schemas"]["PdfInfo"] | null;
                 reason: string;
-                /** @example 190.00 */
+                /**
+                 * Format: decimal
+                 * @example 190.00
+                 */
                 subtotal: string;
-                /** @example 22.80 */
+                /**
+                 * Format: decimal
+                 * @example 22.80
+                 */
                 tax_amount: string;
-                /** @example 12 */
+                /**
+                 * Format: decimal
+                 * @example 12.00
+                 */
                 tax_rate: string;
                 /**
+                 * Format: decimal
                  * @description The amount credited.
                  * @example 212.80
                  */
@@ -1254,16 +1386,19 @@ export interface components {
         Paged_InvoiceHeader: {
             data: {
                 /**
+                 * Format: decimal
                  * @description What credit notes have taken off.
                  * @example 0.00
                  */
                 amount_credited?: string;
                 /**
+                 * Format: decimal
                  * @description `total - amount_paid - amount_credited`, never below zero.
                  * @example 1330.00
                  */
                 amount_due?: string;
                 /**
+                 * Format: decimal
                  * @description What payments (not reversed) have paid.
                  * @example 0.00
                  */
@@ -1298,18 +1433,28 @@ export interface components {
                 period: string;
                 po_number?: string | null;
                 status: components["schemas"]["InvoiceStatus"];
-                /** @example 1187.50 */
+                /**
+                 * Format: decimal
+                 * @example 1187.50
+                 */
                 subtotal: string;
-                /** @example 142.50 */
+                /**
+                 * Format: decimal
+                 * @example 142.50
+                 */
                 tax_amount: string;
                 /**
+                 * Format: decimal
                  * @description Percent.
-                 * @example 12
+                 * @example 12.00
                  */
                 tax_rate: string;
                 /** @description The client's IANA time zone when the invoice was generated (for `overdue`). */
                 timezone?: string | null;
-                /** @example 1330.00 */
+                /**
+                 * Format: decimal
+                 * @example 1330.00
+                 */
                 total: string;
                 /** Format: date-time */
                 updated_at: string;
@@ -1334,6 +1479,7 @@ export interface components {
                 date: string;
                 description: string;
                 /**
+                 * Format: decimal
                  * @description minutes / 60, rounded half away from zero to 2 places.
                  * @example 1.50
                  */
@@ -1350,6 +1496,7 @@ export interface components {
         /** @description A payment recorded against an invoice. */
         Payment: {
             /**
+             * Format: decimal
              * @description In the invoice's currency, with its minor-unit places.
              * @example 250.00
              */
@@ -1368,8 +1515,8 @@ export interface components {
             /** Format: date-time */
             recorded_at: string;
             recorded_by: string;
-            reference?: string | null;
-            reversal?: components["schemas"]["Reversal"] | null;
+            reference: string | null;
+            reversal: components["schemas"]["Reversal"] | null;
         };
         /** @description A payment and the invoice's amounts after it. */
         PaymentAnswer: {
@@ -1384,6 +1531,7 @@ export interface components {
         /** @description A payment as asked for. */
         PaymentRequest: {
             /**
+             * Format: decimal
              * @description A decimal string in the invoice currency, > 0, at most the amount due.
              * @example 250.00
              */
@@ -1453,8 +1601,8 @@ export interface components {
         /** @description A client bulk generation did not create an invoice for. */
         Skipped: {
             client_key: string;
-            /** @description `invoice_exists` or `no_billable_worklogs`. */
-            reason: string;
+            /** @enum {string} */
+            reason: "invoice_exists" | "no_billable_worklogs";
         };
         /** @description The logged-in user, as shown to the frontend. */
         UserView: {
@@ -1474,6 +1622,7 @@ export interface components {
             date: string;
             description: string;
             /**
+             * Format: decimal
              * @description minutes / 60, rounded half away from zero to 2 places.
              * @example 1.50
              */
@@ -1510,6 +1659,8 @@ export interface operations {
             /** @description Logged in */
             200: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1519,6 +1670,8 @@ export interface operations {
             /** @description Malformed body */
             400: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1528,6 +1681,8 @@ export interface operations {
             /** @description Wrong e-mail or password */
             401: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1537,6 +1692,8 @@ export interface operations {
             /** @description `PAYLOAD_TOO_LARGE`: the body is over 1 MiB */
             413: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1546,6 +1703,10 @@ export interface operations {
             /** @description Too many attempts for this e-mail (from this address, or in all), or too many logins in progress */
             429: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1555,6 +1716,10 @@ export interface operations {
             /** @description `SERVICE_UNAVAILABLE`: DynamoDB or S3 did not answer in time */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1566,6 +1731,7 @@ export interface operations {
     list_clients: {
         parameters: {
             query?: {
+                active?: boolean;
                 page?: number;
                 per_page?: number;
             };
@@ -1575,18 +1741,22 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description A page of active clients */
+            /** @description A page of clients */
             200: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Paged_Client"];
                 };
             };
-            /** @description Bad pagination */
+            /** @description Bad filter or pagination, or an unknown query parameter */
             400: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1596,6 +1766,8 @@ export interface operations {
             /** @description No or bad token */
             401: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1605,6 +1777,10 @@ export interface operations {
             /** @description `SERVICE_UNAVAILABLE`: DynamoDB or S3 did not answer in time */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1628,15 +1804,19 @@ export interface operations {
             /** @description The client */
             200: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Data_Client"];
                 };
             };
-            /** @description Malformed key */
+            /** @description Malformed key or an unknown query parameter */
             400: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1646,6 +1826,8 @@ export interface operations {
             /** @description No or bad token */
             401: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1655,6 +1837,8 @@ export interface operations {
             /** @description No such client */
             404: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1664,6 +1848,10 @@ export interface operations {
             /** @description `SERVICE_UNAVAILABLE`: DynamoDB or S3 did not answer in time */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1693,15 +1881,19 @@ export interface operations {
             /** @description A page of worklogs */
             200: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Paged_WorklogView"];
                 };
             };
-            /** @description Malformed key, bad filter or pagination */
+            /** @description Malformed key, bad filter or pagination, or an unknown query parameter */
             400: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1711,6 +1903,8 @@ export interface operations {
             /** @description No or bad token */
             401: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1720,6 +1914,8 @@ export interface operations {
             /** @description No such client */
             404: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1729,6 +1925,10 @@ export interface operations {
             /** @description `SERVICE_UNAVAILABLE`: DynamoDB or S3 did not answer in time */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1755,6 +1955,8 @@ export interface operations {
             /** @description A page of credit notes */
             200: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1764,6 +1966,8 @@ export interface operations {
             /** @description Bad filter or pagination */
             400: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1773,6 +1977,8 @@ export interface operations {
             /** @description No or bad token */
             401: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1782,6 +1988,10 @@ export interface operations {
             /** @description `SERVICE_UNAVAILABLE`: DynamoDB or S3 did not answer in time */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1805,15 +2015,30 @@ export interface operations {
             /** @description The credit note */
             200: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Data_CreditNote"];
                 };
             };
+            /** @description An unknown query parameter */
+            400: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
             /** @description No or bad token */
             401: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1823,6 +2048,8 @@ export interface operations {
             /** @description No such credit note */
             404: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1832,6 +2059,10 @@ export interface operations {
             /** @description `SERVICE_UNAVAILABLE`: DynamoDB or S3 did not answer in time */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1857,6 +2088,8 @@ export interface operations {
             /** @description Presigned URL */
             200: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1866,6 +2099,10 @@ export interface operations {
             /** @description Redirect to the presigned URL (`redirect=true`) */
             302: {
                 headers: {
+                    /** @description The presigned S3 URL of the PDF. */
+                    Location?: string;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -1873,6 +2110,8 @@ export interface operations {
             /** @description `redirect` is neither true nor false */
             400: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1882,6 +2121,8 @@ export interface operations {
             /** @description No or bad token */
             401: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1891,6 +2132,8 @@ export interface operations {
             /** @description No such credit note */
             404: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1900,6 +2143,10 @@ export interface operations {
             /** @description S3 unavailable */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1930,6 +2177,8 @@ export interface operations {
             /** @description A page of invoices */
             200: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1939,6 +2188,8 @@ export interface operations {
             /** @description Bad filter or pagination */
             400: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1948,6 +2199,8 @@ export interface operations {
             /** @description No or bad token */
             401: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1957,6 +2210,10 @@ export interface operations {
             /** @description `SERVICE_UNAVAILABLE`: DynamoDB or S3 did not answer in time */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1984,8 +2241,12 @@ export interface operations {
             /** @description Draft created */
             201: {
                 headers: {
+                    /** @description The invoice version, quoted (`"3"`): send it back as `If-Match` */
+                    ETag?: string;
                     /** @description `true` when this is the remembered answer to an earlier request with the same `Idempotency-Key` */
                     "Idempotent-Replayed"?: "true";
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1997,6 +2258,8 @@ export interface operations {
                 headers: {
                     /** @description `true` when this is the remembered answer to an earlier request with the same `Idempotency-Key` */
                     "Idempotent-Replayed"?: "true";
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2008,6 +2271,8 @@ export interface operations {
                 headers: {
                     /** @description `true` when this is the remembered answer to an earlier request with the same `Idempotency-Key` */
                     "Idempotent-Replayed"?: "true";
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2019,6 +2284,8 @@ export interface operations {
                 headers: {
                     /** @description `true` when this is the remembered answer to an earlier request with the same `Idempotency-Key` */
                     "Idempotent-Replayed"?: "true";
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2030,6 +2297,8 @@ export interface operations {
                 headers: {
                     /** @description `true` when this is the remembered answer to an earlier request with the same `Idempotency-Key` */
                     "Idempotent-Replayed"?: "true";
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2039,8 +2308,14 @@ export interface operations {
             /** @description The client already has an invoice for the period; or a request with this `Idempotency-Key` is in progress (`Retry-After: 1`) */
             409: {
                 headers: {
+                    /** @description On a stale version: the invoice's current version, quoted (`"5"`), also in `error.current_version`. */
+                    ETag?: string;
                     /** @description `true` when this is the remembered answer to an earlier request with the same `Idempotency-Key` */
                     "Idempotent-Replayed"?: "true";
+                    /** @description Only while a request with the same `Idempotency-Key` is in progress: seconds to wait. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2050,6 +2325,8 @@ export interface operations {
             /** @description `PAYLOAD_TOO_LARGE`: the body is over 1 MiB */
             413: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2059,6 +2336,8 @@ export interface operations {
             /** @description `IDEMPOTENCY_KEY_REUSED`: this `Idempotency-Key` was already used with a different request */
             422: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2068,6 +2347,10 @@ export interface operations {
             /** @description `SERVICE_UNAVAILABLE`: DynamoDB or S3 did not answer in time */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2097,6 +2380,8 @@ export interface operations {
                 headers: {
                     /** @description `true` when this is the remembered answer to an earlier request with the same `Idempotency-Key` */
                     "Idempotent-Replayed"?: "true";
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2108,6 +2393,8 @@ export interface operations {
                 headers: {
                     /** @description `true` when this is the remembered answer to an earlier request with the same `Idempotency-Key` */
                     "Idempotent-Replayed"?: "true";
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2119,6 +2406,8 @@ export interface operations {
                 headers: {
                     /** @description `true` when this is the remembered answer to an earlier request with the same `Idempotency-Key` */
                     "Idempotent-Replayed"?: "true";
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2130,6 +2419,8 @@ export interface operations {
                 headers: {
                     /** @description `true` when this is the remembered answer to an earlier request with the same `Idempotency-Key` */
                     "Idempotent-Replayed"?: "true";
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2139,6 +2430,10 @@ export interface operations {
             /** @description `CONFLICT`: a request with this `Idempotency-Key` is in progress (`Retry-After: 1`) */
             409: {
                 headers: {
+                    /** @description Only while a request with the same `Idempotency-Key` is in progress: seconds to wait. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2148,6 +2443,8 @@ export interface operations {
             /** @description `PAYLOAD_TOO_LARGE`: the body is over 1 MiB */
             413: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2157,6 +2454,8 @@ export interface operations {
             /** @description `IDEMPOTENCY_KEY_REUSED`: this `Idempotency-Key` was already used with a different request */
             422: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2166,6 +2465,10 @@ export interface operations {
             /** @description `SERVICE_UNAVAILABLE`: DynamoDB or S3 did not answer in time */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2190,6 +2493,8 @@ export interface operations {
             /** @description Preview */
             200: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2199,6 +2504,8 @@ export interface operations {
             /** @description Bad body */
             400: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2208,6 +2515,8 @@ export interface operations {
             /** @description No or bad token */
             401: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2217,6 +2526,8 @@ export interface operations {
             /** @description No such client */
             404: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2226,6 +2537,8 @@ export interface operations {
             /** @description `PAYLOAD_TOO_LARGE`: the body is over 1 MiB */
             413: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2235,6 +2548,10 @@ export interface operations {
             /** @description `SERVICE_UNAVAILABLE`: DynamoDB or S3 did not answer in time */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2258,15 +2575,32 @@ export interface operations {
             /** @description The invoice */
             200: {
                 headers: {
+                    /** @description The invoice version, quoted (`"3"`): send it back as `If-Match` */
+                    ETag?: string;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Data_Invoice"];
                 };
             };
+            /** @description An unknown query parameter */
+            400: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
             /** @description No or bad token */
             401: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2276,6 +2610,8 @@ export interface operations {
             /** @description No such invoice */
             404: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2285,6 +2621,10 @@ export interface operations {
             /** @description `SERVICE_UNAVAILABLE`: DynamoDB or S3 did not answer in time */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2296,8 +2636,9 @@ export interface operations {
     delete_invoice: {
         parameters: {
             query?: never;
-            header?: {
-                "If-Match"?: string;
+            header: {
+                /** @description The version being written. */
+                "If-Match": string;
             };
             path: {
                 /** @description Invoice id */
@@ -2310,6 +2651,8 @@ export interface operations {
             /** @description Deleted */
             200: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2319,6 +2662,8 @@ export interface operations {
             /** @description No If-Match */
             400: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2328,6 +2673,8 @@ export interface operations {
             /** @description No or bad token */
             401: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2337,6 +2684,8 @@ export interface operations {
             /** @description Viewer */
             403: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2346,6 +2695,8 @@ export interface operations {
             /** @description No such invoice */
             404: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2355,6 +2706,10 @@ export interface operations {
             /** @description Not a draft, or a stale version */
             409: {
                 headers: {
+                    /** @description Only while a request with the same `Idempotency-Key` is in progress: seconds to wait. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2364,6 +2719,10 @@ export interface operations {
             /** @description `SERVICE_UNAVAILABLE`: DynamoDB or S3 did not answer in time */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2393,6 +2752,10 @@ export interface operations {
             /** @description Updated */
             200: {
                 headers: {
+                    /** @description The invoice version, quoted (`"3"`): send it back as `If-Match` */
+                    ETag?: string;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2402,6 +2765,8 @@ export interface operations {
             /** @description Bad field or missing version */
             400: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2411,6 +2776,8 @@ export interface operations {
             /** @description No or bad token */
             401: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2420,6 +2787,8 @@ export interface operations {
             /** @description Viewer */
             403: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2429,6 +2798,8 @@ export interface operations {
             /** @description No such invoice */
             404: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2438,6 +2809,12 @@ export interface operations {
             /** @description Stale version or finalized */
             409: {
                 headers: {
+                    /** @description On a stale version: the invoice's current version, quoted (`"5"`), also in `error.current_version`. */
+                    ETag?: string;
+                    /** @description Only while a request with the same `Idempotency-Key` is in progress: seconds to wait. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2447,6 +2824,8 @@ export interface operations {
             /** @description `PAYLOAD_TOO_LARGE`: the body is over 1 MiB */
             413: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2456,6 +2835,10 @@ export interface operations {
             /** @description `SERVICE_UNAVAILABLE`: DynamoDB or S3 did not answer in time */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2488,6 +2871,8 @@ export interface operations {
                 headers: {
                     /** @description `true` when this is the remembered answer to an earlier request with the same `Idempotency-Key` */
                     "Idempotent-Replayed"?: "true";
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2499,6 +2884,8 @@ export interface operations {
                 headers: {
                     /** @description `true` when this is the remembered answer to an earlier request with the same `Idempotency-Key` */
                     "Idempotent-Replayed"?: "true";
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2510,6 +2897,8 @@ export interface operations {
                 headers: {
                     /** @description `true` when this is the remembered answer to an earlier request with the same `Idempotency-Key` */
                     "Idempotent-Replayed"?: "true";
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2521,6 +2910,8 @@ export interface operations {
                 headers: {
                     /** @description `true` when this is the remembered answer to an earlier request with the same `Idempotency-Key` */
                     "Idempotent-Replayed"?: "true";
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2532,6 +2923,8 @@ export interface operations {
                 headers: {
                     /** @description `true` when this is the remembered answer to an earlier request with the same `Idempotency-Key` */
                     "Idempotent-Replayed"?: "true";
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2543,6 +2936,10 @@ export interface operations {
                 headers: {
                     /** @description `true` when this is the remembered answer to an earlier request with the same `Idempotency-Key` */
                     "Idempotent-Replayed"?: "true";
+                    /** @description Only while a request with the same `Idempotency-Key` is in progress: seconds to wait. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2552,6 +2949,8 @@ export interface operations {
             /** @description `PAYLOAD_TOO_LARGE`: the body is over 1 MiB */
             413: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2561,6 +2960,8 @@ export interface operations {
             /** @description `IDEMPOTENCY_KEY_REUSED`: this `Idempotency-Key` was already used with a different request */
             422: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2570,6 +2971,10 @@ export interface operations {
             /** @description `SERVICE_UNAVAILABLE`: DynamoDB or S3 did not answer in time */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2596,6 +3001,8 @@ export interface operations {
             /** @description History entries */
             200: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2605,6 +3012,8 @@ export interface operations {
             /** @description Bad page or per_page */
             400: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2614,6 +3023,8 @@ export interface operations {
             /** @description No or bad token */
             401: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2623,6 +3034,8 @@ export interface operations {
             /** @description No such invoice */
             404: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2632,6 +3045,10 @@ export interface operations {
             /** @description `SERVICE_UNAVAILABLE`: DynamoDB or S3 did not answer in time */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2664,8 +3081,12 @@ export interface operations {
             /** @description Finalized */
             200: {
                 headers: {
+                    /** @description The invoice version, quoted (`"3"`): send it back as `If-Match` */
+                    ETag?: string;
                     /** @description `true` when this is the remembered answer to an earlier request with the same `Idempotency-Key` */
                     "Idempotent-Replayed"?: "true";
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2677,6 +3098,8 @@ export interface operations {
                 headers: {
                     /** @description `true` when this is the remembered answer to an earlier request with the same `Idempotency-Key` */
                     "Idempotent-Replayed"?: "true";
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2688,6 +3111,8 @@ export interface operations {
                 headers: {
                     /** @description `true` when this is the remembered answer to an earlier request with the same `Idempotency-Key` */
                     "Idempotent-Replayed"?: "true";
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2699,6 +3124,8 @@ export interface operations {
                 headers: {
                     /** @description `true` when this is the remembered answer to an earlier request with the same `Idempotency-Key` */
                     "Idempotent-Replayed"?: "true";
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2710,6 +3137,8 @@ export interface operations {
                 headers: {
                     /** @description `true` when this is the remembered answer to an earlier request with the same `Idempotency-Key` */
                     "Idempotent-Replayed"?: "true";
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2719,8 +3148,14 @@ export interface operations {
             /** @description Already finalized or stale version; or a request with this `Idempotency-Key` is in progress (`Retry-After: 1`) */
             409: {
                 headers: {
+                    /** @description On a stale version: the invoice's current version, quoted (`"5"`), also in `error.current_version`. */
+                    ETag?: string;
                     /** @description `true` when this is the remembered answer to an earlier request with the same `Idempotency-Key` */
                     "Idempotent-Replayed"?: "true";
+                    /** @description Only while a request with the same `Idempotency-Key` is in progress: seconds to wait. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2730,6 +3165,8 @@ export interface operations {
             /** @description `PAYLOAD_TOO_LARGE`: the body is over 1 MiB */
             413: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2739,6 +3176,8 @@ export interface operations {
             /** @description `IDEMPOTENCY_KEY_REUSED`: this `Idempotency-Key` was already used with a different request */
             422: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2748,6 +3187,10 @@ export interface operations {
             /** @description `SERVICE_UNAVAILABLE`: DynamoDB or S3 did not answer in time */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2777,6 +3220,10 @@ export interface operations {
             /** @description Updated */
             200: {
                 headers: {
+                    /** @description The invoice version, quoted (`"3"`): send it back as `If-Match` */
+                    ETag?: string;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2786,6 +3233,8 @@ export interface operations {
             /** @description A bad item (named); nothing applied */
             400: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2795,6 +3244,8 @@ export interface operations {
             /** @description No or bad token */
             401: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2804,6 +3255,8 @@ export interface operations {
             /** @description Viewer */
             403: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2813,6 +3266,8 @@ export interface operations {
             /** @description No such invoice */
             404: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2822,6 +3277,12 @@ export interface operations {
             /** @description Stale version or finalized */
             409: {
                 headers: {
+                    /** @description On a stale version: the invoice's current version, quoted (`"5"`), also in `error.current_version`. */
+                    ETag?: string;
+                    /** @description Only while a request with the same `Idempotency-Key` is in progress: seconds to wait. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2831,6 +3292,8 @@ export interface operations {
             /** @description `PAYLOAD_TOO_LARGE`: the body is over 1 MiB */
             413: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2840,6 +3303,10 @@ export interface operations {
             /** @description `SERVICE_UNAVAILABLE`: DynamoDB or S3 did not answer in time */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2863,15 +3330,30 @@ export interface operations {
             /** @description Payments */
             200: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Data_Vec_Payment"];
                 };
             };
+            /** @description An unknown query parameter */
+            400: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
             /** @description No or bad token */
             401: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2881,6 +3363,8 @@ export interface operations {
             /** @description No such invoice */
             404: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2890,6 +3374,10 @@ export interface operations {
             /** @description `SERVICE_UNAVAILABLE`: DynamoDB or S3 did not answer in time */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2922,6 +3410,8 @@ export interface operations {
                 headers: {
                     /** @description `true` when this is the remembered answer to an earlier request with the same `Idempotency-Key` */
                     "Idempotent-Replayed"?: "true";
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2933,6 +3423,8 @@ export interface operations {
                 headers: {
                     /** @description `true` when this is the remembered answer to an earlier request with the same `Idempotency-Key` */
                     "Idempotent-Replayed"?: "true";
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2944,6 +3436,8 @@ export interface operations {
                 headers: {
                     /** @description `true` when this is the remembered answer to an earlier request with the same `Idempotency-Key` */
                     "Idempotent-Replayed"?: "true";
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2955,6 +3449,8 @@ export interface operations {
                 headers: {
                     /** @description `true` when this is the remembered answer to an earlier request with the same `Idempotency-Key` */
                     "Idempotent-Replayed"?: "true";
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2966,6 +3462,8 @@ export interface operations {
                 headers: {
                     /** @description `true` when this is the remembered answer to an earlier request with the same `Idempotency-Key` */
                     "Idempotent-Replayed"?: "true";
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2977,6 +3475,10 @@ export interface operations {
                 headers: {
                     /** @description `true` when this is the remembered answer to an earlier request with the same `Idempotency-Key` */
                     "Idempotent-Replayed"?: "true";
+                    /** @description Only while a request with the same `Idempotency-Key` is in progress: seconds to wait. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2986,6 +3488,8 @@ export interface operations {
             /** @description `PAYLOAD_TOO_LARGE`: the body is over 1 MiB */
             413: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2995,6 +3499,8 @@ export interface operations {
             /** @description `IDEMPOTENCY_KEY_REUSED`: this `Idempotency-Key` was already used with a different request */
             422: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3004,6 +3510,10 @@ export interface operations {
             /** @description `SERVICE_UNAVAILABLE`: DynamoDB or S3 did not answer in time */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3033,6 +3543,8 @@ export interface operations {
             /** @description Reversed */
             200: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3042,6 +3554,8 @@ export interface operations {
             /** @description No reason */
             400: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3051,6 +3565,8 @@ export interface operations {
             /** @description No or bad token */
             401: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3060,6 +3576,8 @@ export interface operations {
             /** @description Not an admin */
             403: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3069,6 +3587,8 @@ export interface operations {
             /** @description No such invoice or payment */
             404: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3078,6 +3598,10 @@ export interface operations {
             /** @description Already reversed, or the invoice is void */
             409: {
                 headers: {
+                    /** @description Only while a request with the same `Idempotency-Key` is in progress: seconds to wait. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3087,6 +3611,8 @@ export interface operations {
             /** @description `PAYLOAD_TOO_LARGE`: the body is over 1 MiB */
             413: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3096,6 +3622,10 @@ export interface operations {
             /** @description `SERVICE_UNAVAILABLE`: DynamoDB or S3 did not answer in time */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3121,6 +3651,8 @@ export interface operations {
             /** @description Presigned URL */
             200: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3130,6 +3662,10 @@ export interface operations {
             /** @description Redirect to the presigned URL (`redirect=true`) */
             302: {
                 headers: {
+                    /** @description The presigned S3 URL of the PDF. */
+                    Location?: string;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -3137,6 +3673,8 @@ export interface operations {
             /** @description `redirect` is neither true nor false */
             400: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3146,6 +3684,8 @@ export interface operations {
             /** @description No or bad token */
             401: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3155,6 +3695,8 @@ export interface operations {
             /** @description No such invoice */
             404: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3164,6 +3706,10 @@ export interface operations {
             /** @description Not finalized */
             409: {
                 headers: {
+                    /** @description Only while a request with the same `Idempotency-Key` is in progress: seconds to wait. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3173,6 +3719,10 @@ export interface operations {
             /** @description S3 unavailable */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3184,8 +3734,9 @@ export interface operations {
     regenerate: {
         parameters: {
             query?: never;
-            header?: {
-                "If-Match"?: string;
+            header: {
+                /** @description The version being written. */
+                "If-Match": string;
             };
             path: {
                 /** @description Invoice id */
@@ -3203,6 +3754,10 @@ export interface operations {
             /** @description Regenerated */
             200: {
                 headers: {
+                    /** @description The invoice version, quoted (`"3"`): send it back as `If-Match` */
+                    ETag?: string;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3212,6 +3767,8 @@ export interface operations {
             /** @description Missing version */
             400: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3221,6 +3778,8 @@ export interface operations {
             /** @description No or bad token */
             401: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3230,6 +3789,8 @@ export interface operations {
             /** @description Viewer */
             403: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3239,6 +3800,8 @@ export interface operations {
             /** @description No such invoice */
             404: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3248,6 +3811,12 @@ export interface operations {
             /** @description Stale version or finalized */
             409: {
                 headers: {
+                    /** @description On a stale version: the invoice's current version, quoted (`"5"`), also in `error.current_version`. */
+                    ETag?: string;
+                    /** @description Only while a request with the same `Idempotency-Key` is in progress: seconds to wait. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3257,6 +3826,8 @@ export interface operations {
             /** @description `PAYLOAD_TOO_LARGE`: the body is over 1 MiB */
             413: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3266,6 +3837,10 @@ export interface operations {
             /** @description `SERVICE_UNAVAILABLE`: DynamoDB or S3 did not answer in time */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3296,8 +3871,12 @@ export interface operations {
             /** @description Voided */
             200: {
                 headers: {
+                    /** @description The invoice version, quoted (`"3"`): send it back as `If-Match` */
+                    ETag?: string;
                     /** @description `true` when this is the remembered answer to an earlier request with the same `Idempotency-Key` */
                     "Idempotent-Replayed"?: "true";
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3309,6 +3888,8 @@ export interface operations {
                 headers: {
                     /** @description `true` when this is the remembered answer to an earlier request with the same `Idempotency-Key` */
                     "Idempotent-Replayed"?: "true";
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3320,6 +3901,8 @@ export interface operations {
                 headers: {
                     /** @description `true` when this is the remembered answer to an earlier request with the same `Idempotency-Key` */
                     "Idempotent-Replayed"?: "true";
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3331,6 +3914,8 @@ export interface operations {
                 headers: {
                     /** @description `true` when this is the remembered answer to an earlier request with the same `Idempotency-Key` */
                     "Idempotent-Replayed"?: "true";
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3342,6 +3927,8 @@ export interface operations {
                 headers: {
                     /** @description `true` when this is the remembered answer to an earlier request with the same `Idempotency-Key` */
                     "Idempotent-Replayed"?: "true";
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3351,8 +3938,14 @@ export interface operations {
             /** @description Not finalized, or it has payments or credit notes; or a request with this `Idempotency-Key` is in progress (`Retry-After: 1`) */
             409: {
                 headers: {
+                    /** @description On a stale version: the invoice's current version, quoted (`"5"`), also in `error.current_version`. */
+                    ETag?: string;
                     /** @description `true` when this is the remembered answer to an earlier request with the same `Idempotency-Key` */
                     "Idempotent-Replayed"?: "true";
+                    /** @description Only while a request with the same `Idempotency-Key` is in progress: seconds to wait. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3362,6 +3955,8 @@ export interface operations {
             /** @description `PAYLOAD_TOO_LARGE`: the body is over 1 MiB */
             413: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3371,6 +3966,8 @@ export interface operations {
             /** @description `IDEMPOTENCY_KEY_REUSED`: this `Idempotency-Key` was already used with a different request */
             422: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3380,6 +3977,10 @@ export interface operations {
             /** @description `SERVICE_UNAVAILABLE`: DynamoDB or S3 did not answer in time */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3400,6 +4001,8 @@ export interface operations {
             /** @description Alive */
             200: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3420,6 +4023,8 @@ export interface operations {
             /** @description Ready */
             200: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3429,6 +4034,10 @@ export interface operations {
             /** @description A dependency is down */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
