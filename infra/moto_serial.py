@@ -31,6 +31,7 @@ Usage: moto_serial.py -H 127.0.0.1 -p 4567
 import argparse
 import copy
 import json
+import threading
 
 from moto.dynamodb import models as dynamodb_models
 from moto.dynamodb.models import DynamoDBBackend
@@ -267,13 +268,35 @@ def _serialized(self, action_result):
 DynamoHandler.serialized = _serialized
 
 
+class _OneAtATime:
+    """Computes one response at a time (every backend is touched by one request at once, as
+    above), but sends each response body outside the lock: a client that reads a large body
+    slowly (a streamed S3 download, while it writes what it read to DynamoDB) does not stop
+    the emulator from serving its other requests, as the real services would not."""
+
+    def __init__(self, app):
+        self.app = app
+        self.lock = threading.Lock()
+
+    def __call__(self, environ, start_response):
+        with self.lock:
+            result = self.app(environ, start_response)
+            try:
+                body = list(result)
+            finally:
+                close = getattr(result, "close", None)
+                if close is not None:
+                    close()
+        return body
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("-H", "--host", default="127.0.0.1")
     parser.add_argument("-p", "--port", type=int, default=4567)
     args = parser.parse_args()
-    app = DomainDispatcherApplication(create_backend_app)
-    run_simple(args.host, args.port, app, threaded=False, use_reloader=False)
+    app = _OneAtATime(DomainDispatcherApplication(create_backend_app))
+    run_simple(args.host, args.port, app, threaded=True, use_reloader=False)
 
 
 if __name__ == "__main__":

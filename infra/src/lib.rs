@@ -10,4 +10,5 @@ pub mod emulator;
 pub mod openapi_contract;
 pub mod provision;
 pub mod sam_events;
+pub mod sqs_event_source;
 pub mod template;

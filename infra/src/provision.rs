@@ -133,3 +133,86 @@ pub async fn provision(
     crate::bucket_cors::apply(s3, &archive, &cors).await?;
     Ok(())
 }
+
+/// The local month-end queue and its dead-letter queue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MonthEndQueues {
+    pub queue_url: String,
+    pub queue_arn: String,
+    pub dead_letter_url: String,
+    /// The queue's `maxReceiveCount`, as the template says.
+    pub max_receives: u32,
+}
+
+async fn create_queue(
+    client: &aws_sdk_sqs::Client,
+    name: &str,
+    attributes: Vec<(aws_sdk_sqs::types::QueueAttributeName, String)>,
+) -> Result<(String, String)> {
+    use aws_sdk_sqs::types::QueueAttributeName;
+    let url = client
+        .create_queue()
+        .queue_name(name)
+        .set_attributes(Some(attributes.into_iter().collect()))
+        .send()
+        .await
+        .with_context(|| format!("CreateQueue {name}"))?
+        .queue_url
+        .context("CreateQueue answered no URL")?;
+    let arn = client
+        .get_queue_attributes()
+        .queue_url(&url)
+        .attribute_names(QueueAttributeName::QueueArn)
+        .send()
+        .await
+        .context("GetQueueAttributes QueueArn")?
+        .attributes
+        .and_then(|mut a| a.remove(&QueueAttributeName::QueueArn))
+        .context("no QueueArn")?;
+    Ok((url, arn))
+}
+
+/// Create the month-end queue (`<prefix>-month-end`) and its dead-letter queue
+/// (`<prefix>-month-end-dlq`) as `template.yaml` defines them: visibility timeout, retention
+/// and the redrive policy with its `maxReceiveCount`. `visibility_timeout_secs` overrides
+/// the template's (tests use a short one so that a failed message comes back quickly).
+/// Idempotent for the same arguments.
+pub async fn ensure_month_end_queues(
+    client: &aws_sdk_sqs::Client,
+    prefix: &str,
+    visibility_timeout_secs: Option<u64>,
+) -> Result<MonthEndQueues> {
+    use aws_sdk_sqs::types::QueueAttributeName as A;
+    let doc = template::document(template::TEMPLATE_YAML)?;
+    let spec = template::queue_spec(&doc, template::MONTH_END_QUEUE_RESOURCE)?;
+    let (dlq_id, max_receives) = spec
+        .redrive
+        .clone()
+        .context("the month-end queue has no RedrivePolicy in template.yaml")?;
+    let dlq_spec = template::queue_spec(&doc, &dlq_id)?;
+    let mut dlq_attributes = Vec::new();
+    if let Some(r) = dlq_spec.message_retention_secs {
+        dlq_attributes.push((A::MessageRetentionPeriod, r.to_string()));
+    }
+    let (dead_letter_url, dlq_arn) =
+        create_queue(client, &format!("{prefix}-month-end-dlq"), dlq_attributes).await?;
+    let mut attributes = vec![(
+        A::RedrivePolicy,
+        serde_json::json!({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": max_receives})
+            .to_string(),
+    )];
+    if let Some(v) = visibility_timeout_secs.or(spec.visibility_timeout_secs) {
+        attributes.push((A::VisibilityTimeout, v.to_string()));
+    }
+    if let Some(r) = spec.message_retention_secs {
+        attributes.push((A::MessageRetentionPeriod, r.to_string()));
+    }
+    let (queue_url, queue_arn) =
+        create_queue(client, &format!("{prefix}-month-end"), attributes).await?;
+    Ok(MonthEndQueues {
+        queue_url,
+        queue_arn,
+        dead_letter_url,
+        max_receives: u32::try_from(max_receives).context("maxReceiveCount")?,
+    })
+}

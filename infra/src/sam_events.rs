@@ -117,9 +117,10 @@ pub fn api_routes(doc: &Yaml) -> Result<Vec<ApiRoute>> {
         .collect()
 }
 
-/// The sample path: `{key}`, `{id}` and `{pid}` filled in.
+/// The sample path: `{key}`, `{id}`, `{pid}` and `{period}` filled in.
 pub fn concrete_path(template: &str) -> String {
     template
+        .replace("{period}", SAMPLE_PERIOD)
         .replace("{key}", SAMPLE_CLIENT)
         .replace("{id}", SAMPLE_INVOICE_ID)
         .replace("{pid}", SAMPLE_PAYMENT_ID)

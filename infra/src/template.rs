@@ -13,6 +13,8 @@ pub const TABLE_RESOURCE: &str = "InvoiceTable";
 pub const BUCKET_RESOURCE: &str = "DocumentBucket";
 /// Logical id of the Object Lock bucket of finalized PDFs (`DOCUMENTS_BUCKET_NAME`).
 pub const ARCHIVE_BUCKET_RESOURCE: &str = "InvoiceArchiveBucket";
+/// Logical id of the month-end queue (one message per client and period).
+pub const MONTH_END_QUEUE_RESOURCE: &str = "MonthEndQueue";
 /// What every bucket name of the template starts with.
 const BUCKET_NAME_PREFIX: &str = "${AWS::StackName}-${AWS::AccountId}";
 
@@ -164,6 +166,57 @@ pub fn bucket_name_suffix(doc: &Value, logical_id: &str) -> Result<String> {
         .ok_or_else(|| anyhow!("{logical_id}: BucketName {pattern:?} lacks {BUCKET_NAME_PREFIX}"))
 }
 
+/// An SQS queue as the template defines it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueueSpec {
+    pub visibility_timeout_secs: Option<u64>,
+    pub message_retention_secs: Option<u64>,
+    /// `RedrivePolicy`: the dead-letter queue's logical id and `maxReceiveCount`.
+    pub redrive: Option<(String, u64)>,
+}
+
+fn number_at(v: &Value, key: &str) -> Result<Option<u64>> {
+    match v.get(key) {
+        None => Ok(None),
+        Some(n) => n
+            .as_u64()
+            .or_else(|| n.as_str().and_then(|s| s.parse().ok()))
+            .map(Some)
+            .ok_or_else(|| anyhow!("{key} is not a whole number")),
+    }
+}
+
+/// The queue definition of `logical_id`.
+pub fn queue_spec(doc: &Value, logical_id: &str) -> Result<QueueSpec> {
+    let empty = Value::Null;
+    let props = resource(doc, logical_id, "AWS::SQS::Queue")?
+        .get("Properties")
+        .unwrap_or(&empty);
+    let redrive = match props.get("RedrivePolicy") {
+        None => None,
+        Some(policy) => {
+            // `deadLetterTargetArn: !GetAtt <Queue>.Arn`
+            let target = match policy.get("deadLetterTargetArn") {
+                Some(Value::Tagged(t)) => t.value.as_str(),
+                _ => None,
+            }
+            .and_then(|s| s.strip_suffix(".Arn"))
+            .ok_or_else(|| {
+                anyhow!("{logical_id}: deadLetterTargetArn is not !GetAtt <Queue>.Arn")
+            })?;
+            resource(doc, target, "AWS::SQS::Queue")?;
+            let max = number_at(policy, "maxReceiveCount")?
+                .ok_or_else(|| anyhow!("{logical_id}: RedrivePolicy has no maxReceiveCount"))?;
+            Some((target.to_string(), max))
+        }
+    };
+    Ok(QueueSpec {
+        visibility_timeout_secs: number_at(props, "VisibilityTimeout")?,
+        message_retention_secs: number_at(props, "MessageRetentionPeriod")?,
+        redrive,
+    })
+}
+
 /// An API Gateway route of a function in the template.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HttpRoute {
@@ -238,5 +291,9 @@ mod tests {
             bucket_name_suffix(&doc, BUCKET_RESOURCE).unwrap(),
             "-documents"
         );
+        let queue = queue_spec(&doc, MONTH_END_QUEUE_RESOURCE).unwrap();
+        let (dlq, max) = queue.redrive.expect("the month-end queue dead-letters");
+        assert!(max >= 2, "{max}");
+        assert!(queue_spec(&doc, &dlq).unwrap().redrive.is_none());
     }
 }

@@ -16,6 +16,7 @@ pub mod error;
 pub mod http;
 pub mod import;
 pub mod invoice;
+pub mod month_end;
 pub mod pdf;
 pub mod ports;
 pub mod state;

@@ -3,7 +3,7 @@
 
 use crate::Result;
 use crate::domain::idempotency::{Claim, IdempotencyRecord, IdempotencyScope, StoredResponse};
-use crate::domain::{Client, DateRange, Page, PageRequest, Session, User, Worklog};
+use crate::domain::{Client, DateRange, Page, PageRequest, Period, Session, User, Worklog};
 use crate::invoice::model::InvoiceFilter;
 use crate::invoice::{HistoryEntry, Invoice, InvoiceHeader, InvoiceStatus};
 use async_trait::async_trait;
@@ -206,11 +206,16 @@ pub trait DocumentStore: Send + Sync {
     ) -> Result<String>;
 }
 
+/// A file being read.
+pub type FileReader = Box<dyn tokio::io::AsyncRead + Send + Unpin>;
+
 /// Files in the bucket: uploaded imports and their reports.
 #[async_trait]
 pub trait FileStore: Send + Sync {
     /// The object at `key`.
     async fn get_file(&self, key: &str) -> Result<Vec<u8>>;
+    /// The object at `key` as a stream, read as it arrives (large imports).
+    async fn open_file(&self, key: &str) -> Result<FileReader>;
     /// Write `bytes` to `key`.
     async fn put_file(&self, key: &str, bytes: Vec<u8>, content_type: &str) -> Result<()>;
 }
@@ -308,4 +313,43 @@ pub trait CreditNoteStore: Send + Sync {
         filter: &CreditNoteFilter,
         page: PageRequest,
     ) -> Result<Page<crate::invoice::credit_note::CreditNote>>;
+}
+
+/// The month-end queue: one message per client and period ([`crate::month_end`]).
+#[async_trait]
+pub trait DraftQueue: Send + Sync {
+    /// Send one message per request (in batches); Ok only when every one was accepted.
+    async fn enqueue(&self, requests: &[crate::month_end::DraftRequest]) -> Result<()>;
+}
+
+/// The month-end run reports, one per period (see [`crate::month_end::run`]).
+#[async_trait]
+pub trait MonthEndRunStore: Send + Sync {
+    /// Start the run of `period` with `enqueued` clients. A run already started keeps its
+    /// first count and start (a repeated schedule delivery or a manual re-run).
+    async fn start_run(&self, period: Period, enqueued: u64, now: DateTime<Utc>) -> Result<()>;
+    /// Record `client_key`'s outcome after `attempts` deliveries. A final outcome is counted
+    /// once per client, atomically with the client's line: a redelivery after a final
+    /// outcome changes nothing, except that a `failed` client (its message redriven from the
+    /// dead-letter queue) may still become `created` or `skipped`.
+    async fn record_outcome(
+        &self,
+        period: Period,
+        client_key: &str,
+        outcome: &crate::month_end::ClientOutcome,
+        attempts: u32,
+        now: DateTime<Utc>,
+    ) -> Result<crate::month_end::Recorded>;
+    /// Mark the run completed at `now`; `true` only for the one caller that marked it.
+    async fn mark_completed(&self, period: Period, now: DateTime<Utc>) -> Result<bool>;
+    /// The run of `period`.
+    async fn get_run(&self, period: Period) -> Result<Option<crate::month_end::RunReport>>;
+    /// The run's clients ordered by key, only those with the outcome `only` when given,
+    /// with the true total.
+    async fn run_clients(
+        &self,
+        period: Period,
+        only: Option<&str>,
+        page: PageRequest,
+    ) -> Result<Page<crate::month_end::ClientRunEntry>>;
 }

@@ -5,7 +5,8 @@ use crate::auth::{Authenticator, TokenService};
 use crate::config::{Config, ConfigError};
 use crate::ports::{
     ClientStore, CreditNoteStore, DependencyCheck, DocumentStore, FileStore, IdempotencyStore,
-    InvoiceNumbering, InvoiceStore, LoginThrottle, SessionStore, UserStore, WorklogStore,
+    InvoiceNumbering, InvoiceStore, LoginThrottle, MonthEndRunStore, SessionStore, UserStore,
+    WorklogStore,
 };
 use crate::store::{DynamoStore, S3Store, Unwired, aws};
 use aws_config::SdkConfig;
@@ -34,6 +35,8 @@ pub struct AppState {
     pub files: Arc<dyn FileStore>,
     /// Remembered `Idempotency-Key`s of the writes that honour them.
     pub idempotency: Arc<dyn IdempotencyStore>,
+    /// Month-end run reports.
+    pub month_end_runs: Arc<dyn MonthEndRunStore>,
     /// What `/readyz` checks.
     pub readiness: Arc<[Arc<dyn DependencyCheck>]>,
 }
@@ -89,6 +92,11 @@ impl ColdStart {
         }
         self.config.check()?;
         Ok(self)
+    }
+
+    /// The month-end queue at `queue_url` (the schedule's function only).
+    pub fn draft_queue(&self, queue_url: &str) -> crate::store::SqsDraftQueue {
+        crate::store::SqsDraftQueue::new(aws::sqs_client(&self.sdk), queue_url)
     }
 
     /// A state with the DynamoDB adapter only; documents and files answer 503.
@@ -178,6 +186,7 @@ fn assemble(
         documents,
         files,
         idempotency: dynamo.clone(),
+        month_end_runs: dynamo.clone(),
         readiness: Arc::from(readiness),
     }
 }

@@ -1,7 +1,7 @@
 //! The event-driven functions and the Lambda entry points, fed with real event JSON:
 //! API Gateway HTTP API (v2) requests through each function's router exactly as
-//! `lambda_http` hands them over, the month-end schedule (delivered twice, and twice at
-//! once), and S3 uploads under `imports/`.
+//! `lambda_http` hands them over, and S3 uploads under `imports/`. Month-end through its
+//! queue: `month_end_queue.rs`.
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -174,101 +174,6 @@ async fn api_gateway_v2_events_reach_every_function() {
     assert_eq!(missing["error"]["code"], "NOT_FOUND");
 }
 
-fn scheduler_event() -> Value {
-    // What EventBridge Scheduler delivers with the template's input.
-    json!({"source": "proxima.month-end", "detail-type": "Scheduled Event", "detail": {}})
-}
-
-#[tokio::test]
-async fn month_end_generates_last_month_once_even_when_delivered_twice() {
-    let app = spawn_app().await;
-    app.seed_demo().await;
-    let tz: proxima::domain::TimeZone = "Asia/Tashkent".parse().unwrap();
-    let now = Utc::now();
-
-    let first = fn_month_end::handle(&app.state, &scheduler_event(), &tz, now)
-        .await
-        .unwrap();
-    assert_eq!(first.period, fn_month_end::previous_period(now, &tz));
-    let created: Vec<&str> = first
-        .created
-        .iter()
-        .map(|h| h.client_key.as_str())
-        .collect();
-    assert_eq!(created, ["ACME", "GULZOR", "NORDLICHT", "VOSTOK"]);
-    assert!(
-        first
-            .created
-            .iter()
-            .all(|h| h.created_by == fn_month_end::ACTOR)
-    );
-
-    let retry = fn_month_end::handle(&app.state, &scheduler_event(), &tz, now)
-        .await
-        .unwrap();
-    assert!(retry.created.is_empty());
-    assert_eq!(retry.skipped.len(), 4);
-}
-
-#[tokio::test]
-async fn month_end_fails_when_a_client_fails_and_a_retry_completes_it() {
-    use aws_sdk_dynamodb::types::AttributeValue::S;
-    let app = spawn_app().await;
-    app.seed_demo().await;
-    let tz: proxima::domain::TimeZone = "Asia/Tashkent".parse().unwrap();
-    let now = Utc::now();
-    let period = fn_month_end::previous_period(now, &tz);
-    // A worklog item of VOSTOK's that cannot be read: VOSTOK's draft fails, the others not.
-    let bad = [
-        ("pk", "WORKLOG#unreadable"),
-        ("sk", "WORKLOG"),
-        ("gsi1pk", "CLIENT#VOSTOK#WORKLOGS"),
-        ("gsi1sk", &format!("{}#unreadable", period.first_day())),
-    ];
-    let put = |items: &[(&str, &str)]| {
-        app.dynamodb
-            .put_item()
-            .table_name(&app.table)
-            .set_item(Some(
-                items
-                    .iter()
-                    .map(|(k, v)| (k.to_string(), S(v.to_string())))
-                    .collect(),
-            ))
-            .send()
-    };
-    put(&bad).await.unwrap();
-
-    let outcome = fn_month_end::handle(&app.state, &scheduler_event(), &tz, now)
-        .await
-        .unwrap();
-    assert_eq!(outcome.created.len(), 3);
-    let err = fn_month_end::outcome_result(outcome).expect_err("the run reports the failure");
-    assert_eq!(err.client_keys, ["VOSTOK"]);
-    assert!(err.to_string().contains("VOSTOK"), "{err}");
-
-    // Once the cause is gone, the retry makes only the missing draft.
-    app.dynamodb
-        .delete_item()
-        .table_name(&app.table)
-        .key("pk", S("WORKLOG#unreadable".into()))
-        .key("sk", S("WORKLOG".into()))
-        .send()
-        .await
-        .unwrap();
-    let retry = fn_month_end::handle(&app.state, &scheduler_event(), &tz, now)
-        .await
-        .unwrap();
-    let retry = fn_month_end::outcome_result(retry).expect("the retry succeeds");
-    let created: Vec<&str> = retry
-        .created
-        .iter()
-        .map(|h| h.client_key.as_str())
-        .collect();
-    assert_eq!(created, ["VOSTOK"]);
-    assert_eq!(retry.skipped.len(), 3);
-}
-
 #[tokio::test]
 async fn an_uploaded_csv_is_imported_once_with_a_report_beside_it() {
     let app = spawn_app().await;
@@ -336,4 +241,90 @@ async fn october_total(app: &TestApp, token: &str) -> u64 {
     .body["meta"]["total"]
         .as_u64()
         .unwrap()
+}
+
+#[tokio::test]
+async fn a_large_upload_is_imported_as_a_stream_with_every_rejected_row_counted() {
+    let app = spawn_app().await;
+    app.seed_demo().await;
+    let key = "imports/tempo-march.csv";
+    let rows = 3000;
+    let mut csv =
+        String::from("\u{feff}Worklog Id,Account Key,Work date,Full name,Issue Key,Hours\n");
+    for i in 0..rows {
+        let (account, date) = match i % 10 {
+            0 => ("NOPE", "2025-03-03"),
+            1 => ("ACME", "03/03/2025"),
+            _ => ("ACME", "2025-03-03"),
+        };
+        csv.push_str(&format!("{i},{account},{date},Ann,ACME-{},1.5\n", i % 7));
+    }
+    app.s3
+        .put_object()
+        .bucket(&app.bucket)
+        .key(key)
+        .body(csv.into_bytes().into())
+        .send()
+        .await
+        .unwrap();
+    let event: aws_lambda_events::event::s3::S3Event = serde_json::from_value(json!({
+        "Records": [{
+            "eventVersion": "2.1", "eventSource": "aws:s3", "awsRegion": "us-east-1",
+            "eventTime": "2026-11-01T04:00:00.000Z", "eventName": "ObjectCreated:Put",
+            "userIdentity": {"principalId": "AWS:EXAMPLE"},
+            "requestParameters": {"sourceIPAddress": "203.0.113.7"},
+            "responseElements": {"x-amz-request-id": "C3D13FE58DE4C810", "x-amz-id-2": "FMyUVURIY8"},
+            "s3": {
+                "s3SchemaVersion": "1.0", "configurationId": "imports",
+                "bucket": {"name": app.bucket, "ownerIdentity": {"principalId": "EXAMPLE"}, "arn": format!("arn:aws:s3:::{}", app.bucket)},
+                "object": {"key": key, "size": 1, "eTag": "0", "sequencer": "0"}
+            }
+        }]
+    }))
+    .unwrap();
+
+    let done = fn_import::handle(&app.state, &event).await.unwrap();
+    let report = &done[0].1;
+    assert_eq!(report.rows, rows);
+    assert_eq!(report.imported, rows / 10 * 8);
+    assert_eq!(report.rejected_total, rows / 10 * 2);
+    let stored = app
+        .s3
+        .get_object()
+        .bucket(&app.bucket)
+        .key(format!("{key}.report.json"))
+        .send()
+        .await
+        .unwrap();
+    let stored: Value =
+        serde_json::from_slice(&stored.body.collect().await.unwrap().into_bytes()).unwrap();
+    assert_eq!(stored["rejected_total"], rows / 10 * 2);
+    let details = stored["rejected"].as_array().unwrap();
+    assert_eq!(
+        details.len() as u64,
+        rows / 10 * 2,
+        "all detailed: under the cap"
+    );
+    assert_eq!(details[0]["line"], 2, "in file order");
+    assert!(
+        details[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("unknown client")
+    );
+    assert!(
+        details[1]["message"]
+            .as_str()
+            .unwrap()
+            .contains("YYYY-MM-DD")
+    );
+
+    let token = app.token(Role::Viewer).await;
+    let march = app
+        .get(
+            "/api/v1/clients/ACME/worklogs?period=2025-03&per_page=1",
+            Some(&token),
+        )
+        .await;
+    assert_eq!(march.body["meta"]["total"], rows / 10 * 8);
 }

@@ -99,7 +99,7 @@ fn no_function_but_auth_can_reach_user_items() {
     let doc = proxima_tests::cfn::template();
     let fns = functions(&doc);
     assert!(
-        fns.len() >= 6,
+        fns.len() >= 7,
         "{:?}",
         fns.iter().map(|f| f.0).collect::<Vec<_>>()
     );
@@ -121,6 +121,7 @@ fn no_function_but_auth_can_reach_user_items() {
         "ClientsFunction",
         INVOICES,
         "MonthEndFunction",
+        "MonthEndWorkerFunction",
         "ImportFunction",
     ] {
         assert!(!table_grants(id, resource(&doc, id)).is_empty(), "{id}");

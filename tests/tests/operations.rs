@@ -185,3 +185,74 @@ fn the_alarm_email_is_optional() {
         assert_eq!(s["Condition"], "HasAlarmEmail", "{id}");
     }
 }
+
+#[test]
+fn queue_workers_report_batch_failures_and_dead_letter_to_an_alarmed_queue() {
+    let doc = template();
+    let mut checked = Vec::new();
+    for (id, f) in functions(&doc) {
+        for (_, e) in f["Properties"]["Events"].as_object().into_iter().flatten() {
+            if e["Type"] != "SQS" {
+                continue;
+            }
+            let p = &e["Properties"];
+            // Only failed messages come back, not the whole batch.
+            assert_eq!(
+                p["FunctionResponseTypes"],
+                serde_json::json!(["ReportBatchItemFailures"]),
+                "{id}"
+            );
+            let batch = p["BatchSize"].as_f64().unwrap_or(0.0);
+            assert!((1.0..=10.0).contains(&batch), "{id}: BatchSize {batch}");
+            assert!(
+                p["ScalingConfig"]["MaximumConcurrency"].as_f64().is_some(),
+                "{id}: the worker's concurrency is bounded"
+            );
+            let (queue, q) = referred(&doc, &p["Queue"], "AWS::SQS::Queue")
+                .unwrap_or_else(|| panic!("{id}: its queue is in the template"));
+            let props = &q["Properties"];
+            // A message must not come back while its worker may still be running.
+            let visibility = props["VisibilityTimeout"].as_f64().unwrap_or(30.0);
+            let timeout =
+                number_or_default(&doc, function_property(&doc, f, "Timeout")).expect("a timeout");
+            assert!(
+                visibility >= timeout,
+                "{queue}: {visibility} s < {timeout} s"
+            );
+            let redrive = &props["RedrivePolicy"];
+            let max = redrive["maxReceiveCount"]
+                .as_f64()
+                .expect("maxReceiveCount");
+            assert!(max >= 2.0, "{queue}: retried before dead-lettering");
+            // The worker knows which delivery is the last (its failure is final).
+            let env = &f["Properties"]["Environment"]["Variables"]["MONTH_END_MAX_RECEIVES"];
+            assert_eq!(
+                env.as_str().and_then(|v| v.parse::<f64>().ok()),
+                Some(max),
+                "{id}: MONTH_END_MAX_RECEIVES is the queue's maxReceiveCount"
+            );
+            let (dlq, _) = referred(&doc, &redrive["deadLetterTargetArn"], "AWS::SQS::Queue")
+                .unwrap_or_else(|| panic!("{queue} dead-letters to a queue of the template"));
+            let a = alarm(
+                &doc,
+                "AWS/SQS",
+                "ApproximateNumberOfMessagesVisible",
+                "QueueName",
+                dlq,
+            )
+            .unwrap_or_else(|| panic!("{dlq} has no depth alarm"));
+            assert!(fires_on_any(&doc, a), "{dlq}: {a}");
+            checked.push(id);
+        }
+    }
+    assert_eq!(checked, ["MonthEndWorkerFunction"]);
+    // The schedule's function may only send to that queue.
+    let schedule = resource(&doc, "MonthEndFunction");
+    let sends: Vec<Value> = proxima_tests::cfn::statements("MonthEndFunction", schedule)
+        .into_iter()
+        .filter(|s| s.to_string().contains("sqs:"))
+        .collect();
+    assert_eq!(sends.len(), 1, "{sends:?}");
+    assert_eq!(sends[0]["Action"], "sqs:SendMessage");
+    assert!(refers_to(&sends[0]["Resource"], "MonthEndQueue"));
+}

@@ -138,7 +138,7 @@ async fn every_api_sample_reaches_its_function() {
 
     // With a real token (and the demo data's last month for the sample's period), every
     // protected sample is served by its handler: the `{id}` ones find no such invoice, the
-    // others succeed.
+    // `{period}` ones no month-end run (none ran here), the others succeed.
     for s in samples().unwrap() {
         let text = read(&s.file);
         if !s.file.starts_with("api/") || !text.contains(TOKEN_PLACEHOLDER) {
@@ -150,7 +150,7 @@ async fn every_api_sample_reaches_its_function() {
         let event: Value = serde_json::from_str(&text).unwrap();
         let route = event["routeKey"].as_str().unwrap();
         let (status, body) = invoke(router_of(&app, &s.binary), &text).await;
-        if route.contains("{id}") {
+        if route.contains("{id}") || route.contains("{period}") {
             assert_eq!(status, 404, "{route}: {body}");
             assert_eq!(body["error"]["code"], "NOT_FOUND", "{route}");
             assert_ne!(body["error"]["message"], "route not found", "{route}");
@@ -170,20 +170,20 @@ async fn the_schedule_s3_and_sqs_samples_run_through_their_handlers() {
     let tz: proxima::domain::TimeZone = "Asia/Tashkent".parse().unwrap();
     let now = Utc::now();
 
-    // The schedule's delivery: last month's drafts.
+    // The schedule's delivery: last month's run, every active demo client enqueued.
+    let queue = month_end_queue(&app).await;
     let scheduled: Value = serde_json::from_str(&read("schedule/month-end.json")).unwrap();
-    let outcome = fn_month_end::handle(&app.state, &scheduled, &tz, now)
+    let outcome = fn_month_end::handle(&app.state, &queue, &scheduled, &tz, now)
         .await
         .unwrap();
     assert_eq!(outcome.period, fn_month_end::previous_period(now, &tz));
-    assert!(!outcome.created.is_empty(), "the demo clients get drafts");
+    assert_eq!(outcome.enqueued, 4, "the active demo clients");
     // A run by hand for the sample's month.
     let by_hand: Value = serde_json::from_str(&read("schedule/month-end-period.json")).unwrap();
-    let outcome = fn_month_end::handle(&app.state, &by_hand, &tz, now)
+    let outcome = fn_month_end::handle(&app.state, &queue, &by_hand, &tz, now)
         .await
         .unwrap();
     assert_eq!(outcome.period.to_string(), SAMPLE_PERIOD);
-    assert!(outcome.failed.is_empty());
 
     // The S3 upload: the CSV at the sample's key is imported.
     let csv = include_bytes!("../fixtures/tempo-worklogs.csv");
@@ -201,12 +201,36 @@ async fn the_schedule_s3_and_sqs_samples_run_through_their_handlers() {
     assert_eq!(done[0].0, SAMPLE_IMPORT_KEY);
     assert_eq!(done[0].1.imported, 4);
 
-    // The month-end worker's message (the worker is wired by the SQS month-end work): an
-    // SQS event whose body names a month and a client.
+    // The month-end worker's message: the client's draft for the sample's month, recorded
+    // in that month's run; nothing reported failed.
     let sqs: SqsEvent = serde_json::from_str(&read("sqs/month-end-worker.json")).unwrap();
     let body: Value = serde_json::from_str(sqs.records[0].body.as_deref().unwrap()).unwrap();
     assert_eq!(body["period"], SAMPLE_PERIOD);
-    assert!(body["client_key"].is_string());
+    let answer = fn_month_end_worker::handle(&app.state, &sqs, 3, now).await;
+    assert!(answer.batch_item_failures.is_empty(), "{answer:?}");
+    let period = SAMPLE_PERIOD.parse().unwrap();
+    let clients = app
+        .state
+        .month_end_runs
+        .run_clients(period, None, Default::default())
+        .await
+        .unwrap();
+    assert_eq!(clients.total, 1);
+    assert_eq!(
+        clients.items[0].client_key,
+        proxima_infra::sam_events::SAMPLE_CLIENT
+    );
+}
+
+/// The month-end queue of a test (named after its table), from the template.
+async fn month_end_queue(app: &TestApp) -> proxima::store::SqsDraftQueue {
+    let sqs = proxima::store::aws::sqs_client(
+        &proxima::store::aws::sdk_config(Some(&app.endpoint)).await,
+    );
+    let queues = proxima_infra::provision::ensure_month_end_queues(&sqs, &app.table, None)
+        .await
+        .unwrap();
+    proxima::store::SqsDraftQueue::new(sqs, &queues.queue_url)
 }
 
 /// `sam local generate-event <args>` (no Docker needed), parsed.
@@ -282,7 +306,8 @@ async fn sam_generated_events_parse_through_the_entry_points() {
     let tz: proxima::domain::TimeZone = "Asia/Tashkent".parse().unwrap();
     let now = Utc::now();
     let event: Value = serde_json::from_str(&scheduled).unwrap();
-    let outcome = fn_month_end::handle(&app.state, &event, &tz, now)
+    let queue = month_end_queue(&app).await;
+    let outcome = fn_month_end::handle(&app.state, &queue, &event, &tz, now)
         .await
         .unwrap();
     assert_eq!(outcome.period, fn_month_end::previous_period(now, &tz));
@@ -340,5 +365,14 @@ async fn env_json_points_every_function_at_the_local_stack_under_sam_local() {
     assert_eq!(
         resolved["MonthEndFunction"]["MONTH_END_TIMEZONE"],
         "Asia/Tashkent"
+    );
+    // The queue proxima-local provisions (`<table>-month-end`), seen from the container.
+    assert_eq!(
+        resolved["MonthEndFunction"]["MONTH_END_QUEUE_URL"],
+        "http://host.docker.internal:4567/123456789012/proxima-local-month-end"
+    );
+    assert_eq!(
+        resolved["MonthEndWorkerFunction"]["MONTH_END_MAX_RECEIVES"],
+        "3"
     );
 }

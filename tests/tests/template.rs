@@ -109,3 +109,48 @@ async fn provisioning_twice_is_harmless() {
         .await
         .expect("second provisioning");
 }
+
+#[tokio::test]
+async fn provisioned_month_end_queue_dead_letters_as_the_template_says() {
+    use aws_sdk_sqs::types::QueueAttributeName as A;
+    let app = spawn_app().await;
+    let sqs = proxima::store::aws::sqs_client(
+        &proxima::store::aws::sdk_config(Some(&app.endpoint)).await,
+    );
+    let doc = template::document(template::TEMPLATE_YAML).unwrap();
+    let spec = template::queue_spec(&doc, template::MONTH_END_QUEUE_RESOURCE).unwrap();
+    let queues = proxima_infra::provision::ensure_month_end_queues(&sqs, &app.table, None)
+        .await
+        .unwrap();
+    let attributes = sqs
+        .get_queue_attributes()
+        .queue_url(&queues.queue_url)
+        .attribute_names(A::All)
+        .send()
+        .await
+        .unwrap()
+        .attributes
+        .unwrap();
+    assert_eq!(
+        attributes[&A::VisibilityTimeout].parse::<u64>().ok(),
+        spec.visibility_timeout_secs
+    );
+    let redrive: serde_json::Value = serde_json::from_str(&attributes[&A::RedrivePolicy]).unwrap();
+    let (_, max) = spec.redrive.unwrap();
+    assert_eq!(redrive["maxReceiveCount"].as_u64(), Some(max));
+    assert_eq!(u64::from(queues.max_receives), max);
+    assert!(
+        redrive["deadLetterTargetArn"]
+            .as_str()
+            .is_some_and(|arn| arn.ends_with("-month-end-dlq")),
+        "{redrive}"
+    );
+    // Provisioning again is harmless.
+    ensure_again(&sqs, &app.table).await;
+}
+
+async fn ensure_again(sqs: &aws_sdk_sqs::Client, prefix: &str) {
+    proxima_infra::provision::ensure_month_end_queues(sqs, prefix, None)
+        .await
+        .expect("second provisioning");
+}

@@ -413,6 +413,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/month-end-runs/{period}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The month-end run of a period: `running` until every enqueued client has a final
+         *     outcome, then `completed`; its counters (`enqueued`, `created`, `skipped`, `failed`).
+         */
+        get: operations["get_month_end_run"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/month-end-runs/{period}/clients": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The run's clients ordered by key, each with its outcome (`invoice_id` when created,
+         *     `reason` when skipped, `error` when retrying or failed) and deliveries seen.
+         */
+        get: operations["list_month_end_run_clients"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -534,6 +574,39 @@ export interface components {
             timezone: string;
             /** Format: date-time */
             updated_at: string;
+        };
+        /** @description What month-end did for one client. */
+        ClientOutcome: {
+            /** Format: uuid */
+            invoice_id: string;
+            /** @enum {string} */
+            outcome: "created";
+        } | {
+            /** @enum {string} */
+            outcome: "skipped";
+            reason: string;
+        } | {
+            error: string;
+            /** @enum {string} */
+            outcome: "retrying";
+        } | {
+            error: string;
+            /** @enum {string} */
+            outcome: "failed";
+        };
+        /** @description One client's line in the run report. */
+        ClientRunEntry: components["schemas"]["ClientOutcome"] & {
+            /**
+             * Format: date-time
+             * @description When this outcome was recorded.
+             */
+            at: string;
+            /**
+             * Format: int32
+             * @description Deliveries of the client's message seen so far (SQS `ApproximateReceiveCount`).
+             */
+            attempts: number;
+            client_key: string;
         };
         /** @description The client as it was when the invoice was generated. */
         ClientSnapshot: {
@@ -892,6 +965,21 @@ export interface components {
                 };
                 /** @example ready */
                 status: string;
+            };
+            /** @description Always null on success. */
+            error: Record<string, never> | null;
+        };
+        /** @description A single item: `{"data": X, "error": null}`. */
+        Data_RunReport: {
+            /** @description The run of a period: its counters and when it started and completed. */
+            data: components["schemas"]["RunCounts"] & {
+                /** Format: date-time */
+                completed_at?: string | null;
+                /** @example 2026-10 */
+                period: string;
+                /** Format: date-time */
+                started_at: string;
+                status: components["schemas"]["RunStatus"];
             };
             /** @description Always null on success. */
             error: Record<string, never> | null;
@@ -1323,6 +1411,23 @@ export interface components {
             meta: components["schemas"]["Meta"];
         };
         /** @description A page: `{"data": [...], "meta": {"total", "page", "per_page"}}`. */
+        Paged_ClientRunEntry: {
+            data: (components["schemas"]["ClientOutcome"] & {
+                /**
+                 * Format: date-time
+                 * @description When this outcome was recorded.
+                 */
+                at: string;
+                /**
+                 * Format: int32
+                 * @description Deliveries of the client's message seen so far (SQS `ApproximateReceiveCount`).
+                 */
+                attempts: number;
+                client_key: string;
+            })[];
+            meta: components["schemas"]["Meta"];
+        };
+        /** @description A page: `{"data": [...], "meta": {"total", "page", "per_page"}}`. */
         Paged_CreditNoteSummary: {
             data: {
                 client_key: string;
@@ -1598,6 +1703,35 @@ export interface components {
          * @enum {string}
          */
         Role: "viewer" | "accountant" | "admin";
+        /** @description The counters of a run. */
+        RunCounts: {
+            /** Format: int64 */
+            created: number;
+            /**
+             * Format: int64
+             * @description Clients enqueued when the run started.
+             */
+            enqueued: number;
+            /** Format: int64 */
+            failed: number;
+            /** Format: int64 */
+            skipped: number;
+        };
+        /** @description The run of a period: its counters and when it started and completed. */
+        RunReport: components["schemas"]["RunCounts"] & {
+            /** Format: date-time */
+            completed_at?: string | null;
+            /** @example 2026-10 */
+            period: string;
+            /** Format: date-time */
+            started_at: string;
+            status: components["schemas"]["RunStatus"];
+        };
+        /**
+         * @description `running` until every enqueued client has a final outcome, then `completed`.
+         * @enum {string}
+         */
+        RunStatus: "running" | "completed";
         /** @description A client bulk generation did not create an invoice for. */
         Skipped: {
             client_key: string;
@@ -3965,6 +4099,142 @@ export interface operations {
             };
             /** @description `IDEMPOTENCY_KEY_REUSED`: this `Idempotency-Key` was already used with a different request */
             422: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description `SERVICE_UNAVAILABLE`: DynamoDB or S3 did not answer in time */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    get_month_end_run: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The month, `YYYY-MM` */
+                period: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The run */
+            200: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Data_RunReport"];
+                };
+            };
+            /** @description No or bad token */
+            401: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No run for this period */
+            404: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description `SERVICE_UNAVAILABLE`: DynamoDB or S3 did not answer in time */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    list_month_end_run_clients: {
+        parameters: {
+            query?: {
+                /** @description Only clients with this outcome: `created`, `skipped`, `retrying` or `failed`. */
+                outcome?: string;
+                page?: number;
+                per_page?: number;
+            };
+            header?: never;
+            path: {
+                /** @description The month, `YYYY-MM` */
+                period: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of the run's clients */
+            200: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Paged_ClientRunEntry"];
+                };
+            };
+            /** @description Bad outcome or pagination, or an unknown query parameter */
+            400: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No or bad token */
+            401: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No run for this period */
+            404: {
                 headers: {
                     /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
                     "X-Request-ID"?: string;

@@ -41,7 +41,7 @@ pub async fn handle(state: &AppState, event: &S3Event) -> Result<Vec<(String, Im
                 key,
                 rows = report.rows,
                 imported = report.imported,
-                rejected = report.rejected.len(),
+                rejected = report.rejected_total,
                 "import done"
             );
             done.push((key, report));

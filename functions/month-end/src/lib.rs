@@ -1,17 +1,18 @@
 //! Month-end function: invoked by the EventBridge schedule on the 1st of each month, it
-//! generates drafts for the previous month (in the company's time zone) for every active
-//! client with billable worklogs. Safe to deliver twice: existing drafts are skipped.
+//! starts the run of the previous month (in the company's time zone) and enqueues one
+//! message per active client; the month-end worker drafts each client from the queue.
+//! Safe to deliver twice: the run keeps its first count and drafts are made once.
 
 use chrono::{DateTime, Utc};
 use proxima::domain::Period;
 use proxima::domain::TimeZone as Tz;
-use proxima::invoice::service::{Actor, BulkOutcome};
+use proxima::month_end::{EnqueueSummary, enqueue_month_end};
+use proxima::ports::DraftQueue;
 use proxima::state::AppState;
 use proxima::{Error, Result};
 use serde_json::Value;
 
-/// Who month-end drafts are created by, in their history.
-pub const ACTOR: &str = "system:month-end";
+pub use proxima::month_end::ACTOR;
 
 /// The company time zone: `MONTH_END_TIMEZONE`, default `Asia/Tashkent`.
 pub fn timezone_from_env() -> std::result::Result<Tz, String> {
@@ -20,81 +21,55 @@ pub fn timezone_from_env() -> std::result::Result<Tz, String> {
         .map_err(|_| format!("MONTH_END_TIMEZONE {name:?} is not an IANA time zone"))
 }
 
+/// The month-end queue's URL: `MONTH_END_QUEUE_URL`.
+pub fn queue_url_from_env() -> std::result::Result<String, String> {
+    std::env::var("MONTH_END_QUEUE_URL")
+        .ok()
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| "MONTH_END_QUEUE_URL is not set".to_string())
+}
+
 /// The month before the one `now` falls in, in `tz`.
 pub fn previous_period(now: DateTime<Utc>, tz: &Tz) -> Period {
     Period::containing(tz.date_at(now)).previous()
 }
 
-/// Run month-end for the event. The event may name a `period` (`{"period": "2026-10"}`) to
-/// re-run a month by hand; otherwise the previous month in `tz` is used.
+/// The period an event asks for: `{"period": "2026-10"}` re-runs a month by hand; otherwise
+/// the previous month in `tz`.
+pub fn period_of(event: &Value, tz: &Tz, now: DateTime<Utc>) -> Result<Period> {
+    match event.get("period").and_then(Value::as_str) {
+        Some(p) => p
+            .parse()
+            .map_err(|_| Error::field("period", "must be a month written YYYY-MM")),
+        None => Ok(previous_period(now, tz)),
+    }
+}
+
+/// Start the event's month-end run and enqueue every active client. A failure (the queue or
+/// the table did not answer) fails the invocation: Lambda retries it, which is safe.
 pub async fn handle(
     state: &AppState,
+    queue: &dyn DraftQueue,
     event: &Value,
     tz: &Tz,
     now: DateTime<Utc>,
-) -> Result<BulkOutcome> {
-    let period = match event.get("period").and_then(Value::as_str) {
-        Some(p) => p
-            .parse()
-            .map_err(|_| Error::field("period", "must be a month written YYYY-MM"))?,
-        None => previous_period(now, tz),
-    };
-    let actor = Actor {
-        name: ACTOR.into(),
+) -> Result<EnqueueSummary> {
+    let period = period_of(event, tz, now)?;
+    enqueue_month_end(
+        state.clients.as_ref(),
+        queue,
+        state.month_end_runs.as_ref(),
+        period,
         now,
-    };
-    let outcome = state
-        .invoice_service()
-        .generate_bulk(period, &actor)
-        .await?;
-    tracing::info!(
-        period = %outcome.period,
-        created = outcome.created.len(),
-        skipped = outcome.skipped.len(),
-        failed = outcome.failed.len(),
-        failed_clients = ?outcome.failed.iter().map(|f| f.client_key.as_str()).collect::<Vec<_>>(),
-        "month-end summary"
-    );
-    Ok(outcome)
-}
-
-/// Some clients got no draft: the run failed, so Lambda retries it and, in the end, sends
-/// the event to the on-failure queue. Retrying is safe: drafts made already are skipped.
-#[derive(Debug)]
-pub struct ClientsFailed {
-    pub period: Period,
-    pub client_keys: Vec<String>,
-}
-
-impl std::fmt::Display for ClientsFailed {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "month-end {}: {} client(s) failed: {}",
-            self.period,
-            self.client_keys.len(),
-            self.client_keys.join(", ")
-        )
-    }
-}
-
-impl std::error::Error for ClientsFailed {}
-
-/// What the invocation answers: the outcome when every client succeeded or was skipped.
-pub fn outcome_result(outcome: BulkOutcome) -> std::result::Result<BulkOutcome, ClientsFailed> {
-    if outcome.failed.is_empty() {
-        return Ok(outcome);
-    }
-    Err(ClientsFailed {
-        period: outcome.period,
-        client_keys: outcome.failed.into_iter().map(|f| f.client_key).collect(),
-    })
+    )
+    .await
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use chrono::TimeZone;
+    use serde_json::json;
 
     #[test]
     fn previous_month_in_the_company_time_zone() {
@@ -108,28 +83,13 @@ mod tests {
     }
 
     #[test]
-    fn a_run_with_failed_clients_fails() {
-        use proxima::invoice::service::{Failed, Skipped};
-        let period: Period = "2026-10".parse().unwrap();
-        let outcome = |failed: Vec<Failed>| BulkOutcome {
-            period,
-            created: Vec::new(),
-            skipped: vec![Skipped {
-                client_key: "ACME".into(),
-                reason: "invoice_exists".into(),
-            }],
-            failed,
-        };
-        assert!(outcome_result(outcome(Vec::new())).is_ok());
-        let err = outcome_result(outcome(vec![Failed {
-            client_key: "VOSTOK".into(),
-            error: "service temporarily unavailable".into(),
-        }]))
-        .unwrap_err();
-        assert_eq!(err.client_keys, ["VOSTOK"]);
-        assert_eq!(
-            err.to_string(),
-            "month-end 2026-10: 1 client(s) failed: VOSTOK"
-        );
+    fn an_event_may_name_the_period() {
+        let tz = Tz::utc();
+        let now = Utc.with_ymd_and_hms(2026, 11, 1, 3, 0, 0).unwrap();
+        let named = period_of(&json!({"period": "2026-08"}), &tz, now).unwrap();
+        assert_eq!(named.to_string(), "2026-08");
+        let scheduled = period_of(&json!({"source": "proxima.month-end"}), &tz, now).unwrap();
+        assert_eq!(scheduled.to_string(), "2026-10");
+        assert!(period_of(&json!({"period": "2026-13"}), &tz, now).is_err());
     }
 }

@@ -1,4 +1,5 @@
-//! Lambda entry point of the month-end function (EventBridge Scheduler): DynamoDB only.
+//! Lambda entry point of the month-end function (EventBridge Scheduler): DynamoDB and the
+//! month-end queue.
 
 use lambda_runtime::{LambdaEvent, service_fn};
 use proxima::state::ColdStart;
@@ -8,15 +9,15 @@ use serde_json::Value;
 async fn main() -> Result<(), lambda_runtime::Error> {
     let cold = ColdStart::begin().await?;
     let tz = fn_month_end::timezone_from_env()?;
+    let queue = cold.draft_queue(&fn_month_end::queue_url_from_env()?);
     let state = cold.dynamodb();
     lambda_runtime::run(service_fn(|event: LambdaEvent<Value>| {
-        let (state, tz) = (state.clone(), tz.clone());
+        let (state, queue, tz) = (state.clone(), queue.clone(), tz.clone());
         async move {
-            let outcome =
-                fn_month_end::handle(&state, &event.payload, &tz, chrono::Utc::now()).await?;
-            // Failed clients fail the invocation: Lambda retries, then the on-failure queue.
-            let outcome = fn_month_end::outcome_result(outcome)?;
-            Ok::<Value, lambda_runtime::Error>(serde_json::to_value(&outcome)?)
+            let summary =
+                fn_month_end::handle(&state, &queue, &event.payload, &tz, chrono::Utc::now())
+                    .await?;
+            Ok::<Value, lambda_runtime::Error>(serde_json::to_value(&summary)?)
         }
     }))
     .await

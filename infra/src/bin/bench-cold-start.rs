@@ -176,6 +176,7 @@ async fn main() -> Result<()> {
         bucket,
     )
     .await?;
+    let queues = provision::ensure_month_end_queues(&aws::sqs_client(&sdk), table, None).await?;
     let state = proxima::state::AppState::from_config(proxima::config::Config::local(
         table,
         bucket,
@@ -225,6 +226,7 @@ async fn main() -> Result<()> {
         ("AWS_LAMBDA_LOG_STREAM_NAME", "bench".into()),
         ("AWS_LAMBDA_LOG_GROUP_NAME", "bench".into()),
         ("RUST_LOG", "warn".into()),
+        ("MONTH_END_QUEUE_URL", queues.queue_url.clone()),
     ];
     let period = proxima::domain::Period::containing(now.date_naive())
         .previous()
@@ -255,10 +257,19 @@ async fn main() -> Result<()> {
             ),
         ),
         ("month-end", json!({"source": "proxima.month-end"})),
+        (
+            "month-end-worker",
+            json!({"Records": [{
+                "messageId": "cold-1", "receiptHandle": "r", "md5OfBody": "0",
+                "body": json!({"period": period, "client_key": "ACME"}).to_string(),
+                "attributes": {"ApproximateReceiveCount": "1"}, "messageAttributes": {},
+                "eventSource": "aws:sqs", "eventSourceARN": queues.queue_arn, "awsRegion": "us-east-1"
+            }]}),
+        ),
         ("import", json!({"Records": []})),
     ];
     println!(
-        "{:<10} {:>9} {:>12} {:>16} {:>10}",
+        "{:<16} {:>9} {:>12} {:>16} {:>10}",
         "binary", "size MB", "init ms", "first resp. ms", "init/hello"
     );
     // Round-robin with a rotating start: every round starts each binary once, and each binary
@@ -288,7 +299,7 @@ async fn main() -> Result<()> {
     for (i, (name, _)) in cases.iter().enumerate() {
         let init = median(inits[i].clone());
         println!(
-            "{name:<10} {:>9.2} {:>12.2} {:>16.2} {:>10.2}",
+            "{name:<16} {:>9.2} {:>12.2} {:>16.2} {:>10.2}",
             sizes[i] as f64 / 1_048_576.0,
             init,
             median(firsts[i].clone()),

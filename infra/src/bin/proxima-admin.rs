@@ -47,6 +47,16 @@ enum Command {
         #[command(subcommand)]
         action: ImportAction,
     },
+    /// Run month-end by hand: start the period's run and enqueue every active client (what
+    /// the schedule does); the workers draft them. Safe to repeat.
+    MonthEnd {
+        /// The month, YYYY-MM.
+        #[arg(long)]
+        period: String,
+        /// The month-end queue.
+        #[arg(long, env = "MONTH_END_QUEUE_URL")]
+        queue_url: String,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -273,6 +283,18 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let bytes = std::fs::read(&file).with_context(|| format!("read {}", file.display()))?;
             let report = import_worklogs(&bytes, &store, &store).await?;
             return Ok(print_report("worklogs", &report));
+        }
+        Command::MonthEnd { period, queue_url } => {
+            let period = period
+                .parse()
+                .map_err(|_| anyhow::anyhow!("{period:?} is not a month written YYYY-MM"))?;
+            let queue = proxima::store::SqsDraftQueue::new(aws::sqs_client(&sdk), queue_url);
+            let summary =
+                proxima::month_end::enqueue_month_end(&store, &queue, &store, period, now).await?;
+            println!(
+                "month-end {}: {} clients enqueued; the run: GET /api/v1/month-end-runs/{}",
+                summary.period, summary.enqueued, summary.period
+            );
         }
     }
     Ok(ExitCode::SUCCESS)

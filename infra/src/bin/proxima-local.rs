@@ -1,6 +1,7 @@
 //! The local stack in one command: starts the emulator (moto) on loopback, provisions the
-//! table and bucket from `template.yaml`, seeds demo data, and serves every function's
-//! routes on http://localhost:8081 exactly as API Gateway routes them.
+//! table, buckets and month-end queues from `template.yaml`, seeds demo data, serves every
+//! function's routes on http://localhost:8081 exactly as API Gateway routes them, and runs
+//! the month-end worker on the local queue as Lambda's SQS event source would.
 //!
 //! Environment: `PORT` (8081), `MOTO_PORT` (4567), `TABLE_NAME` (proxima-local),
 //! `BUCKET_NAME` (proxima-local-documents). With `AWS_ENDPOINT_URL` set, that endpoint is
@@ -10,6 +11,7 @@ use anyhow::{Context, Result};
 use proxima::config::Config;
 use proxima::state::AppState;
 use proxima::store::aws;
+use proxima_infra::sqs_event_source::SqsEventSource;
 use proxima_infra::{api, demo, emulator::Emulator, provision};
 use std::fmt::Write as _;
 use std::io::Write as _;
@@ -55,6 +57,20 @@ async fn main() -> Result<()> {
     let mut config = Config::local_from_env(&table, &bucket, &endpoint)?;
     config.documents_bucket_name = provision::archive_bucket_name(&bucket)?;
     let state = AppState::from_config(config).await;
+    // Month-end: the queue and dead-letter queue from template.yaml, drained in the
+    // background by the worker as Lambda's SQS event source would.
+    let sqs = aws::sqs_client(&sdk);
+    let queues = provision::ensure_month_end_queues(&sqs, &table, Some(30)).await?;
+    tokio::spawn(month_end_worker(
+        state.clone(),
+        SqsEventSource {
+            client: sqs,
+            queue_url: queues.queue_url.clone(),
+            queue_arn: queues.queue_arn.clone(),
+            batch_size: 10,
+        },
+        queues.max_receives,
+    ));
     let summary = demo::seed(
         state.users.as_ref(),
         state.clients.as_ref(),
@@ -73,7 +89,8 @@ async fn main() -> Result<()> {
     std::fs::write(
         &env_file,
         format!(
-            "export APP_ENV=local\nexport AWS_ENDPOINT_URL={endpoint}\nexport TABLE_NAME={table}\nexport BUCKET_NAME={bucket}\n"
+            "export APP_ENV=local\nexport AWS_ENDPOINT_URL={endpoint}\nexport TABLE_NAME={table}\nexport BUCKET_NAME={bucket}\nexport MONTH_END_QUEUE_URL={}\n",
+            queues.queue_url
         ),
     )?;
 
@@ -109,6 +126,10 @@ async fn main() -> Result<()> {
         "Admin CLI against this stack: source {} && cargo run -q -p proxima-infra --bin proxima-admin -- --help",
         env_file.display()
     )?;
+    writeln!(
+        out,
+        "Month-end by hand (the worker drains the queue here): ... proxima-admin -- month-end --period YYYY-MM"
+    )?;
     writeln!(out, "Ctrl-C stops the API and the emulator.")?;
     if let Err(error) = std::io::stdout().lock().write_all(out.as_bytes()) {
         tracing::warn!(%error, "could not print the banner");
@@ -123,4 +144,22 @@ async fn main() -> Result<()> {
         })
         .await?;
     Ok(())
+}
+
+/// Drain the month-end queue forever with the worker, polling once a second when idle.
+async fn month_end_worker(state: AppState, source: SqsEventSource, max_receives: u32) {
+    let worker = |event: aws_lambda_events::event::sqs::SqsEvent| {
+        let state = state.clone();
+        async move {
+            fn_month_end_worker::handle(&state, &event, max_receives, chrono::Utc::now()).await
+        }
+    };
+    loop {
+        match source.poll_once(&worker).await {
+            Ok(poll) if poll.received > 0 => continue,
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "month-end queue poll failed"),
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    }
 }

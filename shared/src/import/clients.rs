@@ -35,7 +35,7 @@ fn parse(
                 report.rows += 1;
                 match serde_json::from_value::<ClientInput>(v) {
                     Ok(input) => rows.push((line, input)),
-                    Err(e) => report.rejected.push(RowError {
+                    Err(e) => report.reject(RowError {
                         line,
                         message: e.to_string(),
                     }),
@@ -62,7 +62,7 @@ fn parse(
                     .and_then(|r| csv_row(&headers, &r))
                 {
                     Ok(input) => rows.push((line, input)),
-                    Err(message) => report.rejected.push(RowError { line, message }),
+                    Err(message) => report.reject(RowError { line, message }),
                 }
             }
             Ok(rows)
@@ -135,7 +135,7 @@ pub async fn import_clients(
                 store.put_client(&client).await?;
                 report.imported += 1;
             }
-            Err(e) => report.rejected.push(RowError {
+            Err(e) => report.reject(RowError {
                 line,
                 message: e.to_string(),
             }),

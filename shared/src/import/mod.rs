@@ -6,7 +6,9 @@ pub mod clients;
 pub mod report;
 pub mod s3_upload;
 pub mod worklog_csv;
+pub mod worklog_stream;
 
 pub use clients::{ClientFormat, import_clients};
 pub use report::{ImportReport, RowError};
 pub use worklog_csv::{import_worklogs, parse_worklog_csv};
+pub use worklog_stream::import_worklogs_from;

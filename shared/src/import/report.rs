@@ -19,19 +19,30 @@ pub struct ImportReport {
     pub imported: u64,
     /// Rows that repeated an earlier row of the same file (same id).
     pub duplicates: u64,
-    /// Rows refused, with the reason.
+    /// Rows refused.
+    pub rejected_total: u64,
+    /// The first [`MAX_REJECTED_DETAILS`] rows refused, with the reason (the report stays
+    /// small whatever the file).
     pub rejected: Vec<RowError>,
 }
 
+/// Rejected rows detailed in a report; the rest are only counted.
+pub const MAX_REJECTED_DETAILS: usize = 1000;
+
 impl ImportReport {
+    /// Count a refused row, and keep its detail while there is room.
+    pub fn reject(&mut self, error: RowError) {
+        self.rejected_total += 1;
+        if self.rejected.len() < MAX_REJECTED_DETAILS {
+            self.rejected.push(error);
+        }
+    }
+
     /// A one-line human summary.
     pub fn summary(&self) -> String {
         format!(
             "{} rows: {} imported, {} duplicate, {} rejected",
-            self.rows,
-            self.imported,
-            self.duplicates,
-            self.rejected.len()
+            self.rows, self.imported, self.duplicates, self.rejected_total
         )
     }
 }

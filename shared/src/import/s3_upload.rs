@@ -1,8 +1,9 @@
 //! Worklog CSVs uploaded to the bucket under `imports/`: each is imported like the admin
-//! CLI does it, and a JSON report is written next to it (`<key>.report.json`).
+//! CLI does it, read as a stream, and a JSON report is written next to it
+//! (`<key>.report.json`; rejected rows counted, the first 1000 detailed).
 
 use super::report::ImportReport;
-use super::worklog_csv::import_worklogs;
+use super::worklog_stream::import_worklogs_from;
 use crate::ports::{ClientStore, FileStore, WorklogStore};
 use crate::{Error, Result};
 use serde::Serialize;
@@ -38,8 +39,9 @@ pub async fn import_upload(
     if !key.starts_with(IMPORT_PREFIX) || !key.to_ascii_lowercase().ends_with(".csv") {
         return Ok(None);
     }
-    let bytes = files.get_file(key).await?;
-    let (report, error) = match import_worklogs(&bytes, clients, worklogs).await {
+    // Read as a stream: the function's memory holds a chunk of rows, never the file.
+    let file = files.open_file(key).await?;
+    let (report, error) = match import_worklogs_from(file, clients, worklogs).await {
         Ok(report) => (report, None),
         Err(e @ Error::Validation { .. }) => (ImportReport::default(), Some(e.to_string())),
         Err(e) => return Err(e),

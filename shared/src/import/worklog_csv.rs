@@ -41,10 +41,10 @@ fn normalize_header(h: &str) -> String {
 }
 
 /// Column positions found in the header.
-struct Layout(HashMap<&'static str, usize>);
+pub(super) struct Layout(HashMap<&'static str, usize>);
 
 impl Layout {
-    fn from_headers(headers: &csv::StringRecord) -> Result<Self> {
+    pub(super) fn from_headers(headers: &csv::StringRecord) -> Result<Self> {
         let mut found = HashMap::new();
         for (i, h) in headers.iter().enumerate() {
             let n = normalize_header(h);
@@ -131,7 +131,10 @@ fn parse_billable(layout: &Layout, r: &csv::StringRecord) -> std::result::Result
     Ok(true)
 }
 
-fn parse_row(layout: &Layout, r: &csv::StringRecord) -> std::result::Result<Worklog, String> {
+pub(super) fn parse_row(
+    layout: &Layout,
+    r: &csv::StringRecord,
+) -> std::result::Result<Worklog, String> {
     let text = |c: &str| layout.get(r, c).unwrap_or_default().to_string();
     let date = parse_date(layout.get(r, "date").unwrap_or_default())?;
     let input = WorklogInput {
@@ -201,44 +204,20 @@ pub fn parse_worklog_csv(bytes: &[u8]) -> Result<ParsedWorklogs> {
                     parsed.worklogs.push((line, w));
                 }
             },
-            Err(message) => parsed.report.rejected.push(RowError { line, message }),
+            Err(message) => parsed.report.reject(RowError { line, message }),
         }
     }
     Ok(parsed)
 }
 
-/// Parse a worklog CSV, refuse rows of unknown clients, and upsert the rest by id.
+/// Parse a worklog CSV, refuse rows of unknown clients, and upsert the rest by id: the file
+/// read as a stream ([`super::worklog_stream::import_worklogs_from`]).
 pub async fn import_worklogs(
     bytes: &[u8],
     clients: &dyn ClientStore,
     store: &dyn WorklogStore,
 ) -> Result<ImportReport> {
-    let ParsedWorklogs {
-        worklogs,
-        mut report,
-    } = parse_worklog_csv(bytes)?;
-    let mut known: HashMap<String, bool> = HashMap::new();
-    for (_, w) in &worklogs {
-        if !known.contains_key(&w.client_key) {
-            let exists = clients.get_client(&w.client_key).await?.is_some();
-            known.insert(w.client_key.clone(), exists);
-        }
-    }
-    let mut accepted = Vec::with_capacity(worklogs.len());
-    for (line, w) in worklogs {
-        if known.get(&w.client_key).copied().unwrap_or(false) {
-            accepted.push(w);
-        } else {
-            report.rejected.push(RowError {
-                line,
-                message: format!("client_key: unknown client {:?}", w.client_key),
-            });
-        }
-    }
-    report.rejected.sort_by_key(|r| r.line);
-    store.put_worklogs(&accepted).await?;
-    report.imported = accepted.len() as u64;
-    Ok(report)
+    super::worklog_stream::import_worklogs_from(bytes, clients, store).await
 }
 
 #[cfg(test)]

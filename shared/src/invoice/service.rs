@@ -48,7 +48,7 @@ pub struct GenerateRequest {
     pub group_by: Option<GroupBy>,
 }
 
-fn check_period(period: Period, now: DateTime<Utc>) -> Result<()> {
+pub(crate) fn check_period(period: Period, now: DateTime<Utc>) -> Result<()> {
     if period > Period::containing(now.date_naive()) {
         return Err(Error::field("period", "must not be in the future"));
     }
@@ -177,9 +177,46 @@ pub struct BulkOutcome {
 /// Invoices generated at once by bulk generation.
 pub const BULK_CONCURRENCY: usize = 16;
 
-enum One {
+/// What generating one client's draft for a period did (bulk generation, month-end).
+#[derive(Debug, Clone)]
+pub enum ClientDraft {
+    /// A new draft.
     Created(Box<InvoiceHeader>),
+    /// No draft: `invoice_exists` or `no_billable_worklogs`.
     Skipped(&'static str),
+}
+
+/// The draft of one client for `period`, unless it has one already or no billable work.
+/// Safe to run twice, and at once: the (client, period) guard lets one draft through.
+pub async fn draft_for_client(
+    stores: Stores<'_>,
+    client: &Client,
+    period: Period,
+    actor: &Actor,
+) -> Result<ClientDraft> {
+    let invoice = draft_for(
+        stores,
+        Uuid::new_v4(),
+        client,
+        period,
+        GroupBy::default(),
+        actor,
+    )
+    .await?;
+    if invoice.line_items.is_empty() {
+        return Ok(ClientDraft::Skipped(NO_BILLABLE_WORKLOGS));
+    }
+    match stores
+        .invoices
+        .create_invoice(&invoice, &created_entry(&invoice, actor))
+        .await?
+    {
+        WriteOutcome::Written => Ok(ClientDraft::Created(Box::new(invoice.header))),
+        WriteOutcome::Refused(WriteRefused::Duplicate { .. }) => {
+            Ok(ClientDraft::Skipped(INVOICE_EXISTS))
+        }
+        WriteOutcome::Refused(r) => Err(lifecycle::refused(r, Action::Edit, &invoice.header)),
+    }
 }
 
 /// One draft per active client with billable worklogs in `period`. Clients that already have
@@ -192,36 +229,9 @@ pub async fn generate_bulk(
 ) -> Result<BulkOutcome> {
     check_period(period, actor.now)?;
     let clients = stores.clients.list_active_clients().await?;
-    let results: Vec<(String, Result<One>)> = futures::stream::iter(clients)
+    let results: Vec<(String, Result<ClientDraft>)> = futures::stream::iter(clients)
         .map(|client| async move {
-            let outcome = async {
-                let invoice = draft_for(
-                    stores,
-                    Uuid::new_v4(),
-                    &client,
-                    period,
-                    GroupBy::default(),
-                    actor,
-                )
-                .await?;
-                if invoice.line_items.is_empty() {
-                    return Ok(One::Skipped(NO_BILLABLE_WORKLOGS));
-                }
-                match stores
-                    .invoices
-                    .create_invoice(&invoice, &created_entry(&invoice, actor))
-                    .await?
-                {
-                    WriteOutcome::Written => Ok(One::Created(Box::new(invoice.header))),
-                    WriteOutcome::Refused(WriteRefused::Duplicate { .. }) => {
-                        Ok(One::Skipped(INVOICE_EXISTS))
-                    }
-                    WriteOutcome::Refused(r) => {
-                        Err(lifecycle::refused(r, Action::Edit, &invoice.header))
-                    }
-                }
-            }
-            .await;
+            let outcome = draft_for_client(stores, &client, period, actor).await;
             (client.key, outcome)
         })
         .buffer_unordered(BULK_CONCURRENCY)
@@ -235,8 +245,8 @@ pub async fn generate_bulk(
     };
     for (client_key, result) in results {
         match result {
-            Ok(One::Created(h)) => out.created.push(*h),
-            Ok(One::Skipped(reason)) => out.skipped.push(Skipped {
+            Ok(ClientDraft::Created(h)) => out.created.push(*h),
+            Ok(ClientDraft::Skipped(reason)) => out.skipped.push(Skipped {
                 client_key,
                 reason: reason.into(),
             }),

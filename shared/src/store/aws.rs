@@ -37,10 +37,16 @@ pub const LOCAL_REGION: &str = "us-east-1";
 
 /// Load the shared SDK configuration once, at cold start.
 pub async fn sdk_config(endpoint_url: Option<&str>) -> SdkConfig {
+    // `AWS_OPERATION_TIMEOUT_SECONDS` lengthens both operation limits: only for benchmarks
+    // against the local emulator on a busy machine.
+    let stretched = std::env::var("AWS_OPERATION_TIMEOUT_SECONDS")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+        .map(Duration::from_secs);
     let timeouts = TimeoutConfig::builder()
         .connect_timeout(Duration::from_millis(1500))
-        .operation_attempt_timeout(Duration::from_secs(3))
-        .operation_timeout(Duration::from_secs(8))
+        .operation_attempt_timeout(stretched.unwrap_or(Duration::from_secs(3)))
+        .operation_timeout(stretched.unwrap_or(Duration::from_secs(8)))
         .build();
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .http_client(https_client())
@@ -70,6 +76,11 @@ pub fn s3_client(sdk: &SdkConfig) -> aws_sdk_s3::Client {
         .force_path_style(path_style)
         .build();
     aws_sdk_s3::Client::from_conf(conf)
+}
+
+/// An SQS client for `sdk` (the month-end queue).
+pub fn sqs_client(sdk: &SdkConfig) -> aws_sdk_sqs::Client {
+    aws_sdk_sqs::Client::new(sdk)
 }
 
 /// The string value of a Secrets Manager secret (the JWT signing key), read at cold start.

@@ -154,6 +154,19 @@ impl FileStore for S3Store {
         Ok(body.into_bytes().to_vec())
     }
 
+    /// The body as it arrives over the connection (`ByteStream` as `AsyncRead`).
+    async fn open_file(&self, key: &str) -> Result<crate::ports::FileReader> {
+        let out = self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await
+            .map_err(|e| sdk_error("GetObject", e))?;
+        Ok(Box::new(out.body.into_async_read()))
+    }
+
     async fn put_file(&self, key: &str, bytes: Vec<u8>, content_type: &str) -> Result<()> {
         self.client
             .put_object()

@@ -45,6 +45,9 @@ impl FileStore for Unwired {
     async fn get_file(&self, _key: &str) -> Result<Vec<u8>> {
         self.refuse()
     }
+    async fn open_file(&self, _key: &str) -> Result<crate::ports::FileReader> {
+        self.refuse()
+    }
     async fn put_file(&self, _key: &str, _bytes: Vec<u8>, _content_type: &str) -> Result<()> {
         self.refuse()
     }

@@ -170,3 +170,20 @@ pub fn credit_note_counter(year: i32) -> (String, String) {
 pub fn credit_note_number_guard(number: &str) -> (String, String) {
     (format!("CREDIT_NOTE_NUMBER#{number}"), "GUARD".into())
 }
+
+/// A month-end run: `MONTH_END_RUN#<period>`; its header at sort key [`MONTH_END_RUN`] and
+/// one item per client at [`month_end_run_client`].
+pub fn month_end_run(period: &str) -> String {
+    format!("MONTH_END_RUN#{period}")
+}
+
+/// Sort key of a run's header (counters, start, completion).
+pub const MONTH_END_RUN: &str = "RUN";
+
+/// Sort key of a client's outcome in its run: `CLIENT#<key>`, so the run lists by key.
+pub fn month_end_run_client(client_key: &str) -> String {
+    format!("{MONTH_END_RUN_CLIENTS}{client_key}")
+}
+
+/// The sort key prefix of a run's clients.
+pub const MONTH_END_RUN_CLIENTS: &str = "CLIENT#";

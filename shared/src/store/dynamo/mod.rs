@@ -7,6 +7,7 @@ mod credit_notes;
 mod idempotency;
 mod invoices;
 pub mod keys;
+mod month_end_runs;
 mod throttle;
 mod transact;
 mod users;

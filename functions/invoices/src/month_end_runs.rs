@@ -1,0 +1,88 @@
+//! Month-end run reports: what the last month-end did for every client (created, skipped,
+//! failed), read from the run the workers keep. Handlers translate HTTP to
+//! `proxima::ports::MonthEndRunStore` and back.
+
+use axum::extract::{Path, Query, State};
+use proxima::domain::Period;
+use proxima::http::error::ErrorEnvelope;
+use proxima::http::pagination::PaginationParams;
+use proxima::http::{AuthUser, Data, KnownQuery, Paged, Pagination};
+use proxima::month_end::{ClientRunEntry, RunReport};
+use proxima::state::AppState;
+use proxima::{Error, Result};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+/// `YYYY-MM`, else 404 (a period that is not a month names no run).
+fn run_period(raw: &str) -> Result<Period> {
+    raw.parse().map_err(|_| Error::not_found("month-end run"))
+}
+
+/// Filter of a run's clients.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct OutcomeFilter {
+    /// Only clients with this outcome: `created`, `skipped`, `retrying` or `failed`.
+    pub outcome: Option<String>,
+}
+
+/// The month-end run of a period: `running` until every enqueued client has a final
+/// outcome, then `completed`; its counters (`enqueued`, `created`, `skipped`, `failed`).
+#[utoipa::path(get, path = "/api/v1/month-end-runs/{period}", tag = "invoices",
+    params(("period" = String, Path, description = "The month, `YYYY-MM`")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The run", body = Data<RunReport>),
+        (status = 401, description = "No or bad token", body = ErrorEnvelope),
+        (status = 404, description = "No run for this period", body = ErrorEnvelope)))]
+pub async fn get_month_end_run(
+    _user: AuthUser,
+    State(state): State<AppState>,
+    Path(period): Path<String>,
+) -> Result<Data<RunReport>> {
+    let run = state
+        .month_end_runs
+        .get_run(run_period(&period)?)
+        .await?
+        .ok_or_else(|| Error::not_found("month-end run"))?;
+    Ok(Data::ok(run))
+}
+
+/// The run's clients ordered by key, each with its outcome (`invoice_id` when created,
+/// `reason` when skipped, `error` when retrying or failed) and deliveries seen.
+#[utoipa::path(get, path = "/api/v1/month-end-runs/{period}/clients", tag = "invoices",
+    params(("period" = String, Path, description = "The month, `YYYY-MM`"), OutcomeFilter, PaginationParams),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "A page of the run's clients", body = Paged<ClientRunEntry>),
+        (status = 400, description = "Bad outcome or pagination, or an unknown query parameter", body = ErrorEnvelope),
+        (status = 401, description = "No or bad token", body = ErrorEnvelope),
+        (status = 404, description = "No run for this period", body = ErrorEnvelope)))]
+pub async fn list_month_end_run_clients(
+    _user: AuthUser,
+    State(state): State<AppState>,
+    Path(period): Path<String>,
+    _known: KnownQuery<OutcomeFilter, PaginationParams>,
+    Query(filter): Query<OutcomeFilter>,
+    Pagination(page): Pagination,
+) -> Result<Paged<ClientRunEntry>> {
+    let period = run_period(&period)?;
+    let only = match filter.outcome.as_deref() {
+        None => None,
+        Some(o @ ("created" | "skipped" | "retrying" | "failed")) => Some(o),
+        Some(_) => {
+            return Err(Error::field(
+                "outcome",
+                "must be created, skipped, retrying or failed",
+            ));
+        }
+    };
+    if state.month_end_runs.get_run(period).await?.is_none() {
+        return Err(Error::not_found("month-end run"));
+    }
+    Ok(state
+        .month_end_runs
+        .run_clients(period, only, page)
+        .await?
+        .into())
+}

@@ -1,0 +1,336 @@
+//! Month-end through the queue, on the emulator's SQS with the template's redrive policy:
+//! the schedule enqueues one message per active client; the worker is driven as Lambda's
+//! SQS event source drives it (real SQS event JSON, successes deleted, batch item failures
+//! left to come back after the visibility timeout, dead-lettered after `maxReceiveCount`);
+//! the run report says what happened to every client.
+
+use aws_sdk_dynamodb::types::AttributeValue::S;
+use chrono::Utc;
+use proxima::domain::Role;
+use proxima::store::{SqsDraftQueue, aws};
+use proxima_infra::provision::{MonthEndQueues, ensure_month_end_queues};
+use proxima_infra::sqs_event_source::{SqsEventSource, visible_messages};
+use proxima_tests::{TestApp, spawn_app};
+use serde_json::{Value, json};
+use std::time::Duration;
+
+/// The month-end stack of a test: its queues, the schedule's queue adapter and the poller.
+struct MonthEnd {
+    sqs: aws_sdk_sqs::Client,
+    queues: MonthEndQueues,
+    queue: SqsDraftQueue,
+    source: SqsEventSource,
+    tz: proxima::domain::TimeZone,
+}
+
+/// Queues named after the test's table, with a 1-second visibility timeout so that a
+/// failed message comes back quickly.
+async fn month_end(app: &TestApp) -> MonthEnd {
+    let sqs = aws::sqs_client(&aws::sdk_config(Some(&app.endpoint)).await);
+    let queues = ensure_month_end_queues(&sqs, &app.table, Some(1))
+        .await
+        .expect("queues from the template");
+    MonthEnd {
+        queue: SqsDraftQueue::new(sqs.clone(), &queues.queue_url),
+        source: SqsEventSource {
+            client: sqs.clone(),
+            queue_url: queues.queue_url.clone(),
+            queue_arn: queues.queue_arn.clone(),
+            batch_size: 10,
+        },
+        sqs,
+        queues,
+        tz: "Asia/Tashkent".parse().unwrap(),
+    }
+}
+
+impl MonthEnd {
+    /// What EventBridge Scheduler delivers with the template's input.
+    async fn schedule(&self, app: &TestApp) -> proxima::month_end::EnqueueSummary {
+        let event =
+            json!({"source": "proxima.month-end", "detail-type": "Scheduled Event", "detail": {}});
+        fn_month_end::handle(&app.state, &self.queue, &event, &self.tz, Utc::now())
+            .await
+            .expect("the schedule enqueues")
+    }
+
+    fn period(&self) -> String {
+        fn_month_end::previous_period(Utc::now(), &self.tz).to_string()
+    }
+
+    /// Run the worker on the queue until it is empty.
+    async fn drain(&self, app: &TestApp) -> proxima_infra::sqs_event_source::Poll {
+        let max = self.queues.max_receives;
+        let worker = |event| {
+            let state = app.state.clone();
+            async move { fn_month_end_worker::handle(&state, &event, max, Utc::now()).await }
+        };
+        self.source
+            .drain(&worker, Duration::from_secs(60))
+            .await
+            .expect("the queue drains")
+    }
+}
+
+async fn invoices(app: &TestApp, token: &str) -> Vec<Value> {
+    let list = app.get("/api/v1/invoices?per_page=100", Some(token)).await;
+    assert_eq!(list.status, 200, "{}", list.body);
+    list.body["data"].as_array().unwrap().clone()
+}
+
+async fn run(app: &TestApp, token: &str, period: &str) -> Value {
+    let reply = app
+        .get(&format!("/api/v1/month-end-runs/{period}"), Some(token))
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    reply.body["data"].clone()
+}
+
+async fn run_clients(app: &TestApp, token: &str, period: &str, query: &str) -> Value {
+    let reply = app
+        .get(
+            &format!("/api/v1/month-end-runs/{period}/clients{query}"),
+            Some(token),
+        )
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    reply.body.clone()
+}
+
+#[tokio::test]
+async fn the_schedule_enqueues_each_active_client_and_the_worker_drafts_each_once() {
+    let app = spawn_app().await;
+    app.seed_demo().await;
+    let me = month_end(&app).await;
+    let token = app.token(Role::Viewer).await;
+
+    let summary = me.schedule(&app).await;
+    assert_eq!(
+        summary.enqueued, 4,
+        "ACME, GULZOR, NORDLICHT, VOSTOK; not OLDCO"
+    );
+    assert_eq!(
+        me.source.depth().await.unwrap(),
+        4,
+        "one message per client"
+    );
+    let running = run(&app, &token, &me.period()).await;
+    assert_eq!(running["status"], "running");
+    assert_eq!(running["enqueued"], 4);
+
+    let polled = me.drain(&app).await;
+    assert_eq!((polled.received, polled.failed), (4, 0));
+    let drafts = invoices(&app, &token).await;
+    let mut keys: Vec<&str> = drafts
+        .iter()
+        .map(|i| i["client_key"].as_str().unwrap())
+        .collect();
+    keys.sort();
+    assert_eq!(keys, ["ACME", "GULZOR", "NORDLICHT", "VOSTOK"]);
+    assert!(drafts.iter().all(|i| i["created_by"] == "system:month-end"
+        && i["status"] == "draft"
+        && i["period"] == me.period().as_str()));
+    let done = run(&app, &token, &me.period()).await;
+    assert_eq!(done["status"], "completed");
+    assert_eq!(
+        (&done["created"], &done["skipped"], &done["failed"]),
+        (&json!(4), &json!(0), &json!(0))
+    );
+    assert!(done["completed_at"].is_string());
+    let clients = run_clients(&app, &token, &me.period(), "").await;
+    assert_eq!(clients["meta"]["total"], 4);
+    let acme = &clients["data"][0];
+    assert_eq!(acme["client_key"], "ACME");
+    assert_eq!(acme["outcome"], "created");
+    let acme_invoice = drafts.iter().find(|i| i["client_key"] == "ACME").unwrap();
+    assert_eq!(acme["invoice_id"], acme_invoice["id"]);
+    assert_eq!(acme["attempts"], 1);
+
+    // The schedule delivered again (EventBridge delivers at least once): every client is
+    // enqueued again, nothing is drafted twice and the report keeps its outcomes.
+    assert_eq!(me.schedule(&app).await.enqueued, 4);
+    assert_eq!(me.drain(&app).await.failed, 0);
+    assert_eq!(invoices(&app, &token).await.len(), 4);
+    let again = run(&app, &token, &me.period()).await;
+    assert_eq!(
+        (&again["enqueued"], &again["created"], &again["skipped"]),
+        (&json!(4), &json!(4), &json!(0))
+    );
+    assert_eq!(
+        again["completed_at"], done["completed_at"],
+        "completed once"
+    );
+}
+
+#[tokio::test]
+async fn a_redelivered_message_creates_nothing_twice() {
+    let app = spawn_app().await;
+    app.seed_demo().await;
+    let me = month_end(&app).await;
+    let token = app.token(Role::Viewer).await;
+    me.schedule(&app).await;
+
+    // The worker drafts every client, but its answer is lost (the invocation timed out
+    // after the work): SQS sees a failure and delivers every message again.
+    let max = me.queues.max_receives;
+    let lost = |event: aws_lambda_events::event::sqs::SqsEvent| {
+        let state = app.state.clone();
+        async move {
+            let ids: Vec<String> = event
+                .records
+                .iter()
+                .map(|r| r.message_id.clone().unwrap_or_default())
+                .collect();
+            let _ = fn_month_end_worker::handle(&state, &event, max, Utc::now()).await;
+            serde_json::from_value(json!({"batchItemFailures": ids
+                .iter()
+                .map(|id| json!({"itemIdentifier": id}))
+                .collect::<Vec<_>>()}))
+            .unwrap()
+        }
+    };
+    let first = me.source.poll_once(&lost).await.unwrap();
+    assert_eq!((first.received, first.failed), (4, 4));
+    assert_eq!(invoices(&app, &token).await.len(), 4);
+
+    let redelivered = me.drain(&app).await;
+    assert_eq!((redelivered.received, redelivered.failed), (4, 0));
+    assert_eq!(
+        invoices(&app, &token).await.len(),
+        4,
+        "nothing created twice"
+    );
+    let report = run(&app, &token, &me.period()).await;
+    assert_eq!(
+        (&report["created"], &report["skipped"], &report["status"]),
+        (&json!(4), &json!(0), &json!("completed")),
+        "each client counted once, as created: {report}"
+    );
+}
+
+#[tokio::test]
+async fn a_poisoned_client_ends_in_the_dead_letter_queue_and_every_other_client_gets_its_draft() {
+    let app = spawn_app().await;
+    app.seed_demo().await;
+    let me = month_end(&app).await;
+    let token = app.token(Role::Viewer).await;
+    let period = me.period();
+    // A worklog item of VOSTOK's that cannot be read: VOSTOK's draft fails on every
+    // delivery, the others' not.
+    let bad_key = [("pk", "WORKLOG#unreadable"), ("sk", "WORKLOG")];
+    let mut bad: Vec<(&str, String)> = bad_key.iter().map(|(k, v)| (*k, v.to_string())).collect();
+    bad.push(("gsi1pk", "CLIENT#VOSTOK#WORKLOGS".into()));
+    bad.push(("gsi1sk", format!("{period}-01#unreadable")));
+    app.dynamodb
+        .put_item()
+        .table_name(&app.table)
+        .set_item(Some(
+            bad.into_iter()
+                .map(|(k, v)| (k.to_string(), S(v)))
+                .collect(),
+        ))
+        .send()
+        .await
+        .unwrap();
+
+    me.schedule(&app).await;
+    let polled = me.drain(&app).await;
+    assert_eq!(
+        polled.failed as u32, me.queues.max_receives,
+        "VOSTOK failed on each of its deliveries"
+    );
+    assert_eq!(
+        visible_messages(&me.sqs, &me.queues.dead_letter_url)
+            .await
+            .unwrap(),
+        1
+    );
+    let mut keys: Vec<String> = invoices(&app, &token)
+        .await
+        .iter()
+        .map(|i| i["client_key"].as_str().unwrap().to_string())
+        .collect();
+    keys.sort();
+    assert_eq!(keys, ["ACME", "GULZOR", "NORDLICHT"]);
+    let report = run(&app, &token, &period).await;
+    assert_eq!(
+        (&report["created"], &report["failed"], &report["status"]),
+        (&json!(3), &json!(1), &json!("completed")),
+        "{report}"
+    );
+    let failed = run_clients(&app, &token, &period, "?outcome=failed").await;
+    assert_eq!(failed["meta"]["total"], 1);
+    assert_eq!(failed["data"][0]["client_key"], "VOSTOK");
+    assert_eq!(failed["data"][0]["attempts"], me.queues.max_receives);
+    assert!(failed["data"][0]["error"].is_string());
+    let bad_filter = app
+        .get(
+            &format!("/api/v1/month-end-runs/{period}/clients?outcome=lost"),
+            Some(&token),
+        )
+        .await;
+    bad_filter.assert_error(400, "VALIDATION_ERROR");
+
+    // The runbook: fix the cause, redrive the dead-letter queue; VOSTOK gets its draft and
+    // the report moves it from failed to created.
+    app.dynamodb
+        .delete_item()
+        .table_name(&app.table)
+        .key("pk", S(bad_key[0].1.into()))
+        .key("sk", S(bad_key[1].1.into()))
+        .send()
+        .await
+        .unwrap();
+    let dead = me
+        .sqs
+        .receive_message()
+        .queue_url(&me.queues.dead_letter_url)
+        .max_number_of_messages(10)
+        .send()
+        .await
+        .unwrap()
+        .messages
+        .unwrap_or_default();
+    assert_eq!(dead.len(), 1);
+    assert!(dead[0].body().unwrap_or_default().contains("VOSTOK"));
+    me.sqs
+        .send_message()
+        .queue_url(&me.queues.queue_url)
+        .message_body(dead[0].body().unwrap_or_default())
+        .send()
+        .await
+        .unwrap();
+    me.sqs
+        .delete_message()
+        .queue_url(&me.queues.dead_letter_url)
+        .receipt_handle(dead[0].receipt_handle().unwrap_or_default())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(me.drain(&app).await.failed, 0);
+    assert_eq!(invoices(&app, &token).await.len(), 4);
+    let report = run(&app, &token, &period).await;
+    assert_eq!(
+        (&report["created"], &report["failed"]),
+        (&json!(4), &json!(0)),
+        "{report}"
+    );
+}
+
+#[tokio::test]
+async fn a_period_without_a_run_is_404() {
+    let app = spawn_app().await;
+    let token = app.token(Role::Viewer).await;
+    for path in [
+        "/api/v1/month-end-runs/2026-01",
+        "/api/v1/month-end-runs/2026-01/clients",
+        "/api/v1/month-end-runs/nonsense",
+    ] {
+        app.get(path, Some(&token))
+            .await
+            .assert_error(404, "NOT_FOUND");
+    }
+    app.get("/api/v1/month-end-runs/2026-01", None)
+        .await
+        .assert_error(401, "UNAUTHORIZED");
+}
