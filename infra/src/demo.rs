@@ -134,6 +134,9 @@ const DEMO_CLIENTS: &[DemoClient] = &[
     },
 ];
 
+/// The demo clients whose PDFs are not in English (the others default to `en`).
+const DEMO_LOCALES: &[(&str, &str)] = &[("GULZOR", "uz"), ("VOSTOK", "ru")];
+
 const AUTHORS: &[&str] = &[
     "Dilnoza Yusupova",
     "Oʻtkir Gʻofurov",
@@ -253,6 +256,10 @@ pub async fn seed(
             tax_rate: Decimal::from_str(c.tax)?,
             payment_terms_days: c.terms,
             timezone: c.tz.into(),
+            locale: DEMO_LOCALES
+                .iter()
+                .find(|(key, _)| *key == c.key)
+                .map(|(_, locale)| (*locale).into()),
             active: c.active,
         };
         let client = input.validate(now, existing.map(|e| e.created_at))?;

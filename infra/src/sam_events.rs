@@ -156,6 +156,13 @@ fn sample_body(method: &str, path: &str) -> Option<Value> {
             json!({"client_key": SAMPLE_CLIENT, "period": SAMPLE_PERIOD, "group_by": "issue"})
         }
         ("POST", "/api/v1/invoices/generate-bulk") => json!({"period": SAMPLE_PERIOD}),
+        ("PUT", "/api/v1/clients/{key}") => json!({
+            "key": SAMPLE_CLIENT, "name": "Acme Corporation", "email": "billing@acme.example",
+            "address": {"line1": "350 Fifth Avenue", "city": "New York", "postal_code": "10118",
+                        "country": "US"},
+            "tax_id": "US-12-3456789", "currency": "USD", "hourly_rate": "95.00", "tax_rate": "0",
+            "payment_terms_days": 30, "timezone": "America/New_York", "locale": "en"
+        }),
         ("PATCH", "/api/v1/invoices/{id}") => {
             json!({"notes": "Thank you for your business.", "po_number": "PO-2026-117"})
         }

@@ -43,6 +43,7 @@ fn client(currency: &str, rate_ten_thousandths: i64, tax_hundredths: i64) -> Cli
         tax_rate: Decimal::new(tax_hundredths, 2),
         payment_terms_days: 10,
         timezone: "Asia/Tashkent".into(),
+        locale: Default::default(),
         active: true,
         created_at: now,
         updated_at: now,

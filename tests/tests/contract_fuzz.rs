@@ -52,7 +52,10 @@ async fn schemathesis_finds_no_server_error_no_undocumented_answer_and_no_accept
             "positive_data_acceptance,use_after_free,ensure_resource_availability",
         ])
         .args(["--max-examples", &max_examples, "--seed", &seed])
-        .args(["--workers", "2", "--request-timeout", "10"])
+        // One worker: with two, hypothesis threads may `ast.parse` the same module at once,
+        // which CPython 3.11 answers with a spurious "SystemError: AST constructor recursion
+        // depth mismatch" (python/cpython#106905) that fails the run whatever the API does.
+        .args(["--workers", "1", "--request-timeout", "10"])
         .args(["--continue-on-failure", "--output-truncate", "false"])
         .output()
         .await

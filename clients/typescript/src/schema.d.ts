@@ -53,7 +53,13 @@ export interface paths {
         };
         /** One client, active or not. */
         get: operations["get_client"];
-        put?: never;
+        /**
+         * Create or replace a client (admin): the body is the client as the import takes it (its
+         *     `key` must be the path's), validated as a whole (400 naming every bad field, e.g. a
+         *     `locale` other than `en`, `ru`, `uz`). A replaced client keeps its `created_at`.
+         *     Invoices already generated keep their snapshot of the client.
+         */
+        put: operations["put_client"];
         post?: never;
         delete?: never;
         options?: never;
@@ -497,8 +503,8 @@ export interface components {
             /** @description ISO 3166-1 alpha-2 country code (`UZ`, `DE`). */
             country: string;
             line1: string;
-            line2: string | null;
-            postal_code: string | null;
+            line2?: string | null;
+            postal_code?: string | null;
         };
         /** @description The outcome of bulk generation. */
         BulkOutcome: {
@@ -560,6 +566,8 @@ export interface components {
             hourly_rate: string;
             /** @description The id in URLs: upper-case letters, digits, `_` and `-` (e.g. `ACME`). */
             key: string;
+            /** @description The language of the client's PDFs (`en` when never set). */
+            locale?: components["schemas"]["Locale"];
             name: string;
             /** Format: int32 */
             payment_terms_days: number;
@@ -574,6 +582,40 @@ export interface components {
             timezone: string;
             /** Format: date-time */
             updated_at: string;
+        };
+        /**
+         * @description What an import or `PUT /api/v1/clients/{key}` supplies for a client; validated into a
+         *     [`Client`].
+         */
+        ClientInput: {
+            active?: boolean;
+            address: components["schemas"]["Address"];
+            currency: string;
+            email: string;
+            /**
+             * Format: decimal
+             * @description A decimal string (never a JSON number: floats are not money) with at most the
+             *     currency's minor-unit places.
+             * @example 95.00
+             */
+            hourly_rate: string;
+            key: string;
+            /**
+             * @description The language of the client's PDFs: `en` (default), `ru`, `uz` (Uzbek, Latin script).
+             * @enum {string|null}
+             */
+            locale?: "en" | "ru" | "uz" | null;
+            name: string;
+            /** Format: int32 */
+            payment_terms_days: number;
+            tax_id?: string | null;
+            /**
+             * Format: decimal
+             * @description Percent, 0 to 100, at most 2 decimals.
+             * @example 12.00
+             */
+            tax_rate: string;
+            timezone: string;
         };
         /** @description What month-end did for one client. */
         ClientOutcome: {
@@ -683,6 +725,7 @@ export interface components {
             /** @description The issuer as recorded on the invoice at finalize. */
             issuer: components["schemas"]["Issuer"];
             lines: components["schemas"]["CreditLine"][];
+            locale: components["schemas"]["Locale"] | null;
             /** @description `CN-YYYY-NNNNN`, gapless per year of the issue date. */
             number: string;
             pdf: components["schemas"]["PdfInfo"] | null;
@@ -791,6 +834,8 @@ export interface components {
                 hourly_rate: string;
                 /** @description The id in URLs: upper-case letters, digits, `_` and `-` (e.g. `ACME`). */
                 key: string;
+                /** @description The language of the client's PDFs (`en` when never set). */
+                locale?: components["schemas"]["Locale"];
                 name: string;
                 /** Format: int32 */
                 payment_terms_days: number;
@@ -841,6 +886,7 @@ export interface components {
                 /** @description The issuer as recorded on the invoice at finalize. */
                 issuer: components["schemas"]["Issuer"];
                 lines: components["schemas"]["CreditLine"][];
+                locale?: components["schemas"]["Locale"] | null;
                 /** @description `CN-YYYY-NNNNN`, gapless per year of the issue date. */
                 number: string;
                 pdf?: components["schemas"]["PdfInfo"] | null;
@@ -1144,6 +1190,7 @@ export interface components {
             /** Format: date */
             issue_date: string;
             issuer: components["schemas"]["Issuer"] | null;
+            locale: components["schemas"]["Locale"] | null;
             notes: string | null;
             /** @description `INV-YYYY-NNNNN`; null until finalized. */
             number: string | null;
@@ -1334,6 +1381,11 @@ export interface components {
             /** Format: decimal */
             unit_price?: string | null;
         };
+        /**
+         * @description A document language: `en` (default), `ru`, `uz` (Uzbek, Latin script).
+         * @enum {string}
+         */
+        Locale: "en" | "ru" | "uz";
         /** @description Login request. */
         LoginRequest: {
             /** @example accountant@proxima.local */
@@ -1393,6 +1445,8 @@ export interface components {
                 hourly_rate: string;
                 /** @description The id in URLs: upper-case letters, digits, `_` and `-` (e.g. `ACME`). */
                 key: string;
+                /** @description The language of the client's PDFs (`en` when never set). */
+                locale?: components["schemas"]["Locale"];
                 name: string;
                 /** Format: int32 */
                 payment_terms_days: number;
@@ -1524,6 +1578,7 @@ export interface components {
                 /** Format: date */
                 issue_date: string;
                 issuer?: components["schemas"]["Issuer"] | null;
+                locale?: components["schemas"]["Locale"] | null;
                 notes?: string | null;
                 /** @description `INV-YYYY-NNNNN`; null until finalized. */
                 number?: string | null;
@@ -1970,6 +2025,103 @@ export interface operations {
             };
             /** @description No such client */
             404: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description `SERVICE_UNAVAILABLE`: DynamoDB or S3 did not answer in time */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    put_client: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Client key, e.g. ACME */
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ClientInput"];
+            };
+        };
+        responses: {
+            /** @description Replaced */
+            200: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Data_Client"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Data_Client"];
+                };
+            };
+            /** @description Malformed key or bad body */
+            400: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No or bad token */
+            401: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description `PAYLOAD_TOO_LARGE`: the body is over 1 MiB */
+            413: {
                 headers: {
                     /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
                     "X-Request-ID"?: string;

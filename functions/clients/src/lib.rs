@@ -1,11 +1,12 @@
-//! Clients function: `GET /api/v1/clients`, `/clients/{key}`, `/clients/{key}/worklogs`.
+//! Clients function: `GET /api/v1/clients`, `/clients/{key}`, `/clients/{key}/worklogs`,
+//! and `PUT /api/v1/clients/{key}` (admin: create or replace a client).
 
 use axum::extract::{Path, Query, State};
 use chrono::NaiveDate;
 use proxima::domain::client::check_key;
-use proxima::domain::{Client, DateRange, Period, Worklog};
+use proxima::domain::{Client, ClientInput, DateRange, Period, Worklog};
 use proxima::http::pagination::PaginationParams;
-use proxima::http::{AuthUser, Data, KnownQuery, Paged, Pagination};
+use proxima::http::{Admin, AuthUser, Data, JsonBody, KnownQuery, Paged, Pagination};
 use proxima::state::AppState;
 use proxima::{Error, FieldError, Result};
 use rust_decimal::Decimal;
@@ -76,6 +77,39 @@ async fn get_client(
         .await?
         .ok_or_else(|| Error::not_found("client"))?;
     Ok(Data::ok(client.fix_scales()))
+}
+
+/// Create or replace a client (admin): the body is the client as the import takes it (its
+/// `key` must be the path's), validated as a whole (400 naming every bad field, e.g. a
+/// `locale` other than `en`, `ru`, `uz`). A replaced client keeps its `created_at`.
+/// Invoices already generated keep their snapshot of the client.
+#[utoipa::path(put, path = "/api/v1/clients/{key}", tag = "clients", request_body = ClientInput,
+    params(("key" = String, Path, description = "Client key, e.g. ACME", pattern = "^[A-Z0-9_-]{1,64}$")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Replaced", body = Data<Client>),
+        (status = 201, description = "Created", body = Data<Client>),
+        (status = 400, description = "Malformed key or bad body", body = ErrorEnvelope),
+        (status = 401, description = "No or bad token", body = ErrorEnvelope),
+        (status = 403, description = "Not an admin", body = ErrorEnvelope)))]
+async fn put_client(
+    Admin(_user): Admin,
+    State(state): State<AppState>,
+    Path(key): Path<String>,
+    JsonBody(input): JsonBody<ClientInput>,
+) -> Result<Data<Client>> {
+    check_key("key", &key)?;
+    if input.key.trim() != key {
+        return Err(Error::field("key", "must be the key in the path"));
+    }
+    let saved =
+        proxima::import::clients::save_client(input, state.clients.as_ref(), chrono::Utc::now())
+            .await?;
+    Ok(if saved.created {
+        Data::created(saved.client)
+    } else {
+        Data::ok(saved.client)
+    })
 }
 
 /// A worklog as the API shows it.
@@ -209,6 +243,6 @@ async fn client_worklogs(
 
 proxima::function_routes! {
     "/api/v1/clients" => get(list_clients);
-    "/api/v1/clients/{key}" => get(get_client);
+    "/api/v1/clients/{key}" => get(get_client), put(put_client);
     "/api/v1/clients/{key}/worklogs" => get(client_worklogs);
 }

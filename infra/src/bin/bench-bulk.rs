@@ -75,6 +75,7 @@ async fn main() -> Result<()> {
             tax_rate: Decimal::from(12),
             payment_terms_days: 14,
             timezone: "Asia/Tashkent".into(),
+            locale: None,
             active: true,
         }
         .validate(now, None)?;

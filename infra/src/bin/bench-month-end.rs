@@ -54,6 +54,7 @@ fn client(c: usize, now: chrono::DateTime<Utc>) -> Result<proxima::domain::Clien
         tax_rate: Decimal::from(12),
         payment_terms_days: 14,
         timezone: "Asia/Tashkent".into(),
+        locale: None,
         active: true,
     }
     .validate(now, None)?)

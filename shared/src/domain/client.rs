@@ -1,5 +1,6 @@
 //! Clients: who gets invoiced, in which currency, at which rate.
 
+use super::locale::{LOCALE_RULE, Locale};
 use super::scale;
 use super::text::{Lines, check_field};
 use crate::{Error, FieldError, Result};
@@ -43,6 +44,9 @@ pub struct Client {
     pub payment_terms_days: u32,
     /// IANA time zone of the client (`Asia/Tashkent`).
     pub timezone: String,
+    /// The language of the client's PDFs (`en` when never set).
+    #[serde(default)]
+    pub locale: Locale,
     pub active: bool,
     #[serde(with = "crate::domain::instant::millis")]
     #[schema(value_type = String, format = DateTime, pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{3}Z$")]
@@ -61,8 +65,9 @@ impl Client {
     }
 }
 
-/// What an import supplies for a client; validated into a [`Client`].
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+/// What an import or `PUT /api/v1/clients/{key}` supplies for a client; validated into a
+/// [`Client`].
+#[derive(Debug, Clone, PartialEq, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ClientInput {
     pub key: String,
@@ -72,13 +77,21 @@ pub struct ClientInput {
     #[serde(default)]
     pub tax_id: Option<String>,
     pub currency: String,
-    /// A decimal string (never a JSON number: floats are not money).
+    /// A decimal string (never a JSON number: floats are not money) with at most the
+    /// currency's minor-unit places.
     #[serde(with = "rust_decimal::serde::str")]
+    #[schema(value_type = String, format = "decimal", example = "95.00")]
     pub hourly_rate: Decimal,
+    /// Percent, 0 to 100, at most 2 decimals.
     #[serde(with = "rust_decimal::serde::str")]
+    #[schema(value_type = String, format = "decimal", example = "12.00")]
     pub tax_rate: Decimal,
     pub payment_terms_days: u32,
     pub timezone: String,
+    /// `en` (default), `ru` or `uz`; anything else is refused.
+    #[serde(default)]
+    #[schema(schema_with = super::locale::optional_locale_schema)]
+    pub locale: Option<String>,
     #[serde(default = "default_active")]
     pub active: bool,
 }
@@ -228,6 +241,14 @@ impl ClientInput {
         if self.timezone.parse::<crate::domain::TimeZone>().is_err() {
             errors.push(FieldError::new("timezone", "must be an IANA time zone"));
         }
+        let locale = match self.locale.as_deref().map(str::parse::<Locale>) {
+            None => Locale::default(),
+            Some(Ok(locale)) => locale,
+            Some(Err(_)) => {
+                errors.push(FieldError::new("locale", LOCALE_RULE));
+                Locale::default()
+            }
+        };
         if !errors.is_empty() {
             return Err(Error::fields(errors));
         }
@@ -249,6 +270,7 @@ impl ClientInput {
             tax_rate: scale::fixed(self.tax_rate, scale::PERCENT_PLACES),
             payment_terms_days: self.payment_terms_days,
             timezone: self.timezone,
+            locale,
             active: self.active,
             created_at: existing_created_at.unwrap_or(now),
             updated_at: now,
@@ -299,6 +321,21 @@ mod tests {
         assert_eq!(c.hourly_rate.to_string(), "95.00");
         assert_eq!(c.tax_rate.to_string(), "12.00");
         assert!(c.active);
+        assert_eq!(c.locale, Locale::En, "en when not given");
+    }
+
+    #[test]
+    fn takes_a_known_locale_and_refuses_others() {
+        let mut i = input();
+        i.locale = Some("RU".into());
+        assert_eq!(i.validate(Utc::now(), None).unwrap().locale, Locale::Ru);
+        let mut i = input();
+        i.locale = Some("de".into());
+        let Err(Error::Validation { details, .. }) = i.validate(Utc::now(), None) else {
+            panic!("expected a validation error");
+        };
+        assert_eq!(details[0].field, "locale");
+        assert_eq!(details[0].message, LOCALE_RULE);
     }
 
     #[test]

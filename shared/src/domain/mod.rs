@@ -3,6 +3,7 @@
 pub mod client;
 pub mod idempotency;
 pub mod instant;
+pub mod locale;
 pub mod pagination;
 pub mod period;
 pub mod scale;
@@ -12,6 +13,7 @@ pub mod user;
 pub mod worklog;
 
 pub use client::{Address, Client, ClientInput};
+pub use locale::Locale;
 pub use pagination::{Page, PageRequest};
 pub use period::{DateRange, Period};
 pub use time_zone::TimeZone;

@@ -1,10 +1,11 @@
 //! Client import from JSON (an array of client objects as the API shows them, without
-//! timestamps) or CSV (flat columns, `address_` prefix for the address). Re-importing a
+//! timestamps) or CSV (flat columns, `address_` prefix for the address; optional `locale`
+//! column: `en`, `ru`, `uz`). Re-importing a
 //! client replaces it and keeps its `created_at`.
 
 use super::report::{ImportReport, RowError};
 use crate::domain::client::is_valid_key;
-use crate::domain::{Address, ClientInput};
+use crate::domain::{Address, Client, ClientInput};
 use crate::ports::ClientStore;
 use crate::{Error, Result};
 use chrono::{DateTime, Utc};
@@ -105,12 +106,41 @@ fn csv_row(
             .parse()
             .map_err(|_| "payment_terms_days: is not a whole number of days".to_string())?,
         timezone: req("timezone")?,
+        locale: get("locale"),
         active: match get("active").map(|v| v.to_ascii_lowercase()).as_deref() {
             None | Some("true" | "yes" | "1") => true,
             Some("false" | "no" | "0") => false,
             Some(other) => return Err(format!("active: {other:?} is not true/false")),
         },
     })
+}
+
+/// A client written by [`save_client`], and whether it is new.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SavedClient {
+    pub client: Client,
+    /// No client had this key before.
+    pub created: bool,
+}
+
+/// Validate `input` and create or replace its client, keeping the `created_at` of a client
+/// it replaces: the one rule behind the import and `PUT /api/v1/clients/{key}`. A malformed
+/// key never reaches the store.
+pub async fn save_client(
+    input: ClientInput,
+    store: &dyn ClientStore,
+    now: DateTime<Utc>,
+) -> Result<SavedClient> {
+    let key = input.key.trim();
+    let existing = if is_valid_key(key) {
+        store.get_client(key).await?
+    } else {
+        None
+    };
+    let created = existing.is_none();
+    let client = input.validate(now, existing.map(|c| c.created_at))?;
+    store.put_client(&client).await?;
+    Ok(SavedClient { client, created })
 }
 
 /// Validate and upsert every client of the file; bad rows are reported, good ones written.
@@ -123,22 +153,13 @@ pub async fn import_clients(
     let mut report = ImportReport::default();
     let rows = parse(bytes, format, &mut report)?;
     for (line, input) in rows {
-        // A malformed key never reaches the store; `validate` reports it.
-        let key = input.key.trim();
-        let existing = if is_valid_key(key) {
-            store.get_client(key).await?
-        } else {
-            None
-        };
-        match input.validate(now, existing.map(|c| c.created_at)) {
-            Ok(client) => {
-                store.put_client(&client).await?;
-                report.imported += 1;
-            }
-            Err(e) => report.reject(RowError {
+        match save_client(input, store, now).await {
+            Ok(_) => report.imported += 1,
+            Err(e @ Error::Validation { .. }) => report.reject(RowError {
                 line,
                 message: e.to_string(),
             }),
+            Err(e) => return Err(e),
         }
     }
     report.rejected.sort_by_key(|r| r.line);

@@ -71,6 +71,10 @@ pub struct CreditNote {
     pub total: Decimal,
     /// The issuer as recorded on the invoice at finalize.
     pub issuer: Issuer,
+    /// The language the PDF is printed in: the client's `locale` when the note was issued
+    /// (null for notes issued before locales were recorded: English).
+    #[serde(default)]
+    pub locale: Option<crate::domain::Locale>,
     #[serde(with = "crate::domain::instant::millis")]
     #[schema(value_type = String, format = DateTime, pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{3}Z$")]
     pub created_at: DateTime<Utc>,
@@ -273,6 +277,8 @@ pub struct NewCreditNote<'a> {
     /// Printed when the invoice recorded no issuer at finalize (invoices finalized before
     /// issuers were recorded): the configured one.
     pub fallback_issuer: &'a Issuer,
+    /// The language to print the note in (the client's at issue).
+    pub locale: crate::domain::Locale,
 }
 
 /// Build a credit note for `invoice`, given what its credit notes already credit: the
@@ -317,6 +323,7 @@ pub fn build_credit_note(
             .issuer
             .clone()
             .unwrap_or_else(|| new.fallback_issuer.clone()),
+        locale: Some(new.locale),
         created_at: new.created_at,
         created_by: new.created_by.to_string(),
         pdf: None,
@@ -377,6 +384,7 @@ mod tests {
             created_by: "accountant@proxima.local",
             created_at: Utc.with_ymd_and_hms(2026, 11, 20, 9, 0, 0).unwrap(),
             fallback_issuer: issuer,
+            locale: Default::default(),
         }
     }
 

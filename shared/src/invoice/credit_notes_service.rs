@@ -15,7 +15,8 @@ use crate::domain::{Page, PageRequest, TimeZone};
 use crate::pdf::credit_note::render_credit_note;
 use crate::pdf::{Issuer, sha256_hex};
 use crate::ports::{
-    CreditNoteFilter, CreditNoteStore, DocumentStore, InvoiceStore, IssueOutcome, WriteRefused,
+    ClientStore, CreditNoteFilter, CreditNoteStore, DocumentStore, InvoiceStore, IssueOutcome,
+    WriteRefused,
 };
 use crate::{Error, Result};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
@@ -28,6 +29,8 @@ use uuid::Uuid;
 /// What the credit-note use cases need.
 #[derive(Clone, Copy)]
 pub struct CreditNotes<'a> {
+    /// Read for the client's current `locale`, the language the note is printed in.
+    pub clients: &'a dyn ClientStore,
     pub invoices: &'a dyn InvoiceStore,
     pub notes: &'a dyn CreditNoteStore,
     pub documents: &'a dyn DocumentStore,
@@ -185,12 +188,17 @@ pub async fn issue(
     super::credit_note::validate_request(req, crate::domain::scale::MAX_MINOR_UNIT)?;
     let note_id = Uuid::new_v4();
     let mut invoice: Option<Invoice> = None;
+    let mut locale = None;
     for attempt in 0..ATTEMPTS {
         let before = match invoice.take() {
             Some(i) => i,
             None => read_invoice(deps, id).await?,
         };
         lifecycle::check(&before.header, Action::IssueCreditNote, None)?;
+        let locale = match locale {
+            Some(l) => l,
+            None => *locale.insert(super::finalize::document_locale(deps.clients, &before).await?),
+        };
         let issue_date = issue_date(&before, actor.now);
         let year = issue_date.year();
         let sequence = deps.notes.last_credit_note_number(year).await? + 1;
@@ -205,6 +213,7 @@ pub async fn issue(
                 created_by: &actor.name,
                 created_at: crate::domain::instant::to_millis(actor.now),
                 fallback_issuer: deps.issuer,
+                locale,
             },
         )?;
         let bytes = render(&note).await?;

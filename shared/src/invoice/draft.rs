@@ -62,6 +62,7 @@ pub fn build_draft(
             finalized_at: None,
             pdf: None,
             issuer: None,
+            locale: None,
             amount_paid: Decimal::ZERO,
             amount_credited: Decimal::ZERO,
             amount_due: Decimal::ZERO,

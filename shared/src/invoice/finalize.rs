@@ -5,7 +5,7 @@ use super::history::{Change, EditAction, HistoryEntry};
 use super::lifecycle::{self, Action};
 use super::model::{Invoice, InvoiceStatus, PdfInfo};
 use crate::pdf::{Issuer, file_name, render_invoice, sha256_hex};
-use crate::ports::{DocumentStore, FinalizeOutcome, InvoiceNumbering, InvoiceStore};
+use crate::ports::{ClientStore, DocumentStore, FinalizeOutcome, InvoiceNumbering, InvoiceStore};
 use crate::{Error, Result};
 use chrono::{DateTime, Datelike, Duration, Utc};
 use serde::Serialize;
@@ -16,6 +16,8 @@ use uuid::Uuid;
 /// What finalizing and downloading need.
 #[derive(Clone, Copy)]
 pub struct Lifecycle<'a> {
+    /// Read at finalize for the client's `locale`, the language the PDF is printed in.
+    pub clients: &'a dyn ClientStore,
     pub invoices: &'a dyn InvoiceStore,
     pub numbering: &'a dyn InvoiceNumbering,
     pub documents: &'a dyn DocumentStore,
@@ -43,6 +45,20 @@ pub fn pdf_key(invoice: &Invoice) -> String {
 /// for invoices finalized before issuers were recorded, the configured one.
 fn issuer_of<'a>(invoice: &'a Invoice, configured: &'a Issuer) -> &'a Issuer {
     invoice.header.issuer.as_ref().unwrap_or(configured)
+}
+
+/// The language of a document for `invoice`'s client: the client's `locale` now; the
+/// invoice's own if the client is gone; English for neither.
+pub(super) async fn document_locale(
+    clients: &dyn ClientStore,
+    invoice: &Invoice,
+) -> Result<crate::domain::Locale> {
+    Ok(clients
+        .get_client(&invoice.header.client_key)
+        .await?
+        .map(|c| c.locale)
+        .or(invoice.header.locale)
+        .unwrap_or_default())
 }
 
 /// Render off the async threads (a 1000-line invoice takes tens of milliseconds).
@@ -79,6 +95,7 @@ pub async fn finalize(
     }
     super::dates::check_dates(&before.header, now.date_naive())?;
     let year = before.header.issue_date.year();
+    let locale = document_locale(deps.clients, &before).await?;
     for attempt in 0..NUMBER_ATTEMPTS {
         let sequence = deps.numbering.last_invoice_number(year).await? + 1;
         let number = invoice_number(year, sequence);
@@ -89,6 +106,7 @@ pub async fn finalize(
         after.header.updated_at = now;
         after.header.version += 1;
         after.header.issuer = Some(deps.issuer.clone());
+        after.header.locale = Some(locale);
         let bytes = render(&after, issuer_of(&after, deps.issuer)).await?;
         after.header.pdf = Some(PdfInfo {
             sha256: sha256_hex(&bytes),

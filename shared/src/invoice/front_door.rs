@@ -48,6 +48,7 @@ impl<'a> InvoiceService<'a> {
 
     fn lifecycle(&self) -> Lifecycle<'a> {
         Lifecycle {
+            clients: self.clients,
             invoices: self.invoices,
             numbering: self.numbering,
             documents: self.documents,
@@ -57,6 +58,7 @@ impl<'a> InvoiceService<'a> {
 
     fn notes(&self) -> CreditNotes<'a> {
         CreditNotes {
+            clients: self.clients,
             invoices: self.invoices,
             notes: self.credit_notes,
             documents: self.documents,

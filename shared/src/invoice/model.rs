@@ -197,6 +197,12 @@ pub struct InvoiceHeader {
     /// change.
     #[serde(default)]
     pub issuer: Option<crate::pdf::Issuer>,
+    /// The language the PDF is printed in: the client's `locale`, recorded at finalize (null
+    /// for drafts, and for invoices finalized before locales were recorded, which print in
+    /// English), so that a later re-render is byte-identical whatever the client's locale
+    /// is by then.
+    #[serde(default)]
+    pub locale: Option<crate::domain::Locale>,
 }
 
 /// An invoice with its lines.

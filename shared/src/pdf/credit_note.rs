@@ -1,159 +1,150 @@
-//! Credit-note PDFs: a pure function from a credit note to bytes, with the invoice's page
-//! writer, font subsetting and determinism (same note, same bytes; the document id comes
-//! from the note's id). Amounts are printed positive under "Amount credited".
+//! Credit-note PDFs: a pure function from a credit note to bytes, with the invoice's
+//! sections, font subsetting and determinism (same note, same bytes; the document id comes
+//! from the note's id), in the locale recorded on the note. Amounts are printed positive
+//! under "Amount credited".
 
 use super::font::{self, Face};
-use super::layout::{
-    BODY, COL_HOURS, COL_RATE, DESCRIPTION_WIDTH, LEADING, MARGIN_X, Pages, RIGHT, Writer,
-    client_block, facts_block, footer, group_thousands, issuer_block, totals_block, wrap,
-};
+use super::labels::Labels;
+use super::page::{Pages, Writer, space};
+use super::sections::{self, Row, TableHeader, TotalRow};
 use crate::Result;
+use crate::domain::Locale;
 use crate::invoice::credit_note::CreditNote;
 
-fn table_header(w: &mut Writer) {
-    w.text(MARGIN_X, BODY, Face::Bold, "Description");
-    w.right(COL_HOURS, BODY, Face::Bold, "Quantity");
-    w.right(COL_RATE, BODY, Face::Bold, "Unit price");
-    w.right(RIGHT, BODY, Face::Bold, "Amount");
-    w.y -= 5.0;
-    w.rule();
-    w.y -= LEADING;
+/// What every section of one note needs.
+struct Doc<'a> {
+    note: &'a CreditNote,
+    locale: Locale,
+    labels: &'static Labels,
+    places: u32,
 }
 
-fn paragraph(w: &mut Writer, face: Face, text: &str) {
-    for line in wrap(text, face, BODY, RIGHT - MARGIN_X) {
-        if w.room() < LEADING {
-            w.new_page();
-        }
-        w.text(MARGIN_X, BODY, face, line);
-        w.y -= LEADING;
+impl Doc<'_> {
+    fn money(&self, value: rust_decimal::Decimal) -> String {
+        self.locale.money(value, self.places, &self.note.currency)
     }
 }
 
-/// Lay `note` out: issuer and note facts, the credited invoice, client, reason, lines,
-/// totals, and `Page N of M` on every page.
+/// Lay `note` out: header, client, what it corrects and why, lines, totals, closing
+/// sentence, and `Page N of M` on every page.
 pub fn layout(note: &CreditNote) -> Pages {
-    let places = note.places();
-    let cur = &note.currency;
-    let number = &note.number;
+    let locale = note.locale.unwrap_or_default();
+    let doc = Doc {
+        note,
+        locale,
+        labels: Labels::of(locale),
+        places: note.places(),
+    };
     let mut w = Writer::new();
-
-    let top = w.y;
-    let left_end = issuer_block(&mut w, &note.issuer);
-    w.y = top;
-    w.right(RIGHT, 20.0, Face::Bold, "CREDIT NOTE");
-    w.y -= 20.0;
-    let facts = [
-        ("Number", number.clone()),
-        ("Issue date", note.issue_date.to_string()),
-        ("Invoice", note.invoice_number.clone()),
-        ("Invoice date", note.invoice_issue_date.to_string()),
-        ("Period", note.invoice_period.to_string()),
-    ];
-    facts_block(&mut w, &facts);
-    w.y = w.y.min(left_end) - 14.0;
-
-    client_block(&mut w, "Credit to", &note.client);
-    w.y -= 10.0;
-
-    paragraph(
-        &mut w,
-        Face::Bold,
-        &format!(
-            "Credits invoice {} of {} (period {}).",
-            note.invoice_number, note.invoice_issue_date, note.invoice_period
-        ),
-    );
-    w.y -= 4.0;
-    paragraph(&mut w, Face::Bold, "Reason");
-    paragraph(&mut w, Face::Regular, &note.reason);
-    w.y -= 12.0;
-
-    table_header(&mut w);
-    for line in &note.lines {
-        let desc = wrap(&line.description, Face::Regular, BODY, DESCRIPTION_WIDTH);
-        let height = desc.len() as f32 * LEADING + 4.0;
-        if w.room() < height {
-            w.new_page();
-            w.text(
-                MARGIN_X,
-                BODY,
-                Face::Bold,
-                format!("Credit note {number} (continued)"),
-            );
-            w.y -= LEADING * 2.0;
-            table_header(&mut w);
-        }
-        w.right(
-            COL_HOURS,
-            BODY,
-            Face::Regular,
-            group_thousands(line.quantity, 2),
-        );
-        w.right(
-            COL_RATE,
-            BODY,
-            Face::Regular,
-            group_thousands(line.unit_price, line.unit_price.scale().max(places)),
-        );
-        w.right(
-            RIGHT,
-            BODY,
-            Face::Regular,
-            group_thousands(line.amount, places),
-        );
-        for l in desc {
-            w.text(MARGIN_X, BODY, Face::Regular, l);
-            w.y -= LEADING;
-        }
-        w.y -= 4.0;
-    }
-
-    if w.room() < 4.0 * LEADING + 10.0 {
-        w.new_page();
-    }
-    w.rule();
-    w.y -= LEADING + 2.0;
-    let tax_label = format!("Tax {}%", note.tax_rate.normalize());
-    let totals = [
-        (
-            "Subtotal",
-            group_thousands(note.subtotal, places),
-            Face::Regular,
-        ),
-        (
-            tax_label.as_str(),
-            group_thousands(note.tax_amount, places),
-            Face::Regular,
-        ),
-        (
-            "Amount credited",
-            format!("{} {cur}", group_thousands(note.total, places)),
-            Face::Bold,
-        ),
-    ];
-    totals_block(&mut w, &totals);
-    w.y -= 10.0;
-
-    paragraph(
-        &mut w,
-        Face::Regular,
-        &format!(
-            "This credit note reduces the amount due on invoice {} by {} {cur}.",
-            note.invoice_number,
-            group_thousands(note.total, places)
-        ),
-    );
-
-    footer(&mut w.pages, &format!("{} · {number}", note.issuer.name));
+    header(&mut w, &doc);
+    client(&mut w, &doc);
+    reason(&mut w, &doc);
+    lines(&mut w, &doc);
+    totals(&mut w, &doc);
+    closing(&mut w, &doc);
+    footer(&mut w, &doc);
     w.pages
+}
+
+/// Issuer, `CREDIT NOTE`, its number and date, and the credited invoice's.
+fn header(w: &mut Writer, d: &Doc<'_>) {
+    let (n, l, loc) = (d.note, d.labels, d.locale);
+    let facts = [
+        (l.number, n.number.clone()),
+        (l.issue_date, loc.date(n.issue_date)),
+        (l.invoice_number, n.invoice_number.clone()),
+        (l.invoice_date, loc.date(n.invoice_issue_date)),
+        (l.period, loc.period(n.invoice_period)),
+    ];
+    sections::header(w, &n.issuer, l.credit_note_title, &facts);
+}
+
+/// "Credit to" and the client as on the invoice.
+fn client(w: &mut Writer, d: &Doc<'_>) {
+    sections::party(w, d.labels.credit_to, &d.note.client, d.labels);
+    w.y -= space::SECTION;
+}
+
+/// Which invoice the note corrects, and the reason given.
+fn reason(w: &mut Writer, d: &Doc<'_>) {
+    let (n, loc) = (d.note, d.locale);
+    let credits = d.labels.credits_invoice(
+        &n.invoice_number,
+        &loc.date(n.invoice_issue_date),
+        &loc.period(n.invoice_period),
+    );
+    sections::paragraph(w, Face::Bold, &credits);
+    w.y -= space::ROW_GAP;
+    sections::paragraph(w, Face::Bold, d.labels.reason);
+    sections::paragraph(w, Face::Regular, &n.reason);
+    w.y -= space::LEADING;
+}
+
+/// Description, quantity, unit price, amount per credited line.
+fn lines(w: &mut Writer, d: &Doc<'_>) {
+    let l = d.labels;
+    let header = TableHeader {
+        columns: [l.description, l.quantity, l.unit_price, l.amount],
+        continued: format!("{} {} {}", l.credit_note, d.note.number, l.continued),
+    };
+    let rows = d.note.lines.iter().map(|line| Row {
+        description: line.description.clone(),
+        numbers: [
+            d.locale.number(line.quantity, 2),
+            d.locale
+                .number(line.unit_price, line.unit_price.scale().max(d.places)),
+            d.locale.number(line.amount, d.places),
+        ],
+    });
+    sections::line_table(w, &header, rows);
+}
+
+/// Subtotal, tax and the amount credited with its currency.
+fn totals(w: &mut Writer, d: &Doc<'_>) {
+    let n = d.note;
+    let rows = [
+        TotalRow {
+            label: d.labels.subtotal.into(),
+            value: d.locale.number(n.subtotal, d.places),
+            grand: false,
+        },
+        TotalRow {
+            label: format!("{} {}", d.labels.tax, d.locale.percent(n.tax_rate)),
+            value: d.locale.number(n.tax_amount, d.places),
+            grand: false,
+        },
+        TotalRow {
+            label: d.labels.amount_credited.into(),
+            value: d.money(n.total),
+            grand: true,
+        },
+    ];
+    sections::totals(w, &rows);
+}
+
+/// What the note does to the invoice's amount due.
+fn closing(w: &mut Writer, d: &Doc<'_>) {
+    let sentence = d
+        .labels
+        .reduces_amount_due(&d.note.invoice_number, &d.money(d.note.total));
+    sections::paragraph(w, Face::Regular, &sentence);
+}
+
+/// Issuer and number at the bottom left, `Page N of M` at the bottom right.
+fn footer(w: &mut Writer, d: &Doc<'_>) {
+    let left = format!("{} · {}", d.note.issuer.name, d.note.number);
+    sections::footer(&mut w.pages, &left, d.labels);
 }
 
 /// Render `note` to PDF bytes (A4; the same note gives the same bytes).
 pub fn render_credit_note(note: &CreditNote) -> Result<Vec<u8>> {
     font::ready()?;
     let pages = layout(note);
-    let title = format!("Credit note {} — {}", note.number, note.client.name);
+    let labels = Labels::of(note.locale.unwrap_or_default());
+    let title = format!(
+        "{} {} — {}",
+        labels.credit_note, note.number, note.client.name
+    );
     super::save(&pages, &title, &note.issuer.name, note.id)
 }
 
@@ -201,6 +192,7 @@ mod tests {
                 created_by: "accountant@proxima.local",
                 created_at: Utc.with_ymd_and_hms(2026, 11, 20, 9, 0, 0).unwrap(),
                 fallback_issuer: &issuer,
+                locale: Default::default(),
             },
         )
         .unwrap()
@@ -270,7 +262,38 @@ mod tests {
             text.matches("Unit price").count()
         );
         assert!(text.contains("GULZOR-299"));
-        assert!(text.contains(&format!("{} UZS", group_thousands(n.total, 2))));
+        assert!(text.contains(&format!("{} UZS", Locale::En.number(n.total, 2))));
         assert!(text.contains("INV-2026-00042"));
+    }
+
+    #[test]
+    fn an_uzbek_note_reads_back_in_uzbek_with_its_amounts() {
+        let mut n = note(12, false);
+        n.locale = Some(Locale::Uz);
+        let pdf = render_credit_note(&n).unwrap();
+        let (_, text) = text_of(&pdf);
+        for expected in [
+            "KREDIT-NOTA",
+            "Oluvchi",
+            "Asos",
+            "Miqdori",
+            "Narxi",
+            "Jami kreditlangan",
+            "01.11.2026 sanali INV-2026-00042 hisob-fakturasiga tuzatish (davr: oktabr, 2026).",
+            "20.11.2026",
+            "Sahifa 1 / 1",
+            "756\u{a0}000,00\u{a0}UZS",
+            "675\u{a0}000,00",
+            "450\u{a0}000,00",
+            "1,50",
+        ] {
+            assert!(text.contains(expected), "{expected:?} missing: {text}");
+        }
+        assert!(!text.contains("CREDIT NOTE") && !text.contains("Amount credited"));
+        let names = crate::pdf::base_font_names(&pdf).unwrap();
+        assert!(
+            names.iter().all(|n| n.len() > 7 && n.as_bytes()[6] == b'+'),
+            "{names:?}"
+        );
     }
 }

@@ -20,6 +20,16 @@ pub enum Face {
     Bold,
 }
 
+impl Face {
+    /// The PostScript name of the embedded face (before a subset's tag).
+    pub fn postscript_name(self) -> &'static str {
+        match self {
+            Face::Regular => "DejaVuSans",
+            Face::Bold => "DejaVuSans-Bold",
+        }
+    }
+}
+
 /// A face's source bytes and metrics, parsed once per process. `font` is `None` only if the
 /// compiled-in font failed to parse (a build defect): rendering then fails with an error
 /// ([`ready`]) instead of a panic.
@@ -66,6 +76,11 @@ impl FaceMetrics {
             .unwrap_or(0)
     }
 
+    /// Whether every character of `text` has a glyph in this face.
+    pub fn has_glyphs(&self, text: &str) -> bool {
+        text.chars().all(|c| self.glyph(c) != 0)
+    }
+
     /// Advance width of `text` at `size` points (real glyph widths, no kerning).
     pub fn width(&self, text: &str, size: f32) -> f32 {
         let Some(font) = &self.font else {
@@ -99,6 +114,24 @@ impl FaceMetrics {
     }
 }
 
+/// The `ABCDEF+` tag a subset font's PostScript name must carry (ISO 32000-1 §9.6.4): six
+/// upper-case letters, here derived from a hash of the face and the characters it covers,
+/// so that the same glyph set always gets the same tag (byte-identical output) and
+/// different subsets of one face get different tags.
+pub fn subset_tag(face: Face, chars: &BTreeSet<char>) -> String {
+    use sha2::{Digest, Sha256};
+    let mut hash = Sha256::new();
+    hash.update([face as u8]);
+    for c in chars {
+        hash.update(u32::from(*c).to_be_bytes());
+    }
+    hash.finalize()
+        .iter()
+        .take(6)
+        .map(|b| char::from(b'A' + b % 26))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -117,6 +150,18 @@ mod tests {
         }
         assert!(m.width("MMMM", 10.0) > m.width("iiii", 10.0));
         assert!((m.width("", 10.0)).abs() < f32::EPSILON);
+    }
+
+    #[test]
+    fn subset_tags_are_six_capitals_and_follow_the_glyph_set() {
+        let a: BTreeSet<char> = "Счёт на оплату".chars().collect();
+        let b: BTreeSet<char> = "Hisob-faktura".chars().collect();
+        let tag = subset_tag(Face::Regular, &a);
+        assert_eq!(tag.len(), 6);
+        assert!(tag.bytes().all(|c| c.is_ascii_uppercase()), "{tag}");
+        assert_eq!(tag, subset_tag(Face::Regular, &a.clone()), "deterministic");
+        assert_ne!(tag, subset_tag(Face::Regular, &b));
+        assert_ne!(tag, subset_tag(Face::Bold, &a));
     }
 
     #[test]

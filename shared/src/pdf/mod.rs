@@ -1,16 +1,22 @@
 //! Invoice PDFs: a pure function from a finalized invoice (and the issuer's details) to
-//! bytes. A4, DejaVu Sans subset to the glyphs used, deterministic: the same invoice gives
-//! the same bytes (no wall-clock dates, no random ids).
+//! bytes, in the locale recorded on the invoice (labels in [`labels`], numbers and dates in
+//! [`crate::domain::locale`]). A4, DejaVu Sans subset to the glyphs used (tagged
+//! `ABCDEF+DejaVuSans`), deterministic: the same invoice gives the same bytes (no wall-clock
+//! dates, no random ids). Pages are built from `sections` on a `page` writer.
 
 pub mod credit_note;
 pub mod font;
+pub mod labels;
 pub mod layout;
+pub mod page;
 pub mod sample;
+mod sections;
 
 use crate::invoice::Invoice;
 use crate::{Error, Result};
 use font::{Face, metrics};
-use layout::{Item, PAGE_HEIGHT, PAGE_WIDTH, Pages, layout};
+use layout::layout;
+use page::{Item, PAGE_HEIGHT, PAGE_WIDTH, Pages};
 use printpdf::{
     Color, FontId, Line, LinePoint, Mm, Op, PdfDocument, PdfFontHandle, PdfPage, PdfSaveOptions,
     Point, Pt, Rgb, TextItem, TextMatrix,
@@ -76,8 +82,13 @@ fn face_id(face: Face) -> FontId {
 pub fn render_invoice(invoice: &Invoice, issuer: &Issuer) -> Result<Vec<u8>> {
     font::ready()?;
     let pages = layout(invoice, issuer);
-    let mut title = format!("Invoice {}", file_name(invoice).trim_end_matches(".pdf"));
-    title.push_str(&format!(" — {}", invoice.header.client.name));
+    let labels = labels::Labels::of(layout::invoice_locale(invoice));
+    let title = format!(
+        "{} {} — {}",
+        labels.invoice,
+        file_name(invoice).trim_end_matches(".pdf"),
+        invoice.header.client.name
+    );
     save(&pages, &title, &issuer.name, invoice.header.id)
 }
 
@@ -90,7 +101,9 @@ fn save(pages: &Pages, title: &str, author: &str, document_id: uuid::Uuid) -> Re
     doc.metadata.info.creator = "Proxima Invoice".into();
     doc.metadata.info.producer = "Proxima Invoice".into();
 
-    // Subset each face to exactly the characters it draws; fixed resource ids.
+    // Subset each face to exactly the characters it draws; fixed resource ids. printpdf
+    // prints the font's name as /BaseFont and /FontName: the PostScript name with the
+    // subset's `ABCDEF+` tag (it tags only the subsets it makes itself).
     for face in [Face::Regular, Face::Bold] {
         let chars: BTreeSet<char> = pages
             .iter()
@@ -104,7 +117,12 @@ fn save(pages: &Pages, title: &str, author: &str, document_id: uuid::Uuid) -> Re
         if chars.is_empty() {
             continue;
         }
-        let font = metrics(face).subset(&chars)?;
+        let mut font = metrics(face).subset(&chars)?;
+        font.font_name = Some(format!(
+            "{}+{}",
+            font::subset_tag(face, &chars),
+            face.postscript_name()
+        ));
         doc.resources
             .fonts
             .map
@@ -196,6 +214,32 @@ fn save(pages: &Pages, title: &str, author: &str, document_id: uuid::Uuid) -> Re
     Ok(bytes)
 }
 
+/// The `/BaseFont` names of every font dictionary in `pdf` (for checks of the subset tags).
+pub fn base_font_names(pdf: &[u8]) -> Result<Vec<String>> {
+    let doc =
+        lopdf::Document::load_mem(pdf).map_err(|e| Error::Internal(format!("pdf load: {e}")))?;
+    fn collect(object: &lopdf::Object, key: &[u8], out: &mut Vec<String>) {
+        match object {
+            lopdf::Object::Dictionary(d) => {
+                if let Ok(name) = d.get(key).and_then(|n| n.as_name()) {
+                    out.push(String::from_utf8_lossy(name).into_owned());
+                }
+                for (_, v) in d.iter() {
+                    collect(v, key, out);
+                }
+            }
+            lopdf::Object::Array(items) => items.iter().for_each(|v| collect(v, key, out)),
+            _ => {}
+        }
+    }
+    let mut names = Vec::new();
+    for object in doc.objects.values() {
+        collect(object, b"BaseFont", &mut names);
+    }
+    names.sort();
+    Ok(names)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -218,7 +262,7 @@ mod tests {
         assert!(text.contains("Восток Логистик"), "{text}");
         assert!(text.contains("Page 1 of 1"), "{text}");
         assert!(
-            text.contains(&layout::group_thousands(inv.header.total, 2)),
+            text.contains(&crate::domain::Locale::En.number(inv.header.total, 2)),
             "{text}"
         );
         assert!(pdf.len() < 40_000, "{} bytes", pdf.len());
@@ -252,5 +296,114 @@ mod tests {
         let a = render_invoice(&inv, &Issuer::default()).unwrap();
         let b = render_invoice(&inv, &Issuer::default()).unwrap();
         assert_eq!(sha256_hex(&a), sha256_hex(&b));
+    }
+
+    fn in_locale(lines: usize, locale: crate::domain::Locale) -> Invoice {
+        let mut inv = sample_invoice(lines);
+        inv.header.locale = Some(locale);
+        inv
+    }
+
+    #[test]
+    fn russian_and_uzbek_invoices_read_back_in_their_language() {
+        use crate::domain::Locale;
+        for (locale, expected) in [
+            (
+                Locale::Ru,
+                vec![
+                    "СЧЁТ НА ОПЛАТУ".to_string(),
+                    "Плательщик".into(),
+                    "Описание".into(),
+                    "Итого к оплате".into(),
+                    "Оплатить до".into(),
+                    "11.11.2026".into(),
+                    "октябрь 2026 г.".into(),
+                    "Налог 12\u{a0}%".into(),
+                    "Страница 1 из 1".into(),
+                    "ИНН: 307654321".into(),
+                ],
+            ),
+            (
+                Locale::Uz,
+                vec![
+                    "HISOB-FAKTURA".to_string(),
+                    "Toʻlovchi".into(),
+                    "Tavsif".into(),
+                    "Jami toʻlov".into(),
+                    "Toʻlov muddati".into(),
+                    "11.11.2026".into(),
+                    "oktabr, 2026".into(),
+                    "Soliq 12%".into(),
+                    "Sahifa 1 / 1".into(),
+                    "STIR: 307654321".into(),
+                ],
+            ),
+        ] {
+            let inv = in_locale(12, locale);
+            let pdf = render_invoice(&inv, &Issuer::default()).unwrap();
+            let (pages, text) = text_of(&pdf);
+            assert_eq!(pages, 1);
+            for e in &expected {
+                assert!(text.contains(e.as_str()), "{locale}: {e:?} missing: {text}");
+            }
+            let total = locale.money(inv.header.total, 2, "UZS");
+            assert!(total.contains('\u{a0}') && total.contains(','), "{total}");
+            assert!(text.contains(&total), "{locale}: {total:?} missing: {text}");
+            for english in ["INVOICE", "Description", "Page 1 of 1", "Bill to"] {
+                assert!(!text.contains(english), "{locale}: {english} left: {text}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_legacy_invoice_without_a_locale_prints_in_english() {
+        let legacy = sample_invoice(3);
+        assert_eq!(legacy.header.locale, None);
+        let en = in_locale(3, crate::domain::Locale::En);
+        let a = render_invoice(&legacy, &Issuer::default()).unwrap();
+        assert_eq!(a, render_invoice(&en, &Issuer::default()).unwrap());
+        assert!(text_of(&a).1.contains("INVOICE"));
+    }
+
+    #[test]
+    fn subset_fonts_carry_a_deterministic_six_letter_tag() {
+        for locale in crate::domain::Locale::ALL {
+            let pdf = render_invoice(&in_locale(5, locale), &Issuer::default()).unwrap();
+            let names = base_font_names(&pdf).unwrap();
+            // Type0 and its CID font, for both faces.
+            assert_eq!(names.len(), 4, "{names:?}");
+            for name in &names {
+                let (tag, base) = name.split_once('+').expect("a subset tag");
+                assert_eq!(tag.len(), 6, "{name}");
+                assert!(tag.bytes().all(|b| b.is_ascii_uppercase()), "{name}");
+                assert!(base.starts_with("DejaVuSans"), "{name}");
+            }
+            let doc = lopdf::Document::load_mem(&pdf).unwrap();
+            let descriptor_names: Vec<String> = doc
+                .objects
+                .values()
+                .filter_map(|o| o.as_dict().ok())
+                .filter_map(|d| d.get(b"FontName").and_then(|n| n.as_name()).ok())
+                .map(|n| String::from_utf8_lossy(n).into_owned())
+                .collect();
+            assert_eq!(descriptor_names.len(), 2, "{descriptor_names:?}");
+            for n in descriptor_names {
+                assert!(names.contains(&n), "descriptor {n} matches a BaseFont");
+            }
+            let again = render_invoice(&in_locale(5, locale), &Issuer::default()).unwrap();
+            assert_eq!(names, base_font_names(&again).unwrap());
+        }
+    }
+
+    #[test]
+    fn a_long_russian_invoice_repeats_its_translated_table_header() {
+        let inv = in_locale(300, crate::domain::Locale::Ru);
+        let (pages, text) = text_of(&render_invoice(&inv, &Issuer::default()).unwrap());
+        assert!(pages > 3);
+        assert_eq!(
+            text.matches("(продолжение)").count() + 1,
+            text.matches("Описание").count()
+        );
+        assert!(text.contains(&format!("Страница {pages} из {pages}")));
     }
 }

@@ -78,6 +78,7 @@ pub fn sample_invoice(lines: usize) -> Invoice {
             finalized_at: Some(at),
             pdf: None::<PdfInfo>,
             issuer: None,
+            locale: None,
             amount_paid: Decimal::ZERO,
             amount_credited: Decimal::ZERO,
             amount_due: Decimal::ZERO,
