@@ -5,7 +5,9 @@
 use anyhow::Result;
 use chrono::{Datelike, NaiveDate, Utc};
 use proxima::auth::password::hash_password;
-use proxima::domain::{Address, ClientInput, Period, Role, User, WorklogInput};
+use proxima::domain::{
+    Address, ClientInput, ElectronicAddress, Period, Role, User, VatCategory, WorklogInput,
+};
 use proxima::ports::{ClientStore, UserStore, WorklogStore};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -49,6 +51,11 @@ struct DemoClient {
     terms: u32,
     tz: &'static str,
     active: bool,
+    /// VAT id (BT-48), VAT category, e-invoice address `(scheme, id)`, buyer reference.
+    vat_id: Option<&'static str>,
+    vat_category: Option<VatCategory>,
+    electronic_address: Option<(&'static str, &'static str)>,
+    buyer_reference: Option<&'static str>,
 }
 
 const DEMO_CLIENTS: &[DemoClient] = &[
@@ -67,6 +74,10 @@ const DEMO_CLIENTS: &[DemoClient] = &[
         terms: 30,
         tz: "America/New_York",
         active: true,
+        vat_id: None,
+        vat_category: Some(VatCategory::O),
+        electronic_address: None,
+        buyer_reference: None,
     },
     DemoClient {
         key: "NORDLICHT",
@@ -83,6 +94,10 @@ const DEMO_CLIENTS: &[DemoClient] = &[
         terms: 14,
         tz: "Europe/Berlin",
         active: true,
+        vat_id: Some("DE123456789"),
+        vat_category: Some(VatCategory::S),
+        electronic_address: Some(("EM", "rechnung@nordlicht.example")),
+        buyer_reference: Some("04011000-12345-03"),
     },
     DemoClient {
         key: "GULZOR",
@@ -99,6 +114,10 @@ const DEMO_CLIENTS: &[DemoClient] = &[
         terms: 10,
         tz: "Asia/Tashkent",
         active: true,
+        vat_id: Some("UZ305123456"),
+        vat_category: Some(VatCategory::S),
+        electronic_address: None,
+        buyer_reference: None,
     },
     DemoClient {
         key: "VOSTOK",
@@ -115,6 +134,10 @@ const DEMO_CLIENTS: &[DemoClient] = &[
         terms: 15,
         tz: "Asia/Tashkent",
         active: true,
+        vat_id: None,
+        vat_category: None,
+        electronic_address: None,
+        buyer_reference: None,
     },
     DemoClient {
         key: "OLDCO",
@@ -131,6 +154,10 @@ const DEMO_CLIENTS: &[DemoClient] = &[
         terms: 30,
         tz: "Europe/London",
         active: false,
+        vat_id: Some("GB999999973"),
+        vat_category: Some(VatCategory::S),
+        electronic_address: None,
+        buyer_reference: None,
     },
 ];
 
@@ -251,6 +278,14 @@ pub async fn seed(
                 country: c.country.into(),
             },
             tax_id: Some(c.tax_id.into()),
+            vat_id: c.vat_id.map(Into::into),
+            electronic_address: c.electronic_address.map(|(scheme, id)| ElectronicAddress {
+                scheme: scheme.into(),
+                id: id.into(),
+            }),
+            buyer_reference: c.buyer_reference.map(Into::into),
+            vat_category: c.vat_category,
+            vat_exemption_reason: None,
             currency: c.currency.into(),
             hourly_rate: Decimal::from_str(c.rate)?,
             tax_rate: Decimal::from_str(c.tax)?,

@@ -197,6 +197,9 @@ fn sample_query(method: &str, path: &str) -> &'static str {
     match (method, path) {
         ("GET", "/api/v1/clients/{key}/worklogs") => "period=2026-10&page=1&per_page=20",
         ("GET", "/api/v1/invoices") => "status=draft&period=2026-10",
+        ("GET", "/api/v1/invoices/{id}/einvoice" | "/api/v1/credit-notes/{id}/einvoice") => {
+            "format=ubl"
+        }
         _ => "",
     }
 }

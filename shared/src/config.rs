@@ -57,25 +57,101 @@ pub const LOCAL_DEV_JWT_SECRET: &str = "local-development-secret-not-for-product
 /// Longest life of a presigned PDF URL: 15 minutes.
 pub const MAX_PDF_URL_TTL_SECS: u64 = 900;
 
-/// The issuer from `ISSUER_NAME`, `ISSUER_ADDRESS` (lines separated by `|`), `ISSUER_TAX_ID`,
-/// `ISSUER_EMAIL`, `ISSUER_BANK` (lines separated by `|`); the demo company where unset.
-fn issuer_from_env() -> crate::pdf::Issuer {
-    let default = crate::pdf::Issuer::default();
-    let lines = |v: String| {
-        v.split('|')
-            .map(|s| s.trim().to_string())
-            .filter(|s| !s.is_empty())
-            .collect()
-    };
-    crate::pdf::Issuer {
-        name: var("ISSUER_NAME").unwrap_or(default.name),
-        address: var("ISSUER_ADDRESS").map(lines).unwrap_or(default.address),
-        tax_id: var("ISSUER_TAX_ID")
-            .map(|t| format!("Tax ID: {t}"))
-            .or(default.tax_id),
-        email: var("ISSUER_EMAIL").or(default.email),
-        bank: var("ISSUER_BANK").map(lines).unwrap_or(default.bank),
+/// Every issuer variable; none set means the demo company.
+const ISSUER_VARS: [&str; 14] = [
+    "ISSUER_NAME",
+    "ISSUER_ADDRESS",
+    "ISSUER_CITY",
+    "ISSUER_POSTAL_CODE",
+    "ISSUER_COUNTRY",
+    "ISSUER_VAT_ID",
+    "ISSUER_COMPANY_ID",
+    "ISSUER_TAX_ID",
+    "ISSUER_EMAIL",
+    "ISSUER_IBAN",
+    "ISSUER_BIC",
+    "ISSUER_BANK_ACCOUNT",
+    "ISSUER_BANK_NAME",
+    "ISSUER_ELECTRONIC_ADDRESS",
+];
+
+/// The issuer (see docs/deployment.md): `ISSUER_NAME`, `ISSUER_ADDRESS` (street lines
+/// separated by `|`), `ISSUER_CITY`, `ISSUER_POSTAL_CODE`, `ISSUER_COUNTRY` (ISO 3166),
+/// `ISSUER_VAT_ID`, `ISSUER_COMPANY_ID` (`ISSUER_TAX_ID` is the older name), `ISSUER_EMAIL`,
+/// `ISSUER_IBAN`, `ISSUER_BIC`, `ISSUER_BANK_ACCOUNT`, `ISSUER_BANK_NAME`,
+/// `ISSUER_ELECTRONIC_ADDRESS` (`SCHEME:ID`). With none of them set, the demo company; with
+/// any set, name, city and country are required.
+fn issuer_from_env() -> Result<crate::pdf::Issuer, ConfigError> {
+    issuer_from(var)
+}
+
+/// [`issuer_from_env`] over any source of variables.
+fn issuer_from(
+    var: impl Fn(&'static str) -> Option<String>,
+) -> Result<crate::pdf::Issuer, ConfigError> {
+    use crate::domain::ElectronicAddress;
+    use crate::domain::issuer::{BankAccount, IssuerDetails};
+    if ISSUER_VARS.iter().all(|v| var(v).is_none()) {
+        return Ok(IssuerDetails::demo().printed());
     }
+    let t = |name: &'static str| {
+        var(name)
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+    };
+    let bank = BankAccount {
+        iban: t("ISSUER_IBAN").map(|i| i.replace(' ', "").to_ascii_uppercase()),
+        bic: t("ISSUER_BIC"),
+        account: t("ISSUER_BANK_ACCOUNT"),
+        bank_name: t("ISSUER_BANK_NAME"),
+    };
+    let has_bank = bank.iban.is_some() || bank.account.is_some() || bank.bank_name.is_some();
+    let electronic_address = match t("ISSUER_ELECTRONIC_ADDRESS") {
+        None => None,
+        Some(v) => {
+            let (scheme, id) = v.split_once(':').ok_or(ConfigError::Invalid {
+                name: "ISSUER_ELECTRONIC_ADDRESS",
+                reason: "must be SCHEME:ID (0088:4000001123452, EM:billing@example.com)".into(),
+            })?;
+            Some(ElectronicAddress {
+                scheme: scheme.trim().to_ascii_uppercase(),
+                id: id.trim().to_string(),
+            })
+        }
+    };
+    let details = IssuerDetails {
+        legal_name: t("ISSUER_NAME").ok_or(ConfigError::Missing("ISSUER_NAME"))?,
+        address_lines: t("ISSUER_ADDRESS")
+            .map(|v| {
+                v.split('|')
+                    .map(|s| s.trim().to_string())
+                    .filter(|s| !s.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default(),
+        city: t("ISSUER_CITY").ok_or(ConfigError::Missing("ISSUER_CITY"))?,
+        postal_code: t("ISSUER_POSTAL_CODE"),
+        country: t("ISSUER_COUNTRY")
+            .ok_or(ConfigError::Missing("ISSUER_COUNTRY"))?
+            .to_ascii_uppercase(),
+        vat_id: t("ISSUER_VAT_ID").map(|v| v.replace(' ', "").to_ascii_uppercase()),
+        company_id: t("ISSUER_COMPANY_ID").or_else(|| t("ISSUER_TAX_ID")),
+        email: t("ISSUER_EMAIL"),
+        bank: has_bank.then_some(bank),
+        electronic_address,
+    };
+    let problems = details.problems();
+    if let Some((suffix, reason)) = problems.into_iter().next() {
+        return Err(ConfigError::Invalid {
+            name: ISSUER_VARS
+                .iter()
+                .find(|v| v.ends_with(suffix))
+                .copied()
+                .unwrap_or("ISSUER_NAME"),
+            reason,
+        });
+    }
+    Ok(details.printed())
 }
 
 /// Why the configuration cannot be used.
@@ -140,7 +216,7 @@ impl Config {
             },
             aws_endpoint_url: var("AWS_ENDPOINT_URL"),
             s3_endpoint_url: var("S3_ENDPOINT_URL"),
-            issuer: issuer_from_env(),
+            issuer: issuer_from_env()?,
             pdf_url_ttl_secs: parse("PDF_URL_TTL_SECONDS", MAX_PDF_URL_TTL_SECS)?,
             jwt_secret,
             jwt_secret_arn: var("JWT_SECRET_ARN"),
@@ -273,5 +349,51 @@ mod tests {
         assert!(c.check().is_ok());
         c.jwt_secret = Vec::new();
         assert!(c.check().is_ok(), "no secret: the function checks no token");
+    }
+
+    fn issuer(vars: &[(&str, &str)]) -> Result<crate::pdf::Issuer, ConfigError> {
+        let vars: Vec<(String, String)> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        issuer_from(|name| vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()))
+    }
+
+    #[test]
+    fn the_issuer_is_structured_from_its_variables() {
+        assert_eq!(issuer(&[]).unwrap(), crate::pdf::Issuer::default());
+        let i = issuer(&[
+            ("ISSUER_NAME", "Muster GmbH"),
+            ("ISSUER_ADDRESS", "Hauptstraße 1 | Hinterhaus"),
+            ("ISSUER_CITY", "Berlin"),
+            ("ISSUER_POSTAL_CODE", "10115"),
+            ("ISSUER_COUNTRY", "de"),
+            ("ISSUER_VAT_ID", "de 123456789"),
+            ("ISSUER_IBAN", "DE02 1203 0000 0000 2020 51"),
+            ("ISSUER_BIC", "BYLADEM1001"),
+            ("ISSUER_ELECTRONIC_ADDRESS", "EM:rechnung@muster.example"),
+        ])
+        .unwrap();
+        let d = i.details.as_ref().unwrap();
+        assert_eq!(d.country, "DE");
+        assert_eq!(d.vat_id.as_deref(), Some("DE123456789"));
+        assert_eq!(d.address_lines, ["Hauptstraße 1", "Hinterhaus"]);
+        assert_eq!(
+            d.bank.as_ref().unwrap().iban.as_deref(),
+            Some("DE02120300000000202051")
+        );
+        assert_eq!(i.address[2], "10115 Berlin, DE");
+        assert_eq!(i.tax_id.as_deref(), Some("VAT ID: DE123456789"));
+
+        let missing = issuer(&[("ISSUER_NAME", "Muster GmbH")]).unwrap_err();
+        assert!(missing.to_string().contains("ISSUER_CITY"), "{missing}");
+        let bad = issuer(&[
+            ("ISSUER_NAME", "Muster GmbH"),
+            ("ISSUER_CITY", "Berlin"),
+            ("ISSUER_COUNTRY", "DE"),
+            ("ISSUER_VAT_ID", "123456789"),
+        ])
+        .unwrap_err();
+        assert!(bad.to_string().contains("ISSUER_VAT_ID"), "{bad}");
     }
 }

@@ -204,6 +204,17 @@ pub trait DocumentStore: Send + Sync {
         filename: &str,
         expires_in: std::time::Duration,
     ) -> Result<String>;
+    /// Store any document (an e-invoice) under `key` with its MIME type, once: an existing
+    /// `key` is left as it is.
+    async fn put_document(&self, key: &str, bytes: Vec<u8>, content_type: &str) -> Result<()>;
+    /// A presigned GET URL for `key`, served as `content_type` and downloading as `filename`.
+    async fn presigned_document_url(
+        &self,
+        key: &str,
+        filename: &str,
+        content_type: &str,
+        expires_in: std::time::Duration,
+    ) -> Result<String>;
 }
 
 /// A file being read.

@@ -118,6 +118,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/credit-notes/{id}/einvoice": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A presigned download (at most 15 minutes) of a credit note's EN 16931 e-invoice: UBL
+         *     `CreditNote` or CII type 381, citing the credited invoice's number (BT-25). Stored once,
+         *     the same bytes every time; missing data is 400 naming the business terms.
+         */
+        get: operations["credit_note_einvoice"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/credit-notes/{id}/pdf": {
         parameters: {
             query?: never;
@@ -270,6 +291,29 @@ export interface paths {
         };
         /** Every write to the invoice, newest first. */
         get: operations["edit_history"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/invoices/{id}/einvoice": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A presigned download (at most 15 minutes) of a finalized, paid or void invoice's
+         *     EN 16931 e-invoice. The document is made from what the invoice recorded at finalize
+         *     (issuer, buyer data, lines), so it is the same bytes every time; it is stored once in the
+         *     archive bucket. A draft is 409; an invoice lacking what the norm requires (e.g. the
+         *     issuer's VAT id, BT-31) is 400 `VALIDATION_ERROR` naming the business terms.
+         */
+        get: operations["invoice_einvoice"];
         put?: never;
         post?: never;
         delete?: never;
@@ -506,6 +550,18 @@ export interface components {
             line2?: string | null;
             postal_code?: string | null;
         };
+        /**
+         * @description Where the issuer is paid (EN 16931 BG-17): an IBAN (with its BIC), or an account number
+         *     and the bank's name.
+         */
+        BankAccount: {
+            /** @description An account number that is not an IBAN. */
+            account: string | null;
+            bank_name: string | null;
+            /** @description BIC / SWIFT code of the bank. */
+            bic: string | null;
+            iban: string | null;
+        };
         /** @description The outcome of bulk generation. */
         BulkOutcome: {
             created: components["schemas"]["InvoiceHeader"][];
@@ -553,10 +609,16 @@ export interface components {
         Client: {
             active: boolean;
             address: components["schemas"]["Address"];
+            /**
+             * @description The reference the client asks to be quoted on its invoices (BT-10, e.g. a
+             *     Leitweg-ID).
+             */
+            buyer_reference?: string | null;
             /** Format: date-time */
             created_at: string;
             /** @description ISO 4217 code. */
             currency: string;
+            electronic_address?: components["schemas"]["ElectronicAddress"] | null;
             email: string;
             /**
              * Format: decimal
@@ -571,6 +633,10 @@ export interface components {
             name: string;
             /** Format: int32 */
             payment_terms_days: number;
+            /**
+             * @description The client's tax or company registration number as printed on the PDF (free text;
+             *     the buyer's legal registration identifier, BT-47, in e-invoices).
+             */
             tax_id?: string | null;
             /**
              * Format: decimal
@@ -582,6 +648,14 @@ export interface components {
             timezone: string;
             /** Format: date-time */
             updated_at: string;
+            vat_category?: components["schemas"]["VatCategory"] | null;
+            /** @description Why the supply is exempt (`E`, required), or a text for `AE` / `O` (BT-120). */
+            vat_exemption_reason?: string | null;
+            /**
+             * @description The client's VAT identifier with its country prefix (`DE123456789`; BT-48 in
+             *     e-invoices).
+             */
+            vat_id?: string | null;
         };
         /**
          * @description What an import or `PUT /api/v1/clients/{key}` supplies for a client; validated into a
@@ -590,7 +664,9 @@ export interface components {
         ClientInput: {
             active?: boolean;
             address: components["schemas"]["Address"];
+            buyer_reference?: string | null;
             currency: string;
+            electronic_address?: components["schemas"]["ElectronicAddress"] | null;
             email: string;
             /**
              * Format: decimal
@@ -616,6 +692,9 @@ export interface components {
              */
             tax_rate: string;
             timezone: string;
+            vat_category?: components["schemas"]["VatCategory"] | null;
+            vat_exemption_reason?: string | null;
+            vat_id?: string | null;
         };
         /** @description What month-end did for one client. */
         ClientOutcome: {
@@ -650,12 +729,21 @@ export interface components {
             attempts: number;
             client_key: string;
         };
-        /** @description The client as it was when the invoice was generated. */
+        /**
+         * @description The client as it was when the invoice was generated; the e-invoice buyer data
+         *     (`vat_id` to `vat_exemption_reason`) is taken again at finalize, so that a finalized
+         *     invoice's e-invoice never changes with later client edits.
+         */
         ClientSnapshot: {
             address: components["schemas"]["Address"];
+            buyer_reference: string | null;
+            electronic_address: components["schemas"]["ElectronicAddress"] | null;
             email: string;
             name: string;
             tax_id: string | null;
+            vat_category: components["schemas"]["VatCategory"] | null;
+            vat_exemption_reason: string | null;
+            vat_id: string | null;
         };
         /** @description One line of a credit note. */
         CreditLine: {
@@ -821,10 +909,16 @@ export interface components {
             data: {
                 active: boolean;
                 address: components["schemas"]["Address"];
+                /**
+                 * @description The reference the client asks to be quoted on its invoices (BT-10, e.g. a
+                 *     Leitweg-ID).
+                 */
+                buyer_reference?: string | null;
                 /** Format: date-time */
                 created_at: string;
                 /** @description ISO 4217 code. */
                 currency: string;
+                electronic_address?: components["schemas"]["ElectronicAddress"] | null;
                 email: string;
                 /**
                  * Format: decimal
@@ -839,6 +933,10 @@ export interface components {
                 name: string;
                 /** Format: int32 */
                 payment_terms_days: number;
+                /**
+                 * @description The client's tax or company registration number as printed on the PDF (free text;
+                 *     the buyer's legal registration identifier, BT-47, in e-invoices).
+                 */
                 tax_id?: string | null;
                 /**
                  * Format: decimal
@@ -850,6 +948,14 @@ export interface components {
                 timezone: string;
                 /** Format: date-time */
                 updated_at: string;
+                vat_category?: components["schemas"]["VatCategory"] | null;
+                /** @description Why the supply is exempt (`E`, required), or a text for `AE` / `O` (BT-120). */
+                vat_exemption_reason?: string | null;
+                /**
+                 * @description The client's VAT identifier with its country prefix (`DE123456789`; BT-48 in
+                 *     e-invoices).
+                 */
+                vat_id?: string | null;
             };
             /** @description Always null on success. */
             error: Record<string, never> | null;
@@ -924,6 +1030,25 @@ export interface components {
                 deleted: boolean;
                 /** Format: uuid */
                 id: string;
+            };
+            /** @description Always null on success. */
+            error: Record<string, never> | null;
+        };
+        /** @description A single item: `{"data": X, "error": null}`. */
+        Data_EInvoiceDownload: {
+            /** @description A presigned download of an e-invoice. */
+            data: {
+                /** @description `application/xml` (UBL, CII) or `application/pdf` (Factur-X). */
+                content_type: string;
+                /** Format: date-time */
+                expires_at: string;
+                /** @example INV-2026-00042.ubl.xml */
+                filename: string;
+                format: components["schemas"]["EInvoiceFormat"];
+                sha256: string;
+                /** Format: int64 */
+                size_bytes: number;
+                url: string;
             };
             /** @description Always null on success. */
             error: Record<string, never> | null;
@@ -1065,11 +1190,44 @@ export interface components {
             /** Format: uuid */
             id: string;
         };
+        /** @description A presigned download of an e-invoice. */
+        EInvoiceDownload: {
+            /** @description `application/xml` (UBL, CII) or `application/pdf` (Factur-X). */
+            content_type: string;
+            /** Format: date-time */
+            expires_at: string;
+            /** @example INV-2026-00042.ubl.xml */
+            filename: string;
+            format: components["schemas"]["EInvoiceFormat"];
+            sha256: string;
+            /** Format: int64 */
+            size_bytes: number;
+            url: string;
+        };
+        /**
+         * @description Which e-invoice.
+         * @enum {string}
+         */
+        EInvoiceFormat: "ubl" | "cii" | "facturx";
         /**
          * @description What a write did.
          * @enum {string}
          */
         EditAction: "created" | "updated" | "line_items_changed" | "regenerated" | "finalized" | "payment_recorded" | "payment_reversed" | "voided" | "credit_note_issued" | "deleted";
+        /**
+         * @description An electronic address: where e-invoices are delivered (EN 16931 BT-34 / BT-49), an
+         *     identifier with its scheme from the CEF EAS code list (`0088` GLN, `0204` Leitweg-ID,
+         *     `9930` German VAT, `EM` e-mail...).
+         */
+        ElectronicAddress: {
+            /** @example 4000001123452 */
+            id: string;
+            /**
+             * @description The EAS scheme code: 2-4 characters of A-Z and 0-9.
+             * @example 0088
+             */
+            scheme: string;
+        };
         /** @description The error object of the envelope. */
         ErrorBody: {
             /**
@@ -1295,9 +1453,31 @@ export interface components {
             address: string[];
             /** @description Payment instructions, one line each (bank, IBAN, ...). */
             bank: string[];
+            details: components["schemas"]["IssuerDetails"] | null;
             email: string | null;
             name: string;
             tax_id: string | null;
+        };
+        /** @description The issuer's structured details. */
+        IssuerDetails: {
+            /** @description Street lines (BT-35, BT-36, BT-162). */
+            address_lines: string[];
+            bank: components["schemas"]["BankAccount"] | null;
+            /** @description BT-37. */
+            city: string;
+            /** @description Legal registration / company identifier (BT-30), printed as the tax id. */
+            company_id: string | null;
+            /** @description ISO 3166-1 alpha-2 (BT-40). */
+            country: string;
+            electronic_address: components["schemas"]["ElectronicAddress"] | null;
+            /** @description Contact e-mail (BT-43). */
+            email: string | null;
+            /** @description Registered name (BT-27). */
+            legal_name: string;
+            /** @description BT-38. */
+            postal_code: string | null;
+            /** @description VAT identifier with its country prefix (BT-31), e.g. `DE123456789`. */
+            vat_id: string | null;
         };
         /**
          * @description A field of a line that an edit or a regenerate changed.
@@ -1432,10 +1612,16 @@ export interface components {
             data: {
                 active: boolean;
                 address: components["schemas"]["Address"];
+                /**
+                 * @description The reference the client asks to be quoted on its invoices (BT-10, e.g. a
+                 *     Leitweg-ID).
+                 */
+                buyer_reference?: string | null;
                 /** Format: date-time */
                 created_at: string;
                 /** @description ISO 4217 code. */
                 currency: string;
+                electronic_address?: components["schemas"]["ElectronicAddress"] | null;
                 email: string;
                 /**
                  * Format: decimal
@@ -1450,6 +1636,10 @@ export interface components {
                 name: string;
                 /** Format: int32 */
                 payment_terms_days: number;
+                /**
+                 * @description The client's tax or company registration number as printed on the PDF (free text;
+                 *     the buyer's legal registration identifier, BT-47, in e-invoices).
+                 */
                 tax_id?: string | null;
                 /**
                  * Format: decimal
@@ -1461,6 +1651,14 @@ export interface components {
                 timezone: string;
                 /** Format: date-time */
                 updated_at: string;
+                vat_category?: components["schemas"]["VatCategory"] | null;
+                /** @description Why the supply is exempt (`E`, required), or a text for `AE` / `O` (BT-120). */
+                vat_exemption_reason?: string | null;
+                /**
+                 * @description The client's VAT identifier with its country prefix (`DE123456789`; BT-48 in
+                 *     e-invoices).
+                 */
+                vat_id?: string | null;
             }[];
             meta: components["schemas"]["Meta"];
         };
@@ -1799,6 +1997,11 @@ export interface components {
             name: string;
             role: components["schemas"]["Role"];
         };
+        /**
+         * @description The VAT category of a client's invoices (one category per invoice).
+         * @enum {string}
+         */
+        VatCategory: "S" | "Z" | "E" | "AE" | "O";
         /** @description A worklog as the API shows it. */
         WorklogView: {
             author: string;
@@ -2343,6 +2546,91 @@ export interface operations {
                 };
             };
             /** @description `SERVICE_UNAVAILABLE`: DynamoDB or S3 did not answer in time */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    credit_note_einvoice: {
+        parameters: {
+            query?: {
+                format?: "ubl" | "cii" | "facturx";
+                redirect?: boolean;
+            };
+            header?: never;
+            path: {
+                /** @description Credit note id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Presigned URL */
+            200: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Data_EInvoiceDownload"];
+                };
+            };
+            /** @description Redirect to the presigned URL (`redirect=true`) */
+            302: {
+                headers: {
+                    /** @description The presigned S3 URL of the PDF. */
+                    Location?: string;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad `format` or `redirect`, or data EN 16931 requires is missing (details name the BT-xx) */
+            400: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No or bad token */
+            401: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such credit note */
+            404: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description S3 unavailable */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -3329,6 +3617,104 @@ export interface operations {
                 };
             };
             /** @description `SERVICE_UNAVAILABLE`: DynamoDB or S3 did not answer in time */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    invoice_einvoice: {
+        parameters: {
+            query?: {
+                format?: "ubl" | "cii" | "facturx";
+                redirect?: boolean;
+            };
+            header?: never;
+            path: {
+                /** @description Invoice id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Presigned URL */
+            200: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Data_EInvoiceDownload"];
+                };
+            };
+            /** @description Redirect to the presigned URL (`redirect=true`) */
+            302: {
+                headers: {
+                    /** @description The presigned S3 URL of the PDF. */
+                    Location?: string;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad `format` or `redirect`, or data EN 16931 requires is missing (details name the BT-xx) */
+            400: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No or bad token */
+            401: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such invoice */
+            404: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not finalized */
+            409: {
+                headers: {
+                    /** @description Only while a request with the same `Idempotency-Key` is in progress: seconds to wait. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description S3 unavailable */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */

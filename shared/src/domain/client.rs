@@ -3,6 +3,7 @@
 use super::locale::{LOCALE_RULE, Locale};
 use super::scale;
 use super::text::{Lines, check_field};
+use super::vat::{ElectronicAddress, VatCategory, looks_like_vat_id};
 use crate::{Error, FieldError, Result};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
@@ -31,7 +32,27 @@ pub struct Client {
     pub name: String,
     pub email: String,
     pub address: Address,
+    /// The client's tax or company registration number as printed on the PDF (free text;
+    /// the buyer's legal registration identifier, BT-47, in e-invoices).
     pub tax_id: Option<String>,
+    /// The client's VAT identifier with its country prefix (`DE123456789`; BT-48 in
+    /// e-invoices).
+    #[serde(default)]
+    pub vat_id: Option<String>,
+    /// Where the client receives e-invoices (BT-49).
+    #[serde(default)]
+    pub electronic_address: Option<ElectronicAddress>,
+    /// The reference the client asks to be quoted on its invoices (BT-10, e.g. a
+    /// Leitweg-ID).
+    #[serde(default)]
+    pub buyer_reference: Option<String>,
+    /// How VAT applies to this client's invoices; unset means `S` for a rate above 0 and
+    /// "not said" for 0 % (e-invoices then ask for it).
+    #[serde(default)]
+    pub vat_category: Option<VatCategory>,
+    /// Why the supply is exempt (`E`, required), or a text for `AE` / `O` (BT-120).
+    #[serde(default)]
+    pub vat_exemption_reason: Option<String>,
     /// ISO 4217 code.
     pub currency: String,
     /// Price of one hour, in `currency`, with its minor-unit places.
@@ -76,6 +97,16 @@ pub struct ClientInput {
     pub address: Address,
     #[serde(default)]
     pub tax_id: Option<String>,
+    #[serde(default)]
+    pub vat_id: Option<String>,
+    #[serde(default)]
+    pub electronic_address: Option<ElectronicAddress>,
+    #[serde(default)]
+    pub buyer_reference: Option<String>,
+    #[serde(default)]
+    pub vat_category: Option<VatCategory>,
+    #[serde(default)]
+    pub vat_exemption_reason: Option<String>,
     pub currency: String,
     /// A decimal string (never a JSON number: floats are not money) with at most the
     /// currency's minor-unit places.
@@ -126,6 +157,10 @@ pub const MAX_POSTAL_CODE_CHARS: usize = 20;
 pub const MAX_TAX_ID_CHARS: usize = 50;
 /// Longest e-mail address.
 pub const MAX_EMAIL_CHARS: usize = 254;
+/// Longest buyer reference.
+pub const MAX_BUYER_REFERENCE_CHARS: usize = 200;
+/// Longest VAT exemption reason.
+pub const MAX_EXEMPTION_REASON_CHARS: usize = 300;
 
 /// Whether `key` is a well-formed client key.
 pub fn is_valid_key(key: &str) -> bool {
@@ -200,6 +235,16 @@ impl ClientInput {
                 MAX_POSTAL_CODE_CHARS,
             ),
             ("tax_id", &self.tax_id, MAX_TAX_ID_CHARS),
+            (
+                "buyer_reference",
+                &self.buyer_reference,
+                MAX_BUYER_REFERENCE_CHARS,
+            ),
+            (
+                "vat_exemption_reason",
+                &self.vat_exemption_reason,
+                MAX_EXEMPTION_REASON_CHARS,
+            ),
         ];
         for (field, value, max) in optional {
             if let Some(v) = value {
@@ -235,6 +280,32 @@ impl ClientInput {
                 "must be a percent from 0 to 100 with at most 2 decimal places",
             ));
         }
+        let tidy = |s: Option<String>| s.map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+        let vat_id = tidy(self.vat_id).map(|v| v.replace(' ', "").to_ascii_uppercase());
+        if vat_id.as_deref().is_some_and(|v| !looks_like_vat_id(v)) {
+            errors.push(FieldError::new(
+                "vat_id",
+                "must be a VAT identifier with its 2-letter country prefix (DE123456789)",
+            ));
+        }
+        let exemption_reason = tidy(self.vat_exemption_reason);
+        match self.vat_category {
+            Some(category) => category.check(
+                self.tax_rate,
+                exemption_reason.as_deref(),
+                vat_id.is_some(),
+                &mut errors,
+            ),
+            None if exemption_reason.is_some() => errors.push(FieldError::new(
+                "vat_exemption_reason",
+                "needs a vat_category (E, AE or O)",
+            )),
+            None => {}
+        }
+        let electronic_address = self
+            .electronic_address
+            .as_ref()
+            .map(|e| e.checked("electronic_address", &mut errors));
         if self.payment_terms_days > MAX_PAYMENT_TERMS_DAYS {
             errors.push(FieldError::new("payment_terms_days", "must be 0-365"));
         }
@@ -252,7 +323,6 @@ impl ClientInput {
         if !errors.is_empty() {
             return Err(Error::fields(errors));
         }
-        let tidy = |s: Option<String>| s.map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
         Ok(Client {
             key,
             name: name.to_string(),
@@ -265,6 +335,11 @@ impl ClientInput {
                 country,
             },
             tax_id: tidy(self.tax_id),
+            vat_id,
+            electronic_address,
+            buyer_reference: tidy(self.buyer_reference),
+            vat_category: self.vat_category,
+            vat_exemption_reason: exemption_reason,
             currency,
             hourly_rate: scale::fixed(self.hourly_rate, places),
             tax_rate: scale::fixed(self.tax_rate, scale::PERCENT_PLACES),
@@ -350,5 +425,28 @@ mod tests {
         };
         let fields: Vec<_> = details.iter().map(|d| d.field.as_str()).collect();
         assert_eq!(fields, ["key", "currency", "tax_rate", "timezone"]);
+    }
+
+    #[test]
+    fn vat_fields_are_checked_together() {
+        let mut i = input();
+        i.vat_id = Some("de 123 456 789".into());
+        i.vat_category = Some(VatCategory::S);
+        i.electronic_address = Some(ElectronicAddress {
+            scheme: "em".into(),
+            id: " a@b.example ".into(),
+        });
+        let c = i.validate(Utc::now(), None).unwrap();
+        assert_eq!(c.vat_id.as_deref(), Some("DE123456789"));
+        assert_eq!(c.electronic_address.unwrap().scheme, "EM");
+
+        let mut i = input();
+        i.vat_id = Some("123".into());
+        i.vat_category = Some(VatCategory::E);
+        let Err(Error::Validation { details, .. }) = i.validate(Utc::now(), None) else {
+            panic!("expected a validation error");
+        };
+        let fields: Vec<_> = details.iter().map(|d| d.field.as_str()).collect();
+        assert_eq!(fields, ["vat_id", "tax_rate", "vat_exemption_reason"]);
     }
 }

@@ -3,6 +3,7 @@
 pub mod client;
 pub mod idempotency;
 pub mod instant;
+pub mod issuer;
 pub mod locale;
 pub mod pagination;
 pub mod period;
@@ -10,6 +11,7 @@ pub mod scale;
 pub mod text;
 pub mod time_zone;
 pub mod user;
+pub mod vat;
 pub mod worklog;
 
 pub use client::{Address, Client, ClientInput};
@@ -18,4 +20,5 @@ pub use pagination::{Page, PageRequest};
 pub use period::{DateRange, Period};
 pub use time_zone::TimeZone;
 pub use user::{Role, Session, User};
+pub use vat::{ElectronicAddress, VatCategory};
 pub use worklog::{Worklog, WorklogInput};

@@ -1,11 +1,12 @@
 //! Client import from JSON (an array of client objects as the API shows them, without
-//! timestamps) or CSV (flat columns, `address_` prefix for the address; optional `locale`
-//! column: `en`, `ru`, `uz`). Re-importing a
+//! timestamps) or CSV (flat columns, `address_` prefix for the address, `electronic_address_`
+//! for the e-invoice address: `electronic_address_scheme`, `electronic_address_id`; optional
+//! `locale` column: `en`, `ru`, `uz`). Re-importing a
 //! client replaces it and keeps its `created_at`.
 
 use super::report::{ImportReport, RowError};
 use crate::domain::client::is_valid_key;
-use crate::domain::{Address, Client, ClientInput};
+use crate::domain::{Address, Client, ClientInput, ElectronicAddress, VatCategory};
 use crate::ports::ClientStore;
 use crate::{Error, Result};
 use chrono::{DateTime, Utc};
@@ -99,6 +100,29 @@ fn csv_row(
             country: req("address_country")?,
         },
         tax_id: get("tax_id"),
+        vat_id: get("vat_id"),
+        electronic_address: match (
+            get("electronic_address_scheme"),
+            get("electronic_address_id"),
+        ) {
+            (None, None) => None,
+            (Some(scheme), Some(id)) => Some(ElectronicAddress { scheme, id }),
+            _ => {
+                return Err(
+                    "electronic_address_scheme and electronic_address_id: give both or neither"
+                        .into(),
+                );
+            }
+        },
+        buyer_reference: get("buyer_reference"),
+        vat_category: match get("vat_category") {
+            None => None,
+            Some(c) => Some(
+                VatCategory::parse(&c)
+                    .ok_or_else(|| format!("vat_category: {c:?} is not one of S, Z, E, AE, O"))?,
+            ),
+        },
+        vat_exemption_reason: get("vat_exemption_reason"),
         currency: req("currency")?,
         hourly_rate: dec("hourly_rate")?,
         tax_rate: dec("tax_rate")?,

@@ -16,7 +16,8 @@ use uuid::Uuid;
 /// What finalizing and downloading need.
 #[derive(Clone, Copy)]
 pub struct Lifecycle<'a> {
-    /// Read at finalize for the client's `locale`, the language the PDF is printed in.
+    /// Read at finalize for the client's `locale`, the language the PDF is printed in, and
+    /// the buyer data e-invoices need.
     pub clients: &'a dyn ClientStore,
     pub invoices: &'a dyn InvoiceStore,
     pub numbering: &'a dyn InvoiceNumbering,
@@ -94,8 +95,15 @@ pub async fn finalize(
         ));
     }
     super::dates::check_dates(&before.header, now.date_naive())?;
+    // The client as it is now: its locale (see `document_locale`) and the buyer data of the
+    // e-invoice (see `ClientSnapshot`), in one read.
+    let client = deps.clients.get_client(&before.header.client_key).await?;
+    let locale = client
+        .as_ref()
+        .map(|c| c.locale)
+        .or(before.header.locale)
+        .unwrap_or_default();
     let year = before.header.issue_date.year();
-    let locale = document_locale(deps.clients, &before).await?;
     for attempt in 0..NUMBER_ATTEMPTS {
         let sequence = deps.numbering.last_invoice_number(year).await? + 1;
         let number = invoice_number(year, sequence);
@@ -107,6 +115,9 @@ pub async fn finalize(
         after.header.version += 1;
         after.header.issuer = Some(deps.issuer.clone());
         after.header.locale = Some(locale);
+        if let Some(c) = &client {
+            after.header.client.record_buyer_data(c);
+        }
         let bytes = render(&after, issuer_of(&after, deps.issuer)).await?;
         after.header.pdf = Some(PdfInfo {
             sha256: sha256_hex(&bytes),

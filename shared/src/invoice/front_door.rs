@@ -7,6 +7,7 @@ use super::collection;
 use super::credit_note::{CreditNote, CreditNoteRequest};
 use super::credit_notes_service::{self, CreditNoteSummary, CreditNotes, IssuedCreditNote};
 use super::edit::{InvoicePatch, LineItemsPatch};
+use super::einvoice_download::{self, EInvoiceDownload, EInvoices};
 use super::finalize::{self, Lifecycle, PdfDownload};
 use super::history::HistoryEntry;
 use super::model::{GroupBy, Invoice, InvoiceFilter, InvoiceHeader};
@@ -14,6 +15,7 @@ use super::receivables::{Payment, PaymentRequest};
 use super::service::{self, Actor, BulkOutcome, GenerateRequest, Stores};
 use crate::Result;
 use crate::domain::{Page, PageRequest, Period};
+use crate::einvoice::Format;
 use crate::pdf::Issuer;
 use crate::ports::{
     ClientStore, CreditNoteFilter, CreditNoteStore, DocumentStore, InvoiceNumbering, InvoiceStore,
@@ -213,6 +215,42 @@ impl<'a> InvoiceService<'a> {
         page: PageRequest,
     ) -> Result<Page<CreditNoteSummary>> {
         credit_notes_service::list(self.notes(), filter, page).await
+    }
+
+    fn einvoices(&self) -> EInvoices<'a> {
+        EInvoices {
+            invoices: self.invoices,
+            notes: self.credit_notes,
+            documents: self.documents,
+        }
+    }
+
+    /// A presigned download of an issued invoice's e-invoice.
+    pub async fn einvoice(
+        &self,
+        id: Uuid,
+        format: Format,
+        now: DateTime<Utc>,
+    ) -> Result<EInvoiceDownload> {
+        einvoice_download::invoice_einvoice(self.einvoices(), id, format, self.url_ttl_secs, now)
+            .await
+    }
+
+    /// A presigned download of a credit note's e-invoice.
+    pub async fn credit_note_einvoice(
+        &self,
+        id: Uuid,
+        format: Format,
+        now: DateTime<Utc>,
+    ) -> Result<EInvoiceDownload> {
+        einvoice_download::credit_note_einvoice(
+            self.einvoices(),
+            id,
+            format,
+            self.url_ttl_secs,
+            now,
+        )
+        .await
     }
 
     /// A presigned download of a credit note's PDF.

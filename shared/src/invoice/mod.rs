@@ -7,6 +7,7 @@ pub mod credit_notes_service;
 pub mod dates;
 pub mod draft;
 pub mod edit;
+pub mod einvoice_download;
 pub mod finalize;
 pub mod front_door;
 pub mod history;

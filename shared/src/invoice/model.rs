@@ -1,6 +1,6 @@
 //! The invoice as stored and as served.
 
-use crate::domain::{Address, Client, Period, scale};
+use crate::domain::{Address, Client, ElectronicAddress, Period, VatCategory, scale};
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -103,23 +103,53 @@ pub struct LineItem {
     pub worklog_ids: Vec<Uuid>,
 }
 
-/// The client as it was when the invoice was generated.
+/// The client as it was when the invoice was generated; the e-invoice buyer data
+/// (`vat_id` to `vat_exemption_reason`) is taken again at finalize, so that a finalized
+/// invoice's e-invoice never changes with later client edits.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct ClientSnapshot {
     pub name: String,
     pub email: String,
     pub address: Address,
     pub tax_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vat_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub electronic_address: Option<ElectronicAddress>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub buyer_reference: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vat_category: Option<VatCategory>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vat_exemption_reason: Option<String>,
+}
+
+impl ClientSnapshot {
+    /// Take the client's e-invoice buyer data (at finalize).
+    pub fn record_buyer_data(&mut self, c: &Client) {
+        self.vat_id = c.vat_id.clone();
+        self.electronic_address = c.electronic_address.clone();
+        self.buyer_reference = c.buyer_reference.clone();
+        self.vat_category = c.vat_category;
+        self.vat_exemption_reason = c.vat_exemption_reason.clone();
+    }
 }
 
 impl From<&Client> for ClientSnapshot {
     fn from(c: &Client) -> Self {
-        Self {
+        let mut snapshot = Self {
             name: c.name.clone(),
             email: c.email.clone(),
             address: c.address.clone(),
             tax_id: c.tax_id.clone(),
-        }
+            vat_id: None,
+            electronic_address: None,
+            buyer_reference: None,
+            vat_category: None,
+            vat_exemption_reason: None,
+        };
+        snapshot.record_buyer_data(c);
+        snapshot
     }
 }
 

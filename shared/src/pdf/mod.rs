@@ -34,20 +34,16 @@ pub struct Issuer {
     pub email: Option<String>,
     /// Payment instructions, one line each (bank, IBAN, ...).
     pub bank: Vec<String>,
+    /// The structured details these lines were printed from (what e-invoices need);
+    /// absent on documents finalized before they were recorded. The PDF ignores them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub details: Option<crate::domain::issuer::IssuerDetails>,
 }
 
 impl Default for Issuer {
+    /// The demo company.
     fn default() -> Self {
-        Self {
-            name: "Proxima Software MChJ".into(),
-            address: vec![
-                "Mustaqillik shoh koʻchasi 59".into(),
-                "100000 Toshkent, UZ".into(),
-            ],
-            tax_id: Some("Tax ID: 300000000".into()),
-            email: Some("billing@prxm.uz".into()),
-            bank: vec!["Bank: Kapitalbank, SWIFT KACHUZ22, account 20208000000000000001".into()],
-        }
+        crate::domain::issuer::IssuerDetails::demo().printed()
     }
 }
 

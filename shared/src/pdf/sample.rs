@@ -56,6 +56,11 @@ pub fn sample_invoice(lines: usize) -> Invoice {
                     country: "UZ".into(),
                 },
                 tax_id: Some("307654321".into()),
+                vat_id: None,
+                electronic_address: None,
+                buyer_reference: None,
+                vat_category: None,
+                vat_exemption_reason: None,
             },
             period: "2026-10"
                 .parse()

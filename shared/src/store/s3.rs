@@ -59,6 +59,10 @@ impl DocumentStore for S3Store {
     /// never replaced, whatever the bytes (412: it is there). A 409 means another write of
     /// the key is in flight: try once more, and then the document must be there.
     async fn put_pdf(&self, key: &str, bytes: Vec<u8>) -> Result<()> {
+        self.put_document(key, bytes, "application/pdf").await
+    }
+
+    async fn put_document(&self, key: &str, bytes: Vec<u8>, content_type: &str) -> Result<()> {
         for attempt in 0..2 {
             let stored = self
                 .client
@@ -66,7 +70,7 @@ impl DocumentStore for S3Store {
                 .bucket(&self.documents_bucket)
                 .key(key)
                 .if_none_match("*")
-                .content_type("application/pdf")
+                .content_type(content_type)
                 .body(ByteStream::from(bytes.clone()))
                 .send()
                 .await;
@@ -119,6 +123,17 @@ impl DocumentStore for S3Store {
         filename: &str,
         expires_in: std::time::Duration,
     ) -> Result<String> {
+        self.presigned_document_url(key, filename, "application/pdf", expires_in)
+            .await
+    }
+
+    async fn presigned_document_url(
+        &self,
+        key: &str,
+        filename: &str,
+        content_type: &str,
+        expires_in: std::time::Duration,
+    ) -> Result<String> {
         let config = PresigningConfig::expires_in(expires_in)
             .map_err(|e| Error::Internal(format!("presigning config: {e}")))?;
         let request = self
@@ -126,7 +141,7 @@ impl DocumentStore for S3Store {
             .get_object()
             .bucket(&self.documents_bucket)
             .key(key)
-            .response_content_type("application/pdf")
+            .response_content_type(content_type)
             .response_content_disposition(format!("attachment; filename=\"{filename}\""))
             .presigned(config)
             .await

@@ -38,6 +38,18 @@ impl DocumentStore for Unwired {
     ) -> Result<String> {
         self.refuse()
     }
+    async fn put_document(&self, _key: &str, _bytes: Vec<u8>, _content_type: &str) -> Result<()> {
+        self.refuse()
+    }
+    async fn presigned_document_url(
+        &self,
+        _key: &str,
+        _filename: &str,
+        _content_type: &str,
+        _expires_in: std::time::Duration,
+    ) -> Result<String> {
+        self.refuse()
+    }
 }
 
 #[async_trait]

@@ -1,0 +1,124 @@
+//! E-invoice downloads (UBL 2.1, UN/CEFACT CII D16B, Factur-X EN 16931) of issued invoices
+//! and credit notes, served like their PDFs.
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use proxima::einvoice::Format;
+use proxima::http::error::ErrorEnvelope;
+use proxima::http::{AuthUser, Data, NoStore};
+use proxima::invoice::einvoice_download::EInvoiceDownload;
+use proxima::state::AppState;
+use proxima::{Error, Result};
+use serde::Deserialize;
+use utoipa::IntoParams;
+use uuid::Uuid;
+
+/// `GET /invoices/{id}/einvoice` and `GET /credit-notes/{id}/einvoice` query.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct EInvoiceQuery {
+    /// `ubl` (UBL 2.1), `cii` (UN/CEFACT CII D16B) or `facturx` (Factur-X EN 16931: PDF/A-3
+    /// with the CII embedded as `factur-x.xml`).
+    #[param(required = true, schema_with = format_schema)]
+    pub format: Option<String>,
+    /// `true`: answer 302 to the presigned URL instead of JSON.
+    #[param(schema_with = proxima::http::openapi::boolean)]
+    pub redirect: Option<String>,
+}
+
+fn format_schema() -> utoipa::openapi::schema::Object {
+    utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .enum_values(Some(["ubl", "cii", "facturx"]))
+        .build()
+}
+
+impl EInvoiceQuery {
+    /// The format and whether to redirect; 400 naming the field otherwise.
+    fn parse(&self) -> Result<(Format, bool)> {
+        let format = match self.format.as_deref() {
+            None => return Err(Error::field("format", "is required: ubl, cii or facturx")),
+            Some(f) => Format::parse(f)
+                .ok_or_else(|| Error::field("format", "must be ubl, cii or facturx"))?,
+        };
+        let redirect = match self.redirect.as_deref() {
+            None | Some("false") => false,
+            Some("true") => true,
+            Some(_) => return Err(Error::field("redirect", "must be true or false")),
+        };
+        Ok((format, redirect))
+    }
+}
+
+fn answer(download: EInvoiceDownload, redirect: bool) -> axum::response::Response {
+    if redirect {
+        return NoStore((
+            StatusCode::FOUND,
+            [(axum::http::header::LOCATION, download.url)],
+        ))
+        .into_response();
+    }
+    NoStore(Data::ok(download)).into_response()
+}
+
+fn parse_uuid(raw: &str, what: &str) -> Result<Uuid> {
+    Uuid::parse_str(raw).map_err(|_| Error::not_found(what))
+}
+
+/// A presigned download (at most 15 minutes) of a finalized, paid or void invoice's
+/// EN 16931 e-invoice. The document is made from what the invoice recorded at finalize
+/// (issuer, buyer data, lines), so it is the same bytes every time; it is stored once in the
+/// archive bucket. A draft is 409; an invoice lacking what the norm requires (e.g. the
+/// issuer's VAT id, BT-31) is 400 `VALIDATION_ERROR` naming the business terms.
+#[utoipa::path(get, path = "/api/v1/invoices/{id}/einvoice", tag = "invoices",
+    params(("id" = Uuid, Path, description = "Invoice id"), EInvoiceQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Presigned URL", body = Data<EInvoiceDownload>),
+        (status = 302, description = "Redirect to the presigned URL (`redirect=true`)"),
+        (status = 400, description = "Bad `format` or `redirect`, or data EN 16931 requires is missing (details name the BT-xx)", body = ErrorEnvelope),
+        (status = 401, description = "No or bad token", body = ErrorEnvelope),
+        (status = 404, description = "No such invoice", body = ErrorEnvelope),
+        (status = 409, description = "Not finalized", body = ErrorEnvelope),
+        (status = 503, description = "S3 unavailable", body = ErrorEnvelope)))]
+pub async fn invoice_einvoice(
+    _user: AuthUser,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Query(q): Query<EInvoiceQuery>,
+) -> Result<axum::response::Response> {
+    let (format, redirect) = q.parse()?;
+    let download = state
+        .invoice_service()
+        .einvoice(parse_uuid(&id, "invoice")?, format, chrono::Utc::now())
+        .await?;
+    Ok(answer(download, redirect))
+}
+
+/// A presigned download (at most 15 minutes) of a credit note's EN 16931 e-invoice: UBL
+/// `CreditNote` or CII type 381, citing the credited invoice's number (BT-25). Stored once,
+/// the same bytes every time; missing data is 400 naming the business terms.
+#[utoipa::path(get, path = "/api/v1/credit-notes/{id}/einvoice", tag = "invoices",
+    params(("id" = Uuid, Path, description = "Credit note id"), EInvoiceQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Presigned URL", body = Data<EInvoiceDownload>),
+        (status = 302, description = "Redirect to the presigned URL (`redirect=true`)"),
+        (status = 400, description = "Bad `format` or `redirect`, or data EN 16931 requires is missing (details name the BT-xx)", body = ErrorEnvelope),
+        (status = 401, description = "No or bad token", body = ErrorEnvelope),
+        (status = 404, description = "No such credit note", body = ErrorEnvelope),
+        (status = 503, description = "S3 unavailable", body = ErrorEnvelope)))]
+pub async fn credit_note_einvoice(
+    _user: AuthUser,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Query(q): Query<EInvoiceQuery>,
+) -> Result<axum::response::Response> {
+    let (format, redirect) = q.parse()?;
+    let download = state
+        .invoice_service()
+        .credit_note_einvoice(parse_uuid(&id, "credit note")?, format, chrono::Utc::now())
+        .await?;
+    Ok(answer(download, redirect))
+}
