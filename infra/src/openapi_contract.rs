@@ -8,8 +8,17 @@ use serde_json::{Value, json};
 use std::collections::BTreeSet;
 
 /// Fields that are left out (not `null`) when they have no value: `(schema, property)`.
-const OMITTED_WHEN_ABSENT: [(&str, &str); 2] =
-    [("ErrorBody", "details"), ("ErrorBody", "current_version")];
+/// Keep in step with the response types' `skip_serializing_if`.
+const OMITTED_WHEN_ABSENT: [(&str, &str); 8] = [
+    ("ErrorBody", "details"),
+    ("ErrorBody", "current_version"),
+    ("ClientSnapshot", "vat_id"),
+    ("ClientSnapshot", "electronic_address"),
+    ("ClientSnapshot", "buyer_reference"),
+    ("ClientSnapshot", "vat_category"),
+    ("ClientSnapshot", "vat_exemption_reason"),
+    ("Issuer", "details"),
+];
 
 fn header(description: &str, schema: Value) -> Value {
     json!({"description": description, "schema": schema})

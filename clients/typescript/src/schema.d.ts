@@ -736,14 +736,14 @@ export interface components {
          */
         ClientSnapshot: {
             address: components["schemas"]["Address"];
-            buyer_reference: string | null;
-            electronic_address: components["schemas"]["ElectronicAddress"] | null;
+            buyer_reference?: string | null;
+            electronic_address?: components["schemas"]["ElectronicAddress"] | null;
             email: string;
             name: string;
             tax_id: string | null;
-            vat_category: components["schemas"]["VatCategory"] | null;
-            vat_exemption_reason: string | null;
-            vat_id: string | null;
+            vat_category?: components["schemas"]["VatCategory"] | null;
+            vat_exemption_reason?: string | null;
+            vat_id?: string | null;
         };
         /** @description One line of a credit note. */
         CreditLine: {
@@ -1453,7 +1453,7 @@ export interface components {
             address: string[];
             /** @description Payment instructions, one line each (bank, IBAN, ...). */
             bank: string[];
-            details: components["schemas"]["IssuerDetails"] | null;
+            details?: components["schemas"]["IssuerDetails"] | null;
             email: string | null;
             name: string;
             tax_id: string | null;
