@@ -50,7 +50,7 @@ pub fn openapi_router() -> OpenApiRouter<AppState> {
 
 /// The OpenAPI document generated from the code.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    with_shared_answers(openapi_router().split_for_parts().1)
+    crate::openapi_contract::complete(with_shared_answers(openapi_router().split_for_parts().1))
 }
 
 /// Answers the shared layers give on every operation, added where an operation does not

@@ -3,10 +3,12 @@
 //! serves every function's routes as API Gateway does, and the admin CLI.
 
 pub mod api;
+pub mod bucket_cors;
 pub mod call_counter;
 pub mod demo;
 pub mod emulator;
 pub mod messaging;
+pub mod openapi_contract;
 pub mod provision;
 pub mod sam_events;
 pub mod sqs_event_source;

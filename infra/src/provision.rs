@@ -127,7 +127,10 @@ pub async fn provision(
     template::bucket_defined(&doc, template::BUCKET_RESOURCE)?;
     ensure_table(dynamodb, table_name, &spec).await?;
     ensure_bucket(s3, bucket_name).await?;
-    ensure_bucket(s3, &archive_bucket_name(bucket_name)?).await?;
+    let archive = archive_bucket_name(bucket_name)?;
+    ensure_bucket(s3, &archive).await?;
+    let cors = crate::bucket_cors::bucket_cors_rules(&doc, template::ARCHIVE_BUCKET_RESOURCE)?;
+    crate::bucket_cors::apply(s3, &archive, &cors).await?;
     Ok(())
 }
 

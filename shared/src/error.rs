@@ -41,6 +41,13 @@ pub enum Error {
     /// Invalid state transition, duplicate or stale version.
     #[error("{0}")]
     Conflict(String),
+    /// The write was based on a version that is no longer current (409 `CONFLICT`, with the
+    /// current version in `ETag` and `error.current_version`).
+    #[error("{message}")]
+    StaleVersion {
+        message: String,
+        current_version: u64,
+    },
     /// An `Idempotency-Key` already used with a different request (method, path or body).
     #[error("{0}")]
     IdempotencyKeyReused(String),

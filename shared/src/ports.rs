@@ -72,8 +72,9 @@ pub trait LoginThrottle: Send + Sync {
 pub trait ClientStore: Send + Sync {
     /// Every active client, ordered by key.
     async fn list_active_clients(&self) -> Result<Vec<Client>>;
-    /// One page of the active clients, ordered by key, with the true total.
-    async fn active_client_page(&self, page: PageRequest) -> Result<Page<Client>>;
+    /// One page of the active (`true`) or inactive (`false`) clients, ordered by key, with
+    /// the true total.
+    async fn client_page(&self, active: bool, page: PageRequest) -> Result<Page<Client>>;
     /// One client, active or not.
     async fn get_client(&self, key: &str) -> Result<Option<Client>>;
     /// Create or replace a client.

@@ -31,7 +31,7 @@ async fn lists_active_clients_by_key_with_meta() {
     assert_eq!(gulzor["name"], "Gʻulzor Toʻqimachilik MChJ");
     assert_eq!(gulzor["currency"], "UZS");
     assert_eq!(gulzor["hourly_rate"], "450000.00", "money is a string");
-    assert_eq!(gulzor["tax_rate"], "12");
+    assert_eq!(gulzor["tax_rate"], "12.00");
 }
 
 #[tokio::test]

@@ -34,7 +34,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Active clients, ordered by key. */
+        /** Active clients (or, with `active=false`, inactive ones), ordered by key. */
         get: operations["list_clients"];
         put?: never;
         post?: never;
@@ -556,11 +556,11 @@ export interface components {
          */
         BankAccount: {
             /** @description An account number that is not an IBAN. */
-            account?: string | null;
-            bank_name?: string | null;
+            account: string | null;
+            bank_name: string | null;
             /** @description BIC / SWIFT code of the bank. */
-            bic?: string | null;
-            iban?: string | null;
+            bic: string | null;
+            iban: string | null;
         };
         /** @description The outcome of bulk generation. */
         BulkOutcome: {
@@ -575,13 +575,35 @@ export interface components {
             /** @example 2026-10 */
             period: string;
         };
-        /** @description One changed field; values as the API shows them (strings for money and dates). */
+        /**
+         * @description One change of a history entry, told apart by `kind`: an invoice field (`field`), or a
+         *     line added, removed or changed. Values are as the API shows them (strings for money and
+         *     dates; `null` where unset).
+         */
         Change: {
             field: string;
-            /** @description Any JSON value (`null` where the field was unset). */
-            from: unknown;
-            /** @description Any JSON value (`null` where the field was cleared). */
-            to: unknown;
+            from: string | number | boolean | Record<string, never> | unknown[] | null;
+            /** @enum {string} */
+            kind: "field";
+            to: string | number | boolean | Record<string, never> | unknown[] | null;
+        } | {
+            /** @enum {string} */
+            kind: "line_added";
+            line: components["schemas"]["LineSnapshot"];
+        } | {
+            /** @enum {string} */
+            kind: "line_removed";
+            line: components["schemas"]["LineSnapshot"];
+        } | {
+            /** @description The line's description after the change. */
+            description: string;
+            field: components["schemas"]["LineField"];
+            from: string;
+            /** @enum {string} */
+            kind: "line_updated";
+            /** Format: uuid */
+            line_id: string;
+            to: string;
         };
         /** @description A client as stored and as served by the API. */
         Client: {
@@ -599,7 +621,8 @@ export interface components {
             electronic_address?: components["schemas"]["ElectronicAddress"] | null;
             email: string;
             /**
-             * @description Price of one hour, in `currency`.
+             * Format: decimal
+             * @description Price of one hour, in `currency`, with its minor-unit places.
              * @example 95.00
              */
             hourly_rate: string;
@@ -616,8 +639,9 @@ export interface components {
              */
             tax_id?: string | null;
             /**
-             * @description Percent, e.g. `"12"` for 12 %.
-             * @example 12
+             * Format: decimal
+             * @description Percent with 2 places, e.g. `"12.00"` for 12 %.
+             * @example 12.00
              */
             tax_rate: string;
             /** @description IANA time zone of the client (`Asia/Tashkent`). */
@@ -645,7 +669,9 @@ export interface components {
             electronic_address?: components["schemas"]["ElectronicAddress"] | null;
             email: string;
             /**
-             * @description A decimal string (never a JSON number: floats are not money).
+             * Format: decimal
+             * @description A decimal string (never a JSON number: floats are not money) with at most the
+             *     currency's minor-unit places.
              * @example 95.00
              */
             hourly_rate: string;
@@ -660,8 +686,9 @@ export interface components {
             payment_terms_days: number;
             tax_id?: string | null;
             /**
-             * @description Percent, 0 to 100.
-             * @example 12
+             * Format: decimal
+             * @description Percent, 0 to 100, at most 2 decimals.
+             * @example 12.00
              */
             tax_rate: string;
             timezone: string;
@@ -713,7 +740,7 @@ export interface components {
             electronic_address?: components["schemas"]["ElectronicAddress"] | null;
             email: string;
             name: string;
-            tax_id?: string | null;
+            tax_id: string | null;
             vat_category?: components["schemas"]["VatCategory"] | null;
             vat_exemption_reason?: string | null;
             vat_id?: string | null;
@@ -721,17 +748,22 @@ export interface components {
         /** @description One line of a credit note. */
         CreditLine: {
             /**
+             * Format: decimal
              * @description quantity x unit_price, rounded to the currency's minor unit.
              * @example 190.00
              */
             amount: string;
             description: string;
             /**
+             * Format: decimal
              * @description 2 decimal places.
              * @example 2.00
              */
             quantity: string;
-            /** @example 95.00 */
+            /**
+             * Format: decimal
+             * @example 95.00
+             */
             unit_price: string;
         };
         /** @description A line to credit. */
@@ -739,12 +771,14 @@ export interface components {
             /** @description 1..500 characters, one line, no control or bidirectional format characters. */
             description: string;
             /**
+             * Format: decimal
              * @description > 0, at most 2 decimals.
              * @example 2.00
              */
             quantity: string;
             /**
-             * @description >= 0, at most 4 decimals.
+             * Format: decimal
+             * @description >= 0, at most the currency's minor-unit places (USD 2, JPY 0).
              * @example 95.00
              */
             unit_price: string;
@@ -779,21 +813,29 @@ export interface components {
             /** @description The issuer as recorded on the invoice at finalize. */
             issuer: components["schemas"]["Issuer"];
             lines: components["schemas"]["CreditLine"][];
-            locale?: components["schemas"]["Locale"] | null;
+            locale: components["schemas"]["Locale"] | null;
             /** @description `CN-YYYY-NNNNN`, gapless per year of the issue date. */
             number: string;
-            pdf?: components["schemas"]["PdfInfo"] | null;
+            pdf: components["schemas"]["PdfInfo"] | null;
             reason: string;
-            /** @example 190.00 */
+            /**
+             * Format: decimal
+             * @example 190.00
+             */
             subtotal: string;
-            /** @example 22.80 */
+            /**
+             * Format: decimal
+             * @example 22.80
+             */
             tax_amount: string;
             /**
+             * Format: decimal
              * @description Percent, the invoice's.
-             * @example 12
+             * @example 12.00
              */
             tax_rate: string;
             /**
+             * Format: decimal
              * @description The amount credited: subtotal + tax.
              * @example 212.80
              */
@@ -826,13 +868,23 @@ export interface components {
             number: string;
             pdf?: components["schemas"]["PdfInfo"] | null;
             reason: string;
-            /** @example 190.00 */
+            /**
+             * Format: decimal
+             * @example 190.00
+             */
             subtotal: string;
-            /** @example 22.80 */
+            /**
+             * Format: decimal
+             * @example 22.80
+             */
             tax_amount: string;
-            /** @example 12 */
+            /**
+             * Format: decimal
+             * @example 12.00
+             */
             tax_rate: string;
             /**
+             * Format: decimal
              * @description The amount credited.
              * @example 212.80
              */
@@ -849,7 +901,7 @@ export interface components {
                 skipped: components["schemas"]["Skipped"][];
             };
             /** @description Always null on success. */
-            error?: Record<string, never> | null;
+            error: Record<string, never> | null;
         };
         /** @description A single item: `{"data": X, "error": null}`. */
         Data_Client: {
@@ -869,7 +921,8 @@ export interface components {
                 electronic_address?: components["schemas"]["ElectronicAddress"] | null;
                 email: string;
                 /**
-                 * @description Price of one hour, in `currency`.
+                 * Format: decimal
+                 * @description Price of one hour, in `currency`, with its minor-unit places.
                  * @example 95.00
                  */
                 hourly_rate: string;
@@ -886,8 +939,9 @@ export interface components {
                  */
                 tax_id?: string | null;
                 /**
-                 * @description Percent, e.g. `"12"` for 12 %.
-                 * @example 12
+                 * Format: decimal
+                 * @description Percent with 2 places, e.g. `"12.00"` for 12 %.
+                 * @example 12.00
                  */
                 tax_rate: string;
                 /** @description IANA time zone of the client (`Asia/Tashkent`). */
@@ -904,7 +958,7 @@ export interface components {
                 vat_id?: string | null;
             };
             /** @description Always null on success. */
-            error?: Record<string, never> | null;
+            error: Record<string, never> | null;
         };
         /** @description A single item: `{"data": X, "error": null}`. */
         Data_CreditNote: {
@@ -943,23 +997,31 @@ export interface components {
                 number: string;
                 pdf?: components["schemas"]["PdfInfo"] | null;
                 reason: string;
-                /** @example 190.00 */
+                /**
+                 * Format: decimal
+                 * @example 190.00
+                 */
                 subtotal: string;
-                /** @example 22.80 */
+                /**
+                 * Format: decimal
+                 * @example 22.80
+                 */
                 tax_amount: string;
                 /**
+                 * Format: decimal
                  * @description Percent, the invoice's.
-                 * @example 12
+                 * @example 12.00
                  */
                 tax_rate: string;
                 /**
+                 * Format: decimal
                  * @description The amount credited: subtotal + tax.
                  * @example 212.80
                  */
                 total: string;
             };
             /** @description Always null on success. */
-            error?: Record<string, never> | null;
+            error: Record<string, never> | null;
         };
         /** @description A single item: `{"data": X, "error": null}`. */
         Data_Deleted: {
@@ -970,7 +1032,7 @@ export interface components {
                 id: string;
             };
             /** @description Always null on success. */
-            error?: Record<string, never> | null;
+            error: Record<string, never> | null;
         };
         /** @description A single item: `{"data": X, "error": null}`. */
         Data_EInvoiceDownload: {
@@ -989,7 +1051,7 @@ export interface components {
                 url: string;
             };
             /** @description Always null on success. */
-            error?: Record<string, never> | null;
+            error: Record<string, never> | null;
         };
         /** @description A single item: `{"data": X, "error": null}`. */
         Data_Health: {
@@ -999,7 +1061,7 @@ export interface components {
                 status: string;
             };
             /** @description Always null on success. */
-            error?: Record<string, never> | null;
+            error: Record<string, never> | null;
         };
         /** @description A single item: `{"data": X, "error": null}`. */
         Data_Invoice: {
@@ -1008,7 +1070,7 @@ export interface components {
                 line_items: components["schemas"]["LineItem"][];
             };
             /** @description Always null on success. */
-            error?: Record<string, never> | null;
+            error: Record<string, never> | null;
         };
         /** @description A single item: `{"data": X, "error": null}`. */
         Data_IssuedCreditNote: {
@@ -1022,7 +1084,7 @@ export interface components {
                 invoice: components["schemas"]["InvoiceHeader"];
             };
             /** @description Always null on success. */
-            error?: Record<string, never> | null;
+            error: Record<string, never> | null;
         };
         /** @description A single item: `{"data": X, "error": null}`. */
         Data_LoginResponse: {
@@ -1036,7 +1098,7 @@ export interface components {
                 user: components["schemas"]["UserView"];
             };
             /** @description Always null on success. */
-            error?: Record<string, never> | null;
+            error: Record<string, never> | null;
         };
         /** @description A single item: `{"data": X, "error": null}`. */
         Data_PaymentAnswer: {
@@ -1046,7 +1108,7 @@ export interface components {
                 payment: components["schemas"]["Payment"];
             };
             /** @description Always null on success. */
-            error?: Record<string, never> | null;
+            error: Record<string, never> | null;
         };
         /** @description A single item: `{"data": X, "error": null}`. */
         Data_PdfDownload: {
@@ -1062,7 +1124,7 @@ export interface components {
                 url: string;
             };
             /** @description Always null on success. */
-            error?: Record<string, never> | null;
+            error: Record<string, never> | null;
         };
         /** @description A single item: `{"data": X, "error": null}`. */
         Data_Readiness: {
@@ -1076,7 +1138,7 @@ export interface components {
                 status: string;
             };
             /** @description Always null on success. */
-            error?: Record<string, never> | null;
+            error: Record<string, never> | null;
         };
         /** @description A single item: `{"data": X, "error": null}`. */
         Data_RunReport: {
@@ -1091,12 +1153,13 @@ export interface components {
                 status: components["schemas"]["RunStatus"];
             };
             /** @description Always null on success. */
-            error?: Record<string, never> | null;
+            error: Record<string, never> | null;
         };
         /** @description A single item: `{"data": X, "error": null}`. */
         Data_Vec_Payment: {
             data: {
                 /**
+                 * Format: decimal
                  * @description In the invoice's currency, with its minor-unit places.
                  * @example 250.00
                  */
@@ -1119,7 +1182,7 @@ export interface components {
                 reversal?: components["schemas"]["Reversal"] | null;
             }[];
             /** @description Always null on success. */
-            error?: Record<string, never> | null;
+            error: Record<string, never> | null;
         };
         /** @description A deleted draft. */
         Deleted: {
@@ -1168,10 +1231,16 @@ export interface components {
         /** @description The error object of the envelope. */
         ErrorBody: {
             /**
-             * @description One of the codes in the README's error table.
              * @example NOT_FOUND
+             * @enum {string}
              */
-            code: string;
+            code: "VALIDATION_ERROR" | "UNAUTHORIZED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "IDEMPOTENCY_KEY_REUSED" | "PAYLOAD_TOO_LARGE" | "RATE_LIMITED" | "SERVICE_UNAVAILABLE" | "INTERNAL_ERROR";
+            /**
+             * Format: int64
+             * @description Present on a 409 for a stale version: the invoice's current version (also in the
+             *     `ETag` header).
+             */
+            current_version?: number | null;
             /** @description Present on validation errors: which fields are wrong. */
             details?: components["schemas"]["FieldError"][] | null;
             /** @example invoice not found */
@@ -1181,7 +1250,7 @@ export interface components {
         };
         /** @description `{"data": null, "error": {...}}`. */
         ErrorEnvelope: {
-            data?: Record<string, never> | null;
+            data: Record<string, never> | null;
             error: components["schemas"]["ErrorBody"];
         };
         /** @description A client bulk generation failed for. */
@@ -1246,16 +1315,19 @@ export interface components {
         /** @description Everything about an invoice but its lines: what lists show, and the stored header item. */
         InvoiceHeader: {
             /**
+             * Format: decimal
              * @description What credit notes have taken off.
              * @example 0.00
              */
             amount_credited?: string;
             /**
+             * Format: decimal
              * @description `total - amount_paid - amount_credited`, never below zero.
              * @example 1330.00
              */
             amount_due?: string;
             /**
+             * Format: decimal
              * @description What payments (not reversed) have paid.
              * @example 0.00
              */
@@ -1269,40 +1341,50 @@ export interface components {
             /** Format: date */
             due_date: string;
             /** Format: date-time */
-            finalized_at?: string | null;
+            finalized_at: string | null;
             group_by: components["schemas"]["GroupBy"];
             /** Format: uuid */
             id: string;
             /** Format: date */
             issue_date: string;
-            issuer?: components["schemas"]["Issuer"] | null;
-            locale?: components["schemas"]["Locale"] | null;
-            notes?: string | null;
+            issuer: components["schemas"]["Issuer"] | null;
+            locale: components["schemas"]["Locale"] | null;
+            notes: string | null;
             /** @description `INV-YYYY-NNNNN`; null until finalized. */
-            number?: string | null;
+            number: string | null;
             /**
              * @description Something is due and the due date has passed in the client's time zone (worked out
              *     when the invoice is read).
              */
             overdue?: boolean;
             payment_status?: components["schemas"]["PaymentStatus"];
-            pdf?: components["schemas"]["PdfInfo"] | null;
+            pdf: components["schemas"]["PdfInfo"] | null;
             /** @example 2026-10 */
             period: string;
-            po_number?: string | null;
+            po_number: string | null;
             status: components["schemas"]["InvoiceStatus"];
-            /** @example 1187.50 */
+            /**
+             * Format: decimal
+             * @example 1187.50
+             */
             subtotal: string;
-            /** @example 142.50 */
+            /**
+             * Format: decimal
+             * @example 142.50
+             */
             tax_amount: string;
             /**
+             * Format: decimal
              * @description Percent.
-             * @example 12
+             * @example 12.00
              */
             tax_rate: string;
             /** @description The client's IANA time zone when the invoice was generated (for `overdue`). */
-            timezone?: string | null;
-            /** @example 1330.00 */
+            timezone: string | null;
+            /**
+             * Format: decimal
+             * @example 1330.00
+             */
             total: string;
             /** Format: date-time */
             updated_at: string;
@@ -1337,7 +1419,10 @@ export interface components {
              *     control or bidirectional format characters. `null` clears it.
              */
             po_number?: string | null;
-            /** @description Percent, 0-100, as a decimal string. */
+            /**
+             * Format: decimal
+             * @description Percent, 0-100, as a decimal string.
+             */
             tax_rate?: string | null;
             /**
              * Format: int64
@@ -1369,34 +1454,40 @@ export interface components {
             /** @description Payment instructions, one line each (bank, IBAN, ...). */
             bank: string[];
             details?: components["schemas"]["IssuerDetails"] | null;
-            email?: string | null;
+            email: string | null;
             name: string;
-            tax_id?: string | null;
+            tax_id: string | null;
         };
         /** @description The issuer's structured details. */
         IssuerDetails: {
             /** @description Street lines (BT-35, BT-36, BT-162). */
             address_lines: string[];
-            bank?: components["schemas"]["BankAccount"] | null;
+            bank: components["schemas"]["BankAccount"] | null;
             /** @description BT-37. */
             city: string;
             /** @description Legal registration / company identifier (BT-30), printed as the tax id. */
-            company_id?: string | null;
+            company_id: string | null;
             /** @description ISO 3166-1 alpha-2 (BT-40). */
             country: string;
-            electronic_address?: components["schemas"]["ElectronicAddress"] | null;
+            electronic_address: components["schemas"]["ElectronicAddress"] | null;
             /** @description Contact e-mail (BT-43). */
-            email?: string | null;
+            email: string | null;
             /** @description Registered name (BT-27). */
             legal_name: string;
             /** @description BT-38. */
-            postal_code?: string | null;
+            postal_code: string | null;
             /** @description VAT identifier with its country prefix (BT-31), e.g. `DE123456789`. */
-            vat_id?: string | null;
+            vat_id: string | null;
         };
+        /**
+         * @description A field of a line that an edit or a regenerate changed.
+         * @enum {string}
+         */
+        LineField: "description" | "quantity" | "unit_price" | "amount";
         /** @description One line of an invoice. */
         LineItem: {
             /**
+             * Format: decimal
              * @description quantity x unit_price, rounded to the currency's minor unit.
              * @example 1187.50
              */
@@ -1405,12 +1496,16 @@ export interface components {
             /** Format: uuid */
             id: string;
             /**
+             * Format: decimal
              * @description Hours, 2 decimal places.
              * @example 12.50
              */
             quantity: string;
             source: components["schemas"]["LineSource"];
-            /** @example 95.00 */
+            /**
+             * Format: decimal
+             * @example 95.00
+             */
             unit_price: string;
             /** @description The worklogs behind a `worklogs` line (empty for manual lines). */
             worklog_ids: string[];
@@ -1426,6 +1521,28 @@ export interface components {
              */
             version?: number | null;
         };
+        /** @description A line as a history entry shows it when it was added or removed. */
+        LineSnapshot: {
+            /**
+             * Format: decimal
+             * @description The currency's minor-unit places; `null` only in old entries (as `quantity`).
+             */
+            amount: string | null;
+            description: string;
+            /** Format: uuid */
+            id: string;
+            /**
+             * Format: decimal
+             * @description Hours, 2 places. `null` only in entries recorded before line changes were structured.
+             */
+            quantity: string | null;
+            source: components["schemas"]["LineSource"] | null;
+            /**
+             * Format: decimal
+             * @description The currency's minor-unit places; `null` only in old entries (as `quantity`).
+             */
+            unit_price: string | null;
+        };
         /**
          * @description Where a line comes from.
          * @enum {string}
@@ -1436,8 +1553,12 @@ export interface components {
             description?: string | null;
             /** Format: uuid */
             id: string;
-            /** @description Manual lines only: a worklog line's quantity comes from its worklogs. */
+            /**
+             * Format: decimal
+             * @description Manual lines only: a worklog line's quantity comes from its worklogs.
+             */
             quantity?: string | null;
+            /** Format: decimal */
             unit_price?: string | null;
         };
         /**
@@ -1476,12 +1597,14 @@ export interface components {
         NewLine: {
             description: string;
             /**
-             * @description Hours (or units), > 0, at most 2 decimals.
+             * Format: decimal
+             * @description Hours (or units), > 0, at most 2 decimal places.
              * @example 2.50
              */
             quantity: string;
             /**
-             * @description >= 0, at most 4 decimals.
+             * Format: decimal
+             * @description >= 0, at most the currency's minor-unit places (USD 2, JPY 0).
              * @example 95.00
              */
             unit_price: string;
@@ -1503,7 +1626,8 @@ export interface components {
                 electronic_address?: components["schemas"]["ElectronicAddress"] | null;
                 email: string;
                 /**
-                 * @description Price of one hour, in `currency`.
+                 * Format: decimal
+                 * @description Price of one hour, in `currency`, with its minor-unit places.
                  * @example 95.00
                  */
                 hourly_rate: string;
@@ -1520,8 +1644,9 @@ export interface components {
                  */
                 tax_id?: string | null;
                 /**
-                 * @description Percent, e.g. `"12"` for 12 %.
-                 * @example 12
+                 * Format: decimal
+                 * @description Percent with 2 places, e.g. `"12.00"` for 12 %.
+                 * @example 12.00
                  */
                 tax_rate: string;
                 /** @description IANA time zone of the client (`Asia/Tashkent`). */
@@ -1575,13 +1700,23 @@ export interface components {
                 number: string;
                 pdf?: components["schemas"]["PdfInfo"] | null;
                 reason: string;
-                /** @example 190.00 */
+                /**
+                 * Format: decimal
+                 * @example 190.00
+                 */
                 subtotal: string;
-                /** @example 22.80 */
+                /**
+                 * Format: decimal
+                 * @example 22.80
+                 */
                 tax_amount: string;
-                /** @example 12 */
+                /**
+                 * Format: decimal
+                 * @example 12.00
+                 */
                 tax_rate: string;
                 /**
+                 * Format: decimal
                  * @description The amount credited.
                  * @example 212.80
                  */
@@ -1610,16 +1745,19 @@ export interface components {
         Paged_InvoiceHeader: {
             data: {
                 /**
+                 * Format: decimal
                  * @description What credit notes have taken off.
                  * @example 0.00
                  */
                 amount_credited?: string;
                 /**
+                 * Format: decimal
                  * @description `total - amount_paid - amount_credited`, never below zero.
                  * @example 1330.00
                  */
                 amount_due?: string;
                 /**
+                 * Format: decimal
                  * @description What payments (not reversed) have paid.
                  * @example 0.00
                  */
@@ -1655,18 +1793,28 @@ export interface components {
                 period: string;
                 po_number?: string | null;
                 status: components["schemas"]["InvoiceStatus"];
-                /** @example 1187.50 */
+                /**
+                 * Format: decimal
+                 * @example 1187.50
+                 */
                 subtotal: string;
-                /** @example 142.50 */
+                /**
+                 * Format: decimal
+                 * @example 142.50
+                 */
                 tax_amount: string;
                 /**
+                 * Format: decimal
                  * @description Percent.
-                 * @example 12
+                 * @example 12.00
                  */
                 tax_rate: string;
                 /** @description The client's IANA time zone when the invoice was generated (for `overdue`). */
                 timezone?: string | null;
-                /** @example 1330.00 */
+                /**
+                 * Format: decimal
+                 * @example 1330.00
+                 */
                 total: string;
                 /** Format: date-time */
                 updated_at: string;
@@ -1691,6 +1839,7 @@ export interface components {
                 date: string;
                 description: string;
                 /**
+                 * Format: decimal
                  * @description minutes / 60, rounded half away from zero to 2 places.
                  * @example 1.50
                  */
@@ -1707,6 +1856,7 @@ export interface components {
         /** @description A payment recorded against an invoice. */
         Payment: {
             /**
+             * Format: decimal
              * @description In the invoice's currency, with its minor-unit places.
              * @example 250.00
              */
@@ -1725,8 +1875,8 @@ export interface components {
             /** Format: date-time */
             recorded_at: string;
             recorded_by: string;
-            reference?: string | null;
-            reversal?: components["schemas"]["Reversal"] | null;
+            reference: string | null;
+            reversal: components["schemas"]["Reversal"] | null;
         };
         /** @description A payment and the invoice's amounts after it. */
         PaymentAnswer: {
@@ -1741,6 +1891,7 @@ export interface components {
         /** @description A payment as asked for. */
         PaymentRequest: {
             /**
+             * Format: decimal
              * @description A decimal string in the invoice currency, > 0, at most the amount due.
              * @example 250.00
              */
@@ -1839,8 +1990,8 @@ export interface components {
         /** @description A client bulk generation did not create an invoice for. */
         Skipped: {
             client_key: string;
-            /** @description `invoice_exists` or `no_billable_worklogs`. */
-            reason: string;
+            /** @enum {string} */
+            reason: "invoice_exists" | "no_billable_worklogs";
         };
         /** @description The logged-in user, as shown to the frontend. */
         UserView: {
@@ -1865,6 +2016,7 @@ export interface components {
             date: string;
             description: string;
             /**
+             * Format: decimal
              * @description minutes / 60, rounded half away from zero to 2 places.
              * @example 1.50
              */
@@ -1901,6 +2053,8 @@ export interface operations {
             /** @description Logged in */
             200: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1910,6 +2064,8 @@ export interface operations {
             /** @description Malformed body */
             400: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1919,6 +2075,8 @@ export interface operations {
             /** @description Wrong e-mail or password */
             401: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1928,6 +2086,8 @@ export interface operations {
             /** @description `PAYLOAD_TOO_LARGE`: the body is over 1 MiB */
             413: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1937,6 +2097,10 @@ export interface operations {
             /** @description Too many attempts for this e-mail (from this address, or in all), or too many logins in progress */
             429: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1946,6 +2110,10 @@ export interface operations {
             /** @description `SERVICE_UNAVAILABLE`: DynamoDB or S3 did not answer in time */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1957,6 +2125,7 @@ export interface operations {
     list_clients: {
         parameters: {
             query?: {
+                active?: boolean;
                 page?: number;
                 per_page?: number;
                 cursor?: string;
@@ -1967,18 +2136,22 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description A page of active clients */
+            /** @description A page of clients */
             200: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Paged_Client"];
                 };
             };
-            /** @description Bad pagination */
+            /** @description Bad filter or pagination, or an unknown query parameter */
             400: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1988,6 +2161,8 @@ export interface operations {
             /** @description No or bad token */
             401: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1997,6 +2172,10 @@ export interface operations {
             /** @description `SERVICE_UNAVAILABLE`: DynamoDB or S3 did not answer in time */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2020,15 +2199,19 @@ export interface operations {
             /** @description The client */
             200: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Data_Client"];
                 };
             };
-            /** @description Malformed key */
+            /** @description Malformed key or an unknown query parameter */
             400: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2038,6 +2221,8 @@ export interface operations {
             /** @description No or bad token */
             401: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2047,6 +2232,8 @@ export interface operations {
             /** @description No such client */
             404: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2056,6 +2243,10 @@ export interface operations {
             /** @description `SERVICE_UNAVAILABLE`: DynamoDB or S3 did not answer in time */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2083,6 +2274,8 @@ export interface operations {
             /** @description Replaced */
             200: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2092,6 +2285,8 @@ export interface operations {
             /** @description Created */
             201: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2101,6 +2296,8 @@ export interface operations {
             /** @description Malformed key or bad body */
             400: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2110,6 +2307,8 @@ export interface operations {
             /** @description No or bad token */
             401: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2119,6 +2318,8 @@ export interface operations {
             /** @description Not an admin */
             403: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2128,6 +2329,8 @@ export interface operations {
             /** @description `PAYLOAD_TOO_LARGE`: the body is over 1 MiB */
             413: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2137,6 +2340,10 @@ export interface operations {
             /** @description `SERVICE_UNAVAILABLE`: DynamoDB or S3 did not answer in time */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2167,15 +2374,19 @@ export interface operations {
             /** @description A page of worklogs */
             200: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Paged_WorklogView"];
                 };
             };
-            /** @description Malformed key, bad filter or pagination */
+            /** @description Malformed key, bad filter or pagination, or an unknown query parameter */
             400: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2185,6 +2396,8 @@ export interface operations {
             /** @description No or bad token */
             401: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2194,6 +2407,8 @@ export interface operations {
             /** @description No such client */
             404: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2203,6 +2418,10 @@ export interface operations {
             /** @description `SERVICE_UNAVAILABLE`: DynamoDB or S3 did not answer in time */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2230,6 +2449,8 @@ export interface operations {
             /** @description A page of credit notes */
             200: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2239,6 +2460,8 @@ export interface operations {
             /** @description Bad filter or pagination */
             400: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2248,6 +2471,8 @@ export interface operations {
             /** @description No or bad token */
             401: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2257,6 +2482,10 @@ export interface operations {
             /** @description `SERVICE_UNAVAILABLE`: DynamoDB or S3 did not answer in time */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2280,15 +2509,30 @@ export interface operations {
             /** @description The credit note */
             200: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Data_CreditNote"];
                 };
             };
+            /** @description An unknown query parameter */
+            400: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
             /** @description No or bad token */
             401: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2298,6 +2542,8 @@ export interface operations {
             /** @description No such credit note */
             404: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2307,6 +2553,10 @@ export interface operations {
             /** @description `SERVICE_UNAVAILABLE`: DynamoDB or S3 did not answer in time */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2333,6 +2583,8 @@ export interface operations {
             /** @description Presigned URL */
             200: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2342,6 +2594,10 @@ export interface operations {
             /** @description Redirect to the presigned URL (`redirect=true`) */
             302: {
                 headers: {
+                    /** @description The presigned S3 URL of the PDF. */
+                    Location?: string;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -2349,6 +2605,8 @@ export interface operations {
             /** @description Bad `format` or `redirect`, or data EN 16931 requires is missing (details name the BT-xx) */
             400: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2358,6 +2616,8 @@ export interface operations {
             /** @description No or bad token */
             401: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2367,6 +2627,8 @@ export interface operations {
             /** @description No such credit note */
             404: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2376,6 +2638,10 @@ export interface operations {
             /** @description S3 unavailable */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2401,6 +2667,8 @@ export interface operations {
             /** @description Presigned URL */
             200: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2410,6 +2678,10 @@ export interface operations {
             /** @description Redirect to the presigned URL (`redirect=true`) */
             302: {
                 headers: {
+                    /** @description The presigned S3 URL of the PDF. */
+                    Location?: string;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -2417,6 +2689,8 @@ export interface operations {
             /** @description `redirect` is neither true nor false */
             400: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2426,6 +2700,8 @@ export interface operations {
             /** @description No or bad token */
             401: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2435,6 +2711,8 @@ export interface operations {
             /** @description No such credit note */
             404: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2444,6 +2722,10 @@ export interface operations {
             /** @description S3 unavailable */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2475,6 +2757,8 @@ export interface operations {
             /** @description A page of invoices */
             200: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2484,6 +2768,8 @@ export interface operations {
             /** @description Bad filter or pagination */
             400: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2493,6 +2779,8 @@ export interface operations {
             /** @description No or bad token */
             401: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2502,6 +2790,10 @@ export interface operations {
             /** @description `SERVICE_UNAVAILABLE`: DynamoDB or S3 did not answer in time */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2529,8 +2821,12 @@ export interface operations {
             /** @description Draft created */
             201: {
                 headers: {
+                    /** @description The invoice version, quoted (`"3"`): send it back as `If-Match` */
+                    ETag?: string;
                     /** @description `true` when this is the remembered answer to an earlier request with the same `Idempotency-Key` */
                     "Idempotent-Replayed"?: "true";
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2542,6 +2838,8 @@ export interface operations {
                 headers: {
                     /** @description `true` when this is the remembered answer to an earlier request with the same `Idempotency-Key` */
                     "Idempotent-Replayed"?: "true";
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2553,6 +2851,8 @@ export interface operations {
                 headers: {
                     /** @description `true` when this is the remembered answer to an earlier request with the same `Idempotency-Key` */
                     "Idempotent-Replayed"?: "true";
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2564,6 +2864,8 @@ export interface operations {
                 headers: {
                     /** @description `true` when this is the remembered answer to an earlier request with the same `Idempotency-Key` */
                     "Idempotent-Replayed"?: "true";
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2575,6 +2877,8 @@ export interface operations {
                 headers: {
                     /** @description `true` when this is the remembered answer to an earlier request with the same `Idempotency-Key` */
                     "Idempotent-Replayed"?: "true";
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2584,8 +2888,14 @@ export interface operations {
             /** @description The client already has an invoice for the period; or a request with this `Idempotency-Key` is in progress (`Retry-After: 1`) */
             409: {
                 headers: {
+                    /** @description On a stale version: the invoice's current version, quoted (`"5"`), also in `error.current_version`. */
+                    ETag?: string;
                     /** @description `true` when this is the remembered answer to an earlier request with the same `Idempotency-Key` */
                     "Idempotent-Replayed"?: "true";
+                    /** @description Only while a request with the same `Idempotency-Key` is in progress: seconds to wait. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2595,6 +2905,8 @@ export interface operations {
             /** @description `PAYLOAD_TOO_LARGE`: the body is over 1 MiB */
             413: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2604,6 +2916,8 @@ export interface operations {
             /** @description `IDEMPOTENCY_KEY_REUSED`: this `Idempotency-Key` was already used with a different request */
             422: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2613,6 +2927,10 @@ export interface operations {
             /** @description `SERVICE_UNAVAILABLE`: DynamoDB or S3 did not answer in time */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2642,6 +2960,8 @@ export interface operations {
                 headers: {
                     /** @description `true` when this is the remembered answer to an earlier request with the same `Idempotency-Key` */
                     "Idempotent-Replayed"?: "true";
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2653,6 +2973,8 @@ export interface operations {
                 headers: {
                     /** @description `true` when this is the remembered answer to an earlier request with the same `Idempotency-Key` */
                     "Idempotent-Replayed"?: "true";
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2664,6 +2986,8 @@ export interface operations {
                 headers: {
                     /** @description `true` when this is the remembered answer to an earlier request with the same `Idempotency-Key` */
                     "Idempotent-Replayed"?: "true";
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2675,6 +2999,8 @@ export interface operations {
                 headers: {
                     /** @description `true` when this is the remembered answer to an earlier request with the same `Idempotency-Key` */
                     "Idempotent-Replayed"?: "true";
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2684,6 +3010,10 @@ export interface operations {
             /** @description `CONFLICT`: a request with this `Idempotency-Key` is in progress (`Retry-After: 1`) */
             409: {
                 headers: {
+                    /** @description Only while a request with the same `Idempotency-Key` is in progress: seconds to wait. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2693,6 +3023,8 @@ export interface operations {
             /** @description `PAYLOAD_TOO_LARGE`: the body is over 1 MiB */
             413: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2702,6 +3034,8 @@ export interface operations {
             /** @description `IDEMPOTENCY_KEY_REUSED`: this `Idempotency-Key` was already used with a different request */
             422: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2711,6 +3045,10 @@ export interface operations {
             /** @description `SERVICE_UNAVAILABLE`: DynamoDB or S3 did not answer in time */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2735,6 +3073,8 @@ export interface operations {
             /** @description Preview */
             200: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2744,6 +3084,8 @@ export interface operations {
             /** @description Bad body */
             400: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2753,6 +3095,8 @@ export interface operations {
             /** @description No or bad token */
             401: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2762,6 +3106,8 @@ export interface operations {
             /** @description No such client */
             404: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2771,6 +3117,8 @@ export interface operations {
             /** @description `PAYLOAD_TOO_LARGE`: the body is over 1 MiB */
             413: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2780,6 +3128,10 @@ export interface operations {
             /** @description `SERVICE_UNAVAILABLE`: DynamoDB or S3 did not answer in time */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2803,15 +3155,32 @@ export interface operations {
             /** @description The invoice */
             200: {
                 headers: {
+                    /** @description The invoice version, quoted (`"3"`): send it back as `If-Match` */
+                    ETag?: string;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Data_Invoice"];
                 };
             };
+            /** @description An unknown query parameter */
+            400: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
             /** @description No or bad token */
             401: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2821,6 +3190,8 @@ export interface operations {
             /** @description No such invoice */
             404: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2830,6 +3201,10 @@ export interface operations {
             /** @description `SERVICE_UNAVAILABLE`: DynamoDB or S3 did not answer in time */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2841,8 +3216,9 @@ export interface operations {
     delete_invoice: {
         parameters: {
             query?: never;
-            header?: {
-                "If-Match"?: string;
+            header: {
+                /** @description The version being written. */
+                "If-Match": string;
             };
             path: {
                 /** @description Invoice id */
@@ -2855,6 +3231,8 @@ export interface operations {
             /** @description Deleted */
             200: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2864,6 +3242,8 @@ export interface operations {
             /** @description No If-Match */
             400: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2873,6 +3253,8 @@ export interface operations {
             /** @description No or bad token */
             401: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2882,6 +3264,8 @@ export interface operations {
             /** @description Viewer */
             403: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2891,6 +3275,8 @@ export interface operations {
             /** @description No such invoice */
             404: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2900,6 +3286,10 @@ export interface operations {
             /** @description Not a draft, or a stale version */
             409: {
                 headers: {
+                    /** @description Only while a request with the same `Idempotency-Key` is in progress: seconds to wait. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2909,6 +3299,10 @@ export interface operations {
             /** @description `SERVICE_UNAVAILABLE`: DynamoDB or S3 did not answer in time */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2938,6 +3332,10 @@ export interface operations {
             /** @description Updated */
             200: {
                 headers: {
+                    /** @description The invoice version, quoted (`"3"`): send it back as `If-Match` */
+                    ETag?: string;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2947,6 +3345,8 @@ export interface operations {
             /** @description Bad field or missing version */
             400: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2956,6 +3356,8 @@ export interface operations {
             /** @description No or bad token */
             401: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2965,6 +3367,8 @@ export interface operations {
             /** @description Viewer */
             403: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2974,6 +3378,8 @@ export interface operations {
             /** @description No such invoice */
             404: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2983,6 +3389,12 @@ export interface operations {
             /** @description Stale version or finalized */
             409: {
                 headers: {
+                    /** @description On a stale version: the invoice's current version, quoted (`"5"`), also in `error.current_version`. */
+                    ETag?: string;
+                    /** @description Only while a request with the same `Idempotency-Key` is in progress: seconds to wait. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2992,6 +3404,8 @@ export interface operations {
             /** @description `PAYLOAD_TOO_LARGE`: the body is over 1 MiB */
             413: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3001,6 +3415,10 @@ export interface operations {
             /** @description `SERVICE_UNAVAILABLE`: DynamoDB or S3 did not answer in time */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3033,6 +3451,8 @@ export interface operations {
                 headers: {
                     /** @description `true` when this is the remembered answer to an earlier request with the same `Idempotency-Key` */
                     "Idempotent-Replayed"?: "true";
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3044,6 +3464,8 @@ export interface operations {
                 headers: {
                     /** @description `true` when this is the remembered answer to an earlier request with the same `Idempotency-Key` */
                     "Idempotent-Replayed"?: "true";
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3055,6 +3477,8 @@ export interface operations {
                 headers: {
                     /** @description `true` when this is the remembered answer to an earlier request with the same `Idempotency-Key` */
                     "Idempotent-Replayed"?: "true";
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3066,6 +3490,8 @@ export interface operations {
                 headers: {
                     /** @description `true` when this is the remembered answer to an earlier request with the same `Idempotency-Key` */
                     "Idempotent-Replayed"?: "true";
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3077,6 +3503,8 @@ export interface operations {
                 headers: {
                     /** @description `true` when this is the remembered answer to an earlier request with the same `Idempotency-Key` */
                     "Idempotent-Replayed"?: "true";
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3088,6 +3516,10 @@ export interface operations {
                 headers: {
                     /** @description `true` when this is the remembered answer to an earlier request with the same `Idempotency-Key` */
                     "Idempotent-Replayed"?: "true";
+                    /** @description Only while a request with the same `Idempotency-Key` is in progress: seconds to wait. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3097,6 +3529,8 @@ export interface operations {
             /** @description `PAYLOAD_TOO_LARGE`: the body is over 1 MiB */
             413: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3106,6 +3540,8 @@ export interface operations {
             /** @description `IDEMPOTENCY_KEY_REUSED`: this `Idempotency-Key` was already used with a different request */
             422: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3115,6 +3551,10 @@ export interface operations {
             /** @description `SERVICE_UNAVAILABLE`: DynamoDB or S3 did not answer in time */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3142,6 +3582,8 @@ export interface operations {
             /** @description History entries */
             200: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3151,6 +3593,8 @@ export interface operations {
             /** @description Bad page or per_page */
             400: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3160,6 +3604,8 @@ export interface operations {
             /** @description No or bad token */
             401: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3169,6 +3615,8 @@ export interface operations {
             /** @description No such invoice */
             404: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3178,6 +3626,10 @@ export interface operations {
             /** @description `SERVICE_UNAVAILABLE`: DynamoDB or S3 did not answer in time */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3204,6 +3656,8 @@ export interface operations {
             /** @description Presigned URL */
             200: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3213,6 +3667,10 @@ export interface operations {
             /** @description Redirect to the presigned URL (`redirect=true`) */
             302: {
                 headers: {
+                    /** @description The presigned S3 URL of the PDF. */
+                    Location?: string;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -3220,6 +3678,8 @@ export interface operations {
             /** @description Bad `format` or `redirect`, or data EN 16931 requires is missing (details name the BT-xx) */
             400: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3229,6 +3689,8 @@ export interface operations {
             /** @description No or bad token */
             401: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3238,6 +3700,8 @@ export interface operations {
             /** @description No such invoice */
             404: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3247,6 +3711,10 @@ export interface operations {
             /** @description Not finalized */
             409: {
                 headers: {
+                    /** @description Only while a request with the same `Idempotency-Key` is in progress: seconds to wait. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3256,6 +3724,10 @@ export interface operations {
             /** @description S3 unavailable */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3288,8 +3760,12 @@ export interface operations {
             /** @description Finalized */
             200: {
                 headers: {
+                    /** @description The invoice version, quoted (`"3"`): send it back as `If-Match` */
+                    ETag?: string;
                     /** @description `true` when this is the remembered answer to an earlier request with the same `Idempotency-Key` */
                     "Idempotent-Replayed"?: "true";
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3301,6 +3777,8 @@ export interface operations {
                 headers: {
                     /** @description `true` when this is the remembered answer to an earlier request with the same `Idempotency-Key` */
                     "Idempotent-Replayed"?: "true";
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3312,6 +3790,8 @@ export interface operations {
                 headers: {
                     /** @description `true` when this is the remembered answer to an earlier request with the same `Idempotency-Key` */
                     "Idempotent-Replayed"?: "true";
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3323,6 +3803,8 @@ export interface operations {
                 headers: {
                     /** @description `true` when this is the remembered answer to an earlier request with the same `Idempotency-Key` */
                     "Idempotent-Replayed"?: "true";
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3334,6 +3816,8 @@ export interface operations {
                 headers: {
                     /** @description `true` when this is the remembered answer to an earlier request with the same `Idempotency-Key` */
                     "Idempotent-Replayed"?: "true";
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3343,8 +3827,14 @@ export interface operations {
             /** @description Already finalized or stale version; or a request with this `Idempotency-Key` is in progress (`Retry-After: 1`) */
             409: {
                 headers: {
+                    /** @description On a stale version: the invoice's current version, quoted (`"5"`), also in `error.current_version`. */
+                    ETag?: string;
                     /** @description `true` when this is the remembered answer to an earlier request with the same `Idempotency-Key` */
                     "Idempotent-Replayed"?: "true";
+                    /** @description Only while a request with the same `Idempotency-Key` is in progress: seconds to wait. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3354,6 +3844,8 @@ export interface operations {
             /** @description `PAYLOAD_TOO_LARGE`: the body is over 1 MiB */
             413: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3363,6 +3855,8 @@ export interface operations {
             /** @description `IDEMPOTENCY_KEY_REUSED`: this `Idempotency-Key` was already used with a different request */
             422: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3372,6 +3866,10 @@ export interface operations {
             /** @description `SERVICE_UNAVAILABLE`: DynamoDB or S3 did not answer in time */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3401,6 +3899,10 @@ export interface operations {
             /** @description Updated */
             200: {
                 headers: {
+                    /** @description The invoice version, quoted (`"3"`): send it back as `If-Match` */
+                    ETag?: string;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3410,6 +3912,8 @@ export interface operations {
             /** @description A bad item (named); nothing applied */
             400: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3419,6 +3923,8 @@ export interface operations {
             /** @description No or bad token */
             401: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3428,6 +3934,8 @@ export interface operations {
             /** @description Viewer */
             403: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3437,6 +3945,8 @@ export interface operations {
             /** @description No such invoice */
             404: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3446,6 +3956,12 @@ export interface operations {
             /** @description Stale version or finalized */
             409: {
                 headers: {
+                    /** @description On a stale version: the invoice's current version, quoted (`"5"`), also in `error.current_version`. */
+                    ETag?: string;
+                    /** @description Only while a request with the same `Idempotency-Key` is in progress: seconds to wait. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3455,6 +3971,8 @@ export interface operations {
             /** @description `PAYLOAD_TOO_LARGE`: the body is over 1 MiB */
             413: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3464,6 +3982,10 @@ export interface operations {
             /** @description `SERVICE_UNAVAILABLE`: DynamoDB or S3 did not answer in time */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3487,15 +4009,30 @@ export interface operations {
             /** @description Payments */
             200: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Data_Vec_Payment"];
                 };
             };
+            /** @description An unknown query parameter */
+            400: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
             /** @description No or bad token */
             401: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3505,6 +4042,8 @@ export interface operations {
             /** @description No such invoice */
             404: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3514,6 +4053,10 @@ export interface operations {
             /** @description `SERVICE_UNAVAILABLE`: DynamoDB or S3 did not answer in time */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3546,6 +4089,8 @@ export interface operations {
                 headers: {
                     /** @description `true` when this is the remembered answer to an earlier request with the same `Idempotency-Key` */
                     "Idempotent-Replayed"?: "true";
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3557,6 +4102,8 @@ export interface operations {
                 headers: {
                     /** @description `true` when this is the remembered answer to an earlier request with the same `Idempotency-Key` */
                     "Idempotent-Replayed"?: "true";
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3568,6 +4115,8 @@ export interface operations {
                 headers: {
                     /** @description `true` when this is the remembered answer to an earlier request with the same `Idempotency-Key` */
                     "Idempotent-Replayed"?: "true";
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3579,6 +4128,8 @@ export interface operations {
                 headers: {
                     /** @description `true` when this is the remembered answer to an earlier request with the same `Idempotency-Key` */
                     "Idempotent-Replayed"?: "true";
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3590,6 +4141,8 @@ export interface operations {
                 headers: {
                     /** @description `true` when this is the remembered answer to an earlier request with the same `Idempotency-Key` */
                     "Idempotent-Replayed"?: "true";
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3601,6 +4154,10 @@ export interface operations {
                 headers: {
                     /** @description `true` when this is the remembered answer to an earlier request with the same `Idempotency-Key` */
                     "Idempotent-Replayed"?: "true";
+                    /** @description Only while a request with the same `Idempotency-Key` is in progress: seconds to wait. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3610,6 +4167,8 @@ export interface operations {
             /** @description `PAYLOAD_TOO_LARGE`: the body is over 1 MiB */
             413: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3619,6 +4178,8 @@ export interface operations {
             /** @description `IDEMPOTENCY_KEY_REUSED`: this `Idempotency-Key` was already used with a different request */
             422: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3628,6 +4189,10 @@ export interface operations {
             /** @description `SERVICE_UNAVAILABLE`: DynamoDB or S3 did not answer in time */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3657,6 +4222,8 @@ export interface operations {
             /** @description Reversed */
             200: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3666,6 +4233,8 @@ export interface operations {
             /** @description No reason */
             400: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3675,6 +4244,8 @@ export interface operations {
             /** @description No or bad token */
             401: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3684,6 +4255,8 @@ export interface operations {
             /** @description Not an admin */
             403: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3693,6 +4266,8 @@ export interface operations {
             /** @description No such invoice or payment */
             404: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3702,6 +4277,10 @@ export interface operations {
             /** @description Already reversed, or the invoice is void */
             409: {
                 headers: {
+                    /** @description Only while a request with the same `Idempotency-Key` is in progress: seconds to wait. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3711,6 +4290,8 @@ export interface operations {
             /** @description `PAYLOAD_TOO_LARGE`: the body is over 1 MiB */
             413: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3720,6 +4301,10 @@ export interface operations {
             /** @description `SERVICE_UNAVAILABLE`: DynamoDB or S3 did not answer in time */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3745,6 +4330,8 @@ export interface operations {
             /** @description Presigned URL */
             200: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3754,6 +4341,10 @@ export interface operations {
             /** @description Redirect to the presigned URL (`redirect=true`) */
             302: {
                 headers: {
+                    /** @description The presigned S3 URL of the PDF. */
+                    Location?: string;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -3761,6 +4352,8 @@ export interface operations {
             /** @description `redirect` is neither true nor false */
             400: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3770,6 +4363,8 @@ export interface operations {
             /** @description No or bad token */
             401: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3779,6 +4374,8 @@ export interface operations {
             /** @description No such invoice */
             404: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3788,6 +4385,10 @@ export interface operations {
             /** @description Not finalized */
             409: {
                 headers: {
+                    /** @description Only while a request with the same `Idempotency-Key` is in progress: seconds to wait. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3797,6 +4398,10 @@ export interface operations {
             /** @description S3 unavailable */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3808,8 +4413,9 @@ export interface operations {
     regenerate: {
         parameters: {
             query?: never;
-            header?: {
-                "If-Match"?: string;
+            header: {
+                /** @description The version being written. */
+                "If-Match": string;
             };
             path: {
                 /** @description Invoice id */
@@ -3827,6 +4433,10 @@ export interface operations {
             /** @description Regenerated */
             200: {
                 headers: {
+                    /** @description The invoice version, quoted (`"3"`): send it back as `If-Match` */
+                    ETag?: string;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3836,6 +4446,8 @@ export interface operations {
             /** @description Missing version */
             400: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3845,6 +4457,8 @@ export interface operations {
             /** @description No or bad token */
             401: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3854,6 +4468,8 @@ export interface operations {
             /** @description Viewer */
             403: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3863,6 +4479,8 @@ export interface operations {
             /** @description No such invoice */
             404: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3872,6 +4490,12 @@ export interface operations {
             /** @description Stale version or finalized */
             409: {
                 headers: {
+                    /** @description On a stale version: the invoice's current version, quoted (`"5"`), also in `error.current_version`. */
+                    ETag?: string;
+                    /** @description Only while a request with the same `Idempotency-Key` is in progress: seconds to wait. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3881,6 +4505,8 @@ export interface operations {
             /** @description `PAYLOAD_TOO_LARGE`: the body is over 1 MiB */
             413: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3890,6 +4516,10 @@ export interface operations {
             /** @description `SERVICE_UNAVAILABLE`: DynamoDB or S3 did not answer in time */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3920,8 +4550,12 @@ export interface operations {
             /** @description Voided */
             200: {
                 headers: {
+                    /** @description The invoice version, quoted (`"3"`): send it back as `If-Match` */
+                    ETag?: string;
                     /** @description `true` when this is the remembered answer to an earlier request with the same `Idempotency-Key` */
                     "Idempotent-Replayed"?: "true";
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3933,6 +4567,8 @@ export interface operations {
                 headers: {
                     /** @description `true` when this is the remembered answer to an earlier request with the same `Idempotency-Key` */
                     "Idempotent-Replayed"?: "true";
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3944,6 +4580,8 @@ export interface operations {
                 headers: {
                     /** @description `true` when this is the remembered answer to an earlier request with the same `Idempotency-Key` */
                     "Idempotent-Replayed"?: "true";
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3955,6 +4593,8 @@ export interface operations {
                 headers: {
                     /** @description `true` when this is the remembered answer to an earlier request with the same `Idempotency-Key` */
                     "Idempotent-Replayed"?: "true";
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3966,6 +4606,8 @@ export interface operations {
                 headers: {
                     /** @description `true` when this is the remembered answer to an earlier request with the same `Idempotency-Key` */
                     "Idempotent-Replayed"?: "true";
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3975,8 +4617,14 @@ export interface operations {
             /** @description Not finalized, or it has payments or credit notes; or a request with this `Idempotency-Key` is in progress (`Retry-After: 1`) */
             409: {
                 headers: {
+                    /** @description On a stale version: the invoice's current version, quoted (`"5"`), also in `error.current_version`. */
+                    ETag?: string;
                     /** @description `true` when this is the remembered answer to an earlier request with the same `Idempotency-Key` */
                     "Idempotent-Replayed"?: "true";
+                    /** @description Only while a request with the same `Idempotency-Key` is in progress: seconds to wait. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3986,6 +4634,8 @@ export interface operations {
             /** @description `PAYLOAD_TOO_LARGE`: the body is over 1 MiB */
             413: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3995,6 +4645,8 @@ export interface operations {
             /** @description `IDEMPOTENCY_KEY_REUSED`: this `Idempotency-Key` was already used with a different request */
             422: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4004,6 +4656,10 @@ export interface operations {
             /** @description `SERVICE_UNAVAILABLE`: DynamoDB or S3 did not answer in time */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4027,6 +4683,8 @@ export interface operations {
             /** @description The run */
             200: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4036,6 +4694,8 @@ export interface operations {
             /** @description No or bad token */
             401: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4045,6 +4705,8 @@ export interface operations {
             /** @description No run for this period */
             404: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4054,6 +4716,10 @@ export interface operations {
             /** @description `SERVICE_UNAVAILABLE`: DynamoDB or S3 did not answer in time */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4083,15 +4749,19 @@ export interface operations {
             /** @description A page of the run's clients */
             200: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Paged_ClientRunEntry"];
                 };
             };
-            /** @description Bad outcome or pagination */
+            /** @description Bad outcome or pagination, or an unknown query parameter */
             400: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4101,6 +4771,8 @@ export interface operations {
             /** @description No or bad token */
             401: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4110,6 +4782,8 @@ export interface operations {
             /** @description No run for this period */
             404: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4119,6 +4793,10 @@ export interface operations {
             /** @description `SERVICE_UNAVAILABLE`: DynamoDB or S3 did not answer in time */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4139,6 +4817,8 @@ export interface operations {
             /** @description Alive */
             200: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4159,6 +4839,8 @@ export interface operations {
             /** @description Ready */
             200: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4168,6 +4850,10 @@ export interface operations {
             /** @description A dependency is down */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {

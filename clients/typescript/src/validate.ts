@@ -94,6 +94,8 @@ export class ResponseValidator {
       validate: (n: number) => Number.isInteger(n) && n >= -(2 ** 31) && n < 2 ** 31,
     });
     this.ajv.addFormat("int64", { type: "number", validate: (n: number) => Number.isInteger(n) });
+    // The API's decimal strings (money, quantities, rates): digits, an optional fraction.
+    this.ajv.addFormat("decimal", { type: "string", validate: /^-?[0-9]+(\.[0-9]+)?$/ });
     this.ajv.addKeyword({ keyword: "example" });
     this.ajv.addSchema({ $id: SCHEMA_SET, $defs: rebase(schemas) });
   }

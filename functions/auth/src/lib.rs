@@ -34,6 +34,8 @@ pub struct LoginResponse {
     pub token: String,
     #[schema(example = "Bearer")]
     pub token_type: &'static str,
+    #[serde(with = "proxima::domain::instant::millis")]
+    #[schema(value_type = String, format = DateTime, pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{3}Z$")]
     pub expires_at: DateTime<Utc>,
     pub user: UserView,
 }

@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 use proxima::domain::client::check_key;
 use proxima::domain::{Client, ClientInput, DateRange, Period, Worklog};
 use proxima::http::pagination::PaginationParams;
-use proxima::http::{Admin, AuthUser, Data, JsonBody, Paged, Pagination};
+use proxima::http::{Admin, AuthUser, Data, JsonBody, KnownQuery, Paged, Pagination};
 use proxima::state::AppState;
 use proxima::{Error, FieldError, Result};
 use rust_decimal::Decimal;
@@ -16,19 +16,47 @@ use uuid::Uuid;
 
 type ErrorEnvelope = proxima::http::error::ErrorEnvelope;
 
-/// Active clients, ordered by key.
-#[utoipa::path(get, path = "/api/v1/clients", tag = "clients", params(PaginationParams),
+/// Which clients `GET /clients` lists.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ClientListFilter {
+    /// `true` (default): active clients; `false`: inactive ones.
+    #[param(schema_with = proxima::http::openapi::boolean)]
+    pub active: Option<String>,
+}
+
+impl ClientListFilter {
+    /// Whether active (default) or inactive clients are asked for.
+    pub fn active(&self) -> Result<bool> {
+        match self.active.as_deref() {
+            None | Some("true") => Ok(true),
+            Some("false") => Ok(false),
+            Some(_) => Err(Error::field("active", "must be true or false")),
+        }
+    }
+}
+
+/// Active clients (or, with `active=false`, inactive ones), ordered by key.
+#[utoipa::path(get, path = "/api/v1/clients", tag = "clients",
+    params(ClientListFilter, PaginationParams),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "A page of active clients", body = Paged<Client>),
-        (status = 400, description = "Bad pagination", body = ErrorEnvelope),
+        (status = 200, description = "A page of clients", body = Paged<Client>),
+        (status = 400, description = "Bad filter or pagination, or an unknown query parameter", body = ErrorEnvelope),
         (status = 401, description = "No or bad token", body = ErrorEnvelope)))]
 async fn list_clients(
     _user: AuthUser,
     State(state): State<AppState>,
+    _known: KnownQuery<ClientListFilter, PaginationParams>,
+    Query(filter): Query<ClientListFilter>,
     Pagination(page): Pagination,
 ) -> Result<Paged<Client>> {
-    Ok(state.clients.active_client_page(page).await?.into())
+    Ok(state
+        .clients
+        .client_page(filter.active()?, page)
+        .await?
+        .map(Client::fix_scales)
+        .into())
 }
 
 /// One client, active or not.
@@ -37,13 +65,14 @@ async fn list_clients(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The client", body = Data<Client>),
-        (status = 400, description = "Malformed key", body = ErrorEnvelope),
+        (status = 400, description = "Malformed key or an unknown query parameter", body = ErrorEnvelope),
         (status = 401, description = "No or bad token", body = ErrorEnvelope),
         (status = 404, description = "No such client", body = ErrorEnvelope)))]
 async fn get_client(
     _user: AuthUser,
     State(state): State<AppState>,
     Path(key): Path<String>,
+    _known: KnownQuery,
 ) -> Result<Data<Client>> {
     check_key("key", &key)?;
     let client = state
@@ -51,7 +80,7 @@ async fn get_client(
         .get_client(&key)
         .await?
         .ok_or_else(|| Error::not_found("client"))?;
-    Ok(Data::ok(client))
+    Ok(Data::ok(client.fix_scales()))
 }
 
 /// Create or replace a client (admin): the body is the client as the import takes it (its
@@ -100,7 +129,8 @@ pub struct WorklogView {
     pub description: String,
     pub minutes: u32,
     /// minutes / 60, rounded half away from zero to 2 places.
-    #[schema(value_type = String, example = "1.50")]
+    #[serde(with = "proxima::domain::scale::two_places")]
+    #[schema(value_type = String, format = "decimal", pattern = "^[0-9]+\\.[0-9]{2}$", example = "1.50")]
     pub hours: Decimal,
     pub billable: bool,
 }
@@ -195,13 +225,14 @@ impl WorklogFilter {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "A page of worklogs", body = Paged<WorklogView>),
-        (status = 400, description = "Malformed key, bad filter or pagination", body = ErrorEnvelope),
+        (status = 400, description = "Malformed key, bad filter or pagination, or an unknown query parameter", body = ErrorEnvelope),
         (status = 401, description = "No or bad token", body = ErrorEnvelope),
         (status = 404, description = "No such client", body = ErrorEnvelope)))]
 async fn client_worklogs(
     _user: AuthUser,
     State(state): State<AppState>,
     Path(key): Path<String>,
+    _known: KnownQuery<WorklogFilter, PaginationParams>,
     Query(filter): Query<WorklogFilter>,
     Pagination(page): Pagination,
 ) -> Result<Paged<WorklogView>> {

@@ -8,7 +8,7 @@ use axum::response::IntoResponse;
 use proxima::http::error::ErrorEnvelope;
 use proxima::http::openapi::RequiredIfMatch;
 use proxima::http::version::expected_version;
-use proxima::http::{Admin, AuthUser, Data, InvoiceWriter, JsonBody};
+use proxima::http::{Admin, AuthUser, Data, InvoiceWriter, JsonBody, KnownQuery};
 use proxima::invoice::receivables::{self, Payment, PaymentRequest};
 use proxima::invoice::{Invoice, InvoiceHeader};
 use proxima::state::AppState;
@@ -79,6 +79,7 @@ pub async fn record_payment(
     params(("id" = Uuid, Path, description = "Invoice id")),
     security(("bearer" = [])),
     responses(
+        (status = 400, description = "An unknown query parameter", body = ErrorEnvelope),
         (status = 200, description = "Payments", body = Data<Vec<Payment>>),
         (status = 401, description = "No or bad token", body = ErrorEnvelope),
         (status = 404, description = "No such invoice", body = ErrorEnvelope)))]
@@ -86,6 +87,7 @@ pub async fn list_payments(
     _user: AuthUser,
     State(state): State<AppState>,
     Path(id): Path<String>,
+    _known: KnownQuery,
 ) -> Result<Data<Vec<Payment>>> {
     Ok(Data::ok(
         state.invoice_service().payments(invoice_id(&id)?).await?,
@@ -127,7 +129,7 @@ pub async fn reverse_payment(
     params(("id" = Uuid, Path, description = "Invoice id")),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "Voided", body = Data<Invoice>),
+        (status = 200, description = "Voided", body = Data<Invoice>, headers(("ETag" = String, description = "The invoice version, quoted (`\"3\"`): send it back as `If-Match`"))),
         (status = 400, description = "No reason", body = ErrorEnvelope),
         (status = 401, description = "No or bad token", body = ErrorEnvelope),
         (status = 403, description = "Viewer", body = ErrorEnvelope),

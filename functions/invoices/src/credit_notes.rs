@@ -7,7 +7,9 @@ use axum::response::IntoResponse;
 use proxima::domain::client::check_key;
 use proxima::http::error::ErrorEnvelope;
 use proxima::http::pagination::PaginationParams;
-use proxima::http::{AuthUser, Data, InvoiceWriter, JsonBody, NoStore, Paged, Pagination};
+use proxima::http::{
+    AuthUser, Data, InvoiceWriter, JsonBody, KnownQuery, NoStore, Paged, Pagination,
+};
 use proxima::invoice::credit_note::{CreditNote, CreditNoteRequest};
 use proxima::invoice::credit_notes_service::{CreditNoteSummary, IssuedCreditNote};
 use proxima::invoice::finalize::PdfDownload;
@@ -105,6 +107,7 @@ impl CreditNoteListFilter {
 pub async fn list_credit_notes(
     _user: AuthUser,
     State(state): State<AppState>,
+    _known: KnownQuery<CreditNoteListFilter, PaginationParams>,
     Query(filter): Query<CreditNoteListFilter>,
     Pagination(page): Pagination,
 ) -> Result<Paged<CreditNoteSummary>> {
@@ -121,6 +124,7 @@ pub async fn list_credit_notes(
     params(("id" = Uuid, Path, description = "Credit note id")),
     security(("bearer" = [])),
     responses(
+        (status = 400, description = "An unknown query parameter", body = ErrorEnvelope),
         (status = 200, description = "The credit note", body = Data<CreditNote>),
         (status = 401, description = "No or bad token", body = ErrorEnvelope),
         (status = 404, description = "No such credit note", body = ErrorEnvelope)))]
@@ -128,6 +132,7 @@ pub async fn get_credit_note(
     _user: AuthUser,
     State(state): State<AppState>,
     Path(id): Path<String>,
+    _known: KnownQuery,
 ) -> Result<Data<CreditNote>> {
     let id = parse_id(&id, "credit note")?;
     Ok(Data::ok(state.invoice_service().credit_note(id).await?))
@@ -159,6 +164,7 @@ pub async fn credit_note_pdf(
     _user: AuthUser,
     State(state): State<AppState>,
     Path(id): Path<String>,
+    _known: KnownQuery<CreditNotePdfQuery>,
     Query(q): Query<CreditNotePdfQuery>,
 ) -> Result<axum::response::Response> {
     let redirect = match q.redirect.as_deref() {

@@ -17,7 +17,9 @@ use proxima::http::json::OptionalJsonBody;
 use proxima::http::openapi::{OptionalIfMatch, RequiredIfMatch};
 use proxima::http::pagination::PaginationParams;
 use proxima::http::version::{etag, expected_version};
-use proxima::http::{AuthUser, Data, InvoiceWriter, JsonBody, NoStore, Paged, Pagination};
+use proxima::http::{
+    AuthUser, Data, InvoiceWriter, JsonBody, KnownQuery, NoStore, Paged, Pagination,
+};
 use proxima::invoice::edit::{InvoicePatch, LineItemsPatch};
 use proxima::invoice::finalize::PdfDownload;
 use proxima::invoice::model::InvoiceFilter;
@@ -85,7 +87,7 @@ async fn prefill(
 #[utoipa::path(post, path = "/api/v1/invoices/generate", tag = "invoices", request_body = GenerateRequest,
     security(("bearer" = [])),
     responses(
-        (status = 201, description = "Draft created", body = Data<Invoice>),
+        (status = 201, description = "Draft created", body = Data<Invoice>, headers(("ETag" = String, description = "The invoice version, quoted (`\"3\"`): send it back as `If-Match`"))),
         (status = 400, description = "Bad body", body = ErrorEnvelope),
         (status = 401, description = "No or bad token", body = ErrorEnvelope),
         (status = 403, description = "Viewer", body = ErrorEnvelope),
@@ -248,6 +250,7 @@ impl ListFilter {
 async fn list_invoices(
     _user: AuthUser,
     State(state): State<AppState>,
+    _known: KnownQuery<ListFilter, PaginationParams>,
     Query(filter): Query<ListFilter>,
     Pagination(page): Pagination,
 ) -> Result<Paged<InvoiceHeader>> {
@@ -265,13 +268,15 @@ async fn list_invoices(
     params(("id" = Uuid, Path, description = "Invoice id")),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "The invoice", body = Data<Invoice>),
+        (status = 400, description = "An unknown query parameter", body = ErrorEnvelope),
+        (status = 200, description = "The invoice", body = Data<Invoice>, headers(("ETag" = String, description = "The invoice version, quoted (`\"3\"`): send it back as `If-Match`"))),
         (status = 401, description = "No or bad token", body = ErrorEnvelope),
         (status = 404, description = "No such invoice", body = ErrorEnvelope)))]
 async fn get_invoice(
     _user: AuthUser,
     State(state): State<AppState>,
     Path(id): Path<String>,
+    _known: KnownQuery,
 ) -> Result<impl IntoResponse> {
     let invoice = state.invoice_service().get(invoice_id(&id)?).await?;
     Ok(with_etag(invoice, StatusCode::OK))
@@ -284,7 +289,7 @@ async fn get_invoice(
            OptionalIfMatch),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "Updated", body = Data<Invoice>),
+        (status = 200, description = "Updated", body = Data<Invoice>, headers(("ETag" = String, description = "The invoice version, quoted (`\"3\"`): send it back as `If-Match`"))),
         (status = 400, description = "Bad field or missing version", body = ErrorEnvelope),
         (status = 401, description = "No or bad token", body = ErrorEnvelope),
         (status = 403, description = "Viewer", body = ErrorEnvelope),
@@ -312,7 +317,7 @@ async fn patch_invoice(
            OptionalIfMatch),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "Updated", body = Data<Invoice>),
+        (status = 200, description = "Updated", body = Data<Invoice>, headers(("ETag" = String, description = "The invoice version, quoted (`\"3\"`): send it back as `If-Match`"))),
         (status = 400, description = "A bad item (named); nothing applied", body = ErrorEnvelope),
         (status = 401, description = "No or bad token", body = ErrorEnvelope),
         (status = 403, description = "Viewer", body = ErrorEnvelope),
@@ -351,7 +356,7 @@ pub struct RegenerateRequest {
            RequiredIfMatch),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "Regenerated", body = Data<Invoice>),
+        (status = 200, description = "Regenerated", body = Data<Invoice>, headers(("ETag" = String, description = "The invoice version, quoted (`\"3\"`): send it back as `If-Match`"))),
         (status = 400, description = "Missing version", body = ErrorEnvelope),
         (status = 401, description = "No or bad token", body = ErrorEnvelope),
         (status = 403, description = "Viewer", body = ErrorEnvelope),
@@ -387,6 +392,7 @@ async fn edit_history(
     _user: AuthUser,
     State(state): State<AppState>,
     Path(id): Path<String>,
+    _known: KnownQuery<PaginationParams>,
     Pagination(page): Pagination,
 ) -> Result<Paged<HistoryEntry>> {
     Ok(state
@@ -413,7 +419,7 @@ pub struct FinalizeRequest {
            OptionalIfMatch),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "Finalized", body = Data<Invoice>),
+        (status = 200, description = "Finalized", body = Data<Invoice>, headers(("ETag" = String, description = "The invoice version, quoted (`\"3\"`): send it back as `If-Match`"))),
         (status = 400, description = "Empty invoice", body = ErrorEnvelope),
         (status = 401, description = "No or bad token", body = ErrorEnvelope),
         (status = 403, description = "Viewer", body = ErrorEnvelope),
@@ -469,6 +475,7 @@ async fn pdf(
     _user: AuthUser,
     State(state): State<AppState>,
     Path(id): Path<String>,
+    _known: KnownQuery<PdfQuery>,
     Query(q): Query<PdfQuery>,
 ) -> Result<axum::response::Response> {
     let redirect = match q.redirect.as_deref() {

@@ -6,7 +6,7 @@ use axum::extract::{Path, Query, State};
 use proxima::domain::Period;
 use proxima::http::error::ErrorEnvelope;
 use proxima::http::pagination::PaginationParams;
-use proxima::http::{AuthUser, Data, Paged, Pagination};
+use proxima::http::{AuthUser, Data, KnownQuery, Paged, Pagination};
 use proxima::month_end::{ClientRunEntry, RunReport};
 use proxima::state::AppState;
 use proxima::{Error, Result};
@@ -55,13 +55,14 @@ pub async fn get_month_end_run(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "A page of the run's clients", body = Paged<ClientRunEntry>),
-        (status = 400, description = "Bad outcome or pagination", body = ErrorEnvelope),
+        (status = 400, description = "Bad outcome or pagination, or an unknown query parameter", body = ErrorEnvelope),
         (status = 401, description = "No or bad token", body = ErrorEnvelope),
         (status = 404, description = "No run for this period", body = ErrorEnvelope)))]
 pub async fn list_month_end_run_clients(
     _user: AuthUser,
     State(state): State<AppState>,
     Path(period): Path<String>,
+    _known: KnownQuery<OutcomeFilter, PaginationParams>,
     Query(filter): Query<OutcomeFilter>,
     Pagination(page): Pagination,
 ) -> Result<Paged<ClientRunEntry>> {

@@ -381,7 +381,7 @@ async fn measure<'a>(
     lists.push((
         "clients (active)".into(),
         Box::new(move |page| {
-            Box::pin(async move { Ok(store.active_client_page(page).await?.total) })
+            Box::pin(async move { Ok(store.client_page(true, page).await?.total) })
         }),
     ));
     lists.push((

@@ -1,6 +1,7 @@
 //! Clients: who gets invoiced, in which currency, at which rate.
 
 use super::locale::{LOCALE_RULE, Locale};
+use super::scale;
 use super::text::{Lines, check_field};
 use super::vat::{ElectronicAddress, VatCategory, looks_like_vat_id};
 use crate::{Error, FieldError, Result};
@@ -54,11 +55,12 @@ pub struct Client {
     pub vat_exemption_reason: Option<String>,
     /// ISO 4217 code.
     pub currency: String,
-    /// Price of one hour, in `currency`.
-    #[schema(value_type = String, example = "95.00")]
+    /// Price of one hour, in `currency`, with its minor-unit places.
+    #[schema(value_type = String, format = "decimal", pattern = "^[0-9]+(\\.[0-9]{1,4})?$", example = "95.00")]
     pub hourly_rate: Decimal,
-    /// Percent, e.g. `"12"` for 12 %.
-    #[schema(value_type = String, example = "12")]
+    /// Percent with 2 places, e.g. `"12.00"` for 12 %.
+    #[serde(with = "crate::domain::scale::two_places")]
+    #[schema(value_type = String, format = "decimal", pattern = "^[0-9]+\\.[0-9]{2}$", example = "12.00")]
     pub tax_rate: Decimal,
     pub payment_terms_days: u32,
     /// IANA time zone of the client (`Asia/Tashkent`).
@@ -67,8 +69,21 @@ pub struct Client {
     #[serde(default)]
     pub locale: Locale,
     pub active: bool,
+    #[serde(with = "crate::domain::instant::millis")]
+    #[schema(value_type = String, format = DateTime, pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{3}Z$")]
     pub created_at: DateTime<Utc>,
+    #[serde(with = "crate::domain::instant::millis")]
+    #[schema(value_type = String, format = DateTime, pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{3}Z$")]
     pub updated_at: DateTime<Utc>,
+}
+
+impl Client {
+    /// The hourly rate with the currency's minor-unit places (clients stored before the
+    /// fixed scales may have fewer).
+    pub fn fix_scales(mut self) -> Self {
+        self.hourly_rate = scale::money(self.hourly_rate, &self.currency);
+        self
+    }
 }
 
 /// What an import or `PUT /api/v1/clients/{key}` supplies for a client; validated into a
@@ -93,13 +108,14 @@ pub struct ClientInput {
     #[serde(default)]
     pub vat_exemption_reason: Option<String>,
     pub currency: String,
-    /// A decimal string (never a JSON number: floats are not money).
+    /// A decimal string (never a JSON number: floats are not money) with at most the
+    /// currency's minor-unit places.
     #[serde(with = "rust_decimal::serde::str")]
-    #[schema(value_type = String, example = "95.00")]
+    #[schema(value_type = String, format = "decimal", example = "95.00")]
     pub hourly_rate: Decimal,
-    /// Percent, 0 to 100.
+    /// Percent, 0 to 100, at most 2 decimals.
     #[serde(with = "rust_decimal::serde::str")]
-    #[schema(value_type = String, example = "12")]
+    #[schema(value_type = String, format = "decimal", example = "12.00")]
     pub tax_rate: Decimal,
     pub payment_terms_days: u32,
     pub timezone: String,
@@ -246,13 +262,22 @@ impl ClientInput {
         if iso_currency::Currency::from_code(&currency).is_none() {
             errors.push(FieldError::new("currency", "must be an ISO 4217 code"));
         }
+        let places = scale::minor_unit(&currency);
         if self.hourly_rate < Decimal::ZERO {
             errors.push(FieldError::new("hourly_rate", "must not be negative"));
+        } else if !scale::fits(self.hourly_rate, places) {
+            errors.push(FieldError::new(
+                "hourly_rate",
+                format!("{} ({currency})", scale::places_message(places)),
+            ));
         }
-        if self.tax_rate < Decimal::ZERO || self.tax_rate > Decimal::ONE_HUNDRED {
+        if self.tax_rate < Decimal::ZERO
+            || self.tax_rate > Decimal::ONE_HUNDRED
+            || !scale::fits(self.tax_rate, scale::PERCENT_PLACES)
+        {
             errors.push(FieldError::new(
                 "tax_rate",
-                "must be a percent from 0 to 100",
+                "must be a percent from 0 to 100 with at most 2 decimal places",
             ));
         }
         let tidy = |s: Option<String>| s.map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
@@ -316,8 +341,8 @@ impl ClientInput {
             vat_category: self.vat_category,
             vat_exemption_reason: exemption_reason,
             currency,
-            hourly_rate: self.hourly_rate.normalize_to_scale_at_least(2),
-            tax_rate: self.tax_rate.normalize(),
+            hourly_rate: scale::fixed(self.hourly_rate, places),
+            tax_rate: scale::fixed(self.tax_rate, scale::PERCENT_PLACES),
             payment_terms_days: self.payment_terms_days,
             timezone: self.timezone,
             locale,
@@ -344,25 +369,9 @@ pub fn looks_like_email(s: &str) -> bool {
     }
 }
 
-trait ScaleAtLeast {
-    fn normalize_to_scale_at_least(self, scale: u32) -> Self;
-}
-
-impl ScaleAtLeast for Decimal {
-    /// `95` -> `95.00`, `95.125` stays `95.125`.
-    fn normalize_to_scale_at_least(self, scale: u32) -> Self {
-        let mut d = self.normalize();
-        if d.scale() < scale {
-            d.rescale(scale);
-        }
-        d
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::str::FromStr;
 
     fn input() -> ClientInput {
         serde_json::from_value(serde_json::json!({
@@ -385,7 +394,7 @@ mod tests {
         assert_eq!(c.currency, "USD");
         assert_eq!(c.address.country, "UZ");
         assert_eq!(c.hourly_rate.to_string(), "95.00");
-        assert_eq!(c.tax_rate, Decimal::from_str("12").unwrap());
+        assert_eq!(c.tax_rate.to_string(), "12.00");
         assert!(c.active);
         assert_eq!(c.locale, Locale::En, "en when not given");
     }

@@ -2,10 +2,12 @@
 
 pub mod client;
 pub mod idempotency;
+pub mod instant;
 pub mod issuer;
 pub mod locale;
 pub mod pagination;
 pub mod period;
+pub mod scale;
 pub mod text;
 pub mod time_zone;
 pub mod user;

@@ -56,6 +56,8 @@ fn cors(origins: &[String]) -> Option<CorsLayer> {
             .expose_headers([
                 HeaderName::from_static("x-request-id"),
                 header::ETAG,
+                header::RETRY_AFTER,
+                header::LOCATION,
                 HeaderName::from_static("idempotent-replayed"),
             ])
             .max_age(std::time::Duration::from_secs(600)),

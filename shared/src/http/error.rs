@@ -11,8 +11,8 @@ use utoipa::ToSchema;
 /// The error object of the envelope.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorBody {
-    /// One of the codes in the README's error table.
-    #[schema(example = "NOT_FOUND")]
+    /// One of the codes of the error table (docs/api-guide.md).
+    #[schema(schema_with = error_code_schema)]
     pub code: &'static str,
     #[schema(example = "invoice not found")]
     pub message: String,
@@ -21,6 +21,33 @@ pub struct ErrorBody {
     /// Present on validation errors: which fields are wrong.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub details: Option<Vec<FieldError>>,
+    /// Present on a 409 for a stale version: the invoice's current version (also in the
+    /// `ETag` header).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub current_version: Option<u64>,
+}
+
+/// Every envelope code, as `error.code` documents them.
+pub const ERROR_CODES: [&str; 11] = [
+    "VALIDATION_ERROR",
+    "UNAUTHORIZED",
+    "FORBIDDEN",
+    "NOT_FOUND",
+    "METHOD_NOT_ALLOWED",
+    "CONFLICT",
+    "IDEMPOTENCY_KEY_REUSED",
+    "PAYLOAD_TOO_LARGE",
+    "RATE_LIMITED",
+    "SERVICE_UNAVAILABLE",
+    "INTERNAL_ERROR",
+];
+
+fn error_code_schema() -> utoipa::openapi::schema::Object {
+    utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .enum_values(Some(ERROR_CODES))
+        .examples(["NOT_FOUND"])
+        .build()
 }
 
 /// `{"data": null, "error": {...}}`.
@@ -43,7 +70,7 @@ pub fn classify(err: &Error) -> (StatusCode, &'static str) {
         Error::Forbidden(_) => (StatusCode::FORBIDDEN, "FORBIDDEN"),
         Error::NotFound(_) => (StatusCode::NOT_FOUND, "NOT_FOUND"),
         Error::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED"),
-        Error::Conflict(_) => (StatusCode::CONFLICT, "CONFLICT"),
+        Error::Conflict(_) | Error::StaleVersion { .. } => (StatusCode::CONFLICT, "CONFLICT"),
         Error::IdempotencyKeyReused(_) => {
             (StatusCode::UNPROCESSABLE_ENTITY, "IDEMPOTENCY_KEY_REUSED")
         }
@@ -90,6 +117,14 @@ impl IntoResponse for Error {
             Error::RateLimited {
                 retry_after_secs, ..
             } => Some(*retry_after_secs),
+            // A dependency is down: try again shortly.
+            Error::Unavailable(_) => Some(1),
+            _ => None,
+        };
+        let current_version = match &self {
+            Error::StaleVersion {
+                current_version, ..
+            } => Some(*current_version),
             _ => None,
         };
         let details = match &self {
@@ -104,6 +139,7 @@ impl IntoResponse for Error {
                 message: self.to_string(),
                 request_id: current_request_id(),
                 details,
+                current_version,
             },
         };
         let mut response = (status, Json(body)).into_response();
@@ -111,6 +147,9 @@ impl IntoResponse for Error {
             && let Ok(v) = HeaderValue::from_str(&secs.to_string())
         {
             response.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        if let Some(v) = current_version {
+            response.headers_mut().extend(super::version::etag(v));
         }
         response.extensions_mut().insert(Enveloped);
         response

@@ -67,32 +67,336 @@ where
     }
 }
 
-/// Parse JSON, naming the offending field on failure.
+/// Most field errors gathered from one body.
+const MAX_FIELD_ERRORS: usize = 50;
+/// Most readings of one body (each repair reads it again): bounds the work a bad body costs.
+const MAX_ROUNDS: usize = 40;
+
+/// Parse JSON into `T`, reporting every field error of the body at once in plain words:
+/// each failing field is recorded, then removed (unknown fields) or replaced by a harmless
+/// placeholder of the expected kind, and the body is read again, until it reads or nothing
+/// more can be learnt.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
-    let mut de = serde_json::Deserializer::from_slice(bytes);
-    let value = serde_path_to_error::deserialize::<_, T>(&mut de).map_err(|err| {
+    let mut value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
+        let message = strip_position(&e.to_string());
+        Error::field("body", format!("is not valid JSON ({message})"))
+    })?;
+    let mut errors: Vec<FieldError> = Vec::new();
+    let mut attempts: std::collections::HashMap<String, usize> = Default::default();
+    for _ in 0..MAX_ROUNDS {
+        let err = match serde_path_to_error::deserialize::<_, T>(value.clone()) {
+            Ok(v) if errors.is_empty() => return Ok(v),
+            Ok(_) => return Err(Error::fields(errors)),
+            Err(err) => err,
+        };
         let path = err.path().to_string();
         let path = (path != "." && !path.is_empty()).then_some(path);
-        describe(path, err.into_inner())
-    })?;
-    de.end().map_err(|e| describe(None, e))?;
-    Ok(value)
+        let (field, problem) = describe(path, &err.into_inner().to_string());
+        let tries = attempts.entry(field.clone()).or_insert(0usize);
+        if *tries == 0 {
+            errors.push(FieldError::new(field.clone(), problem.message()));
+        }
+        // The placeholder of the kind the message suggests first, then every other kind.
+        let candidate = match problem {
+            Problem::OneOf(_) if *tries < 12 => placeholder(&problem),
+            _ => placeholder(&problem)
+                .into_iter()
+                .chain(FALLBACKS.iter().map(|f| f()))
+                .nth(*tries),
+        };
+        *tries += 1;
+        let repaired = match candidate {
+            Some(v) => repair(&mut value, &field, &problem, v),
+            None => false,
+        };
+        if !repaired || errors.len() >= MAX_FIELD_ERRORS {
+            break;
+        }
+    }
+    Err(Error::fields(errors))
 }
 
-/// The field error for a serde_json failure at `path`.
-fn describe(path: Option<String>, inner: serde_json::Error) -> Error {
-    let message = strip_position(&inner.to_string());
-    if inner.is_syntax() || inner.is_eof() {
-        return Error::field("body", format!("is not valid JSON ({message})"));
+/// What serde found wrong with a field, in terms a caller understands.
+#[derive(Debug)]
+enum Problem {
+    Unknown {
+        accepted: Vec<String>,
+    },
+    Missing,
+    /// Expected a value of this kind (`string`, `integer`, ...); `hint` says more.
+    Kind {
+        kind: Kind,
+        hint: Option<String>,
+    },
+    OneOf(Vec<String>),
+    Other(String),
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Kind {
+    Text,
+    Decimal,
+    Integer,
+    Boolean,
+    List,
+    Object,
+    Date,
+    Uuid,
+}
+
+impl Problem {
+    fn message(&self) -> String {
+        match self {
+            Problem::Unknown { accepted } if accepted.is_empty() => {
+                "is not a field of this request".into()
+            }
+            Problem::Unknown { accepted } => format!(
+                "is not a field of this request (accepted: {})",
+                accepted.join(", ")
+            ),
+            Problem::Missing => "is required".into(),
+            Problem::OneOf(values) => format!("must be one of: {}", values.join(", ")),
+            Problem::Kind { kind, hint } => {
+                let base = match kind {
+                    Kind::Text => "must be a string",
+                    Kind::Decimal => "must be a decimal number written as a string, e.g. \"12.50\"",
+                    Kind::Integer => "must be a whole number",
+                    Kind::Boolean => "must be true or false",
+                    Kind::List => "must be a list",
+                    Kind::Object => "must be an object",
+                    Kind::Date => "must be a date written YYYY-MM-DD",
+                    Kind::Uuid => "must be a UUID",
+                };
+                match hint {
+                    Some(h) => format!("{base} ({h})"),
+                    None => base.to_string(),
+                }
+            }
+            Problem::Other(m) => m.clone(),
+        }
     }
-    let field = match (unknown_or_missing_field(&message), path) {
-        (Some(name), Some(path)) if path == name || path.ends_with(&format!(".{name}")) => path,
+}
+
+/// The backquoted words of a serde message: "one of `a`, `b`" -> [a, b].
+fn quoted(s: &str) -> Vec<String> {
+    s.split('`').skip(1).step_by(2).map(str::to_owned).collect()
+}
+
+/// The kind a serde "expected ..." phrase asks for.
+fn kind_of(expected: &str) -> Option<Kind> {
+    let e = expected.to_ascii_lowercase();
+    Some(if e.contains("decimal") {
+        Kind::Decimal
+    } else if e.contains("uuid") {
+        Kind::Uuid
+    } else if e.contains("date") {
+        Kind::Date
+    } else if (e.starts_with('u') || e.starts_with('i')) && e[1..].starts_with(char::is_numeric)
+        || e.contains("integer")
+    {
+        Kind::Integer
+    } else if e.contains("bool") {
+        Kind::Boolean
+    } else if e.contains("sequence") || e.contains("vec") {
+        Kind::List
+    } else if e.contains("struct") || e.contains("map") {
+        Kind::Object
+    } else if e.contains("string") || e.contains("str") {
+        Kind::Text
+    } else {
+        return None;
+    })
+}
+
+/// The field (JSON path) and the plain problem of a serde error message at `path`.
+fn describe(path: Option<String>, raw: &str) -> (String, Problem) {
+    let message = strip_position(raw);
+    let named = unknown_or_missing_field(&message);
+    let field = match (&named, path) {
+        (Some(name), Some(path)) if path == *name || path.ends_with(&format!(".{name}")) => path,
         (Some(name), Some(path)) => format!("{path}.{name}"),
-        (Some(name), None) => name,
+        (Some(name), None) => name.clone(),
         (None, Some(path)) => path,
         (None, None) => "body".to_string(),
     };
-    Error::fields(vec![FieldError::new(field, message)])
+    let problem = if message.starts_with("unknown field `") {
+        let accepted = message
+            .split_once("expected")
+            .map(|(_, rest)| quoted(rest))
+            .unwrap_or_default();
+        Problem::Unknown { accepted }
+    } else if message.starts_with("missing field `") {
+        Problem::Missing
+    } else if message.starts_with("unknown variant `") {
+        Problem::OneOf(
+            message
+                .split_once("expected")
+                .map(|(_, rest)| quoted(rest))
+                .unwrap_or_default(),
+        )
+    } else if let Some((_, expected)) = message.split_once(", expected ") {
+        // "invalid type: integer `12`, expected a Decimal type",
+        // "invalid value: integer `-1`, expected u64"
+        match kind_of(expected) {
+            Some(kind) => {
+                let hint = message
+                    .starts_with("invalid value")
+                    .then(|| match kind {
+                        Kind::Integer => Some(format!("0 to {}", integer_max(expected))),
+                        _ => None,
+                    })
+                    .flatten();
+                Problem::Kind { kind, hint }
+            }
+            None => Problem::Other("has the wrong type or value".into()),
+        }
+    } else if message.contains("UUID") || message.contains("uuid") {
+        Problem::Kind {
+            kind: Kind::Uuid,
+            hint: None,
+        }
+    } else if is_chrono_message(&message) {
+        Problem::Kind {
+            kind: Kind::Date,
+            hint: None,
+        }
+    } else if message.to_ascii_lowercase().contains("decimal") || message.contains("number") {
+        Problem::Kind {
+            kind: Kind::Decimal,
+            hint: Some("within range".into()),
+        }
+    } else if message.starts_with("invalid length") {
+        Problem::Other("has the wrong number of items".into())
+    } else {
+        // Our own `Deserialize` impls word their messages for callers already.
+        Problem::Other(message)
+    };
+    (field, problem)
+}
+
+fn integer_max(expected: &str) -> String {
+    match expected.trim() {
+        "u8" => u8::MAX.to_string(),
+        "u16" => u16::MAX.to_string(),
+        "u32" => u32::MAX.to_string(),
+        _ => u64::MAX.to_string(),
+    }
+}
+
+/// chrono's parse errors ("premature end of input", "input contains invalid characters").
+fn is_chrono_message(m: &str) -> bool {
+    [
+        "premature end of input",
+        "input contains invalid characters",
+        "trailing input",
+        "input is not enough",
+        "no possible date and time",
+        "input is out of range",
+        "impossible",
+    ]
+    .iter()
+    .any(|p| m.contains(p))
+}
+
+/// A placeholder of `kind` that reads as that kind, so reading goes on past the field.
+fn placeholder(problem: &Problem) -> Option<serde_json::Value> {
+    use serde_json::json;
+    Some(match problem {
+        Problem::OneOf(values) => json!(values.first()?),
+        Problem::Kind { kind, .. } => match kind {
+            Kind::Text => json!(""),
+            Kind::Decimal => json!("0"),
+            Kind::Integer => json!(0),
+            Kind::Boolean => json!(false),
+            Kind::List => json!([]),
+            Kind::Object => json!({}),
+            Kind::Date => json!("2000-01-01"),
+            Kind::Uuid => json!("00000000-0000-0000-0000-000000000000"),
+        },
+        _ => return None,
+    })
+}
+
+/// Split a serde_path_to_error path (`add[1].unit_price`) into object keys and indexes.
+fn segments(path: &str) -> Vec<Result<String, usize>> {
+    let mut out = Vec::new();
+    for part in path.split('.') {
+        let mut rest = part;
+        if let Some(i) = rest.find('[') {
+            if i > 0 {
+                out.push(Ok(rest[..i].to_string()));
+            }
+            rest = &rest[i..];
+            while let Some(stripped) = rest.strip_prefix('[') {
+                let Some(end) = stripped.find(']') else { break };
+                if let Ok(n) = stripped[..end].parse() {
+                    out.push(Err(n));
+                }
+                rest = &stripped[end + 1..];
+            }
+        } else {
+            out.push(Ok(rest.to_string()));
+        }
+    }
+    out
+}
+
+/// Placeholders tried, in order, when the one of the suggested kind does not read.
+const FALLBACKS: [fn() -> serde_json::Value; 8] = [
+    || serde_json::json!("0"),
+    || serde_json::json!(0),
+    || serde_json::json!(""),
+    || serde_json::json!("2000-01-01"),
+    || serde_json::json!("00000000-0000-0000-0000-000000000000"),
+    || serde_json::json!(false),
+    || serde_json::json!([]),
+    || serde_json::json!({}),
+];
+
+/// Remove (unknown) or replace by `with` the field at `field` so that reading can go on;
+/// false when it cannot.
+fn repair(
+    value: &mut serde_json::Value,
+    field: &str,
+    problem: &Problem,
+    with: serde_json::Value,
+) -> bool {
+    if field == "body" {
+        return false;
+    }
+    let segs = segments(field);
+    let Some((last, parents)) = segs.split_last() else {
+        return false;
+    };
+    let mut node = value;
+    for s in parents {
+        node = match (s, node) {
+            (Ok(k), serde_json::Value::Object(m)) => match m.get_mut(k) {
+                Some(n) => n,
+                None => return false,
+            },
+            (Err(i), serde_json::Value::Array(a)) => match a.get_mut(*i) {
+                Some(n) => n,
+                None => return false,
+            },
+            _ => return false,
+        };
+    }
+    match (last, node, problem) {
+        (Ok(k), serde_json::Value::Object(m), Problem::Unknown { .. }) => m.remove(k).is_some(),
+        (Ok(k), serde_json::Value::Object(m), _) => {
+            m.insert(k.clone(), with);
+            true
+        }
+        (Err(i), serde_json::Value::Array(a), _) => match a.get_mut(*i) {
+            Some(slot) => {
+                *slot = with;
+                true
+            }
+            None => false,
+        },
+        _ => false,
+    }
 }
 
 /// serde_json appends " at line L column C"; the position is noise for API callers.
@@ -150,5 +454,55 @@ mod tests {
         assert_eq!(field_of(r#"{"email": "a", "inner": {"m": 1}}"#), "inner.m");
         assert_eq!(field_of(r#"{"email": "#), "body");
         assert_eq!(field_of(r#"{"email": "a"} trailing"#), "body");
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Line {
+        #[serde(with = "rust_decimal::serde::str")]
+        price: rust_decimal::Decimal,
+        hours: u64,
+        day: chrono::NaiveDate,
+        kind: Kind2,
+        items: Vec<Inner>,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(rename_all = "lowercase")]
+    enum Kind2 {
+        Manual,
+        Worklogs,
+    }
+
+    #[test]
+    fn every_field_error_at_once_in_plain_words() {
+        let body = r#"{"price": 12, "hours": -1, "day": "2026-13-01", "kind": "x",
+                       "items": [{"n": "a"}], "extra": 1}"#;
+        let Err(Error::Validation { details, .. }) = parse_json::<Line>(body.as_bytes()) else {
+            panic!("expected a validation error");
+        };
+        let fields: Vec<&str> = details.iter().map(|d| d.field.as_str()).collect();
+        for f in ["price", "hours", "day", "kind", "items[0].n", "extra"] {
+            assert!(fields.contains(&f), "{f} missing from {fields:?}");
+        }
+        for d in &details {
+            for internal in [
+                "Decimal type",
+                "u64",
+                "u32",
+                "invalid type",
+                "invalid value",
+                "out of range",
+            ] {
+                assert!(!d.message.contains(internal), "{}: {}", d.field, d.message);
+            }
+        }
+        let missing = parse_json::<Line>(b"{}").unwrap_err();
+        let Error::Validation { details, .. } = missing else {
+            panic!()
+        };
+        assert_eq!(details.len(), 5, "{details:?}");
+        assert!(details.iter().all(|d| d.message == "is required"));
     }
 }

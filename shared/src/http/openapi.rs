@@ -107,12 +107,25 @@ pub struct OptionalIfMatch {
     if_match: Option<String>,
 }
 
-/// `If-Match` where the version can only come from the header.
-#[derive(Debug, IntoParams)]
-#[into_params(parameter_in = Header)]
-#[allow(dead_code)]
-pub struct RequiredIfMatch {
-    /// The version being written.
-    #[param(rename = "If-Match", schema_with = if_match, required = true)]
-    if_match: String,
+/// `If-Match` where the version can only come from the header (written by hand: the
+/// derive does not mark a `schema_with` parameter required).
+#[derive(Debug)]
+pub struct RequiredIfMatch;
+
+impl IntoParams for RequiredIfMatch {
+    fn into_params(
+        _: impl Fn() -> Option<utoipa::openapi::path::ParameterIn>,
+    ) -> Vec<utoipa::openapi::path::Parameter> {
+        use utoipa::openapi::Required;
+        use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+        vec![
+            ParameterBuilder::new()
+                .name("If-Match")
+                .parameter_in(ParameterIn::Header)
+                .required(Required::True)
+                .description(Some("The version being written."))
+                .schema(Some(if_match()))
+                .build(),
+        ]
+    }
 }

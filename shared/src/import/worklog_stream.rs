@@ -188,8 +188,9 @@ mod tests {
         async fn list_active_clients(&self) -> Result<Vec<Client>> {
             Ok(Vec::new())
         }
-        async fn active_client_page(
+        async fn client_page(
             &self,
+            _active: bool,
             page: crate::domain::PageRequest,
         ) -> Result<crate::domain::Page<Client>> {
             Ok(page.slice(Vec::new()))

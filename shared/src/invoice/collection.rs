@@ -133,7 +133,7 @@ pub async fn record_payment(
                 paid_on: req.paid_on,
                 method: req.method,
                 reference: req.reference.as_deref().map(|r| r.trim().to_string()),
-                recorded_at: actor.now,
+                recorded_at: crate::domain::instant::to_millis(actor.now),
                 recorded_by: actor.name.clone(),
                 reversal: None,
             };

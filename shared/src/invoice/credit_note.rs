@@ -7,8 +7,8 @@
 use super::edit::{check_description, check_price, check_quantity};
 use super::model::{ClientSnapshot, Invoice, PdfInfo};
 use super::money::{Totals, line_amount, totals};
-use crate::domain::Period;
 use crate::domain::text::{Lines, check_field};
+use crate::domain::{Period, scale};
 use crate::pdf::Issuer;
 use crate::{Error, FieldError, Result};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -27,12 +27,13 @@ pub const MAX_REASON_CHARS: usize = 500;
 pub struct CreditLine {
     pub description: String,
     /// 2 decimal places.
-    #[schema(value_type = String, example = "2.00")]
+    #[serde(with = "crate::domain::scale::two_places")]
+    #[schema(value_type = String, format = "decimal", pattern = "^[0-9]+\\.[0-9]{2}$", example = "2.00")]
     pub quantity: Decimal,
-    #[schema(value_type = String, example = "95.00")]
+    #[schema(value_type = String, format = "decimal", pattern = "^[0-9]+(\\.[0-9]{1,4})?$", example = "95.00")]
     pub unit_price: Decimal,
     /// quantity x unit_price, rounded to the currency's minor unit.
-    #[schema(value_type = String, example = "190.00")]
+    #[schema(value_type = String, format = "decimal", pattern = "^[0-9]+(\\.[0-9]{1,4})?$", example = "190.00")]
     pub amount: Decimal,
 }
 
@@ -57,15 +58,16 @@ pub struct CreditNote {
     pub issue_date: NaiveDate,
     pub reason: String,
     pub lines: Vec<CreditLine>,
-    #[schema(value_type = String, example = "190.00")]
+    #[schema(value_type = String, format = "decimal", pattern = "^[0-9]+(\\.[0-9]{1,4})?$", example = "190.00")]
     pub subtotal: Decimal,
     /// Percent, the invoice's.
-    #[schema(value_type = String, example = "12")]
+    #[serde(with = "crate::domain::scale::two_places")]
+    #[schema(value_type = String, format = "decimal", pattern = "^[0-9]+\\.[0-9]{2}$", example = "12.00")]
     pub tax_rate: Decimal,
-    #[schema(value_type = String, example = "22.80")]
+    #[schema(value_type = String, format = "decimal", pattern = "^[0-9]+(\\.[0-9]{1,4})?$", example = "22.80")]
     pub tax_amount: Decimal,
     /// The amount credited: subtotal + tax.
-    #[schema(value_type = String, example = "212.80")]
+    #[schema(value_type = String, format = "decimal", pattern = "^[0-9]+(\\.[0-9]{1,4})?$", example = "212.80")]
     pub total: Decimal,
     /// The issuer as recorded on the invoice at finalize.
     pub issuer: Issuer,
@@ -73,6 +75,8 @@ pub struct CreditNote {
     /// (null for notes issued before locales were recorded: English).
     #[serde(default)]
     pub locale: Option<crate::domain::Locale>,
+    #[serde(with = "crate::domain::instant::millis")]
+    #[schema(value_type = String, format = DateTime, pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{3}Z$")]
     pub created_at: DateTime<Utc>,
     pub created_by: String,
     pub pdf: Option<PdfInfo>,
@@ -93,11 +97,11 @@ pub struct CreditLineInput {
     pub description: String,
     /// > 0, at most 2 decimals.
     #[serde(with = "rust_decimal::serde::str")]
-    #[schema(value_type = String, example = "2.00")]
+    #[schema(value_type = String, format = "decimal", example = "2.00")]
     pub quantity: Decimal,
-    /// >= 0, at most 4 decimals.
+    /// >= 0, at most the currency's minor-unit places (USD 2, JPY 0).
     #[serde(with = "rust_decimal::serde::str")]
-    #[schema(value_type = String, example = "95.00")]
+    #[schema(value_type = String, format = "decimal", example = "95.00")]
     pub unit_price: Decimal,
 }
 
@@ -125,9 +129,10 @@ pub fn file_name(note: &CreditNote) -> String {
     format!("{}.pdf", note.number)
 }
 
-/// Check the request alone (every problem at once, each naming its field); returns the
-/// trimmed reason.
-pub fn validate_request(req: &CreditNoteRequest) -> Result<String> {
+/// Check the request alone (every problem at once, each naming its field), unit prices with
+/// at most `places` decimal places (the invoice currency's minor unit); returns the trimmed
+/// reason.
+pub fn validate_request(req: &CreditNoteRequest, places: u32) -> Result<String> {
     let mut errors = Vec::new();
     let reason = check_field(
         "reason",
@@ -170,7 +175,12 @@ pub fn validate_request(req: &CreditNoteRequest) -> Result<String> {
                     &mut errors,
                 );
                 check_quantity(format!("lines[{i}].quantity"), l.quantity, &mut errors);
-                check_price(format!("lines[{i}].unit_price"), l.unit_price, &mut errors);
+                check_price(
+                    format!("lines[{i}].unit_price"),
+                    l.unit_price,
+                    places,
+                    &mut errors,
+                );
             }
         }
     }
@@ -185,8 +195,8 @@ pub fn validate_request(req: &CreditNoteRequest) -> Result<String> {
 /// description, quantity, unit price and amount (so the note's total is the invoice's);
 /// otherwise the given lines, validated, with amounts rounded to the invoice's currency.
 pub fn credit_lines(invoice: &Invoice, req: &CreditNoteRequest) -> Result<Vec<CreditLine>> {
-    validate_request(req)?;
     let places = invoice.places();
+    validate_request(req, places)?;
     Ok(match &req.lines {
         None => invoice
             .line_items
@@ -201,12 +211,11 @@ pub fn credit_lines(invoice: &Invoice, req: &CreditNoteRequest) -> Result<Vec<Cr
         Some(lines) => lines
             .iter()
             .map(|l| {
-                let mut quantity = l.quantity.normalize();
-                quantity.rescale(2);
+                let quantity = scale::fixed(l.quantity, scale::QUANTITY_PLACES);
                 CreditLine {
                     description: l.description.trim().to_string(),
                     quantity,
-                    unit_price: l.unit_price.normalize(),
+                    unit_price: scale::fixed(l.unit_price, places),
                     amount: line_amount(quantity, l.unit_price, places),
                 }
             })
@@ -288,7 +297,7 @@ pub fn build_credit_note(
         .number
         .clone()
         .ok_or_else(|| Error::Conflict("only a finalized invoice can be credited".into()))?;
-    let reason = validate_request(req)?;
+    let reason = validate_request(req, invoice.places())?;
     let lines = credit_lines(invoice, req)?;
     let places = invoice.places();
     let t = credit_totals(&lines, h.tax_rate, places);
@@ -441,18 +450,18 @@ mod tests {
         let issuer = Issuer::default();
         let req = partial(vec![
             input("  Duplicate hours  ", "0.33", "10.05"), // 3.3165 -> 3.32
-            input("Discount", "1.5", "0.0333"),            // 0.04995 -> 0.05
-            input("Fix", "2", "10.125"),                   // 20.25
+            input("Discount", "1.5", "0.03"),              // 0.045 -> 0.05
+            input("Fix", "2", "10.13"),                    // 20.26
         ]);
         let note = build_credit_note(&inv, &req, Decimal::ZERO, new_note(&issuer, 1)).unwrap();
         let amounts: Vec<String> = note.lines.iter().map(|l| l.amount.to_string()).collect();
-        assert_eq!(amounts, ["3.32", "0.05", "20.25"]);
+        assert_eq!(amounts, ["3.32", "0.05", "20.26"]);
         assert_eq!(note.lines[0].description, "Duplicate hours");
         assert_eq!(note.lines[1].quantity.to_string(), "1.50");
-        assert_eq!(note.subtotal.to_string(), "23.62");
-        // 23.62 x 12% = 2.8344 -> 2.83
-        assert_eq!(note.tax_amount.to_string(), "2.83");
-        assert_eq!(note.total.to_string(), "26.45");
+        assert_eq!(note.subtotal.to_string(), "23.63");
+        // 23.63 x 12% = 2.8356 -> 2.84
+        assert_eq!(note.tax_amount.to_string(), "2.84");
+        assert_eq!(note.total.to_string(), "26.47");
         assert_eq!(note.total, note.subtotal + note.tax_amount);
     }
 
@@ -461,9 +470,9 @@ mod tests {
         assert_eq!(super::super::money::minor_unit("UZS"), 2);
         let inv = sample_invoice(2); // UZS, 12%
         let issuer = Issuer::default();
-        let req = partial(vec![input("Qaytarish / возврат", "0.25", "450000.0050")]);
+        let req = partial(vec![input("Qaytarish / возврат", "0.25", "450000.01")]);
         let note = build_credit_note(&inv, &req, Decimal::ZERO, new_note(&issuer, 1)).unwrap();
-        // 112500.00125 -> 112500.00; tax 13500.00
+        // 112500.0025 -> 112500.00; tax 13500.00
         assert_eq!(note.lines[0].amount.to_string(), "112500.00");
         assert_eq!(note.tax_amount.to_string(), "13500.00");
         assert_eq!(note.total.to_string(), "126000.00");
@@ -535,7 +544,7 @@ mod tests {
             ]),
             full: None,
         };
-        let err = validate_request(&req).unwrap_err();
+        let err = validate_request(&req, 2).unwrap_err();
         assert_eq!(
             fields(err),
             [
@@ -554,7 +563,7 @@ mod tests {
             full: Some(false),
         };
         assert_eq!(
-            fields(validate_request(&neither).unwrap_err()),
+            fields(validate_request(&neither, 2).unwrap_err()),
             ["reason", "lines"]
         );
         let both = CreditNoteRequest {
@@ -562,23 +571,26 @@ mod tests {
             lines: Some(vec![input("a", "1", "1")]),
             full: Some(true),
         };
-        assert_eq!(fields(validate_request(&both).unwrap_err()), ["full"]);
+        assert_eq!(fields(validate_request(&both, 2).unwrap_err()), ["full"]);
         assert_eq!(
-            fields(validate_request(&partial(vec![])).unwrap_err()),
+            fields(validate_request(&partial(vec![]), 2).unwrap_err()),
             ["lines"]
         );
         let too_many = partial((0..1001).map(|_| input("a", "1", "1")).collect());
-        assert_eq!(fields(validate_request(&too_many).unwrap_err()), ["lines"]);
+        assert_eq!(
+            fields(validate_request(&too_many, 2).unwrap_err()),
+            ["lines"]
+        );
         let long_reason = CreditNoteRequest {
             reason: "r".repeat(501),
             ..full()
         };
         assert_eq!(
-            fields(validate_request(&long_reason).unwrap_err()),
+            fields(validate_request(&long_reason, 2).unwrap_err()),
             ["reason"]
         );
         assert_eq!(
-            validate_request(&full()).unwrap(),
+            validate_request(&full(), 2).unwrap(),
             "Invoice sent to the wrong client"
         );
     }
@@ -653,7 +665,7 @@ mod tests {
                         .map(|&(q, p)| CreditLineInput {
                             description: "Credit".into(),
                             quantity: Decimal::new(q, 2),
-                            unit_price: Decimal::new(p, 4) * factor,
+                            unit_price: (Decimal::new(p, 4) * factor).round_dp(2),
                         })
                         .collect(),
                 );

@@ -63,15 +63,18 @@ pub struct CreditNoteSummary {
     pub currency: String,
     pub issue_date: NaiveDate,
     pub reason: String,
-    #[schema(value_type = String, example = "190.00")]
+    #[schema(value_type = String, format = "decimal", pattern = "^[0-9]+(\\.[0-9]{1,4})?$", example = "190.00")]
     pub subtotal: Decimal,
-    #[schema(value_type = String, example = "12")]
+    #[serde(with = "crate::domain::scale::two_places")]
+    #[schema(value_type = String, format = "decimal", pattern = "^[0-9]+\\.[0-9]{2}$", example = "12.00")]
     pub tax_rate: Decimal,
-    #[schema(value_type = String, example = "22.80")]
+    #[schema(value_type = String, format = "decimal", pattern = "^[0-9]+(\\.[0-9]{1,4})?$", example = "22.80")]
     pub tax_amount: Decimal,
     /// The amount credited.
-    #[schema(value_type = String, example = "212.80")]
+    #[schema(value_type = String, format = "decimal", pattern = "^[0-9]+(\\.[0-9]{1,4})?$", example = "212.80")]
     pub total: Decimal,
+    #[serde(with = "crate::domain::instant::millis")]
+    #[schema(value_type = String, format = DateTime, pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{3}Z$")]
     pub created_at: DateTime<Utc>,
     pub created_by: String,
     pub pdf: Option<PdfInfo>,
@@ -180,7 +183,9 @@ pub async fn issue(
     actor: &Actor,
 ) -> Result<IssuedCreditNote> {
     // Validate the body before any read: a bad request is 400 whatever the invoice.
-    super::credit_note::validate_request(req)?;
+    // The currency is not known yet: prices are checked against the invoice's minor unit
+    // once it is read.
+    super::credit_note::validate_request(req, crate::domain::scale::MAX_MINOR_UNIT)?;
     let note_id = Uuid::new_v4();
     let mut invoice: Option<Invoice> = None;
     let mut locale = None;
@@ -206,7 +211,7 @@ pub async fn issue(
                 number: credit_note_number(year, sequence),
                 issue_date,
                 created_by: &actor.name,
-                created_at: actor.now,
+                created_at: crate::domain::instant::to_millis(actor.now),
                 fallback_issuer: deps.issuer,
                 locale,
             },

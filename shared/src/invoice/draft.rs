@@ -56,7 +56,7 @@ pub fn build_draft(
             notes: None,
             po_number: None,
             version: 1,
-            created_at: now,
+            created_at: crate::domain::instant::to_millis(now),
             created_by: actor.to_string(),
             updated_at: now,
             finalized_at: None,

@@ -2,11 +2,12 @@
 //! applied, each returning the field changes for the history.
 
 use super::dates::date_errors;
-use super::history::{Change, total_changes};
+use super::history::{Change, line_changes, total_changes};
 use super::lines::MAX_DESCRIPTION_CHARS;
 use super::model::{Invoice, LineItem, LineSource};
 use super::money::line_amount;
 use super::patch::Patch;
+use crate::domain::scale;
 use crate::domain::text::{Lines, check_field};
 use crate::{Error, FieldError, Result};
 use chrono::NaiveDate;
@@ -49,7 +50,7 @@ pub struct InvoicePatch {
     pub due_date: Option<NaiveDate>,
     /// Percent, 0-100, as a decimal string.
     #[serde(default, with = "rust_decimal::serde::str_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, format = "decimal")]
     pub tax_rate: Option<Decimal>,
     /// The version being edited (instead of `If-Match`).
     pub version: Option<u64>,
@@ -96,11 +97,13 @@ pub fn apply_patch(
         &mut errors,
     );
     if let Some(rate) = patch.tax_rate
-        && (rate < Decimal::ZERO || rate > Decimal::ONE_HUNDRED || rate.scale() > 4)
+        && (rate < Decimal::ZERO
+            || rate > Decimal::ONE_HUNDRED
+            || !scale::fits(rate, scale::PERCENT_PLACES))
     {
         errors.push(FieldError::new(
             "tax_rate",
-            "must be a percent from 0 to 100 with at most 4 decimals",
+            "must be a percent from 0 to 100 with at most 2 decimal places",
         ));
     }
     let h = &invoice.header;
@@ -152,7 +155,9 @@ pub fn apply_patch(
         changes.push(Change::of("due_date", &h.due_date, &due));
         h.due_date = due;
     }
-    if let Some(rate) = patch.tax_rate.map(|r| r.normalize())
+    if let Some(rate) = patch
+        .tax_rate
+        .map(|r| scale::fixed(r, scale::PERCENT_PLACES))
         && rate != h.tax_rate
     {
         changes.push(Change::of("tax_rate", &h.tax_rate, &rate));
@@ -168,13 +173,13 @@ pub fn apply_patch(
 #[serde(deny_unknown_fields)]
 pub struct NewLine {
     pub description: String,
-    /// Hours (or units), > 0, at most 2 decimals.
+    /// Hours (or units), > 0, at most 2 decimal places.
     #[serde(with = "rust_decimal::serde::str")]
-    #[schema(value_type = String, example = "2.50")]
+    #[schema(value_type = String, format = "decimal", example = "2.50")]
     pub quantity: Decimal,
-    /// >= 0, at most 4 decimals.
+    /// >= 0, at most the currency's minor-unit places (USD 2, JPY 0).
     #[serde(with = "rust_decimal::serde::str")]
-    #[schema(value_type = String, example = "95.00")]
+    #[schema(value_type = String, format = "decimal", example = "95.00")]
     pub unit_price: Decimal,
 }
 
@@ -186,10 +191,10 @@ pub struct LineUpdate {
     pub description: Option<String>,
     /// Manual lines only: a worklog line's quantity comes from its worklogs.
     #[serde(default, with = "rust_decimal::serde::str_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, format = "decimal")]
     pub quantity: Option<Decimal>,
     #[serde(default, with = "rust_decimal::serde::str_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, format = "decimal")]
     pub unit_price: Option<Decimal>,
 }
 
@@ -216,21 +221,29 @@ pub(crate) fn check_description(field: String, d: &str, errors: &mut Vec<FieldEr
 
 /// A line rule shared by draft lines and credit-note lines.
 pub(crate) fn check_quantity(field: String, q: Decimal, errors: &mut Vec<FieldError>) {
-    if q <= Decimal::ZERO || q > Decimal::from(MAX_QUANTITY) || q.normalize().scale() > 2 {
+    if q <= Decimal::ZERO || q > Decimal::from(MAX_QUANTITY) {
         errors.push(FieldError::new(
             field,
-            "must be more than 0, at most 1000000, with at most 2 decimals",
+            "must be more than 0 and at most 1000000",
+        ));
+    } else if !scale::fits(q, scale::QUANTITY_PLACES) {
+        errors.push(FieldError::new(
+            field,
+            scale::places_message(scale::QUANTITY_PLACES),
         ));
     }
 }
 
 /// A line rule shared by draft lines and credit-note lines.
-pub(crate) fn check_price(field: String, p: Decimal, errors: &mut Vec<FieldError>) {
-    if p < Decimal::ZERO || p > Decimal::from(MAX_UNIT_PRICE) || p.normalize().scale() > 4 {
+/// A price has at most the currency's minor-unit `places`.
+pub(crate) fn check_price(field: String, p: Decimal, places: u32, errors: &mut Vec<FieldError>) {
+    if p < Decimal::ZERO || p > Decimal::from(MAX_UNIT_PRICE) {
         errors.push(FieldError::new(
             field,
-            "must be 0 or more, at most 10^12, with at most 4 decimals",
+            "must be 0 or more and at most 10^12",
         ));
+    } else if !scale::fits(p, places) {
+        errors.push(FieldError::new(field, scale::places_message(places)));
     }
 }
 
@@ -243,6 +256,7 @@ pub fn apply_line_items(invoice: &mut Invoice, patch: &LineItemsPatch) -> Result
             "nothing to change: give add, update or remove",
         ));
     }
+    let places = invoice.places();
     let existing: HashSet<Uuid> = invoice.line_items.iter().map(|l| l.id).collect();
     let mut removed = HashSet::new();
     for (i, id) in patch.remove.iter().enumerate() {
@@ -279,7 +293,7 @@ pub fn apply_line_items(invoice: &mut Invoice, patch: &LineItemsPatch) -> Result
                     }
                 }
                 if let Some(p) = u.unit_price {
-                    check_price(format!("update[{i}].unit_price"), p, &mut errors);
+                    check_price(format!("update[{i}].unit_price"), p, places, &mut errors);
                 }
                 if u.description.is_none() && u.quantity.is_none() && u.unit_price.is_none() {
                     errors.push(FieldError::new(format!("update[{i}]"), "changes nothing"));
@@ -290,7 +304,12 @@ pub fn apply_line_items(invoice: &mut Invoice, patch: &LineItemsPatch) -> Result
     for (i, a) in patch.add.iter().enumerate() {
         check_description(format!("add[{i}].description"), &a.description, &mut errors);
         check_quantity(format!("add[{i}].quantity"), a.quantity, &mut errors);
-        check_price(format!("add[{i}].unit_price"), a.unit_price, &mut errors);
+        check_price(
+            format!("add[{i}].unit_price"),
+            a.unit_price,
+            places,
+            &mut errors,
+        );
     }
     let count = invoice.line_items.len() - removed.len() + patch.add.len();
     if count > MAX_LINES {
@@ -304,69 +323,36 @@ pub fn apply_line_items(invoice: &mut Invoice, patch: &LineItemsPatch) -> Result
     }
 
     let before = invoice.header.clone();
-    let places = invoice.places();
-    let mut changes = Vec::new();
-    invoice.line_items.retain(|l| {
-        if removed.contains(&l.id) {
-            changes.push(Change::of(
-                format!("line_items[{}]", l.id),
-                &Some(l.description.as_str()),
-                &None::<&str>,
-            ));
-            false
-        } else {
-            true
-        }
-    });
+    let before_lines = invoice.line_items.clone();
+    invoice.line_items.retain(|l| !removed.contains(&l.id));
     for u in &patch.update {
         if let Some(line) = invoice.line_items.iter_mut().find(|l| l.id == u.id) {
-            let field = |name: &str| format!("line_items[{}].{name}", line.id);
             if let Some(d) = &u.description {
-                let d = d.trim().to_string();
-                if d != line.description {
-                    changes.push(Change::of(field("description"), &line.description, &d));
-                    line.description = d;
-                }
+                line.description = d.trim().to_string();
             }
-            if let Some(q) = u.quantity
-                && q != line.quantity
-            {
-                changes.push(Change::of(field("quantity"), &line.quantity, &q));
-                line.quantity = q;
+            if let Some(q) = u.quantity {
+                line.quantity = scale::fixed(q, scale::QUANTITY_PLACES);
             }
-            if let Some(p) = u.unit_price
-                && p != line.unit_price
-            {
-                changes.push(Change::of(field("unit_price"), &line.unit_price, &p));
-                line.unit_price = p;
+            if let Some(p) = u.unit_price {
+                line.unit_price = scale::fixed(p, places);
             }
-            let amount = line_amount(line.quantity, line.unit_price, places);
-            if amount != line.amount {
-                changes.push(Change::of(field("amount"), &line.amount, &amount));
-                line.amount = amount;
-            }
+            line.amount = line_amount(line.quantity, line.unit_price, places);
         }
     }
     for a in &patch.add {
-        let mut quantity = a.quantity.normalize();
-        quantity.rescale(2);
-        let line = LineItem {
+        let quantity = scale::fixed(a.quantity, scale::QUANTITY_PLACES);
+        invoice.line_items.push(LineItem {
             id: Uuid::new_v4(),
             description: a.description.trim().to_string(),
             quantity,
-            unit_price: a.unit_price.normalize(),
+            unit_price: scale::fixed(a.unit_price, places),
             amount: line_amount(quantity, a.unit_price, places),
             source: LineSource::Manual,
             worklog_ids: Vec::new(),
-        };
-        changes.push(Change::of(
-            format!("line_items[{}]", line.id),
-            &None::<&str>,
-            &Some(line.description.as_str()),
-        ));
-        invoice.line_items.push(line);
+        });
     }
     invoice.recompute_totals();
+    let mut changes = line_changes(&before_lines, &invoice.line_items);
     changes.extend(total_changes(&before, &invoice.header));
     Ok(changes)
 }
@@ -403,7 +389,7 @@ mod tests {
         let changes = apply_patch(&mut inv, &patch, today).unwrap();
         assert_eq!(inv.header.notes.as_deref(), Some("Thanks\nfor the work"));
         assert_eq!(inv.header.po_number.as_deref(), Some("PO-7"));
-        let changed: Vec<&str> = changes.iter().map(|c| c.field.as_str()).collect();
+        let changed: Vec<&str> = changes.iter().filter_map(|c| c.field()).collect();
         assert!(
             changed.contains(&"notes") && changed.contains(&"tax_rate"),
             "{changed:?}"

@@ -178,6 +178,8 @@ pub(super) async fn archived_pdf(deps: Lifecycle<'_>, invoice: &Invoice) -> Resu
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct PdfDownload {
     pub url: String,
+    #[serde(with = "crate::domain::instant::millis")]
+    #[schema(value_type = String, format = DateTime, pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{3}Z$")]
     pub expires_at: DateTime<Utc>,
     #[schema(example = "INV-2026-00042.pdf")]
     pub filename: String,

@@ -119,9 +119,10 @@ fn wrong_state(status: InvoiceStatus, action: Action) -> Error {
 }
 
 fn stale(sent: u64, current: u64) -> Error {
-    Error::Conflict(format!(
-        "version {sent} is stale: the invoice is at version {current}"
-    ))
+    Error::StaleVersion {
+        message: format!("version {sent} is stale: the invoice is at version {current}"),
+        current_version: current,
+    }
 }
 
 #[cfg(test)]

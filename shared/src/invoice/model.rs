@@ -1,6 +1,6 @@
 //! The invoice as stored and as served.
 
-use crate::domain::{Address, Client, ElectronicAddress, Period, VatCategory};
+use crate::domain::{Address, Client, ElectronicAddress, Period, VatCategory, scale};
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -90,12 +90,13 @@ pub struct LineItem {
     pub id: Uuid,
     pub description: String,
     /// Hours, 2 decimal places.
-    #[schema(value_type = String, example = "12.50")]
+    #[serde(with = "crate::domain::scale::two_places")]
+    #[schema(value_type = String, format = "decimal", pattern = "^[0-9]+\\.[0-9]{2}$", example = "12.50")]
     pub quantity: Decimal,
-    #[schema(value_type = String, example = "95.00")]
+    #[schema(value_type = String, format = "decimal", pattern = "^[0-9]+(\\.[0-9]{1,4})?$", example = "95.00")]
     pub unit_price: Decimal,
     /// quantity x unit_price, rounded to the currency's minor unit.
-    #[schema(value_type = String, example = "1187.50")]
+    #[schema(value_type = String, format = "decimal", pattern = "^[0-9]+(\\.[0-9]{1,4})?$", example = "1187.50")]
     pub amount: Decimal,
     pub source: LineSource,
     /// The worklogs behind a `worklogs` line (empty for manual lines).
@@ -175,37 +176,44 @@ pub struct InvoiceHeader {
     pub issue_date: NaiveDate,
     pub due_date: NaiveDate,
     pub group_by: GroupBy,
-    #[schema(value_type = String, example = "1187.50")]
+    #[schema(value_type = String, format = "decimal", pattern = "^[0-9]+(\\.[0-9]{1,4})?$", example = "1187.50")]
     pub subtotal: Decimal,
     /// Percent.
-    #[schema(value_type = String, example = "12")]
+    #[serde(with = "crate::domain::scale::two_places")]
+    #[schema(value_type = String, format = "decimal", pattern = "^[0-9]+\\.[0-9]{2}$", example = "12.00")]
     pub tax_rate: Decimal,
-    #[schema(value_type = String, example = "142.50")]
+    #[schema(value_type = String, format = "decimal", pattern = "^[0-9]+(\\.[0-9]{1,4})?$", example = "142.50")]
     pub tax_amount: Decimal,
-    #[schema(value_type = String, example = "1330.00")]
+    #[schema(value_type = String, format = "decimal", pattern = "^[0-9]+(\\.[0-9]{1,4})?$", example = "1330.00")]
     pub total: Decimal,
     pub notes: Option<String>,
     pub po_number: Option<String>,
     /// Bumped by every write; send it back as `If-Match`.
     pub version: u64,
+    #[serde(with = "crate::domain::instant::millis")]
+    #[schema(value_type = String, format = DateTime, pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{3}Z$")]
     pub created_at: DateTime<Utc>,
     pub created_by: String,
+    #[serde(with = "crate::domain::instant::millis")]
+    #[schema(value_type = String, format = DateTime, pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{3}Z$")]
     pub updated_at: DateTime<Utc>,
+    #[serde(default, with = "crate::domain::instant::millis_option")]
+    #[schema(value_type = Option<String>, format = DateTime, pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{3}Z$")]
     pub finalized_at: Option<DateTime<Utc>>,
     /// When it was last e-mailed (`POST /invoices/{id}/send`); null until then.
     #[serde(default)]
     pub sent_at: Option<DateTime<Utc>>,
     /// What payments (not reversed) have paid.
     #[serde(default)]
-    #[schema(value_type = String, example = "0.00")]
+    #[schema(value_type = String, format = "decimal", pattern = "^[0-9]+(\\.[0-9]{1,4})?$", example = "0.00")]
     pub amount_paid: Decimal,
     /// What credit notes have taken off.
     #[serde(default)]
-    #[schema(value_type = String, example = "0.00")]
+    #[schema(value_type = String, format = "decimal", pattern = "^[0-9]+(\\.[0-9]{1,4})?$", example = "0.00")]
     pub amount_credited: Decimal,
     /// `total - amount_paid - amount_credited`, never below zero.
     #[serde(default)]
-    #[schema(value_type = String, example = "1330.00")]
+    #[schema(value_type = String, format = "decimal", pattern = "^[0-9]+(\\.[0-9]{1,4})?$", example = "1330.00")]
     pub amount_due: Decimal,
     #[serde(default)]
     pub payment_status: super::receivables::PaymentStatus,
@@ -244,7 +252,20 @@ impl Invoice {
         super::money::minor_unit(&self.header.currency)
     }
 
-    /// Recompute subtotal, tax and total from the lines and the tax rate.
+    /// Write every amount and price with the currency's minor-unit places, quantities and
+    /// the tax rate with 2 (`domain::scale`): what every invoice answer shows.
+    pub fn fix_scales(&mut self) {
+        let places = self.places();
+        self.header.fix_scales();
+        for l in &mut self.line_items {
+            l.quantity = scale::fixed(l.quantity, scale::QUANTITY_PLACES);
+            l.unit_price = scale::fixed(l.unit_price, places);
+            l.amount = scale::fixed(l.amount, places);
+        }
+    }
+
+    /// Recompute subtotal, tax and total from the lines and the tax rate (and fix the
+    /// scales of every number, see [`Invoice::fix_scales`]).
     pub fn recompute_totals(&mut self) {
         let t = super::money::totals(
             self.line_items.iter().map(|l| l.amount),
@@ -254,6 +275,25 @@ impl Invoice {
         self.header.subtotal = t.subtotal;
         self.header.tax_amount = t.tax_amount;
         self.header.total = t.total;
+        self.fix_scales();
+    }
+}
+
+impl InvoiceHeader {
+    /// Amounts with the currency's minor-unit places, the tax rate with 2.
+    pub fn fix_scales(&mut self) {
+        let places = scale::minor_unit(&self.currency);
+        for v in [
+            &mut self.subtotal,
+            &mut self.tax_amount,
+            &mut self.total,
+            &mut self.amount_paid,
+            &mut self.amount_credited,
+            &mut self.amount_due,
+        ] {
+            *v = scale::fixed(*v, places);
+        }
+        self.tax_rate = scale::fixed(self.tax_rate, scale::PERCENT_PLACES);
     }
 }
 

@@ -5,10 +5,7 @@ use rust_decimal::{Decimal, RoundingStrategy};
 
 /// Decimal places of `currency` (USD 2, JPY 0, KWD 3); 2 when the table has none.
 pub fn minor_unit(currency: &str) -> u32 {
-    iso_currency::Currency::from_code(currency)
-        .and_then(|c| c.exponent())
-        .map(u32::from)
-        .unwrap_or(2)
+    crate::domain::scale::minor_unit(currency)
 }
 
 /// Round half away from zero to `places` and show exactly that many places.

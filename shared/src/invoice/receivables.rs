@@ -61,6 +61,8 @@ pub enum PaymentMethod {
 /// A payment's reversal.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Reversal {
+    #[serde(with = "crate::domain::instant::millis")]
+    #[schema(value_type = String, format = DateTime, pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{3}Z$")]
     pub at: DateTime<Utc>,
     pub by: String,
     pub reason: String,
@@ -72,13 +74,15 @@ pub struct Payment {
     pub id: Uuid,
     pub invoice_id: Uuid,
     /// In the invoice's currency, with its minor-unit places.
-    #[schema(value_type = String, example = "250.00")]
+    #[schema(value_type = String, format = "decimal", pattern = "^[0-9]+(\\.[0-9]{1,4})?$", example = "250.00")]
     pub amount: Decimal,
     pub currency: String,
     /// The day the money arrived.
     pub paid_on: NaiveDate,
     pub method: PaymentMethod,
     pub reference: Option<String>,
+    #[serde(with = "crate::domain::instant::millis")]
+    #[schema(value_type = String, format = DateTime, pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{3}Z$")]
     pub recorded_at: DateTime<Utc>,
     pub recorded_by: String,
     /// Set when an admin reversed it; a reversed payment no longer counts.
@@ -127,6 +131,7 @@ pub fn settle(header: &mut InvoiceHeader) {
 /// due date passed in the client's time zone, for an issued, not void invoice).
 pub fn present(header: &mut InvoiceHeader, now: DateTime<Utc>) {
     settle(header);
+    header.fix_scales();
     let tz = header
         .timezone
         .as_deref()
@@ -143,7 +148,7 @@ pub fn present(header: &mut InvoiceHeader, now: DateTime<Utc>) {
 pub struct PaymentRequest {
     /// A decimal string in the invoice currency, > 0, at most the amount due.
     #[serde(with = "rust_decimal::serde::str")]
-    #[schema(value_type = String, example = "250.00")]
+    #[schema(value_type = String, format = "decimal", example = "250.00")]
     pub amount: Decimal,
     /// `YYYY-MM-DD`: not in the future (client's time zone), not before the issue date.
     pub paid_on: NaiveDate,

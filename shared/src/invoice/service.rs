@@ -136,11 +136,24 @@ pub async fn generate(stores: Stores<'_>, req: &GenerateRequest, actor: &Actor) 
     }
 }
 
+/// Skip reason: the client already has an invoice for the period.
+pub const INVOICE_EXISTS: &str = "invoice_exists";
+/// Skip reason: the client has no billable worklogs in the period.
+pub const NO_BILLABLE_WORKLOGS: &str = "no_billable_worklogs";
+
+fn skip_reason_schema() -> utoipa::openapi::schema::Object {
+    utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .enum_values(Some([INVOICE_EXISTS, NO_BILLABLE_WORKLOGS]))
+        .build()
+}
+
 /// A client bulk generation did not create an invoice for.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Skipped {
     pub client_key: String,
     /// `invoice_exists` or `no_billable_worklogs`.
+    #[schema(schema_with = skip_reason_schema)]
     pub reason: String,
 }
 
@@ -191,7 +204,7 @@ pub async fn draft_for_client(
     )
     .await?;
     if invoice.line_items.is_empty() {
-        return Ok(ClientDraft::Skipped("no_billable_worklogs"));
+        return Ok(ClientDraft::Skipped(NO_BILLABLE_WORKLOGS));
     }
     match stores
         .invoices
@@ -200,7 +213,7 @@ pub async fn draft_for_client(
     {
         WriteOutcome::Written => Ok(ClientDraft::Created(Box::new(invoice.header))),
         WriteOutcome::Refused(WriteRefused::Duplicate { .. }) => {
-            Ok(ClientDraft::Skipped("invoice_exists"))
+            Ok(ClientDraft::Skipped(INVOICE_EXISTS))
         }
         WriteOutcome::Refused(r) => Err(lifecycle::refused(r, Action::Edit, &invoice.header)),
     }
@@ -258,6 +271,10 @@ pub async fn get(stores: Stores<'_>, id: Uuid) -> Result<Invoice> {
         .invoices
         .get_invoice(id)
         .await?
+        .map(|mut invoice| {
+            invoice.fix_scales();
+            invoice
+        })
         .ok_or_else(|| Error::not_found("invoice"))
 }
 
@@ -372,7 +389,7 @@ pub async fn regenerate(
         .await?;
     write_draft(stores, id, version, actor, EditAction::Regenerated, |inv| {
         let before = inv.header.clone();
-        let before_lines = inv.line_items.len();
+        let before_lines = inv.line_items.clone();
         let places = minor_unit(&inv.header.currency);
         let mut changes = Vec::new();
         if let Some(g) = group_by
@@ -401,13 +418,7 @@ pub async fn regenerate(
             inv.header.client = snapshot;
         }
         inv.recompute_totals();
-        if before_lines != inv.line_items.len() {
-            changes.push(Change::of(
-                "line_items.count",
-                &before_lines,
-                &inv.line_items.len(),
-            ));
-        }
+        changes.extend(super::history::line_changes(&before_lines, &inv.line_items));
         changes.extend(total_changes(&before, &inv.header));
         Ok(changes)
     })

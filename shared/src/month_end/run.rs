@@ -51,6 +51,8 @@ pub struct ClientRunEntry {
     /// Deliveries of the client's message seen so far (SQS `ApproximateReceiveCount`).
     pub attempts: u32,
     /// When this outcome was recorded.
+    #[serde(with = "crate::domain::instant::millis")]
+    #[schema(value_type = String, format = DateTime, pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{3}Z$")]
     pub at: DateTime<Utc>,
 }
 
@@ -92,7 +94,11 @@ pub struct RunReport {
     pub status: RunStatus,
     #[serde(flatten)]
     pub counts: RunCounts,
+    #[serde(with = "crate::domain::instant::millis")]
+    #[schema(value_type = String, format = DateTime, pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{3}Z$")]
     pub started_at: DateTime<Utc>,
+    #[serde(default, with = "crate::domain::instant::millis_option")]
+    #[schema(value_type = Option<String>, format = DateTime, pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{3}Z$")]
     pub completed_at: Option<DateTime<Utc>>,
 }
 

@@ -128,8 +128,15 @@ impl DynamoStore {
                 report.reindexed += 1;
             }
         } else if pk.starts_with("CLIENT#") && sk == "CLIENT" {
-            if matches!(item.get("active"), Some(AttributeValue::Bool(true))) {
-                tally(vec![keys::ACTIVE_CLIENTS.to_string()]);
+            let active = matches!(item.get("active"), Some(AttributeValue::Bool(true)));
+            tally(vec![keys::client_list(active).to_string()]);
+            let key = pk.trim_start_matches("CLIENT#").to_string();
+            let want = vec![
+                (keys::GSI1PK, keys::client_list(active).to_string()),
+                (keys::GSI1SK, key),
+            ];
+            if self.reindex(&item, &pk, &sk, &want).await? {
+                report.reindexed += 1;
             }
         } else if pk.starts_with("WORKLOG#") && sk == "WORKLOG" {
             let client = text("client_key");

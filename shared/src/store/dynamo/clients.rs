@@ -1,6 +1,7 @@
-//! Clients: `GetItem` / `PutItem` on `CLIENT#<key>`; active clients from the sparse
-//! `gsi1` partition `ACTIVE_CLIENTS`, already ordered by key, counted in
-//! `COUNT#ACTIVE_CLIENTS` by the transaction that activates or deactivates a client.
+//! Clients: `GetItem` / `PutItem` on `CLIENT#<key>`; active clients from the `gsi1`
+//! partition `ACTIVE_CLIENTS`, inactive ones from `INACTIVE_CLIENTS`, already ordered by key,
+//! counted in `COUNT#ACTIVE_CLIENTS` / `COUNT#INACTIVE_CLIENTS` by the transaction that
+//! creates, activates or deactivates a client.
 
 use super::lists::{ListQuery, count_add};
 use super::transact::{Cancelled, put, transact_failure};
@@ -27,13 +28,21 @@ impl ClientStore for DynamoStore {
         query_all(query, "Query active clients").await
     }
 
-    async fn active_client_page(&self, page: PageRequest) -> Result<Page<Client>> {
+    async fn client_page(&self, active: bool, page: PageRequest) -> Result<Page<Client>> {
+        let partition = keys::client_list(active).to_string();
         let list = ListQuery {
-            name: "clients".into(),
+            // The cursor names the list, so one made for active clients is refused for
+            // inactive ones.
+            name: if active {
+                "clients"
+            } else {
+                "clients-inactive"
+            }
+            .into(),
             index: Some(keys::GSI1),
             pk_attr: keys::GSI1PK,
             sk_attr: keys::GSI1SK,
-            partitions: vec![keys::ACTIVE_CLIENTS.to_string()],
+            partitions: vec![partition.clone()],
             descending: false,
             lo: None,
             hi: None,
@@ -41,7 +50,7 @@ impl ClientStore for DynamoStore {
             valid_key: |k| crate::domain::client::check_key("cursor", k).is_ok(),
         };
         let (total, page) = futures::future::try_join(
-            self.read_counts(&[keys::ACTIVE_CLIENTS.to_string()]),
+            self.read_counts(&[partition]),
             self.list_page(&list, &page, u64::MAX),
         )
         .await?;
@@ -57,15 +66,16 @@ impl ClientStore for DynamoStore {
 
     async fn put_client(&self, client: &Client) -> Result<()> {
         let (pk, sk) = keys::client(&client.key);
-        let mut attrs = vec![(keys::PK, pk), (keys::SK, sk)];
-        if client.active {
-            attrs.push((keys::GSI1PK, keys::ACTIVE_CLIENTS.to_string()));
-            attrs.push((keys::GSI1SK, client.key.clone()));
-        }
+        let attrs = vec![
+            (keys::PK, pk),
+            (keys::SK, sk),
+            (keys::GSI1PK, keys::client_list(client.active).to_string()),
+            (keys::GSI1SK, client.key.clone()),
+        ];
         let item = to_item(client, &attrs)?;
         for _ in 0..ATTEMPTS {
-            // The count moves only when the write changes whether the client is active, and
-            // the write holds only if the client is still as read.
+            // The counts move only when the write creates the client or changes whether it is
+            // active, and the write holds only if the client is still as read.
             let was: Option<bool> = self
                 .get_item(keys::client(&client.key), "GetItem client")
                 .await?
@@ -81,9 +91,11 @@ impl ClientStore for DynamoStore {
                 }
             }
             let mut items = vec![TransactWriteItem::builder().put(p).build()];
-            let delta = i64::from(client.active) - i64::from(was.unwrap_or(false));
-            if delta != 0 {
-                items.push(count_add(&self.table, keys::ACTIVE_CLIENTS, delta)?);
+            if was != Some(client.active) {
+                items.push(count_add(&self.table, keys::client_list(client.active), 1)?);
+                if let Some(before) = was {
+                    items.push(count_add(&self.table, keys::client_list(before), -1)?);
+                }
             }
             match self.transact(items).await {
                 Ok(()) => return Ok(()),

@@ -40,6 +40,17 @@ pub fn client(key: &str) -> (String, String) {
 
 /// The sparse index partition holding only active clients, sorted by key.
 pub const ACTIVE_CLIENTS: &str = "ACTIVE_CLIENTS";
+/// gsi1 partition of the inactive clients (their key as sort key).
+pub const INACTIVE_CLIENTS: &str = "INACTIVE_CLIENTS";
+
+/// The gsi1 partition (and count) of the active or the inactive clients.
+pub fn client_list(active: bool) -> &'static str {
+    if active {
+        ACTIVE_CLIENTS
+    } else {
+        INACTIVE_CLIENTS
+    }
+}
 
 /// Worklog: `WORKLOG#<id>` / `WORKLOG`, so a re-import with a changed date or client still
 /// lands on the same item.

@@ -1,0 +1,108 @@
+//! The fixed decimal scales of every number the API shows, in one place.
+//!
+//! - Money (amounts, totals, unit prices, hourly rates, payments): exactly the currency's
+//!   ISO 4217 minor-unit places (USD `"149.90"`, JPY `"150"`, KWD `"1.250"`).
+//! - Quantities (hours) and percentages (tax rates): exactly 2 places (`"1.00"`, `"12.00"`).
+//!
+//! Inputs with more places than their scale are refused with a plain message (money is never
+//! rounded silently); values are shown padded to their scale, never rounded, so a value
+//! stored before these rules with more places keeps them.
+
+use rust_decimal::Decimal;
+
+/// Places of a quantity (hours or units).
+pub const QUANTITY_PLACES: u32 = 2;
+/// Places of a percentage (tax rate).
+pub const PERCENT_PLACES: u32 = 2;
+
+/// The most minor-unit places any ISO 4217 currency has (CLF, UYW).
+pub const MAX_MINOR_UNIT: u32 = 4;
+
+/// OpenAPI pattern of a quantity or percentage: exactly 2 places.
+pub const TWO_PLACES_PATTERN: &str = r"^[0-9]+\.[0-9]{2}$";
+/// OpenAPI pattern of money: the currency's minor-unit places (0-4, ISO 4217).
+pub const MONEY_PATTERN: &str = r"^[0-9]+(\.[0-9]{1,4})?$";
+
+/// Decimal places of `currency` (USD 2, JPY 0, KWD 3); 2 when the table has none.
+pub fn minor_unit(currency: &str) -> u32 {
+    iso_currency::Currency::from_code(currency)
+        .and_then(|c| c.exponent())
+        .map(u32::from)
+        .unwrap_or(2)
+}
+
+/// Whether `value` needs no more than `places` decimal places (trailing zeros do not count).
+pub fn fits(value: Decimal, places: u32) -> bool {
+    value.normalize().scale() <= places
+}
+
+/// `value` written with exactly `places` decimal places: trailing zeros are added or dropped,
+/// never a significant digit (a value that needs more places keeps them).
+pub fn fixed(value: Decimal, places: u32) -> Decimal {
+    let mut v = value.normalize();
+    if v.scale() < places {
+        v.rescale(places);
+    }
+    v
+}
+
+/// `value` with its currency's minor-unit places.
+pub fn money(value: Decimal, currency: &str) -> Decimal {
+    fixed(value, minor_unit(currency))
+}
+
+/// Plain message for a value with too many places.
+pub fn places_message(places: u32) -> String {
+    match places {
+        0 => "must be a whole number (no decimal places)".to_string(),
+        1 => "must have at most 1 decimal place".to_string(),
+        n => format!("must have at most {n} decimal places"),
+    }
+}
+
+/// Serde helper for quantities and percentages: a string with exactly 2 places.
+pub mod two_places {
+    use super::{PERCENT_PLACES, fixed};
+    use rust_decimal::Decimal;
+    use serde::{Deserializer, Serializer};
+
+    /// Write `value` as a string with exactly 2 places.
+    pub fn serialize<S: Serializer>(value: &Decimal, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&fixed(*value, PERCENT_PLACES).to_string())
+    }
+
+    /// Read a decimal string.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Decimal, D::Error> {
+        rust_decimal::serde::str::deserialize(d)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    fn d(s: &str) -> Decimal {
+        Decimal::from_str(s).unwrap()
+    }
+
+    #[test]
+    fn values_are_padded_to_their_scale_never_rounded() {
+        assert_eq!(fixed(d("149.9"), 2).to_string(), "149.90");
+        assert_eq!(fixed(d("150"), 2).to_string(), "150.00");
+        assert_eq!(fixed(d("82.500"), 2).to_string(), "82.50");
+        assert_eq!(fixed(d("150.00"), 0).to_string(), "150");
+        assert_eq!(fixed(d("1.2345"), 2).to_string(), "1.2345");
+        assert_eq!(money(d("1.25"), "KWD").to_string(), "1.250");
+        assert_eq!(money(d("150.0"), "JPY").to_string(), "150");
+        assert!(fits(d("1.50"), 1) && !fits(d("1.55"), 1));
+    }
+
+    #[test]
+    fn minor_units_come_from_the_iso_table() {
+        assert_eq!(minor_unit("USD"), 2);
+        assert_eq!(minor_unit("UZS"), 2);
+        assert_eq!(minor_unit("JPY"), 0);
+        assert_eq!(minor_unit("KWD"), 3);
+    }
+}
