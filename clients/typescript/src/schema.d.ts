@@ -360,6 +360,23 @@ export interface paths {
         patch: operations["patch_line_items"];
         trace?: never;
     };
+    "/api/v1/invoices/{id}/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The e-mails sent for an invoice, oldest first. */
+        get: operations["list_messages"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/invoices/{id}/payments": {
         parameters: {
             query?: never;
@@ -437,6 +454,29 @@ export interface paths {
          */
         put: operations["regenerate"];
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/invoices/{id}/send": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * E-mail an issued (finalized or paid) invoice with its PDF attached, through Amazon SES,
+         *     to `to` (default: the client's e-mail) and `cc`, with an optional personal `message`.
+         *     The message is recorded (`GET .../messages`), with `sent_at` and a history entry. A
+         *     draft or a void invoice is 409. Send an `Idempotency-Key`: a retry with the same key
+         *     answers the first result and sends nothing again. Accountants and admins.
+         */
+        post: operations["send_invoice"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1156,6 +1196,16 @@ export interface components {
             error: Record<string, never> | null;
         };
         /** @description A single item: `{"data": X, "error": null}`. */
+        Data_SendAnswer: {
+            /** @description A sent e-mail and the invoice after it (`sent_at` set). */
+            data: {
+                invoice: components["schemas"]["InvoiceHeader"];
+                message: components["schemas"]["SentMessage"];
+            };
+            /** @description Always null on success. */
+            error: Record<string, never> | null;
+        };
+        /** @description A single item: `{"data": X, "error": null}`. */
         Data_Vec_Payment: {
             data: {
                 /**
@@ -1180,6 +1230,35 @@ export interface components {
                 recorded_by: string;
                 reference?: string | null;
                 reversal?: components["schemas"]["Reversal"] | null;
+            }[];
+            /** @description Always null on success. */
+            error: Record<string, never> | null;
+        };
+        /** @description A single item: `{"data": X, "error": null}`. */
+        Data_Vec_SentMessage: {
+            data: {
+                cc: string[];
+                /** Format: uuid */
+                id: string;
+                /** Format: uuid */
+                invoice_id: string;
+                /**
+                 * @description The attached PDF's file name.
+                 * @example INV-2026-00042.pdf
+                 */
+                pdf_filename: string;
+                /** @description Hex SHA-256 of the attached PDF (the invoice's `pdf.sha256`). */
+                pdf_sha256: string;
+                /** Format: int64 */
+                pdf_size_bytes: number;
+                /** @description The mail service's message id (Amazon SES). */
+                provider_message_id: string;
+                /** Format: date-time */
+                sent_at: string;
+                /** @description Who sent it. */
+                sent_by: string;
+                subject: string;
+                to: string[];
             }[];
             /** @description Always null on success. */
             error: Record<string, never> | null;
@@ -1213,7 +1292,7 @@ export interface components {
          * @description What a write did.
          * @enum {string}
          */
-        EditAction: "created" | "updated" | "line_items_changed" | "regenerated" | "finalized" | "payment_recorded" | "payment_reversed" | "voided" | "credit_note_issued" | "deleted";
+        EditAction: "created" | "updated" | "line_items_changed" | "regenerated" | "finalized" | "payment_recorded" | "payment_reversed" | "voided" | "credit_note_issued" | "sent" | "deleted";
         /**
          * @description An electronic address: where e-invoices are delivered (EN 16931 BT-34 / BT-49), an
          *     identifier with its scheme from the CEF EAS code list (`0088` GLN, `0204` Leitweg-ID,
@@ -1362,6 +1441,11 @@ export interface components {
             /** @example 2026-10 */
             period: string;
             po_number: string | null;
+            /**
+             * Format: date-time
+             * @description When it was last e-mailed (`POST /invoices/{id}/send`); null until then.
+             */
+            sent_at: string | null;
             status: components["schemas"]["InvoiceStatus"];
             /**
              * Format: decimal
@@ -1585,7 +1669,7 @@ export interface components {
         /** @description Pagination metadata with the true total. */
         Meta: {
             /** @description Pass as `cursor` for the next page; `null` on the last page. */
-            next_cursor?: string | null;
+            next_cursor: string | null;
             /** Format: int32 */
             page: number;
             /** Format: int32 */
@@ -1792,6 +1876,11 @@ export interface components {
                 /** @example 2026-10 */
                 period: string;
                 po_number?: string | null;
+                /**
+                 * Format: date-time
+                 * @description When it was last e-mailed (`POST /invoices/{id}/send`); null until then.
+                 */
+                sent_at?: string | null;
                 status: components["schemas"]["InvoiceStatus"];
                 /**
                  * Format: decimal
@@ -1987,6 +2076,45 @@ export interface components {
          * @enum {string}
          */
         RunStatus: "running" | "completed";
+        /** @description A sent e-mail and the invoice after it (`sent_at` set). */
+        SendAnswer: {
+            invoice: components["schemas"]["InvoiceHeader"];
+            message: components["schemas"]["SentMessage"];
+        };
+        /** @description `POST /invoices/{id}/send`. */
+        SendRequest: {
+            /** @description Up to 10 addresses in copy. */
+            cc?: string[] | null;
+            /** @description A personal message above the standard text (at most 5000 characters). */
+            message?: string | null;
+            /** @description 1-10 addresses; the client's e-mail when absent. */
+            to?: string[] | null;
+        };
+        /** @description One e-mail sent for an invoice, as recorded once the mail service accepted it. */
+        SentMessage: {
+            cc: string[];
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            invoice_id: string;
+            /**
+             * @description The attached PDF's file name.
+             * @example INV-2026-00042.pdf
+             */
+            pdf_filename: string;
+            /** @description Hex SHA-256 of the attached PDF (the invoice's `pdf.sha256`). */
+            pdf_sha256: string;
+            /** Format: int64 */
+            pdf_size_bytes: number;
+            /** @description The mail service's message id (Amazon SES). */
+            provider_message_id: string;
+            /** Format: date-time */
+            sent_at: string;
+            /** @description Who sent it. */
+            sent_by: string;
+            subject: string;
+            to: string[];
+        };
         /** @description A client bulk generation did not create an invoice for. */
         Skipped: {
             client_key: string;
@@ -3994,6 +4122,66 @@ export interface operations {
             };
         };
     };
+    list_messages: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Invoice id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Sent messages */
+            200: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Data_Vec_SentMessage"];
+                };
+            };
+            /** @description No or bad token */
+            401: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such invoice */
+            404: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description `SERVICE_UNAVAILABLE`: DynamoDB or S3 did not answer in time */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
     list_payments: {
         parameters: {
             query?: never;
@@ -4514,6 +4702,143 @@ export interface operations {
                 };
             };
             /** @description `SERVICE_UNAVAILABLE`: DynamoDB or S3 did not answer in time */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    send_invoice: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the request safe to retry: the first answer to a key (per user and route) is remembered for 24 hours and replayed, with `Idempotent-Replayed: true`, to a repeat with the same body; the same key with another body is 422. 1-255 printable ASCII characters, e.g. a UUID. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description Invoice id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** @description Optional */
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["SendRequest"] | null;
+            };
+        };
+        responses: {
+            /** @description Sent and recorded */
+            201: {
+                headers: {
+                    /** @description `true` when this is the remembered answer to an earlier request with the same `Idempotency-Key` */
+                    "Idempotent-Replayed"?: "true";
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Data_SendAnswer"];
+                };
+            };
+            /** @description Bad recipients or message */
+            400: {
+                headers: {
+                    /** @description `true` when this is the remembered answer to an earlier request with the same `Idempotency-Key` */
+                    "Idempotent-Replayed"?: "true";
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No or bad token */
+            401: {
+                headers: {
+                    /** @description `true` when this is the remembered answer to an earlier request with the same `Idempotency-Key` */
+                    "Idempotent-Replayed"?: "true";
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Viewer */
+            403: {
+                headers: {
+                    /** @description `true` when this is the remembered answer to an earlier request with the same `Idempotency-Key` */
+                    "Idempotent-Replayed"?: "true";
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such invoice */
+            404: {
+                headers: {
+                    /** @description `true` when this is the remembered answer to an earlier request with the same `Idempotency-Key` */
+                    "Idempotent-Replayed"?: "true";
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Draft or void; or a request with this `Idempotency-Key` is in progress (`Retry-After: 1`) */
+            409: {
+                headers: {
+                    /** @description `true` when this is the remembered answer to an earlier request with the same `Idempotency-Key` */
+                    "Idempotent-Replayed"?: "true";
+                    /** @description Only while a request with the same `Idempotency-Key` is in progress: seconds to wait. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description `PAYLOAD_TOO_LARGE`: the body is over 1 MiB */
+            413: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description `IDEMPOTENCY_KEY_REUSED`: this `Idempotency-Key` was already used with a different request */
+            422: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The mail service is unavailable; nothing was sent */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
