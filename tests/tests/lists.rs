@@ -415,3 +415,89 @@ async fn counts_stay_exact_under_parallel_writes() {
     assert_eq!((got.len(), totals), (101, BTreeSet::from([101])));
     assert_invoice_lists(&c, &clients[..2], &live).await;
 }
+
+/// `PUT /clients/{key}` creates and flips clients between the active and inactive lists;
+/// under dozens of parallel writes of the same few clients the two totals still equal what
+/// each list holds, and together the number of clients.
+#[tokio::test]
+async fn client_totals_stay_exact_under_parallel_activation_flips() {
+    let app = spawn_app().await;
+    let admin = app.token(Role::Admin).await;
+    let keys: Vec<String> = (0..4).map(|i| format!("FLIP{i}")).collect();
+    let put = |key: String, active: bool| {
+        let (app, admin) = (&app, admin.clone());
+        async move {
+            let body = json!({"key": key, "name": format!("Client {key}"), "email": "a@flip.example",
+                "address": {"line1": "Street 1", "city": "Tashkent", "country": "UZ"},
+                "currency": "USD", "hourly_rate": "100.00", "tax_rate": "0",
+                "vat_category": "O", "payment_terms_days": 10, "timezone": "Asia/Tashkent",
+                "active": active});
+            app.send(
+                app.request(Method::PUT, &format!("/api/v1/clients/{key}"), Some(&admin))
+                    .json(&body),
+            )
+            .await
+        }
+    };
+    // 48 writes at once: creates racing each other and flips racing the creates.
+    let replies = join_all((0..48).map(|i| {
+        put(
+            keys[i % keys.len()].clone(),
+            (i / keys.len()).is_multiple_of(2),
+        )
+    }))
+    .await;
+    // A write that keeps losing the race to the same client's other writes gives up with a
+    // retryable 503 and writes nothing; every other write lands.
+    let mut gave_up = 0;
+    for r in &replies {
+        match r.status {
+            200 | 201 => {}
+            503 => gave_up += 1,
+            other => panic!("{other} {}", r.body),
+        }
+    }
+    println!(
+        "concurrency | PUT client, 48 writes of 4 keys | {} landed, {gave_up} x 503 (kept racing)",
+        48 - gave_up
+    );
+    assert!(gave_up < 48, "some writes land");
+    let listed = |active: bool| {
+        let app = &app;
+        let admin = admin.clone();
+        async move {
+            let r = app
+                .get(
+                    &format!("/api/v1/clients?active={active}&per_page=100"),
+                    Some(&admin),
+                )
+                .await;
+            assert_eq!(r.status, 200, "{}", r.body);
+            let keys: BTreeSet<String> = r.body["data"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c["key"].as_str().unwrap().to_string())
+                .collect();
+            (r.body["meta"]["total"].as_u64().unwrap(), keys)
+        }
+    };
+    let (active_total, active) = listed(true).await;
+    let (inactive_total, inactive) = listed(false).await;
+    assert_eq!(
+        active_total,
+        active.len() as u64,
+        "active total = active list"
+    );
+    assert_eq!(
+        inactive_total,
+        inactive.len() as u64,
+        "inactive total = inactive list"
+    );
+    assert!(active.is_disjoint(&inactive), "{active:?} / {inactive:?}");
+    assert_eq!(
+        active.len() + inactive.len(),
+        keys.len(),
+        "every client in one list"
+    );
+}
