@@ -72,6 +72,9 @@ pub trait LoginThrottle: Send + Sync {
 pub trait ClientStore: Send + Sync {
     /// Every active client, ordered by key.
     async fn list_active_clients(&self) -> Result<Vec<Client>>;
+    /// The keys of up to `limit` active clients after `after` (from the first when `None`),
+    /// ordered by key; empty past the last.
+    async fn active_client_keys(&self, after: Option<&str>, limit: u32) -> Result<Vec<String>>;
     /// One page of the active (`true`) or inactive (`false`) clients, ordered by key, with
     /// the true total.
     async fn client_page(&self, active: bool, page: PageRequest) -> Result<Page<Client>>;
@@ -342,9 +345,15 @@ pub trait DraftQueue: Send + Sync {
 /// The month-end run reports, one per period (see [`crate::month_end::run`]).
 #[async_trait]
 pub trait MonthEndRunStore: Send + Sync {
-    /// Start the run of `period` with `enqueued` clients. A run already started keeps its
-    /// first count and start (a repeated schedule delivery or a manual re-run).
-    async fn start_run(&self, period: Period, enqueued: u64, now: DateTime<Utc>) -> Result<()>;
+    /// Start the run of `period`, enqueuing and with nothing counted. A run already started
+    /// keeps its start and counts (a repeated schedule delivery or a manual re-run).
+    async fn start_run(&self, period: Period, now: DateTime<Utc>) -> Result<()>;
+    /// Count a page of enqueued clients (ordered by key): only keys past those counted
+    /// before, so a repeated or concurrent schedule run counts each client once; nothing
+    /// once enqueuing is finished.
+    async fn count_enqueued(&self, period: Period, client_keys: &[String]) -> Result<()>;
+    /// Enqueuing is over (idempotent); the counters after it.
+    async fn finish_enqueuing(&self, period: Period) -> Result<crate::month_end::RunCounts>;
     /// Record `client_key`'s outcome after `attempts` deliveries. A final outcome is counted
     /// once per client, atomically with the client's line: a redelivery after a final
     /// outcome changes nothing, except that a `failed` client (its message redriven from the

@@ -26,8 +26,9 @@ pub struct OutcomeFilter {
     pub outcome: Option<String>,
 }
 
-/// The month-end run of a period: `running` until every enqueued client has a final
-/// outcome, then `completed`; its counters (`enqueued`, `created`, `skipped`, `failed`).
+/// The month-end run of a period: `running` until enqueuing is over and every enqueued
+/// client has a final outcome, then `completed`; its counters (`enqueued`, `created`,
+/// `skipped`, `failed`, and `retrying`: clients whose message will be delivered again).
 #[utoipa::path(get, path = "/api/v1/month-end-runs/{period}", tag = "invoices",
     params(("period" = String, Path, description = "The month, `YYYY-MM`")),
     security(("bearer" = [])),
@@ -49,7 +50,9 @@ pub async fn get_month_end_run(
 }
 
 /// The run's clients ordered by key, each with its outcome (`invoice_id` when created,
-/// `reason` when skipped, `error` when retrying or failed) and deliveries seen.
+/// `reason` when skipped, `error` when retrying or failed) and deliveries seen. A page reads
+/// what it shows; `meta.total` is the run's counter (of the outcome, when filtered);
+/// `meta.next_cursor` scrolls on (a cursor of another run or outcome filter is 400).
 #[utoipa::path(get, path = "/api/v1/month-end-runs/{period}/clients", tag = "invoices",
     params(("period" = String, Path, description = "The month, `YYYY-MM`"), OutcomeFilter, PaginationParams),
     security(("bearer" = [])),

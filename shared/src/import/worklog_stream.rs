@@ -188,6 +188,13 @@ mod tests {
         async fn list_active_clients(&self) -> Result<Vec<Client>> {
             Ok(Vec::new())
         }
+        async fn active_client_keys(
+            &self,
+            _after: Option<&str>,
+            _limit: u32,
+        ) -> Result<Vec<String>> {
+            Ok(Vec::new())
+        }
         async fn client_page(
             &self,
             _active: bool,

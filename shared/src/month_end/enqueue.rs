@@ -17,10 +17,16 @@ pub struct EnqueueSummary {
     pub enqueued: u64,
 }
 
-/// Start the run of `period` and enqueue a draft request per active client. Safe to run
-/// again (a repeated delivery, a manual re-run, a retry after a partial send): the run keeps
-/// its first count, and a client drafted already is skipped by its worker and not counted
-/// twice. The run is started before any message is sent, so no worker finds it missing.
+/// Active clients read, enqueued and counted at a time: memory stays flat however many
+/// clients there are (the queue sends each page in batches of 10, a few at once).
+pub const PAGE: u32 = 200;
+
+/// Start the run of `period` and enqueue a draft request per active client, page by page
+/// in key order. Each page is sent, then counted in the run (only keys past those counted
+/// before, so a repeated or concurrent run counts each client once); the run cannot
+/// complete until enqueuing is finished. Safe to run again (a repeated delivery, a manual
+/// re-run, a retry after a partial send): every active client is sent again, a client
+/// drafted already is skipped by its worker and counted nowhere twice.
 pub async fn enqueue_month_end(
     clients: &dyn ClientStore,
     queue: &dyn DraftQueue,
@@ -30,20 +36,30 @@ pub async fn enqueue_month_end(
     now: DateTime<Utc>,
 ) -> Result<EnqueueSummary> {
     crate::invoice::service::check_period(period, now)?;
-    let requests: Vec<DraftRequest> = clients
-        .list_active_clients()
-        .await?
-        .into_iter()
-        .map(|c| DraftRequest {
-            period,
-            client_key: c.key,
-        })
-        .collect();
-    let enqueued = requests.len() as u64;
-    runs.start_run(period, enqueued, now).await?;
-    queue.enqueue(&requests).await?;
-    if enqueued == 0 {
-        // No client to wait for: the run is complete now.
+    // Started before any message is sent, so no worker finds it missing.
+    runs.start_run(period, now).await?;
+    let mut enqueued = 0u64;
+    let mut after: Option<String> = None;
+    loop {
+        let keys = clients.active_client_keys(after.as_deref(), PAGE).await?;
+        let Some(last) = keys.last().cloned() else {
+            break;
+        };
+        let requests: Vec<DraftRequest> = keys
+            .iter()
+            .map(|k| DraftRequest {
+                period,
+                client_key: k.clone(),
+            })
+            .collect();
+        queue.enqueue(&requests).await?;
+        runs.count_enqueued(period, &keys).await?;
+        enqueued += keys.len() as u64;
+        after = Some(last);
+    }
+    let counts = runs.finish_enqueuing(period).await?;
+    if counts.complete() {
+        // Every worker finished before enqueuing did (or there was no client).
         complete_if_done(runs, events, period, now).await?;
     }
     tracing::info!(%period, enqueued, "month-end enqueued");

@@ -56,14 +56,20 @@ pub struct ClientRunEntry {
     pub at: DateTime<Utc>,
 }
 
-/// The counters of a run.
+/// The counters of a run, each kept exact by the write that changes what it counts.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct RunCounts {
-    /// Clients enqueued when the run started.
+    /// Clients enqueued (grows page by page while the schedule is enqueuing).
     pub enqueued: u64,
     pub created: u64,
     pub skipped: u64,
     pub failed: u64,
+    /// Clients whose last attempt failed and whose message will be delivered again.
+    #[serde(default)]
+    pub retrying: u64,
+    /// The schedule is still enqueuing clients: the run cannot be complete yet.
+    #[serde(skip)]
+    pub enqueuing: bool,
 }
 
 impl RunCounts {
@@ -72,9 +78,26 @@ impl RunCounts {
         self.created + self.skipped + self.failed
     }
 
-    /// Every enqueued client has a final outcome.
+    /// Clients the run report lists: those with any outcome, final or `retrying`.
+    pub fn listed(&self) -> u64 {
+        self.done() + self.retrying
+    }
+
+    /// The clients the report lists with `outcome` (`created`, `skipped`, `retrying`,
+    /// `failed`; anything else: none).
+    pub fn with_outcome(&self, outcome: &str) -> u64 {
+        match outcome {
+            "created" => self.created,
+            "skipped" => self.skipped,
+            "retrying" => self.retrying,
+            "failed" => self.failed,
+            _ => 0,
+        }
+    }
+
+    /// Enqueuing is over and every enqueued client has a final outcome.
     pub fn complete(&self) -> bool {
-        self.done() >= self.enqueued
+        !self.enqueuing && self.done() >= self.enqueued
     }
 }
 
@@ -143,11 +166,16 @@ mod tests {
             enqueued: 3,
             created: 1,
             skipped: 1,
-            failed: 0,
+            retrying: 1,
+            ..RunCounts::default()
         };
         assert!(!c.complete());
+        assert_eq!((c.listed(), c.with_outcome("retrying")), (3, 1));
+        c.retrying = 0;
         c.failed = 1;
         assert!(c.complete());
+        c.enqueuing = true;
+        assert!(!c.complete(), "more clients may still be enqueued");
         assert!(
             RunCounts::default().complete(),
             "no clients: nothing to wait for"

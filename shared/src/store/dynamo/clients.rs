@@ -28,6 +28,37 @@ impl ClientStore for DynamoStore {
         query_all(query, "Query active clients").await
     }
 
+    async fn active_client_keys(&self, after: Option<&str>, limit: u32) -> Result<Vec<String>> {
+        let mut query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(keys::GSI1)
+            .projection_expression("#sk")
+            .expression_attribute_names("#sk", keys::GSI1SK)
+            .expression_attribute_values(":pk", s(keys::ACTIVE_CLIENTS))
+            .limit(i32::try_from(limit).unwrap_or(i32::MAX));
+        query = match after {
+            None => query.key_condition_expression("gsi1pk = :pk"),
+            Some(a) => query
+                .key_condition_expression("gsi1pk = :pk AND #sk > :after")
+                .expression_attribute_values(":after", s(a)),
+        };
+        let out = query
+            .send()
+            .await
+            .map_err(|e| super::sdk_error("Query active client keys", e))?;
+        Ok(out
+            .items
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|mut i| match i.remove(keys::GSI1SK) {
+                Some(AttributeValue::S(k)) => Some(k),
+                _ => None,
+            })
+            .collect())
+    }
+
     async fn client_page(&self, active: bool, page: PageRequest) -> Result<Page<Client>> {
         let partition = keys::client_list(active).to_string();
         let list = ListQuery {

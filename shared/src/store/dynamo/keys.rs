@@ -209,3 +209,9 @@ pub fn month_end_run_client(client_key: &str) -> String {
 
 /// The sort key prefix of a run's clients.
 pub const MONTH_END_RUN_CLIENTS: &str = "CLIENT#";
+
+/// Index partition (`list2pk`) of a run's clients with one outcome, sorted by client key
+/// (`list_sk`): `MONTH_END_RUN#<period>#<outcome>`.
+pub fn month_end_run_outcome(period: &str, outcome: &str) -> String {
+    format!("MONTH_END_RUN#{period}#{outcome}")
+}

@@ -154,34 +154,6 @@ pub(crate) async fn query_all<T: DeserializeOwned + Send>(
     Ok(all)
 }
 
-/// One page of a query with the true total, counted by reading every item (only the page's
-/// items are deserialized). Kept for the month-end run's client list, which is bounded by the
-/// number of clients; the other lists use `lists` (kept counts, cursors).
-pub(crate) async fn query_page<T: DeserializeOwned + Send>(
-    query: aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder,
-    operation: &str,
-    page: crate::domain::PageRequest,
-) -> Result<crate::domain::Page<T>> {
-    let first = page.offset() as u64;
-    let last = first + u64::from(page.per_page);
-    let mut total = 0u64;
-    let mut items = Vec::new();
-    query_each(query, operation, |item| {
-        if (first..last).contains(&total) {
-            items.push(from_item(item)?);
-        }
-        total += 1;
-        Ok(())
-    })
-    .await?;
-    Ok(crate::domain::Page {
-        items,
-        total,
-        request: page,
-        next: None,
-    })
-}
-
 /// A string attribute value.
 pub(crate) fn s(value: impl Into<String>) -> AttributeValue {
     AttributeValue::S(value.into())
