@@ -334,3 +334,298 @@ async fn a_period_without_a_run_is_404() {
         .await
         .assert_error(401, "UNAUTHORIZED");
 }
+
+/// What the model of the page test expects for client `i`: its outcome after the writes
+/// below (some retried first, some failed then redriven, some left retrying).
+fn expected_outcome(i: usize) -> &'static str {
+    match i % 5 {
+        0 if i % 3 == 0 => "retrying",
+        0 => "created",
+        1 if i % 2 == 1 => "created",
+        1 => "failed",
+        2 => "skipped",
+        _ => "created",
+    }
+}
+
+/// Every page of `query` (by `meta.next_cursor`), with the total each page said.
+async fn scroll(app: &TestApp, token: &str, path: &str) -> (Vec<String>, Vec<u64>) {
+    let (mut keys, mut totals) = (Vec::new(), Vec::new());
+    let mut url = path.to_string();
+    loop {
+        let page = app.get(&url, Some(token)).await;
+        assert_eq!(page.status, 200, "{url}: {}", page.body);
+        totals.push(page.body["meta"]["total"].as_u64().unwrap());
+        for c in page.body["data"].as_array().unwrap() {
+            keys.push(c["client_key"].as_str().unwrap().to_string());
+        }
+        match page.body["meta"]["next_cursor"].as_str() {
+            Some(c) => url = format!("{path}&cursor={c}"),
+            None => return (keys, totals),
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_run_report_pages_its_clients_by_cursor_with_exact_totals_per_outcome() {
+    use futures::StreamExt;
+    use proxima::domain::PageRequest;
+    use proxima::month_end::ClientOutcome;
+    use proxima::ports::MonthEndRunStore;
+    let app = spawn_app().await;
+    let token = app.token(Role::Viewer).await;
+    let runs = app.state.month_end_runs.clone();
+    let period: proxima::domain::Period = "2026-09".parse().unwrap();
+    let keys: Vec<String> = (0..130).map(|i| format!("C{i:03}")).collect();
+    runs.start_run(period, Utc::now()).await.unwrap();
+    runs.count_enqueued(period, &keys).await.unwrap();
+    runs.finish_enqueuing(period).await.unwrap();
+
+    // The workers' writes, eight at once: a failed attempt first for every third client,
+    // then each client's final outcome (every fifth one of the first kind stays retrying),
+    // a repeated delivery, and a redrive that turns half the failed clients into created.
+    let record = |key: String, outcome: ClientOutcome, attempts: u32| {
+        let runs = runs.clone();
+        async move {
+            runs.record_outcome(period, &key, &outcome, attempts, Utc::now())
+                .await
+                .unwrap()
+        }
+    };
+    let created = || ClientOutcome::Created {
+        invoice_id: uuid::Uuid::new_v4(),
+    };
+    let retrying = || ClientOutcome::Retrying {
+        error: "throttled".into(),
+    };
+    let mut writes = Vec::new();
+    for (i, key) in keys.iter().enumerate() {
+        if i % 3 == 0 {
+            writes.push((key.clone(), retrying(), 1));
+        }
+    }
+    futures::stream::iter(writes.drain(..))
+        .map(|(k, o, a)| record(k, o, a))
+        .buffer_unordered(8)
+        .collect::<Vec<_>>()
+        .await;
+    for (i, key) in keys.iter().enumerate() {
+        let outcome = match i % 5 {
+            0 if i % 3 == 0 => retrying(),
+            1 => ClientOutcome::Failed {
+                error: "dead-lettered".into(),
+            },
+            2 => ClientOutcome::Skipped {
+                reason: "no_billable_worklogs".into(),
+            },
+            _ => created(),
+        };
+        writes.push((key.clone(), outcome, 2));
+    }
+    futures::stream::iter(writes.drain(..))
+        .map(|(k, o, a)| record(k, o, a))
+        .buffer_unordered(8)
+        .collect::<Vec<_>>()
+        .await;
+    for (i, key) in keys.iter().enumerate() {
+        if i % 5 == 1 && i % 2 == 1 {
+            writes.push((key.clone(), created(), 1));
+        }
+        if i % 5 == 2 {
+            writes.push((key.clone(), created(), 3));
+        }
+    }
+    futures::stream::iter(writes.drain(..))
+        .map(|(k, o, a)| record(k, o, a))
+        .buffer_unordered(8)
+        .collect::<Vec<_>>()
+        .await;
+
+    let expect = |outcome: Option<&str>| -> Vec<String> {
+        keys.iter()
+            .enumerate()
+            .filter(|(i, _)| outcome.is_none_or(|o| expected_outcome(*i) == o))
+            .map(|(_, k)| k.clone())
+            .collect()
+    };
+    let report = run(&app, &token, "2026-09").await;
+    for outcome in ["created", "skipped", "failed", "retrying"] {
+        assert_eq!(
+            report[outcome].as_u64().unwrap() as usize,
+            expect(Some(outcome)).len(),
+            "{outcome}: {report}"
+        );
+    }
+    assert_eq!(report["enqueued"], 130);
+    assert_eq!(
+        report["status"], "running",
+        "some clients are still retrying"
+    );
+
+    // Scrolling by cursor returns every client once, in key order, with the exact total
+    // on every page; page 2 by number is what the cursor of page 1 gives.
+    for filter in [
+        None,
+        Some("created"),
+        Some("skipped"),
+        Some("failed"),
+        Some("retrying"),
+    ] {
+        let path = format!(
+            "/api/v1/month-end-runs/2026-09/clients?per_page=7{}",
+            filter.map(|o| format!("&outcome={o}")).unwrap_or_default()
+        );
+        let (seen, totals) = scroll(&app, &token, &path).await;
+        let want = expect(filter);
+        assert_eq!(seen, want, "{filter:?}");
+        assert!(
+            totals.iter().all(|&t| t as usize == want.len()),
+            "{filter:?}: {totals:?}"
+        );
+        let second = app.get(&format!("{path}&page=2"), Some(&token)).await;
+        assert_eq!(second.status, 200, "{}", second.body);
+        let second: Vec<&str> = second.body["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["client_key"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            second,
+            want[7..14.min(want.len())]
+                .iter()
+                .map(String::as_str)
+                .collect::<Vec<_>>()
+        );
+    }
+
+    // A cursor belongs to its run and filter.
+    let first = run_clients(&app, &token, "2026-09", "?per_page=5&outcome=created").await;
+    let cursor = first["meta"]["next_cursor"].as_str().unwrap();
+    for other in ["&outcome=failed", ""] {
+        app.get(
+            &format!("/api/v1/month-end-runs/2026-09/clients?per_page=5&cursor={cursor}{other}"),
+            Some(&token),
+        )
+        .await
+        .assert_error(400, "VALIDATION_ERROR");
+    }
+
+    // What a page costs: the header and a page of items (with the one that proves more
+    // follow, and after a cursor the cursor's own), however many clients.
+    let store = proxima::store::DynamoStore::new(app.dynamodb.clone(), &app.table);
+    for only in [None, Some("created")] {
+        store.list_metrics().take();
+        let page = store
+            .run_clients(period, only, PageRequest::new(1, 10))
+            .await
+            .unwrap();
+        let (_, items) = store.list_metrics().take();
+        assert_eq!(page.items.len(), 10);
+        assert!(items <= 12, "{only:?}: page 1 read {items} items");
+        let next = store
+            .run_clients(
+                period,
+                only,
+                PageRequest {
+                    cursor: page.next,
+                    ..PageRequest::new(1, 10)
+                },
+            )
+            .await
+            .unwrap();
+        let (_, items) = store.list_metrics().take();
+        assert_eq!(next.items.len(), 10);
+        assert!(
+            items <= 13,
+            "{only:?}: the page after a cursor read {items} items"
+        );
+    }
+}
+
+/// The queue of the schedule, failing from its `fail_from`-th send on (a crash halfway).
+struct BrokenQueue<'a> {
+    queue: &'a SqsDraftQueue,
+    sends: std::sync::atomic::AtomicU32,
+    fail_from: u32,
+}
+
+#[async_trait::async_trait]
+impl proxima::ports::DraftQueue for BrokenQueue<'_> {
+    async fn enqueue(&self, requests: &[proxima::month_end::DraftRequest]) -> proxima::Result<()> {
+        let n = self.sends.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        if n + 1 >= self.fail_from {
+            return Err(proxima::Error::Unavailable("queue down".into()));
+        }
+        self.queue.enqueue(requests).await
+    }
+}
+
+#[tokio::test]
+async fn the_schedule_enqueues_many_clients_page_by_page_and_counts_each_once() {
+    use futures::StreamExt;
+    let app = spawn_app().await;
+    let me = month_end(&app).await;
+    let token = app.token(Role::Viewer).await;
+    let clients = proxima::month_end::enqueue::PAGE as usize + 50;
+    futures::stream::iter(0..clients)
+        .map(|i| {
+            let state = app.state.clone();
+            async move {
+                let client: proxima::domain::Client = serde_json::from_value(json!({
+                    "key": format!("K{i:04}"), "name": "Client", "email": "a@b.example",
+                    "address": {"line1": "1", "city": "X", "country": "UZ"},
+                    "currency": "USD", "hourly_rate": "10", "tax_rate": "0",
+                    "payment_terms_days": 10, "timezone": "UTC", "active": i % 10 != 9,
+                    "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z"
+                }))
+                .unwrap();
+                state.clients.put_client(&client).await.unwrap();
+            }
+        })
+        .buffer_unordered(8)
+        .collect::<Vec<_>>()
+        .await;
+    let active = (0..clients).filter(|i| i % 10 != 9).count() as u64;
+    let period = me.period();
+
+    // The queue fails on the second page: the invocation fails, the first page is counted.
+    let broken = BrokenQueue {
+        queue: &me.queue,
+        sends: 0.into(),
+        fail_from: 2,
+    };
+    let now = Utc::now();
+    let crashed = proxima::month_end::enqueue_month_end(
+        app.state.clients.as_ref(),
+        &broken,
+        app.state.month_end_runs.as_ref(),
+        app.state.events.as_ref(),
+        period.parse().unwrap(),
+        now,
+    )
+    .await;
+    assert!(crashed.is_err());
+    let partial = run(&app, &token, &period).await;
+    assert_eq!(
+        partial["enqueued"],
+        u64::from(proxima::month_end::enqueue::PAGE)
+    );
+    assert_eq!(partial["status"], "running");
+
+    // Lambda retries it, and EventBridge delivers it twice more at once: every active
+    // client is sent each time and counted once.
+    assert_eq!(me.schedule(&app).await.enqueued, active);
+    for summary in futures::future::join_all((0..2).map(|_| me.schedule(&app))).await {
+        assert_eq!(summary.enqueued, active);
+    }
+    let report = run(&app, &token, &period).await;
+    assert_eq!(report["enqueued"], active, "{report}");
+    assert_eq!(report["status"], "running");
+    // At least once: a batch whose answer was lost may be sent again.
+    let depth = me.source.depth().await.unwrap();
+    assert!(
+        depth >= u64::from(proxima::month_end::enqueue::PAGE) + 3 * active,
+        "{depth}"
+    );
+}

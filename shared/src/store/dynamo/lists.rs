@@ -284,12 +284,14 @@ impl DynamoStore {
         // Each of k partitions holds about need / k of the first `need` items: read half as
         // much again, and more only from a partition that runs out first.
         let k = q.partitions.len().max(1);
+        // A cursor's bound is inclusive: its own item is read again, and dropped.
+        let again = usize::from(after.is_some());
         let limit = need.map(|n| {
             let batch = if k == 1 {
                 n
             } else {
                 n.div_ceil(k) + n.div_ceil(2 * k) + 1
-            };
+            } + again;
             i32::try_from(batch).unwrap_or(MAX_BATCH).min(MAX_BATCH)
         });
         let mut streams: Vec<Stream> = q
