@@ -511,8 +511,9 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The month-end run of a period: `running` until every enqueued client has a final
-         *     outcome, then `completed`; its counters (`enqueued`, `created`, `skipped`, `failed`).
+         * The month-end run of a period: `running` until enqueuing is over and every enqueued
+         *     client has a final outcome, then `completed`; its counters (`enqueued`, `created`,
+         *     `skipped`, `failed`, and `retrying`: clients whose message will be delivered again).
          */
         get: operations["get_month_end_run"];
         put?: never;
@@ -532,7 +533,9 @@ export interface paths {
         };
         /**
          * The run's clients ordered by key, each with its outcome (`invoice_id` when created,
-         *     `reason` when skipped, `error` when retrying or failed) and deliveries seen.
+         *     `reason` when skipped, `error` when retrying or failed) and deliveries seen. A page reads
+         *     what it shows; `meta.total` is the run's counter (of the outcome, when filtered);
+         *     `meta.next_cursor` scrolls on (a cursor of another run or outcome filter is 400).
          */
         get: operations["list_month_end_run_clients"];
         put?: never;
@@ -2047,17 +2050,22 @@ export interface components {
          * @enum {string}
          */
         Role: "viewer" | "accountant" | "admin";
-        /** @description The counters of a run. */
+        /** @description The counters of a run, each kept exact by the write that changes what it counts. */
         RunCounts: {
             /** Format: int64 */
             created: number;
             /**
              * Format: int64
-             * @description Clients enqueued when the run started.
+             * @description Clients enqueued (grows page by page while the schedule is enqueuing).
              */
             enqueued: number;
             /** Format: int64 */
             failed: number;
+            /**
+             * Format: int64
+             * @description Clients whose last attempt failed and whose message will be delivered again.
+             */
+            retrying?: number;
             /** Format: int64 */
             skipped: number;
         };
