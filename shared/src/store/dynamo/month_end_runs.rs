@@ -255,28 +255,30 @@ impl DynamoStore {
 impl MonthEndRunStore for DynamoStore {
     async fn start_run(&self, period: Period, now: DateTime<Utc>) -> Result<()> {
         let (pk, sk) = Self::run_header_key(period);
+        // UpdateItem (not PutItem): the schedule's function is allowed only that write.
         let started = self
             .client
-            .put_item()
+            .update_item()
             .table_name(&self.table)
-            .item(keys::PK, s(pk))
-            .item(keys::SK, s(sk))
-            .item("period", s(period.to_string()))
-            .item("started_at", instant(now)?)
-            .item("enqueued", n(0))
-            .item("created", n(0))
-            .item("skipped", n(0))
-            .item("failed", n(0))
-            .item("retrying", n(0))
-            .item("enqueuing", AttributeValue::Bool(true))
+            .key(keys::PK, s(pk))
+            .key(keys::SK, s(sk))
+            .update_expression(
+                "SET #p = :p, started_at = :now, enqueued = :zero, created = :zero, \
+                 skipped = :zero, failed = :zero, retrying = :zero, enqueuing = :yes",
+            )
             .condition_expression("attribute_not_exists(pk)")
+            .expression_attribute_names("#p", "period")
+            .expression_attribute_values(":p", s(period.to_string()))
+            .expression_attribute_values(":now", instant(now)?)
+            .expression_attribute_values(":zero", n(0))
+            .expression_attribute_values(":yes", AttributeValue::Bool(true))
             .send()
             .await;
         match started {
             Ok(_) => Ok(()),
             // Started already: it keeps its start and counts.
             Err(e) if is_condition_failed(&e) => Ok(()),
-            Err(e) => Err(sdk_error("PutItem month-end run start", e)),
+            Err(e) => Err(sdk_error("UpdateItem month-end run start", e)),
         }
     }
 
