@@ -357,7 +357,8 @@ pub trait MonthEndRunStore: Send + Sync {
     /// Record `client_key`'s outcome after `attempts` deliveries. A final outcome is counted
     /// once per client, atomically with the client's line: a redelivery after a final
     /// outcome changes nothing, except that a `failed` client (its message redriven from the
-    /// dead-letter queue) may still become `created` or `skipped`.
+    /// dead-letter queue) may still become `created` or `skipped`, and a `skipped` one
+    /// `created` (the delivery that drafted it recorded after a duplicate's `invoice_exists`).
     async fn record_outcome(
         &self,
         period: Period,

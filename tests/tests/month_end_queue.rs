@@ -431,8 +431,15 @@ async fn the_run_report_pages_its_clients_by_cursor_with_exact_totals_per_outcom
         if i % 5 == 1 && i % 2 == 1 {
             writes.push((key.clone(), created(), 1));
         }
-        if i % 5 == 2 {
-            writes.push((key.clone(), created(), 3));
+        if i % 5 == 3 {
+            // A late duplicate of a drafted client: its `invoice_exists` changes nothing.
+            writes.push((
+                key.clone(),
+                ClientOutcome::Skipped {
+                    reason: "invoice_exists".into(),
+                },
+                3,
+            ));
         }
     }
     futures::stream::iter(writes.drain(..))

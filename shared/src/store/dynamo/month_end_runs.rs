@@ -384,8 +384,11 @@ impl MonthEndRunStore for DynamoStore {
                 }
                 // A retried client reaches a final outcome.
                 (Some("retrying"), _) => self.move_entry(period, &entry, from.as_deref()).await?,
-                // Redriven from the dead-letter queue: only a success replaces `failed`.
-                (Some("failed"), "created" | "skipped") => {
+                // Redriven from the dead-letter queue: only a success replaces `failed`. And
+                // the delivery that drafted the client is the truth about it: `created`
+                // replaces the `skipped` (`invoice_exists`) of a duplicate delivery that
+                // recorded first.
+                (Some("failed"), "created" | "skipped") | (Some("skipped"), "created") => {
                     self.move_entry(period, &entry, from.as_deref()).await?
                 }
                 // A final outcome stays (a redelivery after it).
