@@ -11,9 +11,23 @@ use crate::ports::ClientStore;
 use crate::{Error, Result};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
+use std::time::Duration;
 
 /// Attempts of a client write that another write of the same client raced.
-const ATTEMPTS: u32 = 5;
+const ATTEMPTS: u32 = 16;
+
+/// Time a client write may spend pausing between lost races before it answers 503 (with at
+/// most [`ATTEMPTS`] round trips besides: well under 2 s on DynamoDB).
+const RACE_BUDGET: Duration = Duration::from_millis(1_200);
+
+/// The pause before retry `attempt` (1-based) of a lost race: "full jitter", a random
+/// time up to 10 ms doubled per attempt (at most 160 ms), so that writers that met on a
+/// client spread out instead of meeting again.
+fn race_backoff(attempt: u32) -> Duration {
+    let cap_ms = 10u64 << attempt.min(4);
+    let random = uuid::Uuid::new_v4().as_u128() as u64;
+    Duration::from_millis(random % (cap_ms + 1))
+}
 
 #[async_trait]
 impl ClientStore for DynamoStore {
@@ -104,7 +118,16 @@ impl ClientStore for DynamoStore {
             (keys::GSI1SK, client.key.clone()),
         ];
         let item = to_item(client, &attrs)?;
-        for _ in 0..ATTEMPTS {
+        let mut paused = Duration::ZERO;
+        for attempt in 0..ATTEMPTS {
+            if attempt > 0 {
+                let pause = race_backoff(attempt);
+                if paused + pause > RACE_BUDGET {
+                    break;
+                }
+                paused += pause;
+                tokio::time::sleep(pause).await;
+            }
             // The counts move only when the write creates the client or changes whether it is
             // active, and the write holds only if the client is still as read.
             let was: Option<bool> = self
