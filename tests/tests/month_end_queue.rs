@@ -339,7 +339,7 @@ async fn a_period_without_a_run_is_404() {
 /// below (some retried first, some failed then redriven, some left retrying).
 fn expected_outcome(i: usize) -> &'static str {
     match i % 5 {
-        0 if i % 3 == 0 => "retrying",
+        0 if i.is_multiple_of(3) => "retrying",
         0 => "created",
         1 if i % 2 == 1 => "created",
         1 => "failed",
@@ -400,7 +400,7 @@ async fn the_run_report_pages_its_clients_by_cursor_with_exact_totals_per_outcom
     };
     let mut writes = Vec::new();
     for (i, key) in keys.iter().enumerate() {
-        if i % 3 == 0 {
+        if i.is_multiple_of(3) {
             writes.push((key.clone(), retrying(), 1));
         }
     }
@@ -411,7 +411,7 @@ async fn the_run_report_pages_its_clients_by_cursor_with_exact_totals_per_outcom
         .await;
     for (i, key) in keys.iter().enumerate() {
         let outcome = match i % 5 {
-            0 if i % 3 == 0 => retrying(),
+            0 if i.is_multiple_of(3) => retrying(),
             1 => ClientOutcome::Failed {
                 error: "dead-lettered".into(),
             },
