@@ -636,3 +636,78 @@ async fn the_schedule_enqueues_many_clients_page_by_page_and_counts_each_once() 
         "{depth}"
     );
 }
+
+#[tokio::test]
+async fn a_run_written_before_the_outcome_index_is_listed_by_outcome_after_the_backfill() {
+    use proxima::month_end::ClientOutcome;
+    let app = spawn_app().await;
+    let token = app.token(Role::Viewer).await;
+    let runs = app.state.month_end_runs.clone();
+    let period: proxima::domain::Period = "2026-08".parse().unwrap();
+    runs.start_run(period, Utc::now()).await.unwrap();
+    let outcomes = [
+        ("A1", ClientOutcome::Retrying { error: "x".into() }),
+        ("A2", ClientOutcome::Retrying { error: "x".into() }),
+        (
+            "B1",
+            ClientOutcome::Created {
+                invoice_id: uuid::Uuid::new_v4(),
+            },
+        ),
+        ("C1", ClientOutcome::Failed { error: "x".into() }),
+    ];
+    for (key, outcome) in &outcomes {
+        runs.record_outcome(period, key, outcome, 1, Utc::now())
+            .await
+            .unwrap();
+    }
+    // As an older version wrote them: no index keys on the clients, no `retrying` count.
+    let pk = S("MONTH_END_RUN#2026-08".into());
+    for (key, _) in &outcomes {
+        app.dynamodb
+            .update_item()
+            .table_name(&app.table)
+            .key("pk", pk.clone())
+            .key("sk", S(format!("CLIENT#{key}")))
+            .update_expression("REMOVE list2pk, list_sk")
+            .send()
+            .await
+            .unwrap();
+    }
+    app.dynamodb
+        .update_item()
+        .table_name(&app.table)
+        .key("pk", pk.clone())
+        .key("sk", S("RUN".into()))
+        .update_expression("REMOVE retrying")
+        .send()
+        .await
+        .unwrap();
+    let before = run_clients(&app, &token, "2026-08", "?outcome=retrying").await;
+    assert_eq!(before["data"], json!([]), "not in the index yet");
+
+    let store = proxima::store::DynamoStore::new(app.dynamodb.clone(), &app.table);
+    store.backfill_lists().await.unwrap();
+    let report = run(&app, &token, "2026-08").await;
+    assert_eq!(report["retrying"], 2, "{report}");
+    for (outcome, want) in [
+        ("retrying", vec!["A1", "A2"]),
+        ("created", vec!["B1"]),
+        ("failed", vec!["C1"]),
+    ] {
+        let page = run_clients(&app, &token, "2026-08", &format!("?outcome={outcome}")).await;
+        let keys: Vec<&str> = page["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["client_key"].as_str().unwrap())
+            .collect();
+        assert_eq!(keys, want, "{outcome}");
+        assert_eq!(page["meta"]["total"], want.len(), "{outcome}");
+    }
+    assert_eq!(
+        store.backfill_lists().await.unwrap().reindexed,
+        0,
+        "run again, it changes nothing"
+    );
+}

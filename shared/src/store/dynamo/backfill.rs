@@ -1,6 +1,7 @@
 //! The upgrade step for data written before the lists kept counts: give every invoice header
 //! and credit note its list index keys, and recompute every list count from the items
-//! themselves. Idempotent; run it with writes paused (a write between the scan and the
+//! themselves; give month-end run clients their by-outcome index keys and recount each run's
+//! `retrying`. Idempotent; run it with writes paused (a write between the scan and the
 //! count it changes would be missed), see `docs/deployment.md`.
 
 use super::{DynamoStore, Item, from_item, keys, list_keys, s, sdk_error};
@@ -28,6 +29,8 @@ impl DynamoStore {
         let mut report = BackfillReport::default();
         let mut tallies: BTreeMap<String, i64> = BTreeMap::new();
         let mut stale_counts: Vec<String> = Vec::new();
+        // Month-end runs (header partition key) and their clients still `retrying`.
+        let mut runs: BTreeMap<String, i64> = BTreeMap::new();
         let mut start = None;
         loop {
             let out = self
@@ -41,8 +44,14 @@ impl DynamoStore {
                 .map_err(|e| sdk_error("Scan backfill", e))?;
             for item in out.items.unwrap_or_default() {
                 report.scanned += 1;
-                self.backfill_item(item, &mut tallies, &mut stale_counts, &mut report)
-                    .await?;
+                self.backfill_item(
+                    item,
+                    &mut tallies,
+                    &mut stale_counts,
+                    &mut runs,
+                    &mut report,
+                )
+                .await?;
             }
             start = out.last_evaluated_key;
             if start.is_none() {
@@ -51,6 +60,25 @@ impl DynamoStore {
         }
         for list in stale_counts {
             tallies.entry(list).or_insert(0);
+        }
+        for (run, retrying) in &runs {
+            // A run without its header (none is written so) is left as it is.
+            let recounted = self
+                .client
+                .update_item()
+                .table_name(&self.table)
+                .key(keys::PK, s(run))
+                .key(keys::SK, s(keys::MONTH_END_RUN))
+                .update_expression("SET retrying = :n")
+                .condition_expression("attribute_exists(pk)")
+                .expression_attribute_values(":n", AttributeValue::N(retrying.to_string()))
+                .send()
+                .await;
+            match recounted {
+                Ok(_) => {}
+                Err(e) if super::throttle::is_condition_failed(&e) => {}
+                Err(e) => return Err(sdk_error("UpdateItem backfill month-end run", e)),
+            }
         }
         let puts: Vec<WriteRequest> = tallies
             .iter()
@@ -96,6 +124,7 @@ impl DynamoStore {
         item: Item,
         tallies: &mut BTreeMap<String, i64>,
         stale_counts: &mut Vec<String>,
+        runs: &mut BTreeMap<String, i64>,
         report: &mut BackfillReport,
     ) -> Result<()> {
         let text = |k: &str| item.get(k).and_then(|v| v.as_s().ok()).cloned();
@@ -134,6 +163,25 @@ impl DynamoStore {
             let want = vec![
                 (keys::GSI1PK, keys::client_list(active).to_string()),
                 (keys::GSI1SK, key),
+            ];
+            if self.reindex(&item, &pk, &sk, &want).await? {
+                report.reindexed += 1;
+            }
+        } else if let Some(period) = pk.strip_prefix("MONTH_END_RUN#") {
+            let Some(client) = sk.strip_prefix(keys::MONTH_END_RUN_CLIENTS) else {
+                runs.entry(pk.clone()).or_insert(0);
+                return Ok(());
+            };
+            let outcome = text("outcome").unwrap_or_default();
+            if outcome == "retrying" {
+                *runs.entry(pk.clone()).or_insert(0) += 1;
+            }
+            let want = vec![
+                (
+                    list_keys::BY_STATUS.1,
+                    keys::month_end_run_outcome(period, &outcome),
+                ),
+                (list_keys::LIST_SK, client.to_string()),
             ];
             if self.reindex(&item, &pk, &sk, &want).await? {
                 report.reindexed += 1;
