@@ -1,7 +1,7 @@
 //! Month-end function: invoked by the EventBridge schedule on the 1st of each month, it
 //! starts the run of the previous month (in the company's time zone) and enqueues one
 //! message per active client; the month-end worker drafts each client from the queue.
-//! Safe to deliver twice: the run keeps its first count and drafts are made once.
+//! Safe to deliver twice: the run counts each client once and drafts are made once.
 
 use chrono::{DateTime, Utc};
 use proxima::domain::Period;
