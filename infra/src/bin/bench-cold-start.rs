@@ -4,6 +4,9 @@
 //! event), next to a hello-world `lambda_http` binary built with the same profile.
 //!
 //! cargo build --release --bins && cargo run --release -p proxima-infra --bin bench-cold-start
+//!
+//! Name binaries after `--` to measure only those (beside the hello-world baseline), e.g.
+//! `... --bin bench-cold-start -- invoices einvoice`.
 
 use anyhow::{Context, Result, bail};
 use axum::extract::{Path, State};
@@ -256,6 +259,18 @@ async fn main() -> Result<()> {
                 Some(json!({"client_key": "ACME", "period": period})),
             ),
         ),
+        ("einvoice", {
+            // No such invoice: the token check and the invoice read, then 404.
+            let mut e = http_event(
+                "GET",
+                "/api/v1/invoices/5b0d7c3e-1f2a-4c6b-9d8e-7a6b5c4d3e2f/einvoice",
+                Some(&token),
+                None,
+            );
+            e["rawQueryString"] = json!("format=ubl");
+            e["queryStringParameters"] = json!({"format": "ubl"});
+            e
+        }),
         ("month-end", json!({"source": "proxima.month-end"})),
         (
             "month-end-worker",
@@ -268,6 +283,12 @@ async fn main() -> Result<()> {
         ),
         ("import", json!({"Records": []})),
     ];
+    // `bench-cold-start invoices einvoice`: only the binaries named (and the baseline).
+    let only: Vec<String> = std::env::args().skip(1).collect();
+    let cases: Vec<(&str, Value)> = cases
+        .into_iter()
+        .filter(|(name, _)| *name == "hello" || only.is_empty() || only.iter().any(|o| o == name))
+        .collect();
     println!(
         "{:<16} {:>9} {:>12} {:>16} {:>10}",
         "binary", "size MB", "init ms", "first resp. ms", "init/hello"
