@@ -109,6 +109,8 @@ fn http_event(method: &str, path: &str, token: Option<&str>, body: Option<Value>
 struct Measured {
     init_ms: f64,
     first_response_ms: f64,
+    /// The HTTP status of the answer (API events), to show what was measured.
+    status: Option<u64>,
 }
 
 async fn run_once(bin: &std::path::Path, env: &[(&str, String)], event: Value) -> Result<Measured> {
@@ -152,10 +154,11 @@ async fn run_once(bin: &std::path::Path, env: &[(&str, String)], event: Value) -
         bail!("{} reported an error: {e}", bin.display());
     }
     let first_next = inv.first_next.context("no /next")?;
-    let (answered, _) = inv.response.as_ref().context("no response")?;
+    let (answered, body) = inv.response.as_ref().context("no response")?;
     Ok(Measured {
         init_ms: (first_next - started).as_secs_f64() * 1000.0,
         first_response_ms: (*answered - started).as_secs_f64() * 1000.0,
+        status: body["statusCode"].as_u64(),
     })
 }
 
@@ -298,6 +301,7 @@ async fn main() -> Result<()> {
     // nor what ran just before (caches, the emulator) favours or burdens one binary.
     let mut inits: Vec<Vec<f64>> = vec![Vec::new(); cases.len()];
     let mut firsts: Vec<Vec<f64>> = vec![Vec::new(); cases.len()];
+    let mut statuses: Vec<Option<u64>> = vec![None; cases.len()];
     let mut sizes = Vec::new();
     for (name, _) in &cases {
         let bin = bin_dir.join(name);
@@ -314,6 +318,7 @@ async fn main() -> Result<()> {
             let m = run_once(&bin_dir.join(name), &env, event.clone()).await?;
             inits[i].push(m.init_ms);
             firsts[i].push(m.first_response_ms);
+            statuses[i] = m.status;
         }
     }
     let hello_init = median(inits[0].clone());
@@ -328,5 +333,11 @@ async fn main() -> Result<()> {
         );
     }
     println!("(median of {RUNS} cold starts each; init = process start to first /next)");
+    let answers: Vec<String> = cases
+        .iter()
+        .zip(&statuses)
+        .filter_map(|((name, _), status)| status.map(|s| format!("{name} {s}")))
+        .collect();
+    println!("HTTP status of the first responses: {}", answers.join(", "));
     Ok(())
 }
