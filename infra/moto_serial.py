@@ -11,9 +11,15 @@ Also: moto backs up every table a transaction touches with a deep copy of the wh
 which makes each transaction O(table size). Here a transaction instead keeps an undo log of
 exactly the items it names, and restores them if it is cancelled. Same outcome, O(items).
 
-And: moto's `Table.query` starts from `all_items()`, which sorts the whole table on every
-query, although the query sorts its own results again. Here a query starts from the items
-unsorted. Same results, O(n) instead of O(n log n) per query.
+And: moto's `Table.query` tests every item of the table (or, below, of an index bucket),
+sorts the matches and walks them from the start to the key range and the exclusive start key,
+whatever the `Limit`: a query costs O(table). DynamoDB's B-tree costs what the query returns.
+Here each partition (of the table or of a global index) is kept sorted until a write touches
+it, the key condition and the exclusive start key are found by bisection, and moto's own query
+is handed just that slice (`Limit` items plus the next one, from which moto decides whether to
+report a last evaluated key); it still applies all its own conditions, sorting, filters,
+projections and paging to them, so the answer is moto's. `infra/emulator_check/
+query_differential.py` (in the test command) checks that on random writes and queries.
 
 And: moto renders every response through a generic model-driven serializer, which for a
 page of items costs tens of milliseconds. The item operations (Query, GetItem, PutItem,
@@ -30,12 +36,19 @@ in Python, about 1 s for 10,000 items. Here the sort key is the plain string or 
 each key attribute (DynamoDB's order for S and N), compared natively: the same order in
 about a hundredth of the time. Other key types take moto's own sort.
 
+And: moto's SQS reads every attribute of a queue (whose approximate counts walk all its
+messages, asking the clock twice for each) once per message sent and three times per
+message received: with 10,000 messages queued, a receive of 10 took about a second. Here the
+retention check reads its one attribute and the counts ask the clock once: same rules.
+
 Usage: moto_serial.py -H 127.0.0.1 -p 4567
 """
 
 import argparse
+import bisect
 import copy
 import decimal
+import inspect
 import json
 import threading
 
@@ -125,7 +138,8 @@ def _value_key(value):
 
 
 class _GsiBuckets:
-    """(index hash attribute, value) -> {id(item): item} for one table."""
+    """(index hash attribute, value) -> {id(item): item} for one table, and the sorted
+    partitions queries read (`sorted`), forgotten whenever an item of theirs is written."""
 
     def __init__(self, table):
         self.attrs = sorted({
@@ -136,6 +150,7 @@ class _GsiBuckets:
         })
         self.buckets = {}
         self.memberships = {}
+        self.sorted = {}  # partition key -> {index name: _Partition}, dropped on any write to it
         for item in _unsorted_items(table):
             self.add(item)
 
@@ -150,14 +165,22 @@ class _GsiBuckets:
                 self.buckets.setdefault(key, {})[id(item)] = item
                 keys.append(key)
         self.memberships[id(item)] = keys
+        self._forget_sorted(item, keys)
 
     def remove(self, item):
         if item is None:
             return
-        for key in self.memberships.pop(id(item), []):
+        keys = self.memberships.pop(id(item), [])
+        for key in keys:
             bucket = self.buckets.get(key)
             if bucket is not None:
                 bucket.pop(id(item), None)
+        self._forget_sorted(item, keys)
+
+    def _forget_sorted(self, item, keys):
+        self.sorted.pop(("#table", _value_key(item.hash_key)), None)
+        for key in keys:
+            self.sorted.pop(key, None)
 
     def items(self, attr, value):
         return list(self.buckets.get((attr, _value_key(value)), {}).values())
@@ -217,17 +240,145 @@ Table.delete_item = _delete_item
 DynamoDBBackend.update_item = _update_item
 
 
-def _query(self, *args, **kwargs):
-    # The query re-sorts what it selects, so it does not need all_items() sorted; an index
-    # query with an equality on the index hash key starts from that key's bucket.
-    conditions = kwargs.get("hash_key_conditions") or []
-    index_name = args[7] if len(args) > 7 else kwargs.get("index_name")
-    buckets = _buckets(self) if index_name and conditions else None
-    if buckets is not None and conditions[0][0] in buckets.attrs:
-        attr, value = conditions[0]
-        self.all_items = lambda: buckets.items(attr, value)
+_QUERY_SIGNATURE = inspect.signature(_original_query)
+_BOUNDS = {
+    "=": "EQ", "EQ": "EQ", "<": "LT", "LT": "LT", "<=": "LE", "LE": "LE",
+    ">": "GT", "GT": "GT", ">=": "GE", "GE": "GE", "BETWEEN": "BETWEEN",
+    "BEGINS_WITH": "BEGINS_WITH",
+}
+
+
+class _Partition:
+    """One partition of the table or of a global index, in the query's order: `keys` are the
+    plain sort tuples (moto's order: index range key, table hash key, table range key), `first`
+    their first member (the range key a key condition bounds), `items` the items."""
+
+    def __init__(self, attrs, items):
+        keyed = sorted(
+            ((tuple(_plain_key(item.attrs[a]) for a in attrs), item) for item in items),
+            key=lambda pair: pair[0],
+        )
+        self.attrs = attrs
+        self.keys = [k for k, _ in keyed]
+        self.first = [k[0] for k in self.keys]
+        self.items = [item for _, item in keyed]
+
+    def key_range(self, comparison, values):
+        """[lo, hi) of the items whose range key meets the key condition."""
+        n = len(self.items)
+        if comparison is None:
+            return 0, n
+        op = _BOUNDS[comparison.upper()]
+        plain = [_plain_key(v) for v in values]
+        if op == "EQ":
+            return bisect.bisect_left(self.first, plain[0]), bisect.bisect_right(self.first, plain[0])
+        if op == "LT":
+            return 0, bisect.bisect_left(self.first, plain[0])
+        if op == "LE":
+            return 0, bisect.bisect_right(self.first, plain[0])
+        if op == "GT":
+            return bisect.bisect_right(self.first, plain[0]), n
+        if op == "GE":
+            return bisect.bisect_left(self.first, plain[0]), n
+        if op == "BETWEEN":
+            return bisect.bisect_left(self.first, plain[0]), bisect.bisect_right(self.first, plain[1])
+        # BEGINS_WITH on a string: every match lies in [prefix, successor of prefix).
+        kind, prefix = plain[0]
+        if kind != 0 or not prefix or ord(prefix[-1]) >= 0x10FFFF:
+            raise TypeError("begins_with")
+        successor = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+        return bisect.bisect_left(self.first, plain[0]), bisect.bisect_left(self.first, (0, successor))
+
+
+def _partition(table, index, hash_value):
+    """The sorted partition a query reads, cached until a write touches it (see _GsiBuckets)."""
+    buckets = _buckets(table)
+    if index is None:
+        cache_key, name = ("#table", _value_key(hash_value)), ""
     else:
-        self.all_items = lambda: _unsorted_items(self)
+        hash_attrs = [k["AttributeName"] for k in index.schema if k["KeyType"] == "HASH"]
+        range_attrs = [k["AttributeName"] for k in index.schema if k["KeyType"] == "RANGE"]
+        if len(hash_attrs) != 1 or len(range_attrs) != 1 or hash_attrs[0] not in buckets.attrs:
+            raise TypeError("index shape")
+        cache_key, name = (hash_attrs[0], _value_key(hash_value)), index.name
+    per_index = buckets.sorted.setdefault(cache_key, {})
+    part = per_index.get(name)
+    if part is not None:
+        return part
+    if index is None:
+        by_range = table.items.get(hash_value, {}) if table.range_key_attr else {}
+        items = list(by_range.values())
+        attrs = [table.range_key_attr]
+    else:
+        attrs = [range_attrs[0], table.hash_key_attr] + (
+            [table.range_key_attr] if table.range_key_attr else []
+        )
+        items = [i for i in buckets.items(hash_attrs[0], hash_value) if range_attrs[0] in i.attrs]
+    part = _Partition(attrs, items)
+    per_index[name] = part
+    return part
+
+
+def _query_candidates(table, p):
+    """The items moto's own query needs to see to give its exact answer: the key condition's
+    range of the partition from the exclusive start key on, `limit` of them, and the next item
+    of the partition (moto reports a last evaluated key only when one follows). What DynamoDB
+    does with its B-tree: work in proportion to what the query returns, not to the partition."""
+    if p.get("filter_kwargs") or len(p.get("range_key_conditions") or []) > 1:
+        raise TypeError("legacy or multi-attribute query")
+    conditions = p.get("hash_key_conditions") or []
+    index_name = p.get("index_name")
+    if index_name:
+        index = {i.name: i for i in table.global_indexes or []}.get(index_name)
+        if index is None or len(conditions) != 1:
+            raise TypeError("not a global index query")
+        hash_value = conditions[0][1]
+    else:
+        if not table.range_key_attr or p.get("hash_key") is None:
+            raise TypeError("hash-only table")
+        index = None
+        hash_value = p["hash_key"]
+    part = _partition(table, index, hash_value)
+    lo, hi = part.key_range(p.get("range_comparison"), p.get("range_objs") or [])
+    start = p.get("exclusive_start_key")
+    forward = p.get("scan_index_forward") is not False
+    if start:
+        after = tuple(_plain_key(DynamoType(start[a])) for a in part.attrs)
+        if forward:
+            lo = max(lo, bisect.bisect_right(part.keys, after))
+        else:
+            hi = min(hi, bisect.bisect_left(part.keys, after))
+    limit = p.get("limit")
+    if forward:
+        end = min(hi, lo + limit) if limit else hi
+        chosen = part.items[lo:end] if lo < end else []
+        if end < len(part.items):
+            chosen.append(part.items[end])
+    else:
+        begin = max(lo, hi - limit) if limit else lo
+        chosen = part.items[begin:hi] if begin < hi else []
+        if begin > 0:
+            chosen.append(part.items[begin - 1])
+    return chosen
+
+
+def _query(self, *args, **kwargs):
+    # Start from exactly the items the answer needs (see _query_candidates); moto then applies
+    # all its own conditions, sorting, paging and projections to them. A query shape this does
+    # not cover starts from the index bucket or the whole table, unsorted.
+    bound = _QUERY_SIGNATURE.bind(self, *args, **kwargs)
+    params = dict(bound.arguments)
+    try:
+        chosen = _query_candidates(self, params)
+        self.all_items = lambda: list(chosen)
+    except (TypeError, KeyError, decimal.InvalidOperation):
+        conditions = params.get("hash_key_conditions") or []
+        buckets = _buckets(self) if params.get("index_name") and conditions else None
+        if buckets is not None and conditions[0][0] in buckets.attrs:
+            attr, value = conditions[0]
+            self.all_items = lambda: buckets.items(attr, value)
+        else:
+            self.all_items = lambda: _unsorted_items(self)
     try:
         return _original_query(self, *args, **kwargs)
     finally:
@@ -296,6 +447,43 @@ def _serialized(self, action_result):
 
 
 DynamoHandler.serialized = _serialized
+
+
+from moto.core.utils import unix_time, unix_time_millis  # noqa: E402
+from moto.sqs.models import Queue, SQSBackend  # noqa: E402
+
+
+def _retained(self, queue_name, message):
+    # moto reads the retention period through get_queue_attributes, which computes every
+    # attribute of the queue (the approximate counts walk all its messages) three times, for
+    # every message received: O(queue) per message. Same rule, reading the one attribute.
+    retention = int(getattr(self.get_queue(queue_name), "message_retention_period"))
+    return retention + message.sent_timestamp / 1000 > unix_time()
+
+
+def _visible_messages(self):
+    # moto asks the clock twice per message of the queue on every receive; once is enough.
+    # (The SQS patches below keep moto's rules and make them O(queue) once, not per message.)
+    now = unix_time_millis()
+    return [m for m in self._messages if now > m.visible_at and not now < m.delayed_until]
+
+
+def _delayed_count(self):
+    now = unix_time_millis()
+    return sum(1 for m in self._messages if now < m.delayed_until)
+
+
+def _not_visible_count(self):
+    now = unix_time_millis()
+    return sum(1 for m in self._messages if not now > m.visible_at)
+
+
+SQSBackend.is_message_valid_based_on_retention_period = _retained
+Queue.messages = property(_visible_messages)
+# Every SendMessage reads all the queue's attributes (for ContentBasedDeduplication), whose
+# approximate counts asked the clock for every message: one clock read per count instead.
+Queue.approximate_number_of_messages_delayed = property(_delayed_count)
+Queue.approximate_number_of_messages_not_visible = property(_not_visible_count)
 
 
 class _OneAtATime:

@@ -9,6 +9,8 @@ export SAM_CLI_TELEMETRY=0 AWS_DEFAULT_REGION="${AWS_DEFAULT_REGION:-us-east-1}"
 echo "== sam validate --lint (template.yaml, with cfn-lint)"
 .venv/bin/sam validate --lint --template-file template.yaml
 
+echo "== emulator: the launcher's query shortcut answers exactly as moto does"
+.venv/bin/python infra/emulator_check/query_differential.py
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy"

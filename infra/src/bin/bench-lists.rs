@@ -1,14 +1,19 @@
-//! Benchmark of the list endpoints on the local stack (not a test): seeds 100 invoices (and
-//! 100 worklogs of one client), measures page 1 and page 5 of every list and filter, then
-//! grows the same table to 10,000 invoices (and 10,000 worklogs) and measures again. Prints
-//! p50/p95 per list with the DynamoDB calls and items read per request, and the p50 ratio
-//! (target: p50 at 10,000 within 1.5x of p50 at 100).
+//! Benchmark of the list endpoints on the local stack (not a test): builds two tables in one
+//! emulator, a small one (100 invoices, 100 worklogs of one client) and a large one (10,000
+//! invoices, 10,000 worklogs), and measures page 1 and page 5 of every list and filter on
+//! both, alternating small and large request by request so that whatever else the machine
+//! does falls on both alike. Prints p50/p95 per list with the rows returned and the DynamoDB
+//! calls and items read per request, and the p50 ratio large/small (target: within 1.5x).
+//! Where the small list has fewer rows on page 1 than the large one (a client with 1 invoice
+//! among 100, with 100 among 10,000), it also measures the large list with `per_page` = the
+//! small list's rows: the same rows with 100 times the history, which isolates what the
+//! history costs from what the extra rows cost.
 //!
 //! Invoices are written through the store's own create transaction (guard, header, line
 //! chunk, history entry, counts), with statuses mixed; worklogs through the import's
 //! transactional writes. Lists are read through the store ports (what the handlers call).
 //!
-//! cargo run --release -p proxima-infra --bin bench-lists -- --invoices 10000 --worklogs 10000
+//! cargo run -p proxima-infra --bin bench-lists -- --invoices 10000 --worklogs 10000
 
 use anyhow::Result;
 use chrono::{Duration, Utc};
@@ -47,21 +52,27 @@ struct Args {
     parallel: usize,
 }
 
-/// One list to measure: a name and how to read page `p`.
-type Lister<'a> = (
-    String,
-    Box<dyn Fn(PageRequest) -> futures::future::BoxFuture<'a, Result<u64>> + 'a>,
-);
+/// How to read page `p` of a list: its total and the rows on the page.
+type Read<'a> =
+    Box<dyn Fn(PageRequest) -> futures::future::BoxFuture<'a, Result<(u64, usize)>> + 'a>;
 
-/// p50 and p95 of page 1 and page 5 of a list, and the calls and items per request.
+/// One list to measure: a name and how to read it.
+type Lister<'a> = (String, Read<'a>);
+
+/// p50 and p95 of page 1 and page 5 of a list, the rows returned, and the calls and items
+/// read per request.
 #[derive(Default, Clone)]
 struct Figures {
     total: u64,
+    rows: [usize; 2],
     p50: [f64; 2],
     p95: [f64; 2],
     calls: [f64; 2],
     items: [f64; 2],
 }
+
+/// The large list read with the small list's rows per page: (per_page, p50 of page 1).
+type SameRows = Option<(u32, f64)>;
 
 const STATUSES: [InvoiceStatus; 4] = [
     InvoiceStatus::Draft,
@@ -106,20 +117,98 @@ async fn main() -> Result<()> {
                 .build(),
         )
         .build();
-    let table = "bench-lists";
-    provision::provision(
-        &aws::dynamodb_client(&sdk),
-        &aws::s3_client(&sdk),
-        table,
-        "bench-lists",
+    let small = prepare(&sdk, "bench-lists-small", args.clients, Utc::now()).await?;
+    let large = prepare(&sdk, "bench-lists-large", args.clients, Utc::now()).await?;
+    let t = Instant::now();
+    seed_invoices(
+        &small.0,
+        &small.1,
+        1,
+        100.min(args.invoices),
+        args.clients,
+        args.parallel,
     )
     .await?;
-    let store = DynamoStore::new(aws::dynamodb_client(&sdk), table);
-    let now = Utc::now();
-    for c in 0..args.clients {
+    println!(
+        "small table: 100 invoices and 100 worklogs of C000 in {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
+    let t = Instant::now();
+    seed_invoices(
+        &large.0,
+        &large.1,
+        1,
+        args.invoices,
+        args.clients,
+        args.parallel,
+    )
+    .await?;
+    let seeded_invoices = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    seed_worklogs(&large.0, 100, args.worklogs).await?;
+    println!(
+        "large table: {} invoices in {seeded_invoices:.1} s and {} worklogs of C000 in {:.1} s",
+        args.invoices,
+        args.worklogs,
+        t.elapsed().as_secs_f64()
+    );
+
+    let figures = measure((&small.0, &small.1), (&large.0, &large.1), args.runs).await?;
+    println!();
+    println!(
+        "| list | total | rows p1/p5 | p1 p50 | p1 p95 | p5 p50 | p5 p95 | calls p1/p5 | items p1/p5 | p50 ratio p1/p5 |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|---|");
+    for (name, a, b, same) in &figures {
+        for (label, f) in [("100", a), ("10k", b)] {
+            println!(
+                "| {name} @{label} | {} | {} / {} | {:.1} ms | {:.1} ms | {:.1} ms | {:.1} ms | {:.1} / {:.1} | {:.0} / {:.0} | {} |",
+                f.total,
+                f.rows[0],
+                f.rows[1],
+                f.p50[0],
+                f.p95[0],
+                f.p50[1],
+                f.p95[1],
+                f.calls[0],
+                f.calls[1],
+                f.items[0],
+                f.items[1],
+                if label == "10k" {
+                    format!("{:.2} / {:.2}", b.p50[0] / a.p50[0], b.p50[1] / a.p50[1])
+                } else {
+                    String::new()
+                }
+            );
+        }
+        if let Some((per_page, ratio)) = same {
+            println!(
+                "| {name} @10k, per_page={per_page} (the rows of @100) | | {per_page} / | | | | | | | {ratio:.2} / |"
+            );
+        }
+    }
+    Ok(())
+}
+
+/// A table with its clients, 100 worklogs of C000 and the template: a real draft of C000
+/// with its worklog lines (invoice 0 of the table).
+async fn prepare(
+    sdk: &aws_config::SdkConfig,
+    table: &str,
+    clients: usize,
+    now: chrono::DateTime<Utc>,
+) -> Result<(DynamoStore, Invoice)> {
+    provision::provision(
+        &aws::dynamodb_client(sdk),
+        &aws::s3_client(sdk),
+        table,
+        table,
+    )
+    .await?;
+    let store = DynamoStore::new(aws::dynamodb_client(sdk), table);
+    for c in 0..clients {
         store.put_client(&client(c, now)?).await?;
     }
-    // The template: a real draft of client C000 with its worklog lines.
     seed_worklogs(&store, 0, 100).await?;
     let actor = Actor {
         name: "bench".into(),
@@ -140,64 +229,7 @@ async fn main() -> Result<()> {
         &actor,
     )
     .await?;
-
-    let small = 100.min(args.invoices);
-    let t = Instant::now();
-    seed_invoices(&store, &template, 1, small, args.clients, args.parallel).await?;
-    println!(
-        "seeded {small} invoices and 100 worklogs in {:.1} s",
-        t.elapsed().as_secs_f64()
-    );
-    let before = measure(&store, &template, args.runs).await?;
-
-    let t = Instant::now();
-    seed_invoices(
-        &store,
-        &template,
-        small,
-        args.invoices,
-        args.clients,
-        args.parallel,
-    )
-    .await?;
-    let seeded_invoices = t.elapsed().as_secs_f64();
-    let t = Instant::now();
-    seed_worklogs(&store, 100, args.worklogs).await?;
-    println!(
-        "grew to {} invoices in {seeded_invoices:.1} s and {} worklogs of C000 in {:.1} s",
-        args.invoices,
-        args.worklogs,
-        t.elapsed().as_secs_f64()
-    );
-    let after = measure(&store, &template, args.runs).await?;
-
-    println!();
-    println!(
-        "| list | total | p1 p50 | p1 p95 | p5 p50 | p5 p95 | calls p1/p5 | items p1/p5 | p50 ratio p1/p5 |"
-    );
-    println!("|---|---|---|---|---|---|---|---|---|");
-    for ((name, a), (_, b)) in before.iter().zip(after.iter()) {
-        for (label, f) in [("100", a), ("10k", b)] {
-            println!(
-                "| {name} @{label} | {} | {:.1} ms | {:.1} ms | {:.1} ms | {:.1} ms | {:.1} / {:.1} | {:.0} / {:.0} | {} |",
-                f.total,
-                f.p50[0],
-                f.p95[0],
-                f.p50[1],
-                f.p95[1],
-                f.calls[0],
-                f.calls[1],
-                f.items[0],
-                f.items[1],
-                if label == "10k" {
-                    format!("{:.2} / {:.2}", b.p50[0] / a.p50[0], b.p50[1] / a.p50[1])
-                } else {
-                    String::new()
-                }
-            );
-        }
-    }
-    Ok(())
+    Ok((store, template))
 }
 
 fn client(c: usize, now: chrono::DateTime<Utc>) -> Result<proxima::domain::Client> {
@@ -301,12 +333,8 @@ async fn seed_invoices(
     Ok(())
 }
 
-/// Every list and filter, page 1 and page 5 (20 a page), `runs` times each.
-async fn measure<'a>(
-    store: &'a DynamoStore,
-    template: &'a Invoice,
-    runs: usize,
-) -> Result<Vec<(String, Figures)>> {
+/// Every list and filter of one table: name and reader.
+fn lists<'a>(store: &'a DynamoStore, template: &'a Invoice) -> Vec<Lister<'a>> {
     let p = period(0).to_string();
     let invoice_filters: Vec<(&str, InvoiceFilter)> = vec![
         ("invoices", InvoiceFilter::default()),
@@ -355,7 +383,7 @@ async fn measure<'a>(
             name.to_string(),
             Box::new(move |page| {
                 let f = f.clone();
-                Box::pin(async move { Ok(store.list_invoices(&f, page).await?.total) })
+                Box::pin(async move { rows(store.list_invoices(&f, page).await?) })
             }),
         ));
     }
@@ -373,68 +401,144 @@ async fn measure<'a>(
             name.to_string(),
             Box::new(move |page| {
                 Box::pin(
-                    async move { Ok(store.worklog_page(&client_key(0), range, page).await?.total) },
+                    async move { rows(store.worklog_page(&client_key(0), range, page).await?) },
                 )
             }),
         ));
     }
     lists.push((
         "clients (active)".into(),
-        Box::new(move |page| {
-            Box::pin(async move { Ok(store.client_page(true, page).await?.total) })
-        }),
+        Box::new(move |page| Box::pin(async move { rows(store.client_page(true, page).await?) })),
     ));
     lists.push((
         "credit notes".into(),
         Box::new(move |page| {
             Box::pin(async move {
-                Ok(store
-                    .list_credit_notes(&CreditNoteFilter::default(), page)
-                    .await?
-                    .total)
+                rows(
+                    store
+                        .list_credit_notes(&CreditNoteFilter::default(), page)
+                        .await?,
+                )
             })
         }),
     ));
     let id = template.header.id;
     lists.push((
         "edit history of one invoice".into(),
-        Box::new(move |page| {
-            Box::pin(async move { Ok(store.invoice_history(id, page).await?.total) })
-        }),
+        Box::new(move |page| Box::pin(async move { rows(store.invoice_history(id, page).await?) })),
     ));
 
+    lists
+}
+
+fn rows<T>(page: proxima::domain::Page<T>) -> Result<(u64, usize)> {
+    Ok((page.total, page.items.len()))
+}
+
+/// Times of `runs` requests of `page` on the small and the large table, alternating.
+struct Paired {
+    small: Figures,
+    large: Figures,
+}
+
+async fn paired<'a>(
+    small: (&DynamoStore, &Read<'a>),
+    large: (&DynamoStore, &Read<'a>),
+    page: PageRequest,
+    runs: usize,
+    name: &str,
+) -> Paired {
+    let mut times = [Vec::with_capacity(runs), Vec::with_capacity(runs)];
+    let mut figures = [Figures::default(), Figures::default()];
+    small.0.list_metrics().take();
+    large.0.list_metrics().take();
+    for _ in 0..runs {
+        for (side, (_, read)) in [small, large].into_iter().enumerate() {
+            let t = Instant::now();
+            match read(page.clone()).await {
+                Ok((total, rows)) => {
+                    figures[side].total = total;
+                    figures[side].rows[0] = rows;
+                }
+                Err(e) => eprintln!("{name} page {}: {e:?}", page.page),
+            }
+            times[side].push(t.elapsed().as_secs_f64() * 1000.0);
+        }
+    }
+    for (side, store) in [small.0, large.0].into_iter().enumerate() {
+        let (calls, items) = store.list_metrics().take();
+        let t = &mut times[side];
+        t.sort_by(f64::total_cmp);
+        let f = &mut figures[side];
+        f.p50[0] = t[t.len() / 2];
+        f.p95[0] = t[(t.len() * 95 / 100).min(t.len() - 1)];
+        f.calls[0] = calls as f64 / runs as f64;
+        f.items[0] = items as f64 / runs as f64;
+    }
+    let [small, large] = figures;
+    Paired { small, large }
+}
+
+/// Every list and filter, page 1 and page 5 (20 a page), `runs` times each on both tables.
+async fn measure(
+    small: (&DynamoStore, &Invoice),
+    large: (&DynamoStore, &Invoice),
+    runs: usize,
+) -> Result<Vec<(String, Figures, Figures, SameRows)>> {
+    let small_lists = lists(small.0, small.1);
+    let large_lists = lists(large.0, large.1);
     let mut out = Vec::new();
-    for (name, read) in &lists {
-        let mut f = Figures::default();
+    for ((name, read_small), (_, read_large)) in small_lists.iter().zip(large_lists.iter()) {
         // Lists counted by reading are measured fewer times.
         let runs = if name.contains("by reading") {
             runs.min(5)
         } else {
             runs
         };
+        let mut a = Figures::default();
+        let mut b = Figures::default();
         for (slot, page) in [1u32, 5].into_iter().enumerate() {
-            let mut times = Vec::with_capacity(runs);
-            store.list_metrics().take();
-            for _ in 0..runs {
-                let t = Instant::now();
-                match read(PageRequest::new(page, 20)).await {
-                    Ok(total) => f.total = total,
-                    Err(e) => eprintln!("{name} page {page}: {e:?}"),
-                }
-                times.push(t.elapsed().as_secs_f64() * 1000.0);
+            let p = paired(
+                (small.0, read_small),
+                (large.0, read_large),
+                PageRequest::new(page, 20),
+                runs,
+                name,
+            )
+            .await;
+            for (to, from) in [(&mut a, p.small), (&mut b, p.large)] {
+                to.total = from.total;
+                to.rows[slot] = from.rows[0];
+                to.p50[slot] = from.p50[0];
+                to.p95[slot] = from.p95[0];
+                to.calls[slot] = from.calls[0];
+                to.items[slot] = from.items[0];
             }
-            let (calls, items) = store.list_metrics().take();
-            times.sort_by(f64::total_cmp);
-            f.p50[slot] = times[times.len() / 2];
-            f.p95[slot] = times[(times.len() * 95 / 100).min(times.len() - 1)];
-            f.calls[slot] = calls as f64 / runs as f64;
-            f.items[slot] = items as f64 / runs as f64;
         }
+        // The same rows with 100 times the history: page 1 of the large list with the small
+        // list's rows per page, alternating with page 1 of the small list again.
+        let same = if a.rows[0] > 0 && a.rows[0] < b.rows[0] {
+            let per_page = a.rows[0] as u32;
+            let small_again = paired(
+                (small.0, read_small),
+                (large.0, read_large),
+                PageRequest::new(1, per_page),
+                runs,
+                name,
+            )
+            .await;
+            Some((
+                per_page,
+                small_again.large.p50[0] / small_again.small.p50[0],
+            ))
+        } else {
+            None
+        };
         println!(
-            "{name}: total {} | page 1 p50 {:.1} ms | page 5 p50 {:.1} ms",
-            f.total, f.p50[0], f.p50[1]
+            "{name}: total {} / {} | page 1 p50 {:.1} / {:.1} ms | page 5 p50 {:.1} / {:.1} ms",
+            a.total, b.total, a.p50[0], b.p50[0], a.p50[1], b.p50[1]
         );
-        out.push((name.clone(), f));
+        out.push((name.clone(), a, b, same));
     }
     Ok(out)
 }
