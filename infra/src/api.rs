@@ -46,6 +46,7 @@ pub fn openapi_router() -> OpenApiRouter<AppState> {
         .merge(fn_auth::routes())
         .merge(fn_clients::routes())
         .merge(fn_invoices::routes())
+        .merge(fn_einvoice::routes())
 }
 
 /// The OpenAPI document generated from the code.

@@ -12,6 +12,7 @@
 pub mod auth;
 pub mod config;
 pub mod domain;
+#[cfg(feature = "einvoice")]
 pub mod einvoice;
 pub mod error;
 pub mod events;

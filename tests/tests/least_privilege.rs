@@ -3,7 +3,8 @@
 //! sessions, the PDF download can tell a missing PDF from a forbidden one, and nothing can
 //! delete or unlock a finalized PDF, which is kept in an Object Lock bucket of its own; only
 //! the invoices function sends e-mail (from the configured sender) and publishes events (on
-//! the service's bus).
+//! the service's bus); the e-invoice function only reads invoices and credit notes and stores
+//! e-invoices beside their PDFs.
 
 use proxima_tests::cfn::{
     actions, functions, grants, number_or_default, parameter_default, referred, refers_to,
@@ -13,6 +14,7 @@ use serde_json::Value;
 
 const AUTH: &str = "AuthFunction";
 const INVOICES: &str = "InvoicesFunction";
+const EINVOICE: &str = "EInvoiceFunction";
 
 /// A user item's partition key.
 const USER_KEY: &str = "USER#someone@example.com";
@@ -107,7 +109,7 @@ fn no_function_but_auth_can_reach_user_items() {
     let doc = proxima_tests::cfn::template();
     let fns = functions(&doc);
     assert!(
-        fns.len() >= 7,
+        fns.len() >= 8,
         "{:?}",
         fns.iter().map(|f| f.0).collect::<Vec<_>>()
     );
@@ -128,6 +130,7 @@ fn no_function_but_auth_can_reach_user_items() {
     for id in [
         "ClientsFunction",
         INVOICES,
+        EINVOICE,
         "MonthEndFunction",
         "MonthEndWorkerFunction",
         "ImportFunction",
@@ -372,4 +375,71 @@ fn e_mail_goes_only_from_the_configured_sender_and_events_only_to_our_bus() {
         (1, 3),
         "the invoices function sends and publishes; the two month-end functions publish month_end.completed"
     );
+}
+
+#[test]
+fn the_e_invoice_function_reads_issued_documents_and_stores_only_in_the_archive() {
+    let doc = proxima_tests::cfn::template();
+    let f = resource(&doc, EINVOICE);
+    let table = table_grants(EINVOICE, f);
+    assert!(
+        table.iter().all(|g| !g.writes()),
+        "the e-invoice function writes nothing in the table"
+    );
+    for key in [
+        "INVOICE#5b0d7c3e-1f2a-4c6b-9d8e-7a6b5c4d3e2f",
+        "CREDIT_NOTE#5b0d7c3e-1f2a-4c6b-9d8e-7a6b5c4d3e2f",
+        SESSION_KEY,
+    ] {
+        assert!(
+            table
+                .iter()
+                .any(|g| g.reaches(key)
+                    && (g.allows("dynamodb:Query") || g.allows("dynamodb:GetItem"))),
+            "{EINVOICE} cannot read {key}"
+        );
+    }
+    for key in ["CLIENT#ACME", "INVOICES#0", "MONTH_END_RUN#2026-10"] {
+        assert!(
+            !table.iter().any(|g| g.reaches(key)),
+            "{EINVOICE} needs nothing of {key}"
+        );
+    }
+    // S3: get and put under the archive's document prefixes, nothing else (no listing: the
+    // download never asks whether a key exists).
+    let (bucket, _) = documents_bucket(&doc);
+    let var = &f["Properties"]["Environment"]["Variables"]["DOCUMENTS_BUCKET_NAME"];
+    assert!(
+        refers_to(var, bucket),
+        "{EINVOICE} stores in {bucket}: {var}"
+    );
+    for s in statements(EINVOICE, f) {
+        let acts = actions(&s);
+        if !acts.iter().any(|a| a.starts_with("s3:")) {
+            continue;
+        }
+        let mut acts = acts.clone();
+        acts.sort();
+        assert_eq!(acts, ["s3:GetObject", "s3:PutObject"], "{s}");
+        let resources = s["Resource"].as_array().cloned().unwrap_or_default();
+        assert!(!resources.is_empty(), "{s}");
+        for r in &resources {
+            let text = r.to_string();
+            assert!(
+                refers_to(r, bucket)
+                    && (text.ends_with("/invoices/*\"}") || text.ends_with("/credit-notes/*\"}")),
+                "{EINVOICE}: {text} is more than the documents' prefixes"
+            );
+        }
+    }
+    for s in statements(EINVOICE, f) {
+        for a in actions(&s) {
+            assert!(
+                ["dynamodb:", "s3:", "secretsmanager:GetSecretValue"]
+                    .iter()
+                    .any(|p| a.starts_with(p)),
+                "{EINVOICE} needs no {a}"
+            );
+        }
+    }
 }

@@ -64,38 +64,65 @@ async fn template_local_server_and_openapi_agree() {
     }
 }
 
+/// The router of a function binary, with the shared layers, as its Lambda serves it.
+fn router_of(s: &proxima::state::AppState, binary: &str) -> axum::Router {
+    let r = match binary {
+        "health" => fn_health::router(s.clone()),
+        "auth" => fn_auth::router(s.clone()),
+        "clients" => fn_clients::router(s.clone()),
+        "invoices" => fn_invoices::router(s.clone()),
+        "einvoice" => fn_einvoice::router(s.clone()),
+        other => panic!("no router for {other}"),
+    };
+    proxima::http::with_layers(r, &s.config)
+}
+
+/// Status and JSON body of `method path` (with an empty JSON body) sent to `router`.
+async fn answer(router: axum::Router, method: &str, path: &str) -> (u16, serde_json::Value) {
+    let request = axum::http::Request::builder()
+        .method(method)
+        .uri(concrete(path))
+        .header("content-type", "application/json")
+        .body(Body::from("{}"))
+        .unwrap();
+    let response = router.oneshot(request).await.unwrap();
+    let status = response.status().as_u16();
+    let body = serde_json::from_slice(
+        &axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap(),
+    )
+    .unwrap_or_default();
+    (status, body)
+}
+
 #[tokio::test]
 async fn each_route_is_served_by_its_own_function() {
     let app = spawn_app().await;
-    let s = app.state.clone();
-    let router_of = |binary: &str| -> axum::Router {
-        let r = match binary {
-            "health" => fn_health::router(s.clone()),
-            "auth" => fn_auth::router(s.clone()),
-            "clients" => fn_clients::router(s.clone()),
-            "invoices" => fn_invoices::router(s.clone()),
-            other => panic!("no router for {other}"),
-        };
-        proxima::http::with_layers(r, &s.config)
-    };
     for (binary, method, path) in template_routes() {
-        let request = axum::http::Request::builder()
-            .method(method.as_str())
-            .uri(concrete(&path))
-            .header("content-type", "application/json")
-            .body(Body::from("{}"))
-            .unwrap();
-        let response = router_of(&binary).oneshot(request).await.unwrap();
-        let status = response.status().as_u16();
-        let body: serde_json::Value = serde_json::from_slice(
-            &axum::body::to_bytes(response.into_body(), usize::MAX)
-                .await
-                .unwrap(),
-        )
-        .unwrap_or_default();
+        let (status, body) = answer(router_of(&app.state, &binary), &method, &path).await;
         assert!(
             routed(status, &body),
             "{binary} does not serve {method} {path}: {status}"
         );
+    }
+}
+
+/// What API Gateway routes to one function no other function serves: a route moved to a
+/// function of its own (the e-invoices) is gone from where it was.
+#[tokio::test]
+async fn no_function_serves_another_ones_routes() {
+    let app = spawn_app().await;
+    let routes = template_routes();
+    let binaries: BTreeSet<&str> = routes.iter().map(|(b, _, _)| b.as_str()).collect();
+    assert!(binaries.contains("einvoice"), "{binaries:?}");
+    for (owner, method, path) in &routes {
+        for other in binaries.iter().filter(|b| **b != owner) {
+            let (status, body) = answer(router_of(&app.state, other), method, path).await;
+            assert!(
+                !routed(status, &body),
+                "{other} also serves {method} {path} (the template gives it to {owner}): {status}"
+            );
+        }
     }
 }

@@ -89,6 +89,7 @@ fn router_of(app: &TestApp, binary: &str) -> axum::Router {
         "auth" => fn_auth::router(s),
         "clients" => fn_clients::router(s),
         "invoices" => fn_invoices::router(s),
+        "einvoice" => fn_einvoice::router(s),
         other => panic!("no router for the {other} function"),
     };
     proxima::http::with_layers(router, &app.state.config)

@@ -4,8 +4,6 @@
 
 mod credit_notes;
 use credit_notes::*;
-mod einvoice;
-use einvoice::*;
 
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -508,7 +506,6 @@ proxima::function_routes! {
     "/api/v1/invoices/{id}/edit-history" => get(edit_history);
     "/api/v1/invoices/{id}/finalize" => post(idempotent(finalize));
     "/api/v1/invoices/{id}/pdf" => get(pdf);
-    "/api/v1/invoices/{id}/einvoice" => get(invoice_einvoice);
     "/api/v1/invoices/{id}/payments" => post(idempotent(record_payment)), get(list_payments);
     "/api/v1/invoices/{id}/payments/{pid}" => delete(reverse_payment);
     "/api/v1/invoices/{id}/void" => post(idempotent(void));
@@ -518,7 +515,6 @@ proxima::function_routes! {
     "/api/v1/credit-notes" => get(list_credit_notes);
     "/api/v1/credit-notes/{id}" => get(get_credit_note);
     "/api/v1/credit-notes/{id}/pdf" => get(credit_note_pdf);
-    "/api/v1/credit-notes/{id}/einvoice" => get(credit_note_einvoice);
     "/api/v1/month-end-runs/{period}" => get(get_month_end_run);
     "/api/v1/month-end-runs/{period}/clients" => get(list_month_end_run_clients);
 }

@@ -4,6 +4,9 @@
 //! event), next to a hello-world `lambda_http` binary built with the same profile.
 //!
 //! cargo build --release --bins && cargo run --release -p proxima-infra --bin bench-cold-start
+//!
+//! Name binaries after `--` to measure only those (beside the hello-world baseline), e.g.
+//! `... --bin bench-cold-start -- invoices einvoice`.
 
 use anyhow::{Context, Result, bail};
 use axum::extract::{Path, State};
@@ -106,6 +109,8 @@ fn http_event(method: &str, path: &str, token: Option<&str>, body: Option<Value>
 struct Measured {
     init_ms: f64,
     first_response_ms: f64,
+    /// The HTTP status of the answer (API events), to show what was measured.
+    status: Option<u64>,
 }
 
 async fn run_once(bin: &std::path::Path, env: &[(&str, String)], event: Value) -> Result<Measured> {
@@ -149,10 +154,11 @@ async fn run_once(bin: &std::path::Path, env: &[(&str, String)], event: Value) -
         bail!("{} reported an error: {e}", bin.display());
     }
     let first_next = inv.first_next.context("no /next")?;
-    let (answered, _) = inv.response.as_ref().context("no response")?;
+    let (answered, body) = inv.response.as_ref().context("no response")?;
     Ok(Measured {
         init_ms: (first_next - started).as_secs_f64() * 1000.0,
         first_response_ms: (*answered - started).as_secs_f64() * 1000.0,
+        status: body["statusCode"].as_u64(),
     })
 }
 
@@ -256,6 +262,18 @@ async fn main() -> Result<()> {
                 Some(json!({"client_key": "ACME", "period": period})),
             ),
         ),
+        ("einvoice", {
+            // No such invoice: the token check and the invoice read, then 404.
+            let mut e = http_event(
+                "GET",
+                "/api/v1/invoices/5b0d7c3e-1f2a-4c6b-9d8e-7a6b5c4d3e2f/einvoice",
+                Some(&token),
+                None,
+            );
+            e["rawQueryString"] = json!("format=ubl");
+            e["queryStringParameters"] = json!({"format": "ubl"});
+            e
+        }),
         ("month-end", json!({"source": "proxima.month-end"})),
         (
             "month-end-worker",
@@ -268,6 +286,12 @@ async fn main() -> Result<()> {
         ),
         ("import", json!({"Records": []})),
     ];
+    // `bench-cold-start invoices einvoice`: only the binaries named (and the baseline).
+    let only: Vec<String> = std::env::args().skip(1).collect();
+    let cases: Vec<(&str, Value)> = cases
+        .into_iter()
+        .filter(|(name, _)| *name == "hello" || only.is_empty() || only.iter().any(|o| o == name))
+        .collect();
     println!(
         "{:<16} {:>9} {:>12} {:>16} {:>10}",
         "binary", "size MB", "init ms", "first resp. ms", "init/hello"
@@ -277,6 +301,7 @@ async fn main() -> Result<()> {
     // nor what ran just before (caches, the emulator) favours or burdens one binary.
     let mut inits: Vec<Vec<f64>> = vec![Vec::new(); cases.len()];
     let mut firsts: Vec<Vec<f64>> = vec![Vec::new(); cases.len()];
+    let mut statuses: Vec<Option<u64>> = vec![None; cases.len()];
     let mut sizes = Vec::new();
     for (name, _) in &cases {
         let bin = bin_dir.join(name);
@@ -293,6 +318,7 @@ async fn main() -> Result<()> {
             let m = run_once(&bin_dir.join(name), &env, event.clone()).await?;
             inits[i].push(m.init_ms);
             firsts[i].push(m.first_response_ms);
+            statuses[i] = m.status;
         }
     }
     let hello_init = median(inits[0].clone());
@@ -307,5 +333,11 @@ async fn main() -> Result<()> {
         );
     }
     println!("(median of {RUNS} cold starts each; init = process start to first /next)");
+    let answers: Vec<String> = cases
+        .iter()
+        .zip(&statuses)
+        .filter_map(|((name, _), status)| status.map(|s| format!("{name} {s}")))
+        .collect();
+    println!("HTTP status of the first responses: {}", answers.join(", "));
     Ok(())
 }

@@ -2,6 +2,7 @@
 //! gapless number in one transaction with the invoice's credited amount, read and list them,
 //! and hand out their PDFs. The pure rules are in [`super::credit_note`].
 
+use super::archive::{self, PDF};
 use super::credit_note::{
     CreditNote, CreditNoteRequest, NewCreditNote, build_credit_note, credit_note_number, file_name,
 };
@@ -19,7 +20,7 @@ use crate::ports::{
     WriteRefused,
 };
 use crate::{Error, Result};
-use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use serde::Serialize;
 use std::time::Duration as StdDuration;
@@ -127,9 +128,7 @@ fn issue_date(invoice: &Invoice, now: DateTime<Utc>) -> NaiveDate {
 /// Render off the async threads.
 async fn render(note: &CreditNote) -> Result<Vec<u8>> {
     let note = note.clone();
-    tokio::task::spawn_blocking(move || render_credit_note(&note))
-        .await
-        .map_err(|e| Error::Internal(format!("render task: {e}")))?
+    archive::rendered(move || render_credit_note(&note)).await
 }
 
 /// The history changes of a credit note: which note, and what it did to the amounts and
@@ -304,29 +303,14 @@ pub async fn pdf_download(
 ) -> Result<PdfDownload> {
     let note = get(deps, id).await?;
     let key = pdf_key(&note);
-    let mut info = note.pdf.clone();
-    if !deps.documents.has_document(&key).await? {
-        let bytes = render(&note).await?;
-        let sha256 = sha256_hex(&bytes);
-        if info.as_ref().is_some_and(|i| i.sha256 != sha256) {
-            tracing::warn!(credit_note = %id, "re-rendered credit note PDF differs from the recorded one");
-        }
-        info = Some(PdfInfo {
-            sha256,
-            size_bytes: bytes.len() as u64,
-        });
-        deps.documents.put_pdf(&key, bytes).await?;
-    }
-    let info = info.ok_or_else(|| Error::Internal("credit note without PDF facts".into()))?;
-    let ttl = ttl_secs.min(crate::config::MAX_PDF_URL_TTL_SECS);
+    let info =
+        archive::stored_once(deps.documents, &key, PDF, note.pdf.clone(), render(&note)).await?;
     let filename = file_name(&note);
-    let url = deps
-        .documents
-        .presigned_pdf_url(&key, &filename, StdDuration::from_secs(ttl))
-        .await?;
+    let (url, expires_at) =
+        archive::presigned(deps.documents, &key, &filename, PDF, ttl_secs, now).await?;
     Ok(PdfDownload {
         url,
-        expires_at: now + Duration::seconds(ttl as i64),
+        expires_at,
         filename,
         sha256: info.sha256,
         size_bytes: info.size_bytes,

@@ -3,14 +3,13 @@
 //! the documents bucket under its own key (`If-None-Match`), and served as a presigned URL
 //! with its SHA-256 and size.
 
-use super::lifecycle;
+use super::archive;
+use super::finalize::issued_invoice;
 use crate::einvoice::{self, Format};
-use crate::pdf::sha256_hex;
 use crate::ports::{CreditNoteStore, DocumentStore, InvoiceStore};
 use crate::{Error, Result};
-use chrono::{DateTime, Datelike, Duration, Utc};
+use chrono::{DateTime, Datelike, Utc};
 use serde::Serialize;
-use std::time::Duration as StdDuration;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -36,48 +35,38 @@ pub struct EInvoiceDownload {
     pub size_bytes: u64,
 }
 
-/// Render off the async threads (a 1000-line Factur-X takes tens of milliseconds).
-async fn rendered<F>(render: F) -> Result<Vec<u8>>
-where
-    F: FnOnce() -> Result<Vec<u8>> + Send + 'static,
-{
-    tokio::task::spawn_blocking(render)
-        .await
-        .map_err(|e| Error::Internal(format!("e-invoice task: {e}")))?
-}
-
 /// Store (once) and hand out.
-async fn serve(
+async fn serve<F>(
     documents: &dyn DocumentStore,
     key: String,
     filename: String,
     format: Format,
-    bytes: Vec<u8>,
+    render: F,
     ttl_secs: u64,
     now: DateTime<Utc>,
-) -> Result<EInvoiceDownload> {
-    let sha256 = sha256_hex(&bytes);
-    let size_bytes = bytes.len() as u64;
-    documents
-        .put_document(&key, bytes, format.content_type())
-        .await?;
-    let ttl = ttl_secs.min(crate::config::MAX_PDF_URL_TTL_SECS);
-    let url = documents
-        .presigned_document_url(
-            &key,
-            &filename,
-            format.content_type(),
-            StdDuration::from_secs(ttl),
-        )
-        .await?;
+) -> Result<EInvoiceDownload>
+where
+    F: FnOnce() -> Result<Vec<u8>> + Send + 'static,
+{
+    let content_type = format.content_type();
+    let facts = archive::stored_once(
+        documents,
+        &key,
+        content_type,
+        None,
+        archive::rendered(render),
+    )
+    .await?;
+    let (url, expires_at) =
+        archive::presigned(documents, &key, &filename, content_type, ttl_secs, now).await?;
     Ok(EInvoiceDownload {
         url,
-        expires_at: now + Duration::seconds(ttl as i64),
+        expires_at,
         format,
         filename,
-        content_type: format.content_type().into(),
-        sha256,
-        size_bytes,
+        content_type: content_type.into(),
+        sha256: facts.sha256,
+        size_bytes: facts.size_bytes,
     })
 }
 
@@ -90,37 +79,16 @@ pub async fn invoice_einvoice(
     ttl_secs: u64,
     now: DateTime<Utc>,
 ) -> Result<EInvoiceDownload> {
-    let invoice = deps
-        .invoices
-        .get_invoice(id)
-        .await?
-        .ok_or_else(|| Error::not_found("invoice"))?;
-    if !lifecycle::is_issued(invoice.header.status) {
-        return Err(Error::Conflict(
-            "a draft has no e-invoice; finalize it first".into(),
-        ));
-    }
+    let invoice = issued_invoice(deps.invoices, id, "e-invoice").await?;
     let number = invoice
         .header
         .number
         .clone()
         .ok_or_else(|| Error::Internal("issued invoice without number".into()))?;
-    let key = format!(
-        "invoices/{}/{}",
-        invoice.header.issue_date.year(),
-        einvoice::file_name(&number, format)
-    );
-    let bytes = rendered(move || einvoice::render_invoice(&invoice, format)).await?;
-    serve(
-        deps.documents,
-        key,
-        einvoice::file_name(&number, format),
-        format,
-        bytes,
-        ttl_secs,
-        now,
-    )
-    .await
+    let filename = einvoice::file_name(&number, format);
+    let key = format!("invoices/{}/{filename}", invoice.header.issue_date.year());
+    let render = move || einvoice::render_invoice(&invoice, format);
+    serve(deps.documents, key, filename, format, render, ttl_secs, now).await
 }
 
 /// The e-invoice of a credit note (UBL `CreditNote`, CII type 381 citing the invoice).
@@ -136,12 +104,8 @@ pub async fn credit_note_einvoice(
         .get_credit_note(id)
         .await?
         .ok_or_else(|| Error::not_found("credit note"))?;
-    let key = format!(
-        "credit-notes/{}/{}",
-        note.issue_date.year(),
-        einvoice::file_name(&note.number, format)
-    );
     let filename = einvoice::file_name(&note.number, format);
-    let bytes = rendered(move || einvoice::render_credit_note(&note, format)).await?;
-    serve(deps.documents, key, filename, format, bytes, ttl_secs, now).await
+    let key = format!("credit-notes/{}/{filename}", note.issue_date.year());
+    let render = move || einvoice::render_credit_note(&note, format);
+    serve(deps.documents, key, filename, format, render, ttl_secs, now).await
 }

@@ -1,13 +1,14 @@
 //! Finalizing a draft (gapless yearly number, status flip and PDF facts in one transaction)
 //! and handing out its PDF.
 
+use super::archive::{self, PDF};
 use super::history::{Change, EditAction, HistoryEntry};
 use super::lifecycle::{self, Action};
 use super::model::{Invoice, InvoiceStatus, PdfInfo};
 use crate::pdf::{Issuer, file_name, render_invoice, sha256_hex};
 use crate::ports::{ClientStore, DocumentStore, FinalizeOutcome, InvoiceNumbering, InvoiceStore};
 use crate::{Error, Result};
-use chrono::{DateTime, Datelike, Duration, Utc};
+use chrono::{DateTime, Datelike, Utc};
 use serde::Serialize;
 use std::time::Duration as StdDuration;
 use utoipa::ToSchema;
@@ -62,13 +63,11 @@ pub(super) async fn document_locale(
         .unwrap_or_default())
 }
 
-/// Render off the async threads (a 1000-line invoice takes tens of milliseconds).
+/// Render off the async threads.
 async fn render(invoice: &Invoice, issuer: &Issuer) -> Result<Vec<u8>> {
     let invoice = invoice.clone();
     let issuer = issuer.clone();
-    tokio::task::spawn_blocking(move || render_invoice(&invoice, &issuer))
-        .await
-        .map_err(|e| Error::Internal(format!("render task: {e}")))?
+    archive::rendered(move || render_invoice(&invoice, &issuer)).await
 }
 
 /// Finalize a draft: take the next number of the issue date's year, render the PDF, and in
@@ -187,6 +186,25 @@ pub struct PdfDownload {
     pub size_bytes: u64,
 }
 
+/// An issued invoice, the only kind with documents: 404 unknown, 409 for a draft, which
+/// has no `document` (a PDF, an e-invoice) yet.
+pub(super) async fn issued_invoice(
+    invoices: &dyn InvoiceStore,
+    id: Uuid,
+    document: &str,
+) -> Result<Invoice> {
+    let invoice = invoices
+        .get_invoice(id)
+        .await?
+        .ok_or_else(|| Error::not_found("invoice"))?;
+    if !lifecycle::is_issued(invoice.header.status) {
+        return Err(Error::Conflict(format!(
+            "a draft has no {document}; finalize it first"
+        )));
+    }
+    Ok(invoice)
+}
+
 /// The PDF of a finalized invoice: 409 for a draft. A PDF missing from S3 is rendered
 /// again from the stored invoice (same bytes) and stored first.
 pub async fn pdf_download(
@@ -195,40 +213,22 @@ pub async fn pdf_download(
     ttl_secs: u64,
     now: DateTime<Utc>,
 ) -> Result<PdfDownload> {
-    let invoice = deps
-        .invoices
-        .get_invoice(id)
-        .await?
-        .ok_or_else(|| Error::not_found("invoice"))?;
-    if !lifecycle::is_issued(invoice.header.status) {
-        return Err(Error::Conflict(
-            "a draft has no PDF; finalize it first".into(),
-        ));
-    }
+    let invoice = issued_invoice(deps.invoices, id, "PDF").await?;
     let key = pdf_key(&invoice);
-    let mut info = invoice.header.pdf.clone();
-    if !deps.documents.has_document(&key).await? {
-        let bytes = render(&invoice, issuer_of(&invoice, deps.issuer)).await?;
-        let sha256 = sha256_hex(&bytes);
-        if info.as_ref().is_some_and(|i| i.sha256 != sha256) {
-            tracing::warn!(invoice = %id, "re-rendered PDF differs from the recorded one (finalized before issuers were recorded, and the issuer changed since?)");
-        }
-        info = Some(PdfInfo {
-            sha256,
-            size_bytes: bytes.len() as u64,
-        });
-        deps.documents.put_pdf(&key, bytes).await?;
-    }
-    let info = info.ok_or_else(|| Error::Internal("finalized invoice without PDF facts".into()))?;
-    let ttl = ttl_secs.min(crate::config::MAX_PDF_URL_TTL_SECS);
+    let info = archive::stored_once(
+        deps.documents,
+        &key,
+        PDF,
+        invoice.header.pdf.clone(),
+        render(&invoice, issuer_of(&invoice, deps.issuer)),
+    )
+    .await?;
     let filename = file_name(&invoice);
-    let url = deps
-        .documents
-        .presigned_pdf_url(&key, &filename, StdDuration::from_secs(ttl))
-        .await?;
+    let (url, expires_at) =
+        archive::presigned(deps.documents, &key, &filename, PDF, ttl_secs, now).await?;
     Ok(PdfDownload {
         url,
-        expires_at: now + Duration::seconds(ttl as i64),
+        expires_at,
         filename,
         sha256: info.sha256,
         size_bytes: info.size_bytes,

@@ -7,6 +7,7 @@ use super::collection;
 use super::credit_note::{CreditNote, CreditNoteRequest};
 use super::credit_notes_service::{self, CreditNoteSummary, CreditNotes, IssuedCreditNote};
 use super::edit::{InvoicePatch, LineItemsPatch};
+#[cfg(feature = "einvoice")]
 use super::einvoice_download::{self, EInvoiceDownload, EInvoices};
 use super::finalize::{self, Lifecycle, PdfDownload};
 use super::history::HistoryEntry;
@@ -16,6 +17,7 @@ use super::sending::{self, SendRequest, Sending, SentMessage};
 use super::service::{self, Actor, BulkOutcome, GenerateRequest, Stores};
 use crate::Result;
 use crate::domain::{Page, PageRequest, Period};
+#[cfg(feature = "einvoice")]
 use crate::einvoice::Format;
 use crate::events::{
     CreditNoteIssued, EventDetail, InvoiceFinalized, InvoiceSent, InvoiceVoided, PaymentRecorded,
@@ -270,6 +272,7 @@ impl<'a> InvoiceService<'a> {
         credit_notes_service::list(self.notes(), filter, page).await
     }
 
+    #[cfg(feature = "einvoice")]
     fn einvoices(&self) -> EInvoices<'a> {
         EInvoices {
             invoices: self.invoices,
@@ -279,6 +282,7 @@ impl<'a> InvoiceService<'a> {
     }
 
     /// A presigned download of an issued invoice's e-invoice.
+    #[cfg(feature = "einvoice")]
     pub async fn einvoice(
         &self,
         id: Uuid,
@@ -290,6 +294,7 @@ impl<'a> InvoiceService<'a> {
     }
 
     /// A presigned download of a credit note's e-invoice.
+    #[cfg(feature = "einvoice")]
     pub async fn credit_note_einvoice(
         &self,
         id: Uuid,

@@ -1,12 +1,14 @@
 //! Invoices: the model, exact money arithmetic, lines built from worklogs, edits with their
 //! history, and the use cases over the store ports.
 
+mod archive;
 pub mod collection;
 pub mod credit_note;
 pub mod credit_notes_service;
 pub mod dates;
 pub mod draft;
 pub mod edit;
+#[cfg(feature = "einvoice")]
 pub mod einvoice_download;
 pub mod finalize;
 pub mod front_door;

@@ -1,5 +1,6 @@
-//! E-invoice downloads (UBL 2.1, UN/CEFACT CII D16B, Factur-X EN 16931) of issued invoices
-//! and credit notes, served like their PDFs.
+//! E-invoice function: the EN 16931 e-invoice downloads (UBL 2.1, UN/CEFACT CII D16B,
+//! Factur-X EN 16931) of issued invoices and credit notes, served like their PDFs. A function
+//! of its own so that the e-invoice stack is linked here and not into `invoices`.
 
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -51,18 +52,46 @@ impl EInvoiceQuery {
     }
 }
 
-fn answer(download: EInvoiceDownload, redirect: bool) -> axum::response::Response {
+/// Whose e-invoice is asked for.
+#[derive(Clone, Copy)]
+enum Issued {
+    Invoice,
+    CreditNote,
+}
+
+/// The e-invoice of the invoice or credit note `raw_id` as asked by `q`: the presigned URL
+/// as JSON, or a 302 to it; never cached (the URL is a bearer link while it lives).
+async fn download(
+    state: &AppState,
+    issued: Issued,
+    raw_id: &str,
+    q: &EInvoiceQuery,
+) -> Result<axum::response::Response> {
+    let (format, redirect) = q.parse()?;
+    let service = state.invoice_service();
+    let now = chrono::Utc::now();
+    let download = match issued {
+        Issued::Invoice => {
+            let id = uuid_of(raw_id, "invoice")?;
+            service.einvoice(id, format, now).await?
+        }
+        Issued::CreditNote => {
+            let id = uuid_of(raw_id, "credit note")?;
+            service.credit_note_einvoice(id, format, now).await?
+        }
+    };
     if redirect {
-        return NoStore((
+        return Ok(NoStore((
             StatusCode::FOUND,
             [(axum::http::header::LOCATION, download.url)],
         ))
-        .into_response();
+        .into_response());
     }
-    NoStore(Data::ok(download)).into_response()
+    Ok(NoStore(Data::ok(download)).into_response())
 }
 
-fn parse_uuid(raw: &str, what: &str) -> Result<Uuid> {
+/// Ids that are not UUIDs name nothing: 404, like unknown ones.
+fn uuid_of(raw: &str, what: &str) -> Result<Uuid> {
     Uuid::parse_str(raw).map_err(|_| Error::not_found(what))
 }
 
@@ -82,18 +111,13 @@ fn parse_uuid(raw: &str, what: &str) -> Result<Uuid> {
         (status = 404, description = "No such invoice", body = ErrorEnvelope),
         (status = 409, description = "Not finalized", body = ErrorEnvelope),
         (status = 503, description = "S3 unavailable", body = ErrorEnvelope)))]
-pub async fn invoice_einvoice(
+async fn invoice_einvoice(
     _user: AuthUser,
     State(state): State<AppState>,
     Path(id): Path<String>,
     Query(q): Query<EInvoiceQuery>,
 ) -> Result<axum::response::Response> {
-    let (format, redirect) = q.parse()?;
-    let download = state
-        .invoice_service()
-        .einvoice(parse_uuid(&id, "invoice")?, format, chrono::Utc::now())
-        .await?;
-    Ok(answer(download, redirect))
+    download(&state, Issued::Invoice, &id, &q).await
 }
 
 /// A presigned download (at most 15 minutes) of a credit note's EN 16931 e-invoice: UBL
@@ -109,16 +133,16 @@ pub async fn invoice_einvoice(
         (status = 401, description = "No or bad token", body = ErrorEnvelope),
         (status = 404, description = "No such credit note", body = ErrorEnvelope),
         (status = 503, description = "S3 unavailable", body = ErrorEnvelope)))]
-pub async fn credit_note_einvoice(
+async fn credit_note_einvoice(
     _user: AuthUser,
     State(state): State<AppState>,
     Path(id): Path<String>,
     Query(q): Query<EInvoiceQuery>,
 ) -> Result<axum::response::Response> {
-    let (format, redirect) = q.parse()?;
-    let download = state
-        .invoice_service()
-        .credit_note_einvoice(parse_uuid(&id, "credit note")?, format, chrono::Utc::now())
-        .await?;
-    Ok(answer(download, redirect))
+    download(&state, Issued::CreditNote, &id, &q).await
+}
+
+proxima::function_routes! {
+    "/api/v1/invoices/{id}/einvoice" => get(invoice_einvoice);
+    "/api/v1/credit-notes/{id}/einvoice" => get(credit_note_einvoice);
 }
