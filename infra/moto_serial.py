@@ -224,15 +224,18 @@ def _delete_item(self, hash_key, range_key):
 
 
 def _update_item(self, table_name, key, *args, **kwargs):
-    result = _original_update(self, table_name, key, *args, **kwargs)
-    table = self.get_table(table_name)
-    hash_value = DynamoType(key[table.hash_key_attr])
-    range_value = DynamoType(key[table.range_key_attr]) if table.range_key_attr else None
-    item = _current(table, hash_value, range_value)
-    buckets = _buckets(table)
-    buckets.remove(item)  # attributes may have changed in place
-    buckets.add(item)
-    return result
+    try:
+        return _original_update(self, table_name, key, *args, **kwargs)
+    finally:
+        # Also when the update failed: moto applies an expression to the live item and does
+        # not undo what it set before an error, so the item may have changed either way.
+        table = self.get_table(table_name)
+        hash_value = DynamoType(key[table.hash_key_attr])
+        range_value = DynamoType(key[table.range_key_attr]) if table.range_key_attr else None
+        item = _current(table, hash_value, range_value)
+        buckets = _buckets(table)
+        buckets.remove(item)  # attributes may have changed in place
+        buckets.add(item)
 
 
 Table.put_item = _put_item

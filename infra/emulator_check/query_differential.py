@@ -65,25 +65,56 @@ def _item(rng):
     return item
 
 
+def _key(rng):
+    return {k: v for k, v in _item(rng).items() if k in ("pk", "sk")}
+
+
+def _op_key(op):
+    (body,) = op.values()
+    attrs = body.get("Item") or body["Key"]
+    return attrs["pk"]["S"], attrs["sk"]["S"]
+
+
+def _update(rng):
+    """An update that moves an item within or between index partitions, or out of one."""
+    shape = rng.random()
+    if shape < 0.4:
+        return {
+            "UpdateExpression": "SET g1pk = :p, g1sk = :s",
+            "ExpressionAttributeValues": {
+                ":p": {"S": rng.choice(["P", "Q"])}, ":s": {"S": "2026-0" + str(rng.randint(0, 9))}},
+        }
+    if shape < 0.7:
+        return {
+            "UpdateExpression": "SET g2pk = :p, n = :n",
+            "ExpressionAttributeValues": {":p": {"S": "N"}, ":n": {"N": str(rng.randint(-20, 20))}},
+        }
+    return {"UpdateExpression": rng.choice(["REMOVE g1sk", "REMOVE g2pk, n", "REMOVE g1pk"])}
+
+
 def _write(client, rng):
     kind = rng.random()
     if kind < 0.6:
         client.put_item(TableName=TABLE, Item=_item(rng))
     elif kind < 0.75:
-        key = {k: v for k, v in _item(rng).items() if k in ("pk", "sk")}
-        client.update_item(
-            TableName=TABLE, Key=key, UpdateExpression="SET g1pk = :p, g1sk = :s",
-            ExpressionAttributeValues={":p": {"S": rng.choice(["P", "Q"])}, ":s": {"S": "2026-0" + str(rng.randint(0, 9))}},
-        )
+        client.update_item(TableName=TABLE, Key=_key(rng), **_update(rng))
     elif kind < 0.85:
-        key = {k: v for k, v in _item(rng).items() if k in ("pk", "sk")}
-        client.delete_item(TableName=TABLE, Key=key)
+        client.delete_item(TableName=TABLE, Key=_key(rng))
     else:
         items = [_item(rng) for _ in range(3)]
         keys = {(i["pk"]["S"], i["sk"]["S"]) for i in items}
         if len(keys) < 3:
             return
-        ops = [{"Put": {"TableName": TABLE, "Item": i}} for i in items]
+        ops = [{"Put": {"TableName": TABLE, "Item": i}} for i in items[:2]]
+        last = {k: v for k, v in items[2].items() if k in ("pk", "sk")}
+        if rng.random() < 0.5:  # an item changed in place (index keys too), or removed
+            ops.insert(0, {"Update": {"TableName": TABLE, "Key": last, **_update(rng)}})
+        else:
+            ops.insert(0, {"Delete": {"TableName": TABLE, "Key": last}})
+        ops.append({"Put": {"TableName": TABLE, "Item": _item(rng)}})
+        named = [_op_key(op) for op in ops]
+        if len(set(named)) < len(named):  # DynamoDB refuses two operations on one item
+            return
         if rng.random() < 0.5:  # a cancelled transaction must leave no trace
             ops[-1]["Put"]["ConditionExpression"] = "attribute_not_exists(pk) AND attribute_exists(pk)"
         try:

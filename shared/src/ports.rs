@@ -372,7 +372,7 @@ pub trait MonthEndRunStore: Send + Sync {
     /// The run of `period`.
     async fn get_run(&self, period: Period) -> Result<Option<crate::month_end::RunReport>>;
     /// The run's clients ordered by key, only those with the outcome `only` when given,
-    /// with the true total.
+    /// with the true total; `NotFound` when the period has no run.
     async fn run_clients(
         &self,
         period: Period,

@@ -116,12 +116,14 @@ async fn every_change_publishes_its_event_after_it_commits_and_only_then() {
     assert_eq!(d["pdf_sha256"], fin.body["data"]["pdf"]["sha256"]);
     assert_eq!(d["period"], last_month().to_string());
 
-    // payment.recorded, then credit_note.issued for the rest.
+    // payment.recorded, then credit_note.issued for the rest. Paid on the issue date: today
+    // in the client's time zone (Tashkent: a day ahead of UTC from 19:00 UTC).
+    let paid_on = fin.body["data"]["issue_date"].as_str().unwrap().to_string();
     let total: rust_decimal::Decimal = fin.body["data"]["total"].as_str().unwrap().parse().unwrap();
     let paid = app
         .post_json(
             &format!("/api/v1/invoices/{a_id}/payments"),
-            &json!({"amount": "10.00", "paid_on": chrono::Utc::now().date_naive().to_string(), "method": "bank_transfer"}),
+            &json!({"amount": "10.00", "paid_on": paid_on, "method": "bank_transfer"}),
             Some(&token),
         )
         .await;
@@ -129,7 +131,7 @@ async fn every_change_publishes_its_event_after_it_commits_and_only_then() {
     let too_much = app
         .post_json(
             &format!("/api/v1/invoices/{a_id}/payments"),
-            &json!({"amount": (total * rust_decimal::Decimal::TWO).to_string(), "paid_on": chrono::Utc::now().date_naive().to_string(), "method": "bank_transfer"}),
+            &json!({"amount": (total * rust_decimal::Decimal::TWO).to_string(), "paid_on": paid_on, "method": "bank_transfer"}),
             Some(&token),
         )
         .await;

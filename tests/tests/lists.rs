@@ -141,20 +141,22 @@ async fn invoice_totals_stay_exact_through_creates_status_changes_and_deletes() 
     assert_invoice_lists(&c, &clients, &live).await;
 
     // 0 stays a draft; 1 is finalized; 2 finalized and paid in full; 3 finalized and voided.
+    let mut issued_on = String::new();
     for (id, _) in &ids[1..] {
         let r = c.app.finalize(&c.accountant, id).await;
         assert_eq!(r.status, 200, "{}", r.body);
         live.get_mut(id).unwrap().0 = "finalized".into();
+        // The issue date is today in the client's time zone (Tashkent: a day ahead of UTC
+        // from 19:00 UTC); a payment is dated on or after it.
+        issued_on = r.body["data"]["issue_date"].as_str().unwrap().to_string();
     }
     let (paid, total) = &ids[2];
     let r = c
         .send(
             Method::POST,
             &format!("/api/v1/invoices/{paid}/payments"),
-            Some(
-                json!({"amount": total, "paid_on": chrono::Utc::now().date_naive().to_string(),
-                "method": "bank_transfer", "reference": "TX-1"}),
-            ),
+            Some(json!({"amount": total, "paid_on": issued_on,
+                "method": "bank_transfer", "reference": "TX-1"})),
         )
         .await;
     assert_eq!(r.status, 201, "{}", r.body);

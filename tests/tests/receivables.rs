@@ -97,8 +97,11 @@ impl Ctx {
     }
 }
 
-fn today() -> String {
-    Utc::now().date_naive().to_string()
+/// The invoice's issue date: today in its client's time zone when it was just finalized
+/// (the demo clients live from New York to Tashkent, so UTC's date is not theirs at every
+/// hour), the one date a payment may take that is neither before the issue nor in the future.
+fn issued_on(invoice: &Value) -> String {
+    invoice["issue_date"].as_str().unwrap().to_string()
 }
 
 #[tokio::test]
@@ -111,7 +114,7 @@ async fn payments_follow_the_invoice_to_cash() {
     let total = dec(&inv["total"]);
     let part = (total / Decimal::from(3)).round_dp(2);
 
-    let first = c.pay(id, &part.to_string(), &today()).await;
+    let first = c.pay(id, &part.to_string(), &issued_on(&inv)).await;
     assert_eq!(first.status, 201, "{}", first.body);
     let after = &first.body["data"]["invoice"];
     assert_identities(after);
@@ -123,7 +126,11 @@ async fn payments_follow_the_invoice_to_cash() {
     // Refused, each naming its field, and nothing changes.
     let rest = total - part;
     let over = c
-        .pay(id, &(rest + Decimal::new(1, 2)).to_string(), &today())
+        .pay(
+            id,
+            &(rest + Decimal::new(1, 2)).to_string(),
+            &issued_on(&inv),
+        )
         .await;
     over.assert_error(400, "VALIDATION_ERROR");
     assert_eq!(over.body["error"]["details"][0]["field"], "amount");
@@ -133,30 +140,30 @@ async fn payments_follow_the_invoice_to_cash() {
     assert_eq!(r.body["error"]["details"][0]["field"], "paid_on");
     let r = c.pay(id, "1.00", "2000-01-01").await;
     assert_eq!(r.body["error"]["details"][0]["field"], "paid_on");
-    let r = c.pay(id, "0", &today()).await;
+    let r = c.pay(id, "0", &issued_on(&inv)).await;
     assert_eq!(r.body["error"]["details"][0]["field"], "amount");
-    let r = c.pay(id, "1.001", &today()).await;
+    let r = c.pay(id, "1.001", &issued_on(&inv)).await;
     assert_eq!(r.body["error"]["details"][0]["field"], "amount");
     let r = c
         .send(
             Method::POST,
             &format!("/api/v1/invoices/{id}/payments"),
             &c.accountant,
-            Some(json!({"amount": 5, "paid_on": today(), "method": "cash"})),
+            Some(json!({"amount": 5, "paid_on": issued_on(&inv), "method": "cash"})),
         )
         .await;
     r.assert_error(400, "VALIDATION_ERROR");
     assert_eq!(dec(&c.invoice(id).await["amount_paid"]), part);
 
     // The rest: paid, nothing due; a further payment has nothing to pay.
-    let last = c.pay(id, &rest.to_string(), &today()).await;
+    let last = c.pay(id, &rest.to_string(), &issued_on(&inv)).await;
     assert_eq!(last.status, 201, "{}", last.body);
     let paid = c.invoice(id).await;
     assert_identities(&paid);
     assert_eq!(paid["status"], "paid");
     assert_eq!(paid["payment_status"], "paid");
     assert_eq!(dec(&paid["amount_due"]), Decimal::ZERO);
-    let again = c.pay(id, "1.00", &today()).await;
+    let again = c.pay(id, "1.00", &issued_on(&inv)).await;
     again.assert_error(409, "CONFLICT");
     assert!(
         again.body["error"]["message"]
@@ -214,7 +221,7 @@ async fn payments_follow_the_invoice_to_cash() {
             Method::POST,
             &format!("/api/v1/invoices/{id}/payments"),
             &c.viewer,
-            Some(json!({"amount": "1.00", "paid_on": today(), "method": "cash"})),
+            Some(json!({"amount": "1.00", "paid_on": issued_on(&inv), "method": "cash"})),
         )
         .await;
     viewer.assert_error(403, "FORBIDDEN");
@@ -226,7 +233,7 @@ async fn only_admins_reverse_payments_and_the_amounts_follow() {
     let inv = c.issued("ACME").await;
     let id = inv["id"].as_str().unwrap();
     let total = inv["total"].as_str().unwrap().to_string();
-    let paid = c.pay(id, &total, &today()).await;
+    let paid = c.pay(id, &total, &issued_on(&inv)).await;
     assert_eq!(paid.status, 201, "{}", paid.body);
     assert_eq!(paid.body["data"]["invoice"]["status"], "paid");
     let pid = paid.body["data"]["payment"]["id"].as_str().unwrap();
@@ -302,7 +309,7 @@ async fn void_keeps_the_number_and_releases_the_period() {
     let sha = done.body["data"]["pdf"]["sha256"].clone();
 
     // With a payment it cannot be voided; once reversed it can.
-    let paid = c.pay(&id, "1.00", &today()).await;
+    let paid = c.pay(&id, "1.00", &issued_on(&done.body["data"])).await;
     assert_eq!(paid.status, 201, "{}", paid.body);
     void(id.clone()).await.assert_error(409, "CONFLICT");
     let pid = paid.body["data"]["payment"]["id"].as_str().unwrap();
@@ -325,7 +332,7 @@ async fn void_keeps_the_number_and_releases_the_period() {
     );
     assert_eq!(voided.body["data"]["overdue"], false);
     void(id.clone()).await.assert_error(409, "CONFLICT");
-    c.pay(&id, "1.00", &today())
+    c.pay(&id, "1.00", &issued_on(&done.body["data"]))
         .await
         .assert_error(409, "CONFLICT");
 
@@ -473,7 +480,11 @@ async fn overdue_and_the_receivables_filters() {
 
     // Paid in full: no longer overdue, and listed as paid.
     let r = c
-        .pay(id, done.body["data"]["total"].as_str().unwrap(), &today())
+        .pay(
+            id,
+            done.body["data"]["total"].as_str().unwrap(),
+            &issued_on(&done.body["data"]),
+        )
         .await;
     assert_eq!(r.status, 201, "{}", r.body);
     let overdue = c
@@ -521,7 +532,7 @@ async fn payment_race_two_payments_over_the_amount_due_one_succeeds() {
     let id = inv["id"].as_str().unwrap();
     let total = dec(&inv["total"]);
     let share = (total * Decimal::new(6, 1)).round_dp(2).to_string();
-    let day = today();
+    let day = issued_on(&inv);
     let started = Instant::now();
     let replies = join_all((0..2).map(|_| c.pay(id, &share, &day))).await;
     let ok = replies.iter().filter(|r| r.status == 201).count();
@@ -567,7 +578,7 @@ async fn void_race_a_void_and_a_payment_exactly_one_wins() {
     for client in ["ACME", "VOSTOK", "GULZOR"] {
         let inv = c.issued(client).await;
         let id = inv["id"].as_str().unwrap();
-        let (path, day) = (format!("/api/v1/invoices/{id}/void"), today());
+        let (path, day) = (format!("/api/v1/invoices/{id}/void"), issued_on(&inv));
         let (voided, paid) = tokio::join!(
             c.send(
                 Method::POST,
@@ -606,7 +617,7 @@ async fn a_payment_replayed_with_its_idempotency_key_is_recorded_once() {
     let c = setup().await;
     let inv = c.issued("ACME").await;
     let id = inv["id"].as_str().unwrap();
-    let body = json!({"amount": "10.00", "paid_on": today(), "method": "card"});
+    let body = json!({"amount": "10.00", "paid_on": issued_on(&inv), "method": "card"});
     let send = || {
         c.app.send(
             c.app

@@ -80,9 +80,7 @@ pub async fn list_month_end_run_clients(
             ));
         }
     };
-    if state.month_end_runs.get_run(period).await?.is_none() {
-        return Err(Error::not_found("month-end run"));
-    }
+    // 404 when the period has no run: the store reads the run's header with the page.
     Ok(state
         .month_end_runs
         .run_clients(period, only, page)

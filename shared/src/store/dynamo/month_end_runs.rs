@@ -262,11 +262,15 @@ impl MonthEndRunStore for DynamoStore {
             .table_name(&self.table)
             .key(keys::PK, s(pk))
             .key(keys::SK, s(sk))
+            // A header without `started_at` was made by a stray outcome's `ADD` (a message
+            // of a period no schedule started, redriven): start it, keeping what it counted.
             .update_expression(
-                "SET #p = :p, started_at = :now, enqueued = :zero, created = :zero, \
-                 skipped = :zero, failed = :zero, retrying = :zero, enqueuing = :yes",
+                "SET #p = :p, started_at = :now, enqueued = if_not_exists(enqueued, :zero), \
+                 created = if_not_exists(created, :zero), skipped = if_not_exists(skipped, :zero), \
+                 failed = if_not_exists(failed, :zero), retrying = if_not_exists(retrying, :zero), \
+                 enqueuing = :yes",
             )
-            .condition_expression("attribute_not_exists(pk)")
+            .condition_expression("attribute_not_exists(started_at)")
             .expression_attribute_names("#p", "period")
             .expression_attribute_values(":p", s(period.to_string()))
             .expression_attribute_values(":now", instant(now)?)
@@ -451,11 +455,17 @@ impl MonthEndRunStore for DynamoStore {
         page: PageRequest,
     ) -> Result<Page<ClientRunEntry>> {
         let list = run_client_list(period, only);
-        let (counts, page) = futures::future::try_join(
-            self.run_counts(period),
-            self.list_page(&list, &page, u64::MAX),
-        )
-        .await?;
+        let counts = async {
+            match self
+                .get_item(Self::run_header_key(period), "GetItem month-end run")
+                .await?
+            {
+                Some(item) => Ok(from_item::<RunItem>(item)?.counts()),
+                None => Err(Error::not_found("month-end run")),
+            }
+        };
+        let (counts, page) =
+            futures::future::try_join(counts, self.list_page(&list, &page, u64::MAX)).await?;
         self.metrics.record(1, 1);
         let total = only.map_or(counts.listed(), |o| counts.with_outcome(o));
         Ok(Page { total, ..page })
