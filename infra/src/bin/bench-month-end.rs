@@ -37,6 +37,9 @@ struct Args {
     /// Workers draining the queue at once (Lambda instances).
     #[arg(long, default_value_t = 4)]
     workers: usize,
+    /// Stop after the schedule's half (the enqueue), e.g. with `--worklogs 0`.
+    #[arg(long)]
+    enqueue_only: bool,
 }
 
 fn client(c: usize, now: chrono::DateTime<Utc>) -> Result<proxima::domain::Client> {
@@ -147,9 +150,22 @@ async fn main() -> Result<()> {
     let enqueue_wall = started.elapsed().as_secs_f64();
     let enqueue_calls = counter.get() - calls_before;
     println!(
-        "enqueue: {} messages in {enqueue_wall:.2} s ({enqueue_calls} DynamoDB calls: the active-clients query pages + the run start)",
+        "enqueue: {} messages in {enqueue_wall:.2} s ({enqueue_calls} DynamoDB calls: the run start, per page of 200 clients the active-clients query and the run header's read and count, the end)",
         summary.enqueued
     );
+    let run = store
+        .get_run(period)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no run"))?;
+    ensure!(
+        run.counts.enqueued == args.clients as u64,
+        "the run counted {} of {} clients",
+        run.counts.enqueued,
+        args.clients
+    );
+    if args.enqueue_only {
+        return Ok(());
+    }
 
     // The workers' half.
     let source = SqsEventSource {
