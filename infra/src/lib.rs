@@ -3,6 +3,7 @@
 //! serves every function's routes as API Gateway does, and the admin CLI.
 
 pub mod api;
+pub mod bench_setup;
 pub mod bucket_cors;
 pub mod call_counter;
 pub mod demo;

@@ -8,14 +8,13 @@
 use anyhow::{Result, ensure};
 use chrono::Utc;
 use clap::Parser;
-use proxima::domain::{Address, ClientInput, Period, Worklog, WorklogInput};
+use proxima::domain::{Period, Worklog, WorklogInput};
 use proxima::invoice::service::{self, Actor, Stores};
 use proxima::ports::{ClientStore, WorklogStore};
 use proxima::store::{DynamoStore, aws};
+use proxima_infra::bench_setup::bench_client;
 use proxima_infra::call_counter::CallCounter;
-use proxima_infra::emulator::Emulator;
 use proxima_infra::provision;
-use rust_decimal::Decimal;
 use std::time::Instant;
 
 #[derive(Parser)]
@@ -32,14 +31,7 @@ struct Args {
 async fn main() -> Result<()> {
     let args = Args::parse();
     // A running emulator can be named with AWS_ENDPOINT_URL (e.g. to profile it).
-    let (_emulator, endpoint) = match std::env::var("AWS_ENDPOINT_URL") {
-        Ok(url) if !url.is_empty() => (None, url),
-        _ => {
-            let e = Emulator::start(None)?;
-            let url = e.endpoint();
-            (Some(e), url)
-        }
-    };
+    let (_emulator, endpoint) = proxima_infra::bench_setup::emulator_or_env()?;
     let sdk = aws::sdk_config(Some(&endpoint)).await;
     let table = "bench";
     provision::provision(
@@ -58,32 +50,7 @@ async fn main() -> Result<()> {
     let mut worklogs: Vec<Worklog> = Vec::with_capacity(args.clients * args.worklogs);
     for c in 0..args.clients {
         let key = format!("C{c:05}");
-        let client = ClientInput {
-            key: key.clone(),
-            name: format!("Bench Client {c} MChJ"),
-            email: format!("c{c}@bench.example"),
-            address: Address {
-                line1: "Amir Temur 1".into(),
-                line2: None,
-                city: "Toshkent".into(),
-                postal_code: None,
-                country: "UZ".into(),
-            },
-            tax_id: None,
-            vat_id: None,
-            electronic_address: None,
-            buyer_reference: None,
-            vat_category: None,
-            vat_exemption_reason: None,
-            currency: ["USD", "EUR", "UZS"][c % 3].into(),
-            hourly_rate: Decimal::new(9550, 2),
-            tax_rate: Decimal::from(12),
-            payment_terms_days: 14,
-            timezone: "Asia/Tashkent".into(),
-            locale: None,
-            active: true,
-        }
-        .validate(now, None)?;
+        let client = bench_client(&key, ["USD", "EUR", "UZS"][c % 3], now)?;
         store.put_client(&client).await?;
         for w in 0..args.worklogs {
             let day = period.first_day() + chrono::Days::new((w % 28) as u64);

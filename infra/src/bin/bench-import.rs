@@ -9,12 +9,10 @@ use anyhow::{Context, Result, ensure};
 use chrono::Utc;
 use clap::Parser;
 use proxima::config::Config;
-use proxima::domain::{Address, ClientInput};
 use proxima::state::AppState;
 use proxima::store::aws;
-use proxima_infra::emulator::Emulator;
+use proxima_infra::bench_setup::bench_client;
 use proxima_infra::provision;
-use rust_decimal::Decimal;
 use std::time::Instant;
 
 #[derive(Parser)]
@@ -82,46 +80,14 @@ async fn main() -> Result<()> {
     if let Some(c) = &args.child {
         return child(&c[0], &c[1], &c[2], &c[3]).await;
     }
-    let (_emulator, endpoint) = match std::env::var("AWS_ENDPOINT_URL") {
-        Ok(url) if !url.is_empty() => (None, url),
-        _ => {
-            let e = Emulator::start(None)?;
-            let url = e.endpoint();
-            (Some(e), url)
-        }
-    };
+    let (_emulator, endpoint) = proxima_infra::bench_setup::emulator_or_env()?;
     let sdk = aws::sdk_config(Some(&endpoint)).await;
     let s3 = aws::s3_client(&sdk);
     provision::provision(&aws::dynamodb_client(&sdk), &s3, TABLE, BUCKET).await?;
     let state = AppState::from_config(Config::local(TABLE, BUCKET, &endpoint)).await;
     let now = Utc::now();
     for c in 0..args.clients {
-        let client = ClientInput {
-            key: format!("IMP{c:04}"),
-            name: format!("Import Client {c}"),
-            email: format!("i{c}@bench.example"),
-            address: Address {
-                line1: "1".into(),
-                line2: None,
-                city: "Toshkent".into(),
-                postal_code: None,
-                country: "UZ".into(),
-            },
-            tax_id: None,
-            vat_id: None,
-            electronic_address: None,
-            buyer_reference: None,
-            vat_category: None,
-            vat_exemption_reason: None,
-            currency: "USD".into(),
-            hourly_rate: Decimal::from(50),
-            tax_rate: Decimal::from(12),
-            payment_terms_days: 14,
-            timezone: "Asia/Tashkent".into(),
-            locale: None,
-            active: true,
-        }
-        .validate(now, None)?;
+        let client = bench_client(&format!("IMP{c:04}"), "USD", now)?;
         state.clients.put_client(&client).await?;
     }
     // A Tempo-style export; every 100th row names an unknown client.

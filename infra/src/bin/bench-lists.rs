@@ -19,17 +19,14 @@ use anyhow::Result;
 use chrono::{Duration, Utc};
 use clap::Parser;
 use futures::{StreamExt, TryStreamExt};
-use proxima::domain::{
-    Address, ClientInput, DateRange, PageRequest, Period, Worklog, WorklogInput,
-};
+use proxima::domain::{DateRange, PageRequest, Period, Worklog, WorklogInput};
 use proxima::invoice::model::InvoiceFilter;
 use proxima::invoice::service::{self, Actor, GenerateRequest, Stores};
 use proxima::invoice::{EditAction, HistoryEntry, Invoice, InvoiceStatus};
 use proxima::ports::{ClientStore, CreditNoteFilter, CreditNoteStore, InvoiceStore, WorklogStore};
 use proxima::store::{DynamoStore, aws};
-use proxima_infra::emulator::Emulator;
+use proxima_infra::bench_setup::bench_client;
 use proxima_infra::provision;
-use rust_decimal::Decimal;
 use std::time::Instant;
 use uuid::Uuid;
 
@@ -97,14 +94,7 @@ fn period(n: usize) -> Period {
 #[tokio::main]
 async fn main() -> Result<()> {
     let args = Args::parse();
-    let (_emulator, endpoint) = match std::env::var("AWS_ENDPOINT_URL") {
-        Ok(url) if !url.is_empty() => (None, url),
-        _ => {
-            let e = Emulator::start(None)?;
-            let url = e.endpoint();
-            (Some(e), url)
-        }
-    };
+    let (_emulator, endpoint) = proxima_infra::bench_setup::emulator_or_env()?;
     // The service's 3 s attempt time-out is for production; the emulator on a loaded
     // machine can take longer for the lists counted by reading.
     let sdk = aws::sdk_config(Some(&endpoint))
@@ -207,7 +197,9 @@ async fn prepare(
     .await?;
     let store = DynamoStore::new(aws::dynamodb_client(sdk), table);
     for c in 0..clients {
-        store.put_client(&client(c, now)?).await?;
+        store
+            .put_client(&bench_client(&client_key(c), "USD", now)?)
+            .await?;
     }
     seed_worklogs(&store, 0, 100).await?;
     let actor = Actor {
@@ -230,35 +222,6 @@ async fn prepare(
     )
     .await?;
     Ok((store, template))
-}
-
-fn client(c: usize, now: chrono::DateTime<Utc>) -> Result<proxima::domain::Client> {
-    Ok(ClientInput {
-        key: client_key(c),
-        name: format!("Bench Client {c} MChJ"),
-        email: format!("c{c}@bench.example"),
-        address: Address {
-            line1: "Amir Temur 1".into(),
-            line2: None,
-            city: "Toshkent".into(),
-            postal_code: None,
-            country: "UZ".into(),
-        },
-        tax_id: None,
-        vat_id: None,
-        electronic_address: None,
-        buyer_reference: None,
-        vat_category: None,
-        vat_exemption_reason: None,
-        currency: "USD".into(),
-        hourly_rate: Decimal::new(9550, 2),
-        tax_rate: Decimal::from(12),
-        payment_terms_days: 14,
-        timezone: "Asia/Tashkent".into(),
-        locale: None,
-        active: true,
-    }
-    .validate(now, None)?)
 }
 
 /// Worklogs `from..to` of client C000, spread over the last 12 months.

@@ -11,16 +11,15 @@ use anyhow::{Result, ensure};
 use chrono::Utc;
 use clap::Parser;
 use futures::{StreamExt, TryStreamExt};
-use proxima::domain::{Address, ClientInput, Period, Worklog, WorklogInput};
+use proxima::domain::{Period, Worklog, WorklogInput};
 use proxima::invoice::service::Stores;
 use proxima::month_end::enqueue_month_end;
 use proxima::ports::{ClientStore, MonthEndRunStore, WorklogStore};
 use proxima::store::{DynamoStore, SqsDraftQueue, Unwired, aws};
+use proxima_infra::bench_setup::bench_client;
 use proxima_infra::call_counter::CallCounter;
-use proxima_infra::emulator::Emulator;
 use proxima_infra::provision;
 use proxima_infra::sqs_event_source::SqsEventSource;
-use rust_decimal::Decimal;
 use std::time::{Duration, Instant};
 
 /// No event bus in the benchmark: `month_end.completed` is logged, not published.
@@ -42,46 +41,10 @@ struct Args {
     enqueue_only: bool,
 }
 
-fn client(c: usize, now: chrono::DateTime<Utc>) -> Result<proxima::domain::Client> {
-    Ok(ClientInput {
-        key: format!("C{c:06}"),
-        name: format!("Bench Client {c} MChJ"),
-        email: format!("c{c}@bench.example"),
-        address: Address {
-            line1: "Amir Temur 1".into(),
-            line2: None,
-            city: "Toshkent".into(),
-            postal_code: None,
-            country: "UZ".into(),
-        },
-        tax_id: None,
-        vat_id: None,
-        electronic_address: None,
-        buyer_reference: None,
-        vat_category: None,
-        vat_exemption_reason: None,
-        currency: ["USD", "EUR", "UZS"][c % 3].into(),
-        hourly_rate: Decimal::new(9550, 2),
-        tax_rate: Decimal::from(12),
-        payment_terms_days: 14,
-        timezone: "Asia/Tashkent".into(),
-        locale: None,
-        active: true,
-    }
-    .validate(now, None)?)
-}
-
 #[tokio::main]
 async fn main() -> Result<()> {
     let args = Args::parse();
-    let (_emulator, endpoint) = match std::env::var("AWS_ENDPOINT_URL") {
-        Ok(url) if !url.is_empty() => (None, url),
-        _ => {
-            let e = Emulator::start(None)?;
-            let url = e.endpoint();
-            (Some(e), url)
-        }
-    };
+    let (_emulator, endpoint) = proxima_infra::bench_setup::emulator_or_env()?;
     let sdk = aws::sdk_config(Some(&endpoint)).await;
     let table = "bench-month-end";
     provision::provision(
@@ -104,7 +67,11 @@ async fn main() -> Result<()> {
             let store = &store;
             async move {
                 store
-                    .put_client(&client(c, now)?)
+                    .put_client(&bench_client(
+                        &format!("C{c:06}"),
+                        ["USD", "EUR", "UZS"][c % 3],
+                        now,
+                    )?)
                     .await
                     .map_err(anyhow::Error::from)
             }

@@ -15,7 +15,6 @@ use proxima::domain::{PageRequest, Period};
 use proxima::month_end::ClientOutcome;
 use proxima::ports::MonthEndRunStore;
 use proxima::store::{DynamoStore, aws};
-use proxima_infra::emulator::Emulator;
 use proxima_infra::provision;
 use std::time::Instant;
 
@@ -56,14 +55,7 @@ fn outcome(i: usize) -> ClientOutcome {
 #[tokio::main]
 async fn main() -> Result<()> {
     let args = Args::parse();
-    let (_emulator, endpoint) = match std::env::var("AWS_ENDPOINT_URL") {
-        Ok(url) if !url.is_empty() => (None, url),
-        _ => {
-            let e = Emulator::start(None)?;
-            let url = e.endpoint();
-            (Some(e), url)
-        }
-    };
+    let (_emulator, endpoint) = proxima_infra::bench_setup::emulator_or_env()?;
     let sdk = aws::sdk_config(Some(&endpoint))
         .await
         .into_builder()
