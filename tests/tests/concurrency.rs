@@ -227,3 +227,59 @@ async fn month_end_replay_five_concurrent_deliveries_create_each_draft_once() {
     );
     assert_eq!(run["data"]["status"], "completed");
 }
+
+#[tokio::test]
+async fn reversal_race_eight_reversals_of_one_payment_reverse_it_once() {
+    let (app, token) = seeded().await;
+    let admin = app.token(Role::Admin).await;
+    let draft = app.draft(&token, "ACME").await;
+    let issued = app.finalize(&token, draft["id"].as_str().unwrap()).await;
+    let inv = &issued.body["data"];
+    let id = inv["id"].as_str().unwrap();
+    let total = inv["total"].as_str().unwrap();
+    let paid = app
+        .post_json(
+            &format!("/api/v1/invoices/{id}/payments"),
+            &json!({"amount": total, "paid_on": inv["issue_date"], "method": "bank_transfer"}),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(paid.status, 201, "{}", paid.body);
+    let pid = paid.body["data"]["payment"]["id"].as_str().unwrap();
+    let path = format!("/api/v1/invoices/{id}/payments/{pid}");
+
+    let started = Instant::now();
+    let replies = join_all((0..8).map(|_| {
+        let req = app
+            .request(Method::DELETE, &path, Some(&admin))
+            .json(&json!({"reason": "double click"}));
+        app.send(req)
+    }))
+    .await;
+    let (ok, conflicts) = (count(&replies, 200), count(&replies, 409));
+    report(
+        "reverse one payment, 8 at once",
+        format!("{ok} reversed, {conflicts} conflicts of 8"),
+        started,
+    );
+    assert_eq!((ok, conflicts), (1, 7), "{replies:?}");
+    for r in replies.iter().filter(|r| r.status == 409) {
+        r.assert_error(409, "CONFLICT");
+    }
+    let after = app
+        .get(&format!("/api/v1/invoices/{id}"), Some(&token))
+        .await;
+    let data = &after.body["data"];
+    assert_eq!(data["amount_paid"], "0.00", "{data}");
+    assert_eq!(data["amount_due"], *total, "{data}");
+    assert_eq!(data["status"], "finalized");
+    // A payment above the total is still refused, and the invoice can be voided again.
+    let over = app
+        .post_json(
+            &format!("/api/v1/invoices/{id}/payments"),
+            &json!({"amount": (total.parse::<rust_decimal::Decimal>().unwrap() * rust_decimal::Decimal::TWO).to_string(), "paid_on": inv["issue_date"], "method": "cash"}),
+            Some(&token),
+        )
+        .await;
+    over.assert_error(400, "VALIDATION_ERROR");
+}

@@ -61,14 +61,14 @@ async fn write<T>(
     action: Action,
     history: EditAction,
     actor: &Actor,
-    mut decide: impl FnMut(&Invoice) -> Result<(Invoice, Vec<Change>, T)>,
+    mut decide: impl AsyncFnMut(&Invoice) -> Result<(Invoice, Vec<Change>, T)>,
     companions: impl Fn(&T) -> Vec<Companion<'_>>,
 ) -> Result<(Invoice, T)> {
     for round in 0..ROUNDS {
         let mut before = get(stores, id).await?;
         receivables::settle(&mut before.header);
         lifecycle::check(&before.header, action, None)?;
-        let (mut after, mut changes, extra) = decide(&before)?;
+        let (mut after, mut changes, extra) = decide(&before).await?;
         receivables::settle(&mut after.header);
         after.header.version = before.header.version + 1;
         after.header.updated_at = actor.now;
@@ -120,7 +120,7 @@ pub async fn record_payment(
         Action::RecordPayment,
         EditAction::PaymentRecorded,
         actor,
-        |before| {
+        async |before| {
             receivables::check_payment(&before.header, req, today(before, actor))?;
             let payment = Payment {
                 id: payment_id,
@@ -163,18 +163,22 @@ pub async fn reverse_payment(
     actor: &Actor,
 ) -> Result<(Invoice, Payment)> {
     let reason = receivables::check_reason(reason)?;
-    let all = stores.invoices.payments(id).await?;
     write(
         stores,
         id,
         Action::ReversePayment,
         EditAction::PaymentReversed,
         actor,
-        |before| {
-            let mut payment = all
-                .iter()
+        // The payment is read again in every round: a reversal that lost a race to another
+        // reversal of the same payment sees it reversed and is refused (the write is also
+        // conditional on the stored payment not being reversed).
+        async |before| {
+            let mut payment = stores
+                .invoices
+                .payments(id)
+                .await?
+                .into_iter()
                 .find(|p| p.id == payment_id)
-                .cloned()
                 .ok_or_else(|| Error::not_found("payment"))?;
             if payment.reversal.is_some() {
                 return Err(Error::Conflict("the payment is already reversed".into()));
@@ -205,7 +209,7 @@ pub async fn void(stores: Stores<'_>, id: Uuid, reason: &str, actor: &Actor) -> 
         Action::Void,
         EditAction::Voided,
         actor,
-        |before| {
+        async |before| {
             if !before.header.amount_paid.is_zero() || !before.header.amount_credited.is_zero() {
                 return Err(Error::Conflict(format!(
                     "invoice has {} paid and {} credited; reverse the payments first (credited invoices cannot be voided)",

@@ -206,12 +206,22 @@ impl DynamoStore {
                     ],
                 )?)?;
                 put.table_name = self.table.clone();
-                // A new payment is new; a replaced one must exist. Both are also guarded by
-                // the header's version condition in the same transaction.
-                put.condition_expression = Some(match c {
-                    Companion::PutPayment(_) => "attribute_not_exists(pk)".into(),
-                    _ => "attribute_exists(pk)".into(),
-                });
+                // A new payment is new; a replaced one (its reversal) must exist and not be
+                // reversed yet. Both are also guarded by the header's version condition in
+                // the same transaction.
+                match c {
+                    Companion::PutPayment(_) => {
+                        put.condition_expression = Some("attribute_not_exists(pk)".into());
+                    }
+                    _ => {
+                        put.condition_expression = Some(
+                            "attribute_exists(pk) AND (attribute_not_exists(reversal) OR attribute_type(reversal, :null))"
+                                .into(),
+                        );
+                        put.expression_attribute_values =
+                            Some([(":null".to_string(), s("NULL"))].into());
+                    }
+                }
                 Ok(TransactWriteItem::builder().put(put).build())
             }
             Companion::PutSentMessage(m) => {
