@@ -4,6 +4,7 @@
 
 pub mod cfn;
 pub mod messaging;
+pub mod model_check;
 
 use anyhow::Result;
 use proxima::auth::password::hash_password;

@@ -52,23 +52,39 @@ fn receivables_changes(before: &Invoice, after: &Invoice) -> Vec<Change> {
     out
 }
 
-/// Read, decide (`decide` returns the changed invoice, extra history changes and the
-/// companions), write conditionally; read again and decide again when another write came
-/// first.
+/// What a decision reads besides the invoice, again in every round.
+#[derive(Default)]
+struct Read {
+    /// The invoice's payments (read only when asked for).
+    payments: Vec<Payment>,
+}
+
+/// Read (the invoice, and its payments when `with_payments`), decide (`decide` returns the
+/// changed invoice, extra history changes and the companions), write conditionally; read
+/// again and decide again when another write came first.
+#[allow(clippy::too_many_arguments)]
 async fn write<T>(
     stores: Stores<'_>,
     id: Uuid,
     action: Action,
     history: EditAction,
     actor: &Actor,
-    mut decide: impl AsyncFnMut(&Invoice) -> Result<(Invoice, Vec<Change>, T)>,
+    with_payments: bool,
+    mut decide: impl FnMut(&Invoice, &Read) -> Result<(Invoice, Vec<Change>, T)>,
     companions: impl Fn(&T) -> Vec<Companion<'_>>,
 ) -> Result<(Invoice, T)> {
     for round in 0..ROUNDS {
         let mut before = get(stores, id).await?;
         receivables::settle(&mut before.header);
         lifecycle::check(&before.header, action, None)?;
-        let (mut after, mut changes, extra) = decide(&before).await?;
+        let read = Read {
+            payments: if with_payments {
+                stores.invoices.payments(id).await?
+            } else {
+                Vec::new()
+            },
+        };
+        let (mut after, mut changes, extra) = decide(&before, &read)?;
         receivables::settle(&mut after.header);
         after.header.version = before.header.version + 1;
         after.header.updated_at = actor.now;
@@ -120,7 +136,8 @@ pub async fn record_payment(
         Action::RecordPayment,
         EditAction::PaymentRecorded,
         actor,
-        async |before| {
+        false,
+        |before, _| {
             receivables::check_payment(&before.header, req, today(before, actor))?;
             let payment = Payment {
                 id: payment_id,
@@ -172,13 +189,13 @@ pub async fn reverse_payment(
         // The payment is read again in every round: a reversal that lost a race to another
         // reversal of the same payment sees it reversed and is refused (the write is also
         // conditional on the stored payment not being reversed).
-        async |before| {
-            let mut payment = stores
-                .invoices
-                .payments(id)
-                .await?
-                .into_iter()
+        true,
+        |before, read| {
+            let mut payment = read
+                .payments
+                .iter()
                 .find(|p| p.id == payment_id)
+                .cloned()
                 .ok_or_else(|| Error::not_found("payment"))?;
             if payment.reversal.is_some() {
                 return Err(Error::Conflict("the payment is already reversed".into()));
@@ -209,7 +226,8 @@ pub async fn void(stores: Stores<'_>, id: Uuid, reason: &str, actor: &Actor) -> 
         Action::Void,
         EditAction::Voided,
         actor,
-        async |before| {
+        false,
+        |before, _| {
             if !before.header.amount_paid.is_zero() || !before.header.amount_credited.is_zero() {
                 return Err(Error::Conflict(format!(
                     "invoice has {} paid and {} credited; reverse the payments first (credited invoices cannot be voided)",

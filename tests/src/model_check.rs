@@ -1,0 +1,814 @@
+//! The model-based concurrency checker: workers fire random interleavings of every write
+//! that changes an invoice (generate, edit, regenerate, finalize, payments and their
+//! reversal, credit notes, void, send, delete), with replays of the same
+//! `Idempotency-Key`, reused keys and stale `If-Match` versions, at a few invoices at once;
+//! then the invariants are read from the table itself (a consistent scan, not the API).
+//!
+//! The run is decided by a seed (`MODEL_SEED=<n>` replays one; the schedule of the
+//! requests still depends on timing, so a replay tries the same operations in the same
+//! order per worker, not necessarily the same interleaving).
+
+use crate::{Reply, TestApp, last_month};
+use proxima::domain::Role;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use reqwest::Method;
+use rust_decimal::Decimal;
+use serde_json::{Value, json};
+use std::collections::{BTreeMap, HashMap};
+use std::str::FromStr;
+use std::sync::{Arc, Mutex};
+use uuid::Uuid;
+
+/// How big a run is.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub seed: u64,
+    pub workers: usize,
+    pub operations_per_worker: usize,
+    /// The clients whose last month is invoiced (one live invoice each at a time).
+    pub clients: Vec<String>,
+}
+
+/// What a run did, printed by the test.
+#[derive(Debug, Default, Clone)]
+pub struct Figures {
+    pub operations: usize,
+    pub accepted: usize,
+    pub refused: usize,
+    pub conflicts: usize,
+    pub replays: usize,
+    pub unavailable: usize,
+    pub invariant_checks: usize,
+    /// Per operation: (accepted, refused).
+    pub by_operation: BTreeMap<&'static str, (usize, usize)>,
+}
+
+impl std::fmt::Display for Figures {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} operations, {} accepted, {} refused ({} conflicts), {} replays, {} unavailable, {} invariant checks; ",
+            self.operations,
+            self.accepted,
+            self.refused,
+            self.conflicts,
+            self.replays,
+            self.unavailable,
+            self.invariant_checks
+        )?;
+        let per: Vec<String> = self
+            .by_operation
+            .iter()
+            .map(|(op, (a, r))| format!("{op} {a}/{r}"))
+            .collect();
+        write!(f, "accepted/refused per operation: {}", per.join(", "))
+    }
+}
+
+/// A request with an `Idempotency-Key` as first sent, to be sent again.
+#[derive(Debug, Clone)]
+struct Keyed {
+    role: Role,
+    method: Method,
+    path: String,
+    key: String,
+    body: Value,
+    status: u16,
+    invoice: Option<Uuid>,
+}
+
+/// What the workers know and count together.
+#[derive(Default)]
+struct World {
+    invoices: Vec<Uuid>,
+    payments: HashMap<Uuid, Vec<Uuid>>,
+    keyed: Vec<Keyed>,
+    /// Accepted writes per invoice (creation included), each of which must have left one
+    /// history entry.
+    writes: HashMap<Uuid, u64>,
+    /// Writes whose outcome is unknown (503 or a dropped answer): 0 or 1 entry each.
+    unknown: HashMap<Uuid, u64>,
+    figures: Figures,
+    problems: Vec<String>,
+}
+
+/// The operations, with their weights.
+const OPERATIONS: &[(&str, u32)] = &[
+    ("generate", 3),
+    ("patch", 3),
+    ("stale_patch", 2),
+    ("regenerate", 1),
+    ("finalize", 4),
+    ("pay", 6),
+    ("overpay", 1),
+    ("reverse", 4),
+    ("credit", 4),
+    ("credit_full", 1),
+    ("void", 2),
+    ("send", 1),
+    ("delete", 1),
+    ("replay", 4),
+    ("reuse_key", 1),
+];
+
+fn pick_operation(rng: &mut StdRng) -> &'static str {
+    let total: u32 = OPERATIONS.iter().map(|(_, w)| w).sum();
+    let mut n = rng.random_range(0..total);
+    for (op, w) in OPERATIONS {
+        if n < *w {
+            return op;
+        }
+        n -= w;
+    }
+    OPERATIONS[0].0
+}
+
+fn dec(v: &Value) -> Decimal {
+    match v {
+        Value::String(s) => Decimal::from_str(s).unwrap_or_else(|_| panic!("decimal {s}")),
+        Value::Number(n) => Decimal::from_str(&n.to_string()).expect("decimal"),
+        Value::Null => Decimal::ZERO,
+        other => panic!("not a decimal: {other}"),
+    }
+}
+
+struct Tokens {
+    accountant: String,
+    admin: String,
+}
+
+impl Tokens {
+    fn of(&self, role: Role) -> &str {
+        match role {
+            Role::Admin => &self.admin,
+            _ => &self.accountant,
+        }
+    }
+}
+
+/// Run the plan on `app` (seeded with the demo data) and check every invariant.
+pub async fn run(app: &TestApp, plan: &Plan) -> Result<Figures, String> {
+    let tokens = Arc::new(Tokens {
+        accountant: app.token(Role::Accountant).await,
+        admin: app.token(Role::Admin).await,
+    });
+    let world = Arc::new(Mutex::new(World::default()));
+    let workers = (0..plan.workers).map(|w| {
+        let tokens = tokens.clone();
+        let world = world.clone();
+        let seed = plan.seed.wrapping_add(w as u64 * 0x9E37_79B9_7F4A_7C15);
+        async move {
+            let mut rng = StdRng::seed_from_u64(seed);
+            for _ in 0..plan.operations_per_worker {
+                step(app, &tokens, &world, &plan.clients, &mut rng).await;
+            }
+        }
+    });
+    futures::future::join_all(workers).await;
+    let (mut figures, mut problems, writes, unknown) = {
+        let w = world.lock().expect("world");
+        (
+            w.figures.clone(),
+            w.problems.clone(),
+            w.writes.clone(),
+            w.unknown.clone(),
+        )
+    };
+    let checks = check_table(app, &writes, &unknown, &mut problems).await;
+    figures.invariant_checks = checks;
+    if problems.is_empty() {
+        Ok(figures)
+    } else {
+        Err(format!(
+            "seed {}: {} problem(s):\n{}\nfigures: {figures}",
+            plan.seed,
+            problems.len(),
+            problems.join("\n")
+        ))
+    }
+}
+
+/// What one request did, as counted.
+enum Counted {
+    /// A write that took effect (first time): one more history entry on the invoice.
+    Wrote(Uuid),
+    /// A new invoice.
+    Created(Uuid),
+    Refused,
+    Unknown(Option<Uuid>),
+    /// A replay, or a refusal that changed nothing.
+    Nothing,
+}
+
+async fn step(
+    app: &TestApp,
+    tokens: &Tokens,
+    world: &Mutex<World>,
+    clients: &[String],
+    rng: &mut StdRng,
+) {
+    let op = pick_operation(rng);
+    let target = {
+        let w = world.lock().expect("world");
+        if w.invoices.is_empty() {
+            None
+        } else {
+            Some(w.invoices[rng.random_range(0..w.invoices.len())])
+        }
+    };
+    let op = match (op, target) {
+        (_, None) => "generate",
+        (op, _) => op,
+    };
+    let (reply, counted) = match op {
+        "generate" => {
+            let client = &clients[rng.random_range(0..clients.len())];
+            let key = Uuid::new_v4().to_string();
+            let body = json!({"client_key": client, "period": last_month().to_string()});
+            let r = keyed(
+                app,
+                tokens,
+                world,
+                Role::Accountant,
+                Method::POST,
+                "/api/v1/invoices/generate".into(),
+                key,
+                body,
+                None,
+            )
+            .await;
+            let counted = match r.status {
+                201 => match r.body["data"]["id"].as_str().and_then(|s| s.parse().ok()) {
+                    Some(id) => Counted::Created(id),
+                    None => Counted::Refused,
+                },
+                _ => Counted::Refused,
+            };
+            (r, counted)
+        }
+        "replay" | "reuse_key" => {
+            let Some(k) = ({
+                let w = world.lock().expect("world");
+                (!w.keyed.is_empty()).then(|| w.keyed[rng.random_range(0..w.keyed.len())].clone())
+            }) else {
+                return;
+            };
+            let mut body = k.body.clone();
+            if op == "reuse_key" {
+                body["reason"] = json!(format!("another request {}", Uuid::new_v4()));
+            }
+            let r = app
+                .send(
+                    app.request(k.method.clone(), &k.path, Some(tokens.of(k.role)))
+                        .header("idempotency-key", &k.key)
+                        .json(&body),
+                )
+                .await;
+            let mut w = world.lock().expect("world");
+            w.figures.replays += 1;
+            if op == "replay" {
+                let replayed = r.headers.get("idempotent-replayed").is_some();
+                let in_progress = r.status == 409 && r.headers.get("retry-after").is_some();
+                let retried_server_error = k.status >= 500;
+                if !(replayed && r.status == k.status || in_progress || retried_server_error) {
+                    w.problems.push(format!(
+                        "replay of {} {} answered {} (first {}), replayed header {replayed}: {}",
+                        k.method, k.path, r.status, k.status, r.body
+                    ));
+                }
+            } else if r.status != 422 && r.status != 409 {
+                w.problems.push(format!(
+                    "a reused key with another body on {} answered {}: {}",
+                    k.path, r.status, r.body
+                ));
+            }
+            let counted = if op == "replay" && k.status >= 500 && k.path.ends_with("/generate") {
+                match (r.status, r.body["data"]["id"].as_str().and_then(|s| s.parse().ok())) {
+                    (201, Some(id)) => Counted::Created(id),
+                    _ => Counted::Nothing,
+                }
+            } else if op == "replay" && k.status >= 500 {
+                // A retry of a request that failed runs again: count it as new.
+                match r.status {
+                    200..=299 => k.invoice.map_or(Counted::Nothing, Counted::Wrote),
+                    500.. => Counted::Unknown(k.invoice),
+                    _ => Counted::Nothing,
+                }
+            } else {
+                Counted::Nothing
+            };
+            drop(w);
+            (r, counted)
+        }
+        _ => {
+            let id = target.expect("an invoice");
+            invoice_operation(app, tokens, world, op, id, rng).await
+        }
+    };
+    let mut w = world.lock().expect("world");
+    w.figures.operations += 1;
+    let entry = w.figures.by_operation.entry(op).or_default();
+    match reply.status {
+        200..=299 => entry.0 += 1,
+        _ => entry.1 += 1,
+    }
+    match reply.status {
+        200..=299 => w.figures.accepted += 1,
+        503 => w.figures.unavailable += 1,
+        400..=499 => {
+            w.figures.refused += 1;
+            if reply.status == 409 {
+                w.figures.conflicts += 1;
+            }
+        }
+        _ => {}
+    }
+    if reply.status >= 500 && reply.status != 503 {
+        w.problems
+            .push(format!("{op} answered {}: {}", reply.status, reply.body));
+    }
+    if reply.status == 400
+        && matches!(
+            op,
+            "generate" | "patch" | "stale_patch" | "regenerate" | "reverse" | "void" | "send"
+                | "delete"
+        )
+    {
+        // Every request the checker builds is well formed; only amounts (a payment or a
+        // credit beyond what remains, a zero total) may be refused as 400.
+        w.problems.push(format!("{op} answered 400: {}", reply.body));
+    }
+    match counted {
+        Counted::Created(id) => {
+            w.invoices.push(id);
+            *w.writes.entry(id).or_default() += 1;
+        }
+        Counted::Wrote(id) => *w.writes.entry(id).or_default() += 1,
+        Counted::Unknown(Some(id)) => *w.unknown.entry(id).or_default() += 1,
+        Counted::Unknown(None) | Counted::Refused | Counted::Nothing => {}
+    }
+}
+
+/// Send a request with a fresh `Idempotency-Key` and remember it for replays.
+#[allow(clippy::too_many_arguments)]
+async fn keyed(
+    app: &TestApp,
+    tokens: &Tokens,
+    world: &Mutex<World>,
+    role: Role,
+    method: Method,
+    path: String,
+    key: String,
+    body: Value,
+    invoice: Option<Uuid>,
+) -> Reply {
+    let r = app
+        .send(
+            app.request(method.clone(), &path, Some(tokens.of(role)))
+                .header("idempotency-key", &key)
+                .json(&body),
+        )
+        .await;
+    // A 409 "in progress" cannot happen for a fresh key; everything else is replayable.
+    world.lock().expect("world").keyed.push(Keyed {
+        role,
+        method,
+        path,
+        key,
+        body,
+        status: r.status,
+        invoice,
+    });
+    r
+}
+
+async fn invoice_operation(
+    app: &TestApp,
+    tokens: &Tokens,
+    world: &Mutex<World>,
+    op: &'static str,
+    id: Uuid,
+    rng: &mut StdRng,
+) -> (Reply, Counted) {
+    let path = format!("/api/v1/invoices/{id}");
+    let current = app.get(&path, Some(&tokens.accountant)).await;
+    let inv = &current.body["data"];
+    let version = inv["version"].as_u64().unwrap_or(1);
+    let due = dec(&inv["amount_due"]);
+    let total = dec(&inv["total"]);
+    let issued_on = inv["issue_date"].clone();
+    let key = Uuid::new_v4().to_string();
+    let reply = match op {
+        "patch" | "stale_patch" => {
+            let v = if op == "stale_patch" {
+                version.saturating_sub(rng.random_range(1..3)).max(1)
+            } else {
+                version
+            };
+            app.send(
+                app.request(Method::PATCH, &path, Some(&tokens.accountant))
+                    .header("if-match", v.to_string())
+                    .json(&json!({"notes": format!("note {}", rng.random::<u32>())})),
+            )
+            .await
+        }
+        "regenerate" => {
+            app.send(
+                app.request(
+                    Method::PUT,
+                    &format!("{path}/regenerate"),
+                    Some(&tokens.accountant),
+                )
+                .header("if-match", version.to_string()),
+            )
+            .await
+        }
+        "finalize" => {
+            keyed(
+                app,
+                tokens,
+                world,
+                Role::Accountant,
+                Method::POST,
+                format!("{path}/finalize"),
+                key,
+                json!({}),
+                Some(id),
+            )
+            .await
+        }
+        "pay" | "overpay" => {
+            let places = if due.scale() == 0 { 0 } else { 2 };
+            let amount = if op == "overpay" {
+                due + Decimal::new(1, places)
+            } else {
+                match rng.random_range(0..3) {
+                    0 => due,
+                    1 => (due / Decimal::TWO).round_dp(places),
+                    _ => (due / Decimal::from(5)).round_dp(places),
+                }
+            };
+            let amount = if amount <= Decimal::ZERO {
+                Decimal::new(1, places)
+            } else {
+                amount
+            };
+            let r = keyed(
+                app,
+                tokens,
+                world,
+                Role::Accountant,
+                Method::POST,
+                format!("{path}/payments"),
+                key,
+                json!({"amount": amount.to_string(), "paid_on": issued_on, "method": "bank_transfer"}),
+                Some(id),
+            )
+            .await;
+            if r.status == 201
+                && let Some(pid) = r.body["data"]["payment"]["id"]
+                    .as_str()
+                    .and_then(|s| s.parse().ok())
+            {
+                world
+                    .lock()
+                    .expect("world")
+                    .payments
+                    .entry(id)
+                    .or_default()
+                    .push(pid);
+            }
+            r
+        }
+        "reverse" => {
+            let known = world
+                .lock()
+                .expect("world")
+                .payments
+                .get(&id)
+                .cloned()
+                .unwrap_or_default();
+            if known.is_empty() {
+                return (current, Counted::Nothing);
+            }
+            let pid = known[rng.random_range(0..known.len())];
+            app.send(
+                app.request(
+                    Method::DELETE,
+                    &format!("{path}/payments/{pid}"),
+                    Some(&tokens.admin),
+                )
+                .json(&json!({"reason": "bounced"})),
+            )
+            .await
+        }
+        "credit" | "credit_full" => {
+            let body = if op == "credit_full" {
+                json!({"reason": "whole invoice", "full": true})
+            } else {
+                let share = [1, 3, 10, 50][rng.random_range(0..4)];
+                let price = (total / Decimal::from(share)).round_dp(2).max(Decimal::new(1, 2));
+                json!({"reason": "part", "lines": [{"description": "credited work", "quantity": "1", "unit_price": price.to_string()}]})
+            };
+            keyed(
+                app,
+                tokens,
+                world,
+                Role::Accountant,
+                Method::POST,
+                format!("{path}/credit-notes"),
+                key,
+                body,
+                Some(id),
+            )
+            .await
+        }
+        "void" => {
+            keyed(
+                app,
+                tokens,
+                world,
+                Role::Accountant,
+                Method::POST,
+                format!("{path}/void"),
+                key,
+                json!({"reason": "issued in error"}),
+                Some(id),
+            )
+            .await
+        }
+        "send" => {
+            keyed(
+                app,
+                tokens,
+                world,
+                Role::Accountant,
+                Method::POST,
+                format!("{path}/send"),
+                key,
+                json!({}),
+                Some(id),
+            )
+            .await
+        }
+        "delete" => {
+            app.send(
+                app.request(Method::DELETE, &path, Some(&tokens.accountant))
+                    .header("if-match", version.to_string()),
+            )
+            .await
+        }
+        other => panic!("unknown operation {other}"),
+    };
+    let counted = match reply.status {
+        200..=299 => Counted::Wrote(id),
+        503 | 500.. => Counted::Unknown(Some(id)),
+        _ => Counted::Refused,
+    };
+    (reply, counted)
+}
+
+/// Every item of the test's table, grouped by partition key.
+async fn scan(app: &TestApp) -> BTreeMap<String, Vec<Value>> {
+    let mut out: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+    let mut start = None;
+    loop {
+        let page = app
+            .dynamodb
+            .scan()
+            .table_name(&app.table)
+            .consistent_read(true)
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .expect("scan the table");
+        for item in page.items() {
+            let v: Value = serde_dynamo::from_item(item.clone()).expect("item as JSON");
+            let pk = v["pk"].as_str().unwrap_or_default().to_string();
+            out.entry(pk).or_default().push(v);
+        }
+        match page.last_evaluated_key() {
+            Some(k) if !k.is_empty() => start = Some(k.clone()),
+            _ => break,
+        }
+    }
+    out
+}
+
+/// Check every invariant against the table; returns the number of checks made.
+async fn check_table(
+    app: &TestApp,
+    writes: &HashMap<Uuid, u64>,
+    unknown: &HashMap<Uuid, u64>,
+    problems: &mut Vec<String>,
+) -> usize {
+    let items = scan(app).await;
+    let mut checks = 0;
+    let mut check = |ok: bool, what: String| {
+        checks += 1;
+        if !ok {
+            problems.push(what);
+        }
+    };
+    // Credit notes by invoice.
+    let mut notes: HashMap<String, Vec<&Value>> = HashMap::new();
+    let mut note_numbers: BTreeMap<String, Vec<u64>> = BTreeMap::new();
+    let mut invoice_numbers: BTreeMap<String, Vec<u64>> = BTreeMap::new();
+    for (pk, group) in &items {
+        if pk.starts_with("CREDIT_NOTE#") {
+            for note in group.iter().filter(|i| i["sk"] == "CREDIT_NOTE") {
+                notes
+                    .entry(note["invoice_id"].as_str().unwrap_or_default().to_string())
+                    .or_default()
+                    .push(note);
+                push_number(&mut note_numbers, note["number"].as_str());
+            }
+        }
+    }
+    let mut live: HashMap<(String, String), Vec<String>> = HashMap::new();
+    for (pk, group) in &items {
+        let Some(id) = pk.strip_prefix("INVOICE#") else {
+            continue;
+        };
+        let header = group.iter().find(|i| i["sk"] == "INVOICE");
+        let history: Vec<u64> = group
+            .iter()
+            .filter(|i| i["sk"].as_str().is_some_and(|s| s.starts_with("HISTORY#")))
+            .filter_map(|i| i["version"].as_u64())
+            .collect();
+        // One history entry per accepted write, numbered 1..n; the header at version n.
+        let uuid: Uuid = id.parse().expect("invoice id");
+        let accepted = writes.get(&uuid).copied().unwrap_or(0);
+        let maybe = unknown.get(&uuid).copied().unwrap_or(0);
+        let n = history.len() as u64;
+        let mut sorted = history.clone();
+        sorted.sort_unstable();
+        check(
+            sorted == (1..=n).collect::<Vec<_>>(),
+            format!("invoice {id}: history versions {sorted:?} are not 1..{n}"),
+        );
+        check(
+            n >= accepted && n <= accepted + maybe,
+            format!(
+                "invoice {id}: {n} history entries for {accepted} accepted writes (+{maybe} unknown)"
+            ),
+        );
+        let payments: Vec<&Value> = group
+            .iter()
+            .filter(|i| i["sk"].as_str().is_some_and(|s| s.starts_with("PAYMENT#")))
+            .collect();
+        // One reversal per payment: each reversed payment has exactly one reversal entry.
+        let mut reversal_entries: HashMap<String, usize> = HashMap::new();
+        for entry in group
+            .iter()
+            .filter(|i| i["sk"].as_str().is_some_and(|s| s.starts_with("HISTORY#")))
+            .filter(|i| i["action"] == "payment_reversed")
+        {
+            for c in entry["changes"].as_array().into_iter().flatten() {
+                if c["field"] == "payment"
+                    && let Some(p) = c["from"].as_str()
+                {
+                    *reversal_entries.entry(p.to_string()).or_default() += 1;
+                }
+            }
+        }
+        for p in &payments {
+            let pid = p["id"].as_str().unwrap_or_default();
+            let reversed = !p["reversal"].is_null();
+            let entries = reversal_entries.get(pid).copied().unwrap_or(0);
+            check(
+                entries == usize::from(reversed),
+                format!("invoice {id}: payment {pid} reversed={reversed} with {entries} reversal entries"),
+            );
+            check(
+                dec(&p["amount"]) > Decimal::ZERO,
+                format!("invoice {id}: payment {pid} amount {}", p["amount"]),
+            );
+        }
+        let Some(h) = header else {
+            // Deleted: only a draft may go, and its last entry says so.
+            check(
+                payments.is_empty() && !notes.contains_key(id),
+                format!("invoice {id}: deleted with payments or credit notes"),
+            );
+            continue;
+        };
+        check(
+            h["version"].as_u64() == Some(n),
+            format!("invoice {id}: header version {} with {n} history entries", h["version"]),
+        );
+        let status = h["status"].as_str().unwrap_or_default();
+        let total = dec(&h["total"]);
+        let paid = dec(&h["amount_paid"]);
+        let credited = dec(&h["amount_credited"]);
+        let live_paid: Decimal = payments
+            .iter()
+            .filter(|p| p["reversal"].is_null())
+            .map(|p| dec(&p["amount"]))
+            .sum();
+        check(
+            paid == live_paid,
+            format!("invoice {id}: amount_paid {paid} but live payments sum to {live_paid}"),
+        );
+        let its_notes = notes.get(id).cloned().unwrap_or_default();
+        let note_total: Decimal = its_notes.iter().map(|n| dec(&n["total"])).sum();
+        let note_net: Decimal = its_notes.iter().map(|n| dec(&n["subtotal"])).sum();
+        let note_tax: Decimal = its_notes.iter().map(|n| dec(&n["tax_amount"])).sum();
+        check(
+            credited == note_total,
+            format!("invoice {id}: amount_credited {credited} but credit notes sum to {note_total}"),
+        );
+        check(
+            note_total <= total,
+            format!("invoice {id}: credit notes {note_total} above the total {total}"),
+        );
+        check(
+            note_net <= dec(&h["subtotal"]),
+            format!("invoice {id}: credited net {note_net} above the subtotal {}", h["subtotal"]),
+        );
+        check(
+            note_tax <= dec(&h["tax_amount"]),
+            format!("invoice {id}: credited tax {note_tax} above the tax {}", h["tax_amount"]),
+        );
+        for (name, v) in [("amount_paid", paid), ("amount_credited", credited)] {
+            check(v >= Decimal::ZERO, format!("invoice {id}: {name} {v} is negative"));
+        }
+        let due = dec(&h["amount_due"]);
+        check(due >= Decimal::ZERO, format!("invoice {id}: amount_due {due} is negative"));
+        let owed = (total - paid - credited).max(Decimal::ZERO);
+        match status {
+            "finalized" | "paid" => {
+                check(
+                    due == owed,
+                    format!("invoice {id}: amount_due {due}, expected max(0, {total} - {paid} - {credited}) = {owed}"),
+                );
+                check(
+                    (status == "paid") == owed.is_zero(),
+                    format!("invoice {id}: status {status} with {owed} due"),
+                );
+            }
+            "void" => check(
+                paid.is_zero() && credited.is_zero(),
+                format!("invoice {id}: void with {paid} paid and {credited} credited"),
+            ),
+            "draft" => check(
+                paid.is_zero() && credited.is_zero() && payments.is_empty(),
+                format!("invoice {id}: draft with payments or credit"),
+            ),
+            other => check(false, format!("invoice {id}: unknown status {other}")),
+        }
+        if status != "draft" {
+            push_number(&mut invoice_numbers, h["number"].as_str());
+        }
+        if status != "void" {
+            live.entry((
+                h["client_key"].as_str().unwrap_or_default().to_string(),
+                h["period"].as_str().unwrap_or_default().to_string(),
+            ))
+            .or_default()
+            .push(id.to_string());
+        }
+    }
+    // One live invoice per client and period.
+    for ((client, period), ids) in &live {
+        check(
+            ids.len() == 1,
+            format!("{client} {period}: {} live invoices {ids:?}", ids.len()),
+        );
+    }
+    // Gapless numbers per series and year, each matching its counter.
+    for (series, numbers, counter) in [
+        ("INV", &invoice_numbers, "COUNTER#INVOICE_NUMBER#"),
+        ("CN", &note_numbers, "COUNTER#CREDIT_NOTE_NUMBER#"),
+    ] {
+        for (year, list) in numbers {
+            let mut sorted = list.clone();
+            sorted.sort_unstable();
+            let n = sorted.len() as u64;
+            check(
+                sorted == (1..=n).collect::<Vec<_>>(),
+                format!("{series}-{year}: numbers {sorted:?} are not 1..{n}"),
+            );
+            let last = items
+                .get(&format!("{counter}{year}"))
+                .and_then(|g| g.first())
+                .and_then(|c| c["last"].as_u64());
+            check(
+                last == Some(n),
+                format!("{series}-{year}: counter at {last:?} with {n} numbers"),
+            );
+        }
+    }
+    checks
+}
+
+/// Record `PREFIX-YYYY-NNNNN` under its year.
+fn push_number(out: &mut BTreeMap<String, Vec<u64>>, number: Option<&str>) {
+    let Some(number) = number else { return };
+    let mut parts = number.split('-');
+    let (_, year, seq) = (parts.next(), parts.next(), parts.next());
+    if let (Some(year), Some(seq)) = (year, seq.and_then(|s| s.parse().ok())) {
+        out.entry(year.to_string()).or_default().push(seq);
+    }
+}
