@@ -286,7 +286,7 @@ async fn reversal_race_eight_reversals_of_one_payment_reverse_it_once() {
 
 /// Every write against every other: random interleavings of generate, edit, regenerate,
 /// finalize, payments, reversals, credit notes, void, send and delete (with replayed and
-/// reused `Idempotency-Key`s and stale versions) at two clients' invoices, then every
+/// reused `Idempotency-Key`s and stale versions) at three clients' invoices, then every
 /// invariant read from the table. `MODEL_SEED=<n>` replays a seed.
 #[tokio::test]
 async fn model_check_every_write_raced_against_every_other() {
@@ -299,12 +299,44 @@ async fn model_check_every_write_raced_against_every_other() {
     let plan = Plan {
         seed,
         workers: 6,
-        operations_per_worker: 50,
-        clients: vec!["ACME".into(), "GULZOR".into()],
+        operations_per_worker: 70,
+        clients: vec!["ACME".into(), "GULZOR".into(), "NORDLICHT".into()],
     };
     let started = Instant::now();
     match run(&app, &plan).await {
-        Ok(figures) => report("model check, every write", format!("seed {seed}: {figures}"), started),
+        Ok(figures) => report(
+            "model check, every write",
+            format!("seed {seed}: {figures}"),
+            started,
+        ),
         Err(problems) => panic!("model check failed (replay with MODEL_SEED={seed}): {problems}"),
     }
+}
+
+#[tokio::test]
+async fn delete_race_three_deletes_of_one_draft_delete_it_once() {
+    let (app, token) = seeded().await;
+    let draft = app.draft(&token, "NORDLICHT").await;
+    let path = format!("/api/v1/invoices/{}", draft["id"].as_str().unwrap());
+    let started = Instant::now();
+    let replies = join_all((0..3).map(|_| {
+        app.send(
+            app.request(Method::DELETE, &path, Some(&token))
+                .header("if-match", "1"),
+        )
+    }))
+    .await;
+    let (deleted, gone) = (count(&replies, 200), count(&replies, 404));
+    report(
+        "delete one draft, 3 at once",
+        format!("{deleted} deleted, {gone} not found of 3"),
+        started,
+    );
+    assert_eq!((deleted, gone), (1, 2), "{replies:?}");
+    let history = app.get(&format!("{path}/edit-history"), Some(&token)).await;
+    assert_eq!(
+        history.body["meta"]["total"], 2,
+        "created + one deleted: {}",
+        history.body
+    );
 }

@@ -350,6 +350,30 @@ fn is_own_write(current: &InvoiceHeader, after: &InvoiceHeader) -> bool {
         && current.status == after.status
 }
 
+impl DynamoStore {
+    /// Whether the stored history entry at `entry`'s version is `entry` (same instant and
+    /// actor, to the millisecond it is stored with): our own write, committed by an earlier
+    /// attempt of the same transaction.
+    async fn is_own_entry(&self, id: Uuid, entry: &HistoryEntry) -> Result<bool> {
+        Ok(
+            match self
+                .get_item(
+                    (keys::invoice(id), keys::invoice_history(entry.version)),
+                    "GetItem invoice history entry",
+                )
+                .await?
+            {
+                Some(item) => {
+                    let stored: HistoryEntry = from_item(item)?;
+                    stored.at == crate::domain::instant::to_millis(entry.at)
+                        && stored.actor == entry.actor
+                }
+                None => false,
+            },
+        )
+    }
+}
+
 /// What a cancelled replacement found (see `refused_write`).
 pub(super) enum Refusal {
     OwnWrite,
@@ -540,8 +564,11 @@ impl InvoiceStore for DynamoStore {
         match self.transact(items).await {
             Ok(()) => Ok(WriteOutcome::Written),
             Err(Some(Cancelled::Condition(_))) => Ok(match self.header(h.id).await? {
-                // Gone: deleted, by us (a retried attempt) or by another request.
-                None => WriteOutcome::Written,
+                // Gone: deleted by us (a retried attempt whose first try committed: the
+                // entry at that version is ours) or by another request (not a write of
+                // this one).
+                None if self.is_own_entry(h.id, entry).await? => WriteOutcome::Written,
+                None => WriteOutcome::Refused(WriteRefused::Missing),
                 Some(now) => WriteOutcome::Refused(WriteRefused::Changed {
                     status: now.status,
                     version: now.version,
