@@ -1,6 +1,6 @@
 """Prints, as JSON, the environment each function of template.yaml gets under
 `sam local invoke --env-vars env.json` (or start-api), worked out by the SAM CLI's own code
-without starting Docker. Used by tests/tests/sam_events.rs; run with .venv/bin/python.
+without starting Docker. Used by tests/tests/e2e/sam_events.rs; run with .venv/bin/python.
 Usage: sam-local-env.py [TEMPLATE [ENV_JSON]]"""
 import json
 import sys

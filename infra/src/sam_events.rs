@@ -1,9 +1,9 @@
 //! The sample events in `events/` for `sam local invoke -e` and `cargo lambda invoke
 //! --data-file`, made from `template.yaml`: one API Gateway HTTP API (payload v2) request
 //! per `HttpApi` route, what the month-end schedule delivers, an S3 upload under
-//! `imports/` and an SQS message for the month-end worker. `tests/tests/sam_events.rs`
+//! `imports/` and an SQS message for the month-end worker. `tests/tests/e2e/sam_events.rs`
 //! checks the files are these and feeds each through its function's entry point;
-//! `UPDATE_EVENTS=1 cargo test -p proxima-tests --test sam_events` rewrites them.
+//! `UPDATE_EVENTS=1 cargo test -p proxima-tests --test e2e sam_events::` rewrites them.
 
 use crate::demo::DEMO_USERS;
 use crate::template::{TEMPLATE_YAML, document};

@@ -112,10 +112,23 @@ impl IdempotencyStore for DynamoStore {
                 _ => return Err(sdk_error("PutItem idempotency claim", e)),
             },
         };
+        let found = match found {
+            Some(item) => Some(item),
+            // Not returned (an emulator may not): read it.
+            None => {
+                self.get_item(keys::idempotency(scope), "GetItem idempotency")
+                    .await?
+            }
+        };
+        // The SDK retries an attempt that timed out; when that attempt had committed, the
+        // item found is our own claim.
+        let own = |item: &Item| item.get("claim_id").and_then(|v| v.as_s().ok()) == Some(&claim_id);
+        if found.as_ref().is_some_and(own) {
+            return Ok(Claim::Claimed { claim_id });
+        }
         let existing = match found {
             Some(item) => record(&item, now)?,
-            // Not returned (an emulator may not): read it.
-            None => self.get(scope, now).await?,
+            None => None,
         };
         match existing {
             Some(record) => Ok(Claim::Taken(record)),

@@ -5,7 +5,7 @@ use proxima::domain::Role;
 use proxima::import::{ClientFormat, import_clients, import_worklogs};
 use proxima_tests::{TestApp, spawn_app};
 
-const TEMPO: &[u8] = include_bytes!("../fixtures/tempo-worklogs.csv");
+const TEMPO: &[u8] = include_bytes!("../../fixtures/tempo-worklogs.csv");
 
 async fn app_with_acme() -> (TestApp, String) {
     let app = spawn_app().await;

@@ -1,5 +1,5 @@
 //! `docs/openapi.json` is the document generated from the code, and the local server serves
-//! the same document. Regenerate with `UPDATE_OPENAPI=1 cargo test -p proxima-tests --test openapi`.
+//! the same document. Regenerate with `UPDATE_OPENAPI=1 cargo test -p proxima-tests --test e2e openapi::`.
 
 use proxima_tests::spawn_app;
 
@@ -16,7 +16,7 @@ fn committed_document_is_the_generated_one() {
     let committed = std::fs::read_to_string(committed_path()).unwrap_or_default();
     assert!(
         committed == generated,
-        "docs/openapi.json is stale: run UPDATE_OPENAPI=1 cargo test -p proxima-tests --test openapi"
+        "docs/openapi.json is stale: run UPDATE_OPENAPI=1 cargo test -p proxima-tests --test e2e openapi::"
     );
 }
 

@@ -179,7 +179,7 @@ async fn an_uploaded_csv_is_imported_once_with_a_report_beside_it() {
     let app = spawn_app().await;
     app.seed_demo().await;
     let key = "imports/Tempo export Oct.csv";
-    let csv = include_bytes!("../fixtures/tempo-worklogs.csv");
+    let csv = include_bytes!("../../fixtures/tempo-worklogs.csv");
     app.s3
         .put_object()
         .bucket(&app.bucket)

@@ -66,7 +66,7 @@ fn the_sample_events_are_the_ones_made_from_the_template() {
     assert!(
         stale.is_empty() && extra.is_empty(),
         "events/ is out of date with template.yaml (stale: {stale:?}, not made from it: \
-         {extra:?}); run UPDATE_EVENTS=1 cargo test -p proxima-tests --test sam_events"
+         {extra:?}); run UPDATE_EVENTS=1 cargo test -p proxima-tests --test e2e sam_events::"
     );
     // Every route of the template has its sample, and every event source too.
     let routes = proxima_infra::template::http_routes(
@@ -187,7 +187,7 @@ async fn the_schedule_s3_and_sqs_samples_run_through_their_handlers() {
     assert_eq!(outcome.period.to_string(), SAMPLE_PERIOD);
 
     // The S3 upload: the CSV at the sample's key is imported.
-    let csv = include_bytes!("../fixtures/tempo-worklogs.csv");
+    let csv = include_bytes!("../../fixtures/tempo-worklogs.csv");
     app.s3
         .put_object()
         .bucket(&app.bucket)
@@ -286,7 +286,7 @@ async fn sam_generated_events_parse_through_the_entry_points() {
     let (status, health) = invoke(router_of(&app, "health"), &api).await;
     assert_eq!(status, 200, "{health}");
 
-    let csv = include_bytes!("../fixtures/tempo-worklogs.csv");
+    let csv = include_bytes!("../../fixtures/tempo-worklogs.csv");
     app.s3
         .put_object()
         .bucket(&app.bucket)

@@ -1,5 +1,5 @@
 //! The concurrency suite: every race the service must win, in one place, each printing its
-//! figures (`cargo test -p proxima-tests --test concurrency -- --nocapture`).
+//! figures (`cargo test -p proxima-tests --test e2e concurrency:: -- --nocapture`).
 //!
 //! The emulator applies one request at a time, as DynamoDB applies conditional writes and
 //! transactions atomically per item, so these tests exercise our conditions and retries,

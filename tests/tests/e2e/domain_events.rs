@@ -51,7 +51,7 @@ fn the_committed_schemas_are_the_ones_the_code_generates() {
         assert_eq!(
             on_disk,
             text,
-            "{} is stale: UPDATE_EVENT_SCHEMAS=1 cargo test -p proxima-tests --test domain_events",
+            "{} is stale: UPDATE_EVENT_SCHEMAS=1 cargo test -p proxima-tests --test e2e domain_events::",
             path.display()
         );
         jsonschema::meta::validate(&s.schema).expect("a valid JSON Schema");
