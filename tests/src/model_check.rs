@@ -99,6 +99,7 @@ const OPERATIONS: &[(&str, u32)] = &[
     ("patch", 3),
     ("stale_patch", 2),
     ("regenerate", 1),
+    ("edit_lines", 2),
     ("finalize", 4),
     ("pay", 8),
     ("overpay", 1),
@@ -455,6 +456,19 @@ async fn invoice_operation(
             )
             .await
         }
+        "edit_lines" => {
+            let price = Decimal::new(rng.random_range(1_000..50_000), 2);
+            app.send(
+                app.request(
+                    Method::PATCH,
+                    &format!("{path}/line-items"),
+                    Some(&tokens.accountant),
+                )
+                .header("if-match", version.to_string())
+                .json(&json!({"add": [{"description": "extra work", "quantity": "1.50", "unit_price": price.to_string()}]})),
+            )
+            .await
+        }
         "regenerate" => {
             app.send(
                 app.request(
@@ -752,6 +766,25 @@ async fn check_table(
         );
         let status = h["status"].as_str().unwrap_or_default();
         let total = dec(&h["total"]);
+        // The arithmetic: the lines add up to the subtotal, subtotal and tax to the total.
+        let lines: Decimal = group
+            .iter()
+            .filter(|i| i["sk"].as_str().is_some_and(|s| s.starts_with("LINES#")))
+            .flat_map(|i| i["lines"].as_array().cloned().unwrap_or_default())
+            .map(|l| dec(&l["amount"]))
+            .sum();
+        let subtotal = dec(&h["subtotal"]);
+        check(
+            lines == subtotal,
+            format!("invoice {id}: lines add up to {lines}, subtotal {subtotal}"),
+        );
+        check(
+            subtotal + dec(&h["tax_amount"]) == total,
+            format!(
+                "invoice {id}: {subtotal} + tax {} is not the total {total}",
+                h["tax_amount"]
+            ),
+        );
         let paid = dec(&h["amount_paid"]);
         let credited = dec(&h["amount_credited"]);
         let live_paid: Decimal = payments
