@@ -1410,6 +1410,14 @@ export interface components {
             amount_due?: string;
             /**
              * Format: decimal
+             * @description What payments and credit notes together exceed the total by (a refund owed to the
+             *     client, e.g. a full credit after full payment): `max(0, amount_paid +
+             *     amount_credited - total)`, 0.00 normally. Recorded nowhere else yet.
+             * @example 0.00
+             */
+            amount_overpaid?: string;
+            /**
+             * Format: decimal
              * @description What payments (not reversed) have paid.
              * @example 0.00
              */
@@ -1439,6 +1447,11 @@ export interface components {
              *     when the invoice is read).
              */
             overdue?: boolean;
+            /**
+             * @description From what is paid: `unpaid`, `partially_paid` or `paid`. Drafts and void invoices
+             *     owe nothing (`amount_due` 0.00) and show `unpaid`; the `payment_status` list filter
+             *     never returns them.
+             */
             payment_status?: components["schemas"]["PaymentStatus"];
             pdf: components["schemas"]["PdfInfo"] | null;
             /** @example 2026-10 */
@@ -1845,6 +1858,14 @@ export interface components {
                 amount_due?: string;
                 /**
                  * Format: decimal
+                 * @description What payments and credit notes together exceed the total by (a refund owed to the
+                 *     client, e.g. a full credit after full payment): `max(0, amount_paid +
+                 *     amount_credited - total)`, 0.00 normally. Recorded nowhere else yet.
+                 * @example 0.00
+                 */
+                amount_overpaid?: string;
+                /**
+                 * Format: decimal
                  * @description What payments (not reversed) have paid.
                  * @example 0.00
                  */
@@ -1874,6 +1895,11 @@ export interface components {
                  *     when the invoice is read).
                  */
                 overdue?: boolean;
+                /**
+                 * @description From what is paid: `unpaid`, `partially_paid` or `paid`. Drafts and void invoices
+                 *     owe nothing (`amount_due` 0.00) and show `unpaid`; the `payment_status` list filter
+                 *     never returns them.
+                 */
                 payment_status?: components["schemas"]["PaymentStatus"];
                 pdf?: components["schemas"]["PdfInfo"] | null;
                 /** @example 2026-10 */

@@ -67,6 +67,7 @@ pub fn build_draft(
             amount_paid: Decimal::ZERO,
             amount_credited: Decimal::ZERO,
             amount_due: Decimal::ZERO,
+            amount_overpaid: Decimal::ZERO,
             payment_status: Default::default(),
             overdue: false,
             timezone: Some(client.timezone.clone()),

@@ -93,6 +93,12 @@ pub async fn finalize(
             "an invoice without lines cannot be finalized",
         ));
     }
+    if before.header.total.is_zero() {
+        return Err(Error::field(
+            "line_items",
+            "an invoice whose total is 0 cannot be finalized (nothing would be owed or paid)",
+        ));
+    }
     super::dates::check_dates(&before.header, now.date_naive())?;
     // The client as it is now: its locale (see `document_locale`) and the buyer data of the
     // e-invoice (see `ClientSnapshot`), in one read.

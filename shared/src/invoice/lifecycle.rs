@@ -66,6 +66,12 @@ pub fn is_issued(status: InvoiceStatus) -> bool {
     status != InvoiceStatus::Draft
 }
 
+/// Whether an invoice in `status` can owe something: finalized or paid. Nothing is due on a
+/// draft or a void invoice, and payment-status lists leave them out.
+pub fn is_receivable(status: InvoiceStatus) -> bool {
+    matches!(status, InvoiceStatus::Finalized | InvoiceStatus::Paid)
+}
+
 /// Whether `action` is allowed on an invoice in `status`.
 pub fn allows(status: InvoiceStatus, action: Action) -> bool {
     action.allowed_from().contains(&status)

@@ -215,6 +215,15 @@ pub struct InvoiceHeader {
     #[serde(default)]
     #[schema(value_type = String, format = "decimal", pattern = "^[0-9]+(\\.[0-9]{1,4})?$", example = "1330.00")]
     pub amount_due: Decimal,
+    /// What payments and credit notes together exceed the total by (a refund owed to the
+    /// client, e.g. a full credit after full payment): `max(0, amount_paid +
+    /// amount_credited - total)`, 0.00 normally. Recorded nowhere else yet.
+    #[serde(default)]
+    #[schema(value_type = String, format = "decimal", pattern = "^[0-9]+(\\.[0-9]{1,4})?$", example = "0.00")]
+    pub amount_overpaid: Decimal,
+    /// From what is paid: `unpaid`, `partially_paid` or `paid`. Drafts and void invoices
+    /// owe nothing (`amount_due` 0.00) and show `unpaid`; the `payment_status` list filter
+    /// never returns them.
     #[serde(default)]
     pub payment_status: super::receivables::PaymentStatus,
     /// Something is due and the due date has passed in the client's time zone (worked out
@@ -290,6 +299,7 @@ impl InvoiceHeader {
             &mut self.amount_paid,
             &mut self.amount_credited,
             &mut self.amount_due,
+            &mut self.amount_overpaid,
         ] {
             *v = scale::fixed(*v, places);
         }
@@ -320,7 +330,8 @@ impl InvoiceFilter {
     pub fn matches(&self, header: &InvoiceHeader) -> bool {
         let mut h = header.clone();
         super::receivables::present(&mut h, self.now.unwrap_or_else(Utc::now));
-        self.payment_status.is_none_or(|p| p == h.payment_status)
+        self.payment_status
+            .is_none_or(|p| super::lifecycle::is_receivable(h.status) && p == h.payment_status)
             && self.overdue.is_none_or(|o| o == h.overdue)
             && self.due_from.is_none_or(|d| h.due_date >= d)
             && self.due_to.is_none_or(|d| h.due_date <= d)

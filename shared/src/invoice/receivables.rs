@@ -105,26 +105,45 @@ pub fn payment_status(total: Decimal, paid: Decimal, credited: Decimal) -> Payme
     }
 }
 
-/// Bring an issued invoice's receivables in line with its paid and credited amounts: the
-/// amount due, the payment status, and `finalized` <-> `paid` (nothing due). Drafts and void
-/// invoices keep their status.
+/// Bring an invoice's receivables in line with its paid and credited amounts: the amount
+/// due (0.00 on a draft or a void invoice: nothing is owed on them), the amount overpaid,
+/// the payment status, and `finalized` <-> `paid` (nothing due on a non-zero total).
+/// Drafts and void invoices keep their status. A zero-total invoice (finalizing one is
+/// refused; older ones may exist) stays `finalized` and `unpaid`, so that it can be voided
+/// and `status` and `payment_status` agree with the list filters (its stored status).
 pub fn settle(header: &mut InvoiceHeader) {
     let places = minor_unit(&header.currency);
     header.amount_paid = round_to(header.amount_paid, places);
     header.amount_credited = round_to(header.amount_credited, places);
-    header.amount_due = round_to(
-        amount_due(header.total, header.amount_paid, header.amount_credited),
+    let receivable = super::lifecycle::is_receivable(header.status);
+    header.amount_due = if receivable {
+        round_to(
+            amount_due(header.total, header.amount_paid, header.amount_credited),
+            places,
+        )
+    } else {
+        round_to(Decimal::ZERO, places)
+    };
+    header.amount_overpaid = round_to(
+        amount_overpaid(header.total, header.amount_paid, header.amount_credited),
         places,
     );
     header.payment_status =
         payment_status(header.total, header.amount_paid, header.amount_credited);
     header.status = match header.status {
-        InvoiceStatus::Finalized | InvoiceStatus::Paid if header.amount_due.is_zero() => {
+        InvoiceStatus::Finalized | InvoiceStatus::Paid
+            if header.amount_due.is_zero() && !header.total.is_zero() =>
+        {
             InvoiceStatus::Paid
         }
         InvoiceStatus::Finalized | InvoiceStatus::Paid => InvoiceStatus::Finalized,
         other => other,
     };
+}
+
+/// What payments and credits together exceed `total` by (a refund owed), never below zero.
+pub fn amount_overpaid(total: Decimal, paid: Decimal, credited: Decimal) -> Decimal {
+    (paid + credited - total).max(Decimal::ZERO)
 }
 
 /// The invoice as shown at `now`: receivables settled and `overdue` (something due and the
@@ -262,6 +281,27 @@ mod tests {
         settle(&mut h);
         assert_eq!(h.status, InvoiceStatus::Finalized, "a reversal reopens it");
         assert_eq!(h.payment_status, PaymentStatus::PartiallyPaid);
+    }
+
+    #[test]
+    fn drafts_void_and_zero_totals_owe_nothing_and_overpayments_show() {
+        for status in [InvoiceStatus::Draft, InvoiceStatus::Void] {
+            let mut h = issued("100.00");
+            h.status = status;
+            settle(&mut h);
+            assert_eq!(h.amount_due.to_string(), "0.00");
+            assert_eq!(h.status, status);
+        }
+        let mut h = issued("0.00");
+        settle(&mut h);
+        assert_eq!(h.status, InvoiceStatus::Finalized, "voidable, as stored");
+        assert_eq!(h.payment_status, PaymentStatus::Unpaid);
+        let mut h = issued("100.00");
+        h.amount_paid = d("100");
+        h.amount_credited = d("40");
+        settle(&mut h);
+        assert_eq!(h.amount_overpaid.to_string(), "40.00");
+        assert_eq!(h.status, InvoiceStatus::Paid);
     }
 
     #[test]

@@ -88,6 +88,7 @@ pub fn sample_invoice(lines: usize) -> Invoice {
             amount_paid: Decimal::ZERO,
             amount_credited: Decimal::ZERO,
             amount_due: Decimal::ZERO,
+            amount_overpaid: Decimal::ZERO,
             payment_status: Default::default(),
             overdue: false,
             timezone: None,

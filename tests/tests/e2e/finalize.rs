@@ -326,3 +326,107 @@ async fn a_lost_pdf_is_rendered_again_byte_identical_after_the_issuer_changes() 
         "the stored document is unchanged"
     );
 }
+
+/// A draft whose lines add up to 0.00 is refused like an empty one; one finalized by older
+/// code (stored `finalized` with a zero total) shows `finalized` and `unpaid` with nothing
+/// due, agrees with the status filters, and can be voided, which frees its period.
+#[tokio::test]
+async fn zero_total_invoices_are_refused_and_old_ones_can_be_voided() {
+    use aws_sdk_dynamodb::types::AttributeValue::S;
+    let app = spawn_app().await;
+    let keys = app.seed_clients_with_work(2).await;
+    let token = app.token(Role::Accountant).await;
+    let inv = app.draft(&token, &keys[0]).await;
+    let id = inv["id"].as_str().unwrap();
+    let lines: Vec<_> = inv["line_items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["id"].clone())
+        .collect();
+    let zeroed = app
+        .send(
+            app.request(
+                Method::PATCH,
+                &format!("/api/v1/invoices/{id}/line-items"),
+                Some(&token),
+            )
+            .header("if-match", "1")
+            .json(&json!({
+                "remove": lines,
+                "add": [{"description": "Goodwill", "quantity": "1", "unit_price": "0"}]
+            })),
+        )
+        .await;
+    assert_eq!(zeroed.status, 200, "{:?}", zeroed.body);
+    assert_eq!(zeroed.body["data"]["total"], "0.00");
+    let reply = app.finalize(&token, id).await;
+    reply.assert_error(400, "VALIDATION_ERROR");
+    assert_eq!(reply.body["error"]["details"][0]["field"], "line_items");
+    let still = app
+        .get(&format!("/api/v1/invoices/{id}"), Some(&token))
+        .await;
+    assert_eq!(still.body["data"]["status"], "draft");
+    assert_eq!(still.body["data"]["amount_due"], "0.00");
+
+    // As older code stored one: finalized with a zero total.
+    let old = app.draft(&token, &keys[1]).await;
+    let old_id = old["id"].as_str().unwrap();
+    assert_eq!(app.finalize(&token, old_id).await.status, 200);
+    app.dynamodb
+        .update_item()
+        .table_name(&app.table)
+        .key("pk", S(format!("INVOICE#{old_id}")))
+        .key("sk", S("INVOICE".into()))
+        .update_expression("SET subtotal = :z, tax_amount = :z, #t = :z, amount_due = :z")
+        .expression_attribute_names("#t", "total")
+        .expression_attribute_values(":z", S("0.00".into()))
+        .send()
+        .await
+        .unwrap();
+    let shown = app
+        .get(&format!("/api/v1/invoices/{old_id}"), Some(&token))
+        .await;
+    assert_eq!(shown.body["data"]["status"], "finalized");
+    assert_eq!(shown.body["data"]["payment_status"], "unpaid");
+    assert_eq!(shown.body["data"]["amount_due"], "0.00");
+    assert_eq!(shown.body["data"]["overdue"], false);
+    let listed = |status: &'static str| {
+        let app = &app;
+        let token = token.clone();
+        async move {
+            let r = app
+                .get(
+                    &format!("/api/v1/invoices?status={status}&per_page=100"),
+                    Some(&token),
+                )
+                .await;
+            assert_eq!(r.status, 200, "{:?}", r.body);
+            r.body["data"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|i| {
+                    (
+                        i["status"].to_string(),
+                        i["id"].as_str().unwrap().to_string(),
+                    )
+                })
+                .collect::<Vec<_>>()
+        }
+    };
+    let finalized = listed("finalized").await;
+    assert!(finalized.iter().any(|(_, i)| i == old_id));
+    assert!(finalized.iter().all(|(s, _)| s == "\"finalized\""));
+    assert!(!listed("paid").await.iter().any(|(_, i)| i == old_id));
+    let voided = app
+        .post_json(
+            &format!("/api/v1/invoices/{old_id}/void"),
+            &json!({"reason": "zero total"}),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(voided.status, 200, "{:?}", voided.body);
+    assert_eq!(voided.body["data"]["status"], "void");
+    assert_eq!(app.generate(&token, &keys[1]).await.status, 201);
+}

@@ -699,3 +699,78 @@ async fn credit_notes_and_void_exclude_each_other() {
         credit.body
     );
 }
+
+/// Nothing is due on a draft or a void invoice: `amount_due` 0.00, never overdue, and the
+/// `payment_status` filter leaves them out.
+#[tokio::test]
+async fn nothing_is_due_on_drafts_and_void_invoices() {
+    let c = setup().await;
+    let draft = c.app.draft(&c.accountant, "ACME").await;
+    let draft_id = draft["id"].as_str().unwrap().to_string();
+    assert_eq!(draft["amount_due"], "0.00", "{draft}");
+    assert_eq!(draft["overdue"], false);
+    let issued = c.issued("VOSTOK").await;
+    let void_id = issued["id"].as_str().unwrap().to_string();
+    let voided = c
+        .send(
+            Method::POST,
+            &format!("/api/v1/invoices/{void_id}/void"),
+            &c.accountant,
+            Some(json!({"reason": "wrong"})),
+        )
+        .await;
+    assert_eq!(voided.status, 200, "{}", voided.body);
+    let shown = c.invoice(&void_id).await;
+    assert_eq!(shown["status"], "void");
+    assert_eq!(shown["amount_due"], "0.00", "{shown}");
+    assert_eq!(shown["overdue"], false);
+    let open = c.issued("NORDLICHT").await;
+    let open_id = open["id"].as_str().unwrap().to_string();
+    let r = c
+        .app
+        .get(
+            "/api/v1/invoices?payment_status=unpaid&per_page=100",
+            Some(&c.viewer),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let ids: Vec<&str> = r.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_str().unwrap())
+        .collect();
+    assert!(ids.contains(&open_id.as_str()), "{ids:?}");
+    assert!(!ids.contains(&draft_id.as_str()), "a draft is not unpaid");
+    assert!(
+        !ids.contains(&void_id.as_str()),
+        "a void invoice is not unpaid"
+    );
+}
+
+/// Paid in full and then credited in full: the refund owed shows as `amount_overpaid`.
+#[tokio::test]
+async fn a_full_credit_after_full_payment_shows_the_overpayment() {
+    let c = setup().await;
+    let inv = c.issued("ACME").await;
+    assert_eq!(inv["amount_overpaid"], "0.00", "{inv}");
+    let id = inv["id"].as_str().unwrap();
+    let paid = c
+        .pay(id, inv["total"].as_str().unwrap(), &issued_on(&inv))
+        .await;
+    assert_eq!(paid.status, 201, "{}", paid.body);
+    assert_eq!(paid.body["data"]["invoice"]["amount_overpaid"], "0.00");
+    let note = c
+        .send(
+            Method::POST,
+            &format!("/api/v1/invoices/{id}/credit-notes"),
+            &c.accountant,
+            Some(json!({"reason": "cancelled", "full": true})),
+        )
+        .await;
+    assert_eq!(note.status, 201, "{}", note.body);
+    let after = c.invoice(id).await;
+    assert_identities(&after);
+    assert_eq!(after["status"], "paid");
+    assert_eq!(after["amount_overpaid"], inv["total"], "{after}");
+}
