@@ -1404,6 +1404,20 @@ export interface components {
             amount_credited?: string;
             /**
              * Format: decimal
+             * @description The net (before tax) part of `amount_credited`: the sum of its credit notes'
+             *     subtotals, never above `subtotal`. Raised in the same transaction as each note.
+             * @example 0.00
+             */
+            amount_credited_net?: string;
+            /**
+             * Format: decimal
+             * @description The tax part of `amount_credited`: the sum of its credit notes' tax amounts, never
+             *     above `tax_amount`.
+             * @example 0.00
+             */
+            amount_credited_tax?: string;
+            /**
+             * Format: decimal
              * @description `total - amount_paid - amount_credited`, never below zero.
              * @example 1330.00
              */
@@ -1850,6 +1864,20 @@ export interface components {
                  * @example 0.00
                  */
                 amount_credited?: string;
+                /**
+                 * Format: decimal
+                 * @description The net (before tax) part of `amount_credited`: the sum of its credit notes'
+                 *     subtotals, never above `subtotal`. Raised in the same transaction as each note.
+                 * @example 0.00
+                 */
+                amount_credited_net?: string;
+                /**
+                 * Format: decimal
+                 * @description The tax part of `amount_credited`: the sum of its credit notes' tax amounts, never
+                 *     above `tax_amount`.
+                 * @example 0.00
+                 */
+                amount_credited_tax?: string;
                 /**
                  * Format: decimal
                  * @description `total - amount_paid - amount_credited`, never below zero.

@@ -263,6 +263,63 @@ pub fn check_credit_limit(
     Ok(())
 }
 
+/// What an invoice's credit notes have credited so far: the sums of their subtotals and of
+/// their tax amounts (kept on the invoice as `amount_credited_net` and
+/// `amount_credited_tax`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Credited {
+    pub net: Decimal,
+    pub tax: Decimal,
+}
+
+impl Credited {
+    /// `net + tax`: the invoice's `amount_credited`.
+    pub fn total(self) -> Decimal {
+        self.net + self.tax
+    }
+}
+
+/// The cumulative caps: a note's net is refused when the invoice's credited net would pass
+/// its subtotal; its tax is the tax of everything credited so far, rounded once, less the
+/// tax credited before (`round((net_before + net) x rate) - tax_before`), held within what
+/// tax remains. So the notes' taxes add up to the invoice's tax rounded as one amount
+/// (never the sum of per-note roundings), credited tax never passes the invoice's tax, and
+/// the note that reaches the subtotal takes exactly the tax that remains.
+pub fn capped_totals(
+    invoice_subtotal: Decimal,
+    invoice_tax: Decimal,
+    tax_rate: Decimal,
+    places: u32,
+    before: Credited,
+    note_net: Decimal,
+) -> Result<Totals> {
+    let remaining_net = invoice_subtotal - before.net;
+    let remaining_tax = (invoice_tax - before.tax).max(Decimal::ZERO);
+    if note_net > remaining_net {
+        return Err(Error::field(
+            "lines",
+            format!(
+                "would credit {note_net} net of the invoice subtotal {invoice_subtotal}; at \
+                 most {} net ({} with tax) remains ({} net credited already)",
+                remaining_net.max(Decimal::ZERO),
+                (remaining_net + remaining_tax).max(Decimal::ZERO),
+                before.net
+            ),
+        ));
+    }
+    let tax_amount = if note_net == remaining_net {
+        remaining_tax
+    } else {
+        (super::money::tax(before.net + note_net, tax_rate, places) - before.tax)
+            .clamp(Decimal::ZERO, remaining_tax)
+    };
+    Ok(Totals {
+        subtotal: note_net,
+        tax_amount,
+        total: note_net + tax_amount,
+    })
+}
+
 /// What the service supplies for a new credit note besides the invoice and the request.
 #[derive(Debug, Clone)]
 pub struct NewCreditNote<'a> {
@@ -287,7 +344,7 @@ pub struct NewCreditNote<'a> {
 pub fn build_credit_note(
     invoice: &Invoice,
     req: &CreditNoteRequest,
-    already_credited: Decimal,
+    already_credited: Credited,
     new: NewCreditNote<'_>,
 ) -> Result<CreditNote> {
     let h = &invoice.header;
@@ -300,8 +357,19 @@ pub fn build_credit_note(
     let reason = validate_request(req, invoice.places())?;
     let lines = credit_lines(invoice, req)?;
     let places = invoice.places();
-    let t = credit_totals(&lines, h.tax_rate, places);
-    check_credit_limit(h.total, already_credited, t.total)?;
+    let net = credit_totals(&lines, h.tax_rate, places).subtotal;
+    if net <= Decimal::ZERO {
+        check_credit_limit(h.total, already_credited.total(), net)?;
+    }
+    let t = capped_totals(
+        h.subtotal,
+        h.tax_amount,
+        h.tax_rate,
+        places,
+        already_credited,
+        net,
+    )?;
+    check_credit_limit(h.total, already_credited.total(), t.total)?;
     Ok(CreditNote {
         id: new.id,
         number: new.number,
@@ -419,8 +487,8 @@ mod tests {
         let issuer = Issuer::default();
         for n in [1, 12, 300] {
             let inv = sample_invoice(n);
-            let note =
-                build_credit_note(&inv, &full(), Decimal::ZERO, new_note(&issuer, 1)).unwrap();
+            let note = build_credit_note(&inv, &full(), Credited::default(), new_note(&issuer, 1))
+                .unwrap();
             assert_eq!(note.lines.len(), inv.line_items.len());
             assert_eq!(note.subtotal, inv.header.subtotal);
             assert_eq!(note.tax_amount, inv.header.tax_amount);
@@ -431,16 +499,62 @@ mod tests {
             assert_eq!(note.currency, "UZS");
             assert_eq!(amount_due_after_credits(inv.header.total, [&note]), d("0"));
             // Nothing remains: a second full credit (or any credit) is refused.
-            let again = build_credit_note(&inv, &full(), note.total, new_note(&issuer, 2));
+            let again = build_credit_note(
+                &inv,
+                &full(),
+                Credited {
+                    net: note.subtotal,
+                    tax: note.tax_amount,
+                },
+                new_note(&issuer, 2),
+            );
             assert_eq!(fields(again.unwrap_err()), ["lines"]);
         }
+    }
+
+    #[test]
+    fn small_notes_never_credit_more_tax_than_was_charged() {
+        // 1.00 + 12 %: nineteen notes of 0.05 rounded one by one would credit 0.19 tax.
+        let mut so_far = Credited::default();
+        for i in 1..=20 {
+            let t = capped_totals(d("1.00"), d("0.12"), d("12"), 2, so_far, d("0.05")).unwrap();
+            so_far.net += t.subtotal;
+            so_far.tax += t.tax_amount;
+            assert!(so_far.tax <= d("0.12"), "note {i}: {so_far:?}");
+            assert_eq!(t.total, t.subtotal + t.tax_amount);
+        }
+        assert_eq!(
+            so_far,
+            Credited {
+                net: d("1.00"),
+                tax: d("0.12")
+            }
+        );
+        let over = capped_totals(d("1.00"), d("0.12"), d("12"), 2, so_far, d("0.01"));
+        assert_eq!(fields(over.unwrap_err()), ["lines"]);
+        // The note reaching the subtotal takes exactly the tax that remains.
+        let before = Credited {
+            net: d("0.50"),
+            tax: d("0.05"),
+        };
+        let last = capped_totals(d("1.00"), d("0.12"), d("12"), 2, before, d("0.50")).unwrap();
+        assert_eq!(last.tax_amount, d("0.07"));
     }
 
     #[test]
     fn full_credit_after_a_partial_one_is_refused() {
         let inv = usd_invoice();
         let issuer = Issuer::default();
-        let err = build_credit_note(&inv, &full(), d("0.01"), new_note(&issuer, 2)).unwrap_err();
+        let err = build_credit_note(
+            &inv,
+            &full(),
+            Credited {
+                net: d("0.01"),
+                tax: Decimal::ZERO,
+            },
+            new_note(&issuer, 2),
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("at most"), "{err}");
     }
 
@@ -453,7 +567,8 @@ mod tests {
             input("Discount", "1.5", "0.03"),              // 0.045 -> 0.05
             input("Fix", "2", "10.13"),                    // 20.26
         ]);
-        let note = build_credit_note(&inv, &req, Decimal::ZERO, new_note(&issuer, 1)).unwrap();
+        let note =
+            build_credit_note(&inv, &req, Credited::default(), new_note(&issuer, 1)).unwrap();
         let amounts: Vec<String> = note.lines.iter().map(|l| l.amount.to_string()).collect();
         assert_eq!(amounts, ["3.32", "0.05", "20.26"]);
         assert_eq!(note.lines[0].description, "Duplicate hours");
@@ -471,14 +586,16 @@ mod tests {
         let inv = sample_invoice(2); // UZS, 12%
         let issuer = Issuer::default();
         let req = partial(vec![input("Qaytarish / возврат", "0.25", "450000.01")]);
-        let note = build_credit_note(&inv, &req, Decimal::ZERO, new_note(&issuer, 1)).unwrap();
+        let note =
+            build_credit_note(&inv, &req, Credited::default(), new_note(&issuer, 1)).unwrap();
         // 112500.0025 -> 112500.00; tax 13500.00
         assert_eq!(note.lines[0].amount.to_string(), "112500.00");
         assert_eq!(note.tax_amount.to_string(), "13500.00");
         assert_eq!(note.total.to_string(), "126000.00");
         // A half minor unit rounds up: 0.01 x 0.5 = 0.005 -> 0.01, tax 0.0012 -> 0.00.
         let req = partial(vec![input("Rounding", "0.01", "0.5")]);
-        let note = build_credit_note(&inv, &req, Decimal::ZERO, new_note(&issuer, 2)).unwrap();
+        let note =
+            build_credit_note(&inv, &req, Credited::default(), new_note(&issuer, 2)).unwrap();
         assert_eq!(note.total.to_string(), "0.01");
         // JPY has no minor unit: 3.3495 -> 3.
         let t = credit_totals(
@@ -529,7 +646,7 @@ mod tests {
         inv.header.status = InvoiceStatus::Draft;
         inv.header.number = None;
         let issuer = Issuer::default();
-        let err = build_credit_note(&inv, &full(), Decimal::ZERO, new_note(&issuer, 1));
+        let err = build_credit_note(&inv, &full(), Credited::default(), new_note(&issuer, 1));
         assert!(matches!(err, Err(Error::Conflict(_))));
     }
 
@@ -622,7 +739,8 @@ mod tests {
     fn a_note_round_trips_through_json() {
         let inv = usd_invoice();
         let issuer = Issuer::default();
-        let note = build_credit_note(&inv, &full(), Decimal::ZERO, new_note(&issuer, 7)).unwrap();
+        let note =
+            build_credit_note(&inv, &full(), Credited::default(), new_note(&issuer, 7)).unwrap();
         let json = serde_json::to_value(&note).unwrap();
         assert_eq!(json["number"], "CN-2026-00007");
         assert_eq!(json["invoice_period"], "2026-10");
@@ -657,6 +775,7 @@ mod tests {
             let places = inv.places();
             let issuer = Issuer::default();
             let mut credited = Decimal::ZERO;
+            let mut so_far = Credited::default();
             let mut accepted = Vec::new();
             for (seq, lines) in credits.iter().enumerate() {
                 let req = partial(
@@ -669,7 +788,7 @@ mod tests {
                         })
                         .collect(),
                 );
-                match build_credit_note(&inv, &req, credited, new_note(&issuer, seq as u64 + 1)) {
+                match build_credit_note(&inv, &req, so_far, new_note(&issuer, seq as u64 + 1)) {
                     Ok(note) => {
                         let subtotal: Decimal = note.lines.iter().map(|l| l.amount).sum();
                         for l in &note.lines {
@@ -677,10 +796,19 @@ mod tests {
                             prop_assert_eq!(l.amount.scale(), places);
                         }
                         prop_assert_eq!(note.subtotal, subtotal);
-                        prop_assert_eq!(
-                            note.tax_amount,
-                            round_to(subtotal * note.tax_rate / Decimal::ONE_HUNDRED, places)
-                        );
+                        so_far.net += note.subtotal;
+                        so_far.tax += note.tax_amount;
+                        // The taxes add up to the tax of the credited net rounded once,
+                        // and the note reaching the subtotal takes what remains.
+                        let expected = if so_far.net == inv.header.subtotal {
+                            inv.header.tax_amount
+                        } else {
+                            round_to(so_far.net * note.tax_rate / Decimal::ONE_HUNDRED, places)
+                                .min(inv.header.tax_amount)
+                        };
+                        prop_assert_eq!(so_far.tax, expected);
+                        prop_assert!(so_far.net <= inv.header.subtotal);
+                        prop_assert!(so_far.tax <= inv.header.tax_amount);
                         prop_assert_eq!(note.total, note.subtotal + note.tax_amount);
                         prop_assert_eq!(note.total.scale(), places);
                         prop_assert!(note.total > Decimal::ZERO);

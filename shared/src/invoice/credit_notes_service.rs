@@ -4,7 +4,8 @@
 
 use super::archive::{self, PDF};
 use super::credit_note::{
-    CreditNote, CreditNoteRequest, NewCreditNote, build_credit_note, credit_note_number, file_name,
+    CreditNote, CreditNoteRequest, Credited, NewCreditNote, build_credit_note, credit_note_number,
+    file_name,
 };
 use super::finalize::PdfDownload;
 use super::history::{Change, EditAction, HistoryEntry};
@@ -157,6 +158,48 @@ fn changes(before: &InvoiceHeader, after: &InvoiceHeader, note: &CreditNote) -> 
     out
 }
 
+/// What the invoice's credit notes have credited, net and tax: the invoice's
+/// `amount_credited_net` and `amount_credited_tax`, raised in the same transaction as each
+/// note (the note is written only at the invoice version it was decided on, so they are
+/// exact under races). An invoice credited before they were recorded (net + tax short of
+/// `amount_credited`) has them summed from its notes instead.
+async fn credited_so_far(deps: CreditNotes<'_>, h: &InvoiceHeader) -> Result<Credited> {
+    let recorded = Credited {
+        net: h.amount_credited_net,
+        tax: h.amount_credited_tax,
+    };
+    if recorded.total() == h.amount_credited {
+        return Ok(recorded);
+    }
+    let filter = CreditNoteFilter {
+        invoice_id: Some(h.id),
+        client_key: None,
+    };
+    let mut summed = Credited::default();
+    let mut page = 1;
+    loop {
+        let got = deps
+            .notes
+            .list_credit_notes(
+                &filter,
+                PageRequest {
+                    page,
+                    per_page: 100,
+                    cursor: None,
+                },
+            )
+            .await?;
+        for n in &got.items {
+            summed.net += n.subtotal;
+            summed.tax += n.tax_amount;
+        }
+        if got.items.len() < 100 || u64::from(page) * 100 >= got.total {
+            return Ok(summed);
+        }
+        page += 1;
+    }
+}
+
 async fn read_invoice(deps: CreditNotes<'_>, id: Uuid) -> Result<Invoice> {
     let mut invoice = deps
         .invoices
@@ -201,10 +244,11 @@ pub async fn issue(
         let issue_date = issue_date(&before, actor.now);
         let year = issue_date.year();
         let sequence = deps.notes.last_credit_note_number(year).await? + 1;
+        let credited = credited_so_far(deps, &before.header).await?;
         let mut note = build_credit_note(
             &before,
             req,
-            before.header.amount_credited,
+            credited,
             NewCreditNote {
                 id: note_id,
                 number: credit_note_number(year, sequence),
@@ -221,7 +265,9 @@ pub async fn issue(
             size_bytes: bytes.len() as u64,
         });
         let mut after = before.clone();
-        after.header.amount_credited += note.total;
+        after.header.amount_credited = credited.total() + note.total;
+        after.header.amount_credited_net = credited.net + note.subtotal;
+        after.header.amount_credited_tax = credited.tax + note.tax_amount;
         receivables::settle(&mut after.header);
         after.header.version = before.header.version + 1;
         after.header.updated_at = actor.now;

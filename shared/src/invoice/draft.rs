@@ -68,6 +68,8 @@ pub fn build_draft(
             amount_credited: Decimal::ZERO,
             amount_due: Decimal::ZERO,
             amount_overpaid: Decimal::ZERO,
+            amount_credited_net: Decimal::ZERO,
+            amount_credited_tax: Decimal::ZERO,
             payment_status: Default::default(),
             overdue: false,
             timezone: Some(client.timezone.clone()),

@@ -211,6 +211,16 @@ pub struct InvoiceHeader {
     #[serde(default)]
     #[schema(value_type = String, format = "decimal", pattern = "^[0-9]+(\\.[0-9]{1,4})?$", example = "0.00")]
     pub amount_credited: Decimal,
+    /// The net (before tax) part of `amount_credited`: the sum of its credit notes'
+    /// subtotals, never above `subtotal`. Raised in the same transaction as each note.
+    #[serde(default)]
+    #[schema(value_type = String, format = "decimal", pattern = "^[0-9]+(\\.[0-9]{1,4})?$", example = "0.00")]
+    pub amount_credited_net: Decimal,
+    /// The tax part of `amount_credited`: the sum of its credit notes' tax amounts, never
+    /// above `tax_amount`.
+    #[serde(default)]
+    #[schema(value_type = String, format = "decimal", pattern = "^[0-9]+(\\.[0-9]{1,4})?$", example = "0.00")]
+    pub amount_credited_tax: Decimal,
     /// `total - amount_paid - amount_credited`, never below zero.
     #[serde(default)]
     #[schema(value_type = String, format = "decimal", pattern = "^[0-9]+(\\.[0-9]{1,4})?$", example = "1330.00")]
@@ -298,6 +308,8 @@ impl InvoiceHeader {
             &mut self.total,
             &mut self.amount_paid,
             &mut self.amount_credited,
+            &mut self.amount_credited_net,
+            &mut self.amount_credited_tax,
             &mut self.amount_due,
             &mut self.amount_overpaid,
         ] {

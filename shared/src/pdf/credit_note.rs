@@ -184,7 +184,7 @@ mod tests {
         build_credit_note(
             &inv,
             &req,
-            Decimal::ZERO,
+            crate::invoice::credit_note::Credited::default(),
             NewCreditNote {
                 id: Uuid::from_u128(0xC1),
                 number: credit_note_number(2026, 1),

@@ -89,6 +89,8 @@ pub fn sample_invoice(lines: usize) -> Invoice {
             amount_credited: Decimal::ZERO,
             amount_due: Decimal::ZERO,
             amount_overpaid: Decimal::ZERO,
+            amount_credited_net: Decimal::ZERO,
+            amount_credited_tax: Decimal::ZERO,
             payment_status: Default::default(),
             overdue: false,
             timezone: None,

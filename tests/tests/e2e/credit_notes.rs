@@ -185,7 +185,7 @@ async fn a_credit_beyond_what_remains_is_refused_and_stores_nothing() {
         second.body["error"]["details"][0]["message"]
             .as_str()
             .unwrap()
-            .contains("at most 28.00"),
+            .contains("at most 25.00 net (28.00 with tax)"),
         "{}",
         second.body
     );
@@ -511,4 +511,70 @@ async fn concurrent_partial_credits_on_one_invoice_never_exceed_its_total() {
             .map(|n| format!("CN-{year}-{n:05}"))
             .collect::<Vec<_>>()
     );
+}
+
+/// 1.00 + 12 %: twenty notes of 0.05 each round their tax (0.006) to 0.01 on their own,
+/// which would credit 0.20 tax against 0.12 charged. Credited tax follows the credited net
+/// rounded once, never above the invoice's; the last note takes what remains exactly; and
+/// the invoice carries its credited net and tax.
+#[tokio::test]
+async fn small_credit_notes_never_credit_more_tax_or_net_than_the_invoice() {
+    let app = spawn_app().await;
+    let keys = app.seed_clients_with_work(1).await;
+    let token = app.token(Role::Accountant).await;
+    let draft = app.draft(&token, &keys[0]).await;
+    let id = draft["id"].as_str().unwrap();
+    let lines: Vec<_> = draft["line_items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["id"].clone())
+        .collect();
+    let edited = app
+        .send(
+            app.request(
+                Method::PATCH,
+                &format!("/api/v1/invoices/{id}/line-items"),
+                Some(&token),
+            )
+            .header("if-match", "1")
+            .json(&json!({
+                "remove": lines,
+                "add": [{"description": "Licence", "quantity": "1", "unit_price": "1.00"}]
+            })),
+        )
+        .await;
+    assert_eq!(edited.status, 200, "{}", edited.body);
+    let done = app.finalize(&token, id).await;
+    assert_eq!(done.status, 200, "{}", done.body);
+    assert_eq!(done.body["data"]["tax_amount"], "0.12");
+    assert_eq!(done.body["data"]["total"], "1.12");
+    let (mut net, mut tax) = (Decimal::ZERO, Decimal::ZERO);
+    for i in 0..20 {
+        let r = credit(&app, &token, id, partial("1", "0.05")).await;
+        assert_eq!(r.status, 201, "note {i}: {}", r.body);
+        let note = &r.body["data"]["credit_note"];
+        net += dec(&note["subtotal"]);
+        tax += dec(&note["tax_amount"]);
+        assert_eq!(
+            dec(&note["total"]),
+            dec(&note["subtotal"]) + dec(&note["tax_amount"])
+        );
+        assert!(tax <= Decimal::new(12, 2), "note {i}: credited tax {tax}");
+        let inv = &r.body["data"]["invoice"];
+        assert_eq!(dec(&inv["amount_credited_net"]), net);
+        assert_eq!(dec(&inv["amount_credited_tax"]), tax);
+        assert_eq!(dec(&inv["amount_credited"]), net + tax);
+    }
+    assert_eq!((net, tax), (Decimal::new(100, 2), Decimal::new(12, 2)));
+    let shown = app
+        .get(&format!("/api/v1/invoices/{id}"), Some(&token))
+        .await;
+    assert_eq!(shown.body["data"]["amount_credited"], "1.12");
+    assert_eq!(shown.body["data"]["amount_credited_net"], "1.00");
+    assert_eq!(shown.body["data"]["amount_credited_tax"], "0.12");
+    assert_eq!(shown.body["data"]["amount_due"], "0.00");
+    credit(&app, &token, id, partial("1", "0.01"))
+        .await
+        .assert_error(400, "VALIDATION_ERROR");
 }
