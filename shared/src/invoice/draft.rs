@@ -79,3 +79,31 @@ pub fn build_draft(
     invoice.recompute_totals();
     invoice
 }
+
+/// The one rule on a client changed since its draft was generated, used by regenerate and
+/// by finalize (before it takes a number): a draft in another currency than the client's
+/// now, or whose tax rate the client's VAT category now forbids (Z, E, AE, O need 0 %, S
+/// above 0), cannot be regenerated or finalized; it would freeze amounts the client no
+/// longer takes or an e-invoice that is refused (BT-152). 409 `CONFLICT` naming the change.
+pub fn check_client_fits(header: &InvoiceHeader, client: &Client) -> crate::Result<()> {
+    if client.currency != header.currency {
+        return Err(crate::Error::Conflict(format!(
+            "the client's currency changed from {} to {}; generate a new invoice instead",
+            header.currency, client.currency
+        )));
+    }
+    if let Some(category) = client.vat_category {
+        let mut problems = Vec::new();
+        category.check(header.tax_rate, None, true, &mut problems);
+        if let Some(p) = problems.iter().find(|p| p.field == "tax_rate") {
+            return Err(crate::Error::Conflict(format!(
+                "the client's vat_category is now {} and the invoice's tax_rate {} %: the tax \
+                 rate {}; change the invoice's tax_rate or the client first",
+                category.code(),
+                header.tax_rate,
+                p.message
+            )));
+        }
+    }
+    Ok(())
+}

@@ -103,6 +103,11 @@ pub async fn finalize(
     // The client as it is now: its locale (see `document_locale`) and the buyer data of the
     // e-invoice (see `ClientSnapshot`), in one read.
     let client = deps.clients.get_client(&before.header.client_key).await?;
+    // A client changed since the draft (currency, VAT category) is refused as regenerate
+    // refuses it, before a number is taken.
+    if let Some(c) = &client {
+        super::draft::check_client_fits(&before.header, c)?;
+    }
     let locale = client
         .as_ref()
         .map(|c| c.locale)

@@ -377,12 +377,7 @@ pub async fn regenerate(
 ) -> Result<Invoice> {
     let current = get(stores, id).await?;
     let client = client(stores, &current.header.client_key).await?;
-    if client.currency != current.header.currency {
-        return Err(Error::Conflict(format!(
-            "the client's currency changed from {} to {}; generate a new invoice instead",
-            current.header.currency, client.currency
-        )));
-    }
+    super::draft::check_client_fits(&current.header, &client)?;
     let worklogs = stores
         .worklogs
         .worklogs_in_range(&client.key, current.header.period.range())

@@ -430,3 +430,72 @@ async fn zero_total_invoices_are_refused_and_old_ones_can_be_voided() {
     assert_eq!(voided.body["data"]["status"], "void");
     assert_eq!(app.generate(&token, &keys[1]).await.status, 201);
 }
+
+/// A client whose currency and VAT category changed since its draft: regenerate refuses it,
+/// and finalize refuses it the same way (409 naming the change) before taking a number, so
+/// no invoice is frozen in the old currency with a rate its VAT category forbids.
+#[tokio::test]
+async fn finalize_refuses_a_client_change_that_regenerate_refuses() {
+    let app = spawn_app().await;
+    let keys = app.seed_clients_with_work(1).await;
+    let key = &keys[0];
+    let token = app.token(Role::Accountant).await;
+    let admin = app.token(Role::Admin).await;
+    let draft = app.draft(&token, key).await;
+    let id = draft["id"].as_str().unwrap();
+    let put = |currency: &'static str, category: &'static str| {
+        let (app, admin) = (&app, admin.clone());
+        async move {
+            let body = json!({"key": key, "name": format!("Client {key}"), "email": "a@b.example",
+                "address": {"line1": "1", "city": "Toshkent", "country": "UZ"},
+                "currency": currency, "hourly_rate": "50",
+                "tax_rate": if category == "S" { "12" } else { "0" },
+                "vat_category": category, "payment_terms_days": 10, "timezone": "Asia/Tashkent"});
+            let r = app
+                .send(
+                    app.request(Method::PUT, &format!("/api/v1/clients/{key}"), Some(&admin))
+                        .json(&body),
+                )
+                .await;
+            assert!(r.status == 200 || r.status == 201, "{:?}", r.body);
+        }
+    };
+    put("EUR", "Z").await;
+    let regen = app
+        .send(
+            app.request(
+                Method::PUT,
+                &format!("/api/v1/invoices/{id}/regenerate"),
+                Some(&token),
+            )
+            .header("if-match", "1")
+            .json(&json!({})),
+        )
+        .await;
+    regen.assert_error(409, "CONFLICT");
+    let refused = app.finalize(&token, id).await;
+    refused.assert_error(409, "CONFLICT");
+    let message = refused.body["error"]["message"].as_str().unwrap();
+    assert!(message.contains("currency"), "{message}");
+    // Back in USD but zero rated: the draft's 12 % no longer fits.
+    put("USD", "Z").await;
+    let refused = app.finalize(&token, id).await;
+    refused.assert_error(409, "CONFLICT");
+    let message = refused.body["error"]["message"].as_str().unwrap();
+    assert!(message.contains("vat_category"), "{message}");
+    let shown = app
+        .get(&format!("/api/v1/invoices/{id}"), Some(&token))
+        .await;
+    assert_eq!(shown.body["data"]["status"], "draft");
+    assert!(shown.body["data"]["number"].is_null(), "no number taken");
+    // Standard rated again: it finalizes and takes the first number.
+    put("USD", "S").await;
+    let done = app.finalize(&token, id).await;
+    assert_eq!(done.status, 200, "{}", done.body);
+    assert!(
+        done.body["data"]["number"]
+            .as_str()
+            .unwrap()
+            .ends_with("-00001")
+    );
+}
