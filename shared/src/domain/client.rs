@@ -261,6 +261,14 @@ impl ClientInput {
         let currency = self.currency.trim().to_ascii_uppercase();
         if iso_currency::Currency::from_code(&currency).is_none() {
             errors.push(FieldError::new("currency", "must be an ISO 4217 code"));
+        } else if !scale::invoiceable(&currency) {
+            errors.push(FieldError::new(
+                "currency",
+                format!(
+                    "{currency} cannot be invoiced: use an active ISO 4217 currency (not a \
+                     fund, precious metal, SDR, test or no-currency code, nor a superseded one)"
+                ),
+            ));
         }
         let places = scale::minor_unit(&currency);
         if self.hourly_rate < Decimal::ZERO {

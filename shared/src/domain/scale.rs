@@ -31,6 +31,15 @@ pub fn minor_unit(currency: &str) -> u32 {
         .unwrap_or(2)
 }
 
+/// Whether `currency` (upper case) can be invoiced: an active ISO 4217 currency of the
+/// `iso_currency` table without flags, so not a fund (BOV, CLF, USN...), a special code
+/// (metals XAU/XAG/XPT/XPD, XDR, bond units XBA-XBD, XSU, XUA, XAD, the test code XTS, "no
+/// currency" XXX) nor one superseded (HRK, ...). Every such currency has a minor unit.
+pub fn invoiceable(currency: &str) -> bool {
+    iso_currency::Currency::from_code(currency)
+        .is_some_and(|c| c.flags().is_empty() && c.exponent().is_some())
+}
+
 /// Whether `value` needs no more than `places` decimal places (trailing zeros do not count).
 pub fn fits(value: Decimal, places: u32) -> bool {
     value.normalize().scale() <= places
@@ -96,6 +105,21 @@ mod tests {
         assert_eq!(money(d("1.25"), "KWD").to_string(), "1.250");
         assert_eq!(money(d("150.0"), "JPY").to_string(), "150");
         assert!(fits(d("1.50"), 1) && !fits(d("1.55"), 1));
+    }
+
+    #[test]
+    fn only_active_currencies_can_be_invoiced() {
+        for ok in [
+            "USD", "EUR", "UZS", "JPY", "KWD", "XOF", "XAF", "XCD", "CHF",
+        ] {
+            assert!(invoiceable(ok), "{ok}");
+        }
+        for no in [
+            "XXX", "XAU", "XAG", "XPT", "XPD", "XDR", "XTS", "XBA", "XSU", "XUA", "BOV", "CLF",
+            "USN", "UYI", "HRK", "XXY", "usd",
+        ] {
+            assert!(!invoiceable(no), "{no}");
+        }
     }
 
     #[test]

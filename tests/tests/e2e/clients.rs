@@ -222,3 +222,49 @@ async fn seeding_twice_creates_no_duplicates() {
     let acme = app.get("/api/v1/clients/ACME/worklogs", Some(&token)).await;
     assert_eq!(acme.body["meta"]["total"], 90);
 }
+
+/// Only active ISO 4217 currencies can be invoiced: funds, metals, SDR, test and no-currency
+/// codes are 400 naming `currency` through `PUT /clients/{key}` and rejected by the client
+/// import; nothing is stored.
+#[tokio::test]
+async fn clients_take_only_currencies_that_can_be_invoiced() {
+    let app = spawn_app().await;
+    let admin = app.token(Role::Admin).await;
+    let body = |currency: &str| {
+        serde_json::json!({"key": "CUR", "name": "Currency Ltd", "email": "a@b.example",
+            "address": {"line1": "1", "city": "Toshkent", "country": "UZ"},
+            "currency": currency, "hourly_rate": "50", "tax_rate": "12",
+            "payment_terms_days": 10, "timezone": "Asia/Tashkent"})
+    };
+    for code in ["XXX", "XAU", "XDR", "XTS", "BOV", "XPT"] {
+        let r = app
+            .send(
+                app.request(reqwest::Method::PUT, "/api/v1/clients/CUR", Some(&admin))
+                    .json(&body(code)),
+            )
+            .await;
+        r.assert_error(400, "VALIDATION_ERROR");
+        assert_eq!(r.body["error"]["details"][0]["field"], "currency", "{code}");
+    }
+    assert_eq!(
+        app.get("/api/v1/clients/CUR", Some(&admin)).await.status,
+        404
+    );
+    let report = proxima::import::import_clients(
+        serde_json::Value::Array(vec![body("XAG"), body("XOF")])
+            .to_string()
+            .as_bytes(),
+        proxima::import::ClientFormat::Json,
+        app.state.clients.as_ref(),
+        Utc::now(),
+    )
+    .await
+    .unwrap();
+    assert_eq!((report.rows, report.imported), (2, 1));
+    assert!(report.rejected[0].message.contains("currency"));
+    let stored = app.get("/api/v1/clients/CUR", Some(&admin)).await;
+    assert_eq!(
+        stored.body["data"]["currency"], "XOF",
+        "a real currency, CFA franc"
+    );
+}
