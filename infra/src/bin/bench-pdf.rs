@@ -55,7 +55,7 @@ fn sample_note(locale: Locale, issuer: &Issuer) -> proxima::Result<CreditNote> {
     build_credit_note(
         &invoice,
         &req,
-        Decimal::ZERO,
+        proxima::invoice::credit_note::Credited::default(),
         NewCreditNote {
             id: uuid::Uuid::from_u128(0xC1),
             number: credit_note_number(2026, 1),
