@@ -41,6 +41,14 @@ messages, asking the clock twice for each) once per message sent and three times
 message received: with 10,000 messages queued, a receive of 10 took about a second. Here the
 retention check reads its one attribute and the counts ask the clock once: same rules.
 
+And: moto keeps every model object it ever created (every item version, every S3 object) in
+a class-wide list, for its `/moto-api/data.json` dashboard dump, which then walks all of them
+under the one lock: over a whole test run the emulator grew without bound and that dump
+stalled every other request for seconds. Here nothing is tracked (the dump is empty), and the
+e-mails SES accepted are read from `GET /_proxima/ses/sent?to=<address>`: a JSON list of
+`{source, destinations, raw_data}` for the raw messages with a destination containing the
+address.
+
 Usage: moto_serial.py -H 127.0.0.1 -p 4567
 """
 
@@ -56,6 +64,7 @@ from moto.dynamodb import models as dynamodb_models
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType
 from moto.dynamodb.models.table import Table
+from moto.core.common_models import BaseModel
 from moto.core.responses import ActionResult
 from moto.dynamodb.responses import DynamoHandler, DynamoResult
 from moto.moto_server.threaded_moto_server import MotoRequestHandler  # noqa: F401 (kept for parity)
@@ -489,6 +498,40 @@ Queue.approximate_number_of_messages_delayed = property(_delayed_count)
 Queue.approximate_number_of_messages_not_visible = property(_not_visible_count)
 
 
+def _untracked_new(cls, *args, **kwargs):
+    # BaseModel.__new__ without `cls.instances_tracked.append(instance)`.
+    return super(BaseModel, cls).__new__(cls)
+
+
+BaseModel.__new__ = staticmethod(_untracked_new)
+
+SENT_MAIL_PATH = "/_proxima/ses/sent"
+
+
+def _sent_mail(environ, start_response):
+    """The raw e-mails SES (v1 or v2) accepted, in every account and region, whose
+    destinations contain the `to` query parameter (all of them without it)."""
+    from urllib.parse import parse_qs
+
+    from moto.ses.models import ses_backends
+
+    to = parse_qs(environ.get("QUERY_STRING", "")).get("to", [""])[0]
+    out = []
+    for account_id in list(ses_backends.keys()):
+        for backend in list(ses_backends[account_id].values()):
+            for m in backend.sent_messages:
+                raw = getattr(m, "raw_data", None)
+                if raw is None:
+                    continue
+                destinations = list(getattr(m, "destinations", []) or [])
+                if to and not any(to in d for d in destinations):
+                    continue
+                out.append({"source": m.source, "destinations": destinations, "raw_data": raw})
+    body = json.dumps(out).encode()
+    start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+    return [body]
+
+
 class _OneAtATime:
     """Computes one response at a time (every backend is touched by one request at once, as
     above), but sends each response body outside the lock: a client that reads a large body
@@ -501,6 +544,8 @@ class _OneAtATime:
 
     def __call__(self, environ, start_response):
         with self.lock:
+            if environ.get("PATH_INFO") == SENT_MAIL_PATH:
+                return _sent_mail(environ, start_response)
             result = self.app(environ, start_response)
             try:
                 body = list(result)

@@ -86,16 +86,20 @@ pub struct SentEmail {
     pub raw: String,
 }
 
-/// Every e-mail the emulator's SES accepted that went to `address` (any account, region).
+/// Every e-mail the emulator's SES accepted that went to `address` (any account, region), read
+/// from the launcher's `GET /_proxima/ses/sent?to=` (`infra/moto_serial.py`).
 pub async fn sent_emails(endpoint: &str, address: &str) -> Vec<SentEmail> {
-    let data: Value = reqwest::get(format!("{endpoint}/moto-api/data.json"))
+    let mut url = reqwest::Url::parse(&format!("{endpoint}/_proxima/ses/sent")).expect("url");
+    url.query_pairs_mut().append_pair("to", address);
+    let data: Value = reqwest::get(url)
         .await
-        .expect("moto data")
+        .expect("sent mail")
+        .error_for_status()
+        .expect("sent mail status")
         .json()
         .await
-        .expect("moto data JSON");
-    data["ses"]["RawMessage"]
-        .as_array()
+        .expect("sent mail JSON");
+    data.as_array()
         .into_iter()
         .flatten()
         .map(|m| SentEmail {
@@ -108,7 +112,6 @@ pub async fn sent_emails(endpoint: &str, address: &str) -> Vec<SentEmail> {
                 .collect(),
             raw: m["raw_data"].as_str().unwrap_or_default().to_string(),
         })
-        .filter(|m| m.destinations.iter().any(|d| d.contains(address)))
         .collect()
 }
 
