@@ -309,3 +309,57 @@ async fn recipients_drafts_void_invoices_and_roles_are_checked() {
         "only the one that went out"
     );
 }
+
+/// Bad input to `send`: 400 naming each field, and nothing e-mailed.
+async fn refused_fields(app: &TestApp, token: &str, id: &str, body: Value) -> Vec<String> {
+    let reply = send(app, token, id, body, None).await;
+    reply.assert_error(400, "VALIDATION_ERROR");
+    reply.body["error"]["details"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["field"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn the_message_follows_the_document_text_rule() {
+    let (app, _events) = spawn_app_with_events().await;
+    let token = app.token(Role::Accountant).await;
+    let (invoice, email) = finalized(&app, &token, "MAIL05").await;
+    let id = invoice["id"].as_str().unwrap();
+
+    for bad in [
+        "Pay to\0 IBAN XX00",
+        "Pay to \u{202E}00XX NABI",
+        "Hello\r\nBcc: evil@x.example",
+        "a\u{2028}b",
+        "\u{1b}[2J",
+    ] {
+        assert_eq!(
+            refused_fields(&app, &token, id, json!({ "message": bad })).await,
+            ["message"],
+            "{bad:?}"
+        );
+    }
+    assert!(sent_emails(&app.endpoint, &email).await.is_empty());
+    let list = app
+        .get(&format!("/api/v1/invoices/{id}/messages"), Some(&token))
+        .await;
+    assert_eq!(list.body["data"], json!([]));
+
+    // Line feeds and any script are fine.
+    let ok = send(
+        &app,
+        &token,
+        id,
+        json!({"message": "Hurmatli mijoz,\nrahmat! Спасибо."}),
+        None,
+    )
+    .await;
+    assert_eq!(ok.status, 201, "{}", ok.body);
+    let text = only(sent_emails(&app.endpoint, &email).await)
+        .text()
+        .unwrap();
+    assert!(text.contains("rahmat! Спасибо."), "{text}");
+}
