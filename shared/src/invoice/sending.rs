@@ -9,7 +9,7 @@ use super::lifecycle::{self, Action};
 use super::model::Invoice;
 use super::service::Actor;
 use crate::domain::text::{self, Lines};
-use crate::mail::address::check_list;
+use crate::domain::email::check_list;
 use crate::mail::mime::{self, Attachment};
 use crate::pdf::{file_name, sha256_hex};
 use crate::ports::{
@@ -147,7 +147,7 @@ pub async fn send(
     if to.is_empty() {
         let current = deps.clients.get_client(&invoice.header.client_key).await?;
         let email = current.map_or_else(|| invoice.header.client.email.clone(), |c| c.email);
-        if crate::mail::address::problem(&email).is_some() {
+        if crate::domain::email::problem(&email).is_some() {
             return Err(Error::field(
                 "to",
                 "the client has no usable e-mail address; name the recipients",
