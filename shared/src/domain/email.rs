@@ -7,7 +7,6 @@
 
 use crate::FieldError;
 
-
 /// Longest address accepted (RFC 5321 path limit).
 pub const MAX_ADDRESS_LEN: usize = 254;
 

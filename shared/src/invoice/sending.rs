@@ -8,8 +8,8 @@ use super::history::{Change, EditAction, HistoryEntry};
 use super::lifecycle::{self, Action};
 use super::model::Invoice;
 use super::service::Actor;
-use crate::domain::text::{self, Lines};
 use crate::domain::email::check_list;
+use crate::domain::text::{self, Lines};
 use crate::mail::mime::{self, Attachment};
 use crate::pdf::{file_name, sha256_hex};
 use crate::ports::{

@@ -404,7 +404,11 @@ async fn only_plain_addresses_are_accepted_anywhere_an_address_is_stored_or_mail
         .await,
         ["to[0]", "cc[1]", "cc[2]", "cc[3]"]
     );
-    assert!(sent_emails(&app.endpoint, "mail06.example").await.is_empty());
+    assert!(
+        sent_emails(&app.endpoint, "mail06.example")
+            .await
+            .is_empty()
+    );
     assert!(sent_emails(&app.endpoint, &email).await.is_empty());
 
     // The same rule for the address a client is stored with (the default recipient).
