@@ -326,7 +326,7 @@ impl Config {
         if let Some(p) = self
             .mail_from
             .as_deref()
-            .and_then(crate::mail::address::problem)
+            .and_then(crate::domain::email::problem)
         {
             return Err(ConfigError::Invalid {
                 name: "MAIL_FROM",

@@ -2147,7 +2147,10 @@ export interface components {
         SendRequest: {
             /** @description Up to 10 addresses in copy. */
             cc?: string[] | null;
-            /** @description A personal message above the standard text (at most 5000 characters). */
+            /**
+             * @description A personal message above the standard text: at most 5000 characters, lines separated
+             *     by `\n`, no other control, bidirectional format or separator character.
+             */
             message?: string | null;
             /** @description 1-10 addresses; the client's e-mail when absent. */
             to?: string[] | null;

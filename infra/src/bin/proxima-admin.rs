@@ -191,8 +191,8 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             action: UserAction::Create { email, name, role },
         } => {
             let email = normalize_email(&email);
-            if !proxima::domain::client::looks_like_email(&email) {
-                bail!("{email:?} is not an e-mail address");
+            if let Some(problem) = proxima::domain::email::problem(&email) {
+                bail!("{email:?} {problem}");
             }
             if store.get_user(&email).await?.is_some() {
                 bail!("user {email} exists; use `user update`");

@@ -204,8 +204,8 @@ impl ClientInput {
             Lines::One,
             &mut errors,
         );
-        if !looks_like_email(email) {
-            errors.push(FieldError::new("email", "must be an e-mail address"));
+        if let Some(problem) = super::email::problem(email) {
+            errors.push(FieldError::new("email", problem));
         }
         let line1 = check_field(
             "address.line1",
@@ -358,22 +358,6 @@ impl ClientInput {
             created_at: existing_created_at.unwrap_or(now),
             updated_at: now,
         })
-    }
-}
-
-/// A deliberately loose check: one `@` with something on both sides and no spaces.
-pub fn looks_like_email(s: &str) -> bool {
-    match s.split_once('@') {
-        Some((local, domain)) => {
-            !local.is_empty()
-                && domain.contains('.')
-                && !domain.starts_with('.')
-                && !domain.ends_with('.')
-                && !s.contains(char::is_whitespace)
-                && !domain.contains('@')
-                && s.len() <= 254
-        }
-        None => false,
     }
 }
 

@@ -1,6 +1,7 @@
 //! Domain records and rules: plain data, no HTTP, no AWS.
 
 pub mod client;
+pub mod email;
 pub mod idempotency;
 pub mod instant;
 pub mod issuer;

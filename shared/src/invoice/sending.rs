@@ -8,7 +8,8 @@ use super::history::{Change, EditAction, HistoryEntry};
 use super::lifecycle::{self, Action};
 use super::model::Invoice;
 use super::service::Actor;
-use crate::mail::address::check_list;
+use crate::domain::email::check_list;
+use crate::domain::text::{self, Lines};
 use crate::mail::mime::{self, Attachment};
 use crate::pdf::{file_name, sha256_hex};
 use crate::ports::{
@@ -37,7 +38,8 @@ pub struct SendRequest {
     /// Up to 10 addresses in copy.
     #[serde(default)]
     pub cc: Option<Vec<String>>,
-    /// A personal message above the standard text (at most 5000 characters).
+    /// A personal message above the standard text: at most 5000 characters, lines separated
+    /// by `\n`, no other control, bidirectional format or separator character.
     #[serde(default)]
     pub message: Option<String>,
 }
@@ -86,17 +88,13 @@ fn checked(req: &SendRequest) -> Result<(Vec<String>, Vec<String>, Option<String
     }
     check_list("to", &to, MAX_RECIPIENTS, &mut errors);
     check_list("cc", &cc, MAX_RECIPIENTS, &mut errors);
+    // The document text rule: lines separated by `\n` only, no control, bidirectional
+    // format or separator character (it would forge or reorder what the reader sees).
     let message = req
         .message
         .as_deref()
-        .map(str::trim)
+        .map(|m| text::check_field("message", m, MAX_MESSAGE_CHARS, Lines::Many, &mut errors))
         .filter(|m| !m.is_empty());
-    if message.is_some_and(|m| m.chars().count() > MAX_MESSAGE_CHARS) {
-        errors.push(FieldError::new(
-            "message",
-            format!("must be at most {MAX_MESSAGE_CHARS} characters"),
-        ));
-    }
     if errors.is_empty() {
         Ok((to, cc, message.map(str::to_string)))
     } else {
@@ -149,7 +147,7 @@ pub async fn send(
     if to.is_empty() {
         let current = deps.clients.get_client(&invoice.header.client_key).await?;
         let email = current.map_or_else(|| invoice.header.client.email.clone(), |c| c.email);
-        if crate::mail::address::problem(&email).is_some() {
+        if crate::domain::email::problem(&email).is_some() {
             return Err(Error::field(
                 "to",
                 "the client has no usable e-mail address; name the recipients",

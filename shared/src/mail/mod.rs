@@ -1,6 +1,5 @@
-//! E-mail as plain data: recipient addresses and their rules ([`address`]), and the MIME
-//! message with an attachment ([`mime`]). No mail service here: the [`crate::ports::Mailer`]
+//! E-mail as plain data: the MIME message with an attachment ([`mime`]); the address rule
+//! is the domain's ([`crate::domain::email`]). No mail service here: the [`crate::ports::Mailer`]
 //! sends what this builds.
 
-pub mod address;
 pub mod mime;

@@ -309,3 +309,114 @@ async fn recipients_drafts_void_invoices_and_roles_are_checked() {
         "only the one that went out"
     );
 }
+
+/// Bad input to `send`: 400 naming each field, and nothing e-mailed.
+async fn refused_fields(app: &TestApp, token: &str, id: &str, body: Value) -> Vec<String> {
+    let reply = send(app, token, id, body, None).await;
+    reply.assert_error(400, "VALIDATION_ERROR");
+    reply.body["error"]["details"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["field"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn the_message_follows_the_document_text_rule() {
+    let (app, _events) = spawn_app_with_events().await;
+    let token = app.token(Role::Accountant).await;
+    let (invoice, email) = finalized(&app, &token, "MAIL05").await;
+    let id = invoice["id"].as_str().unwrap();
+
+    for bad in [
+        "Pay to\0 IBAN XX00",
+        "Pay to \u{202E}00XX NABI",
+        "Hello\r\nBcc: evil@x.example",
+        "a\u{2028}b",
+        "\u{1b}[2J",
+    ] {
+        assert_eq!(
+            refused_fields(&app, &token, id, json!({ "message": bad })).await,
+            ["message"],
+            "{bad:?}"
+        );
+    }
+    assert!(sent_emails(&app.endpoint, &email).await.is_empty());
+    let list = app
+        .get(&format!("/api/v1/invoices/{id}/messages"), Some(&token))
+        .await;
+    assert_eq!(list.body["data"], json!([]));
+
+    // Line feeds and any script are fine.
+    let ok = send(
+        &app,
+        &token,
+        id,
+        json!({"message": "Hurmatli mijoz,\nrahmat! Спасибо."}),
+        None,
+    )
+    .await;
+    assert_eq!(ok.status, 201, "{}", ok.body);
+    let text = only(sent_emails(&app.endpoint, &email).await)
+        .text()
+        .unwrap();
+    assert!(text.contains("rahmat! Спасибо."), "{text}");
+}
+
+/// `PUT /api/v1/clients/{key}` as `token` with `extra` merged into a valid client body.
+async fn put_client(app: &TestApp, token: &str, key: &str, extra: Value) -> proxima_tests::Reply {
+    let mut body = json!({"key": key, "name": "Acme", "email": format!("billing@{}.example", key.to_lowercase()),
+        "address": {"line1": "1 Amir Temur", "city": "Toshkent", "country": "UZ"},
+        "currency": "USD", "hourly_rate": "50", "tax_rate": "12",
+        "payment_terms_days": 10, "timezone": "Asia/Tashkent"});
+    for (k, v) in extra.as_object().unwrap() {
+        body[k] = v.clone();
+    }
+    app.send(
+        app.request(
+            reqwest::Method::PUT,
+            &format!("/api/v1/clients/{key}"),
+            Some(token),
+        )
+        .json(&body),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn only_plain_addresses_are_accepted_anywhere_an_address_is_stored_or_mailed() {
+    let (app, _events) = spawn_app_with_events().await;
+    let token = app.token(Role::Accountant).await;
+    let (invoice, email) = finalized(&app, &token, "MAIL06").await;
+    let id = invoice["id"].as_str().unwrap();
+
+    // RFC 2047 encoded words decode to another address in a mail client; `%` and `!` route,
+    // literals name hosts: none is a plain addr-spec.
+    let encoded = "=?UTF-8?B?YWRtaW5AcHJveGltYS5sb2NhbA==?=@mail06.example";
+    assert_eq!(
+        refused_fields(
+            &app,
+            &token,
+            id,
+            json!({"to": [encoded], "cc": ["a@mail06.example", "=?utf-8?q?boss?=@mail06.example", "a%b@mail06.example", "a@[10.0.0.1]"]})
+        )
+        .await,
+        ["to[0]", "cc[1]", "cc[2]", "cc[3]"]
+    );
+    assert!(
+        sent_emails(&app.endpoint, "mail06.example")
+            .await
+            .is_empty()
+    );
+    assert!(sent_emails(&app.endpoint, &email).await.is_empty());
+
+    // The same rule for the address a client is stored with (the default recipient).
+    let admin = app.token(Role::Admin).await;
+    let bad = put_client(&app, &admin, "MAIL06B", json!({"email": encoded})).await;
+    bad.assert_error(400, "VALIDATION_ERROR");
+    assert_eq!(bad.body["error"]["details"][0]["field"], "email");
+    app.get("/api/v1/clients/MAIL06B", Some(&admin))
+        .await
+        .assert_error(404, "NOT_FOUND");
+}
