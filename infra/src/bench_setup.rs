@@ -27,6 +27,7 @@ pub fn bench_client(key: &str, currency: &str, now: DateTime<Utc>) -> Result<Cli
         key: key.to_string(),
         name: format!("Bench Client {key} MChJ"),
         email: format!("{}@bench.example", key.to_lowercase()),
+        billing_contacts: Vec::new(),
         address: Address {
             line1: "Amir Temur 1".into(),
             line2: None,

@@ -270,6 +270,7 @@ pub async fn seed(
             key: c.key.into(),
             name: c.name.into(),
             email: c.email.into(),
+            billing_contacts: Vec::new(),
             address: Address {
                 line1: c.line1.into(),
                 line2: None,

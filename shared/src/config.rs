@@ -44,6 +44,9 @@ pub struct Config {
     /// Password checks per window for one e-mail from all sources together.
     pub login_max_attempts_per_account: u32,
     pub login_window_secs: u64,
+    /// Invoice e-mails one user may send per day (`SEND_LIMIT_PER_USER_PER_DAY`, default 200;
+    /// 0 stops sending).
+    pub send_limit_per_user_per_day: u32,
     /// Password hashes one process runs at once (each holds 19 MiB).
     pub login_concurrent_hashes: usize,
     /// How long a user's session (role, token version, disabled) is reused before it is read
@@ -243,6 +246,7 @@ impl Config {
             login_max_attempts_per_source: parse("LOGIN_MAX_ATTEMPTS_PER_SOURCE", 5)?,
             login_max_attempts_per_account: parse("LOGIN_MAX_ATTEMPTS_PER_ACCOUNT", 50)?,
             login_window_secs: parse("LOGIN_WINDOW_SECONDS", 900)?,
+            send_limit_per_user_per_day: parse("SEND_LIMIT_PER_USER_PER_DAY", 200)?,
             login_concurrent_hashes: parse("LOGIN_CONCURRENT_HASHES", 2)?,
             session_cache_secs: parse("SESSION_CACHE_SECONDS", 30)?,
             mail_from: var("MAIL_FROM"),
@@ -272,6 +276,7 @@ impl Config {
             login_max_attempts_per_source: 5,
             login_max_attempts_per_account: 50,
             login_window_secs: 900,
+            send_limit_per_user_per_day: 200,
             login_concurrent_hashes: 2,
             session_cache_secs: 30,
             mail_from: Some(LOCAL_MAIL_FROM.into()),
@@ -298,6 +303,8 @@ impl Config {
             c.login_max_attempts_per_account,
         )?;
         c.login_window_secs = parse("LOGIN_WINDOW_SECONDS", c.login_window_secs)?;
+        c.send_limit_per_user_per_day =
+            parse("SEND_LIMIT_PER_USER_PER_DAY", c.send_limit_per_user_per_day)?;
         c.session_cache_secs = parse("SESSION_CACHE_SECONDS", c.session_cache_secs)?;
         if let Some(from) = var("MAIL_FROM") {
             c.mail_from = Some(from);

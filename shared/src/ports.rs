@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 pub mod messaging;
-pub use messaging::{Accepted, EventPublisher, Mailer, OutgoingMail, SentMessageStore};
+pub use messaging::{Accepted, Delivery, EventPublisher, Mailer, OutgoingMail, SentMessageStore};
 
 /// Users by e-mail.
 #[async_trait]
@@ -36,6 +36,8 @@ pub enum AttemptScope<'a> {
     EmailFromSource { email: &'a str, source: &'a str },
     /// One e-mail from anywhere: the higher per-account ceiling.
     Email(&'a str),
+    /// The invoice e-mails one user sent (`POST /invoices/{id}/send`), per day.
+    Sends(&'a str),
 }
 
 /// The outcome of counting a login attempt.

@@ -271,6 +271,10 @@ impl AppState {
             messages: self.messages.as_ref(),
             events: self.events.as_ref(),
             mail_from: self.config.mail_from.as_deref(),
+            send_quota: crate::invoice::sending::SendQuota {
+                counter: self.throttle.as_ref(),
+                per_user_per_day: self.config.send_limit_per_user_per_day,
+            },
             issuer: &self.config.issuer,
             url_ttl_secs: self.config.pdf_url_ttl_secs,
         }

@@ -30,6 +30,7 @@ fn client(currency: &str, rate_ten_thousandths: i64, tax_hundredths: i64) -> Cli
         key: "PROP".into(),
         name: "Property Client".into(),
         email: "p@example.com".into(),
+        billing_contacts: Vec::new(),
         address: Address {
             line1: "1".into(),
             line2: None,

@@ -471,10 +471,14 @@ export interface paths {
         put?: never;
         /**
          * E-mail an issued (finalized or paid) invoice with its PDF attached, through Amazon SES,
-         *     to `to` (default: the client's e-mail) and `cc`, with an optional personal `message`.
-         *     The message is recorded (`GET .../messages`), with `sent_at` and a history entry. A
-         *     draft or a void invoice is 409. Send an `Idempotency-Key`: a retry with the same key
-         *     answers the first result and sends nothing again. Accountants and admins.
+         *     to `to` (default: the client's billing addresses, `email` and `billing_contacts`) and
+         *     `cc`, with an optional personal `message`. Only an admin may name addresses that are not
+         *     the client's billing addresses (403). The message is recorded (`GET .../messages`):
+         *     `pending` before SES is called, `sent` with `sent_at` and a history entry. A draft or a
+         *     void invoice is 409. Each user sends at most `SEND_LIMIT_PER_USER_PER_DAY` e-mails a day
+         *     (429). Send an `Idempotency-Key`: a retry with the same key answers the first result and
+         *     sends nothing again; when the first attempt's outcome was never seen (its message is
+         *     still `pending`) the retry is 409, never a second e-mail. Accountants and admins.
          */
         post: operations["send_invoice"];
         delete?: never;
@@ -653,6 +657,11 @@ export interface components {
             active: boolean;
             address: components["schemas"]["Address"];
             /**
+             * @description More addresses that may receive the client's invoices (at most 9; with `email`, the
+             *     default recipients of `POST /invoices/{id}/send`).
+             */
+            billing_contacts?: string[];
+            /**
              * @description The reference the client asks to be quoted on its invoices (BT-10, e.g. a
              *     Leitweg-ID).
              */
@@ -707,6 +716,8 @@ export interface components {
         ClientInput: {
             active?: boolean;
             address: components["schemas"]["Address"];
+            /** @description At most 9 more addresses for the client's invoices (default: none). */
+            billing_contacts?: string[];
             buyer_reference?: string | null;
             currency: string;
             electronic_address?: components["schemas"]["ElectronicAddress"] | null;
@@ -952,6 +963,11 @@ export interface components {
             data: {
                 active: boolean;
                 address: components["schemas"]["Address"];
+                /**
+                 * @description More addresses that may receive the client's invoices (at most 9; with `email`, the
+                 *     default recipients of `POST /invoices/{id}/send`).
+                 */
+                billing_contacts?: string[];
                 /**
                  * @description The reference the client asks to be quoted on its invoices (BT-10, e.g. a
                  *     Leitweg-ID).
@@ -1254,12 +1270,17 @@ export interface components {
                 pdf_sha256: string;
                 /** Format: int64 */
                 pdf_size_bytes: number;
-                /** @description The mail service's message id (Amazon SES). */
-                provider_message_id: string;
-                /** Format: date-time */
+                /** @description The mail service's message id (Amazon SES); `null` while `pending`. */
+                provider_message_id?: string | null;
+                /**
+                 * Format: date-time
+                 * @description When it was handed to the mail service.
+                 */
                 sent_at: string;
                 /** @description Who sent it. */
                 sent_by: string;
+                /** @description `sent` (recorded before this field existed: every one is `sent`). */
+                status?: components["schemas"]["MessageStatus"];
                 subject: string;
                 to: string[];
             }[];
@@ -1696,6 +1717,11 @@ export interface components {
             token_type: string;
             user: components["schemas"]["UserView"];
         };
+        /**
+         * @description Where an e-mail of an invoice stands.
+         * @enum {string}
+         */
+        MessageStatus: "pending" | "accepted" | "sent";
         /** @description Pagination metadata with the true total. */
         Meta: {
             /** @description Pass as `cursor` for the next page; `null` on the last page. */
@@ -1728,6 +1754,11 @@ export interface components {
             data: {
                 active: boolean;
                 address: components["schemas"]["Address"];
+                /**
+                 * @description More addresses that may receive the client's invoices (at most 9; with `email`, the
+                 *     default recipients of `POST /invoices/{id}/send`).
+                 */
+                billing_contacts?: string[];
                 /**
                  * @description The reference the client asks to be quoted on its invoices (BT-10, e.g. a
                  *     Leitweg-ID).
@@ -2155,7 +2186,7 @@ export interface components {
             /** @description 1-10 addresses; the client's e-mail when absent. */
             to?: string[] | null;
         };
-        /** @description One e-mail sent for an invoice, as recorded once the mail service accepted it. */
+        /** @description One e-mail of an invoice: recorded `pending` before it goes to the mail service. */
         SentMessage: {
             cc: string[];
             /** Format: uuid */
@@ -2171,12 +2202,17 @@ export interface components {
             pdf_sha256: string;
             /** Format: int64 */
             pdf_size_bytes: number;
-            /** @description The mail service's message id (Amazon SES). */
-            provider_message_id: string;
-            /** Format: date-time */
+            /** @description The mail service's message id (Amazon SES); `null` while `pending`. */
+            provider_message_id: string | null;
+            /**
+             * Format: date-time
+             * @description When it was handed to the mail service.
+             */
             sent_at: string;
             /** @description Who sent it. */
             sent_by: string;
+            /** @description `sent` (recorded before this field existed: every one is `sent`). */
+            status?: components["schemas"]["MessageStatus"];
             subject: string;
             to: string[];
         };
@@ -4840,7 +4876,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Viewer */
+            /** @description Viewer, or a recipient that is not a billing address of the client (admins excepted) */
             403: {
                 headers: {
                     /** @description `true` when this is the remembered answer to an earlier request with the same `Idempotency-Key` */
@@ -4866,7 +4902,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Draft or void; or a request with this `Idempotency-Key` is in progress (`Retry-After: 1`) */
+            /** @description Draft or void, or an earlier attempt with this key is still pending; or a request with this `Idempotency-Key` is in progress (`Retry-After: 1`) */
             409: {
                 headers: {
                     /** @description `true` when this is the remembered answer to an earlier request with the same `Idempotency-Key` */
@@ -4895,6 +4931,21 @@ export interface operations {
             /** @description `IDEMPOTENCY_KEY_REUSED`: this `Idempotency-Key` was already used with a different request */
             422: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The user's daily limit of e-mails is reached */
+            429: {
+                headers: {
+                    /** @description `true` when this is the remembered answer to an earlier request with the same `Idempotency-Key` */
+                    "Idempotent-Replayed"?: "true";
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
                     "X-Request-ID"?: string;
                     [name: string]: unknown;

@@ -31,6 +31,10 @@ pub struct Client {
     pub key: String,
     pub name: String,
     pub email: String,
+    /// More addresses that may receive the client's invoices (at most 9; with `email`, the
+    /// default recipients of `POST /invoices/{id}/send`).
+    #[serde(default)]
+    pub billing_contacts: Vec<String>,
     pub address: Address,
     /// The client's tax or company registration number as printed on the PDF (free text;
     /// the buyer's legal registration identifier, BT-47, in e-invoices).
@@ -94,6 +98,9 @@ pub struct ClientInput {
     pub key: String,
     pub name: String,
     pub email: String,
+    /// At most 9 more addresses for the client's invoices (default: none).
+    #[serde(default)]
+    pub billing_contacts: Vec<String>,
     pub address: Address,
     #[serde(default)]
     pub tax_id: Option<String>,
@@ -130,6 +137,10 @@ pub struct ClientInput {
 fn default_active() -> bool {
     true
 }
+
+/// Most addresses in a client's `billing_contacts`: with its `email`, the most recipients
+/// (10) of one e-mail.
+pub const MAX_BILLING_CONTACTS: usize = 9;
 
 /// Longest payment term accepted (days).
 pub const MAX_PAYMENT_TERMS_DAYS: u32 = 365;
@@ -207,6 +218,17 @@ impl ClientInput {
         if let Some(problem) = super::email::problem(email) {
             errors.push(FieldError::new("email", problem));
         }
+        let billing_contacts: Vec<String> = self
+            .billing_contacts
+            .iter()
+            .map(|a| a.trim().to_string())
+            .collect();
+        super::email::check_list(
+            "billing_contacts",
+            &billing_contacts,
+            MAX_BILLING_CONTACTS,
+            &mut errors,
+        );
         let line1 = check_field(
             "address.line1",
             &self.address.line1,
@@ -335,6 +357,7 @@ impl ClientInput {
             key,
             name: name.to_string(),
             email: email.to_string(),
+            billing_contacts,
             address: Address {
                 line1: line1.to_string(),
                 line2: tidy(self.address.line2),

@@ -1,7 +1,8 @@
 //! Client import from JSON (an array of client objects as the API shows them, without
 //! timestamps) or CSV (flat columns, `address_` prefix for the address, `electronic_address_`
 //! for the e-invoice address: `electronic_address_scheme`, `electronic_address_id`; optional
-//! `locale` column: `en`, `ru`, `uz`). Re-importing a
+//! `locale` column: `en`, `ru`, `uz`; optional `billing_contacts` column: addresses separated
+//! by `;`). Re-importing a
 //! client replaces it and keeps its `created_at`.
 
 use super::report::{ImportReport, RowError};
@@ -92,6 +93,15 @@ fn csv_row(
         key: req("key")?,
         name: req("name")?,
         email: req("email")?,
+        billing_contacts: get("billing_contacts")
+            .map(|v| {
+                v.split(';')
+                    .map(str::trim)
+                    .filter(|a| !a.is_empty())
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default(),
         address: Address {
             line1: req("address_line1")?,
             line2: get("address_line2"),

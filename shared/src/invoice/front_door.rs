@@ -13,7 +13,7 @@ use super::finalize::{self, Lifecycle, PdfDownload};
 use super::history::HistoryEntry;
 use super::model::{GroupBy, Invoice, InvoiceFilter, InvoiceHeader};
 use super::receivables::{Payment, PaymentRequest};
-use super::sending::{self, SendRequest, Sending, SentMessage};
+use super::sending::{self, SendRequest, Sender, Sending, SentMessage};
 use super::service::{self, Actor, BulkOutcome, GenerateRequest, Stores};
 use crate::Result;
 use crate::domain::{Page, PageRequest, Period};
@@ -47,6 +47,8 @@ pub struct InvoiceService<'a> {
     pub events: &'a dyn EventPublisher,
     /// The sender of invoice e-mails (`MAIL_FROM`).
     pub mail_from: Option<&'a str>,
+    /// How many e-mails one user may send per day, and the counter.
+    pub send_quota: sending::SendQuota<'a>,
     /// The issuer printed on documents finalized now.
     pub issuer: &'a Issuer,
     /// Life of presigned document URLs.
@@ -79,6 +81,7 @@ impl<'a> InvoiceService<'a> {
             mailer: self.mailer,
             messages: self.messages,
             mail_from: self.mail_from,
+            quota: self.send_quota,
         }
     }
 
@@ -185,8 +188,9 @@ impl<'a> InvoiceService<'a> {
         id: Uuid,
         req: &SendRequest,
         actor: &Actor,
+        sender: &Sender<'_>,
     ) -> Result<(Invoice, SentMessage)> {
-        let (invoice, sent) = sending::send(self.sending(), id, req, actor).await?;
+        let (invoice, sent) = sending::send(self.sending(), id, req, actor, sender).await?;
         let recipients = sent.to.len() + sent.cc.len();
         let event = InvoiceSent::of(&invoice.header, sent.id, recipients, sent.sent_at).event();
         publish_committed(self.events, vec![event]).await;

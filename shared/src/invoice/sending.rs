@@ -1,7 +1,14 @@
 //! Sending an issued invoice by e-mail with its PDF attached, and the record of what was
-//! sent. The message goes out first (through the [`Mailer`]); only what the mail service
-//! accepted is recorded, with `sent_at` and a history entry, in one transaction with the
-//! invoice. Repeats of one request are stopped before this by the `Idempotency-Key`.
+//! sent. Who may receive it: the client's billing addresses (its `email` and
+//! `billing_contacts`); any address only when an admin sends. Each user sends at most the
+//! configured number of e-mails a day (429 past it).
+//!
+//! The record is written before the message goes out: `pending`, then `accepted` once the
+//! mail service took it, then `sent` with `sent_at` and a history entry in one transaction
+//! with the invoice. With an `Idempotency-Key` the message id comes from (invoice, user,
+//! key), so a retry with the key finds the earlier attempt: `sent` answers it again,
+//! `accepted` records it (no second e-mail), `pending` (the mail service's answer was never
+//! seen: it may have been delivered) is 409, never a silent second e-mail.
 
 use super::finalize::{self, Lifecycle};
 use super::history::{Change, EditAction, HistoryEntry};
@@ -13,7 +20,8 @@ use crate::domain::text::{self, Lines};
 use crate::mail::mime::{self, Attachment};
 use crate::pdf::{file_name, sha256_hex};
 use crate::ports::{
-    ClientStore, Companion, Mailer, OutgoingMail, SentMessageStore, WriteOutcome, WriteRefused,
+    AttemptCount, AttemptScope, ClientStore, Companion, Delivery, LoginThrottle, Mailer,
+    OutgoingMail, SentMessageStore, WriteOutcome, WriteRefused,
 };
 use crate::{Error, FieldError, Result};
 use chrono::{DateTime, Utc};
@@ -44,7 +52,33 @@ pub struct SendRequest {
     pub message: Option<String>,
 }
 
-/// One e-mail sent for an invoice, as recorded once the mail service accepted it.
+/// Where an e-mail of an invoice stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum MessageStatus {
+    /// About to be handed to the mail service, or handed to it without an answer seen (a
+    /// crash, a time-out): it may have been delivered.
+    Pending,
+    /// The mail service accepted it; the invoice's record of it is not written yet (a retry
+    /// with the same `Idempotency-Key` writes it).
+    Accepted,
+    /// Accepted and recorded on the invoice (`sent_at`, history).
+    #[default]
+    Sent,
+}
+
+impl MessageStatus {
+    /// The stored and served name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Accepted => "accepted",
+            Self::Sent => "sent",
+        }
+    }
+}
+
+/// One e-mail of an invoice: recorded `pending` before it goes to the mail service.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct SentMessage {
     pub id: Uuid,
@@ -52,11 +86,18 @@ pub struct SentMessage {
     pub to: Vec<String>,
     pub cc: Vec<String>,
     pub subject: String,
+    /// When it was handed to the mail service.
+    #[serde(with = "crate::domain::instant::millis")]
+    #[schema(value_type = String, format = DateTime, pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{3}Z$")]
     pub sent_at: DateTime<Utc>,
     /// Who sent it.
     pub sent_by: String,
-    /// The mail service's message id (Amazon SES).
-    pub provider_message_id: String,
+    /// `sent` (recorded before this field existed: every one is `sent`).
+    #[serde(default)]
+    pub status: MessageStatus,
+    /// The mail service's message id (Amazon SES); `null` while `pending`.
+    #[serde(default)]
+    pub provider_message_id: Option<String>,
     /// The attached PDF's file name.
     #[schema(example = "INV-2026-00042.pdf")]
     pub pdf_filename: String,
@@ -74,6 +115,72 @@ pub struct Sending<'a> {
     pub messages: &'a dyn SentMessageStore,
     /// The sender address (`MAIL_FROM`); `None`: sending is not configured (503).
     pub mail_from: Option<&'a str>,
+    pub quota: SendQuota<'a>,
+}
+
+/// The per-user daily limit of e-mails and the shared counter it is counted in.
+#[derive(Clone, Copy)]
+pub struct SendQuota<'a> {
+    pub counter: &'a dyn LoginThrottle,
+    pub per_user_per_day: u32,
+}
+
+/// The window of [`SendQuota`]: a day from the user's first e-mail in it.
+pub const SEND_WINDOW_SECS: u64 = 24 * 60 * 60;
+
+/// Who sends, as far as the rules care.
+#[derive(Debug, Clone, Copy)]
+pub struct Sender<'k> {
+    /// An admin may send to any address; others only to the client's billing addresses.
+    pub may_send_anywhere: bool,
+    /// The request's `Idempotency-Key`: the message id is derived from it.
+    pub idempotency_key: Option<&'k str>,
+}
+
+/// The message id of a send: from (invoice, user, key) when the request has an
+/// `Idempotency-Key`, so that a retry finds its earlier attempt; random otherwise.
+pub fn message_id(invoice_id: Uuid, user: &str, key: Option<&str>) -> Uuid {
+    match key {
+        Some(key) => Uuid::new_v5(&invoice_id, format!("{user}\n{key}").as_bytes()),
+        None => Uuid::new_v4(),
+    }
+}
+
+/// The client's billing addresses: its `email`, then its `billing_contacts`.
+pub fn billing_addresses(email: &str, contacts: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for a in std::iter::once(email).chain(contacts.iter().map(String::as_str)) {
+        if !out.iter().any(|o| o.eq_ignore_ascii_case(a)) {
+            out.push(a.to_string());
+        }
+    }
+    out
+}
+
+/// The recipients rule: unless the sender may send anywhere, every address of `to` and `cc`
+/// must be one of the client's billing addresses (403 naming the first that is not).
+pub fn check_recipients(
+    to: &[String],
+    cc: &[String],
+    billing: &[String],
+    sender: &Sender<'_>,
+) -> Result<()> {
+    if sender.may_send_anywhere {
+        return Ok(());
+    }
+    let listed = |a: &String| billing.iter().any(|b| b.eq_ignore_ascii_case(a));
+    let named = |field: &str, list: &[String]| {
+        list.iter()
+            .position(|a| !listed(a))
+            .map(|i| format!("{field}[{i}]"))
+    };
+    match named("to", to).or_else(|| named("cc", cc)) {
+        None => Ok(()),
+        Some(field) => Err(Error::Forbidden(format!(
+            "{field} is not one of the client's billing addresses (its email and \
+             billing_contacts): add it to the client's billing_contacts, or ask an admin to send"
+        ))),
+    }
 }
 
 /// The checked recipients and message of a request (`to` still empty when defaulted).
@@ -125,13 +232,15 @@ fn body(invoice: &Invoice, issuer_name: &str, message: Option<&str>) -> String {
 }
 
 /// `POST /invoices/{id}/send`: e-mail an issued (finalized or paid) invoice with its PDF to
-/// `to` (default: the client's e-mail) and `cc`; record the message, `sent_at` and a history
-/// entry. A draft or a void invoice is 409.
+/// `to` (default: the client's billing addresses) and `cc`; record the message, `sent_at`
+/// and a history entry. A draft or a void invoice is 409; see the module documentation for
+/// who may receive it, the daily limit and what a retry with the same key does.
 pub async fn send(
     deps: Sending<'_>,
     id: Uuid,
     req: &SendRequest,
     actor: &Actor,
+    sender: &Sender<'_>,
 ) -> Result<(Invoice, SentMessage)> {
     let (mut to, cc, message) = checked(req)?;
     let invoice = deps
@@ -144,24 +253,61 @@ pub async fn send(
     let from = deps
         .mail_from
         .ok_or_else(|| Error::Unavailable("MAIL_FROM is not configured".into()))?;
+    let message_id = message_id(id, &actor.name, sender.idempotency_key);
+    // An earlier attempt with this key: answer it, finish it, or say it may be out.
+    if sender.idempotency_key.is_some()
+        && let Some(earlier) = deps
+            .messages
+            .sent_messages(id)
+            .await?
+            .into_iter()
+            .find(|m| m.id == message_id)
+    {
+        return match earlier.status {
+            MessageStatus::Sent => Ok((invoice, earlier)),
+            MessageStatus::Accepted => {
+                let mut sent = earlier;
+                sent.status = MessageStatus::Sent;
+                let invoice = record(deps, &sent, actor).await?;
+                Ok((invoice, sent))
+            }
+            MessageStatus::Pending => Err(Error::Conflict(format!(
+                "an earlier attempt with this Idempotency-Key (message {message_id}, {}) was \
+                 handed to the mail service without an answer: it may have been delivered. \
+                 Check with the recipients; send again with a new Idempotency-Key",
+                crate::domain::instant::format(&earlier.sent_at)
+            ))),
+        };
+    }
+    let current = deps.clients.get_client(&invoice.header.client_key).await?;
+    let (email, contacts) = match &current {
+        Some(c) => (c.email.as_str(), c.billing_contacts.as_slice()),
+        None => (invoice.header.client.email.as_str(), &[][..]),
+    };
+    let billing = billing_addresses(email, contacts);
     if to.is_empty() {
-        let current = deps.clients.get_client(&invoice.header.client_key).await?;
-        let email = current.map_or_else(|| invoice.header.client.email.clone(), |c| c.email);
-        if crate::domain::email::problem(&email).is_some() {
+        to = billing
+            .iter()
+            .filter(|a| crate::domain::email::problem(a).is_none())
+            .filter(|a| !cc.iter().any(|c| c.eq_ignore_ascii_case(a)))
+            .cloned()
+            .collect();
+        if to.is_empty() {
             return Err(Error::field(
                 "to",
                 "the client has no usable e-mail address; name the recipients",
             ));
         }
-        to.push(email);
     }
+    check_recipients(&to, &cc, &billing, sender)?;
     let pdf = finalize::archived_pdf(deps.lifecycle, &invoice).await?;
+    let counted = count_send(deps.quota, actor).await?;
     let issuer_name = finalize::issuer_of(&invoice, deps.lifecycle.issuer)
         .name
         .clone();
-    let message_id = Uuid::new_v4();
     let subject = subject(&invoice, &issuer_name);
     let filename = file_name(&invoice);
+    let sent_at = crate::domain::instant::to_millis(actor.now);
     let raw = mime::build(&mime::Message {
         from_name: Some(&issuer_name),
         from,
@@ -174,39 +320,94 @@ pub async fn send(
             content_type: "application/pdf",
             bytes: &pdf,
         },
-        date: actor.now,
+        date: sent_at,
         token: &message_id.simple().to_string(),
     });
-    let accepted = deps
-        .mailer
-        .send(&OutgoingMail {
-            from: from.to_string(),
-            to: to.clone(),
-            cc: cc.clone(),
-            raw,
-        })
-        .await?;
-    let sent = SentMessage {
+    let mut sent = SentMessage {
         id: message_id,
         invoice_id: id,
         to,
         cc,
         subject,
-        sent_at: actor.now,
+        sent_at,
         sent_by: actor.name.clone(),
-        provider_message_id: accepted.provider_message_id,
+        status: MessageStatus::Pending,
+        provider_message_id: None,
         pdf_filename: filename,
         pdf_sha256: sha256_hex(&pdf),
         pdf_size_bytes: pdf.len() as u64,
     };
+    // Pending before the mail service is called: a crash after it leaves a visible record.
+    if !deps.messages.put_pending(&sent).await? {
+        return Err(Error::Conflict(
+            "this message is already being sent; retry in a moment".into(),
+        ));
+    }
+    let delivery = deps
+        .mailer
+        .send(&OutgoingMail {
+            from: from.to_string(),
+            to: sent.to.clone(),
+            cc: sent.cc.clone(),
+            raw,
+        })
+        .await;
+    let accepted = match delivery {
+        Ok(Delivery::Accepted(accepted)) => accepted,
+        Ok(Delivery::Refused(detail)) => {
+            // Nothing was sent: no record, and the e-mail does not count against the limit.
+            deps.messages.forget_pending(&sent).await?;
+            deps.quota
+                .counter
+                .refund_attempt(AttemptScope::Sends(&actor.name), counted)
+                .await?;
+            return Err(Error::Unavailable(detail));
+        }
+        // Maybe sent: the pending record stays, and a retry with the key is 409.
+        Ok(Delivery::Unknown(detail)) => return Err(Error::Unavailable(detail)),
+        Err(e) => return Err(e),
+    };
+    sent.provider_message_id = Some(accepted.provider_message_id);
+    sent.status = MessageStatus::Accepted;
+    deps.messages.mark_accepted(&sent).await?;
+    sent.status = MessageStatus::Sent;
     match record(deps, &sent, actor).await {
         Ok(invoice) => Ok((invoice, sent)),
         Err(e) => {
-            // The e-mail is out; say so in the logs, with what is needed to record it by hand.
-            tracing::error!(invoice = %id, message = %sent.id, provider_message_id = %sent.provider_message_id,
+            // The e-mail is out and its record says `accepted`: a retry with the same key
+            // completes it.
+            tracing::error!(invoice = %id, message = %sent.id, provider_message_id = ?sent.provider_message_id,
                 error = ?e, "invoice e-mailed but the record of it was not written");
             Err(e)
         }
+    }
+}
+
+/// Count one e-mail of `actor` against the daily limit: 429 past it. The start of the
+/// window it was counted in (to give it back if nothing is sent).
+async fn count_send(quota: SendQuota<'_>, actor: &Actor) -> Result<i64> {
+    let limited = |retry_after_secs| Error::RateLimited {
+        message: format!(
+            "at most {} invoice e-mails per user per day; try again later",
+            quota.per_user_per_day
+        ),
+        retry_after_secs,
+    };
+    if quota.per_user_per_day == 0 {
+        return Err(limited(SEND_WINDOW_SECS));
+    }
+    match quota
+        .counter
+        .count_attempt(
+            AttemptScope::Sends(&actor.name),
+            quota.per_user_per_day,
+            SEND_WINDOW_SECS,
+            actor.now,
+        )
+        .await?
+    {
+        AttemptCount::Counted { window_start } => Ok(window_start),
+        AttemptCount::LimitReached { retry_after_secs } => Err(limited(retry_after_secs)),
     }
 }
 

@@ -26,12 +26,24 @@ pub struct Accepted {
     pub provider_message_id: String,
 }
 
+/// What became of a message handed to the mail service.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Delivery {
+    /// Accepted for delivery.
+    Accepted(Accepted),
+    /// Refused: nothing was sent (the detail is for logs).
+    Refused(String),
+    /// No answer (a time-out, a dropped connection): it may have been sent (the detail is for
+    /// logs).
+    Unknown(String),
+}
+
 /// Sends e-mail. One call is one message handed to the mail service; it is not retried by
 /// the adapter (a retry after an unseen acceptance would send the message twice).
 #[async_trait]
 pub trait Mailer: Send + Sync {
     /// Hand `mail` to the mail service.
-    async fn send(&self, mail: &OutgoingMail) -> Result<Accepted>;
+    async fn send(&self, mail: &OutgoingMail) -> Result<Delivery>;
 }
 
 /// Publishes domain events to the event bus. Called only after the change they describe has
@@ -42,10 +54,17 @@ pub trait EventPublisher: Send + Sync {
     async fn publish(&self, events: &[DomainEvent]) -> Result<()>;
 }
 
-/// The record of the e-mails sent for invoices (written with the invoice, see
+/// The record of the e-mails sent for invoices: written `pending` before the mail service is
+/// called, `accepted` once it accepted, and `sent` with the invoice (see
 /// [`crate::ports::Companion::PutSentMessage`]).
 #[async_trait]
 pub trait SentMessageStore: Send + Sync {
-    /// The messages sent for invoice `invoice_id`, oldest first.
+    /// The messages of invoice `invoice_id` (pending, accepted and sent), oldest first.
     async fn sent_messages(&self, invoice_id: Uuid) -> Result<Vec<SentMessage>>;
+    /// Write `message` (status `pending`) unless a message with its key exists: `false` then.
+    async fn put_pending(&self, message: &SentMessage) -> Result<bool>;
+    /// Mark the pending `message` accepted, with its `provider_message_id`.
+    async fn mark_accepted(&self, message: &SentMessage) -> Result<()>;
+    /// Remove the pending `message` (the mail service refused it: nothing was sent).
+    async fn forget_pending(&self, message: &SentMessage) -> Result<()>;
 }

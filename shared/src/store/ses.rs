@@ -1,6 +1,6 @@
 //! The [`Mailer`] on Amazon SES (API v2): one `SendEmail` with the raw MIME message.
 
-use crate::ports::{Accepted, Mailer, OutgoingMail};
+use crate::ports::{Accepted, Delivery, Mailer, OutgoingMail};
 use crate::{Error, Result};
 use async_trait::async_trait;
 use aws_sdk_sesv2::error::{ProvideErrorMetadata, SdkError};
@@ -19,7 +19,10 @@ impl SesMailer {
     }
 }
 
-fn ses_error<E, R>(err: SdkError<E, R>) -> Error
+/// What an SES failure says about the message: an answer from SES (throttling, an unverified
+/// identity, a paused account, a bad request) means nothing was sent; no answer (a time-out,
+/// a dropped connection) means it may have been.
+fn failed<E, R>(err: SdkError<E, R>) -> Delivery
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     R: std::fmt::Debug,
@@ -28,14 +31,15 @@ where
         "SES SendEmail: {}",
         aws_sdk_sesv2::error::DisplayErrorContext(&err)
     );
-    // Whatever SES refused (throttling, an unverified identity, a paused account), the
-    // request could not be served now and nothing was sent: 503, details in the logs.
-    Error::Unavailable(detail)
+    match err {
+        SdkError::ServiceError(_) | SdkError::ConstructionFailure(_) => Delivery::Refused(detail),
+        _ => Delivery::Unknown(detail),
+    }
 }
 
 #[async_trait]
 impl Mailer for SesMailer {
-    async fn send(&self, mail: &OutgoingMail) -> Result<Accepted> {
+    async fn send(&self, mail: &OutgoingMail) -> Result<Delivery> {
         let destination = Destination::builder()
             .set_to_addresses(Some(mail.to.clone()))
             .set_cc_addresses((!mail.cc.is_empty()).then(|| mail.cc.clone()))
@@ -44,7 +48,7 @@ impl Mailer for SesMailer {
             .data(Blob::new(mail.raw.clone()))
             .build()
             .map_err(|e| Error::Internal(format!("SES raw message: {e}")))?;
-        let out = self
+        let out = match self
             .client
             .send_email()
             .from_email_address(&mail.from)
@@ -52,12 +56,15 @@ impl Mailer for SesMailer {
             .content(EmailContent::builder().raw(raw).build())
             .send()
             .await
-            .map_err(ses_error)?;
+        {
+            Ok(out) => out,
+            Err(e) => return Ok(failed(e)),
+        };
         let id = out
             .message_id
             .ok_or_else(|| Error::Internal("SES accepted the message without an id".into()))?;
-        Ok(Accepted {
+        Ok(Delivery::Accepted(Accepted {
             provider_message_id: id,
-        })
+        }))
     }
 }

@@ -8,7 +8,7 @@
 use crate::events::DomainEvent;
 use crate::invoice::sending::SentMessage;
 use crate::ports::{
-    Accepted, DocumentStore, EventPublisher, FileStore, Mailer, OutgoingMail, SentMessageStore,
+    Delivery, DocumentStore, EventPublisher, FileStore, Mailer, OutgoingMail, SentMessageStore,
 };
 use crate::{Error, Result};
 use async_trait::async_trait;
@@ -74,7 +74,7 @@ impl FileStore for Unwired {
 
 #[async_trait]
 impl Mailer for Unwired {
-    async fn send(&self, _mail: &OutgoingMail) -> Result<Accepted> {
+    async fn send(&self, _mail: &OutgoingMail) -> Result<Delivery> {
         self.refuse()
     }
 }
@@ -89,6 +89,15 @@ impl EventPublisher for Unwired {
 #[async_trait]
 impl SentMessageStore for Unwired {
     async fn sent_messages(&self, _invoice_id: uuid::Uuid) -> Result<Vec<SentMessage>> {
+        self.refuse()
+    }
+    async fn put_pending(&self, _message: &SentMessage) -> Result<bool> {
+        self.refuse()
+    }
+    async fn mark_accepted(&self, _message: &SentMessage) -> Result<()> {
+        self.refuse()
+    }
+    async fn forget_pending(&self, _message: &SentMessage) -> Result<()> {
         self.refuse()
     }
 }

@@ -332,6 +332,32 @@ fn only_the_invoices_function_reaches_idempotency_records_and_only_those_it_need
 }
 
 #[test]
+fn only_the_invoices_function_counts_sent_e_mails_and_it_may_not_reset_them() {
+    const SENDS_KEY: &str = "SENDS#someone@example.com";
+    let doc = proxima_tests::cfn::template();
+    for (id, f) in functions(&doc) {
+        let reaching: Vec<TableGrant> = table_grants(id, f)
+            .into_iter()
+            .filter(|g| g.reaches(SENDS_KEY))
+            .collect();
+        if id != INVOICES {
+            assert!(reaching.is_empty(), "{id} can reach SENDS# items");
+            continue;
+        }
+        for action in ["dynamodb:PutItem", "dynamodb:UpdateItem"] {
+            assert!(
+                reaching.iter().any(|g| g.allows(action)),
+                "{id} needs {action} on SENDS#"
+            );
+        }
+        assert!(
+            !reaching.iter().any(|g| g.allows("dynamodb:DeleteItem")),
+            "{id} must not delete its users' send counters"
+        );
+    }
+}
+
+#[test]
 fn e_mail_goes_only_from_the_configured_sender_and_events_only_to_our_bus() {
     let doc = proxima_tests::cfn::template();
     let (mut sending, mut publishing) = (0, 0);

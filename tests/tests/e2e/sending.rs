@@ -4,6 +4,7 @@
 //! once.
 
 use proxima::domain::Role;
+use proxima::invoice::sending::{MessageStatus, SentMessage, message_id};
 use proxima::pdf::sha256_hex;
 use proxima_tests::messaging::{SentEmail, sent_emails, spawn_app_with_events};
 use proxima_tests::{TestApp, last_month};
@@ -101,6 +102,7 @@ async fn the_client_receives_the_invoice_with_the_pdf_as_issued_and_the_send_is_
     assert_eq!(message["pdf_sha256"], pdf_sha);
     assert_eq!(message["pdf_filename"], format!("{number}.pdf"));
     assert!(!message["provider_message_id"].as_str().unwrap().is_empty());
+    assert_eq!(message["status"], "sent");
     let sent_at = reply.body["data"]["invoice"]["sent_at"]
         .as_str()
         .unwrap()
@@ -228,10 +230,26 @@ async fn recipients_drafts_void_invoices_and_roles_are_checked() {
     let (invoice, email) = finalized(&app, &token, "MAIL03").await;
     let id = invoice["id"].as_str().unwrap();
 
-    // Named recipients and copies, instead of the client.
+    // Named recipients and copies, instead of the client: an accountant only to the client's
+    // billing addresses (403, nothing sent), an admin anywhere.
     let to = format!("ap-{}@acme.example", Uuid::new_v4().simple());
     let cc = format!("boss-{}@acme.example", Uuid::new_v4().simple());
-    let reply = send(&app, &token, id, json!({"to": [to], "cc": [cc]}), None).await;
+    let refused = send(&app, &token, id, json!({"to": [to], "cc": [cc]}), None).await;
+    refused.assert_error(403, "FORBIDDEN");
+    assert!(
+        refused.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("to[0]"),
+        "{}",
+        refused.body
+    );
+    let refused = send(&app, &token, id, json!({"to": [email], "cc": [cc]}), None).await;
+    refused.assert_error(403, "FORBIDDEN");
+    assert!(sent_emails(&app.endpoint, &to).await.is_empty());
+    assert!(sent_emails(&app.endpoint, &cc).await.is_empty());
+    let admin = app.token(Role::Admin).await;
+    let reply = send(&app, &admin, id, json!({"to": [to], "cc": [cc]}), None).await;
     assert_eq!(reply.status, 201, "{}", reply.body);
     let mail = only(sent_emails(&app.endpoint, &to).await);
     assert_eq!(mail.header("To").as_deref(), Some(to.as_str()));
@@ -419,4 +437,223 @@ async fn only_plain_addresses_are_accepted_anywhere_an_address_is_stored_or_mail
     app.get("/api/v1/clients/MAIL06B", Some(&admin))
         .await
         .assert_error(404, "NOT_FOUND");
+}
+
+/// A client with `billing_contacts`, imported as the clients import and `PUT` take it.
+async fn client_with_contacts(app: &TestApp, key: &str, contacts: &[String]) -> String {
+    let email = client_with_work(app, key).await;
+    let clients = json!([{"key": key, "name": "Acme Oʻzbekiston", "email": email,
+        "billing_contacts": contacts,
+        "address": {"line1": "1 Amir Temur", "city": "Toshkent", "country": "UZ"},
+        "currency": "USD", "hourly_rate": "50", "tax_rate": "12",
+        "payment_terms_days": 10, "timezone": "Asia/Tashkent"}]);
+    let report = proxima::import::import_clients(
+        serde_json::to_vec(&clients).unwrap().as_slice(),
+        proxima::import::ClientFormat::Json,
+        app.state.clients.as_ref(),
+        chrono::Utc::now(),
+    )
+    .await
+    .expect("import client");
+    assert_eq!(report.rejected.len(), 0, "{report:?}");
+    email
+}
+
+#[tokio::test]
+async fn billing_contacts_are_the_default_recipients_and_the_only_others_an_accountant_may_name() {
+    let (app, _events) = spawn_app_with_events().await;
+    let token = app.token(Role::Accountant).await;
+    let contact = format!("ap-{}@acme.example", Uuid::new_v4().simple());
+    let email = client_with_contacts(&app, "MAIL07", std::slice::from_ref(&contact)).await;
+    let got = app.get("/api/v1/clients/MAIL07", Some(&token)).await;
+    assert_eq!(got.body["data"]["billing_contacts"], json!([contact]));
+    let draft = app.draft(&token, "MAIL07").await;
+    let id = draft["id"].as_str().unwrap().to_string();
+    let reply = app.finalize(&token, &id).await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+
+    // By default: the client's e-mail and its billing contacts.
+    let reply = send(&app, &token, &id, json!({}), None).await;
+    assert_eq!(reply.status, 201, "{}", reply.body);
+    assert_eq!(reply.body["data"]["message"]["to"], json!([email, contact]));
+    let mail = only(sent_emails(&app.endpoint, &contact).await);
+    assert!(mail.destinations.iter().any(|d| d.contains(&email)));
+
+    // A contact alone, in any case of letters, is a billing address; a stranger is not.
+    let reply = send(
+        &app,
+        &token,
+        &id,
+        json!({"to": [contact.to_uppercase()]}),
+        None,
+    )
+    .await;
+    assert_eq!(reply.status, 201, "{}", reply.body);
+    let stranger = format!("x-{}@elsewhere.example", Uuid::new_v4().simple());
+    send(&app, &token, &id, json!({"cc": [stranger]}), None)
+        .await
+        .assert_error(403, "FORBIDDEN");
+    assert!(sent_emails(&app.endpoint, &stranger).await.is_empty());
+
+    // The contacts follow the address rule, at most 9, on PUT and on import.
+    let admin = app.token(Role::Admin).await;
+    let mut body = got.body["data"].clone();
+    for k in ["created_at", "updated_at"] {
+        body.as_object_mut().unwrap().remove(k);
+    }
+    body["billing_contacts"] = json!(["=?UTF-8?B?QQ==?=@x.example", contact, contact]);
+    let put = app
+        .send(
+            app.request(reqwest::Method::PUT, "/api/v1/clients/MAIL07", Some(&admin))
+                .json(&body),
+        )
+        .await;
+    put.assert_error(400, "VALIDATION_ERROR");
+    let fields: Vec<&str> = put.body["error"]["details"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["billing_contacts[0]", "billing_contacts[2]"]);
+    body["billing_contacts"] = json!(
+        (0..10)
+            .map(|i| format!("c{i}@acme.example"))
+            .collect::<Vec<_>>()
+    );
+    app.send(
+        app.request(reqwest::Method::PUT, "/api/v1/clients/MAIL07", Some(&admin))
+            .json(&body),
+    )
+    .await
+    .assert_error(400, "VALIDATION_ERROR");
+    let unchanged = app.get("/api/v1/clients/MAIL07", Some(&token)).await;
+    assert_eq!(unchanged.body["data"]["billing_contacts"], json!([contact]));
+}
+
+#[tokio::test]
+async fn each_user_sends_at_most_the_daily_limit() {
+    let (app, _events) = spawn_app_with_events().await;
+    let app = app.redeployed(|c| c.send_limit_per_user_per_day = 2).await;
+    let token = app.token(Role::Accountant).await;
+    let (invoice, email) = finalized(&app, &token, "MAIL08").await;
+    let id = invoice["id"].as_str().unwrap();
+    // Two concurrent pairs: exactly two e-mails go out, the others are 429.
+    let replies =
+        futures::future::join_all((0..4).map(|_| send(&app, &token, id, json!({}), None))).await;
+    let created = replies.iter().filter(|r| r.status == 201).count();
+    let limited: Vec<_> = replies.iter().filter(|r| r.status == 429).collect();
+    assert_eq!((created, limited.len()), (2, 2), "{replies:?}");
+    for r in limited {
+        r.assert_error(429, "RATE_LIMITED");
+    }
+    assert_eq!(sent_emails(&app.endpoint, &email).await.len(), 2);
+    // Another user has a limit of their own.
+    let other = app.token(Role::Admin).await;
+    let reply = send(&app, &other, id, json!({}), None).await;
+    assert_eq!(reply.status, 201, "{}", reply.body);
+}
+
+/// A message record as the send use case writes it before calling the mail service.
+fn attempt(invoice_id: Uuid, user: &str, key: &str, to: &str) -> SentMessage {
+    SentMessage {
+        id: message_id(invoice_id, user, Some(key)),
+        invoice_id,
+        to: vec![to.to_string()],
+        cc: vec![],
+        subject: "Invoice".into(),
+        sent_at: proxima::domain::instant::to_millis(chrono::Utc::now()),
+        sent_by: user.to_string(),
+        status: MessageStatus::Pending,
+        provider_message_id: None,
+        pdf_filename: "x.pdf".into(),
+        pdf_sha256: String::new(),
+        pdf_size_bytes: 0,
+    }
+}
+
+#[tokio::test]
+async fn a_send_is_recorded_pending_first_and_a_retry_with_its_key_never_sends_twice() {
+    let (app, _events) = spawn_app_with_events().await;
+    let (user, password) = app.add_user(Role::Accountant).await;
+    let token = app.login(&user, &password).await.body["data"]["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (invoice, email) = finalized(&app, &token, "MAIL09").await;
+    let id = invoice["id"].as_str().unwrap();
+    let invoice_id: Uuid = id.parse().unwrap();
+    let messages = || async {
+        app.get(&format!("/api/v1/invoices/{id}/messages"), Some(&token))
+            .await
+            .body["data"]
+            .as_array()
+            .unwrap()
+            .clone()
+    };
+
+    // A crash while the mail service had the message: the record stays pending, visible,
+    // and a retry with the key is 409 (it may have been delivered), not a second e-mail.
+    let crashed = attempt(invoice_id, &user, "k-crash", &email);
+    assert!(app.state.messages.put_pending(&crashed).await.unwrap());
+    let retry = send(&app, &token, id, json!({}), Some("k-crash")).await;
+    retry.assert_error(409, "CONFLICT");
+    assert!(sent_emails(&app.endpoint, &email).await.is_empty());
+    let listed = messages().await;
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0]["status"], "pending");
+    assert_eq!(listed[0]["provider_message_id"], Value::Null);
+
+    // A crash after the mail service accepted it: a retry with the key records it, once.
+    let mut accepted = attempt(invoice_id, &user, "k-accepted", &email);
+    assert!(app.state.messages.put_pending(&accepted).await.unwrap());
+    accepted.provider_message_id = Some("ses-accepted-1".into());
+    app.state.messages.mark_accepted(&accepted).await.unwrap();
+    let retry = send(&app, &token, id, json!({}), Some("k-accepted")).await;
+    assert_eq!(retry.status, 201, "{}", retry.body);
+    assert_eq!(retry.body["data"]["message"]["status"], "sent");
+    assert_eq!(
+        retry.body["data"]["message"]["provider_message_id"],
+        "ses-accepted-1"
+    );
+    assert!(retry.body["data"]["invoice"]["sent_at"].is_string());
+    assert!(
+        sent_emails(&app.endpoint, &email).await.is_empty(),
+        "recorded, not sent again"
+    );
+
+    // An ordinary send: recorded sent, with the mail service's id.
+    let reply = send(&app, &token, id, json!({}), Some("k-fresh")).await;
+    assert_eq!(reply.status, 201, "{}", reply.body);
+    assert_eq!(reply.body["data"]["message"]["status"], "sent");
+    assert_eq!(sent_emails(&app.endpoint, &email).await.len(), 1);
+    let statuses: Vec<Value> = messages()
+        .await
+        .iter()
+        .map(|m| m["status"].clone())
+        .collect();
+    assert_eq!(statuses.len(), 3);
+    assert_eq!(
+        statuses.iter().filter(|s| *s == "sent").count(),
+        2,
+        "{statuses:?}"
+    );
+    let history = app
+        .get(&format!("/api/v1/invoices/{id}/edit-history"), Some(&token))
+        .await;
+    let sends = history.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "sent")
+        .count();
+    assert_eq!(sends, 2, "one history entry per recorded e-mail");
+
+    // The mail service refuses (an unverified sender): 503, no record left behind.
+    let refusing = app
+        .redeployed(|c| c.mail_from = Some("nobody@unverified.example".into()))
+        .await;
+    let refused = send(&refusing, &token, id, json!({}), Some("k-refused")).await;
+    refused.assert_error(503, "SERVICE_UNAVAILABLE");
+    assert_eq!(messages().await.len(), 3, "the refused attempt is not kept");
 }

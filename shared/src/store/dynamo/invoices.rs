@@ -233,7 +233,17 @@ impl DynamoStore {
                     ],
                 )?)?;
                 put.table_name = self.table.clone();
-                put.condition_expression = Some("attribute_not_exists(pk)".into());
+                // Over its own pending / accepted record; never over one already sent.
+                put.condition_expression =
+                    Some("attribute_not_exists(pk) OR #status <> :sent".into());
+                put.expression_attribute_names = Some([("#status".into(), "status".into())].into());
+                put.expression_attribute_values = Some(
+                    [(
+                        ":sent".to_string(),
+                        s(crate::invoice::sending::MessageStatus::Sent.as_str()),
+                    )]
+                    .into(),
+                );
                 Ok(TransactWriteItem::builder().put(put).build())
             }
             Companion::ReleasePeriodGuard => {

@@ -30,6 +30,7 @@ pub fn login_attempts(scope: crate::ports::AttemptScope<'_>) -> (String, String)
             (format!("LOGIN#{email}"), format!("SOURCE#{source}"))
         }
         AttemptScope::Email(email) => (format!("LOGIN#{email}"), "ACCOUNT".into()),
+        AttemptScope::Sends(user) => (format!("SENDS#{user}"), "DAY".into()),
     }
 }
 

@@ -1,12 +1,19 @@
 //! The e-mails sent for an invoice: `MESSAGE#<sent_at>#<id>` items in the invoice's
-//! partition, written with the invoice (see `Companion::PutSentMessage`).
+//! partition. Each is written `pending` before the mail service is called, `accepted` when
+//! it accepted the message, and `sent` in the invoice's own transaction (see
+//! `Companion::PutSentMessage`).
 
-use super::{DynamoStore, from_item, keys, s};
+use super::throttle::is_condition_failed;
+use super::{DynamoStore, from_item, keys, s, sdk_error, to_item};
 use crate::Result;
-use crate::invoice::sending::SentMessage;
+use crate::invoice::sending::{MessageStatus, SentMessage};
 use crate::ports::SentMessageStore;
 use async_trait::async_trait;
 use uuid::Uuid;
+
+fn status(value: MessageStatus) -> aws_sdk_dynamodb::types::AttributeValue {
+    s(value.as_str())
+}
 
 #[async_trait]
 impl SentMessageStore for DynamoStore {
@@ -26,5 +33,76 @@ impl SentMessageStore for DynamoStore {
         })
         .await?;
         Ok(out)
+    }
+
+    async fn put_pending(&self, message: &SentMessage) -> Result<bool> {
+        let item = to_item(
+            message,
+            &[
+                (keys::PK, keys::invoice(message.invoice_id)),
+                (keys::SK, keys::sent_message(message)),
+            ],
+        )?;
+        let put = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(pk)")
+            .send()
+            .await;
+        match put {
+            Ok(_) => Ok(true),
+            Err(e) if is_condition_failed(&e) => Ok(false),
+            Err(e) => Err(sdk_error("PutItem pending message", e)),
+        }
+    }
+
+    async fn mark_accepted(&self, message: &SentMessage) -> Result<()> {
+        // A whole-item put (the invoices function may put, not update, invoice items).
+        let mut accepted = message.clone();
+        accepted.status = MessageStatus::Accepted;
+        let item = to_item(
+            &accepted,
+            &[
+                (keys::PK, keys::invoice(message.invoice_id)),
+                (keys::SK, keys::sent_message(message)),
+            ],
+        )?;
+        let put = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("#status = :pending")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":pending", status(MessageStatus::Pending))
+            .send()
+            .await;
+        match put {
+            Ok(_) => Ok(()),
+            // Already past pending (recorded meanwhile): nothing to mark.
+            Err(e) if is_condition_failed(&e) => Ok(()),
+            Err(e) => Err(sdk_error("PutItem accepted message", e)),
+        }
+    }
+
+    async fn forget_pending(&self, message: &SentMessage) -> Result<()> {
+        let delete = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .key(keys::PK, s(keys::invoice(message.invoice_id)))
+            .key(keys::SK, s(keys::sent_message(message)))
+            .condition_expression("#status = :pending")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":pending", status(MessageStatus::Pending))
+            .send()
+            .await;
+        match delete {
+            Ok(_) => Ok(()),
+            Err(e) if is_condition_failed(&e) => Ok(()),
+            Err(e) => Err(sdk_error("DeleteItem pending message", e)),
+        }
     }
 }
