@@ -102,23 +102,3 @@ pub async fn apply(s3: &aws_sdk_s3::Client, bucket: &str, rules: &[BucketCorsRul
         .map_err(|e| anyhow::Error::new(e).context(format!("PutBucketCors {bucket}")))?;
     Ok(())
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::template;
-
-    #[test]
-    fn the_archive_bucket_lets_the_frontend_fetch_pdfs() {
-        let doc = template::document(template::TEMPLATE_YAML).unwrap();
-        let rules = bucket_cors_rules(&doc, template::ARCHIVE_BUCKET_RESOURCE).unwrap();
-        assert_eq!(rules.len(), 1);
-        assert_eq!(rules[0].allowed_methods, ["GET", "HEAD"]);
-        assert_eq!(rules[0].allowed_origins, ["http://localhost:5173"]);
-        assert!(
-            rules[0]
-                .exposed_headers
-                .contains(&"content-disposition".to_string())
-        );
-    }
-}

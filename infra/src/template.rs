@@ -269,31 +269,3 @@ pub fn http_routes(doc: &Value) -> Result<Vec<HttpRoute>> {
 pub fn invoice_table() -> Result<TableSpec> {
     table_spec(&document(TEMPLATE_YAML)?, TABLE_RESOURCE)
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn reads_the_embedded_table() {
-        let t = invoice_table().unwrap();
-        assert_eq!(t.billing_mode, "PAY_PER_REQUEST");
-        assert_eq!(t.key_schema[0].attribute, "pk");
-        assert_eq!(t.indexes[0].name, "gsi1");
-        assert_eq!(t.ttl_attribute.as_deref(), Some("expires_at"));
-        let doc = document(TEMPLATE_YAML).unwrap();
-        bucket_defined(&doc, BUCKET_RESOURCE).unwrap();
-        assert_eq!(
-            bucket_name_suffix(&doc, ARCHIVE_BUCKET_RESOURCE).unwrap(),
-            "-archive"
-        );
-        assert_eq!(
-            bucket_name_suffix(&doc, BUCKET_RESOURCE).unwrap(),
-            "-documents"
-        );
-        let queue = queue_spec(&doc, MONTH_END_QUEUE_RESOURCE).unwrap();
-        let (dlq, max) = queue.redrive.expect("the month-end queue dead-letters");
-        assert!(max >= 2, "{max}");
-        assert!(queue_spec(&doc, &dlq).unwrap().redrive.is_none());
-    }
-}

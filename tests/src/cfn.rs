@@ -191,29 +191,3 @@ pub fn number_or_default(doc: &Value, v: &Value) -> Option<f64> {
         _ => None,
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn string_like_matches_as_iam_does() {
-        assert!(string_like("USER#*", "USER#a@b"));
-        assert!(string_like("*", "USER#a@b"));
-        assert!(string_like("U?ER#*", "USER#a@b"));
-        assert!(!string_like("CLIENT#*", "USER#a@b"));
-        assert!(!string_like("ACTIVE_CLIENTS", "ACTIVE_CLIENTS2"));
-        assert!(grants("s3:Delete*", "s3:DeleteObjectVersion"));
-        assert!(!grants("s3:GetObject", "s3:DeleteObject"));
-    }
-
-    #[test]
-    fn short_form_intrinsics_become_long_form() {
-        let y: Yaml =
-            yaml_serde::from_str("a: !GetAtt T.Arn\nb: !Ref P\nc: !Sub \"${T.Arn}/x\"").unwrap();
-        let j = long_form(&y);
-        assert_eq!(j["a"], json!({"Fn::GetAtt": ["T", "Arn"]}));
-        assert!(refers_to(&j["b"], "P") && refers_to(&j["c"], "T"));
-        assert!(!refers_to(&j["c"], "Table"));
-    }
-}

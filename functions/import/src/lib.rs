@@ -18,7 +18,7 @@ fn key_of(record: &aws_lambda_events::event::s3::S3EventRecord) -> Option<String
 }
 
 /// `+` is a space and `%XX` a byte in S3 event keys.
-fn decode(key: &str) -> String {
+pub fn decode(key: &str) -> String {
     percent_encoding::percent_decode_str(&key.replace('+', " "))
         .decode_utf8_lossy()
         .into_owned()
@@ -48,19 +48,4 @@ pub async fn handle(state: &AppState, event: &S3Event) -> Result<Vec<(String, Im
         }
     }
     Ok(done)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::decode;
-
-    #[test]
-    fn decodes_event_keys() {
-        assert_eq!(
-            decode("imports/Tempo+export%20Oct.csv"),
-            "imports/Tempo export Oct.csv"
-        );
-        assert_eq!(decode("imports/a%2Bb.csv"), "imports/a+b.csv");
-        assert_eq!(decode("imports/100%"), "imports/100%");
-    }
 }

@@ -65,32 +65,3 @@ pub async fn handle(
     )
     .await
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use chrono::TimeZone;
-    use serde_json::json;
-
-    #[test]
-    fn previous_month_in_the_company_time_zone() {
-        let tz: Tz = "Asia/Tashkent".parse().unwrap();
-        // 2026-10-31 20:30 UTC is already 1 November in Tashkent (UTC+5).
-        let now = Utc.with_ymd_and_hms(2026, 10, 31, 20, 30, 0).unwrap();
-        assert_eq!(previous_period(now, &tz).to_string(), "2026-10");
-        assert_eq!(previous_period(now, &Tz::utc()).to_string(), "2026-09");
-        let jan = Utc.with_ymd_and_hms(2027, 1, 1, 0, 0, 0).unwrap();
-        assert_eq!(previous_period(jan, &tz).to_string(), "2026-12");
-    }
-
-    #[test]
-    fn an_event_may_name_the_period() {
-        let tz = Tz::utc();
-        let now = Utc.with_ymd_and_hms(2026, 11, 1, 3, 0, 0).unwrap();
-        let named = period_of(&json!({"period": "2026-08"}), &tz, now).unwrap();
-        assert_eq!(named.to_string(), "2026-08");
-        let scheduled = period_of(&json!({"source": "proxima.month-end"}), &tz, now).unwrap();
-        assert_eq!(scheduled.to_string(), "2026-10");
-        assert!(period_of(&json!({"period": "2026-13"}), &tz, now).is_err());
-    }
-}

@@ -27,3 +27,7 @@ pub use history::{Change, EditAction, HistoryEntry};
 pub use model::{
     ClientSnapshot, GroupBy, Invoice, InvoiceHeader, InvoiceStatus, LineItem, LineSource, PdfInfo,
 };
+
+/// Property tests of invoice arithmetic against an independent integer oracle.
+#[cfg(test)]
+mod arithmetic_properties;

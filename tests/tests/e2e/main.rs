@@ -24,6 +24,7 @@ mod localized_pdfs;
 mod month_end_queue;
 mod openapi;
 mod operations;
+mod pure_rules;
 mod readiness;
 mod receivables;
 mod routes;

@@ -1,11 +1,11 @@
 //! Property tests of invoice arithmetic over random worklogs, rates, tax rates and
 //! currencies, checked against an independent integer-arithmetic oracle.
 
+use crate::domain::{Address, Client, Period, Worklog};
+use crate::invoice::GroupBy;
+use crate::invoice::draft::build_draft;
 use chrono::{NaiveDate, TimeZone, Utc};
 use proptest::prelude::*;
-use proxima::domain::{Address, Client, Period, Worklog};
-use proxima::invoice::GroupBy;
-use proxima::invoice::draft::build_draft;
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
