@@ -179,7 +179,8 @@ pub async fn run(app: &TestApp, plan: &Plan) -> Result<Figures, String> {
         )
     };
     let checks = check_table(app, &writes, &unknown, &mut problems).await;
-    figures.invariant_checks = checks;
+    let shown = check_api(app, &tokens.accountant, &mut problems).await;
+    figures.invariant_checks = checks + shown;
     if problems.is_empty() {
         Ok(figures)
     } else {
@@ -657,6 +658,60 @@ async fn scan(app: &TestApp) -> BTreeMap<String, Vec<Value>> {
     out
 }
 
+/// Check what the API shows of every invoice against its own amounts: nothing due on drafts
+/// and void invoices, `amount_due` = max(0, total - paid - credited) otherwise, and
+/// `amount_overpaid` = max(0, paid + credited - total); returns the number of checks made.
+async fn check_api(app: &TestApp, token: &str, problems: &mut Vec<String>) -> usize {
+    let items = scan(app).await;
+    let mut checks = 0;
+    for pk in items.keys() {
+        let Some(id) = pk.strip_prefix("INVOICE#") else {
+            continue;
+        };
+        if !items[pk].iter().any(|i| i["sk"] == "INVOICE") {
+            continue;
+        }
+        let reply = app
+            .get(&format!("/api/v1/invoices/{id}"), Some(token))
+            .await;
+        let h = &reply.body["data"];
+        let (total, paid, credited) = (
+            dec(&h["total"]),
+            dec(&h["amount_paid"]),
+            dec(&h["amount_credited"]),
+        );
+        let (due, overpaid) = (dec(&h["amount_due"]), dec(&h["amount_overpaid"]));
+        let owed = match h["status"].as_str() {
+            Some("draft" | "void") => Decimal::ZERO,
+            _ => (total - paid - credited).max(Decimal::ZERO),
+        };
+        let over = (paid + credited - total).max(Decimal::ZERO);
+        for (ok, what) in [
+            (
+                reply.status == 200,
+                format!("invoice {id}: GET answered {}", reply.status),
+            ),
+            (
+                due == owed,
+                format!(
+                    "invoice {id} ({}): amount_due {due} shown, {owed} owed",
+                    h["status"]
+                ),
+            ),
+            (
+                overpaid == over,
+                format!("invoice {id}: amount_overpaid {overpaid} shown, {over} expected"),
+            ),
+        ] {
+            checks += 1;
+            if !ok {
+                problems.push(what);
+            }
+        }
+    }
+    checks
+}
+
 /// Check every invariant against the table; returns the number of checks made.
 async fn check_table(
     app: &TestApp,
@@ -823,6 +878,46 @@ async fn check_table(
                 "invoice {id}: credited tax {note_tax} above the tax {}",
                 h["tax_amount"]
             ),
+        );
+        // The kept net and tax parts of what is credited are the notes' own.
+        for (name, kept, sum) in [
+            ("amount_credited_net", &h["amount_credited_net"], note_net),
+            ("amount_credited_tax", &h["amount_credited_tax"], note_tax),
+        ] {
+            check(
+                dec(kept) == sum,
+                format!("invoice {id}: {name} {kept} but its credit notes sum to {sum}"),
+            );
+        }
+        // One `sent` history entry per e-mail recorded sent, and `sent_at` the last one's.
+        let sent: Vec<&Value> = group
+            .iter()
+            .filter(|i| i["sk"].as_str().is_some_and(|s| s.starts_with("MESSAGE#")))
+            .filter(|m| m["status"].is_null() || m["status"] == "sent")
+            .collect();
+        let sent_entries = group
+            .iter()
+            .filter(|i| i["sk"].as_str().is_some_and(|s| s.starts_with("HISTORY#")))
+            .filter(|i| i["action"] == "sent")
+            .count();
+        check(
+            sent.len() == sent_entries,
+            format!(
+                "invoice {id}: {} e-mails recorded sent, {sent_entries} `sent` history entries",
+                sent.len()
+            ),
+        );
+        let last_sent = sent
+            .iter()
+            .filter_map(|m| m["sent_at"].as_str())
+            .filter_map(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+            .max();
+        let header_sent = h["sent_at"]
+            .as_str()
+            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok());
+        check(
+            header_sent == last_sent,
+            format!("invoice {id}: sent_at {header_sent:?}, last e-mail sent {last_sent:?}"),
         );
         for (name, v) in [("amount_paid", paid), ("amount_credited", credited)] {
             check(
