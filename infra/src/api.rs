@@ -1,8 +1,8 @@
 //! Every function's routes in one router, exactly as API Gateway routes them to the
 //! functions, plus `/openapi.json` for local development.
 
+use axum::Router;
 use axum::routing::get;
-use axum::{Json, Router};
 use proxima::state::AppState;
 use std::sync::Arc;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -95,6 +95,15 @@ fn with_shared_answers(mut doc: utoipa::openapi::OpenApi) -> utoipa::openapi::Op
     doc
 }
 
+/// The OpenAPI document as committed in `docs/openapi.json` and served at `/openapi.json`:
+/// [`openapi`] as pretty JSON with a final newline.
+pub fn document_json() -> String {
+    openapi()
+        .to_pretty_json()
+        .map(|json| json + "\n")
+        .unwrap_or_else(|e| format!("{{\"error\": \"the OpenAPI document: {e}\"}}\n"))
+}
+
 /// A page rendering `/openapi.json` with Redoc (loaded from its CDN by the browser).
 const DOCS_PAGE: &str = r#"<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Proxima Invoice API</title>
@@ -105,14 +114,20 @@ const DOCS_PAGE: &str = r#"<!doctype html>
 
 /// The whole API with the shared layers, as the local server and the tests serve it.
 pub fn local_router(state: AppState) -> Router {
-    let (router, doc) = openapi_router().split_for_parts();
-    let doc = Arc::new(with_shared_answers(doc));
+    let (router, _) = openapi_router().split_for_parts();
+    // The one document, byte for byte `docs/openapi.json` (see `document_json`).
+    let doc: Arc<str> = Arc::from(document_json());
     let router = router
         .route(
             "/openapi.json",
             get(move || {
                 let doc = doc.clone();
-                async move { Json(doc.as_ref().clone()) }
+                async move {
+                    (
+                        [(axum::http::header::CONTENT_TYPE, "application/json")],
+                        doc.to_string(),
+                    )
+                }
             }),
         )
         .route("/docs", get(|| async { axum::response::Html(DOCS_PAGE) }))
