@@ -152,6 +152,10 @@ fn sample_body(method: &str, path: &str) -> Option<Value> {
         .unwrap_or(&DEMO_USERS[0]);
     let body = match (method, path) {
         ("POST", "/api/v1/auth/login") => json!({"email": email, "password": password}),
+        // A well-formed refresh token that names no login (a real one comes from a login).
+        ("POST", "/api/v1/auth/refresh" | "/api/v1/auth/logout") => json!({
+            "refresh_token": format!("rt1.{}.{}", uuid::Uuid::nil().simple(), "0".repeat(64))
+        }),
         ("POST", "/api/v1/invoices/prefill" | "/api/v1/invoices/generate") => {
             json!({"client_key": SAMPLE_CLIENT, "period": SAMPLE_PERIOD, "group_by": "issue"})
         }
@@ -189,7 +193,14 @@ fn sample_body(method: &str, path: &str) -> Option<Value> {
 
 /// Routes that need no token.
 fn is_public(path: &str) -> bool {
-    matches!(path, "/healthz" | "/readyz" | "/api/v1/auth/login")
+    matches!(
+        path,
+        "/healthz"
+            | "/readyz"
+            | "/api/v1/auth/login"
+            | "/api/v1/auth/refresh"
+            | "/api/v1/auth/logout"
+    )
 }
 
 /// The sample query string of a route, if it has one.

@@ -31,6 +31,9 @@ pub struct Config {
     pub jwt_issuer: String,
     pub jwt_audience: String,
     pub jwt_ttl_secs: i64,
+    /// How long a refresh token works unused (`REFRESH_TOKEN_TTL_SECONDS`, default 14 days;
+    /// a family never outlives 30 days from its login).
+    pub refresh_token_ttl_secs: u64,
     /// Origins allowed by CORS; empty means no CORS headers at all.
     pub cors_allowed_origins: Vec<String>,
     /// Override for the S3 endpoint only (tests of an S3 outage); else `aws_endpoint_url`.
@@ -235,6 +238,7 @@ impl Config {
             jwt_issuer: var("JWT_ISSUER").unwrap_or_else(|| "proxima-invoice".into()),
             jwt_audience: var("JWT_AUDIENCE").unwrap_or_else(|| "proxima-invoice-api".into()),
             jwt_ttl_secs: parse("JWT_TTL_SECONDS", 3600)?,
+            refresh_token_ttl_secs: parse("REFRESH_TOKEN_TTL_SECONDS", 14 * 24 * 3600)?,
             cors_allowed_origins: var("CORS_ALLOWED_ORIGINS")
                 .map(|v| {
                     v.split(',')
@@ -272,6 +276,7 @@ impl Config {
             jwt_issuer: "proxima-invoice".into(),
             jwt_audience: "proxima-invoice-api".into(),
             jwt_ttl_secs: 3600,
+            refresh_token_ttl_secs: 14 * 24 * 3600,
             cors_allowed_origins: vec!["http://localhost:5173".into()],
             login_max_attempts_per_source: 5,
             login_max_attempts_per_account: 50,
@@ -294,6 +299,7 @@ impl Config {
     ) -> Result<Self, ConfigError> {
         let mut c = Self::local(table_name, bucket_name, endpoint);
         c.jwt_ttl_secs = parse("JWT_TTL_SECONDS", c.jwt_ttl_secs)?;
+        c.refresh_token_ttl_secs = parse("REFRESH_TOKEN_TTL_SECONDS", c.refresh_token_ttl_secs)?;
         c.login_max_attempts_per_source = parse(
             "LOGIN_MAX_ATTEMPTS_PER_SOURCE",
             c.login_max_attempts_per_source,
@@ -347,6 +353,7 @@ impl Config {
             });
         }
         if self.jwt_ttl_secs <= 0
+            || self.refresh_token_ttl_secs == 0
             || self.login_max_attempts_per_source == 0
             || self.login_max_attempts_per_account < self.login_max_attempts_per_source
             || self.login_window_secs == 0

@@ -32,6 +32,10 @@ pub enum Error {
     /// Missing or invalid credentials.
     #[error("{0}")]
     Unauthorized(String),
+    /// A bearer token that was valid and has expired: refresh it (401 with
+    /// `WWW-Authenticate: Bearer error="invalid_token", error_description="expired"`).
+    #[error("token expired")]
+    TokenExpired,
     /// Authenticated, but the role does not allow it.
     #[error("{0}")]
     Forbidden(String),

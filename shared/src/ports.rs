@@ -29,6 +29,24 @@ pub trait SessionStore: Send + Sync {
     async fn get_session(&self, email: &str) -> Result<Option<Session>>;
 }
 
+/// Refresh-token families (see [`crate::auth::refresh`]).
+#[async_trait]
+pub trait RefreshTokenStore: Send + Sync {
+    /// Store a new family.
+    async fn put_family(&self, family: &crate::auth::refresh::RefreshFamily) -> Result<()>;
+    /// The family `id`, if any.
+    async fn get_family(&self, id: Uuid) -> Result<Option<crate::auth::refresh::RefreshFamily>>;
+    /// Replace the family by `next` if its current token hash is still `current_hash` and
+    /// it is not revoked (one conditional write); `false` otherwise.
+    async fn rotate(
+        &self,
+        current_hash: &str,
+        next: &crate::auth::refresh::RefreshFamily,
+    ) -> Result<bool>;
+    /// Revoke the family `id` (idempotent).
+    async fn revoke(&self, id: Uuid) -> Result<()>;
+}
+
 /// Whom a login attempt is counted against.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AttemptScope<'a> {

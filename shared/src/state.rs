@@ -6,7 +6,7 @@ use crate::config::{Config, ConfigError};
 use crate::ports::{
     ClientStore, CreditNoteStore, DependencyCheck, DocumentStore, EventPublisher, FileStore,
     IdempotencyStore, InvoiceNumbering, InvoiceStore, LoginThrottle, Mailer, MonthEndRunStore,
-    SentMessageStore, SessionStore, UserStore, WorklogStore,
+    RefreshTokenStore, SentMessageStore, SessionStore, UserStore, WorklogStore,
 };
 use crate::store::{DynamoStore, EventBridgePublisher, S3Store, SesMailer, Unwired, aws};
 use aws_config::SdkConfig;
@@ -25,6 +25,8 @@ pub struct AppState {
     pub users: Arc<dyn UserStore>,
     pub sessions: Arc<dyn SessionStore>,
     pub throttle: Arc<dyn LoginThrottle>,
+    /// Refresh-token families (the auth function).
+    pub refresh_tokens: Arc<dyn RefreshTokenStore>,
     pub clients: Arc<dyn ClientStore>,
     pub worklogs: Arc<dyn WorklogStore>,
     pub invoices: Arc<dyn InvoiceStore>,
@@ -228,6 +230,7 @@ fn assemble(
         users: dynamo.clone(),
         sessions: dynamo.clone(),
         throttle: dynamo.clone(),
+        refresh_tokens: dynamo.clone(),
         clients: dynamo.clone(),
         worklogs: dynamo.clone(),
         invoices: dynamo.clone(),

@@ -14,13 +14,57 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Exchange e-mail and password for a JWT (HS256, 1 h by default).
+         * Exchange e-mail and password for a JWT (HS256, 1 h by default) and a refresh token.
          * @description Unknown e-mail and wrong password give the same 401. Every attempt is counted before the
          *     password is checked: 5 per 15 minutes for one e-mail from one source address and 50 for
          *     the e-mail from anywhere (defaults); past either, 429 with `Retry-After`. The answer is
          *     never cached (`Cache-Control: no-store`).
          */
         post: operations["login"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/logout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * End a login: revoke the family of the given refresh token (every token of that login).
+         *     204 also when it was already revoked or has expired; access tokens already issued
+         *     still work until they expire (at most `JWT_TTL_SECONDS`).
+         */
+        post: operations["logout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/refresh": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Spend a refresh token for a new access token and a new refresh token (rotation). The
+         *     token is single use: presenting one that was already spent revokes its whole family
+         *     (every token of that login), so a stolen copy stops working for everyone. Refused
+         *     refreshes count against the user's login limits (429 past them). The answer is never
+         *     cached.
+         */
+        post: operations["refresh"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1147,10 +1191,21 @@ export interface components {
         };
         /** @description A single item: `{"data": X, "error": null}`. */
         Data_LoginResponse: {
-            /** @description A bearer token and who it is for. */
+            /** @description A bearer token, the refresh token that renews it, and who they are for. */
             data: {
                 /** Format: date-time */
                 expires_at: string;
+                /**
+                 * Format: date-time
+                 * @description When `refresh_token` stops working if unused.
+                 */
+                refresh_expires_at: string;
+                /**
+                 * @description Spend it once at `POST /api/v1/auth/refresh` for a new `token` and a new
+                 *     `refresh_token`; keep it out of reach of scripts (see the API guide).
+                 * @example rt1.6f1c0e4a9d2b4c3e8f7a6b5c4d3e2f10.0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
+                 */
+                refresh_token: string;
                 token: string;
                 /** @example Bearer */
                 token_type: string;
@@ -1708,10 +1763,21 @@ export interface components {
             /** @example accountant-demo-pass */
             password: string;
         };
-        /** @description A bearer token and who it is for. */
+        /** @description A bearer token, the refresh token that renews it, and who they are for. */
         LoginResponse: {
             /** Format: date-time */
             expires_at: string;
+            /**
+             * Format: date-time
+             * @description When `refresh_token` stops working if unused.
+             */
+            refresh_expires_at: string;
+            /**
+             * @description Spend it once at `POST /api/v1/auth/refresh` for a new `token` and a new
+             *     `refresh_token`; keep it out of reach of scripts (see the API guide).
+             * @example rt1.6f1c0e4a9d2b4c3e8f7a6b5c4d3e2f10.0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
+             */
+            refresh_token: string;
             token: string;
             /** @example Bearer */
             token_type: string;
@@ -2119,6 +2185,10 @@ export interface components {
             /** @description 1-500 characters, one line. */
             reason: string;
         };
+        /** @description `POST /api/v1/auth/refresh` and `/logout`. */
+        RefreshRequest: {
+            refresh_token: string;
+        };
         /** @description `PUT /invoices/{id}/regenerate` body (optional). */
         RegenerateRequest: {
             group_by?: components["schemas"]["GroupBy"] | null;
@@ -2324,6 +2394,150 @@ export interface operations {
                 };
             };
             /** @description Too many attempts for this e-mail (from this address, or in all), or too many logins in progress */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description `SERVICE_UNAVAILABLE`: DynamoDB or S3 did not answer in time */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    logout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RefreshRequest"];
+            };
+        };
+        responses: {
+            /** @description Logged out */
+            204: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed body or not a refresh token */
+            400: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description `PAYLOAD_TOO_LARGE`: the body is over 1 MiB */
+            413: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description `SERVICE_UNAVAILABLE`: DynamoDB or S3 did not answer in time */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    refresh: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RefreshRequest"];
+            };
+        };
+        responses: {
+            /** @description New tokens */
+            200: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Data_LoginResponse"];
+                };
+            };
+            /** @description Malformed body */
+            400: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unknown, expired, spent or revoked refresh token, or the user is disabled */
+            401: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description `PAYLOAD_TOO_LARGE`: the body is over 1 MiB */
+            413: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too many refused attempts for this user */
             429: {
                 headers: {
                     /** @description Seconds to wait before trying again. */

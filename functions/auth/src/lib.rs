@@ -1,4 +1,4 @@
-//! Auth function: `POST /api/v1/auth/login`.
+//! Auth function: `POST /api/v1/auth/login`, `/refresh` and `/logout`.
 
 use axum::extract::State;
 use chrono::{DateTime, Utc};
@@ -28,7 +28,7 @@ pub struct UserView {
     pub role: Role,
 }
 
-/// A bearer token and who it is for.
+/// A bearer token, the refresh token that renews it, and who they are for.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct LoginResponse {
     pub token: String,
@@ -37,10 +37,56 @@ pub struct LoginResponse {
     #[serde(with = "proxima::domain::instant::millis")]
     #[schema(value_type = String, format = DateTime, pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{3}Z$")]
     pub expires_at: DateTime<Utc>,
+    /// Spend it once at `POST /api/v1/auth/refresh` for a new `token` and a new
+    /// `refresh_token`; keep it out of reach of scripts (see the API guide).
+    #[schema(
+        example = "rt1.6f1c0e4a9d2b4c3e8f7a6b5c4d3e2f10.0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+    )]
+    pub refresh_token: String,
+    /// When `refresh_token` stops working if unused.
+    #[serde(with = "proxima::domain::instant::millis")]
+    #[schema(value_type = String, format = DateTime, pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{3}Z$")]
+    pub refresh_expires_at: DateTime<Utc>,
     pub user: UserView,
 }
 
-/// Exchange e-mail and password for a JWT (HS256, 1 h by default).
+/// `POST /api/v1/auth/refresh` and `/logout`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RefreshRequest {
+    pub refresh_token: String,
+}
+
+fn answer(
+    token: proxima::auth::IssuedToken,
+    refresh: proxima::auth::refresh::IssuedRefresh,
+    user: proxima::domain::User,
+) -> Data<LoginResponse> {
+    Data::ok(LoginResponse {
+        token: token.token,
+        token_type: "Bearer",
+        expires_at: token.expires_at,
+        refresh_token: refresh.token,
+        refresh_expires_at: refresh.expires_at,
+        user: UserView {
+            email: user.email,
+            name: user.name,
+            role: user.role,
+        },
+    })
+}
+
+fn deps(state: &AppState) -> LoginDeps<'_> {
+    LoginDeps {
+        users: state.users.as_ref(),
+        throttle: state.throttle.as_ref(),
+        tokens: &state.tokens,
+        permits: &state.hash_permits,
+        policy: state.throttle_policy(),
+    }
+}
+
+/// Exchange e-mail and password for a JWT (HS256, 1 h by default) and a refresh token.
 ///
 /// Unknown e-mail and wrong password give the same 401. Every attempt is counted before the
 /// password is checked: 5 per 15 minutes for one e-mail from one source address and 50 for
@@ -75,26 +121,80 @@ async fn login_inner(
     if !errors.is_empty() {
         return Err(Error::fields(errors));
     }
-    let deps = LoginDeps {
-        users: state.users.as_ref(),
-        throttle: state.throttle.as_ref(),
-        tokens: &state.tokens,
-        permits: &state.hash_permits,
-        policy: state.throttle_policy(),
-    };
-    let outcome = proxima::auth::login(deps, &req.email, &req.password, source, Utc::now()).await?;
-    Ok(Data::ok(LoginResponse {
-        token: outcome.token.token,
-        token_type: "Bearer",
-        expires_at: outcome.token.expires_at,
-        user: UserView {
-            email: outcome.user.email,
-            name: outcome.user.name,
-            role: outcome.user.role,
-        },
-    }))
+    let now = Utc::now();
+    let outcome = proxima::auth::login(deps(state), &req.email, &req.password, source, now).await?;
+    let refresh = proxima::auth::refresh::start(
+        state.refresh_tokens.as_ref(),
+        &outcome.user,
+        state.config.refresh_token_ttl_secs,
+        now,
+    )
+    .await?;
+    Ok(answer(outcome.token, refresh, outcome.user))
+}
+
+/// A refresh token, checked for form before any store call.
+fn refresh_token(req: &RefreshRequest) -> Result<&str> {
+    let token = req.refresh_token.trim();
+    if token.is_empty() || token.len() > 200 {
+        return Err(Error::field("refresh_token", "must be a refresh token"));
+    }
+    Ok(token)
+}
+
+/// Spend a refresh token for a new access token and a new refresh token (rotation). The
+/// token is single use: presenting one that was already spent revokes its whole family
+/// (every token of that login), so a stolen copy stops working for everyone. Refused
+/// refreshes count against the user's login limits (429 past them). The answer is never
+/// cached.
+#[utoipa::path(post, path = "/api/v1/auth/refresh", tag = "auth", request_body = RefreshRequest,
+    responses(
+        (status = 200, description = "New tokens", body = Data<LoginResponse>),
+        (status = 400, description = "Malformed body", body = proxima::http::error::ErrorEnvelope),
+        (status = 401, description = "Unknown, expired, spent or revoked refresh token, or the user is disabled", body = proxima::http::error::ErrorEnvelope),
+        (status = 429, description = "Too many refused attempts for this user", body = proxima::http::error::ErrorEnvelope)))]
+async fn refresh(
+    State(state): State<AppState>,
+    SourceIp(source): SourceIp,
+    JsonBody(req): JsonBody<RefreshRequest>,
+) -> NoStore<Result<Data<LoginResponse>>> {
+    NoStore(refresh_inner(&state, &source, &req).await)
+}
+
+async fn refresh_inner(
+    state: &AppState,
+    source: &str,
+    req: &RefreshRequest,
+) -> Result<Data<LoginResponse>> {
+    let done = proxima::auth::refresh::refresh(
+        deps(state),
+        state.refresh_tokens.as_ref(),
+        refresh_token(req)?,
+        source,
+        state.config.refresh_token_ttl_secs,
+        Utc::now(),
+    )
+    .await?;
+    Ok(answer(done.token, done.refresh, done.user))
+}
+
+/// End a login: revoke the family of the given refresh token (every token of that login).
+/// 204 also when it was already revoked or has expired; access tokens already issued
+/// still work until they expire (at most `JWT_TTL_SECONDS`).
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", request_body = RefreshRequest,
+    responses(
+        (status = 204, description = "Logged out"),
+        (status = 400, description = "Malformed body or not a refresh token", body = proxima::http::error::ErrorEnvelope)))]
+async fn logout(
+    State(state): State<AppState>,
+    JsonBody(req): JsonBody<RefreshRequest>,
+) -> Result<axum::http::StatusCode> {
+    proxima::auth::refresh::logout(state.refresh_tokens.as_ref(), refresh_token(&req)?).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
 }
 
 proxima::function_routes! {
     "/api/v1/auth/login" => post(login);
+    "/api/v1/auth/refresh" => post(refresh);
+    "/api/v1/auth/logout" => post(logout);
 }

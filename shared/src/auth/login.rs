@@ -131,35 +131,7 @@ pub async fn login(
     now: DateTime<Utc>,
 ) -> Result<LoginOutcome> {
     let email = normalize_email(email);
-    let policy = deps.policy;
-    let pair = AttemptScope::EmailFromSource {
-        email: &email,
-        source,
-    };
-    let account = AttemptScope::Email(&email);
-    let pair_window = count(
-        deps.throttle,
-        pair,
-        policy.max_attempts_per_source,
-        policy,
-        now,
-    )
-    .await?;
-    let account_window = match count(
-        deps.throttle,
-        account,
-        policy.max_attempts_per_account,
-        policy,
-        now,
-    )
-    .await
-    {
-        Ok(w) => w,
-        Err(e) => {
-            deps.throttle.refund_attempt(pair, pair_window).await?;
-            return Err(e);
-        }
-    };
+    let counted = count_pair(deps, &email, source, now).await?;
     let user = deps.users.get_user(&email).await?;
     let stored = user.as_ref().map(|u| u.password_hash.clone());
     let password = password.to_owned();
@@ -169,10 +141,7 @@ pub async fn login(
         .await?;
     let Some(ok) = checked else {
         // No password was checked: the attempt does not count.
-        deps.throttle.refund_attempt(pair, pair_window).await?;
-        deps.throttle
-            .refund_attempt(account, account_window)
-            .await?;
+        counted.refund(deps).await?;
         return Err(Error::RateLimited {
             message: "too many logins in progress; try again shortly".into(),
             retry_after_secs: 1,
@@ -180,14 +149,66 @@ pub async fn login(
     };
     match (ok, user) {
         (true, Some(user)) if !user.disabled => {
-            deps.throttle.refund_attempt(pair, pair_window).await?;
-            deps.throttle
-                .refund_attempt(account, account_window)
-                .await?;
+            counted.refund(deps).await?;
             let token = deps.tokens.issue(&user, now)?;
             Ok(LoginOutcome { token, user })
         }
         _ => Err(Error::Unauthorized(BAD_CREDENTIALS.into())),
+    }
+}
+
+/// An attempt counted against an e-mail from a source and against the e-mail alone.
+pub(crate) struct CountedPair<'a> {
+    pair: (AttemptScope<'a>, i64),
+    account: (AttemptScope<'a>, i64),
+}
+
+impl CountedPair<'_> {
+    /// Give the attempt back (it succeeded, or nothing was checked).
+    pub(crate) async fn refund(&self, deps: LoginDeps<'_>) -> Result<()> {
+        for (scope, window) in [self.pair, self.account] {
+            deps.throttle.refund_attempt(scope, window).await?;
+        }
+        Ok(())
+    }
+}
+
+/// Count one attempt for `email` from `source` against both limits (login and refresh):
+/// `RateLimited` when either is reached, and then nothing stays counted.
+pub(crate) async fn count_pair<'a>(
+    deps: LoginDeps<'_>,
+    email: &'a str,
+    source: &'a str,
+    now: DateTime<Utc>,
+) -> Result<CountedPair<'a>> {
+    let policy = deps.policy;
+    let pair = AttemptScope::EmailFromSource { email, source };
+    let account = AttemptScope::Email(email);
+    let pair_window = count(
+        deps.throttle,
+        pair,
+        policy.max_attempts_per_source,
+        policy,
+        now,
+    )
+    .await?;
+    match count(
+        deps.throttle,
+        account,
+        policy.max_attempts_per_account,
+        policy,
+        now,
+    )
+    .await
+    {
+        Ok(account_window) => Ok(CountedPair {
+            pair: (pair, pair_window),
+            account: (account, account_window),
+        }),
+        Err(e) => {
+            deps.throttle.refund_attempt(pair, pair_window).await?;
+            Err(e)
+        }
     }
 }
 

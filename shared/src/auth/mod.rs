@@ -1,7 +1,9 @@
-//! Authentication: password hashing, JWTs, login throttling rules and the login use case.
+//! Authentication: password hashing, JWTs, login throttling rules, the login use case and
+//! rotating refresh tokens.
 
 pub mod login;
 pub mod password;
+pub mod refresh;
 pub mod session;
 pub mod token;
 

@@ -105,7 +105,11 @@ impl TokenService {
             .map(|data| data.claims)
             .map_err(|e| {
                 tracing::debug!(error = %e, "token rejected");
-                invalid()
+                // The signature was checked before the expiry: an expired token is ours.
+                match e.kind() {
+                    jsonwebtoken::errors::ErrorKind::ExpiredSignature => Error::TokenExpired,
+                    _ => invalid(),
+                }
             })?;
         let leeway = i64::try_from(self.validation.leeway).unwrap_or(0);
         let lifetime = claims.exp.saturating_sub(claims.iat);

@@ -8,6 +8,9 @@ use axum::http::header;
 use axum::http::request::Parts;
 use std::sync::Arc;
 
+/// The message of a 401 for a request without a bearer token.
+pub const MISSING_TOKEN: &str = "missing bearer token";
+
 /// The caller, from a valid bearer token.
 #[derive(Debug, Clone)]
 pub struct AuthUser {
@@ -57,7 +60,7 @@ where
         let value = parts
             .headers
             .get(header::AUTHORIZATION)
-            .ok_or_else(|| Error::Unauthorized("missing bearer token".into()))?;
+            .ok_or_else(|| Error::Unauthorized(MISSING_TOKEN.into()))?;
         let token = value
             .to_str()
             .ok()
@@ -66,7 +69,7 @@ where
                 scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
             })
             .filter(|t| !t.is_empty())
-            .ok_or_else(|| Error::Unauthorized("missing bearer token".into()))?;
+            .ok_or_else(|| Error::Unauthorized(MISSING_TOKEN.into()))?;
         let claims = Arc::<Authenticator>::from_ref(state)
             .authenticate(token, chrono::Utc::now())
             .await?;

@@ -66,7 +66,7 @@ pub struct Enveloped;
 pub fn classify(err: &Error) -> (StatusCode, &'static str) {
     match err {
         Error::Validation { .. } => (StatusCode::BAD_REQUEST, "VALIDATION_ERROR"),
-        Error::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "UNAUTHORIZED"),
+        Error::Unauthorized(_) | Error::TokenExpired => (StatusCode::UNAUTHORIZED, "UNAUTHORIZED"),
         Error::Forbidden(_) => (StatusCode::FORBIDDEN, "FORBIDDEN"),
         Error::NotFound(_) => (StatusCode::NOT_FOUND, "NOT_FOUND"),
         Error::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED"),
@@ -78,6 +78,17 @@ pub fn classify(err: &Error) -> (StatusCode, &'static str) {
         Error::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "RATE_LIMITED"),
         Error::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "SERVICE_UNAVAILABLE"),
         Error::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL_ERROR"),
+    }
+}
+
+/// The `WWW-Authenticate` challenge of a 401 (RFC 6750): no error code without credentials,
+/// `invalid_token` for a bad one, and `expired` said apart so that a client refreshes.
+fn challenge(err: &Error) -> Option<&'static str> {
+    match err {
+        Error::TokenExpired => Some(r#"Bearer error="invalid_token", error_description="expired""#),
+        Error::Unauthorized(m) if m == super::auth::MISSING_TOKEN => Some("Bearer"),
+        Error::Unauthorized(_) => Some(r#"Bearer error="invalid_token""#),
+        _ => None,
     }
 }
 
@@ -150,6 +161,12 @@ impl IntoResponse for Error {
         }
         if let Some(v) = current_version {
             response.headers_mut().extend(super::version::etag(v));
+        }
+        if let Some(challenge) = challenge(&self) {
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static(challenge),
+            );
         }
         response.extensions_mut().insert(Enveloped);
         response

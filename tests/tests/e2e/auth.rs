@@ -379,3 +379,183 @@ async fn login_answers_are_never_cached() {
         assert_eq!(reply.headers["cache-control"], "no-store", "{}", reply.body);
     }
 }
+
+/// `POST /api/v1/auth/refresh` (or `/logout`) with `token`.
+async fn refresh(app: &proxima_tests::TestApp, path: &str, token: &str) -> proxima_tests::Reply {
+    app.post_json(
+        &format!("/api/v1/auth/{path}"),
+        &json!({"refresh_token": token}),
+        None,
+    )
+    .await
+}
+
+fn refresh_token_of(reply: &proxima_tests::Reply) -> String {
+    reply.body["data"]["refresh_token"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no refresh token: {}", reply.body))
+        .to_string()
+}
+
+#[tokio::test]
+async fn a_refresh_token_is_spent_once_and_a_spent_one_revokes_its_login() {
+    let app = spawn_app().await;
+    let (email, password) = app.add_user(Role::Accountant).await;
+    let login = app.login(&email, &password).await;
+    let first = refresh_token_of(&login);
+    let expires: chrono::DateTime<Utc> = login.body["data"]["refresh_expires_at"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(
+        expires - Utc::now() > chrono::Duration::days(13),
+        "{expires}"
+    );
+
+    // Only the secret's hash is stored.
+    let (id, secret) = proxima::auth::refresh::parse(&first).expect("well-formed");
+    let item = app
+        .dynamodb
+        .get_item()
+        .table_name(&app.table)
+        .key(
+            "pk",
+            aws_sdk_dynamodb::types::AttributeValue::S(format!("REFRESH#{id}")),
+        )
+        .key(
+            "sk",
+            aws_sdk_dynamodb::types::AttributeValue::S("FAMILY".into()),
+        )
+        .send()
+        .await
+        .unwrap()
+        .item
+        .expect("the family item");
+    assert!(
+        item.values()
+            .all(|v| v.as_s().map_or(true, |s| !s.contains(secret))),
+        "the secret is stored: {item:?}"
+    );
+    assert_eq!(
+        item["secret_hash"].as_s().unwrap(),
+        &proxima::pdf::sha256_hex(secret.as_bytes())
+    );
+
+    // Rotation: a new access token that works and a new refresh token.
+    let renewed = refresh(&app, "refresh", &first).await;
+    assert_eq!(renewed.status, 200, "{}", renewed.body);
+    assert_eq!(renewed.headers["cache-control"], "no-store");
+    let second = refresh_token_of(&renewed);
+    assert_ne!(second, first);
+    let token = renewed.body["data"]["token"].as_str().unwrap();
+    assert_eq!(app.get("/api/v1/clients", Some(token)).await.status, 200);
+    assert_eq!(renewed.body["data"]["user"]["email"], email.as_str());
+
+    // The spent token again: refused, and the whole login with it.
+    refresh(&app, "refresh", &first)
+        .await
+        .assert_error(401, "UNAUTHORIZED");
+    refresh(&app, "refresh", &second)
+        .await
+        .assert_error(401, "UNAUTHORIZED");
+
+    // Two refreshes of one token at once: at most one wins.
+    let current = refresh_token_of(&app.login(&email, &password).await);
+    let (a, b) = tokio::join!(
+        refresh(&app, "refresh", &current),
+        refresh(&app, "refresh", &current)
+    );
+    let won = [&a, &b].iter().filter(|r| r.status == 200).count();
+    assert!(won <= 1, "{} / {}", a.body, b.body);
+    for r in [&a, &b].iter().filter(|r| r.status != 200) {
+        r.assert_error(401, "UNAUTHORIZED");
+    }
+
+    // Logout ends the login; it says nothing about tokens that name no login.
+    let current = refresh_token_of(&app.login(&email, &password).await);
+    let out = refresh(&app, "logout", &current).await;
+    assert_eq!(out.status, 204, "{}", out.body);
+    refresh(&app, "refresh", &current)
+        .await
+        .assert_error(401, "UNAUTHORIZED");
+    let unknown = format!("rt1.{}.{}", uuid::Uuid::new_v4().simple(), "0".repeat(64));
+    assert_eq!(refresh(&app, "logout", &unknown).await.status, 204);
+    refresh(&app, "refresh", &unknown)
+        .await
+        .assert_error(401, "UNAUTHORIZED");
+    let bad = refresh(&app, "logout", "not-a-token").await;
+    bad.assert_error(400, "VALIDATION_ERROR");
+    assert_eq!(bad.body["error"]["details"][0]["field"], "refresh_token");
+    app.post_json("/api/v1/auth/refresh", &json!({}), None)
+        .await
+        .assert_error(400, "VALIDATION_ERROR");
+}
+
+#[tokio::test]
+async fn a_refresh_ends_with_its_user_and_refused_ones_count_against_the_login_limits() {
+    let app = proxima_tests::spawn_app_on(&proxima_tests::shared_emulator().endpoint(), |c| {
+        c.session_cache_secs = 0;
+    })
+    .await;
+    let users = app.state.users.clone();
+    for change in [
+        (|u| u.disabled = true) as fn(&mut proxima::domain::User),
+        proxima::domain::User::revoke_tokens,
+    ] {
+        let (email, password) = app.add_user(Role::Accountant).await;
+        let token = refresh_token_of(&app.login(&email, &password).await);
+        let mut user = users.get_user(&email).await.unwrap().unwrap();
+        change(&mut user);
+        users.put_user(&user).await.unwrap();
+        refresh(&app, "refresh", &token)
+            .await
+            .assert_error(401, "UNAUTHORIZED");
+    }
+
+    // Wrong secrets for a real login: 401 (the first revokes it), then 429 past the limit
+    // of 5 per source, like logins.
+    let (email, password) = app.add_user(Role::Accountant).await;
+    let token = refresh_token_of(&app.login(&email, &password).await);
+    let (id, _) = proxima::auth::refresh::parse(&token).unwrap();
+    let forged = format!("rt1.{}.{}", id.simple(), "f".repeat(64));
+    for _ in 0..5 {
+        refresh(&app, "refresh", &forged)
+            .await
+            .assert_error(401, "UNAUTHORIZED");
+    }
+    let limited = refresh(&app, "refresh", &forged).await;
+    limited.assert_error(429, "RATE_LIMITED");
+    assert!(limited.headers.contains_key("retry-after"));
+    refresh(&app, "refresh", &token)
+        .await
+        .assert_error(429, "RATE_LIMITED");
+}
+
+#[tokio::test]
+async fn a_401_says_whether_the_token_expired_was_bad_or_missing() {
+    let app = spawn_app().await;
+    let (admin, _) = app.add_user(Role::Admin).await;
+    let now = Utc::now().timestamp();
+    let secret = LOCAL_DEV_JWT_SECRET.as_bytes();
+    let expired = sign(
+        &claims_for(&admin, json!({"iat": now - 7200, "exp": now - 3600})),
+        secret,
+    );
+    for (token, challenge) in [
+        (
+            Some(expired.as_str()),
+            r#"Bearer error="invalid_token", error_description="expired""#,
+        ),
+        (Some("not.a.jwt"), r#"Bearer error="invalid_token""#),
+        (None, "Bearer"),
+    ] {
+        let reply = app.get("/api/v1/clients", token).await;
+        reply.assert_error(401, "UNAUTHORIZED");
+        assert_eq!(
+            reply.headers["www-authenticate"], challenge,
+            "{}",
+            reply.body
+        );
+    }
+}

@@ -140,7 +140,7 @@ fn no_function_but_auth_can_reach_user_items() {
 }
 
 #[test]
-fn only_auth_writes_login_items_and_no_function_writes_sessions() {
+fn only_auth_writes_login_items_and_refresh_families_and_no_function_writes_sessions() {
     let doc = proxima_tests::cfn::template();
     for (id, f) in functions(&doc) {
         for g in table_grants(id, f).iter().filter(|g| g.writes()) {
@@ -153,15 +153,16 @@ fn only_auth_writes_login_items_and_no_function_writes_sessions() {
             }
             if id == AUTH {
                 assert!(
-                    g.leading_keys.iter().all(|p| p.starts_with("LOGIN#")),
-                    "auth writes only the login throttle: {:?}",
+                    g.leading_keys
+                        .iter()
+                        .all(|p| p.starts_with("LOGIN#") || p.starts_with("REFRESH#")),
+                    "auth writes only the login throttle and refresh families: {:?}",
                     g.leading_keys
                 );
             } else {
-                assert!(
-                    !g.reaches("LOGIN#someone@example.com"),
-                    "{id} may write the login throttle"
-                );
+                for key in ["LOGIN#someone@example.com", "REFRESH#0123"] {
+                    assert!(!g.reaches(key), "{id} may write {key}");
+                }
             }
         }
     }

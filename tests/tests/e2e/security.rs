@@ -16,11 +16,18 @@ fn routes() -> Vec<(Method, String)> {
 }
 
 fn public(path: &str) -> bool {
-    matches!(path, "/healthz" | "/readyz" | "/api/v1/auth/login")
+    matches!(
+        path,
+        "/healthz"
+            | "/readyz"
+            | "/api/v1/auth/login"
+            | "/api/v1/auth/refresh"
+            | "/api/v1/auth/logout"
+    )
 }
 
 fn is_write(method: &Method, path: &str) -> bool {
-    *method != Method::GET && path != "/api/v1/auth/login" && path != "/api/v1/invoices/prefill"
+    *method != Method::GET && !public(path) && path != "/api/v1/invoices/prefill"
 }
 
 #[tokio::test]
@@ -111,6 +118,8 @@ async fn hostile_bodies_are_rejected_without_5xx() {
         "/api/v1/invoices/generate",
         "/api/v1/invoices/prefill",
         "/api/v1/auth/login",
+        "/api/v1/auth/refresh",
+        "/api/v1/auth/logout",
     ] {
         for (name, body) in &bodies {
             let reply = app

@@ -216,3 +216,8 @@ pub const MONTH_END_RUN_CLIENTS: &str = "CLIENT#";
 pub fn month_end_run_outcome(period: &str, outcome: &str) -> String {
     format!("MONTH_END_RUN#{period}#{outcome}")
 }
+
+/// A refresh-token family: `REFRESH#<family id>` / `FAMILY`.
+pub fn refresh_family(id: uuid::Uuid) -> (String, String) {
+    (format!("REFRESH#{id}"), "FAMILY".into())
+}

@@ -13,6 +13,7 @@ mod lists;
 mod messages;
 pub mod metrics;
 mod month_end_runs;
+mod refresh_tokens;
 mod throttle;
 mod transact;
 mod users;
