@@ -204,6 +204,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/currencies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The currencies a client may be invoiced in (active ISO 4217 currencies: no funds, metals,
+         *     SDR, test or superseded codes), by code, with the decimal places of their amounts and the
+         *     pattern amounts are written in: what a client form offers and checks.
+         */
+        get: operations["list_currencies"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/invoices": {
         parameters: {
             query?: never;
@@ -1280,6 +1301,34 @@ export interface components {
             error: Record<string, never> | null;
         };
         /** @description A single item: `{"data": X, "error": null}`. */
+        Data_Vec_InvoiceableCurrency: {
+            data: {
+                /**
+                 * @description The pattern its amounts are written in.
+                 * @example ^-?[0-9]+\.[0-9]{2}$
+                 */
+                amount_pattern: string;
+                /**
+                 * @description ISO 4217 code.
+                 * @example UZS
+                 */
+                code: string;
+                /**
+                 * Format: int32
+                 * @description Decimal places of its amounts (USD 2, JPY 0, KWD 3).
+                 * @example 2
+                 */
+                minor_units: number;
+                /**
+                 * @description The ISO 4217 name.
+                 * @example Uzbekistan sum
+                 */
+                name: string;
+            }[];
+            /** @description Always null on success. */
+            error: Record<string, never> | null;
+        };
+        /** @description A single item: `{"data": X, "error": null}`. */
         Data_Vec_Payment: {
             data: {
                 /**
@@ -1626,6 +1675,30 @@ export interface components {
          * @enum {string}
          */
         InvoiceStatus: "draft" | "finalized" | "paid" | "void";
+        /** @description A currency clients may be invoiced in. */
+        InvoiceableCurrency: {
+            /**
+             * @description The pattern its amounts are written in.
+             * @example ^-?[0-9]+\.[0-9]{2}$
+             */
+            amount_pattern: string;
+            /**
+             * @description ISO 4217 code.
+             * @example UZS
+             */
+            code: string;
+            /**
+             * Format: int32
+             * @description Decimal places of its amounts (USD 2, JPY 0, KWD 3).
+             * @example 2
+             */
+            minor_units: number;
+            /**
+             * @description The ISO 4217 name.
+             * @example Uzbekistan sum
+             */
+            name: string;
+        };
         /** @description What `POST /invoices/{id}/credit-notes` answers: the note and the invoice after it. */
         IssuedCreditNote: {
             credit_note: components["schemas"]["CreditNote"];
@@ -3163,6 +3236,63 @@ export interface operations {
                 };
             };
             /** @description S3 unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    list_currencies: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every invoiceable currency */
+            200: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Data_Vec_InvoiceableCurrency"];
+                };
+            };
+            /** @description An unknown query parameter */
+            400: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No or bad token */
+            401: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description `SERVICE_UNAVAILABLE`: DynamoDB or S3 did not answer in time */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */

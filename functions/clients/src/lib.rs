@@ -1,5 +1,6 @@
 //! Clients function: `GET /api/v1/clients`, `/clients/{key}`, `/clients/{key}/worklogs`,
-//! and `PUT /api/v1/clients/{key}` (admin: create or replace a client).
+//! `PUT /api/v1/clients/{key}` (admin: create or replace a client), and the currencies a
+//! client may be invoiced in (`GET /api/v1/currencies`).
 
 use axum::extract::{Path, Query, State};
 use chrono::NaiveDate;
@@ -245,7 +246,24 @@ async fn client_worklogs(
     Ok(page.map(WorklogView::from).into())
 }
 
+/// The currencies a client may be invoiced in (active ISO 4217 currencies: no funds, metals,
+/// SDR, test or superseded codes), by code, with the decimal places of their amounts and the
+/// pattern amounts are written in: what a client form offers and checks.
+#[utoipa::path(get, path = "/api/v1/currencies", tag = "clients",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Every invoiceable currency", body = Data<Vec<proxima::domain::scale::InvoiceableCurrency>>),
+        (status = 400, description = "An unknown query parameter", body = ErrorEnvelope),
+        (status = 401, description = "No or bad token", body = ErrorEnvelope)))]
+async fn list_currencies(
+    _user: AuthUser,
+    _known: KnownQuery,
+) -> Data<Vec<proxima::domain::scale::InvoiceableCurrency>> {
+    Data::ok(proxima::domain::scale::invoiceable_currencies().to_vec())
+}
+
 proxima::function_routes! {
+    "/api/v1/currencies" => get(list_currencies);
     "/api/v1/clients" => get(list_clients);
     "/api/v1/clients/{key}" => get(get_client), put(put_client);
     "/api/v1/clients/{key}/worklogs" => get(client_worklogs);

@@ -40,6 +40,53 @@ pub fn invoiceable(currency: &str) -> bool {
         .is_some_and(|c| c.flags().is_empty() && c.exponent().is_some())
 }
 
+/// A currency clients may be invoiced in.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct InvoiceableCurrency {
+    /// ISO 4217 code.
+    #[schema(example = "UZS")]
+    pub code: &'static str,
+    /// The ISO 4217 name.
+    #[schema(example = "Uzbekistan sum")]
+    pub name: String,
+    /// Decimal places of its amounts (USD 2, JPY 0, KWD 3).
+    #[schema(example = 2)]
+    pub minor_units: u32,
+    /// The pattern its amounts are written in.
+    #[schema(example = "^-?[0-9]+\\.[0-9]{2}$")]
+    pub amount_pattern: String,
+}
+
+/// Every currency [`invoiceable`] says yes to, by code: the whole table searched once.
+pub fn invoiceable_currencies() -> &'static [InvoiceableCurrency] {
+    static ALL: std::sync::LazyLock<Vec<InvoiceableCurrency>> = std::sync::LazyLock::new(|| {
+        let letters = b'A'..=b'Z';
+        letters
+            .clone()
+            .flat_map(|a| letters.clone().map(move |b| (a, b)))
+            .flat_map(|(a, b)| (b'A'..=b'Z').map(move |c| [a, b, c]))
+            .filter_map(|code| {
+                let code = std::str::from_utf8(&code).ok()?.to_string();
+                let currency = iso_currency::Currency::from_code(&code)?;
+                invoiceable(&code).then(|| {
+                    let places = minor_unit(&code);
+                    InvoiceableCurrency {
+                        code: currency.code(),
+                        name: currency.name().to_string(),
+                        minor_units: places,
+                        amount_pattern: if places == 0 {
+                            "^-?[0-9]+$".to_string()
+                        } else {
+                            format!("^-?[0-9]+\\.[0-9]{{{places}}}$")
+                        },
+                    }
+                })
+            })
+            .collect()
+    });
+    &ALL
+}
+
 /// Whether `value` needs no more than `places` decimal places (trailing zeros do not count).
 pub fn fits(value: Decimal, places: u32) -> bool {
     value.normalize().scale() <= places
@@ -128,5 +175,26 @@ mod tests {
         assert_eq!(minor_unit("UZS"), 2);
         assert_eq!(minor_unit("JPY"), 0);
         assert_eq!(minor_unit("KWD"), 3);
+    }
+}
+
+#[cfg(test)]
+mod currency_list_tests {
+    use super::*;
+
+    #[test]
+    fn the_list_is_exactly_the_invoiceable_currencies_in_code_order() {
+        let all = invoiceable_currencies();
+        assert!(all.len() > 140, "{}", all.len());
+        assert!(all.windows(2).all(|w| w[0].code < w[1].code));
+        assert!(all.iter().all(|c| invoiceable(c.code)));
+        for refused in ["XXX", "XAU", "XDR", "XTS", "BOV", "HRK"] {
+            assert!(all.iter().all(|c| c.code != refused), "{refused}");
+        }
+        let find = |code| all.iter().find(|c| c.code == code).unwrap();
+        assert_eq!(find("UZS").minor_units, 2);
+        assert_eq!(find("JPY").minor_units, 0);
+        assert_eq!(find("JPY").amount_pattern, "^-?[0-9]+$");
+        assert_eq!(find("KWD").amount_pattern, "^-?[0-9]+\\.[0-9]{3}$");
     }
 }

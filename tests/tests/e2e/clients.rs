@@ -268,3 +268,47 @@ async fn clients_take_only_currencies_that_can_be_invoiced() {
         "a real currency, CFA franc"
     );
 }
+
+#[tokio::test]
+async fn currencies_lists_what_a_client_may_be_invoiced_in() {
+    let app = proxima_tests::spawn_app().await;
+    let token = app.token(proxima::domain::Role::Viewer).await;
+    let reply = app.get("/api/v1/currencies", Some(&token)).await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let list = reply.body["data"].as_array().unwrap();
+    let find = |code: &str| list.iter().find(|c| c["code"] == code).cloned();
+    let uzs = find("UZS").expect("UZS");
+    assert_eq!(uzs["minor_units"], 2);
+    assert_eq!(uzs["amount_pattern"], "^-?[0-9]+\\.[0-9]{2}$");
+    assert_eq!(find("JPY").unwrap()["minor_units"], 0);
+    assert_eq!(find("KWD").unwrap()["minor_units"], 3);
+    for refused in ["XXX", "XAU", "XDR", "XTS"] {
+        assert!(find(refused).is_none(), "{refused} is listed");
+    }
+    // What the list offers is what PUT /clients accepts: every listed code is taken.
+    let admin = app.token(proxima::domain::Role::Admin).await;
+    for code in ["UZS", "JPY", "KWD"] {
+        let key = format!("CUR-{code}");
+        let body = serde_json::json!({"key": key, "name": "Currency check", "email": "a@b.example",
+            "address": {"line1": "1 Main", "city": "Tashkent", "country": "UZ"},
+            "currency": code, "hourly_rate": "10", "tax_rate": "0",
+            "payment_terms_days": 10, "timezone": "Asia/Tashkent"});
+        let put = app
+            .send(
+                app.request(
+                    reqwest::Method::PUT,
+                    &format!("/api/v1/clients/{key}"),
+                    Some(&admin),
+                )
+                .json(&body),
+            )
+            .await;
+        assert_eq!(put.status, 201, "{code}: {}", put.body);
+    }
+    app.get("/api/v1/currencies?x=1", Some(&token))
+        .await
+        .assert_error(400, "VALIDATION_ERROR");
+    app.get("/api/v1/currencies", None)
+        .await
+        .assert_error(401, "UNAUTHORIZED");
+}
