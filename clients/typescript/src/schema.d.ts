@@ -4022,6 +4022,8 @@ export interface operations {
             /** @description Issued: the note and the invoice after it */
             201: {
                 headers: {
+                    /** @description The invoice version, quoted (`"3"`): send it back as `If-Match` */
+                    ETag?: string;
                     /** @description `true` when this is the remembered answer to an earlier request with the same `Idempotency-Key` */
                     "Idempotent-Replayed"?: "true";
                     /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
@@ -4087,6 +4089,8 @@ export interface operations {
             /** @description The invoice is a draft or void; or a request with this `Idempotency-Key` is in progress (`Retry-After: 1`) */
             409: {
                 headers: {
+                    /** @description On a stale version: the invoice's current version, quoted (`"5"`), also in `error.current_version`. */
+                    ETag?: string;
                     /** @description `true` when this is the remembered answer to an earlier request with the same `Idempotency-Key` */
                     "Idempotent-Replayed"?: "true";
                     /** @description Only while a request with the same `Idempotency-Key` is in progress: seconds to wait. */
@@ -4720,6 +4724,8 @@ export interface operations {
             /** @description Recorded */
             201: {
                 headers: {
+                    /** @description The invoice version, quoted (`"3"`): send it back as `If-Match` */
+                    ETag?: string;
                     /** @description `true` when this is the remembered answer to an earlier request with the same `Idempotency-Key` */
                     "Idempotent-Replayed"?: "true";
                     /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
@@ -4785,6 +4791,8 @@ export interface operations {
             /** @description Not finalized (draft, paid or void); or a request with this `Idempotency-Key` is in progress (`Retry-After: 1`) */
             409: {
                 headers: {
+                    /** @description On a stale version: the invoice's current version, quoted (`"5"`), also in `error.current_version`. */
+                    ETag?: string;
                     /** @description `true` when this is the remembered answer to an earlier request with the same `Idempotency-Key` */
                     "Idempotent-Replayed"?: "true";
                     /** @description Only while a request with the same `Idempotency-Key` is in progress: seconds to wait. */
@@ -4855,6 +4863,8 @@ export interface operations {
             /** @description Reversed */
             200: {
                 headers: {
+                    /** @description The invoice version, quoted (`"3"`): send it back as `If-Match` */
+                    ETag?: string;
                     /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
                     "X-Request-ID"?: string;
                     [name: string]: unknown;
@@ -4910,6 +4920,8 @@ export interface operations {
             /** @description Already reversed, or the invoice is void */
             409: {
                 headers: {
+                    /** @description On a stale version: the invoice's current version, quoted (`"5"`), also in `error.current_version`. */
+                    ETag?: string;
                     /** @description Only while a request with the same `Idempotency-Key` is in progress: seconds to wait. */
                     "Retry-After"?: number;
                     /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
@@ -5184,6 +5196,8 @@ export interface operations {
             /** @description Sent and recorded */
             201: {
                 headers: {
+                    /** @description The invoice version, quoted (`"3"`): send it back as `If-Match` */
+                    ETag?: string;
                     /** @description `true` when this is the remembered answer to an earlier request with the same `Idempotency-Key` */
                     "Idempotent-Replayed"?: "true";
                     /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
@@ -5249,6 +5263,8 @@ export interface operations {
             /** @description Draft or void, or an earlier attempt with this key is still pending; or a request with this `Idempotency-Key` is in progress (`Retry-After: 1`) */
             409: {
                 headers: {
+                    /** @description On a stale version: the invoice's current version, quoted (`"5"`), also in `error.current_version`. */
+                    ETag?: string;
                     /** @description `true` when this is the remembered answer to an earlier request with the same `Idempotency-Key` */
                     "Idempotent-Replayed"?: "true";
                     /** @description Only while a request with the same `Idempotency-Key` is in progress: seconds to wait. */

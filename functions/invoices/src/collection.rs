@@ -1,7 +1,7 @@
 //! Receivables routes: payments and their reversal, void, and deleting a draft. Handlers
 //! translate HTTP to `proxima::invoice::collection` and back.
 
-use super::{actor, invoice_id, with_etag};
+use super::{actor, invoice_id, tagged, with_etag};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
@@ -55,7 +55,7 @@ fn answer(mut invoice: Invoice, payment: Payment) -> PaymentAnswer {
     params(("id" = Uuid, Path, description = "Invoice id")),
     security(("bearer" = [])),
     responses(
-        (status = 201, description = "Recorded", body = Data<PaymentAnswer>),
+        (status = 201, description = "Recorded", body = Data<PaymentAnswer>, headers(("ETag" = String, description = "The invoice version, quoted (`\"3\"`): send it back as `If-Match`"))),
         (status = 400, description = "Bad payment (amount over what is due, dates)", body = ErrorEnvelope),
         (status = 401, description = "No or bad token", body = ErrorEnvelope),
         (status = 403, description = "Viewer", body = ErrorEnvelope),
@@ -66,12 +66,13 @@ pub async fn record_payment(
     State(state): State<AppState>,
     Path(id): Path<String>,
     JsonBody(req): JsonBody<PaymentRequest>,
-) -> Result<Data<PaymentAnswer>> {
+) -> Result<impl IntoResponse> {
     let (invoice, payment) = state
         .invoice_service()
         .record_payment(invoice_id(&id)?, &req, &actor(&user))
         .await?;
-    Ok(Data::created(answer(invoice, payment)))
+    let answer = answer(invoice, payment);
+    Ok(tagged(answer.invoice.version, Data::created(answer)))
 }
 
 /// Every payment of an invoice, reversed ones included, oldest first.
@@ -102,7 +103,7 @@ pub async fn list_payments(
            ("pid" = Uuid, Path, description = "Payment id")),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "Reversed", body = Data<PaymentAnswer>),
+        (status = 200, description = "Reversed", body = Data<PaymentAnswer>, headers(("ETag" = String, description = "The invoice version, quoted (`\"3\"`): send it back as `If-Match`"))),
         (status = 400, description = "No reason", body = ErrorEnvelope),
         (status = 401, description = "No or bad token", body = ErrorEnvelope),
         (status = 403, description = "Not an admin", body = ErrorEnvelope),
@@ -113,13 +114,14 @@ pub async fn reverse_payment(
     State(state): State<AppState>,
     Path((id, pid)): Path<(String, String)>,
     JsonBody(req): JsonBody<ReasonRequest>,
-) -> Result<Data<PaymentAnswer>> {
+) -> Result<impl IntoResponse> {
     let pid = Uuid::parse_str(&pid).map_err(|_| Error::not_found("payment"))?;
     let (invoice, payment) = state
         .invoice_service()
         .reverse_payment(invoice_id(&id)?, pid, &req.reason, &actor(&user))
         .await?;
-    Ok(Data::ok(answer(invoice, payment)))
+    let answer = answer(invoice, payment);
+    Ok(tagged(answer.invoice.version, Data::ok(answer)))
 }
 
 /// Void a finalized invoice with no payments and no credit notes. The number stays used

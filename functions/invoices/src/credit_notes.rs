@@ -36,7 +36,7 @@ fn parse_id(raw: &str, what: &str) -> Result<Uuid> {
     params(("id" = Uuid, Path, description = "Invoice id")),
     security(("bearer" = [])),
     responses(
-        (status = 201, description = "Issued: the note and the invoice after it", body = Data<IssuedCreditNote>),
+        (status = 201, description = "Issued: the note and the invoice after it", body = Data<IssuedCreditNote>, headers(("ETag" = String, description = "The invoice version, quoted (`\"3\"`): send it back as `If-Match`"))),
         (status = 400, description = "Bad body, or more than remains to credit (`lines`)", body = ErrorEnvelope),
         (status = 401, description = "No or bad token", body = ErrorEnvelope),
         (status = 403, description = "Viewer", body = ErrorEnvelope),
@@ -47,7 +47,7 @@ pub async fn issue_credit_note(
     State(state): State<AppState>,
     Path(id): Path<String>,
     JsonBody(req): JsonBody<CreditNoteRequest>,
-) -> Result<Data<IssuedCreditNote>> {
+) -> Result<impl axum::response::IntoResponse> {
     let id = parse_id(&id, "invoice")?;
     let actor = Actor {
         name: user.email.clone(),
@@ -57,7 +57,7 @@ pub async fn issue_credit_note(
         .invoice_service()
         .issue_credit_note(id, &req, &actor)
         .await?;
-    Ok(Data::created(issued))
+    Ok(super::tagged(issued.invoice.version, Data::created(issued)))
 }
 
 /// Filters of the credit-note list.

@@ -49,6 +49,12 @@ fn invoice_id(raw: &str) -> Result<Uuid> {
     Uuid::parse_str(raw).map_err(|_| Error::not_found("invoice"))
 }
 
+/// An answer that carries an invoice (a payment, a credit note, a send) with the invoice's
+/// `version` as `ETag`, like the invoice's own answers.
+fn tagged<T: serde::Serialize>(version: u64, data: Data<T>) -> impl IntoResponse {
+    (etag(version), data)
+}
+
 /// An invoice as answered: its receivables as of now (amount due, payment status, overdue)
 /// and its version as `ETag`.
 fn with_etag(mut invoice: Invoice, status: StatusCode) -> impl IntoResponse {

@@ -37,7 +37,7 @@ pub struct SendAnswer {
     params(("id" = Uuid, Path, description = "Invoice id")),
     security(("bearer" = [])),
     responses(
-        (status = 201, description = "Sent and recorded", body = Data<SendAnswer>),
+        (status = 201, description = "Sent and recorded", body = Data<SendAnswer>, headers(("ETag" = String, description = "The invoice version, quoted (`\"3\"`): send it back as `If-Match`"))),
         (status = 400, description = "Bad recipients or message", body = ErrorEnvelope),
         (status = 401, description = "No or bad token", body = ErrorEnvelope),
         (status = 403, description = "Viewer, or a recipient that is not a billing address of the client (admins excepted)", body = ErrorEnvelope),
@@ -51,7 +51,7 @@ pub async fn send_invoice(
     Path(id): Path<String>,
     headers: HeaderMap,
     OptionalJsonBody(body): OptionalJsonBody<SendRequest>,
-) -> Result<Data<SendAnswer>> {
+) -> Result<impl axum::response::IntoResponse> {
     // The idempotency layer has checked the key's form already.
     let sender = Sender {
         may_send_anywhere: user.role == Role::Admin,
@@ -67,10 +67,13 @@ pub async fn send_invoice(
         )
         .await?;
     proxima::invoice::receivables::present(&mut invoice.header, chrono::Utc::now());
-    Ok(Data::created(SendAnswer {
-        message,
-        invoice: invoice.header,
-    }))
+    Ok(super::tagged(
+        invoice.header.version,
+        Data::created(SendAnswer {
+            message,
+            invoice: invoice.header,
+        }),
+    ))
 }
 
 /// The e-mails sent for an invoice, oldest first.

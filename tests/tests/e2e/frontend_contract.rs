@@ -403,3 +403,70 @@ async fn history_line_changes_are_structured() {
     assert_eq!(back["from"], "1.00");
     assert_eq!(back["to"], worklog_line["unit_price"]);
 }
+
+#[tokio::test]
+async fn every_answer_that_carries_an_invoice_has_its_version_as_etag() {
+    let app = proxima_tests::messaging::spawn_app_with_events().await.0;
+    app.seed_demo().await;
+    let token = app.token(Role::Accountant).await;
+    let admin = app.token(Role::Admin).await;
+    let draft = app.draft(&token, "ACME").await;
+    let id = draft["id"].as_str().unwrap().to_string();
+    let finalized = app.finalize(&token, &id).await;
+    assert_eq!(finalized.status, 200, "{}", finalized.body);
+    let tagged = |reply: &proxima_tests::Reply, what: &str| {
+        assert!(
+            (200..300).contains(&reply.status),
+            "{what}: {} {}",
+            reply.status,
+            reply.body
+        );
+        let version = &reply.body["data"]["invoice"]["version"];
+        assert_eq!(
+            reply.headers["etag"].to_str().unwrap(),
+            format!("\"{version}\""),
+            "{what}"
+        );
+    };
+    let paid = app
+        .post_json(
+            &format!("/api/v1/invoices/{id}/payments"),
+            &json!({"amount": "1.00", "method": "cash", "paid_on": finalized.body["data"]["issue_date"]}),
+            Some(&token),
+        )
+        .await;
+    tagged(&paid, "payment");
+    let pid = paid.body["data"]["payment"]["id"].as_str().unwrap();
+    let reversed = app
+        .send(
+            app.request(
+                Method::DELETE,
+                &format!("/api/v1/invoices/{id}/payments/{pid}"),
+                Some(&admin),
+            )
+            .json(&json!({"reason": "typo"})),
+        )
+        .await;
+    tagged(&reversed, "reversal");
+    let credited = app
+        .post_json(
+            &format!("/api/v1/invoices/{id}/credit-notes"),
+            &json!({"reason": "goodwill", "lines": [{"description": "goodwill", "quantity": "1", "unit_price": "1.00"}]}),
+            Some(&token),
+        )
+        .await;
+    tagged(&credited, "credit note");
+    let sent = app
+        .post_json(
+            &format!("/api/v1/invoices/{id}/send"),
+            &json!({}),
+            Some(&token),
+        )
+        .await;
+    tagged(&sent, "send");
+    // The tag is the one a later If-Match needs: the invoice's current version.
+    let current = app
+        .get(&format!("/api/v1/invoices/{id}"), Some(&token))
+        .await;
+    assert_eq!(current.headers["etag"], sent.headers["etag"]);
+}
