@@ -277,7 +277,8 @@ impl Config {
             jwt_audience: "proxima-invoice-api".into(),
             jwt_ttl_secs: 3600,
             refresh_token_ttl_secs: 14 * 24 * 3600,
-            cors_allowed_origins: vec!["http://localhost:5173".into()],
+            // A frontend's dev server on any loopback port (see `http::app::origin_allowed`).
+            cors_allowed_origins: vec!["http://localhost:*".into(), "http://127.0.0.1:*".into()],
             login_max_attempts_per_source: 5,
             login_max_attempts_per_account: 50,
             login_window_secs: 900,

@@ -105,7 +105,7 @@ async fn bodies_over_one_mebibyte_are_413() {
 }
 
 #[tokio::test]
-async fn cors_allows_configured_origins_only() {
+async fn cors_allows_configured_origins_only_and_locally_any_loopback_port() {
     let app = spawn_app().await;
     let preflight = |origin: &'static str| {
         app.request(Method::OPTIONS, "/api/v1/clients", None)
@@ -122,8 +122,40 @@ async fn cors_allows_configured_origins_only() {
             .unwrap(),
         "http://localhost:5173"
     );
-    let other = preflight("https://evil.example").await.unwrap();
-    assert!(other.headers().get("access-control-allow-origin").is_none());
+    // The local stack: a frontend's dev server on any loopback port.
+    for origin in ["http://localhost:3000", "http://127.0.0.1:8080"] {
+        let reply = preflight(origin).await.unwrap();
+        assert_eq!(
+            reply.headers().get("access-control-allow-origin").unwrap(),
+            origin
+        );
+    }
+    for origin in [
+        "https://evil.example",
+        "http://localhost.evil.example:3000",
+        "http://10.0.0.1:3000",
+    ] {
+        let other = preflight(origin).await.unwrap();
+        assert!(
+            other.headers().get("access-control-allow-origin").is_none(),
+            "{origin}"
+        );
+    }
+    // A deployment allows exactly its configured origins.
+    let deployed = app
+        .redeployed(|c| c.cors_allowed_origins = vec!["https://app.example.com".into()])
+        .await;
+    let only = |origin: &'static str| {
+        deployed
+            .request(Method::OPTIONS, "/api/v1/clients", None)
+            .header("origin", origin)
+            .header("access-control-request-method", "GET")
+            .send()
+    };
+    let reply = only("https://app.example.com").await.unwrap();
+    assert!(reply.headers().get("access-control-allow-origin").is_some());
+    let reply = only("http://localhost:5173").await.unwrap();
+    assert!(reply.headers().get("access-control-allow-origin").is_none());
 }
 
 #[tokio::test]
