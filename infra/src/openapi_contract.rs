@@ -143,21 +143,8 @@ fn reachable(
     seen
 }
 
-fn is_nullable(property: &Value) -> bool {
-    let in_type = property
-        .get("type")
-        .and_then(Value::as_array)
-        .is_some_and(|t| t.iter().any(|x| x == "null"));
-    let in_one_of = ["oneOf", "anyOf"].iter().any(|k| {
-        property
-            .get(*k)
-            .and_then(Value::as_array)
-            .is_some_and(|alts| alts.iter().any(|a| a.get("type") == Some(&json!("null"))))
-    });
-    in_type || in_one_of
-}
-
-/// Mark the nullable properties of `schema` (and of objects nested in it) required.
+/// Mark every property of `schema` (and of objects nested in it) required: a response
+/// writes every field (defaults and `null`s included) but those it omits when absent.
 fn require_nullable(name: &str, schema: &mut Value) {
     if let Some(obj) = schema.as_object_mut() {
         let nullable: Vec<String> = obj
@@ -165,11 +152,9 @@ fn require_nullable(name: &str, schema: &mut Value) {
             .and_then(Value::as_object)
             .map(|props| {
                 props
-                    .iter()
-                    .filter(|(p, v)| {
-                        is_nullable(v) && !OMITTED_WHEN_ABSENT.contains(&(name, p.as_str()))
-                    })
-                    .map(|(p, _)| p.clone())
+                    .keys()
+                    .filter(|p| !OMITTED_WHEN_ABSENT.contains(&(name, p.as_str())))
+                    .cloned()
                     .collect()
             })
             .unwrap_or_default();
@@ -191,7 +176,8 @@ fn require_nullable(name: &str, schema: &mut Value) {
     }
 }
 
-/// Response-only components: nullable fields required (they are always written, as `null`).
+/// Response-only components: every field required (each is always written, `null` or a
+/// default included), but those omitted when absent.
 fn require_nullable_response_fields(doc: &mut Value) {
     let mut response_roots = BTreeSet::new();
     let mut request_roots = BTreeSet::new();
@@ -224,12 +210,60 @@ fn require_nullable_response_fields(doc: &mut Value) {
     }
 }
 
-/// `doc` with the shared headers and required nullable response fields.
+/// The type an envelope component wraps, and where its inline copy sits: `Paged_X` (rows
+/// `data.items`), `Data_Vec_X` (`data.items`), `Data_X` (`data`).
+fn wrapped(name: &str) -> Option<(&str, &'static str)> {
+    let simple = |t: &str| t.chars().all(|c| c.is_ascii_alphanumeric());
+    if let Some(t) = name.strip_prefix("Paged_") {
+        simple(t).then_some((t, "/properties/data/items"))
+    } else if let Some(t) = name.strip_prefix("Data_Vec_") {
+        simple(t).then_some((t, "/properties/data/items"))
+    } else if let Some(t) = name.strip_prefix("Data_") {
+        simple(t).then_some((t, "/properties/data"))
+    } else {
+        None
+    }
+}
+
+/// Envelopes refer to the named schema of what they wrap instead of an inline copy (utoipa
+/// inlines generic arguments), so a list row and a single item are one type to a client;
+/// a type without a named schema gets one, from its inline copy.
+fn name_wrapped_types(doc: &mut Value) {
+    let Some(schemas) = doc
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
+    else {
+        return;
+    };
+    let envelopes: Vec<String> = schemas.keys().cloned().collect();
+    for envelope in envelopes {
+        let Some((inner, at)) = wrapped(&envelope) else {
+            continue;
+        };
+        let inner = inner.to_string();
+        let Some(copy) = schemas
+            .get_mut(&envelope)
+            .and_then(|e| e.pointer_mut(at))
+            .filter(|c| c.get("$ref").is_none())
+            .map(std::mem::take)
+        else {
+            continue;
+        };
+        schemas.entry(inner.clone()).or_insert(copy);
+        if let Some(slot) = schemas.get_mut(&envelope).and_then(|e| e.pointer_mut(at)) {
+            *slot = json!({"$ref": format!("#/components/schemas/{inner}")});
+        }
+    }
+}
+
+/// `doc` with the shared headers, named envelope contents and every field of a
+/// response-only schema required.
 pub fn complete(doc: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
     let Ok(mut v) = serde_json::to_value(&doc) else {
         return doc;
     };
     add_headers(&mut v);
+    name_wrapped_types(&mut v);
     require_nullable_response_fields(&mut v);
     // Every schema the code generates reads back (a test checks); should one not, the
     // document is served without the additions rather than not at all.

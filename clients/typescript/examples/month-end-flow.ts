@@ -10,6 +10,7 @@
  * (default: the first listed client), PROXIMA_OPENAPI (default ../../docs/openapi.json).
  */
 import { createProximaClient, idempotencyKey, ifMatch, isErrorEnvelope, ok } from "../src/client.js";
+import type { InvoiceHeader } from "../src/client.js";
 import { ResponseValidator } from "../src/validate.js";
 
 function env(name: string, fallback?: string): string {
@@ -105,7 +106,7 @@ async function main(): Promise<void> {
     }),
     "finalize",
   ).data;
-  step(`finalized as ${invoice.number ?? "(no number!)"}, status ${invoice.status}`);
+  step(`finalized as ${invoice.number}, status ${invoice.status}`);
 
   // 6. The PDF: a presigned URL, downloaded and checked against its digest's size.
   const pdf = ok(
@@ -120,8 +121,15 @@ async function main(): Promise<void> {
   }
   step(`PDF ${pdf.filename}: ${pdf.size_bytes} bytes, sha256 ${pdf.sha256.slice(0, 12)}...`);
 
+  // The period's invoices: a list row is the same type as the invoice's own header.
+  const listed = ok(await api.GET("/api/v1/invoices", { params: { query: { period } } }), "list invoices");
+  const rows: InvoiceHeader[] = listed.data;
+  if (!rows.some((row) => row.id === invoice.id && row.number === invoice.number)) {
+    throw new Error(`invoice ${invoice.number} is not listed for ${period}`);
+  }
+
   // 7. The payment that settles it.
-  const due = invoice.amount_due ?? invoice.total;
+  const due = invoice.amount_due;
   const paid = ok(
     await api.POST("/api/v1/invoices/{id}/payments", {
       params: { path: { id: invoice.id }, header: { "Idempotency-Key": idempotencyKey() } },

@@ -5,16 +5,24 @@
  * turn an answer into its data or a clear error.
  */
 import createClient from "openapi-fetch";
-import type { Client, Middleware } from "openapi-fetch";
+import type { Client as FetchClient, Middleware } from "openapi-fetch";
 import type { components, paths } from "./schema.js";
 
 export type { components, paths, operations } from "./schema.js";
 
 /** The typed client: `client.GET("/api/v1/clients", ...)`, `client.POST(...)`, ... */
-export type ProximaClient = Client<paths>;
+export type ProximaClient = FetchClient<paths>;
 
 /** The error envelope every failing route answers with. */
 export type ErrorEnvelope = components["schemas"]["ErrorEnvelope"];
+
+/** The resources by name: a list's rows and a single answer are the same types. */
+export type Invoice = components["schemas"]["Invoice"];
+export type InvoiceHeader = components["schemas"]["InvoiceHeader"];
+export type Client = components["schemas"]["Client"];
+export type Payment = components["schemas"]["Payment"];
+export type CreditNote = components["schemas"]["CreditNote"];
+export type SentMessage = components["schemas"]["SentMessage"];
 
 /** How to reach the API. */
 export interface ClientOptions {

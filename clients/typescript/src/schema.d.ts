@@ -725,17 +725,17 @@ export interface components {
              * @description More addresses that may receive the client's invoices (at most 9; with `email`, the
              *     default recipients of `POST /invoices/{id}/send`).
              */
-            billing_contacts?: string[];
+            billing_contacts: string[];
             /**
              * @description The reference the client asks to be quoted on its invoices (BT-10, e.g. a
              *     Leitweg-ID).
              */
-            buyer_reference?: string | null;
+            buyer_reference: string | null;
             /** Format: date-time */
             created_at: string;
             /** @description ISO 4217 code. */
             currency: string;
-            electronic_address?: components["schemas"]["ElectronicAddress"] | null;
+            electronic_address: components["schemas"]["ElectronicAddress"] | null;
             email: string;
             /**
              * Format: decimal
@@ -746,7 +746,7 @@ export interface components {
             /** @description The id in URLs: upper-case letters, digits, `_` and `-` (e.g. `ACME`). */
             key: string;
             /** @description The language of the client's PDFs (`en` when never set). */
-            locale?: components["schemas"]["Locale"];
+            locale: components["schemas"]["Locale"];
             name: string;
             /** Format: int32 */
             payment_terms_days: number;
@@ -754,7 +754,7 @@ export interface components {
              * @description The client's tax or company registration number as printed on the PDF (free text;
              *     the buyer's legal registration identifier, BT-47, in e-invoices).
              */
-            tax_id?: string | null;
+            tax_id: string | null;
             /**
              * Format: decimal
              * @description Percent with 2 places, e.g. `"12.00"` for 12 %.
@@ -765,14 +765,14 @@ export interface components {
             timezone: string;
             /** Format: date-time */
             updated_at: string;
-            vat_category?: components["schemas"]["VatCategory"] | null;
+            vat_category: components["schemas"]["VatCategory"] | null;
             /** @description Why the supply is exempt (`E`, required), or a text for `AE` / `O` (BT-120). */
-            vat_exemption_reason?: string | null;
+            vat_exemption_reason: string | null;
             /**
              * @description The client's VAT identifier with its country prefix (`DE123456789`; BT-48 in
              *     e-invoices).
              */
-            vat_id?: string | null;
+            vat_id: string | null;
         };
         /**
          * @description What an import or `PUT /api/v1/clients/{key}` supplies for a client; validated into a
@@ -985,7 +985,7 @@ export interface components {
             issue_date: string;
             /** @description `CN-YYYY-NNNNN`. */
             number: string;
-            pdf?: components["schemas"]["PdfInfo"] | null;
+            pdf: components["schemas"]["PdfInfo"] | null;
             reason: string;
             /**
              * Format: decimal
@@ -1011,383 +1011,103 @@ export interface components {
         };
         /** @description A single item: `{"data": X, "error": null}`. */
         Data_BulkOutcome: {
-            /** @description The outcome of bulk generation. */
-            data: {
-                created: components["schemas"]["InvoiceHeader"][];
-                failed: components["schemas"]["Failed"][];
-                /** @example 2026-10 */
-                period: string;
-                skipped: components["schemas"]["Skipped"][];
-            };
+            data: components["schemas"]["BulkOutcome"];
             /** @description Always null on success. */
             error: Record<string, never> | null;
         };
         /** @description A single item: `{"data": X, "error": null}`. */
         Data_Client: {
-            /** @description A client as stored and as served by the API. */
-            data: {
-                active: boolean;
-                address: components["schemas"]["Address"];
-                /**
-                 * @description More addresses that may receive the client's invoices (at most 9; with `email`, the
-                 *     default recipients of `POST /invoices/{id}/send`).
-                 */
-                billing_contacts?: string[];
-                /**
-                 * @description The reference the client asks to be quoted on its invoices (BT-10, e.g. a
-                 *     Leitweg-ID).
-                 */
-                buyer_reference?: string | null;
-                /** Format: date-time */
-                created_at: string;
-                /** @description ISO 4217 code. */
-                currency: string;
-                electronic_address?: components["schemas"]["ElectronicAddress"] | null;
-                email: string;
-                /**
-                 * Format: decimal
-                 * @description Price of one hour, in `currency`, with its minor-unit places.
-                 * @example 95.00
-                 */
-                hourly_rate: string;
-                /** @description The id in URLs: upper-case letters, digits, `_` and `-` (e.g. `ACME`). */
-                key: string;
-                /** @description The language of the client's PDFs (`en` when never set). */
-                locale?: components["schemas"]["Locale"];
-                name: string;
-                /** Format: int32 */
-                payment_terms_days: number;
-                /**
-                 * @description The client's tax or company registration number as printed on the PDF (free text;
-                 *     the buyer's legal registration identifier, BT-47, in e-invoices).
-                 */
-                tax_id?: string | null;
-                /**
-                 * Format: decimal
-                 * @description Percent with 2 places, e.g. `"12.00"` for 12 %.
-                 * @example 12.00
-                 */
-                tax_rate: string;
-                /** @description IANA time zone of the client (`Asia/Tashkent`). */
-                timezone: string;
-                /** Format: date-time */
-                updated_at: string;
-                vat_category?: components["schemas"]["VatCategory"] | null;
-                /** @description Why the supply is exempt (`E`, required), or a text for `AE` / `O` (BT-120). */
-                vat_exemption_reason?: string | null;
-                /**
-                 * @description The client's VAT identifier with its country prefix (`DE123456789`; BT-48 in
-                 *     e-invoices).
-                 */
-                vat_id?: string | null;
-            };
+            data: components["schemas"]["Client"];
             /** @description Always null on success. */
             error: Record<string, never> | null;
         };
         /** @description A single item: `{"data": X, "error": null}`. */
         Data_CreditNote: {
-            /**
-             * @description A credit note against a finalized invoice. Amounts are positive: they are what is
-             *     credited.
-             */
-            data: {
-                /** @description The client as on the invoice. */
-                client: components["schemas"]["ClientSnapshot"];
-                client_key: string;
-                /** Format: date-time */
-                created_at: string;
-                created_by: string;
-                currency: string;
-                /** Format: uuid */
-                id: string;
-                /** Format: uuid */
-                invoice_id: string;
-                /**
-                 * Format: date
-                 * @description The credited invoice's issue date and period, cited on the PDF.
-                 */
-                invoice_issue_date: string;
-                /** @description The credited invoice's `INV-YYYY-NNNNN`. */
-                invoice_number: string;
-                /** @example 2026-10 */
-                invoice_period: string;
-                /** Format: date */
-                issue_date: string;
-                /** @description The issuer as recorded on the invoice at finalize. */
-                issuer: components["schemas"]["Issuer"];
-                lines: components["schemas"]["CreditLine"][];
-                locale?: components["schemas"]["Locale"] | null;
-                /** @description `CN-YYYY-NNNNN`, gapless per year of the issue date. */
-                number: string;
-                pdf?: components["schemas"]["PdfInfo"] | null;
-                reason: string;
-                /**
-                 * Format: decimal
-                 * @example 190.00
-                 */
-                subtotal: string;
-                /**
-                 * Format: decimal
-                 * @example 22.80
-                 */
-                tax_amount: string;
-                /**
-                 * Format: decimal
-                 * @description Percent, the invoice's.
-                 * @example 12.00
-                 */
-                tax_rate: string;
-                /**
-                 * Format: decimal
-                 * @description The amount credited: subtotal + tax.
-                 * @example 212.80
-                 */
-                total: string;
-            };
+            data: components["schemas"]["CreditNote"];
             /** @description Always null on success. */
             error: Record<string, never> | null;
         };
         /** @description A single item: `{"data": X, "error": null}`. */
         Data_Deleted: {
-            /** @description A deleted draft. */
-            data: {
-                deleted: boolean;
-                /** Format: uuid */
-                id: string;
-            };
+            data: components["schemas"]["Deleted"];
             /** @description Always null on success. */
             error: Record<string, never> | null;
         };
         /** @description A single item: `{"data": X, "error": null}`. */
         Data_EInvoiceDownload: {
-            /** @description A presigned download of an e-invoice. */
-            data: {
-                /** @description `application/xml` (UBL, CII) or `application/pdf` (Factur-X). */
-                content_type: string;
-                /** Format: date-time */
-                expires_at: string;
-                /** @example INV-2026-00042.ubl.xml */
-                filename: string;
-                format: components["schemas"]["EInvoiceFormat"];
-                sha256: string;
-                /** Format: int64 */
-                size_bytes: number;
-                url: string;
-            };
+            data: components["schemas"]["EInvoiceDownload"];
             /** @description Always null on success. */
             error: Record<string, never> | null;
         };
         /** @description A single item: `{"data": X, "error": null}`. */
         Data_Health: {
-            /** @description Liveness answer. */
-            data: {
-                /** @example ok */
-                status: string;
-            };
+            data: components["schemas"]["Health"];
             /** @description Always null on success. */
             error: Record<string, never> | null;
         };
         /** @description A single item: `{"data": X, "error": null}`. */
         Data_Invoice: {
-            /** @description An invoice with its lines. */
-            data: components["schemas"]["InvoiceHeader"] & {
-                line_items: components["schemas"]["LineItem"][];
-            };
+            data: components["schemas"]["Invoice"];
             /** @description Always null on success. */
             error: Record<string, never> | null;
         };
         /** @description A single item: `{"data": X, "error": null}`. */
         Data_IssuedCreditNote: {
-            /** @description What `POST /invoices/{id}/credit-notes` answers: the note and the invoice after it. */
-            data: {
-                credit_note: components["schemas"]["CreditNote"];
-                /**
-                 * @description The credited invoice's header: `amount_credited` raised, `amount_due` lowered, `paid`
-                 *     when nothing is due.
-                 */
-                invoice: components["schemas"]["InvoiceHeader"];
-            };
+            data: components["schemas"]["IssuedCreditNote"];
             /** @description Always null on success. */
             error: Record<string, never> | null;
         };
         /** @description A single item: `{"data": X, "error": null}`. */
         Data_LoginResponse: {
-            /** @description A bearer token, the refresh token that renews it, and who they are for. */
-            data: {
-                /** Format: date-time */
-                expires_at: string;
-                /**
-                 * Format: date-time
-                 * @description When `refresh_token` stops working if unused.
-                 */
-                refresh_expires_at: string;
-                /**
-                 * @description Spend it once at `POST /api/v1/auth/refresh` for a new `token` and a new
-                 *     `refresh_token`; keep it out of reach of scripts (see the API guide).
-                 * @example rt1.6f1c0e4a9d2b4c3e8f7a6b5c4d3e2f10.0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
-                 */
-                refresh_token: string;
-                token: string;
-                /** @example Bearer */
-                token_type: string;
-                user: components["schemas"]["UserView"];
-            };
+            data: components["schemas"]["LoginResponse"];
             /** @description Always null on success. */
             error: Record<string, never> | null;
         };
         /** @description A single item: `{"data": X, "error": null}`. */
         Data_PaymentAnswer: {
-            /** @description A payment and the invoice's amounts after it. */
-            data: {
-                invoice: components["schemas"]["InvoiceHeader"];
-                payment: components["schemas"]["Payment"];
-            };
+            data: components["schemas"]["PaymentAnswer"];
             /** @description Always null on success. */
             error: Record<string, never> | null;
         };
         /** @description A single item: `{"data": X, "error": null}`. */
         Data_PdfDownload: {
-            /** @description A presigned download of a finalized invoice's PDF. */
-            data: {
-                /** Format: date-time */
-                expires_at: string;
-                /** @example INV-2026-00042.pdf */
-                filename: string;
-                sha256: string;
-                /** Format: int64 */
-                size_bytes: number;
-                url: string;
-            };
+            data: components["schemas"]["PdfDownload"];
             /** @description Always null on success. */
             error: Record<string, never> | null;
         };
         /** @description A single item: `{"data": X, "error": null}`. */
         Data_Readiness: {
-            /** @description Readiness answer: every dependency checked. */
-            data: {
-                /** @description `ok` per dependency. */
-                checks: {
-                    [key: string]: string;
-                };
-                /** @example ready */
-                status: string;
-            };
+            data: components["schemas"]["Readiness"];
             /** @description Always null on success. */
             error: Record<string, never> | null;
         };
         /** @description A single item: `{"data": X, "error": null}`. */
         Data_RunReport: {
-            /** @description The run of a period: its counters and when it started and completed. */
-            data: components["schemas"]["RunCounts"] & {
-                /** Format: date-time */
-                completed_at?: string | null;
-                /** @example 2026-10 */
-                period: string;
-                /** Format: date-time */
-                started_at: string;
-                status: components["schemas"]["RunStatus"];
-            };
+            data: components["schemas"]["RunReport"];
             /** @description Always null on success. */
             error: Record<string, never> | null;
         };
         /** @description A single item: `{"data": X, "error": null}`. */
         Data_SendAnswer: {
-            /** @description A sent e-mail and the invoice after it (`sent_at` set). */
-            data: {
-                invoice: components["schemas"]["InvoiceHeader"];
-                message: components["schemas"]["SentMessage"];
-            };
+            data: components["schemas"]["SendAnswer"];
             /** @description Always null on success. */
             error: Record<string, never> | null;
         };
         /** @description A single item: `{"data": X, "error": null}`. */
         Data_Vec_InvoiceableCurrency: {
-            data: {
-                /**
-                 * @description The pattern its amounts are written in.
-                 * @example ^-?[0-9]+\.[0-9]{2}$
-                 */
-                amount_pattern: string;
-                /**
-                 * @description ISO 4217 code.
-                 * @example UZS
-                 */
-                code: string;
-                /**
-                 * Format: int32
-                 * @description Decimal places of its amounts (USD 2, JPY 0, KWD 3).
-                 * @example 2
-                 */
-                minor_units: number;
-                /**
-                 * @description The ISO 4217 name.
-                 * @example Uzbekistan sum
-                 */
-                name: string;
-            }[];
+            data: components["schemas"]["InvoiceableCurrency"][];
             /** @description Always null on success. */
             error: Record<string, never> | null;
         };
         /** @description A single item: `{"data": X, "error": null}`. */
         Data_Vec_Payment: {
-            data: {
-                /**
-                 * Format: decimal
-                 * @description In the invoice's currency, with its minor-unit places.
-                 * @example 250.00
-                 */
-                amount: string;
-                currency: string;
-                /** Format: uuid */
-                id: string;
-                /** Format: uuid */
-                invoice_id: string;
-                method: components["schemas"]["PaymentMethod"];
-                /**
-                 * Format: date
-                 * @description The day the money arrived.
-                 */
-                paid_on: string;
-                /** Format: date-time */
-                recorded_at: string;
-                recorded_by: string;
-                reference?: string | null;
-                reversal?: components["schemas"]["Reversal"] | null;
-            }[];
+            data: components["schemas"]["Payment"][];
             /** @description Always null on success. */
             error: Record<string, never> | null;
         };
         /** @description A single item: `{"data": X, "error": null}`. */
         Data_Vec_SentMessage: {
-            data: {
-                cc: string[];
-                /** Format: uuid */
-                id: string;
-                /** Format: uuid */
-                invoice_id: string;
-                /**
-                 * @description The attached PDF's file name.
-                 * @example INV-2026-00042.pdf
-                 */
-                pdf_filename: string;
-                /** @description Hex SHA-256 of the attached PDF (the invoice's `pdf.sha256`). */
-                pdf_sha256: string;
-                /** Format: int64 */
-                pdf_size_bytes: number;
-                /** @description The mail service's message id (Amazon SES); `null` while `pending`. */
-                provider_message_id?: string | null;
-                /**
-                 * Format: date-time
-                 * @description When it was handed to the mail service.
-                 */
-                sent_at: string;
-                /** @description Who sent it. */
-                sent_by: string;
-                /** @description `sent` (recorded before this field existed: every one is `sent`). */
-                status?: components["schemas"]["MessageStatus"];
-                subject: string;
-                to: string[];
-            }[];
+            data: components["schemas"]["SentMessage"][];
             /** @description Always null on success. */
             error: Record<string, never> | null;
         };
@@ -1526,27 +1246,27 @@ export interface components {
              * @description What credit notes have taken off.
              * @example 0.00
              */
-            amount_credited?: string;
+            amount_credited: string;
             /**
              * Format: decimal
              * @description The net (before tax) part of `amount_credited`: the sum of its credit notes'
              *     subtotals, never above `subtotal`. Raised in the same transaction as each note.
              * @example 0.00
              */
-            amount_credited_net?: string;
+            amount_credited_net: string;
             /**
              * Format: decimal
              * @description The tax part of `amount_credited`: the sum of its credit notes' tax amounts, never
              *     above `tax_amount`.
              * @example 0.00
              */
-            amount_credited_tax?: string;
+            amount_credited_tax: string;
             /**
              * Format: decimal
              * @description `total - amount_paid - amount_credited`, never below zero.
              * @example 1330.00
              */
-            amount_due?: string;
+            amount_due: string;
             /**
              * Format: decimal
              * @description What payments and credit notes together exceed the total by (a refund owed to the
@@ -1554,13 +1274,13 @@ export interface components {
              *     amount_credited - total)`, 0.00 normally. Recorded nowhere else yet.
              * @example 0.00
              */
-            amount_overpaid?: string;
+            amount_overpaid: string;
             /**
              * Format: decimal
              * @description What payments (not reversed) have paid.
              * @example 0.00
              */
-            amount_paid?: string;
+            amount_paid: string;
             client: components["schemas"]["ClientSnapshot"];
             client_key: string;
             /** Format: date-time */
@@ -1585,13 +1305,13 @@ export interface components {
              * @description Something is due and the due date has passed in the client's time zone (worked out
              *     when the invoice is read).
              */
-            overdue?: boolean;
+            overdue: boolean;
             /**
              * @description From what is paid: `unpaid`, `partially_paid` or `paid`. Drafts and void invoices
              *     owe nothing (`amount_due` 0.00) and show `unpaid`; the `payment_status` list filter
              *     never returns them.
              */
-            payment_status?: components["schemas"]["PaymentStatus"];
+            payment_status: components["schemas"]["PaymentStatus"];
             pdf: components["schemas"]["PdfInfo"] | null;
             /** @example 2026-10 */
             period: string;
@@ -1890,283 +1610,32 @@ export interface components {
         };
         /** @description A page: `{"data": [...], "meta": {"total", "page", "per_page"}}`. */
         Paged_Client: {
-            data: {
-                active: boolean;
-                address: components["schemas"]["Address"];
-                /**
-                 * @description More addresses that may receive the client's invoices (at most 9; with `email`, the
-                 *     default recipients of `POST /invoices/{id}/send`).
-                 */
-                billing_contacts?: string[];
-                /**
-                 * @description The reference the client asks to be quoted on its invoices (BT-10, e.g. a
-                 *     Leitweg-ID).
-                 */
-                buyer_reference?: string | null;
-                /** Format: date-time */
-                created_at: string;
-                /** @description ISO 4217 code. */
-                currency: string;
-                electronic_address?: components["schemas"]["ElectronicAddress"] | null;
-                email: string;
-                /**
-                 * Format: decimal
-                 * @description Price of one hour, in `currency`, with its minor-unit places.
-                 * @example 95.00
-                 */
-                hourly_rate: string;
-                /** @description The id in URLs: upper-case letters, digits, `_` and `-` (e.g. `ACME`). */
-                key: string;
-                /** @description The language of the client's PDFs (`en` when never set). */
-                locale?: components["schemas"]["Locale"];
-                name: string;
-                /** Format: int32 */
-                payment_terms_days: number;
-                /**
-                 * @description The client's tax or company registration number as printed on the PDF (free text;
-                 *     the buyer's legal registration identifier, BT-47, in e-invoices).
-                 */
-                tax_id?: string | null;
-                /**
-                 * Format: decimal
-                 * @description Percent with 2 places, e.g. `"12.00"` for 12 %.
-                 * @example 12.00
-                 */
-                tax_rate: string;
-                /** @description IANA time zone of the client (`Asia/Tashkent`). */
-                timezone: string;
-                /** Format: date-time */
-                updated_at: string;
-                vat_category?: components["schemas"]["VatCategory"] | null;
-                /** @description Why the supply is exempt (`E`, required), or a text for `AE` / `O` (BT-120). */
-                vat_exemption_reason?: string | null;
-                /**
-                 * @description The client's VAT identifier with its country prefix (`DE123456789`; BT-48 in
-                 *     e-invoices).
-                 */
-                vat_id?: string | null;
-            }[];
+            data: components["schemas"]["Client"][];
             meta: components["schemas"]["Meta"];
         };
         /** @description A page: `{"data": [...], "meta": {"total", "page", "per_page"}}`. */
         Paged_ClientRunEntry: {
-            data: (components["schemas"]["ClientOutcome"] & {
-                /**
-                 * Format: date-time
-                 * @description When this outcome was recorded.
-                 */
-                at: string;
-                /**
-                 * Format: int32
-                 * @description Deliveries of the client's message seen so far (SQS `ApproximateReceiveCount`).
-                 */
-                attempts: number;
-                client_key: string;
-            })[];
+            data: components["schemas"]["ClientRunEntry"][];
             meta: components["schemas"]["Meta"];
         };
         /** @description A page: `{"data": [...], "meta": {"total", "page", "per_page"}}`. */
         Paged_CreditNoteSummary: {
-            data: {
-                client_key: string;
-                /** Format: date-time */
-                created_at: string;
-                created_by: string;
-                currency: string;
-                /** Format: uuid */
-                id: string;
-                /** Format: uuid */
-                invoice_id: string;
-                invoice_number: string;
-                /** Format: date */
-                issue_date: string;
-                /** @description `CN-YYYY-NNNNN`. */
-                number: string;
-                pdf?: components["schemas"]["PdfInfo"] | null;
-                reason: string;
-                /**
-                 * Format: decimal
-                 * @example 190.00
-                 */
-                subtotal: string;
-                /**
-                 * Format: decimal
-                 * @example 22.80
-                 */
-                tax_amount: string;
-                /**
-                 * Format: decimal
-                 * @example 12.00
-                 */
-                tax_rate: string;
-                /**
-                 * Format: decimal
-                 * @description The amount credited.
-                 * @example 212.80
-                 */
-                total: string;
-            }[];
+            data: components["schemas"]["CreditNoteSummary"][];
             meta: components["schemas"]["Meta"];
         };
         /** @description A page: `{"data": [...], "meta": {"total", "page", "per_page"}}`. */
         Paged_HistoryEntry: {
-            data: {
-                action: components["schemas"]["EditAction"];
-                /** @description E-mail of the user (or `system:month-end`). */
-                actor: string;
-                /** Format: date-time */
-                at: string;
-                changes: components["schemas"]["Change"][];
-                /**
-                 * Format: int64
-                 * @description The invoice version this write produced.
-                 */
-                version: number;
-            }[];
+            data: components["schemas"]["HistoryEntry"][];
             meta: components["schemas"]["Meta"];
         };
         /** @description A page: `{"data": [...], "meta": {"total", "page", "per_page"}}`. */
         Paged_InvoiceHeader: {
-            data: {
-                /**
-                 * Format: decimal
-                 * @description What credit notes have taken off.
-                 * @example 0.00
-                 */
-                amount_credited?: string;
-                /**
-                 * Format: decimal
-                 * @description The net (before tax) part of `amount_credited`: the sum of its credit notes'
-                 *     subtotals, never above `subtotal`. Raised in the same transaction as each note.
-                 * @example 0.00
-                 */
-                amount_credited_net?: string;
-                /**
-                 * Format: decimal
-                 * @description The tax part of `amount_credited`: the sum of its credit notes' tax amounts, never
-                 *     above `tax_amount`.
-                 * @example 0.00
-                 */
-                amount_credited_tax?: string;
-                /**
-                 * Format: decimal
-                 * @description `total - amount_paid - amount_credited`, never below zero.
-                 * @example 1330.00
-                 */
-                amount_due?: string;
-                /**
-                 * Format: decimal
-                 * @description What payments and credit notes together exceed the total by (a refund owed to the
-                 *     client, e.g. a full credit after full payment): `max(0, amount_paid +
-                 *     amount_credited - total)`, 0.00 normally. Recorded nowhere else yet.
-                 * @example 0.00
-                 */
-                amount_overpaid?: string;
-                /**
-                 * Format: decimal
-                 * @description What payments (not reversed) have paid.
-                 * @example 0.00
-                 */
-                amount_paid?: string;
-                client: components["schemas"]["ClientSnapshot"];
-                client_key: string;
-                /** Format: date-time */
-                created_at: string;
-                created_by: string;
-                currency: string;
-                /** Format: date */
-                due_date: string;
-                /** Format: date-time */
-                finalized_at?: string | null;
-                group_by: components["schemas"]["GroupBy"];
-                /** Format: uuid */
-                id: string;
-                /** Format: date */
-                issue_date: string;
-                issuer?: components["schemas"]["Issuer"] | null;
-                locale?: components["schemas"]["Locale"] | null;
-                notes?: string | null;
-                /** @description `INV-YYYY-NNNNN`; null until finalized. */
-                number?: string | null;
-                /**
-                 * @description Something is due and the due date has passed in the client's time zone (worked out
-                 *     when the invoice is read).
-                 */
-                overdue?: boolean;
-                /**
-                 * @description From what is paid: `unpaid`, `partially_paid` or `paid`. Drafts and void invoices
-                 *     owe nothing (`amount_due` 0.00) and show `unpaid`; the `payment_status` list filter
-                 *     never returns them.
-                 */
-                payment_status?: components["schemas"]["PaymentStatus"];
-                pdf?: components["schemas"]["PdfInfo"] | null;
-                /** @example 2026-10 */
-                period: string;
-                po_number?: string | null;
-                /**
-                 * Format: date-time
-                 * @description When it was last e-mailed (`POST /invoices/{id}/send`); null until then.
-                 */
-                sent_at?: string | null;
-                status: components["schemas"]["InvoiceStatus"];
-                /**
-                 * Format: decimal
-                 * @example 1187.50
-                 */
-                subtotal: string;
-                /**
-                 * Format: decimal
-                 * @example 142.50
-                 */
-                tax_amount: string;
-                /**
-                 * Format: decimal
-                 * @description Percent.
-                 * @example 12.00
-                 */
-                tax_rate: string;
-                /** @description The client's IANA time zone when the invoice was generated (for `overdue`). */
-                timezone?: string | null;
-                /**
-                 * Format: decimal
-                 * @example 1330.00
-                 */
-                total: string;
-                /** Format: date-time */
-                updated_at: string;
-                /**
-                 * Format: int64
-                 * @description Bumped by every write; send it back as `If-Match`.
-                 */
-                version: number;
-            }[];
+            data: components["schemas"]["InvoiceHeader"][];
             meta: components["schemas"]["Meta"];
         };
         /** @description A page: `{"data": [...], "meta": {"total", "page", "per_page"}}`. */
         Paged_WorklogView: {
-            data: {
-                author: string;
-                billable: boolean;
-                client_key: string;
-                /**
-                 * Format: date
-                 * @description The local work date.
-                 */
-                date: string;
-                description: string;
-                /**
-                 * Format: decimal
-                 * @description minutes / 60, rounded half away from zero to 2 places.
-                 * @example 1.50
-                 */
-                hours: string;
-                /** Format: uuid */
-                id: string;
-                issue_key: string;
-                issue_summary: string;
-                /** Format: int32 */
-                minutes: number;
-            }[];
+            data: components["schemas"]["WorklogView"][];
             meta: components["schemas"]["Meta"];
         };
         /** @description A payment recorded against an invoice. */
@@ -2293,14 +1762,14 @@ export interface components {
              * Format: int64
              * @description Clients whose last attempt failed and whose message will be delivered again.
              */
-            retrying?: number;
+            retrying: number;
             /** Format: int64 */
             skipped: number;
         };
         /** @description The run of a period: its counters and when it started and completed. */
         RunReport: components["schemas"]["RunCounts"] & {
             /** Format: date-time */
-            completed_at?: string | null;
+            completed_at: string | null;
             /** @example 2026-10 */
             period: string;
             /** Format: date-time */
@@ -2355,7 +1824,7 @@ export interface components {
             /** @description Who sent it. */
             sent_by: string;
             /** @description `sent` (recorded before this field existed: every one is `sent`). */
-            status?: components["schemas"]["MessageStatus"];
+            status: components["schemas"]["MessageStatus"];
             subject: string;
             to: string[];
         };

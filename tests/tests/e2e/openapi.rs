@@ -64,3 +64,73 @@ async fn the_server_serves_it_and_it_lists_every_route() {
         assert!(paths.contains_key(p), "{p} missing");
     }
 }
+
+#[test]
+fn list_rows_are_the_named_types_and_always_present_fields_are_required() {
+    let doc: serde_json::Value =
+        serde_json::from_str(&proxima_infra::api::document_json()).unwrap();
+    let schemas = doc["components"]["schemas"].as_object().unwrap();
+    // Every envelope refers to the named type it wraps: a list row is the resource type.
+    for (name, schema) in schemas {
+        let inner = if name.starts_with("Paged_") || name.starts_with("Data_Vec_") {
+            &schema["properties"]["data"]["items"]
+        } else if name.starts_with("Data_") {
+            &schema["properties"]["data"]
+        } else {
+            continue;
+        };
+        let target = inner["$ref"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{name}: {inner}"));
+        let named = target.trim_start_matches("#/components/schemas/");
+        assert!(schemas.contains_key(named), "{name} -> {target}");
+    }
+    assert_eq!(
+        schemas["Paged_InvoiceHeader"]["properties"]["data"]["items"]["$ref"],
+        "#/components/schemas/InvoiceHeader"
+    );
+    let required = |schema: &str| -> Vec<String> {
+        let s = &schemas[schema];
+        let mut out: Vec<String> = Vec::new();
+        for part in std::iter::once(s).chain(s["allOf"].as_array().into_iter().flatten()) {
+            out.extend(
+                part["required"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|v| v.as_str().map(str::to_string)),
+            );
+        }
+        out
+    };
+    for (schema, fields) in [
+        (
+            "InvoiceHeader",
+            &[
+                "amount_due",
+                "amount_paid",
+                "amount_credited",
+                "payment_status",
+                "overdue",
+                "number",
+                "finalized_at",
+            ][..],
+        ),
+        ("RunCounts", &["retrying"][..]),
+        ("RunReport", &["completed_at"][..]),
+        (
+            "Client",
+            &["locale", "tax_id", "vat_id", "billing_contacts"][..],
+        ),
+    ] {
+        let have = required(schema);
+        for f in fields {
+            assert!(
+                have.iter().any(|h| h == f),
+                "{schema}.{f} is not required: {have:?}"
+            );
+        }
+    }
+    // Request bodies keep their optional fields optional.
+    assert!(!required("ClientInput").iter().any(|f| f == "tax_id"));
+}
