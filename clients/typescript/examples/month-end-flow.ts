@@ -9,7 +9,7 @@
  * PROXIMA_PASSWORD, PROXIMA_PERIOD (YYYY-MM, default: last month in UTC), PROXIMA_CLIENT
  * (default: the first listed client), PROXIMA_OPENAPI (default ../../docs/openapi.json).
  */
-import { createProximaClient, idempotencyKey, ifMatch, isErrorEnvelope, ok } from "../src/client.js";
+import { ApiError, createProximaClient, idempotencyKey, ifMatch, isErrorEnvelope, ok } from "../src/client.js";
 import type { InvoiceHeader } from "../src/client.js";
 import { ResponseValidator } from "../src/validate.js";
 
@@ -126,6 +126,23 @@ async function main(): Promise<void> {
   const rows: InvoiceHeader[] = listed.data;
   if (!rows.some((row) => row.id === invoice.id && row.number === invoice.number)) {
     throw new Error(`invoice ${invoice.number} is not listed for ${period}`);
+  }
+
+  // A form's round trip: a bad amount comes back as a problem of the field `amount`.
+  try {
+    ok(
+      await api.POST("/api/v1/invoices/{id}/payments", {
+        params: { path: { id: invoice.id }, header: { "Idempotency-Key": idempotencyKey() } },
+        body: { amount: "12,50", method: "bank_transfer", paid_on: invoice.issue_date },
+      }),
+      "record a mistyped payment",
+    );
+    throw new Error("a mistyped amount was accepted");
+  } catch (error: unknown) {
+    if (!(error instanceof ApiError) || error.fieldErrors("amount").length === 0) {
+      throw error;
+    }
+    step(`a mistyped amount is refused: amount ${error.fieldErrors("amount").join("; ")}`);
   }
 
   // 7. The payment that settles it.

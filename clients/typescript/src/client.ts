@@ -67,7 +67,13 @@ export function idempotencyKey(): string {
   return crypto.randomUUID();
 }
 
-/** A failed call: HTTP status plus the envelope's code, message and request id. */
+/** One field's problem, as a form places it (`field` is the JSON path, e.g. `lines[0].quantity`). */
+export type FieldError = components["schemas"]["FieldError"];
+
+/**
+ * A failed call: HTTP status plus the envelope's code, message and request id, every
+ * field's problem (`details`, for a form) and, on a stale `If-Match`, the current version.
+ */
 export class ApiError extends Error {
   constructor(
     readonly operation: string,
@@ -75,9 +81,16 @@ export class ApiError extends Error {
     readonly code: string | undefined,
     readonly requestId: string | undefined,
     detail: string,
+    readonly details: readonly FieldError[] = [],
+    readonly currentVersion: number | undefined = undefined,
   ) {
     super(`${operation}: HTTP ${status} ${code ?? ""} ${detail}`.trim());
     this.name = "ApiError";
+  }
+
+  /** The problems of one field (empty when it has none). */
+  fieldErrors(field: string): string[] {
+    return this.details.filter((d) => d.field === field).map((d) => d.message);
   }
 }
 
@@ -103,6 +116,8 @@ export function ok<D, E>(answer: Answer<D, E>, operation: string): D {
     envelope?.code,
     envelope?.request_id ?? answer.response.headers.get("x-request-id") ?? undefined,
     envelope?.message ?? answer.response.statusText,
+    envelope?.details ?? [],
+    envelope?.current_version ?? undefined,
   );
 }
 
