@@ -1772,8 +1772,12 @@ export interface components {
             completed_at: string | null;
             /** @example 2026-10 */
             period: string;
-            /** Format: date-time */
-            started_at: string;
+            /**
+             * Format: date-time
+             * @description When the schedule started the run; `null` for a run known only from outcomes counted
+             *     before it started (a message redriven from the dead-letter queue).
+             */
+            started_at: string | null;
             status: components["schemas"]["RunStatus"];
         };
         /**

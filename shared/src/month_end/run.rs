@@ -117,9 +117,11 @@ pub struct RunReport {
     pub status: RunStatus,
     #[serde(flatten)]
     pub counts: RunCounts,
-    #[serde(with = "crate::domain::instant::millis")]
-    #[schema(value_type = String, format = DateTime, pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{3}Z$")]
-    pub started_at: DateTime<Utc>,
+    /// When the schedule started the run; `null` for a run known only from outcomes counted
+    /// before it started (a message redriven from the dead-letter queue).
+    #[serde(with = "crate::domain::instant::millis_option")]
+    #[schema(value_type = Option<String>, format = DateTime, pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{3}Z$")]
+    pub started_at: Option<DateTime<Utc>>,
     #[serde(default, with = "crate::domain::instant::millis_option")]
     #[schema(value_type = Option<String>, format = DateTime, pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{3}Z$")]
     pub completed_at: Option<DateTime<Utc>>,

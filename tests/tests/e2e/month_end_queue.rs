@@ -335,6 +335,38 @@ async fn a_period_without_a_run_is_404() {
         .assert_error(401, "UNAUTHORIZED");
 }
 
+#[tokio::test]
+async fn a_run_known_only_from_counters_is_reported_not_500() {
+    // A message redriven from the dead-letter queue before the schedule ran counts its
+    // outcome with `ADD`, which creates a header with counters only (no period, no start).
+    let app = spawn_app().await;
+    let token = app.token(Role::Viewer).await;
+    use aws_sdk_dynamodb::types::AttributeValue as A;
+    app.dynamodb
+        .update_item()
+        .table_name(&app.table)
+        .key("pk", A::S("MONTH_END_RUN#2026-02".into()))
+        .key("sk", A::S("RUN".into()))
+        .update_expression("ADD created :one, enqueued :one")
+        .expression_attribute_values(":one", A::N("1".into()))
+        .send()
+        .await
+        .unwrap();
+    let report = app
+        .get("/api/v1/month-end-runs/2026-02", Some(&token))
+        .await;
+    assert_eq!(report.status, 200, "{}", report.body);
+    let data = &report.body["data"];
+    assert_eq!(data["period"], "2026-02");
+    assert_eq!(data["status"], "running");
+    assert_eq!(data["created"], 1);
+    assert_eq!(data["started_at"], serde_json::Value::Null);
+    let clients = app
+        .get("/api/v1/month-end-runs/2026-02/clients", Some(&token))
+        .await;
+    assert_eq!(clients.status, 200, "{}", clients.body);
+}
+
 /// What the model of the page test expects for client `i`: its outcome after the writes
 /// below (some retried first, some failed then redriven, some left retrying).
 fn expected_outcome(i: usize) -> &'static str {

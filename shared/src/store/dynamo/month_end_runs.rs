@@ -38,7 +38,10 @@ const RACE_ATTEMPTS: u32 = 8;
 /// was counted may take it below zero, which reads as 0.
 #[derive(Deserialize)]
 struct RunItem {
-    period: Period,
+    /// Absent (with `started_at`) on a header a stray outcome's `ADD` created before the
+    /// schedule started the run (a message redriven from the dead-letter queue).
+    #[serde(default)]
+    period: Option<Period>,
     #[serde(default)]
     enqueued: i64,
     #[serde(default)]
@@ -55,7 +58,9 @@ struct RunItem {
     /// The last client key counted in `enqueued`.
     #[serde(default)]
     enqueued_through: Option<String>,
-    started_at: DateTime<Utc>,
+    #[serde(default)]
+    started_at: Option<DateTime<Utc>>,
+    #[serde(default)]
     completed_at: Option<DateTime<Utc>>,
 }
 
@@ -436,7 +441,7 @@ impl MonthEndRunStore for DynamoStore {
         };
         let run: RunItem = from_item(item)?;
         Ok(Some(RunReport {
-            period: run.period,
+            period: run.period.unwrap_or(period),
             status: if run.completed_at.is_some() {
                 RunStatus::Completed
             } else {
