@@ -15,6 +15,10 @@ pub struct PageRequest {
     pub cursor: Option<Cursor>,
 }
 
+/// The largest position a cursor may carry: far beyond any list this service keeps, and
+/// small enough that no arithmetic on it can overflow. A token past it is refused.
+pub const MAX_CURSOR_OFFSET: u64 = 1 << 40;
+
 /// A position in one list: what the client got as `meta.next_cursor`. Opaque to callers; the
 /// store that wrote it checks that it belongs to the list being read.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,7 +53,11 @@ impl Cursor {
         if parts.next()? != "v1" {
             return None;
         }
-        let offset = parts.next()?.parse().ok()?;
+        let offset = parts
+            .next()?
+            .parse()
+            .ok()
+            .filter(|o: &u64| *o <= MAX_CURSOR_OFFSET)?;
         let list = parts.next()?.to_string();
         let after = parts.next()?.to_string();
         (!after.is_empty()).then_some(Self {
@@ -99,7 +107,8 @@ impl PageRequest {
     /// The page number this request is (from the cursor's position when there is one).
     pub fn number(&self) -> u32 {
         match &self.cursor {
-            Some(c) => u32::try_from(c.offset / u64::from(self.per_page) + 1).unwrap_or(u32::MAX),
+            Some(c) => u32::try_from((c.offset / u64::from(self.per_page)).saturating_add(1))
+                .unwrap_or(u32::MAX),
             None => self.page,
         }
     }
@@ -174,5 +183,26 @@ mod tests {
     #[test]
     fn clamps_per_page() {
         assert_eq!(PageRequest::new(1, 1000).per_page, MAX_PER_PAGE);
+    }
+}
+
+#[cfg(test)]
+mod cursor_bound_tests {
+    use super::*;
+
+    #[test]
+    fn a_cursor_past_the_largest_position_is_refused_at_decode() {
+        let at = |offset| Cursor {
+            offset,
+            list: "l".into(),
+            after: "a".into(),
+        };
+        assert_eq!(
+            Cursor::decode(&at(MAX_CURSOR_OFFSET).encode()),
+            Some(at(MAX_CURSOR_OFFSET))
+        );
+        for offset in [MAX_CURSOR_OFFSET + 1, u64::MAX] {
+            assert_eq!(Cursor::decode(&at(offset).encode()), None, "{offset}");
+        }
     }
 }

@@ -234,6 +234,11 @@ async fn cursors_walk_every_item_once_and_only_in_their_own_list() {
         // The same cursor with another filter, another list, or beside `page`.
         format!("{cursor}&status=draft"),
         format!("{cursor}&page=2"),
+        // ... or with a receivables filter (each of them binds the cursor too).
+        format!("{cursor}&payment_status=unpaid"),
+        format!("{cursor}&overdue=false"),
+        format!("{cursor}&due_from=2000-01-01"),
+        format!("{cursor}&due_to=2999-01-01"),
     ] {
         let r = c
             .app
@@ -243,6 +248,44 @@ async fn cursors_walk_every_item_once_and_only_in_their_own_list() {
             )
             .await;
         r.assert_error(400, "VALIDATION_ERROR");
+    }
+    // A cursor of a receivables filter works under that filter only.
+    let unpaid = c.list("/api/v1/invoices?per_page=1&overdue=false").await;
+    if let Some(next) = unpaid.body["meta"]["next_cursor"].as_str() {
+        let same = c
+            .app
+            .get(
+                &format!("/api/v1/invoices?per_page=1&overdue=false&cursor={next}"),
+                Some(&c.viewer),
+            )
+            .await;
+        assert_eq!(same.status, 200, "{}", same.body);
+        c.app
+            .get(
+                &format!("/api/v1/invoices?per_page=1&overdue=true&cursor={next}"),
+                Some(&c.viewer),
+            )
+            .await
+            .assert_error(400, "VALIDATION_ERROR");
+    }
+    // A tampered position far past any list (up to 2^64 - 1) is refused, never overflows.
+    for offset in [u64::MAX, (1u64 << 40) + 1] {
+        let forged = proxima::domain::Cursor {
+            offset,
+            list: "invoices|||||||".into(),
+            after: "x".into(),
+        }
+        .encode();
+        for path in [
+            "/api/v1/invoices",
+            "/api/v1/credit-notes",
+            "/api/v1/clients",
+        ] {
+            c.app
+                .get(&format!("{path}?cursor={forged}"), Some(&c.viewer))
+                .await
+                .assert_error(400, "VALIDATION_ERROR");
+        }
     }
     let r = c
         .app

@@ -182,11 +182,17 @@ pub(crate) fn invoice_list(f: &InvoiceFilter) -> (ListQuery, Vec<String>) {
     } else {
         LIST_SK
     };
+    // Every filter is in the name, so a cursor of one filter set is refused under another
+    // (it would skip or repeat items).
     let name = format!(
-        "invoices|{}|{}|{}",
+        "invoices|{}|{}|{}|{}|{}|{}|{}",
         st.unwrap_or(""),
         c.unwrap_or(""),
-        p.as_deref().unwrap_or("")
+        p.as_deref().unwrap_or(""),
+        f.payment_status.map(|s| s.as_str()).unwrap_or(""),
+        f.overdue.map(|o| o.to_string()).unwrap_or_default(),
+        f.due_from.map(|d| d.to_string()).unwrap_or_default(),
+        f.due_to.map(|d| d.to_string()).unwrap_or_default(),
     );
     (
         ListQuery {

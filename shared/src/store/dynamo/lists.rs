@@ -367,7 +367,7 @@ fn finish<T>(
     let offset = page.offset() as u64;
     let next = match rows.last() {
         Some((after, _)) if more => Some(Cursor {
-            offset: offset + rows.len() as u64,
+            offset: offset.saturating_add(rows.len() as u64),
             list: q.name.clone(),
             after: after.clone(),
         }),
