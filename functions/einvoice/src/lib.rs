@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use proxima::einvoice::Format;
 use proxima::http::error::ErrorEnvelope;
-use proxima::http::{AuthUser, Data, NoStore};
+use proxima::http::{AuthUser, Data, KnownQuery, NoStore};
 use proxima::invoice::einvoice_download::EInvoiceDownload;
 use proxima::state::AppState;
 use proxima::{Error, Result};
@@ -115,6 +115,7 @@ async fn invoice_einvoice(
     _user: AuthUser,
     State(state): State<AppState>,
     Path(id): Path<String>,
+    _known: KnownQuery<EInvoiceQuery>,
     Query(q): Query<EInvoiceQuery>,
 ) -> Result<axum::response::Response> {
     download(&state, Issued::Invoice, &id, &q).await
@@ -137,6 +138,7 @@ async fn credit_note_einvoice(
     _user: AuthUser,
     State(state): State<AppState>,
     Path(id): Path<String>,
+    _known: KnownQuery<EInvoiceQuery>,
     Query(q): Query<EInvoiceQuery>,
 ) -> Result<axum::response::Response> {
     download(&state, Issued::CreditNote, &id, &q).await

@@ -9,7 +9,7 @@ use proxima::domain::Role;
 use proxima::http::error::ErrorEnvelope;
 use proxima::http::idempotency::IDEMPOTENCY_KEY;
 use proxima::http::json::OptionalJsonBody;
-use proxima::http::{AuthUser, Data, InvoiceWriter};
+use proxima::http::{AuthUser, Data, InvoiceWriter, KnownQuery};
 use proxima::invoice::InvoiceHeader;
 use proxima::invoice::sending::{SendRequest, Sender, SentMessage};
 use proxima::state::AppState;
@@ -82,10 +82,12 @@ pub async fn send_invoice(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Sent messages", body = Data<Vec<SentMessage>>),
+        (status = 400, description = "An unknown query parameter", body = ErrorEnvelope),
         (status = 401, description = "No or bad token", body = ErrorEnvelope),
         (status = 404, description = "No such invoice", body = ErrorEnvelope)))]
 pub async fn list_messages(
     _user: AuthUser,
+    _known: KnownQuery,
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Data<Vec<SentMessage>>> {

@@ -38,6 +38,7 @@ pub struct InvoiceFinalized {
     pub total: Decimal,
     pub issue_date: NaiveDate,
     pub due_date: NaiveDate,
+    #[serde(with = "crate::domain::instant::millis")]
     pub finalized_at: DateTime<Utc>,
     /// Hex SHA-256 of the PDF as issued.
     pub pdf_sha256: String,
@@ -85,6 +86,7 @@ pub struct InvoiceSent {
     /// How many addresses it went to (`to` and `cc`; the addresses themselves stay in the
     /// message record).
     pub recipients: u32,
+    #[serde(with = "crate::domain::instant::millis")]
     pub sent_at: DateTime<Utc>,
 }
 
@@ -124,6 +126,7 @@ pub struct InvoiceVoided {
     pub currency: String,
     #[schema(value_type = String, example = "1330.00", pattern = "^-?[0-9]+(\\.[0-9]+)?$")]
     pub total: Decimal,
+    #[serde(with = "crate::domain::instant::millis")]
     pub voided_at: DateTime<Utc>,
 }
 
@@ -170,6 +173,7 @@ pub struct PaymentRecorded {
     pub amount_due: Decimal,
     #[schema(inline)]
     pub invoice_status: InvoiceStatus,
+    #[serde(with = "crate::domain::instant::millis")]
     pub recorded_at: DateTime<Utc>,
 }
 
@@ -219,6 +223,7 @@ pub struct CreditNoteIssued {
     /// What is still due on the invoice after the note.
     #[schema(value_type = String, example = "0.00", pattern = "^-?[0-9]+(\\.[0-9]+)?$")]
     pub invoice_amount_due: Decimal,
+    #[serde(with = "crate::domain::instant::millis")]
     pub issued_at: DateTime<Utc>,
 }
 
@@ -262,6 +267,7 @@ pub struct MonthEndCompleted {
     pub skipped: u32,
     /// Clients whose draft failed.
     pub failed: u32,
+    #[serde(with = "crate::domain::instant::millis")]
     pub completed_at: DateTime<Utc>,
 }
 

@@ -25,6 +25,8 @@ pub struct EInvoices<'a> {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct EInvoiceDownload {
     pub url: String,
+    #[serde(with = "crate::domain::instant::millis")]
+    #[schema(value_type = String, format = DateTime, pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{3}Z$")]
     pub expires_at: DateTime<Utc>,
     pub format: Format,
     #[schema(example = "INV-2026-00042.ubl.xml")]

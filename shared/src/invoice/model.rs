@@ -201,7 +201,8 @@ pub struct InvoiceHeader {
     #[schema(value_type = Option<String>, format = DateTime, pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{3}Z$")]
     pub finalized_at: Option<DateTime<Utc>>,
     /// When it was last e-mailed (`POST /invoices/{id}/send`); null until then.
-    #[serde(default)]
+    #[serde(default, with = "crate::domain::instant::millis_option")]
+    #[schema(value_type = Option<String>, format = DateTime, pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{3}Z$")]
     pub sent_at: Option<DateTime<Utc>>,
     /// What payments (not reversed) have paid.
     #[serde(default)]

@@ -16,6 +16,7 @@ use super::lifecycle::{self, Action};
 use super::model::Invoice;
 use super::service::Actor;
 use crate::domain::email::check_list;
+use crate::domain::instant;
 use crate::domain::text::{self, Lines};
 use crate::mail::mime::{self, Attachment};
 use crate::pdf::{file_name, sha256_hex};
@@ -434,7 +435,11 @@ async fn record(deps: Sending<'_>, sent: &SentMessage, actor: &Actor) -> Result<
             action: EditAction::Sent,
             version: after.header.version,
             changes: vec![
-                Change::of("sent_at", &before.header.sent_at, &after.header.sent_at),
+                Change::of(
+                    "sent_at",
+                    &before.header.sent_at.map(|t| instant::format(&t)),
+                    &after.header.sent_at.map(|t| instant::format(&t)),
+                ),
                 Change::of("message", &None::<Uuid>, &Some(sent.id)),
                 Change::of("recipients", &Vec::<String>::new(), &recipients),
             ],

@@ -470,3 +470,134 @@ async fn every_answer_that_carries_an_invoice_has_its_version_as_etag() {
         .await;
     assert_eq!(current.headers["etag"], sent.headers["etag"]);
 }
+
+/// Every string of `v` that is an RFC 3339 instant, with where it is.
+fn instants(v: &Value, at: &str, out: &mut Vec<(String, String)>) {
+    match v {
+        Value::String(s) if chrono::DateTime::parse_from_rfc3339(s).is_ok() => {
+            out.push((at.to_string(), s.clone()));
+        }
+        Value::Array(items) => {
+            for (i, x) in items.iter().enumerate() {
+                instants(x, &format!("{at}[{i}]"), out);
+            }
+        }
+        Value::Object(m) => {
+            for (k, x) in m {
+                instants(x, &format!("{at}.{k}"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[tokio::test]
+async fn every_instant_of_every_answer_has_exactly_three_fraction_digits() {
+    let app = proxima_tests::messaging::spawn_app_with_events().await.0;
+    app.seed_demo().await;
+    let (email, password) = app.add_user(Role::Accountant).await;
+    let login = app.login(&email, &password).await;
+    let token = login.body["data"]["token"].as_str().unwrap().to_string();
+    let refresh_token = login.body["data"]["refresh_token"].as_str().unwrap();
+    let admin = app.token(Role::Admin).await;
+    let mut answers: Vec<(String, Value)> = vec![("login".into(), login.body.clone())];
+    let refreshed = app
+        .post_json(
+            "/api/v1/auth/refresh",
+            &json!({"refresh_token": refresh_token}),
+            None,
+        )
+        .await;
+    answers.push(("refresh".into(), refreshed.body));
+    let draft = app.draft(&token, "ACME").await;
+    let id = draft["id"].as_str().unwrap().to_string();
+    answers.push(("draft".into(), draft.clone()));
+    let finalized = app.finalize(&token, &id).await;
+    assert_eq!(finalized.status, 200, "{}", finalized.body);
+    let issued_on = finalized.body["data"]["issue_date"].clone();
+    answers.push(("finalize".into(), finalized.body));
+    let writes = [
+        (
+            format!("/api/v1/invoices/{id}/payments"),
+            json!({"amount": "1.00", "method": "cash", "paid_on": issued_on}),
+        ),
+        (
+            format!("/api/v1/invoices/{id}/credit-notes"),
+            json!({"reason": "goodwill", "lines": [{"description": "goodwill", "quantity": "1", "unit_price": "1.00"}]}),
+        ),
+        (format!("/api/v1/invoices/{id}/send"), json!({})),
+    ];
+    for (path, body) in &writes {
+        let reply = app.post_json(path, body, Some(&token)).await;
+        assert!((200..300).contains(&reply.status), "{path}: {}", reply.body);
+        answers.push((path.clone(), reply.body));
+    }
+    let note_id = answers
+        .iter()
+        .find(|(p, _)| p.ends_with("credit-notes"))
+        .and_then(|(_, b)| b["data"]["credit_note"]["id"].as_str())
+        .unwrap()
+        .to_string();
+    for path in [
+        format!("/api/v1/invoices/{id}"),
+        format!("/api/v1/invoices/{id}/edit-history"),
+        format!("/api/v1/invoices/{id}/messages"),
+        format!("/api/v1/invoices/{id}/payments"),
+        format!("/api/v1/invoices/{id}/pdf"),
+        format!("/api/v1/invoices/{id}/einvoice?format=ubl"),
+        format!("/api/v1/credit-notes/{note_id}"),
+        format!("/api/v1/credit-notes/{note_id}/einvoice?format=cii"),
+        "/api/v1/invoices".to_string(),
+        "/api/v1/credit-notes".to_string(),
+        "/api/v1/clients".to_string(),
+        "/api/v1/clients/ACME".to_string(),
+    ] {
+        let reply = app.get(&path, Some(&admin)).await;
+        assert_eq!(reply.status, 200, "{path}: {}", reply.body);
+        answers.push((path, reply.body));
+    }
+    let mut seen = 0;
+    for (what, body) in &answers {
+        let mut found = Vec::new();
+        instants(body, what, &mut found);
+        for (at, s) in found {
+            seen += 1;
+            let fraction = s
+                .split_once('.')
+                .map(|(_, f)| f.trim_end_matches('Z'))
+                .unwrap_or("");
+            assert!(
+                fraction.len() == 3 && s.ends_with('Z'),
+                "{at}: {s} does not have exactly three fraction digits"
+            );
+        }
+    }
+    assert!(seen > 40, "{seen} instants checked");
+}
+
+#[tokio::test]
+async fn the_e_invoice_and_message_routes_refuse_unknown_query_parameters() {
+    let app = spawn_app().await;
+    app.seed_demo().await;
+    let token = app.token(Role::Accountant).await;
+    let draft = app.draft(&token, "ACME").await;
+    let id = draft["id"].as_str().unwrap();
+    assert_eq!(app.finalize(&token, id).await.status, 200);
+    for path in [
+        format!("/api/v1/invoices/{id}/einvoice?format=ubl&fromat=cii"),
+        format!("/api/v1/invoices/{id}/messages?since=2026-01-01"),
+        format!(
+            "/api/v1/credit-notes/{}/einvoice?format=ubl&x=1",
+            uuid::Uuid::new_v4()
+        ),
+    ] {
+        let reply = app.get(&path, Some(&token)).await;
+        reply.assert_error(400, "VALIDATION_ERROR");
+        let field = reply.body["error"]["details"][0]["field"].as_str().unwrap();
+        assert!(
+            ["fromat", "since", "x"].contains(&field),
+            "{path}: {}",
+            reply.body
+        );
+    }
+}
