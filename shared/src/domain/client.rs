@@ -117,11 +117,11 @@ pub struct ClientInput {
     pub currency: String,
     /// A decimal string (never a JSON number: floats are not money) with at most the
     /// currency's minor-unit places.
-    #[serde(with = "rust_decimal::serde::str")]
+    #[serde(with = "crate::domain::request_values::decimal")]
     #[schema(value_type = String, format = "decimal", example = "95.00")]
     pub hourly_rate: Decimal,
     /// Percent, 0 to 100, at most 2 decimals.
-    #[serde(with = "rust_decimal::serde::str")]
+    #[serde(with = "crate::domain::request_values::decimal")]
     #[schema(value_type = String, format = "decimal", example = "12.00")]
     pub tax_rate: Decimal,
     pub payment_terms_days: u32,

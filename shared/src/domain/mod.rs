@@ -8,6 +8,7 @@ pub mod issuer;
 pub mod locale;
 pub mod pagination;
 pub mod period;
+pub mod request_values;
 pub mod scale;
 pub mod text;
 pub mod time_zone;

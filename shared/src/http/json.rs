@@ -81,6 +81,14 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
         let message = strip_position(&e.to_string());
         Error::field("body", format!("is not valid JSON ({message})"))
     })?;
+    // A body is one object (serde would read a struct from an array, by position), and
+    // names each field once (a parser would keep the last of two, another the first).
+    if !value.is_object() {
+        return Err(Error::field("body", "must be a JSON object"));
+    }
+    if let Some(path) = duplicate_key(bytes) {
+        return Err(Error::field(path, "is given more than once"));
+    }
     let mut errors: Vec<FieldError> = Vec::new();
     let mut attempts: std::collections::HashMap<String, usize> = Default::default();
     for _ in 0..MAX_ROUNDS {
@@ -114,6 +122,91 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
         }
     }
     Err(Error::fields(errors))
+}
+
+/// The path of the first key an object of `bytes` (valid JSON) repeats, if any.
+fn duplicate_key(bytes: &[u8]) -> Option<String> {
+    use serde::de::DeserializeSeed;
+    let found = std::cell::RefCell::new(None);
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let _ = Keys {
+        path: String::new(),
+        found: &found,
+    }
+    .deserialize(&mut de);
+    found.into_inner()
+}
+
+/// Walks a JSON document recording the first repeated key (as `a.b[2].c`).
+struct Keys<'a> {
+    path: String,
+    found: &'a std::cell::RefCell<Option<String>>,
+}
+
+impl Keys<'_> {
+    fn at(&self, step: String) -> Keys<'_> {
+        Keys {
+            path: step,
+            found: self.found,
+        }
+    }
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for Keys<'_> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Keys<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let mut seen = std::collections::HashSet::new();
+        while let Some(key) = map.next_key::<String>()? {
+            let path = if self.path.is_empty() {
+                key.clone()
+            } else {
+                format!("{}.{key}", self.path)
+            };
+            if !seen.insert(key) && self.found.borrow().is_none() {
+                *self.found.borrow_mut() = Some(path.clone());
+            }
+            map.next_value_seed(self.at(path))?;
+        }
+        Ok(())
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let mut i = 0;
+        while seq
+            .next_element_seed(self.at(format!("{}[{i}]", self.path)))?
+            .is_some()
+        {
+            i += 1;
+        }
+        Ok(())
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_str<E>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
+    }
 }
 
 /// What serde found wrong with a field, in terms a caller understands.

@@ -96,11 +96,11 @@ pub struct CreditLineInput {
     /// 1..500 characters, one line, no control or bidirectional format characters.
     pub description: String,
     /// > 0, at most 2 decimals.
-    #[serde(with = "rust_decimal::serde::str")]
+    #[serde(with = "crate::domain::request_values::decimal")]
     #[schema(value_type = String, format = "decimal", example = "2.00")]
     pub quantity: Decimal,
     /// >= 0, at most the currency's minor-unit places (USD 2, JPY 0).
-    #[serde(with = "rust_decimal::serde::str")]
+    #[serde(with = "crate::domain::request_values::decimal")]
     #[schema(value_type = String, format = "decimal", example = "95.00")]
     pub unit_price: Decimal,
 }

@@ -45,11 +45,13 @@ pub struct InvoicePatch {
     /// Moving the issue date moves the due date by the same amount unless `due_date` is given.
     /// From the first day of the invoice's period to 31 days after today
     /// (`MAX_ISSUE_DAYS_AHEAD`); checked again at finalize.
+    #[serde(default, with = "crate::domain::request_values::date_option")]
     pub issue_date: Option<NaiveDate>,
     /// From `issue_date` to 366 days after it (`MAX_DUE_DAYS_AFTER_ISSUE`).
+    #[serde(default, with = "crate::domain::request_values::date_option")]
     pub due_date: Option<NaiveDate>,
     /// Percent, 0-100, as a decimal string.
-    #[serde(default, with = "rust_decimal::serde::str_option")]
+    #[serde(default, with = "crate::domain::request_values::decimal_option")]
     #[schema(value_type = Option<String>, format = "decimal")]
     pub tax_rate: Option<Decimal>,
     /// The version being edited (instead of `If-Match`).
@@ -174,11 +176,11 @@ pub fn apply_patch(
 pub struct NewLine {
     pub description: String,
     /// Hours (or units), > 0, at most 2 decimal places.
-    #[serde(with = "rust_decimal::serde::str")]
+    #[serde(with = "crate::domain::request_values::decimal")]
     #[schema(value_type = String, format = "decimal", example = "2.50")]
     pub quantity: Decimal,
     /// >= 0, at most the currency's minor-unit places (USD 2, JPY 0).
-    #[serde(with = "rust_decimal::serde::str")]
+    #[serde(with = "crate::domain::request_values::decimal")]
     #[schema(value_type = String, format = "decimal", example = "95.00")]
     pub unit_price: Decimal,
 }
@@ -190,10 +192,10 @@ pub struct LineUpdate {
     pub id: Uuid,
     pub description: Option<String>,
     /// Manual lines only: a worklog line's quantity comes from its worklogs.
-    #[serde(default, with = "rust_decimal::serde::str_option")]
+    #[serde(default, with = "crate::domain::request_values::decimal_option")]
     #[schema(value_type = Option<String>, format = "decimal")]
     pub quantity: Option<Decimal>,
-    #[serde(default, with = "rust_decimal::serde::str_option")]
+    #[serde(default, with = "crate::domain::request_values::decimal_option")]
     #[schema(value_type = Option<String>, format = "decimal")]
     pub unit_price: Option<Decimal>,
 }

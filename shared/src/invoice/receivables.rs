@@ -166,10 +166,11 @@ pub fn present(header: &mut InvoiceHeader, now: DateTime<Utc>) {
 #[serde(deny_unknown_fields)]
 pub struct PaymentRequest {
     /// A decimal string in the invoice currency, > 0, at most the amount due.
-    #[serde(with = "rust_decimal::serde::str")]
+    #[serde(with = "crate::domain::request_values::decimal")]
     #[schema(value_type = String, format = "decimal", example = "250.00")]
     pub amount: Decimal,
     /// `YYYY-MM-DD`: not in the future (client's time zone), not before the issue date.
+    #[serde(with = "crate::domain::request_values::date")]
     pub paid_on: NaiveDate,
     pub method: PaymentMethod,
     /// Up to 200 characters, e.g. the bank's transaction id.

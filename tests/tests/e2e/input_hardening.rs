@@ -446,3 +446,121 @@ async fn client_keys_beyond_the_rule_are_400_naming_the_field_never_5xx() {
         assert_eq!(schema["pattern"], KEY_PATTERN, "{schema}");
     }
 }
+
+/// `method path` with the raw JSON text `body`.
+async fn raw(app: &TestApp, method: Method, path: &str, token: &str, body: &str) -> Reply {
+    app.send(
+        app.request(method, path, Some(token))
+            .header("content-type", "application/json")
+            .header("if-match", "1")
+            .body(body.to_string()),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn bodies_are_objects_with_each_field_once_plain_decimals_and_full_dates() {
+    let (app, token) = setup().await;
+    let draft = app.draft(&token, "ACME").await;
+    let id = draft["id"].as_str().unwrap().to_string();
+    let version = draft["version"].as_u64().unwrap();
+
+    // PATCH a draft: decimals and dates in their one form, each field once.
+    let invoice = format!("/api/v1/invoices/{id}");
+    for (body, field) in [
+        (r#"{"tax_rate": "1E1"}"#, "tax_rate"),
+        (r#"{"tax_rate": "+5"}"#, "tax_rate"),
+        (r#"{"tax_rate": ".5"}"#, "tax_rate"),
+        (r#"{"due_date": "2026-12-3"}"#, "due_date"),
+        (r#"{"notes": "a", "notes": "b"}"#, "notes"),
+        (r#"["a note"]"#, "body"),
+    ] {
+        assert_field(
+            &raw(&app, Method::PATCH, &invoice, &token, body).await,
+            field,
+        );
+    }
+    let lines = format!("/api/v1/invoices/{id}/line-items");
+    for price in ["1_000", "1E2", "+1.00", ".5", "5."] {
+        let body = format!(
+            r#"{{"add": [{{"description": "x", "quantity": "1", "unit_price": "{price}"}}]}}"#
+        );
+        assert_field(
+            &raw(&app, Method::PATCH, &lines, &token, &body).await,
+            "add[0].unit_price",
+        );
+    }
+    let unchanged = app.get(&invoice, Some(&token)).await;
+    assert_eq!(
+        unchanged.body["data"]["version"], version,
+        "nothing was written"
+    );
+
+    // Payments on the finalized invoice.
+    let fin = app.finalize(&token, &id).await;
+    assert_eq!(fin.status, 200, "{}", fin.body);
+    let issued = fin.body["data"]["issue_date"].as_str().unwrap().to_string();
+    let payments = format!("/api/v1/invoices/{id}/payments");
+    let good = |amount: &str, date: &str| {
+        format!(r#"{{"amount": "{amount}", "paid_on": "{date}", "method": "cash"}}"#)
+    };
+    let (y, rest) = issued.split_at(5);
+    let unpadded = format!("{y}{}", rest.replace("-0", "-"));
+    let mut cases = vec![
+        (format!(r#"["1.00", "{issued}", "cash", null]"#), "body"),
+        (
+            format!(
+                r#"{{"amount": "1.00", "amount": "2.00", "paid_on": "{issued}", "method": "cash"}}"#
+            ),
+            "amount",
+        ),
+        (good("1_000", &issued), "amount"),
+        (good("1E2", &issued), "amount"),
+        (good("+1.00", &issued), "amount"),
+        (good(".5", &issued), "amount"),
+        (good("5.", &issued), "amount"),
+        ("\"1.00\"".to_string(), "body"),
+    ];
+    if unpadded != issued {
+        cases.push((good("1.00", &unpadded), "paid_on"));
+    }
+    cases.push((good("1.00", &format!("{issued}T00:00:00Z")), "paid_on"));
+    for (body, field) in &cases {
+        assert_field(
+            &app.send(
+                app.request(Method::POST, &payments, Some(&token))
+                    .header("content-type", "application/json")
+                    .body(body.clone()),
+            )
+            .await,
+            field,
+        );
+    }
+    let listed = app.get(&payments, Some(&token)).await;
+    assert_eq!(listed.body["data"], json!([]), "no payment was recorded");
+    let ok = app
+        .send(
+            app.request(Method::POST, &payments, Some(&token))
+                .header("content-type", "application/json")
+                .body(good("1.00", &issued)),
+        )
+        .await;
+    assert_eq!(ok.status, 201, "{}", ok.body);
+
+    // A client's rate.
+    let admin = app.token(Role::Admin).await;
+    let client = app.get("/api/v1/clients/ACME", Some(&admin)).await.body["data"].clone();
+    let mut body = client.clone();
+    for k in ["created_at", "updated_at"] {
+        body.as_object_mut().unwrap().remove(k);
+    }
+    body["hourly_rate"] = json!("1E2");
+    assert_field(
+        &app.send(
+            app.request(Method::PUT, "/api/v1/clients/ACME", Some(&admin))
+                .json(&body),
+        )
+        .await,
+        "hourly_rate",
+    );
+}
