@@ -2790,6 +2790,12 @@ export interface operations {
                 due_to?: string;
                 client_key?: string;
                 period?: string;
+                /**
+                 * @description An invoice number (`INV-2026-00042`): that invoice only (a page of 0 or 1), if it
+                 *     passes the other filters.
+                 * @example INV-2026-00042
+                 */
+                number?: string;
                 page?: number;
                 per_page?: number;
                 cursor?: string;

@@ -168,6 +168,10 @@ pub struct ListFilter {
     /// `YYYY-MM`.
     #[param(schema_with = proxima::http::openapi::period)]
     pub period: Option<String>,
+    /// An invoice number (`INV-2026-00042`): that invoice only (a page of 0 or 1), if it
+    /// passes the other filters.
+    #[param(example = "INV-2026-00042", pattern = "^INV-[0-9]{4}-[0-9]{5,12}$")]
+    pub number: Option<String>,
 }
 
 impl ListFilter {
@@ -222,6 +226,16 @@ impl ListFilter {
                 })
                 .ok()
         });
+        let number = self.number.filter(|n| !n.is_empty());
+        if number
+            .as_deref()
+            .is_some_and(|n| !proxima::invoice::finalize::looks_like_invoice_number(n))
+        {
+            errors.push(FieldError::new(
+                "number",
+                "must be an invoice number like INV-2026-00042",
+            ));
+        }
         let client_key = self.client_key.filter(|c| !c.is_empty());
         if let Some(key) = &client_key
             && let Err(Error::Validation { details, .. }) = check_key("client_key", key)
@@ -239,6 +253,7 @@ impl ListFilter {
             overdue,
             due_from,
             due_to,
+            number,
             now: Some(chrono::Utc::now()),
         })
     }

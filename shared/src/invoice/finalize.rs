@@ -29,6 +29,18 @@ pub struct Lifecycle<'a> {
 /// Rounds of "someone else took that number" before giving up (503).
 const NUMBER_ATTEMPTS: u32 = 200;
 
+/// Whether `s` has the shape of an invoice number (`INV-YYYY-` and at least 5 digits).
+pub fn looks_like_invoice_number(s: &str) -> bool {
+    s.strip_prefix("INV-")
+        .and_then(|rest| rest.split_once('-'))
+        .is_some_and(|(year, seq)| {
+            year.len() == 4
+                && year.bytes().all(|b| b.is_ascii_digit())
+                && (5..=12).contains(&seq.len())
+                && seq.bytes().all(|b| b.is_ascii_digit())
+        })
+}
+
 /// `INV-2026-00042`.
 pub fn invoice_number(year: i32, sequence: u64) -> String {
     format!("INV-{year}-{sequence:05}")

@@ -333,6 +333,8 @@ pub struct InvoiceFilter {
     pub due_from: Option<NaiveDate>,
     /// Due on or before this day.
     pub due_to: Option<NaiveDate>,
+    /// Only the invoice with this number (`INV-2026-00042`): at most one.
+    pub number: Option<String>,
     /// The instant `overdue` is judged at.
     pub now: Option<DateTime<Utc>>,
 }

@@ -424,7 +424,8 @@ async fn record(deps: Sending<'_>, sent: &SentMessage, actor: &Actor) -> Result<
             .await?
             .ok_or_else(|| Error::not_found("invoice"))?;
         let mut after = before.clone();
-        after.header.sent_at = Some(sent.sent_at);
+        // The last send: an earlier one recorded after a later one leaves it as it is.
+        after.header.sent_at = before.header.sent_at.max(Some(sent.sent_at));
         after.header.version += 1;
         after.header.updated_at = actor.now;
         let mut recipients = sent.to.clone();

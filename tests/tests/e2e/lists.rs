@@ -546,3 +546,47 @@ async fn client_totals_stay_exact_under_parallel_activation_flips() {
         "every client in one list"
     );
 }
+
+#[tokio::test]
+async fn an_invoice_is_found_by_its_number() {
+    let app = proxima_tests::spawn_app().await;
+    app.seed_demo().await;
+    let token = app.token(proxima::domain::Role::Accountant).await;
+    let draft = app.draft(&token, "ACME").await;
+    let id = draft["id"].as_str().unwrap();
+    let fin = app.finalize(&token, id).await;
+    assert_eq!(fin.status, 200, "{}", fin.body);
+    let number = fin.body["data"]["number"].as_str().unwrap();
+
+    let found = app
+        .get(&format!("/api/v1/invoices?number={number}"), Some(&token))
+        .await;
+    assert_eq!(found.status, 200, "{}", found.body);
+    assert_eq!(found.body["data"].as_array().unwrap().len(), 1);
+    assert_eq!(found.body["data"][0]["id"], id);
+    assert_eq!(found.body["meta"]["total"], 1);
+    assert_eq!(found.body["meta"]["next_cursor"], Value::Null);
+    // With the other filters: it must pass them too.
+    for (query, rows) in [
+        (
+            format!("number={number}&client_key=ACME&status=finalized"),
+            1,
+        ),
+        (format!("number={number}&status=draft"), 0),
+        (format!("number={number}&client_key=NORDLICHT"), 0),
+        ("number=INV-1999-00001".to_string(), 0),
+    ] {
+        let r = app
+            .get(&format!("/api/v1/invoices?{query}"), Some(&token))
+            .await;
+        assert_eq!(r.status, 200, "{query}: {}", r.body);
+        assert_eq!(r.body["data"].as_array().unwrap().len(), rows, "{query}");
+    }
+    for bad in ["42", "INV-26-00042", "inv-2026-00042", "INV-2026-42"] {
+        let r = app
+            .get(&format!("/api/v1/invoices?number={bad}"), Some(&token))
+            .await;
+        r.assert_error(400, "VALIDATION_ERROR");
+        assert_eq!(r.body["error"]["details"][0]["field"], "number", "{bad}");
+    }
+}

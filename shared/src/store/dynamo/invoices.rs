@@ -503,6 +503,9 @@ impl InvoiceStore for DynamoStore {
         filter: &InvoiceFilter,
         page: PageRequest,
     ) -> Result<Page<InvoiceHeader>> {
+        if let Some(number) = &filter.number {
+            return self.invoice_by_number(number, filter, page).await;
+        }
         let (list, counts) = list_keys::invoice_list(filter);
         if filter.has_receivables_filters() {
             let filter = filter.clone();
@@ -648,6 +651,46 @@ impl InvoiceStore for DynamoStore {
 }
 
 /// A copy of a list's query (the same partitions and bounds).
+impl DynamoStore {
+    /// `GET /invoices?number=`: the invoice its number guard names, if it passes the other
+    /// filters; a page of 0 or 1 without a cursor (a cursor given names another list).
+    async fn invoice_by_number(
+        &self,
+        number: &str,
+        filter: &InvoiceFilter,
+        page: PageRequest,
+    ) -> Result<Page<InvoiceHeader>> {
+        if page.cursor.is_some() {
+            return Err(Error::field(
+                "cursor",
+                "was made for another list or other filters",
+            ));
+        }
+        let id = self
+            .get_item(keys::invoice_number_guard(number), "GetItem invoice number")
+            .await?
+            .and_then(|g| g.get("invoice_id").and_then(|v| v.as_s().ok()).cloned())
+            .and_then(|id| id.parse::<Uuid>().ok());
+        let header = match id {
+            Some(id) => self.get_invoice(id).await?.map(|i| i.header),
+            None => None,
+        };
+        let found: Vec<InvoiceHeader> = header
+            .filter(|h| {
+                filter.status.is_none_or(|s| s == h.status)
+                    && filter
+                        .client_key
+                        .as_deref()
+                        .is_none_or(|c| c == h.client_key)
+                    && filter.period.is_none_or(|p| p == h.period)
+                    && filter.matches(h)
+            })
+            .into_iter()
+            .collect();
+        Ok(page.slice(found))
+    }
+}
+
 fn list_clone(q: &ListQuery) -> ListQuery {
     ListQuery {
         name: q.name.clone(),
