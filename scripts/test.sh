@@ -23,7 +23,7 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0
 # --show-output: the suites that measure (races, contract fuzzing) print their figures.
-cargo test --workspace -- --show-output 2>&1 | tee "$log" || status=$?
+cargo test --workspace --no-fail-fast -- --show-output 2>&1 | tee "$log" || status=$?
 echo "== figures"
 grep -E '^(concurrency \||schemathesis:)' "$log" || true
 # One closing line over every test binary.

@@ -226,7 +226,7 @@ impl ListFilter {
                 })
                 .ok()
         });
-        let number = self.number.filter(|n| !n.is_empty());
+        let number = self.number;
         if number
             .as_deref()
             .is_some_and(|n| !proxima::invoice::finalize::looks_like_invoice_number(n))
