@@ -369,7 +369,6 @@ pub async fn send(
         Err(e) => return Err(e),
     };
     sent.provider_message_id = Some(accepted.provider_message_id);
-    sent.status = MessageStatus::Accepted;
     deps.messages.mark_accepted(&sent).await?;
     sent.status = MessageStatus::Sent;
     match record(deps, &sent, actor).await {

@@ -15,6 +15,45 @@ fn status(value: MessageStatus) -> aws_sdk_dynamodb::types::AttributeValue {
     s(value.as_str())
 }
 
+impl DynamoStore {
+    /// Put `message` with `status` under `condition` (which may name `#status` and
+    /// `:pending`); `false` when the condition failed.
+    async fn put_message(
+        &self,
+        message: &SentMessage,
+        status_now: MessageStatus,
+        condition: &str,
+    ) -> Result<bool> {
+        let stored = SentMessage {
+            status: status_now,
+            ..message.clone()
+        };
+        let item = to_item(
+            &stored,
+            &[
+                (keys::PK, keys::invoice(message.invoice_id)),
+                (keys::SK, keys::sent_message(message)),
+            ],
+        )?;
+        let mut put = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression(condition);
+        if condition.contains("#status") {
+            put = put
+                .expression_attribute_names("#status", "status")
+                .expression_attribute_values(":pending", status(MessageStatus::Pending));
+        }
+        match put.send().await {
+            Ok(_) => Ok(true),
+            Err(e) if is_condition_failed(&e) => Ok(false),
+            Err(e) => Err(sdk_error("PutItem message", e)),
+        }
+    }
+}
+
 #[async_trait]
 impl SentMessageStore for DynamoStore {
     async fn sent_messages(&self, invoice_id: Uuid) -> Result<Vec<SentMessage>> {
@@ -36,55 +75,16 @@ impl SentMessageStore for DynamoStore {
     }
 
     async fn put_pending(&self, message: &SentMessage) -> Result<bool> {
-        let item = to_item(
-            message,
-            &[
-                (keys::PK, keys::invoice(message.invoice_id)),
-                (keys::SK, keys::sent_message(message)),
-            ],
-        )?;
-        let put = self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .condition_expression("attribute_not_exists(pk)")
-            .send()
-            .await;
-        match put {
-            Ok(_) => Ok(true),
-            Err(e) if is_condition_failed(&e) => Ok(false),
-            Err(e) => Err(sdk_error("PutItem pending message", e)),
-        }
+        self.put_message(message, MessageStatus::Pending, "attribute_not_exists(pk)")
+            .await
     }
 
     async fn mark_accepted(&self, message: &SentMessage) -> Result<()> {
-        // A whole-item put (the invoices function may put, not update, invoice items).
-        let mut accepted = message.clone();
-        accepted.status = MessageStatus::Accepted;
-        let item = to_item(
-            &accepted,
-            &[
-                (keys::PK, keys::invoice(message.invoice_id)),
-                (keys::SK, keys::sent_message(message)),
-            ],
-        )?;
-        let put = self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .condition_expression("#status = :pending")
-            .expression_attribute_names("#status", "status")
-            .expression_attribute_values(":pending", status(MessageStatus::Pending))
-            .send()
-            .await;
-        match put {
-            Ok(_) => Ok(()),
-            // Already past pending (recorded meanwhile): nothing to mark.
-            Err(e) if is_condition_failed(&e) => Ok(()),
-            Err(e) => Err(sdk_error("PutItem accepted message", e)),
-        }
+        // A whole-item put (the invoices function may put, not update, invoice items); a
+        // message already past pending (recorded meanwhile) stays as it is.
+        self.put_message(message, MessageStatus::Accepted, "#status = :pending")
+            .await
+            .map(|_| ())
     }
 
     async fn forget_pending(&self, message: &SentMessage) -> Result<()> {
