@@ -10,6 +10,7 @@ pub mod demo;
 pub mod emulator;
 pub mod messaging;
 pub mod openapi_contract;
+pub mod outbox_source;
 pub mod provision;
 pub mod sam_events;
 pub mod sqs_event_source;

@@ -381,6 +381,37 @@ fn sqs_samples() -> Vec<Sample> {
     }]
 }
 
+/// The event id of the stream sample (a UUID v7 of 2026-11-01).
+pub const SAMPLE_EVENT_ID: &str = "019a3d7e-8c00-7000-8000-000000000001";
+
+/// A batch of the table's stream for the events relay: one new outbox item, the
+/// `invoice.voided` of the sample invoice, as the filtered stream delivers it.
+fn stream_samples() -> Result<Vec<Sample>> {
+    use proxima::events::{EventDetail, InvoiceVoided};
+    let detail = InvoiceVoided {
+        version: InvoiceVoided::VERSION,
+        invoice_id: SAMPLE_INVOICE_ID.parse()?,
+        number: "INV-2026-00042".into(),
+        client_key: SAMPLE_CLIENT.into(),
+        period: SAMPLE_PERIOD
+            .parse()
+            .map_err(|e| anyhow::anyhow!("{e:?}"))?,
+        currency: "EUR".into(),
+        total: "1330.00".parse()?,
+        voided_at: "2026-11-01T09:30:00Z".parse()?,
+    };
+    let event = proxima::events::DomainEvent {
+        id: SAMPLE_EVENT_ID.parse()?,
+        ..detail.event()
+    };
+    Ok(vec![Sample {
+        file: "dynamodb/events-relay.json".into(),
+        function: "EventsRelayFunction".into(),
+        binary: "events-relay".into(),
+        event: json!({ "Records": [crate::outbox_source::stream_record(&event)?] }),
+    }])
+}
+
 /// Every sample, from the embedded template.
 pub fn samples() -> Result<Vec<Sample>> {
     let doc = document(TEMPLATE_YAML)?;
@@ -396,6 +427,7 @@ pub fn samples() -> Result<Vec<Sample>> {
     out.extend(schedule_samples(&doc)?);
     out.extend(s3_samples(&doc)?);
     out.extend(sqs_samples());
+    out.extend(stream_samples()?);
     Ok(out)
 }
 

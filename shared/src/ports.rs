@@ -144,6 +144,8 @@ pub enum Companion<'a> {
     ReleasePeriodGuard,
     /// Store the record of an e-mail sent for the invoice.
     PutSentMessage(&'a crate::invoice::sending::SentMessage),
+    /// Store the domain event of the change in the outbox ([`Outbox`]).
+    PutEvent(&'a crate::events::DomainEvent),
 }
 
 /// What happened to a conditional write.
@@ -188,6 +190,16 @@ pub trait InvoiceStore: Send + Sync {
     async fn invoice_history(&self, id: Uuid, page: PageRequest) -> Result<Page<HistoryEntry>>;
 }
 
+/// Domain events not yet relayed to the bus. The stores write each one in the transaction of
+/// the change it describes; the relay ([`crate::events::relay`]) publishes and removes them.
+#[async_trait]
+pub trait Outbox: Send + Sync {
+    /// Up to `limit` events not yet relayed, oldest first.
+    async fn pending(&self, limit: u32) -> Result<Vec<crate::events::DomainEvent>>;
+    /// Remove events once published.
+    async fn remove(&self, ids: &[Uuid]) -> Result<()>;
+}
+
 /// What happened to an attempt to finalize with a number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FinalizeOutcome {
@@ -206,12 +218,14 @@ pub trait InvoiceNumbering: Send + Sync {
     async fn last_invoice_number(&self, year: i32) -> Result<u64>;
     /// In one transaction: move the year's counter from `sequence - 1` to `sequence`, replace
     /// the draft `before` (still a draft at its version) by the finalized `after`, reserve
-    /// `after`'s number, and append `entry`. `Refused` when the invoice changed.
+    /// `after`'s number, append `entry` and put `event` in the outbox. `Refused` when the
+    /// invoice changed.
     async fn finalize_invoice(
         &self,
         before: &Invoice,
         after: &Invoice,
         entry: &HistoryEntry,
+        event: &crate::events::DomainEvent,
         year: i32,
         sequence: u64,
     ) -> Result<FinalizeOutcome>;
@@ -331,14 +345,16 @@ pub trait CreditNoteStore: Send + Sync {
     async fn last_credit_note_number(&self, year: i32) -> Result<u64>;
     /// In one transaction: move the year's credit-note counter from `sequence - 1` to
     /// `sequence`, replace the invoice `before` (still at its status and version) by `after`
-    /// (its `amount_credited` raised and settled), store `note`, reserve its number, and
-    /// append `entry` to the invoice's history.
+    /// (its `amount_credited` raised and settled), store `note`, reserve its number, append
+    /// `entry` to the invoice's history and put `event` in the outbox.
+    #[allow(clippy::too_many_arguments)]
     async fn issue_credit_note(
         &self,
         before: &Invoice,
         after: &Invoice,
         note: &crate::invoice::credit_note::CreditNote,
         entry: &HistoryEntry,
+        event: &crate::events::DomainEvent,
         year: i32,
         sequence: u64,
     ) -> Result<IssueOutcome>;
@@ -387,8 +403,14 @@ pub trait MonthEndRunStore: Send + Sync {
         attempts: u32,
         now: DateTime<Utc>,
     ) -> Result<crate::month_end::Recorded>;
-    /// Mark the run completed at `now`; `true` only for the one caller that marked it.
-    async fn mark_completed(&self, period: Period, now: DateTime<Utc>) -> Result<bool>;
+    /// Mark the run completed at `now` and put `event` (its `month_end.completed`) in the
+    /// outbox, in one transaction; `true` only for the one caller that marked it.
+    async fn mark_completed(
+        &self,
+        period: Period,
+        now: DateTime<Utc>,
+        event: &crate::events::DomainEvent,
+    ) -> Result<bool>;
     /// The run of `period`.
     async fn get_run(&self, period: Period) -> Result<Option<crate::month_end::RunReport>>;
     /// The run's clients ordered by key, only those with the outcome `only` when given,

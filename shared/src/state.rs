@@ -6,7 +6,7 @@ use crate::config::{Config, ConfigError};
 use crate::ports::{
     ClientStore, CreditNoteStore, DependencyCheck, DocumentStore, EventPublisher, FileStore,
     IdempotencyStore, InvoiceNumbering, InvoiceStore, LoginThrottle, Mailer, MonthEndRunStore,
-    RefreshTokenStore, SentMessageStore, SessionStore, UserStore, WorklogStore,
+    Outbox, RefreshTokenStore, SentMessageStore, SessionStore, UserStore, WorklogStore,
 };
 use crate::store::{DynamoStore, EventBridgePublisher, S3Store, SesMailer, Unwired, aws};
 use aws_config::SdkConfig;
@@ -41,8 +41,10 @@ pub struct AppState {
     pub mailer: Arc<dyn Mailer>,
     /// The record of sent e-mails.
     pub messages: Arc<dyn SentMessageStore>,
-    /// Domain events out (EventBridge); [`Unwired`] in functions that publish none.
+    /// Domain events out (EventBridge): only the relay publishes; [`Unwired`] elsewhere.
     pub events: Arc<dyn EventPublisher>,
+    /// Domain events written with their changes, until the relay has published them.
+    pub outbox: Arc<dyn Outbox>,
     /// Month-end run reports.
     pub month_end_runs: Arc<dyn MonthEndRunStore>,
     /// What `/readyz` checks.
@@ -99,8 +101,8 @@ impl ColdStart {
         self
     }
 
-    /// Publish domain events to the bus in `EVENT_BUS_NAME` (the functions that change
-    /// invoices). Without a bus, events are not published and each is logged.
+    /// Publish domain events to the bus in `EVENT_BUS_NAME` (the relay). Without a bus,
+    /// publishing answers 503 and events stay in the outbox.
     pub fn with_events(mut self) -> Self {
         self.events = match &self.config.event_bus_name {
             Some(bus) => Some(Arc::new(EventBridgePublisher::new(
@@ -242,6 +244,7 @@ fn assemble(
         mailer: Arc::new(Unwired("SES")),
         messages: dynamo.clone(),
         events: Arc::new(Unwired("EventBridge")),
+        outbox: dynamo.clone(),
         month_end_runs: dynamo.clone(),
         readiness: Arc::from(readiness),
     }
@@ -272,7 +275,6 @@ impl AppState {
             documents: self.documents.as_ref(),
             mailer: self.mailer.as_ref(),
             messages: self.messages.as_ref(),
-            events: self.events.as_ref(),
             mail_from: self.config.mail_from.as_deref(),
             send_quota: crate::invoice::sending::SendQuota {
                 counter: self.throttle.as_ref(),

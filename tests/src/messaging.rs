@@ -1,11 +1,13 @@
 //! The app with events wired to the emulator (the sender of e-mails is verified in its SES
-//! for every app, see `spawn_app_on`): a bus of its own whose rule copies every `proxima.*` event to a queue of its own,
-//! which [`EventQueue`] reads. Sent e-mails are read back from the emulator's record of them
+//! for every app, see `spawn_app_on`): a bus of its own whose rule copies every `proxima.*`
+//! event to a queue of its own, which [`EventQueue`] reads after relaying the app's outbox
+//! (what the table's stream and the relay function do in the cloud). Sent e-mails are read back from the emulator's record of them
 //! ([`sent_emails`]).
 
 use crate::{TestApp, shared_emulator, spawn_app_on};
 use proxima::store::aws;
 use proxima_infra::messaging::{self, LocalEventBus};
+use proxima_infra::outbox_source::OutboxSource;
 use serde_json::Value;
 use std::time::Duration;
 use uuid::Uuid;
@@ -14,6 +16,8 @@ use uuid::Uuid;
 pub struct EventQueue {
     pub sqs: aws_sdk_sqs::Client,
     pub bus: LocalEventBus,
+    /// The app's outbox and its bus: the relay.
+    pub relay: OutboxSource,
 }
 
 /// An app whose events go to a bus of its own, and the queue that receives them.
@@ -34,14 +38,25 @@ pub async fn spawn_app_with_events() -> (TestApp, EventQueue) {
     let queue = EventQueue {
         sqs: aws_sdk_sqs::Client::new(&sdk),
         bus,
+        relay: OutboxSource {
+            outbox: app.state.outbox.clone(),
+            publisher: app.state.events.clone(),
+        },
     };
     (app, queue)
 }
 
 impl EventQueue {
-    /// Every event that arrives within `wait` (as EventBridge delivers them: `detail-type`,
-    /// `source`, `detail`, ...), deleting them from the queue.
+    /// Relay the outbox, then every event that arrives within `wait` (as EventBridge
+    /// delivers them: `detail-type`, `source`, `detail`, ...), deleting them from the queue.
     pub async fn drain(&self, wait: Duration) -> Vec<Value> {
+        let relayed = self.relay.drain().await.expect("relay the outbox");
+        assert_eq!(relayed.failed, 0, "the bus took every event");
+        self.received(wait).await
+    }
+
+    /// Every event that arrives within `wait`, deleting them from the queue (no relay).
+    pub async fn received(&self, wait: Duration) -> Vec<Value> {
         let deadline = tokio::time::Instant::now() + wait;
         let mut out = Vec::new();
         loop {

@@ -742,6 +742,18 @@ async fn check_table(
             }
         }
     }
+    // The outbox (no relay runs here): each event's detail, by the invoice it is about.
+    let mut outbox: HashMap<String, Vec<(String, Value)>> = HashMap::new();
+    for item in items.get("OUTBOX").into_iter().flatten() {
+        let detail: Value =
+            serde_json::from_str(item["detail"].as_str().unwrap_or("null")).unwrap_or_default();
+        let kind = item["detail_type"].as_str().unwrap_or_default().to_string();
+        let invoice = detail["invoice_id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        outbox.entry(invoice).or_default().push((kind, detail));
+    }
     let mut live: HashMap<(String, String), Vec<String>> = HashMap::new();
     for (pk, group) in &items {
         let Some(id) = pk.strip_prefix("INVOICE#") else {
@@ -953,6 +965,57 @@ async fn check_table(
                 format!("invoice {id}: draft with payments or credit"),
             ),
             other => check(false, format!("invoice {id}: unknown status {other}")),
+        }
+        // Exactly one event per change that has one, written with it: a finalize, each
+        // payment, each credit note, each e-mail sent, a void.
+        let events = outbox.get(id).cloned().unwrap_or_default();
+        let ids_of = |kind: &str, field: &str| -> Vec<String> {
+            let mut v: Vec<String> = events
+                .iter()
+                .filter(|(k, _)| k == kind)
+                .map(|(_, d)| d[field].as_str().unwrap_or_default().to_string())
+                .collect();
+            v.sort();
+            v
+        };
+        let sorted_ids = |list: Vec<&Value>, field: &str| -> Vec<String> {
+            let mut v: Vec<String> = list
+                .iter()
+                .map(|i| i[field].as_str().unwrap_or_default().to_string())
+                .collect();
+            v.sort();
+            v
+        };
+        for (kind, want) in [
+            ("invoice.finalized", usize::from(status != "draft")),
+            ("invoice.voided", usize::from(status == "void")),
+        ] {
+            let got = events.iter().filter(|(k, _)| k == kind).count();
+            check(
+                got == want,
+                format!(
+                    "invoice {id} ({status}): {got} {kind} events in the outbox, {want} expected"
+                ),
+            );
+        }
+        for (kind, field, want) in [
+            (
+                "payment.recorded",
+                "payment_id",
+                sorted_ids(payments.clone(), "id"),
+            ),
+            (
+                "credit_note.issued",
+                "credit_note_id",
+                sorted_ids(its_notes.clone(), "id"),
+            ),
+            ("invoice.sent", "message_id", sorted_ids(sent.clone(), "id")),
+        ] {
+            let got = ids_of(kind, field);
+            check(
+                got == want,
+                format!("invoice {id}: {kind} events for {got:?}, stored {want:?}"),
+            );
         }
         if status != "draft" {
             push_number(&mut invoice_numbers, h["number"].as_str());

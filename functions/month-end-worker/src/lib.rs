@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use futures::StreamExt;
 use proxima::invoice::service::Stores;
 use proxima::month_end::{Delivery, DraftRequest, draft_requested};
-use proxima::ports::{EventPublisher, MonthEndRunStore};
+use proxima::ports::MonthEndRunStore;
 use proxima::state::AppState;
 
 /// Messages of a batch drafted at once.
@@ -44,7 +44,6 @@ pub fn delivery(message: &SqsMessage, max_receives: u32) -> Delivery {
 async fn handle_message(
     stores: Stores<'_>,
     runs: &dyn MonthEndRunStore,
-    events: &dyn EventPublisher,
     message: &SqsMessage,
     max_receives: u32,
     now: DateTime<Utc>,
@@ -57,16 +56,9 @@ async fn handle_message(
             return false;
         }
     };
-    draft_requested(
-        stores,
-        runs,
-        events,
-        &request,
-        delivery(message, max_receives),
-        now,
-    )
-    .await
-    .is_ok()
+    draft_requested(stores, runs, &request, delivery(message, max_receives), now)
+        .await
+        .is_ok()
 }
 
 /// Handle a batch: every message on its own; the answer names the messages that failed.
@@ -84,7 +76,6 @@ pub async fn handle(
     handle_with(
         stores,
         state.month_end_runs.as_ref(),
-        state.events.as_ref(),
         event,
         max_receives,
         now,
@@ -96,7 +87,6 @@ pub async fn handle(
 pub async fn handle_with(
     stores: Stores<'_>,
     runs: &dyn MonthEndRunStore,
-    events: &dyn EventPublisher,
     event: &SqsEvent,
     max_receives: u32,
     now: DateTime<Utc>,
@@ -106,7 +96,7 @@ pub async fn handle_with(
         .iter()
         .map(|message| {
             let id = message.message_id.clone().unwrap_or_default();
-            let done = handle_message(stores, runs, events, message, max_receives, now);
+            let done = handle_message(stores, runs, message, max_receives, now);
             async move { (id, done.await) }
         })
         .collect();

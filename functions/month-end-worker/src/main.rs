@@ -9,7 +9,7 @@ use proxima::state::ColdStart;
 async fn main() -> Result<(), lambda_runtime::Error> {
     let cold = ColdStart::begin().await?;
     let max_receives = fn_month_end_worker::max_receives_from_env()?;
-    let state = cold.with_events().dynamodb();
+    let state = cold.dynamodb();
     lambda_runtime::run(service_fn(|event: LambdaEvent<SqsEvent>| {
         let state = state.clone();
         async move {

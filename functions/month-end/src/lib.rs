@@ -59,7 +59,6 @@ pub async fn handle(
         state.clients.as_ref(),
         queue,
         state.month_end_runs.as_ref(),
-        state.events.as_ref(),
         period,
         now,
     )

@@ -10,7 +10,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let cold = ColdStart::begin().await?;
     let tz = fn_month_end::timezone_from_env()?;
     let queue = cold.draft_queue(&fn_month_end::queue_url_from_env()?);
-    let state = cold.with_events().dynamodb();
+    let state = cold.dynamodb();
     lambda_runtime::run(service_fn(|event: LambdaEvent<Value>| {
         let (state, queue, tz) = (state.clone(), queue.clone(), tz.clone());
         async move {

@@ -15,15 +15,12 @@ use proxima::domain::{Period, Worklog, WorklogInput};
 use proxima::invoice::service::Stores;
 use proxima::month_end::enqueue_month_end;
 use proxima::ports::{ClientStore, MonthEndRunStore, WorklogStore};
-use proxima::store::{DynamoStore, SqsDraftQueue, Unwired, aws};
+use proxima::store::{DynamoStore, SqsDraftQueue, aws};
 use proxima_infra::bench_setup::bench_client;
 use proxima_infra::call_counter::CallCounter;
 use proxima_infra::provision;
 use proxima_infra::sqs_event_source::SqsEventSource;
 use std::time::{Duration, Instant};
-
-/// No event bus in the benchmark: `month_end.completed` is logged, not published.
-const NO_BUS: Unwired = Unwired("EventBridge");
 
 #[derive(Parser)]
 struct Args {
@@ -113,7 +110,7 @@ async fn main() -> Result<()> {
     let queue = SqsDraftQueue::new(sqs.clone(), &queues.queue_url);
     let calls_before = counter.get();
     let started = Instant::now();
-    let summary = enqueue_month_end(&store, &queue, &store, &NO_BUS, period, now).await?;
+    let summary = enqueue_month_end(&store, &queue, &store, period, now).await?;
     let enqueue_wall = started.elapsed().as_secs_f64();
     let enqueue_calls = counter.get() - calls_before;
     println!(
@@ -149,7 +146,7 @@ async fn main() -> Result<()> {
     let max = queues.max_receives;
     let runs: &dyn MonthEndRunStore = &store;
     let worker = |event| async move {
-        fn_month_end_worker::handle_with(stores, runs, &NO_BUS, &event, max, Utc::now()).await
+        fn_month_end_worker::handle_with(stores, runs, &event, max, Utc::now()).await
     };
     let calls_before = counter.get();
     let started = Instant::now();

@@ -292,26 +292,10 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 .parse()
                 .map_err(|_| anyhow::anyhow!("{period:?} is not a month written YYYY-MM"))?;
             let queue = proxima::store::SqsDraftQueue::new(aws::sqs_client(&sdk), queue_url);
-            // A run without clients completes at once: its event goes to EVENT_BUS_NAME if set.
-            let events: Box<dyn proxima::ports::EventPublisher> =
-                match std::env::var("EVENT_BUS_NAME") {
-                    Ok(bus) if !bus.is_empty() => {
-                        Box::new(proxima::store::EventBridgePublisher::new(
-                            aws::eventbridge_client(&sdk),
-                            &bus,
-                        ))
-                    }
-                    _ => Box::new(proxima::store::Unwired("EventBridge")),
-                };
-            let summary = proxima::month_end::enqueue_month_end(
-                &store,
-                &queue,
-                &store,
-                events.as_ref(),
-                period,
-                now,
-            )
-            .await?;
+            // A run without clients completes at once: its event goes to the outbox, and
+            // the relay publishes it.
+            let summary =
+                proxima::month_end::enqueue_month_end(&store, &queue, &store, period, now).await?;
             println!(
                 "month-end {}: {} clients enqueued; the run: GET /api/v1/month-end-runs/{}",
                 summary.period, summary.enqueued, summary.period

@@ -11,6 +11,7 @@ use anyhow::{Context, Result};
 use proxima::config::Config;
 use proxima::state::AppState;
 use proxima::store::aws;
+use proxima_infra::outbox_source::OutboxSource;
 use proxima_infra::sqs_event_source::SqsEventSource;
 use proxima_infra::{api, demo, emulator::Emulator, messaging, provision};
 use std::fmt::Write as _;
@@ -79,6 +80,15 @@ async fn main() -> Result<()> {
         },
         queues.max_receives,
     ));
+    // Domain events: the outbox relayed to the bus as the table's stream and the relay
+    // function do in the cloud.
+    tokio::spawn(
+        OutboxSource {
+            outbox: state.outbox.clone(),
+            publisher: state.events.clone(),
+        }
+        .run(std::time::Duration::from_millis(250)),
+    );
     let summary = demo::seed(
         state.users.as_ref(),
         state.clients.as_ref(),

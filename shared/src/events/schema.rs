@@ -58,6 +58,20 @@ fn schema_of<T: EventDetail + ToSchema>(description: &str) -> EventSchema {
                 "const": T::VERSION,
             });
         }
+        // Set by the relay on every event (`DomainEvent::published_detail`).
+        if let Some(props) = obj.get_mut("properties").and_then(|p| p.as_object_mut()) {
+            props.insert(
+                "event_id".into(),
+                json!({
+                    "description": "Stable id of this event (UUID v7): a redelivery carries the same id, so consumers dedupe by it.",
+                    "type": "string",
+                    "format": "uuid",
+                }),
+            );
+        }
+        if let Some(required) = obj.get_mut("required").and_then(|r| r.as_array_mut()) {
+            required.insert(1, json!("event_id"));
+        }
     }
     EventSchema {
         name: T::NAME,
@@ -88,6 +102,7 @@ mod tests {
             assert_eq!(s.schema["properties"]["version"]["const"], json!(s.version));
             let required = s.schema["required"].as_array().expect("required list");
             assert!(required.contains(&json!("version")), "{}", s.name);
+            assert!(required.contains(&json!("event_id")), "{}", s.name);
             assert_eq!(s.schema["type"], json!("object"), "{}", s.name);
         }
     }

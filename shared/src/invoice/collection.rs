@@ -8,15 +8,13 @@ use super::lifecycle::{self, Action};
 use super::model::{Invoice, InvoiceStatus};
 use super::receivables::{self, Payment, PaymentRequest, Reversal};
 use super::service::{Actor, Stores, get};
+use super::write_loop::{Round, until_written};
 use crate::domain::TimeZone;
+use crate::events::{DomainEvent, EventDetail, InvoiceVoided, PaymentRecorded};
 use crate::ports::{Companion, WriteOutcome, WriteRefused};
 use crate::{Error, Result};
 use chrono::NaiveDate;
 use uuid::Uuid;
-
-/// Rounds of "another write came first" before a receivables write gives up (each round
-/// reads the invoice again and decides again, so a payment that no longer fits is refused).
-const ROUNDS: u32 = 50;
 
 /// The client's date today, in the time zone recorded on the invoice.
 fn today(invoice: &Invoice, actor: &Actor) -> NaiveDate {
@@ -60,8 +58,8 @@ struct Read {
 }
 
 /// Read (the invoice, and its payments when `with_payments`), decide (`decide` returns the
-/// changed invoice, extra history changes and the companions), write conditionally; read
-/// again and decide again when another write came first.
+/// changed invoice, extra history changes and the companions), write conditionally with the
+/// domain event `event` names; read again and decide again when another write came first.
 #[allow(clippy::too_many_arguments)]
 async fn write<T>(
     stores: Stores<'_>,
@@ -70,10 +68,12 @@ async fn write<T>(
     history: EditAction,
     actor: &Actor,
     with_payments: bool,
-    mut decide: impl FnMut(&Invoice, &Read) -> Result<(Invoice, Vec<Change>, T)>,
-    companions: impl Fn(&T) -> Vec<Companion<'_>>,
+    decide: impl Fn(&Invoice, &Read) -> Result<(Invoice, Vec<Change>, T)> + Sync,
+    companions: impl Fn(&T) -> Vec<Companion<'_>> + Sync,
+    event: impl Fn(&Invoice, &T) -> Option<DomainEvent> + Sync,
 ) -> Result<(Invoice, T)> {
-    for round in 0..ROUNDS {
+    let (decide, companions, event) = (&decide, &companions, &event);
+    until_written("the invoice is changing too often", |_| async move {
         let mut before = get(stores, id).await?;
         receivables::settle(&mut before.header);
         lifecycle::check(&before.header, action, None)?;
@@ -97,27 +97,20 @@ async fn write<T>(
             version: after.header.version,
             changes: all,
         };
+        let event = event(&after, &extra);
+        let mut with = companions(&extra);
+        with.extend(event.as_ref().map(Companion::PutEvent));
         match stores
             .invoices
-            .update_invoice(&before, &after, &entry, &companions(&extra))
+            .update_invoice(&before, &after, &entry, &with)
             .await?
         {
-            WriteOutcome::Written => return Ok((after, extra)),
-            WriteOutcome::Refused(WriteRefused::Changed { .. }) => {
-                // Back off a little, more each round, with random jitter so that the writers
-                // of one invoice spread out.
-                let jitter = u64::from(Uuid::new_v4().as_bytes()[0]) % 11;
-                tokio::time::sleep(std::time::Duration::from_millis(
-                    2 + jitter + u64::from(round.min(20)),
-                ))
-                .await;
-            }
-            WriteOutcome::Refused(r) => return Err(lifecycle::refused(r, action, &before.header)),
+            WriteOutcome::Written => Ok(Round::Done((after, extra))),
+            WriteOutcome::Refused(WriteRefused::Changed { .. }) => Ok(Round::Again),
+            WriteOutcome::Refused(r) => Err(lifecycle::refused(r, action, &before.header)),
         }
-    }
-    Err(Error::Unavailable(
-        "the invoice is changing too often; try again".into(),
-    ))
+    })
+    .await
 }
 
 /// `POST /invoices/{id}/payments`: record a payment of what is due (never more), in the
@@ -160,6 +153,7 @@ pub async fn record_payment(
             Ok((after, changes, payment))
         },
         |p| vec![Companion::PutPayment(p)],
+        |after, p| Some(PaymentRecorded::of(&after.header, p).event()),
     )
     .await
 }
@@ -211,6 +205,8 @@ pub async fn reverse_payment(
             Ok((after, changes, payment))
         },
         |p| vec![Companion::ReplacePayment(p)],
+        // No event: a reversal is an admin's correction (`invoice.history` records it).
+        |_, _| None,
     )
     .await
 }
@@ -239,6 +235,7 @@ pub async fn void(stores: Stores<'_>, id: Uuid, reason: &str, actor: &Actor) -> 
             Ok((after, vec![Change::of("reason", &None::<String>, &Some(reason.clone()))], ()))
         },
         |_| vec![Companion::ReleasePeriodGuard],
+        |after, _| Some(InvoiceVoided::of(&after.header).event()),
     )
     .await?;
     Ok(invoice)

@@ -13,7 +13,9 @@ use super::lifecycle::{self, Action};
 use super::model::{Invoice, InvoiceHeader, PdfInfo};
 use super::receivables;
 use super::service::Actor;
+use super::write_loop::{Round, until_written};
 use crate::domain::{Page, PageRequest, TimeZone};
+use crate::events::{CreditNoteIssued, EventDetail};
 use crate::pdf::credit_note::render_credit_note;
 use crate::pdf::{Issuer, sha256_hex};
 use crate::ports::{
@@ -24,7 +26,7 @@ use crate::{Error, Result};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use serde::Serialize;
-use std::time::Duration as StdDuration;
+use std::sync::Mutex;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -39,10 +41,6 @@ pub struct CreditNotes<'a> {
     /// Printed when the invoice recorded no issuer at finalize.
     pub issuer: &'a Issuer,
 }
-
-/// Rounds (a number taken by another note, or the invoice changed by another write) before
-/// giving up (503).
-const ATTEMPTS: u32 = 200;
 
 /// Where a credit note's PDF lives in the documents bucket.
 pub fn pdf_key(note: &CreditNote) -> String {
@@ -229,17 +227,26 @@ pub async fn issue(
     // once it is read.
     super::credit_note::validate_request(req, crate::domain::scale::MAX_MINOR_UNIT)?;
     let note_id = Uuid::new_v4();
-    let mut invoice: Option<Invoice> = None;
-    let mut locale = None;
-    for attempt in 0..ATTEMPTS {
-        let before = match invoice.take() {
+    // Kept from one round to the next: the invoice when only the number was taken, and
+    // the client's locale.
+    let invoice: Mutex<Option<Invoice>> = Mutex::new(None);
+    let locale = Mutex::new(None);
+    let (invoice, locale) = (&invoice, &locale);
+    until_written("credit notes are too contended", |_| async move {
+        let kept = lock(invoice).take();
+        let before = match kept {
             Some(i) => i,
             None => read_invoice(deps, id).await?,
         };
         lifecycle::check(&before.header, Action::IssueCreditNote, None)?;
-        let locale = match locale {
+        let known = *lock(locale);
+        let locale = match known {
             Some(l) => l,
-            None => *locale.insert(super::finalize::document_locale(deps.clients, &before).await?),
+            None => {
+                let l = super::finalize::document_locale(deps.clients, &before).await?;
+                *lock(locale) = Some(l);
+                l
+            }
         };
         let issue_date = issue_date(&before, actor.now);
         let year = issue_date.year();
@@ -278,44 +285,43 @@ pub async fn issue(
             version: after.header.version,
             changes: changes(&before.header, &after.header, &note),
         };
+        let mut presented = after.header.clone();
+        receivables::present(&mut presented, actor.now);
+        let event = CreditNoteIssued::of(&note, &presented).event();
         match deps
             .notes
-            .issue_credit_note(&before, &after, &note, &entry, year, sequence)
+            .issue_credit_note(&before, &after, &note, &entry, &event, year, sequence)
             .await?
         {
             IssueOutcome::Done => {
                 if let Err(e) = deps.documents.put_pdf(&pdf_key(&note), bytes).await {
                     tracing::warn!(credit_note = %note.id, error = ?e, "credit note PDF not stored; it will be rendered on download");
                 }
-                let mut header = after.header;
-                receivables::present(&mut header, actor.now);
-                return Ok(IssuedCreditNote {
+                Ok(Round::Done(IssuedCreditNote {
                     credit_note: note,
-                    invoice: header,
-                });
+                    invoice: presented,
+                }))
             }
+            // Another note took the number: the same invoice, the next number.
             IssueOutcome::NumberTaken => {
-                invoice = Some(before);
-                let jitter = u64::from(note_id.as_bytes()[attempt as usize % 16]) % 7;
-                tokio::time::sleep(StdDuration::from_millis(
-                    2 + jitter + u64::from(attempt.min(20)),
-                ))
-                .await;
+                *lock(invoice) = Some(before);
+                Ok(Round::Again)
             }
             // Another write came first: read the invoice again and decide again.
-            IssueOutcome::Refused(WriteRefused::Changed { .. }) => {}
-            IssueOutcome::Refused(r) => {
-                return Err(lifecycle::refused(
-                    r,
-                    Action::IssueCreditNote,
-                    &before.header,
-                ));
-            }
+            IssueOutcome::Refused(WriteRefused::Changed { .. }) => Ok(Round::Again),
+            IssueOutcome::Refused(r) => Err(lifecycle::refused(
+                r,
+                Action::IssueCreditNote,
+                &before.header,
+            )),
         }
-    }
-    Err(Error::Unavailable(
-        "credit notes are too contended; try again".into(),
-    ))
+    })
+    .await
+}
+
+/// The value in `m` (never poisoned: nothing panics while holding it).
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// One credit note with its lines.

@@ -5,12 +5,13 @@ use super::archive::{self, PDF};
 use super::history::{Change, EditAction, HistoryEntry};
 use super::lifecycle::{self, Action};
 use super::model::{Invoice, InvoiceStatus, PdfInfo};
+use super::write_loop::{Round, until_written};
+use crate::events::{EventDetail, InvoiceFinalized};
 use crate::pdf::{Issuer, file_name, render_invoice, sha256_hex};
 use crate::ports::{ClientStore, DocumentStore, FinalizeOutcome, InvoiceNumbering, InvoiceStore};
 use crate::{Error, Result};
 use chrono::{DateTime, Datelike, Utc};
 use serde::Serialize;
-use std::time::Duration as StdDuration;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -25,9 +26,6 @@ pub struct Lifecycle<'a> {
     pub documents: &'a dyn DocumentStore,
     pub issuer: &'a Issuer,
 }
-
-/// Rounds of "someone else took that number" before giving up (503).
-const NUMBER_ATTEMPTS: u32 = 200;
 
 /// Whether `s` has the shape of an invoice number (`INV-YYYY-` and at least 5 digits).
 pub fn looks_like_invoice_number(s: &str) -> bool {
@@ -126,7 +124,8 @@ pub async fn finalize(
         .or(before.header.locale)
         .unwrap_or_default();
     let year = before.header.issue_date.year();
-    for attempt in 0..NUMBER_ATTEMPTS {
+    let (before, client) = (&before, &client);
+    until_written("invoice numbering is too contended", |_| async move {
         let sequence = deps.numbering.last_invoice_number(year).await? + 1;
         let number = invoice_number(year, sequence);
         let mut after = before.clone();
@@ -155,33 +154,26 @@ pub async fn finalize(
                 Change::of("number", &None::<String>, &Some(number)),
             ],
         };
+        let event = InvoiceFinalized::of(&after.header).event();
         match deps
             .numbering
-            .finalize_invoice(&before, &after, &entry, year, sequence)
+            .finalize_invoice(before, &after, &entry, &event, year, sequence)
             .await?
         {
             FinalizeOutcome::Done => {
                 if let Err(e) = deps.documents.put_pdf(&pdf_key(&after), bytes).await {
                     tracing::warn!(invoice = %id, error = ?e, "PDF not stored; it will be rendered on download");
                 }
-                return Ok(after);
+                Ok(Round::Done(after))
             }
             FinalizeOutcome::Refused(r) => {
-                return Err(lifecycle::refused(r, Action::Finalize, &before.header));
+                Err(lifecycle::refused(r, Action::Finalize, &before.header))
             }
-            FinalizeOutcome::NumberTaken => {
-                // Back off a little, more each round, with jitter from the id.
-                let jitter = u64::from(id.as_bytes()[attempt as usize % 16]) % 7;
-                tokio::time::sleep(StdDuration::from_millis(
-                    2 + jitter + u64::from(attempt.min(20)),
-                ))
-                .await;
-            }
+            // Another finalize took this number: read the counter again.
+            FinalizeOutcome::NumberTaken => Ok(Round::Again),
         }
-    }
-    Err(Error::Unavailable(
-        "invoice numbering is too contended; try again".into(),
-    ))
+    })
+    .await
 }
 
 /// The PDF of an issued invoice from the archive; rendered again (the same bytes) and

@@ -1,5 +1,6 @@
 //! The one front door of the invoice use cases: [`InvoiceService`] holds every port they
-//! need and offers each use case as a method. Every handler, the month-end function and the
+//! need and offers each use case as a method. Each use case that changes an invoice decides
+//! its domain event too and writes it with the change (the outbox, see [`crate::events`]). Every handler, the month-end function and the
 //! tests go through it (`AppState::invoice_service`); the modules behind it (service,
 //! finalize, collection, credit notes) each take only the ports they use.
 
@@ -19,14 +20,10 @@ use crate::Result;
 use crate::domain::{Page, PageRequest, Period};
 #[cfg(feature = "einvoice")]
 use crate::einvoice::Format;
-use crate::events::{
-    CreditNoteIssued, EventDetail, InvoiceFinalized, InvoiceSent, InvoiceVoided, PaymentRecorded,
-    publish_committed,
-};
 use crate::pdf::Issuer;
 use crate::ports::{
-    ClientStore, CreditNoteFilter, CreditNoteStore, DocumentStore, EventPublisher,
-    InvoiceNumbering, InvoiceStore, Mailer, SentMessageStore, WorklogStore,
+    ClientStore, CreditNoteFilter, CreditNoteStore, DocumentStore, InvoiceNumbering, InvoiceStore,
+    Mailer, SentMessageStore, WorklogStore,
 };
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
@@ -43,8 +40,6 @@ pub struct InvoiceService<'a> {
     /// E-mail out (SES), and the record of what was sent.
     pub mailer: &'a dyn Mailer,
     pub messages: &'a dyn SentMessageStore,
-    /// Domain events out (EventBridge), published after each change has committed.
-    pub events: &'a dyn EventPublisher,
     /// The sender of invoice e-mails (`MAIL_FROM`).
     pub mail_from: Option<&'a str>,
     /// How many e-mails one user may send per day, and the counter.
@@ -169,17 +164,14 @@ impl<'a> InvoiceService<'a> {
         expected_version: Option<u64>,
         actor: &Actor,
     ) -> Result<Invoice> {
-        let invoice = finalize::finalize(
+        finalize::finalize(
             self.lifecycle(),
             id,
             expected_version,
             &actor.name,
             actor.now,
         )
-        .await?;
-        let event = InvoiceFinalized::of(&invoice.header).event();
-        publish_committed(self.events, vec![event]).await;
-        Ok(invoice)
+        .await
     }
 
     /// E-mail an issued invoice with its PDF; the record of the message.
@@ -190,11 +182,7 @@ impl<'a> InvoiceService<'a> {
         actor: &Actor,
         sender: &Sender<'_>,
     ) -> Result<(Invoice, SentMessage)> {
-        let (invoice, sent) = sending::send(self.sending(), id, req, actor, sender).await?;
-        let recipients = sent.to.len() + sent.cc.len();
-        let event = InvoiceSent::of(&invoice.header, sent.id, recipients, sent.sent_at).event();
-        publish_committed(self.events, vec![event]).await;
-        Ok((invoice, sent))
+        sending::send(self.sending(), id, req, actor, sender).await
     }
 
     /// The e-mails sent for an invoice, oldest first.
@@ -214,10 +202,7 @@ impl<'a> InvoiceService<'a> {
         req: &PaymentRequest,
         actor: &Actor,
     ) -> Result<(Invoice, Payment)> {
-        let (invoice, payment) = collection::record_payment(self.stores(), id, req, actor).await?;
-        let event = PaymentRecorded::of(&invoice.header, &payment).event();
-        publish_committed(self.events, vec![event]).await;
-        Ok((invoice, payment))
+        collection::record_payment(self.stores(), id, req, actor).await
     }
 
     /// The payments of an invoice.
@@ -238,10 +223,7 @@ impl<'a> InvoiceService<'a> {
 
     /// Void a finalized invoice.
     pub async fn void(&self, id: Uuid, reason: &str, actor: &Actor) -> Result<Invoice> {
-        let invoice = collection::void(self.stores(), id, reason, actor).await?;
-        let event = InvoiceVoided::of(&invoice.header).event();
-        publish_committed(self.events, vec![event]).await;
-        Ok(invoice)
+        collection::void(self.stores(), id, reason, actor).await
     }
 
     /// Delete a draft.
@@ -256,10 +238,7 @@ impl<'a> InvoiceService<'a> {
         req: &CreditNoteRequest,
         actor: &Actor,
     ) -> Result<IssuedCreditNote> {
-        let issued = credit_notes_service::issue(self.notes(), id, req, actor).await?;
-        let event = CreditNoteIssued::of(&issued.credit_note, &issued.invoice).event();
-        publish_committed(self.events, vec![event]).await;
-        Ok(issued)
+        credit_notes_service::issue(self.notes(), id, req, actor).await
     }
 
     /// One credit note.

@@ -21,6 +21,7 @@ pub mod patch;
 pub mod receivables;
 pub mod sending;
 pub mod service;
+pub mod write_loop;
 
 pub use front_door::InvoiceService;
 pub use history::{Change, EditAction, HistoryEntry};

@@ -15,9 +15,11 @@ use super::history::{Change, EditAction, HistoryEntry};
 use super::lifecycle::{self, Action};
 use super::model::Invoice;
 use super::service::Actor;
+use super::write_loop::{Round, until_written};
 use crate::domain::email::check_list;
 use crate::domain::instant;
 use crate::domain::text::{self, Lines};
+use crate::events::{EventDetail, InvoiceSent};
 use crate::mail::mime::{self, Attachment};
 use crate::pdf::{file_name, sha256_hex};
 use crate::ports::{
@@ -34,8 +36,6 @@ use uuid::Uuid;
 pub const MAX_RECIPIENTS: usize = 10;
 /// Longest personal message, in characters.
 pub const MAX_MESSAGE_CHARS: usize = 5000;
-/// Rounds of "another write came first" while recording a sent message.
-const RECORD_ROUNDS: u32 = 50;
 
 /// `POST /invoices/{id}/send`.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
@@ -417,53 +417,51 @@ async fn count_send(quota: SendQuota<'_>, actor: &Actor) -> Result<i64> {
 /// recorded whatever the status.
 async fn record(deps: Sending<'_>, sent: &SentMessage, actor: &Actor) -> Result<Invoice> {
     let invoices = deps.lifecycle.invoices;
-    for round in 0..RECORD_ROUNDS {
-        let before = invoices
-            .get_invoice(sent.invoice_id)
-            .await?
-            .ok_or_else(|| Error::not_found("invoice"))?;
-        let mut after = before.clone();
-        // The last send: an earlier one recorded after a later one leaves it as it is.
-        after.header.sent_at = before.header.sent_at.max(Some(sent.sent_at));
-        after.header.version += 1;
-        after.header.updated_at = actor.now;
-        let mut recipients = sent.to.clone();
-        recipients.extend(sent.cc.iter().cloned());
-        let entry = HistoryEntry {
-            at: actor.now,
-            actor: actor.name.clone(),
-            action: EditAction::Sent,
-            version: after.header.version,
-            changes: vec![
-                Change::of(
-                    "sent_at",
-                    &before.header.sent_at.map(|t| instant::format(&t)),
-                    &after.header.sent_at.map(|t| instant::format(&t)),
-                ),
-                Change::of("message", &None::<Uuid>, &Some(sent.id)),
-                Change::of("recipients", &Vec::<String>::new(), &recipients),
-            ],
-        };
-        match invoices
-            .update_invoice(&before, &after, &entry, &[Companion::PutSentMessage(sent)])
-            .await?
-        {
-            WriteOutcome::Written => return Ok(after),
-            WriteOutcome::Refused(WriteRefused::Changed { .. }) => {
-                let jitter = u64::from(Uuid::new_v4().as_bytes()[0]) % 11;
-                tokio::time::sleep(std::time::Duration::from_millis(
-                    2 + jitter + u64::from(round.min(20)),
-                ))
-                .await;
+    until_written(
+        "the invoice is changing too often; the e-mail was sent but not yet recorded",
+        |_| async move {
+            let before = invoices
+                .get_invoice(sent.invoice_id)
+                .await?
+                .ok_or_else(|| Error::not_found("invoice"))?;
+            let mut after = before.clone();
+            // The last send: an earlier one recorded after a later one leaves it as it is.
+            after.header.sent_at = before.header.sent_at.max(Some(sent.sent_at));
+            after.header.version += 1;
+            after.header.updated_at = actor.now;
+            let mut recipients = sent.to.clone();
+            recipients.extend(sent.cc.iter().cloned());
+            let entry = HistoryEntry {
+                at: actor.now,
+                actor: actor.name.clone(),
+                action: EditAction::Sent,
+                version: after.header.version,
+                changes: vec![
+                    Change::of(
+                        "sent_at",
+                        &before.header.sent_at.map(|t| instant::format(&t)),
+                        &after.header.sent_at.map(|t| instant::format(&t)),
+                    ),
+                    Change::of("message", &None::<Uuid>, &Some(sent.id)),
+                    Change::of("recipients", &Vec::<String>::new(), &recipients),
+                ],
+            };
+            let event =
+                InvoiceSent::of(&after.header, sent.id, recipients.len(), sent.sent_at).event();
+            let with = [Companion::PutSentMessage(sent), Companion::PutEvent(&event)];
+            match invoices
+                .update_invoice(&before, &after, &entry, &with)
+                .await?
+            {
+                WriteOutcome::Written => Ok(Round::Done(after)),
+                WriteOutcome::Refused(WriteRefused::Changed { .. }) => Ok(Round::Again),
+                WriteOutcome::Refused(r) => {
+                    Err(lifecycle::refused(r, Action::Send, &before.header))
+                }
             }
-            WriteOutcome::Refused(r) => {
-                return Err(lifecycle::refused(r, Action::Send, &before.header));
-            }
-        }
-    }
-    Err(Error::Unavailable(
-        "the invoice is changing too often; the e-mail was sent but not yet recorded".into(),
-    ))
+        },
+    )
+    .await
 }
 
 /// `GET /invoices/{id}/messages`: what was sent for an invoice, oldest first.

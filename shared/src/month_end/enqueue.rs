@@ -5,7 +5,7 @@ use super::request::DraftRequest;
 use super::worker::complete_if_done;
 use crate::Result;
 use crate::domain::Period;
-use crate::ports::{ClientStore, DraftQueue, EventPublisher, MonthEndRunStore};
+use crate::ports::{ClientStore, DraftQueue, MonthEndRunStore};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
@@ -31,7 +31,6 @@ pub async fn enqueue_month_end(
     clients: &dyn ClientStore,
     queue: &dyn DraftQueue,
     runs: &dyn MonthEndRunStore,
-    events: &dyn EventPublisher,
     period: Period,
     now: DateTime<Utc>,
 ) -> Result<EnqueueSummary> {
@@ -60,7 +59,7 @@ pub async fn enqueue_month_end(
     let counts = runs.finish_enqueuing(period).await?;
     if counts.complete() {
         // Every worker finished before enqueuing did (or there was no client).
-        complete_if_done(runs, events, period, now).await?;
+        complete_if_done(runs, period, counts, now).await?;
     }
     tracing::info!(%period, enqueued, "month-end enqueued");
     Ok(EnqueueSummary { period, enqueued })

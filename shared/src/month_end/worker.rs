@@ -2,12 +2,12 @@
 //! the run, and the run's completion noticed by the worker whose outcome completed it.
 
 use super::request::DraftRequest;
-use super::run::{ClientOutcome, Recorded, RunReport};
+use super::run::{ClientOutcome, Recorded, RunCounts};
 use crate::Result;
 use crate::domain::Period;
-use crate::events::{EventDetail, MonthEndCompleted, publish_committed};
+use crate::events::{EventDetail, MonthEndCompleted};
 use crate::invoice::service::{self, Actor, ClientDraft, Stores};
-use crate::ports::{EventPublisher, MonthEndRunStore};
+use crate::ports::MonthEndRunStore;
 use chrono::{DateTime, Utc};
 
 /// Which delivery of its message this is.
@@ -33,7 +33,6 @@ impl Delivery {
 pub async fn draft_requested(
     stores: Stores<'_>,
     runs: &dyn MonthEndRunStore,
-    events: &dyn EventPublisher,
     request: &DraftRequest,
     delivery: Delivery,
     now: DateTime<Utc>,
@@ -59,7 +58,7 @@ pub async fn draft_requested(
                 .await
             {
                 Ok(Recorded::Counted(counts)) if counts.complete() => {
-                    complete_if_done(runs, events, period, now).await?;
+                    complete_if_done(runs, period, counts, now).await?;
                 }
                 Ok(_) => {}
                 Err(record) => {
@@ -75,7 +74,7 @@ pub async fn draft_requested(
     if let Recorded::Counted(counts) = recorded
         && counts.complete()
     {
-        complete_if_done(runs, events, period, now).await?;
+        complete_if_done(runs, period, counts, now).await?;
     }
     Ok(outcome)
 }
@@ -109,40 +108,27 @@ async fn draft(
     )
 }
 
-/// Mark the run of `period` completed, once; the one caller that marks it announces it.
+/// Mark the run of `period` completed, once, with its `month_end.completed` event in the
+/// same write: every enqueued client has a final outcome (`counts` are final: created +
+/// skipped + failed reached enqueued), and only the caller whose conditional write set
+/// `completed_at` announces it.
 pub(crate) async fn complete_if_done(
     runs: &dyn MonthEndRunStore,
-    events: &dyn EventPublisher,
     period: Period,
+    counts: RunCounts,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    if runs.mark_completed(period, now).await?
-        && let Some(report) = runs.get_run(period).await?
-    {
-        run_completed(&report, events, now).await;
+    let event =
+        MonthEndCompleted::new(period, counts.created, counts.skipped, counts.failed, now).event();
+    if runs.mark_completed(period, now, &event).await? {
+        tracing::info!(
+            %period,
+            enqueued = counts.enqueued,
+            created = counts.created,
+            skipped = counts.skipped,
+            failed = counts.failed,
+            "month-end run completed"
+        );
     }
     Ok(())
-}
-
-/// The one place a completed run is known, exactly once per run: every enqueued client has a
-/// final outcome (created + skipped + failed reached enqueued) and this worker's conditional
-/// write set `completed_at`. Announced as `month_end.completed` after that write committed.
-pub async fn run_completed(report: &RunReport, events: &dyn EventPublisher, now: DateTime<Utc>) {
-    tracing::info!(
-        period = %report.period,
-        enqueued = report.counts.enqueued,
-        created = report.counts.created,
-        skipped = report.counts.skipped,
-        failed = report.counts.failed,
-        "month-end run completed"
-    );
-    let event = MonthEndCompleted::new(
-        report.period,
-        report.counts.created,
-        report.counts.skipped,
-        report.counts.failed,
-        report.completed_at.unwrap_or(now),
-    )
-    .event();
-    publish_committed(events, vec![event]).await;
 }

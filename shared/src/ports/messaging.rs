@@ -46,8 +46,8 @@ pub trait Mailer: Send + Sync {
     async fn send(&self, mail: &OutgoingMail) -> Result<Delivery>;
 }
 
-/// Publishes domain events to the event bus. Called only after the change they describe has
-/// committed; see [`crate::events::publish_committed`] for what happens when it fails.
+/// Publishes domain events to the event bus. Only the relay calls it, with events read from
+/// the outbox ([`crate::events::relay`]).
 #[async_trait]
 pub trait EventPublisher: Send + Sync {
     /// Publish `events` (at most 10); an error when any of them was not accepted.

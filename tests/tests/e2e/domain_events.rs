@@ -1,19 +1,26 @@
 //! Domain events on EventBridge: the committed JSON Schemas are the ones the code generates,
-//! every event the API publishes (through the emulator's bus, a rule and a queue) carries its
-//! detail-type, source and version and validates against its schema, a change that did not
-//! commit publishes nothing, and a bus that refuses events fails no request.
+//! every event the API publishes (through the outbox, the relay, the emulator's bus, a rule
+//! and a queue) carries its detail-type, source, version and event id and validates against
+//! its schema, a change that did not commit publishes nothing, and a bus that refuses events
+//! fails no request and loses no event: it stays in the outbox until the bus takes it, and a
+//! relay that published but could not remove publishes it again with the same `event_id`.
 
 use chrono::Utc;
 use proxima::domain::Role;
 use proxima::events::schema::{self, EventSchema};
-use proxima::store::{SqsDraftQueue, aws};
+use proxima::ports::Outbox;
+use proxima::store::{EventBridgePublisher, SqsDraftQueue, aws};
+use proxima_infra::messaging;
+use proxima_infra::outbox_source::OutboxSource;
 use proxima_infra::provision::ensure_month_end_queues;
 use proxima_infra::sqs_event_source::SqsEventSource;
-use proxima_tests::messaging::spawn_app_with_events;
+use proxima_tests::messaging::{EventQueue, spawn_app_with_events};
 use proxima_tests::{last_month, shared_emulator, spawn_app_on};
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 fn schema_dir() -> PathBuf {
@@ -79,6 +86,12 @@ fn check(event: &Value, schemas: &HashMap<&'static str, (EventSchema, Value)>) -
         .unwrap_or_else(|| panic!("unknown event {name}"));
     let detail = event["detail"].clone();
     assert_eq!(detail["version"], json!(s.version), "{event}");
+    let event_id = detail["event_id"].as_str().expect("event_id");
+    assert_eq!(
+        uuid::Uuid::parse_str(event_id).map(|u| u.get_version_num()),
+        Ok(7),
+        "{event}"
+    );
     let validator = jsonschema::validator_for(committed).expect("compile schema");
     let errors: Vec<String> = validator
         .iter_errors(&detail)
@@ -264,7 +277,7 @@ async fn every_change_publishes_its_event_after_it_commits_and_only_then() {
 }
 
 #[tokio::test]
-async fn a_bus_that_refuses_events_fails_no_request_that_committed() {
+async fn a_bus_that_refuses_events_fails_no_request_and_loses_no_event() {
     let app = spawn_app_on(&shared_emulator().endpoint(), |c| {
         c.event_bus_name = Some("no-such-bus-anywhere".into());
     })
@@ -279,4 +292,80 @@ async fn a_bus_that_refuses_events_fails_no_request_that_committed() {
         .get(&format!("/api/v1/invoices/{id}"), Some(&token))
         .await;
     assert_eq!(got.body["data"]["status"], "finalized");
+
+    // The relay to the missing bus fails: the event is named as a failure and stays.
+    let broken = OutboxSource {
+        outbox: app.state.outbox.clone(),
+        publisher: app.state.events.clone(),
+    };
+    let poll = broken.poll_once().await.expect("poll");
+    assert_eq!((poll.received, poll.failed), (1, 1));
+    let pending = app.state.outbox.pending(10).await.expect("outbox");
+    assert_eq!(pending.len(), 1, "still in the outbox");
+    assert_eq!(pending[0].detail_type, "invoice.finalized");
+
+    // A relay to a bus that works, whose removal fails once (a crash after PutEvents):
+    // the event is published, stays, and is published again with the same event id.
+    let sdk = aws::sdk_config(Some(&app.endpoint)).await;
+    let suffix = messaging::event_bus_name_suffix().expect("bus in template");
+    let name = format!("test-{}", uuid::Uuid::new_v4().simple());
+    let bus =
+        messaging::provision_event_bus(&sdk, &format!("{name}{suffix}"), &format!("{name}-events"))
+            .await
+            .expect("provision the bus");
+    let publisher = Arc::new(EventBridgePublisher::new(
+        aws::eventbridge_client(&sdk),
+        &bus.bus_name,
+    ));
+    let crashing = OutboxSource {
+        outbox: Arc::new(RemoveFailsOnce {
+            inner: app.state.outbox.clone(),
+            failed: AtomicBool::new(false),
+        }),
+        publisher: publisher.clone(),
+    };
+    assert_eq!(crashing.poll_once().await.expect("poll").failed, 0);
+    assert_eq!(app.state.outbox.pending(10).await.expect("outbox").len(), 1);
+    assert_eq!(crashing.drain().await.expect("drain").failed, 0);
+    assert!(
+        app.state
+            .outbox
+            .pending(10)
+            .await
+            .expect("outbox")
+            .is_empty()
+    );
+    let queue = EventQueue {
+        sqs: aws_sdk_sqs::Client::new(&sdk),
+        bus,
+        relay: crashing,
+    };
+    let events = queue.received(Duration::from_millis(500)).await;
+    assert_eq!(events.len(), 2, "published twice: {events:?}");
+    let schemas = committed();
+    let (first, second) = (check(&events[0], &schemas), check(&events[1], &schemas));
+    assert_eq!(first, second, "the same event");
+    assert_eq!(first["event_id"], json!(pending[0].id.to_string()));
+    assert_eq!(first["invoice_id"], id);
+}
+
+/// An outbox whose first removal fails after the events were published.
+struct RemoveFailsOnce {
+    inner: Arc<dyn Outbox>,
+    failed: AtomicBool,
+}
+
+#[async_trait::async_trait]
+impl Outbox for RemoveFailsOnce {
+    async fn pending(&self, limit: u32) -> proxima::Result<Vec<proxima::events::DomainEvent>> {
+        self.inner.pending(limit).await
+    }
+    async fn remove(&self, ids: &[uuid::Uuid]) -> proxima::Result<()> {
+        if !self.failed.swap(true, Ordering::SeqCst) {
+            return Err(proxima::Error::Unavailable(
+                "crashed before removing".into(),
+            ));
+        }
+        self.inner.remove(ids).await
+    }
 }

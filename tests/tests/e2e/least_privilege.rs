@@ -2,8 +2,9 @@
 //! only auth can read users (password hashes) and write login items, nobody writes
 //! sessions, the PDF download can tell a missing PDF from a forbidden one, and nothing can
 //! delete or unlock a finalized PDF, which is kept in an Object Lock bucket of its own; only
-//! the invoices function sends e-mail (from the configured sender) and publishes events (on
-//! the service's bus); the e-invoice function only reads invoices and credit notes and stores
+//! the invoices function sends e-mail (from the configured sender); only the events relay
+//! publishes events (on the service's bus) and removes outbox items, which the writers may
+//! only put; the e-invoice function only reads invoices and credit notes and stores
 //! e-invoices beside their PDFs.
 
 use proxima_tests::cfn::{
@@ -15,6 +16,10 @@ use serde_json::Value;
 const AUTH: &str = "AuthFunction";
 const INVOICES: &str = "InvoicesFunction";
 const EINVOICE: &str = "EInvoiceFunction";
+const RELAY: &str = "EventsRelayFunction";
+
+/// The outbox partition.
+const OUTBOX_KEY: &str = "OUTBOX";
 
 /// A user item's partition key.
 const USER_KEY: &str = "USER#someone@example.com";
@@ -389,6 +394,7 @@ fn e_mail_goes_only_from_the_configured_sender_and_events_only_to_our_bus() {
             }
             if acts.iter().any(|a| a.starts_with("events:")) {
                 publishing += 1;
+                assert_eq!(id, RELAY, "only the relay publishes");
                 assert_eq!(acts, ["events:PutEvents"], "{id}: publishing only");
                 assert!(
                     refers_to(&s["Resource"], "InvoiceEventBus"),
@@ -399,8 +405,50 @@ fn e_mail_goes_only_from_the_configured_sender_and_events_only_to_our_bus() {
     }
     assert_eq!(
         (sending, publishing),
-        (1, 3),
-        "the invoices function sends and publishes; the two month-end functions publish month_end.completed"
+        (1, 1),
+        "the invoices function sends; the relay publishes what the others put in the outbox"
+    );
+}
+
+#[test]
+fn writers_only_put_outbox_items_and_only_the_relay_removes_them() {
+    let doc = proxima_tests::cfn::template();
+    let mut writers = Vec::new();
+    for (id, f) in functions(&doc) {
+        for g in table_grants(id, f) {
+            if !g.reaches(OUTBOX_KEY) {
+                continue;
+            }
+            if id == RELAY {
+                assert_eq!(
+                    g.actions,
+                    ["dynamodb:BatchWriteItem"],
+                    "{id}: removing only"
+                );
+                assert_eq!(g.leading_keys, ["OUTBOX"], "{id}: the outbox only");
+                continue;
+            }
+            assert_eq!(g.actions, ["dynamodb:PutItem"], "{id}: putting events only");
+            assert_eq!(g.leading_keys, ["OUTBOX"], "{id}: a statement of its own");
+            writers.push(id);
+        }
+    }
+    writers.sort();
+    assert_eq!(
+        writers,
+        [
+            "InvoicesFunction",
+            "MonthEndFunction",
+            "MonthEndWorkerFunction"
+        ],
+        "the functions whose changes have events"
+    );
+    let relay = resource(&doc, RELAY);
+    assert!(
+        table_grants(RELAY, relay)
+            .iter()
+            .all(|g| g.leading_keys == ["OUTBOX"]),
+        "the relay reaches nothing but the outbox"
     );
 }
 

@@ -639,7 +639,6 @@ async fn the_schedule_enqueues_many_clients_page_by_page_and_counts_each_once() 
         app.state.clients.as_ref(),
         &broken,
         app.state.month_end_runs.as_ref(),
-        app.state.events.as_ref(),
         period.parse().unwrap(),
         now,
     )

@@ -256,3 +256,78 @@ fn queue_workers_report_batch_failures_and_dead_letter_to_an_alarmed_queue() {
     assert_eq!(sends[0]["Action"], "sqs:SendMessage");
     assert!(refers_to(&sends[0]["Resource"], "MonthEndQueue"));
 }
+
+#[test]
+fn the_events_relay_reads_only_new_outbox_items_and_keeps_what_it_could_not_publish() {
+    let doc = template();
+    let relay = resource(&doc, "EventsRelayFunction");
+    let table = resource(&doc, "InvoiceTable");
+    assert_eq!(
+        table["Properties"]["StreamSpecification"]["StreamViewType"],
+        "NEW_IMAGE"
+    );
+    let sources: Vec<&Value> = relay["Properties"]["Events"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(_, e)| e)
+        .collect();
+    assert_eq!(sources.len(), 1);
+    let p = &sources[0]["Properties"];
+    assert_eq!(sources[0]["Type"], "DynamoDB");
+    assert!(refers_to(&p["Stream"], "InvoiceTable"), "{p}");
+    // Every event since the stream began, in order; only failed records come back.
+    assert_eq!(p["StartingPosition"], "TRIM_HORIZON");
+    assert_eq!(
+        p["FunctionResponseTypes"],
+        serde_json::json!(["ReportBatchItemFailures"])
+    );
+    assert_eq!(
+        p["BatchSize"].as_u64(),
+        Some(u64::from(proxima_infra::outbox_source::BATCH_SIZE)),
+        "the local relay hands over batches of the same size"
+    );
+    // Only new outbox items: not the item's removal, not any other item.
+    let pattern: Value = serde_json::from_str(
+        p["FilterCriteria"]["Filters"][0]["Pattern"]
+            .as_str()
+            .expect("a filter pattern"),
+    )
+    .expect("the pattern is JSON");
+    assert_eq!(pattern["eventName"], serde_json::json!(["INSERT"]));
+    assert_eq!(
+        pattern["dynamodb"]["Keys"]["pk"]["S"],
+        serde_json::json!(["OUTBOX"])
+    );
+    // Retried a bounded number of times, then described in an alarmed queue.
+    assert!(
+        p["MaximumRetryAttempts"].as_u64().is_some_and(|n| n >= 10),
+        "{p}"
+    );
+    let on_failure = &p["DestinationConfig"]["OnFailure"];
+    let (queue, _) = referred(&doc, &on_failure["Destination"], "AWS::SQS::Queue")
+        .unwrap_or_else(|| panic!("the relay's failures go to a queue: {on_failure}"));
+    let a = alarm(
+        &doc,
+        "AWS/SQS",
+        "ApproximateNumberOfMessagesVisible",
+        "QueueName",
+        queue,
+    )
+    .unwrap_or_else(|| panic!("{queue} has no depth alarm"));
+    assert!(fires_on_any(&doc, a), "{queue}: {a}");
+    // A relay falling behind alarms too.
+    let age = alarm(
+        &doc,
+        "AWS/Lambda",
+        "IteratorAge",
+        "FunctionName",
+        "EventsRelayFunction",
+    )
+    .expect("an iterator age alarm");
+    assert!(
+        age["Threshold"].as_f64().is_some_and(|ms| ms <= 900_000.0)
+            && referred(&doc, &age["AlarmActions"], "AWS::SNS::Topic").is_some(),
+        "{age}"
+    );
+}

@@ -2,16 +2,18 @@
 //! `proxima_infra::sam_events` makes from `template.yaml`, and each one, read from its file,
 //! goes through its function's real entry point as the Lambda runtime would hand it over
 //! (API Gateway v2 requests through the function's router via `lambda_http`, the schedule,
-//! S3 and SQS payloads through the handlers) against the local stack. So does what
+//! S3, SQS and DynamoDB stream payloads through the handlers) against the local stack. So does what
 //! `sam local generate-event` prints, which needs no Docker.
 
+use aws_lambda_events::event::dynamodb::Event as StreamEvent;
 use aws_lambda_events::event::s3::S3Event;
 use aws_lambda_events::event::sqs::SqsEvent;
 use chrono::Utc;
 use proxima::domain::Role;
 use proxima_infra::sam_events::{
-    SAMPLE_IMPORT_KEY, SAMPLE_PERIOD, TOKEN_PLACEHOLDER, file_text, samples,
+    SAMPLE_EVENT_ID, SAMPLE_IMPORT_KEY, SAMPLE_PERIOD, TOKEN_PLACEHOLDER, file_text, samples,
 };
+use proxima_tests::messaging::spawn_app_with_events;
 use proxima_tests::{TestApp, last_month, spawn_app};
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -58,7 +60,7 @@ fn the_sample_events_are_the_ones_made_from_the_template() {
         }
     }
     let mut on_disk = BTreeSet::new();
-    for kind in ["api", "schedule", "s3", "sqs"] {
+    for kind in ["api", "schedule", "s3", "sqs", "dynamodb"] {
         files_under(&events_dir().join(kind), &format!("{kind}/"), &mut on_disk);
     }
     let expected: BTreeSet<String> = made.iter().map(|s| s.file.clone()).collect();
@@ -77,7 +79,7 @@ fn the_sample_events_are_the_ones_made_from_the_template() {
         made.iter().filter(|s| s.file.starts_with("api/")).count(),
         routes.len()
     );
-    for kind in ["schedule/", "s3/", "sqs/"] {
+    for kind in ["schedule/", "s3/", "sqs/", "dynamodb/"] {
         assert!(made.iter().any(|s| s.file.starts_with(kind)), "{kind}");
     }
 }
@@ -230,6 +232,23 @@ async fn the_schedule_s3_and_sqs_samples_run_through_their_handlers() {
 }
 
 /// The month-end queue of a test (named after its table), from the template.
+#[tokio::test]
+async fn the_stream_sample_runs_through_the_events_relay_to_the_bus() {
+    let (app, queue) = spawn_app_with_events().await;
+    let batch: StreamEvent = serde_json::from_str(&read("dynamodb/events-relay.json")).unwrap();
+    let answer =
+        fn_events_relay::handle(app.state.events.as_ref(), app.state.outbox.as_ref(), &batch).await;
+    assert!(answer.batch_item_failures.is_empty(), "{answer:?}");
+    let events = queue.received(std::time::Duration::from_millis(500)).await;
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert_eq!(events[0]["detail-type"], "invoice.voided");
+    assert_eq!(events[0]["detail"]["event_id"], SAMPLE_EVENT_ID);
+    assert_eq!(
+        events[0]["detail"]["invoice_id"],
+        proxima_infra::sam_events::SAMPLE_INVOICE_ID
+    );
+}
+
 async fn month_end_queue(app: &TestApp) -> proxima::store::SqsDraftQueue {
     let sqs = proxima::store::aws::sqs_client(
         &proxima::store::aws::sdk_config(Some(&app.endpoint)).await,
@@ -282,11 +301,12 @@ async fn sam_generated_events_parse_through_the_entry_points() {
     let escaped = serde_json::to_string(&body).unwrap();
     let escaped = &escaped[1..escaped.len() - 1];
     let sqs_args = ["sqs", "receive-message", "--body", escaped];
-    let (api, s3, sqs, scheduled) = tokio::join!(
+    let (api, s3, sqs, scheduled, stream) = tokio::join!(
         sam_generate(&api_args),
         sam_generate(&s3_args),
         sam_generate(&sqs_args),
         sam_generate(&["cloudwatch", "scheduled-event"]),
+        sam_generate(&["dynamodb", "update"]),
     );
 
     let (status, health) = invoke(router_of(&app, "health"), &api).await;
@@ -318,6 +338,18 @@ async fn sam_generated_events_parse_through_the_entry_points() {
         .await
         .unwrap();
     assert_eq!(outcome.period, fn_month_end::previous_period(now, &tz));
+
+    // A stream batch of other items (what the event source's filter keeps away): the relay
+    // parses it, publishes nothing and asks for nothing again.
+    let stream: StreamEvent = serde_json::from_str(&stream).unwrap();
+    assert!(!stream.records.is_empty());
+    let answer = fn_events_relay::handle(
+        app.state.events.as_ref(),
+        app.state.outbox.as_ref(),
+        &stream,
+    )
+    .await;
+    assert!(answer.batch_item_failures.is_empty(), "{answer:?}");
 }
 
 #[tokio::test]
@@ -382,4 +414,13 @@ async fn env_json_points_every_function_at_the_local_stack_under_sam_local() {
         resolved["MonthEndWorkerFunction"]["MONTH_END_MAX_RECEIVES"],
         "3"
     );
+    // Only the relay publishes events: to the bus proxima-local provisions.
+    for function in &functions {
+        let bus = &resolved[function]["EVENT_BUS_NAME"];
+        if function == "EventsRelayFunction" {
+            assert_eq!(*bus, "proxima-local-events");
+        } else {
+            assert!(bus.is_null(), "{function} publishes nothing: {bus}");
+        }
+    }
 }

@@ -103,12 +103,14 @@ impl CreditNoteStore for DynamoStore {
             .unwrap_or(0))
     }
 
+    #[allow(clippy::too_many_arguments)]
     async fn issue_credit_note(
         &self,
         before: &Invoice,
         after: &Invoice,
         note: &CreditNote,
         entry: &HistoryEntry,
+        event: &crate::events::DomainEvent,
         year: i32,
         sequence: u64,
     ) -> Result<IssueOutcome> {
@@ -139,6 +141,7 @@ impl CreditNoteStore for DynamoStore {
         for list in list_keys::credit_note_counts(&note.client_key, note.invoice_id) {
             items.push(count_add(&self.table, &list, 1)?);
         }
+        items.push(super::outbox::outbox_put(&self.table, event)?);
 
         match self.transact(items).await {
             Ok(()) => Ok(IssueOutcome::Done),

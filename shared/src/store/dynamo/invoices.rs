@@ -261,6 +261,7 @@ impl DynamoStore {
                     Some([(":id".to_string(), s(header.id.to_string()))].into());
                 Ok(TransactWriteItem::builder().delete(delete).build())
             }
+            Companion::PutEvent(event) => super::outbox::outbox_put(&self.table, event),
         }
     }
 
@@ -726,6 +727,7 @@ impl InvoiceNumbering for DynamoStore {
         before: &Invoice,
         after: &Invoice,
         entry: &HistoryEntry,
+        event: &crate::events::DomainEvent,
         year: i32,
         sequence: u64,
     ) -> Result<FinalizeOutcome> {
@@ -755,6 +757,7 @@ impl InvoiceNumbering for DynamoStore {
         guard.condition_expression = Some("attribute_not_exists(pk)".into());
         items.push(TransactWriteItem::builder().put(guard).build());
         items.extend(self.history_puts(id, entry)?);
+        items.push(super::outbox::outbox_put(&self.table, event)?);
 
         match self.transact(items).await {
             Ok(()) => Ok(FinalizeOutcome::Done),

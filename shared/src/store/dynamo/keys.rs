@@ -221,3 +221,11 @@ pub fn month_end_run_outcome(period: &str, outcome: &str) -> String {
 pub fn refresh_family(id: uuid::Uuid) -> (String, String) {
     (format!("REFRESH#{id}"), "FAMILY".into())
 }
+
+/// The outbox partition: every domain event not yet relayed to the bus.
+pub const OUTBOX: &str = "OUTBOX";
+
+/// An outbox item: `OUTBOX` / `<event id>` (UUID v7: in time order).
+pub fn outbox(event_id: uuid::Uuid) -> (String, String) {
+    (OUTBOX.into(), event_id.to_string())
+}

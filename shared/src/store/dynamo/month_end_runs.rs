@@ -412,23 +412,30 @@ impl MonthEndRunStore for DynamoStore {
         ))
     }
 
-    async fn mark_completed(&self, period: Period, now: DateTime<Utc>) -> Result<bool> {
+    async fn mark_completed(
+        &self,
+        period: Period,
+        now: DateTime<Utc>,
+        event: &crate::events::DomainEvent,
+    ) -> Result<bool> {
         let (pk, sk) = Self::run_header_key(period);
-        let marked = self
-            .client
-            .update_item()
+        let update = Update::builder()
             .table_name(&self.table)
             .key(keys::PK, s(pk))
             .key(keys::SK, s(sk))
             .update_expression("SET completed_at = :now")
             .condition_expression("attribute_exists(pk) AND attribute_not_exists(completed_at)")
             .expression_attribute_values(":now", instant(now)?)
-            .send()
-            .await;
-        match marked {
-            Ok(_) => Ok(true),
-            Err(e) if is_condition_failed(&e) => Ok(false),
-            Err(e) => Err(sdk_error("UpdateItem month-end run completed", e)),
+            .build()
+            .map_err(|e| Error::Internal(format!("update: {e}")))?;
+        let items = vec![
+            TransactWriteItem::builder().update(update).build(),
+            super::outbox::outbox_put(&self.table, event)?,
+        ];
+        match self.transact(items).await {
+            Ok(()) => Ok(true),
+            Err(Some(Cancelled::Condition(_))) => Ok(false),
+            Err(_) => Err(transact_failure("month-end run completed")),
         }
     }
 
