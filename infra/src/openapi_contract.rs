@@ -9,9 +9,10 @@ use std::collections::BTreeSet;
 
 /// Fields that are left out (not `null`) when they have no value: `(schema, property)`.
 /// Keep in step with the response types' `skip_serializing_if`.
-const OMITTED_WHEN_ABSENT: [(&str, &str); 8] = [
+const OMITTED_WHEN_ABSENT: [(&str, &str); 9] = [
     ("ErrorBody", "details"),
     ("ErrorBody", "current_version"),
+    ("ErrorBody", "existing_invoice_id"),
     ("ClientSnapshot", "vat_id"),
     ("ClientSnapshot", "electronic_address"),
     ("ClientSnapshot", "buyer_reference"),

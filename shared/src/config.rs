@@ -39,7 +39,7 @@ pub struct Config {
     /// Override for the S3 endpoint only (tests of an S3 outage); else `aws_endpoint_url`.
     pub s3_endpoint_url: Option<String>,
     /// The company printed on invoices.
-    pub issuer: crate::pdf::Issuer,
+    pub issuer: crate::domain::issuer::Issuer,
     /// Lifetime of presigned PDF URLs (at most 15 minutes).
     pub pdf_url_ttl_secs: u64,
     /// Password checks per window for one e-mail from one source address.
@@ -72,6 +72,10 @@ pub const LOCAL_DEV_JWT_SECRET: &str = "local-development-secret-not-for-product
 /// Longest life of a presigned PDF URL: 15 minutes.
 pub const MAX_PDF_URL_TTL_SECS: u64 = 900;
 
+/// Longest a cached session may be used (`SESSION_CACHE_SECS` at most): the promise that a
+/// change of role or a disabled user takes effect within a minute.
+pub const MAX_SESSION_CACHE: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// Every issuer variable; none set means the demo company.
 const ISSUER_VARS: [&str; 14] = [
     "ISSUER_NAME",
@@ -96,14 +100,14 @@ const ISSUER_VARS: [&str; 14] = [
 /// `ISSUER_IBAN`, `ISSUER_BIC`, `ISSUER_BANK_ACCOUNT`, `ISSUER_BANK_NAME`,
 /// `ISSUER_ELECTRONIC_ADDRESS` (`SCHEME:ID`). With none of them set, the demo company; with
 /// any set, name, city and country are required.
-fn issuer_from_env() -> Result<crate::pdf::Issuer, ConfigError> {
+fn issuer_from_env() -> Result<crate::domain::issuer::Issuer, ConfigError> {
     issuer_from(var)
 }
 
 /// [`issuer_from_env`] over any source of variables.
 fn issuer_from(
     var: impl Fn(&'static str) -> Option<String>,
-) -> Result<crate::pdf::Issuer, ConfigError> {
+) -> Result<crate::domain::issuer::Issuer, ConfigError> {
     use crate::domain::ElectronicAddress;
     use crate::domain::issuer::{BankAccount, IssuerDetails};
     if ISSUER_VARS.iter().all(|v| var(v).is_none()) {
@@ -269,7 +273,7 @@ impl Config {
             documents_bucket_name: bucket_name.into(),
             aws_endpoint_url: Some(endpoint.into()),
             s3_endpoint_url: None,
-            issuer: crate::pdf::Issuer::default(),
+            issuer: crate::domain::issuer::Issuer::default(),
             pdf_url_ttl_secs: MAX_PDF_URL_TTL_SECS,
             jwt_secret: LOCAL_DEV_JWT_SECRET.as_bytes().to_vec(),
             jwt_secret_arn: None,
@@ -366,7 +370,7 @@ impl Config {
                         .into(),
             });
         }
-        if self.session_cache_secs > crate::auth::session::MAX_SESSION_CACHE.as_secs() {
+        if self.session_cache_secs > MAX_SESSION_CACHE.as_secs() {
             return Err(ConfigError::Invalid {
                 name: "SESSION_CACHE_SECONDS",
                 reason: "must be at most 60".into(),
@@ -393,7 +397,7 @@ mod tests {
         assert!(c.check().is_ok(), "no secret: the function checks no token");
     }
 
-    fn issuer(vars: &[(&str, &str)]) -> Result<crate::pdf::Issuer, ConfigError> {
+    fn issuer(vars: &[(&str, &str)]) -> Result<crate::domain::issuer::Issuer, ConfigError> {
         let vars: Vec<(String, String)> = vars
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -403,7 +407,10 @@ mod tests {
 
     #[test]
     fn the_issuer_is_structured_from_its_variables() {
-        assert_eq!(issuer(&[]).unwrap(), crate::pdf::Issuer::default());
+        assert_eq!(
+            issuer(&[]).unwrap(),
+            crate::domain::issuer::Issuer::default()
+        );
         let i = issuer(&[
             ("ISSUER_NAME", "Muster GmbH"),
             ("ISSUER_ADDRESS", "Hauptstraße 1 | Hinterhaus"),

@@ -52,6 +52,13 @@ pub enum Error {
         message: String,
         current_version: u64,
     },
+    /// The client already has a live invoice for the period (409 `CONFLICT`, with its id in
+    /// `error.existing_invoice_id`).
+    #[error("{message}")]
+    DuplicateInvoice {
+        message: String,
+        existing_invoice_id: uuid::Uuid,
+    },
     /// An `Idempotency-Key` already used with a different request (method, path or body).
     #[error("{0}")]
     IdempotencyKeyReused(String),

@@ -5,7 +5,7 @@ use crate::Result;
 use crate::domain::idempotency::{Claim, IdempotencyRecord, IdempotencyScope, StoredResponse};
 use crate::domain::{Client, DateRange, Page, PageRequest, Period, Session, User, Worklog};
 use crate::invoice::model::InvoiceFilter;
-use crate::invoice::{HistoryEntry, Invoice, InvoiceHeader, InvoiceStatus};
+use crate::invoice::{HistoryEntry, Invoice, InvoiceHeader};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
@@ -33,15 +33,18 @@ pub trait SessionStore: Send + Sync {
 #[async_trait]
 pub trait RefreshTokenStore: Send + Sync {
     /// Store a new family.
-    async fn put_family(&self, family: &crate::auth::refresh::RefreshFamily) -> Result<()>;
+    async fn put_family(&self, family: &crate::auth::refresh_family::RefreshFamily) -> Result<()>;
     /// The family `id`, if any.
-    async fn get_family(&self, id: Uuid) -> Result<Option<crate::auth::refresh::RefreshFamily>>;
+    async fn get_family(
+        &self,
+        id: Uuid,
+    ) -> Result<Option<crate::auth::refresh_family::RefreshFamily>>;
     /// Replace the family by `next` if its current token hash is still `current_hash` and
     /// it is not revoked (one conditional write); `false` otherwise.
     async fn rotate(
         &self,
         current_hash: &str,
-        next: &crate::auth::refresh::RefreshFamily,
+        next: &crate::auth::refresh_family::RefreshFamily,
     ) -> Result<bool>;
     /// Revoke the family `id` (idempotent).
     async fn revoke(&self, id: Uuid) -> Result<()>;
@@ -120,18 +123,8 @@ pub trait WorklogStore: Send + Sync {
     async fn put_worklogs(&self, worklogs: &[Worklog]) -> Result<()>;
 }
 
-/// Why the store did not apply a write to an invoice. The store only reports what it found;
-/// `invoice::lifecycle::refused` words it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum WriteRefused {
-    /// The invoice is no longer what the write was based on: it is now at this status and
-    /// version.
-    Changed { status: InvoiceStatus, version: u64 },
-    /// There is no such invoice.
-    Missing,
-    /// The client already has a live invoice for the period (this one, when known).
-    Duplicate { existing: Option<Uuid> },
-}
+/// Why the store did not apply a write to an invoice (a domain value: the rules word it).
+pub use crate::invoice::lifecycle::WriteRefused;
 
 /// A write that goes with an invoice's replacement, in the same transaction.
 #[derive(Debug, Clone, Copy)]
@@ -143,7 +136,7 @@ pub enum Companion<'a> {
     /// Release the invoice's (client, period) guard: the period may be invoiced again.
     ReleasePeriodGuard,
     /// Store the record of an e-mail sent for the invoice.
-    PutSentMessage(&'a crate::invoice::sending::SentMessage),
+    PutSentMessage(&'a crate::invoice::message::SentMessage),
     /// Store the domain event of the change in the outbox ([`Outbox`]).
     PutEvent(&'a crate::events::DomainEvent),
 }

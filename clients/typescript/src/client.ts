@@ -72,7 +72,8 @@ export type FieldError = components["schemas"]["FieldError"];
 
 /**
  * A failed call: HTTP status plus the envelope's code, message and request id, every
- * field's problem (`details`, for a form) and, on a stale `If-Match`, the current version.
+ * field's problem (`details`, for a form), on a stale `If-Match` the current version and,
+ * on a second invoice for a client's period, the id of the one it has.
  */
 export class ApiError extends Error {
   constructor(
@@ -83,6 +84,7 @@ export class ApiError extends Error {
     detail: string,
     readonly details: readonly FieldError[] = [],
     readonly currentVersion: number | undefined = undefined,
+    readonly existingInvoiceId: string | undefined = undefined,
   ) {
     super(`${operation}: HTTP ${status} ${code ?? ""} ${detail}`.trim());
     this.name = "ApiError";
@@ -118,6 +120,7 @@ export function ok<D, E>(answer: Answer<D, E>, operation: string): D {
     envelope?.message ?? answer.response.statusText,
     envelope?.details ?? [],
     envelope?.current_version ?? undefined,
+    envelope?.existing_invoice_id ?? undefined,
   );
 }
 

@@ -1170,6 +1170,12 @@ export interface components {
             current_version?: number | null;
             /** @description Present on validation errors: which fields are wrong. */
             details?: components["schemas"]["FieldError"][] | null;
+            /**
+             * Format: uuid
+             * @description Present on a 409 because the client already has an invoice for the period: that
+             *     invoice's id (open it instead).
+             */
+            existing_invoice_id?: string | null;
             /** @example invoice not found */
             message: string;
             /** @example 550e8400-e29b-41d4-a716-446655440000 */

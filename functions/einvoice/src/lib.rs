@@ -3,17 +3,15 @@
 //! of its own so that the e-invoice stack is linked here and not into `invoices`.
 
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
-use axum::response::IntoResponse;
 use proxima::einvoice::Format;
+use proxima::http::download::{path_id, presigned_answer, redirect_flag};
 use proxima::http::error::ErrorEnvelope;
-use proxima::http::{AuthUser, Data, KnownQuery, NoStore};
+use proxima::http::{AuthUser, Data, KnownQuery};
 use proxima::invoice::einvoice_download::EInvoiceDownload;
 use proxima::state::AppState;
 use proxima::{Error, Result};
 use serde::Deserialize;
 use utoipa::IntoParams;
-use uuid::Uuid;
 
 /// `GET /invoices/{id}/einvoice` and `GET /credit-notes/{id}/einvoice` query.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -43,12 +41,7 @@ impl EInvoiceQuery {
             Some(f) => Format::parse(f)
                 .ok_or_else(|| Error::field("format", "must be ubl, cii or facturx"))?,
         };
-        let redirect = match self.redirect.as_deref() {
-            None | Some("false") => false,
-            Some("true") => true,
-            Some(_) => return Err(Error::field("redirect", "must be true or false")),
-        };
-        Ok((format, redirect))
+        Ok((format, redirect_flag(self.redirect.as_deref())?))
     }
 }
 
@@ -72,27 +65,16 @@ async fn download(
     let now = chrono::Utc::now();
     let download = match issued {
         Issued::Invoice => {
-            let id = uuid_of(raw_id, "invoice")?;
+            let id = path_id(raw_id, "invoice")?;
             service.einvoice(id, format, now).await?
         }
         Issued::CreditNote => {
-            let id = uuid_of(raw_id, "credit note")?;
+            let id = path_id(raw_id, "credit note")?;
             service.credit_note_einvoice(id, format, now).await?
         }
     };
-    if redirect {
-        return Ok(NoStore((
-            StatusCode::FOUND,
-            [(axum::http::header::LOCATION, download.url)],
-        ))
-        .into_response());
-    }
-    Ok(NoStore(Data::ok(download)).into_response())
-}
-
-/// Ids that are not UUIDs name nothing: 404, like unknown ones.
-fn uuid_of(raw: &str, what: &str) -> Result<Uuid> {
-    Uuid::parse_str(raw).map_err(|_| Error::not_found(what))
+    let url = download.url.clone();
+    Ok(presigned_answer(download, &url, redirect))
 }
 
 /// A presigned download (at most 15 minutes) of a finalized, paid or void invoice's

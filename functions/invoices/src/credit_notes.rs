@@ -2,14 +2,11 @@
 //! Handlers translate HTTP to `proxima::invoice::credit_notes_service` and back.
 
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
-use axum::response::IntoResponse;
 use proxima::domain::client::check_key;
+use proxima::http::download::{path_id, presigned_answer, redirect_flag};
 use proxima::http::error::ErrorEnvelope;
 use proxima::http::pagination::PaginationParams;
-use proxima::http::{
-    AuthUser, Data, InvoiceWriter, JsonBody, KnownQuery, NoStore, Paged, Pagination,
-};
+use proxima::http::{AuthUser, Data, InvoiceWriter, JsonBody, KnownQuery, Paged, Pagination};
 use proxima::invoice::credit_note::{CreditNote, CreditNoteRequest};
 use proxima::invoice::credit_notes_service::{CreditNoteSummary, IssuedCreditNote};
 use proxima::invoice::finalize::PdfDownload;
@@ -20,11 +17,6 @@ use proxima::{Error, FieldError, Result};
 use serde::Deserialize;
 use utoipa::IntoParams;
 use uuid::Uuid;
-
-/// Ids that are not UUIDs name nothing: 404, like unknown ones.
-fn parse_id(raw: &str, what: &str) -> Result<Uuid> {
-    Uuid::parse_str(raw).map_err(|_| Error::not_found(what))
-}
 
 /// Issue a credit note against a finalized (or paid) invoice: `{"reason", "lines": [...]}`
 /// or `{"reason", "full": true}`. It takes the next gapless number of its year
@@ -48,7 +40,7 @@ pub async fn issue_credit_note(
     Path(id): Path<String>,
     JsonBody(req): JsonBody<CreditNoteRequest>,
 ) -> Result<impl axum::response::IntoResponse> {
-    let id = parse_id(&id, "invoice")?;
+    let id = path_id(&id, "invoice")?;
     let actor = Actor {
         name: user.email.clone(),
         now: chrono::Utc::now(),
@@ -134,7 +126,7 @@ pub async fn get_credit_note(
     Path(id): Path<String>,
     _known: KnownQuery,
 ) -> Result<Data<CreditNote>> {
-    let id = parse_id(&id, "credit note")?;
+    let id = path_id(&id, "credit note")?;
     Ok(Data::ok(state.invoice_service().credit_note(id).await?))
 }
 
@@ -167,21 +159,11 @@ pub async fn credit_note_pdf(
     _known: KnownQuery<CreditNotePdfQuery>,
     Query(q): Query<CreditNotePdfQuery>,
 ) -> Result<axum::response::Response> {
-    let redirect = match q.redirect.as_deref() {
-        None | Some("false") => false,
-        Some("true") => true,
-        Some(_) => return Err(Error::field("redirect", "must be true or false")),
-    };
+    let redirect = redirect_flag(q.redirect.as_deref())?;
     let download = state
         .invoice_service()
-        .credit_note_pdf(parse_id(&id, "credit note")?, chrono::Utc::now())
+        .credit_note_pdf(path_id(&id, "credit note")?, chrono::Utc::now())
         .await?;
-    if redirect {
-        return Ok(NoStore((
-            StatusCode::FOUND,
-            [(axum::http::header::LOCATION, download.url)],
-        ))
-        .into_response());
-    }
-    Ok(NoStore(Data::ok(download)).into_response())
+    let url = download.url.clone();
+    Ok(presigned_answer(download, &url, redirect))
 }

@@ -10,14 +10,13 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use proxima::domain::Period;
 use proxima::domain::client::check_key;
+use proxima::http::download::{path_id, presigned_answer, redirect_flag};
 use proxima::http::error::ErrorEnvelope;
 use proxima::http::json::OptionalJsonBody;
 use proxima::http::openapi::{OptionalIfMatch, RequiredIfMatch};
 use proxima::http::pagination::PaginationParams;
 use proxima::http::version::{etag, expected_version};
-use proxima::http::{
-    AuthUser, Data, InvoiceWriter, JsonBody, KnownQuery, NoStore, Paged, Pagination,
-};
+use proxima::http::{AuthUser, Data, InvoiceWriter, JsonBody, KnownQuery, Paged, Pagination};
 use proxima::invoice::edit::{InvoicePatch, LineItemsPatch};
 use proxima::invoice::finalize::PdfDownload;
 use proxima::invoice::model::InvoiceFilter;
@@ -46,7 +45,7 @@ fn actor(user: &AuthUser) -> Actor {
 
 /// Ids that are not UUIDs name no invoice: 404, like unknown ones.
 fn invoice_id(raw: &str) -> Result<Uuid> {
-    Uuid::parse_str(raw).map_err(|_| Error::not_found("invoice"))
+    path_id(raw, "invoice")
 }
 
 /// An answer that carries an invoice (a payment, a credit note, a send) with the invoice's
@@ -497,23 +496,13 @@ async fn pdf(
     _known: KnownQuery<PdfQuery>,
     Query(q): Query<PdfQuery>,
 ) -> Result<axum::response::Response> {
-    let redirect = match q.redirect.as_deref() {
-        None | Some("false") => false,
-        Some("true") => true,
-        Some(_) => return Err(Error::field("redirect", "must be true or false")),
-    };
+    let redirect = redirect_flag(q.redirect.as_deref())?;
     let download = state
         .invoice_service()
         .pdf(invoice_id(&id)?, chrono::Utc::now())
         .await?;
-    if redirect {
-        return Ok(NoStore((
-            StatusCode::FOUND,
-            [(axum::http::header::LOCATION, download.url)],
-        ))
-        .into_response());
-    }
-    Ok(NoStore(Data::ok(download)).into_response())
+    let url = download.url.clone();
+    Ok(presigned_answer(download, &url, redirect))
 }
 
 proxima::function_routes! {

@@ -4,6 +4,7 @@
 pub mod login;
 pub mod password;
 pub mod refresh;
+pub mod refresh_family;
 pub mod session;
 pub mod token;
 

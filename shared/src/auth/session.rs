@@ -12,9 +12,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-/// Longest a cached session may be used: the promise that a change takes effect within a
-/// minute.
-pub const MAX_SESSION_CACHE: Duration = Duration::from_secs(60);
+pub use crate::config::MAX_SESSION_CACHE;
 /// Entries kept before the cache is emptied (a bound on memory, not a tuning knob).
 const CACHE_CAPACITY: usize = 10_000;
 

@@ -384,6 +384,15 @@ impl ClientInput {
     }
 }
 
+/// The OpenAPI schema of a client key, `ACME`: [`KEY_PATTERN`].
+pub fn key_schema() -> utoipa::openapi::schema::Object {
+    utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .pattern(Some(KEY_PATTERN))
+        .examples(["ACME"])
+        .build()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

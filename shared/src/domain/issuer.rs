@@ -108,7 +108,7 @@ impl IssuerDetails {
     }
 
     /// The lines the PDF prints, with these details recorded alongside.
-    pub fn printed(&self) -> crate::pdf::Issuer {
+    pub fn printed(&self) -> Issuer {
         let mut address = self.address_lines.clone();
         let town = match &self.postal_code {
             Some(p) => format!("{p} {}", self.city),
@@ -137,7 +137,7 @@ impl IssuerDetails {
             })
             .filter(|l| !l.is_empty())
             .collect();
-        crate::pdf::Issuer {
+        Issuer {
             name: self.legal_name.clone(),
             address,
             tax_id: (!ids.is_empty()).then(|| ids.join(" · ")),
@@ -145,6 +145,29 @@ impl IssuerDetails {
             bank,
             details: Some(self.clone()),
         }
+    }
+}
+
+/// The company that sends the invoices, printed in the header (from configuration;
+/// recorded in the invoice at finalize, see `InvoiceHeader::issuer`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct Issuer {
+    pub name: String,
+    pub address: Vec<String>,
+    pub tax_id: Option<String>,
+    pub email: Option<String>,
+    /// Payment instructions, one line each (bank, IBAN, ...).
+    pub bank: Vec<String>,
+    /// The structured details these lines were printed from (what e-invoices need);
+    /// absent on documents finalized before they were recorded. The PDF ignores them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub details: Option<IssuerDetails>,
+}
+
+impl Default for Issuer {
+    /// The demo company.
+    fn default() -> Self {
+        IssuerDetails::demo().printed()
     }
 }
 

@@ -4,10 +4,10 @@
 //! the document lacks is refused with the business terms (BT-xx) named, never written.
 
 use crate::domain::VatCategory;
+use crate::domain::issuer::Issuer;
 use crate::domain::issuer::IssuerDetails;
 use crate::invoice::credit_note::CreditNote;
 use crate::invoice::model::{ClientSnapshot, Invoice};
-use crate::pdf::Issuer;
 use crate::{Error, FieldError, Result};
 use chrono::NaiveDate;
 use en16931::invoice::{

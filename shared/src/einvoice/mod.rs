@@ -133,7 +133,7 @@ mod tests {
 
     fn finalized(lines: usize) -> Invoice {
         let mut inv = sample_invoice(lines);
-        inv.header.issuer = Some(crate::pdf::Issuer::default());
+        inv.header.issuer = Some(crate::domain::issuer::Issuer::default());
         inv
     }
 

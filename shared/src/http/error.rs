@@ -1,6 +1,6 @@
 //! The one place that maps [`Error`] to HTTP statuses and envelope codes.
 
-use super::request_context::current_request_id;
+use super::request_id::current_request_id;
 use crate::{Error, FieldError};
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -25,6 +25,10 @@ pub struct ErrorBody {
     /// `ETag` header).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub current_version: Option<u64>,
+    /// Present on a 409 because the client already has an invoice for the period: that
+    /// invoice's id (open it instead).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub existing_invoice_id: Option<uuid::Uuid>,
 }
 
 /// Every envelope code, as `error.code` documents them.
@@ -70,7 +74,9 @@ pub fn classify(err: &Error) -> (StatusCode, &'static str) {
         Error::Forbidden(_) => (StatusCode::FORBIDDEN, "FORBIDDEN"),
         Error::NotFound(_) => (StatusCode::NOT_FOUND, "NOT_FOUND"),
         Error::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED"),
-        Error::Conflict(_) | Error::StaleVersion { .. } => (StatusCode::CONFLICT, "CONFLICT"),
+        Error::Conflict(_) | Error::StaleVersion { .. } | Error::DuplicateInvoice { .. } => {
+            (StatusCode::CONFLICT, "CONFLICT")
+        }
         Error::IdempotencyKeyReused(_) => {
             (StatusCode::UNPROCESSABLE_ENTITY, "IDEMPOTENCY_KEY_REUSED")
         }
@@ -138,6 +144,13 @@ impl IntoResponse for Error {
             } => Some(*current_version),
             _ => None,
         };
+        let existing_invoice_id = match &self {
+            Error::DuplicateInvoice {
+                existing_invoice_id,
+                ..
+            } => Some(*existing_invoice_id),
+            _ => None,
+        };
         let details = match &self {
             Error::Validation { details, .. } if !details.is_empty() => Some(details.clone()),
             _ => None,
@@ -151,6 +164,7 @@ impl IntoResponse for Error {
                 request_id: current_request_id(),
                 details,
                 current_version,
+                existing_invoice_id,
             },
         };
         let mut response = (status, Json(body)).into_response();

@@ -1,5 +1,6 @@
 //! Refuses query parameters an operation does not have: `?activ=false` is a 400 naming
-//! `activ`, not a filter silently ignored. The accepted names come from the same `IntoParams`
+//! `activ`, not a filter silently ignored; and a parameter given twice
+//! (`?status=draft&status=paid`) is a 400 naming it, not whichever value the parser keeps. The accepted names come from the same `IntoParams`
 //! types the OpenAPI document lists for the operation, so adding a parameter to one of them
 //! (a `cursor` in [`PaginationParams`](super::pagination::PaginationParams)) is all it takes.
 
@@ -35,8 +36,8 @@ fn query_names<T: IntoParams>(names: &mut BTreeSet<String>) {
     );
 }
 
-/// The parameters of `query` that are not in `allowed`, in order of appearance, each once.
-pub fn unknown_params(query: Option<&str>, allowed: &BTreeSet<String>) -> Vec<String> {
+/// The names of `query`'s parameters in order of appearance, repeats included.
+fn names(query: Option<&str>) -> Vec<String> {
     let Some(q) = query else {
         return Vec::new();
     };
@@ -47,10 +48,30 @@ pub fn unknown_params(query: Option<&str>, allowed: &BTreeSet<String>) -> Vec<St
     let Ok(Query(pairs)) = Query::<Vec<(String, String)>>::try_from_uri(&uri) else {
         return Vec::new();
     };
+    pairs.into_iter().map(|(name, _)| name).collect()
+}
+
+/// The parameters of `query` that are not in `allowed`, in order of appearance, each once.
+pub fn unknown_params(query: Option<&str>, allowed: &BTreeSet<String>) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
-    for (name, _) in pairs {
+    for name in names(query) {
         if !allowed.contains(&name) && !out.contains(&name) {
             out.push(name);
+        }
+    }
+    out
+}
+
+/// The known parameters of `query` given more than once, in order, each once.
+pub fn repeated_params(query: Option<&str>, allowed: &BTreeSet<String>) -> Vec<String> {
+    let all = names(query);
+    let mut out: Vec<String> = Vec::new();
+    for name in &all {
+        if allowed.contains(name)
+            && all.iter().filter(|n| *n == name).count() > 1
+            && !out.contains(name)
+        {
+            out.push(name.clone());
         }
     }
     out
@@ -69,7 +90,8 @@ where
         query_names::<A>(&mut allowed);
         query_names::<B>(&mut allowed);
         let unknown = unknown_params(parts.uri.query(), &allowed);
-        if unknown.is_empty() {
+        let repeated = repeated_params(parts.uri.query(), &allowed);
+        if unknown.is_empty() && repeated.is_empty() {
             return Ok(Self(PhantomData));
         }
         let accepted = if allowed.is_empty() {
@@ -82,6 +104,11 @@ where
             unknown
                 .into_iter()
                 .map(|name| FieldError::new(name, accepted.clone()))
+                .chain(
+                    repeated
+                        .into_iter()
+                        .map(|name| FieldError::new(name, "given more than once; give one value")),
+                )
                 .collect(),
         ))
     }
@@ -100,5 +127,19 @@ mod tests {
         );
         assert!(unknown_params(Some("active=true&page=2"), &allowed).is_empty());
         assert!(unknown_params(None, &allowed).is_empty());
+    }
+
+    #[test]
+    fn lists_each_repeated_known_name_once() {
+        let allowed: BTreeSet<String> = ["page", "status"].map(String::from).into();
+        assert_eq!(
+            repeated_params(
+                Some("status=draft&page=1&status=paid&status=void&x=1&x=2"),
+                &allowed
+            ),
+            ["status"]
+        );
+        assert!(repeated_params(Some("status=draft&page=2"), &allowed).is_empty());
+        assert!(repeated_params(None, &allowed).is_empty());
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod auth;
+pub mod download;
 pub mod envelope;
 pub mod error;
 pub mod function_routes;
@@ -13,6 +14,7 @@ pub mod lambda;
 pub mod openapi;
 pub mod pagination;
 pub mod request_context;
+pub mod request_id;
 pub mod source_ip;
 pub mod version;
 
@@ -23,5 +25,5 @@ pub use idempotency::{Idempotent, idempotent};
 pub use json::JsonBody;
 pub use known_query::KnownQuery;
 pub use pagination::Pagination;
-pub use request_context::{REQUEST_ID_HEADER, current_request_id};
+pub use request_id::{REQUEST_ID_HEADER, current_request_id};
 pub use source_ip::SourceIp;

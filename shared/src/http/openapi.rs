@@ -46,11 +46,7 @@ pub fn date() -> Object {
 
 /// A client key, `ACME`: 1-64 characters of A-Z, 0-9, `_` or `-`.
 pub fn client_key() -> Object {
-    ObjectBuilder::new()
-        .schema_type(Type::String)
-        .pattern(Some(crate::domain::client::KEY_PATTERN))
-        .examples(["ACME"])
-        .build()
+    crate::domain::client::key_schema()
 }
 
 /// A client key as a list filter: empty means no filter.

@@ -1,36 +1,15 @@
-//! Per-request context: the request id (caller's when sane, else a fresh UUID), a tracing
-//! span carrying it, one access-log line, and envelopes for bare framework errors.
+//! Per-request context: the request id (caller's when sane, else a fresh UUID, see
+//! [`super::request_id`]), a tracing span carrying it, one access-log line, and envelopes for bare framework errors.
 
 use super::error::{Enveloped, from_status};
+use super::request_id::{REQUEST_ID, REQUEST_ID_HEADER, is_sane_request_id};
 use axum::extract::Request;
-use axum::http::{HeaderName, HeaderValue, header};
+use axum::http::{HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use std::time::Instant;
 use tracing::Instrument;
 use uuid::Uuid;
-
-/// `X-Request-ID`.
-pub static REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
-
-tokio::task_local! {
-    static REQUEST_ID: String;
-}
-
-/// The id of the request being served (`"unknown"` outside a request).
-pub fn current_request_id() -> String {
-    REQUEST_ID
-        .try_with(Clone::clone)
-        .unwrap_or_else(|_| "unknown".into())
-}
-
-/// Whether a caller-supplied id may be used: 1-128 chars of `[A-Za-z0-9._-]`.
-pub fn is_sane_request_id(id: &str) -> bool {
-    (1..=128).contains(&id.len())
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
-}
 
 /// The middleware; install it outermost so every response passes through it.
 pub async fn request_context(mut req: Request, next: Next) -> Response {

@@ -10,5 +10,5 @@ pub mod worklog_stream;
 
 pub use clients::{ClientFormat, import_clients};
 pub use report::{ImportReport, RowError};
-pub use worklog_csv::{import_worklogs, parse_worklog_csv};
-pub use worklog_stream::import_worklogs_from;
+pub use worklog_csv::parse_worklog_csv;
+pub use worklog_stream::{import_worklogs, import_worklogs_from};

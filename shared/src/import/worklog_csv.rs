@@ -4,7 +4,6 @@
 
 use super::report::{ImportReport, RowError};
 use crate::domain::{Worklog, WorklogInput};
-use crate::ports::{ClientStore, WorklogStore};
 use crate::{Error, Result};
 use chrono::NaiveDate;
 use rust_decimal::{Decimal, RoundingStrategy};
@@ -208,16 +207,6 @@ pub fn parse_worklog_csv(bytes: &[u8]) -> Result<ParsedWorklogs> {
         }
     }
     Ok(parsed)
-}
-
-/// Parse a worklog CSV, refuse rows of unknown clients, and upsert the rest by id: the file
-/// read as a stream ([`super::worklog_stream::import_worklogs_from`]).
-pub async fn import_worklogs(
-    bytes: &[u8],
-    clients: &dyn ClientStore,
-    store: &dyn WorklogStore,
-) -> Result<ImportReport> {
-    super::worklog_stream::import_worklogs_from(bytes, clients, store).await
 }
 
 #[cfg(test)]

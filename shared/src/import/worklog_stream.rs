@@ -169,6 +169,16 @@ fn read_error(e: csv_async::Error, what: &str) -> Error {
     }
 }
 
+/// Parse a worklog CSV, refuse rows of unknown clients, and upsert the rest by id: the file
+/// read as a stream ([`import_worklogs_from`]).
+pub async fn import_worklogs(
+    bytes: &[u8],
+    clients: &dyn ClientStore,
+    store: &dyn WorklogStore,
+) -> Result<ImportReport> {
+    import_worklogs_from(bytes, clients, store).await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

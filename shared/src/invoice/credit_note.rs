@@ -7,9 +7,9 @@
 use super::edit::{check_description, check_price, check_quantity};
 use super::model::{ClientSnapshot, Invoice, PdfInfo};
 use super::money::{Totals, line_amount, totals};
+use crate::domain::issuer::Issuer;
 use crate::domain::text::{Lines, check_field};
 use crate::domain::{Period, scale};
-use crate::pdf::Issuer;
 use crate::{Error, FieldError, Result};
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;

@@ -14,10 +14,11 @@ use super::model::{Invoice, InvoiceHeader, PdfInfo};
 use super::receivables;
 use super::service::Actor;
 use super::write_loop::{Round, until_written};
+use crate::domain::issuer::Issuer;
 use crate::domain::{Page, PageRequest, TimeZone};
 use crate::events::{CreditNoteIssued, EventDetail};
 use crate::pdf::credit_note::render_credit_note;
-use crate::pdf::{Issuer, sha256_hex};
+use crate::pdf::sha256_hex;
 use crate::ports::{
     ClientStore, CreditNoteFilter, CreditNoteStore, DocumentStore, InvoiceStore, IssueOutcome,
     WriteRefused,

@@ -17,10 +17,10 @@ use super::receivables::{Payment, PaymentRequest};
 use super::sending::{self, SendRequest, Sender, Sending, SentMessage};
 use super::service::{self, Actor, BulkOutcome, GenerateRequest, Stores};
 use crate::Result;
+use crate::domain::issuer::Issuer;
 use crate::domain::{Page, PageRequest, Period};
 #[cfg(feature = "einvoice")]
 use crate::einvoice::Format;
-use crate::pdf::Issuer;
 use crate::ports::{
     ClientStore, CreditNoteFilter, CreditNoteStore, DocumentStore, InvoiceNumbering, InvoiceStore,
     Mailer, SentMessageStore, WorklogStore,

@@ -11,7 +11,7 @@
 
 use super::model::{InvoiceHeader, InvoiceStatus};
 use crate::Error;
-use crate::ports::WriteRefused;
+use uuid::Uuid;
 
 /// What can be done to an invoice.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,6 +94,19 @@ pub fn check(
     }
 }
 
+/// Why the store did not apply a write to an invoice. The store only reports what it found;
+/// [`refused`] words it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WriteRefused {
+    /// The invoice is no longer what the write was based on: it is now at this status and
+    /// version.
+    Changed { status: InvoiceStatus, version: u64 },
+    /// There is no such invoice.
+    Missing,
+    /// The client already has a live invoice for the period (this one, when known).
+    Duplicate { existing: Option<Uuid> },
+}
+
 /// The error for a write the store refused, worded for `action` on `invoice` (the state the
 /// write was based on).
 pub fn refused(refusal: WriteRefused, action: Action, invoice: &InvoiceHeader) -> Error {
@@ -103,16 +116,17 @@ pub fn refused(refusal: WriteRefused, action: Action, invoice: &InvoiceHeader) -
             wrong_state(status, action)
         }
         WriteRefused::Changed { version, .. } => stale(invoice.version, version),
-        WriteRefused::Duplicate { existing } => Error::Conflict(match existing {
-            Some(id) => format!(
+        WriteRefused::Duplicate { existing: Some(id) } => Error::DuplicateInvoice {
+            message: format!(
                 "client {} already has an invoice for {}: {id}",
                 invoice.client_key, invoice.period
             ),
-            None => format!(
-                "client {} already has an invoice for {}",
-                invoice.client_key, invoice.period
-            ),
-        }),
+            existing_invoice_id: id,
+        },
+        WriteRefused::Duplicate { existing: None } => Error::Conflict(format!(
+            "client {} already has an invoice for {}",
+            invoice.client_key, invoice.period
+        )),
     }
 }
 
@@ -250,5 +264,9 @@ mod tests {
             &d,
         );
         assert!(dup.to_string().contains(&id.to_string()), "{dup}");
+        assert!(
+            matches!(dup, Error::DuplicateInvoice { existing_invoice_id, .. } if existing_invoice_id == id),
+            "{dup:?}"
+        );
     }
 }

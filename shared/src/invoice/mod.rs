@@ -15,6 +15,7 @@ pub mod front_door;
 pub mod history;
 pub mod lifecycle;
 pub mod lines;
+pub mod message;
 pub mod model;
 pub mod money;
 pub mod patch;

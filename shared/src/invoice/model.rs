@@ -236,7 +236,7 @@ pub struct InvoiceHeader {
     /// owe nothing (`amount_due` 0.00) and show `unpaid`; the `payment_status` list filter
     /// never returns them.
     #[serde(default)]
-    pub payment_status: super::receivables::PaymentStatus,
+    pub payment_status: PaymentStatus,
     /// Something is due and the due date has passed in the client's time zone (worked out
     /// when the invoice is read).
     #[serde(default)]
@@ -249,7 +249,7 @@ pub struct InvoiceHeader {
     /// document rendered again later is byte-identical even after the company's details
     /// change.
     #[serde(default)]
-    pub issuer: Option<crate::pdf::Issuer>,
+    pub issuer: Option<crate::domain::issuer::Issuer>,
     /// The language the PDF is printed in: the client's `locale`, recorded at finalize (null
     /// for drafts, and for invoices finalized before locales were recorded, which print in
     /// English), so that a later re-render is byte-identical whatever the client's locale
@@ -320,13 +320,47 @@ impl InvoiceHeader {
     }
 }
 
+/// How much of an invoice is paid.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PaymentStatus {
+    #[default]
+    Unpaid,
+    PartiallyPaid,
+    Paid,
+}
+
+impl PaymentStatus {
+    /// The snake_case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PaymentStatus::Unpaid => "unpaid",
+            PaymentStatus::PartiallyPaid => "partially_paid",
+            PaymentStatus::Paid => "paid",
+        }
+    }
+}
+
+impl std::str::FromStr for PaymentStatus {
+    type Err = ();
+
+    fn from_str(s: &str) -> std::result::Result<Self, ()> {
+        match s {
+            "unpaid" => Ok(Self::Unpaid),
+            "partially_paid" => Ok(Self::PartiallyPaid),
+            "paid" => Ok(Self::Paid),
+            _ => Err(()),
+        }
+    }
+}
+
 /// Filters of `GET /invoices`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct InvoiceFilter {
     pub status: Option<InvoiceStatus>,
     pub client_key: Option<String>,
     pub period: Option<Period>,
-    pub payment_status: Option<super::receivables::PaymentStatus>,
+    pub payment_status: Option<PaymentStatus>,
     /// `true`: only overdue invoices; `false`: only those that are not.
     pub overdue: Option<bool>,
     /// Due on or after this day.
@@ -340,18 +374,6 @@ pub struct InvoiceFilter {
 }
 
 impl InvoiceFilter {
-    /// Whether `header` passes the filters that depend on receivables and dates (the
-    /// store's key filters aside), with its receivables as of `now`.
-    pub fn matches(&self, header: &InvoiceHeader) -> bool {
-        let mut h = header.clone();
-        super::receivables::present(&mut h, self.now.unwrap_or_else(Utc::now));
-        self.payment_status
-            .is_none_or(|p| super::lifecycle::is_receivable(h.status) && p == h.payment_status)
-            && self.overdue.is_none_or(|o| o == h.overdue)
-            && self.due_from.is_none_or(|d| h.due_date >= d)
-            && self.due_to.is_none_or(|d| h.due_date <= d)
-    }
-
     /// Whether any filter needs [`InvoiceFilter::matches`].
     pub fn has_receivables_filters(&self) -> bool {
         self.payment_status.is_some()

@@ -3,7 +3,7 @@
 //! write, so every stored invoice satisfies the money identities:
 //! `amount_due = max(0, total - amount_paid - amount_credited)`.
 
-use super::model::{InvoiceHeader, InvoiceStatus};
+use super::model::{InvoiceFilter, InvoiceHeader, InvoiceStatus};
 use super::money::{minor_unit, round_to};
 use crate::domain::TimeZone;
 use crate::domain::text::{self, Lines};
@@ -14,39 +14,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-/// How much of an invoice is paid.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum PaymentStatus {
-    #[default]
-    Unpaid,
-    PartiallyPaid,
-    Paid,
-}
-
-impl PaymentStatus {
-    /// The snake_case name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PaymentStatus::Unpaid => "unpaid",
-            PaymentStatus::PartiallyPaid => "partially_paid",
-            PaymentStatus::Paid => "paid",
-        }
-    }
-}
-
-impl std::str::FromStr for PaymentStatus {
-    type Err = ();
-
-    fn from_str(s: &str) -> std::result::Result<Self, ()> {
-        match s {
-            "unpaid" => Ok(Self::Unpaid),
-            "partially_paid" => Ok(Self::PartiallyPaid),
-            "paid" => Ok(Self::Paid),
-            _ => Err(()),
-        }
-    }
-}
+pub use super::model::PaymentStatus;
 
 /// How a payment was made.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -230,6 +198,20 @@ pub fn check_reason(reason: &str) -> Result<String> {
         Ok(reason.to_string())
     } else {
         Err(Error::fields(errors))
+    }
+}
+
+impl InvoiceFilter {
+    /// Whether `header` passes the filters that depend on receivables and dates (the
+    /// store's key filters aside), with its receivables as of `now`.
+    pub fn matches(&self, header: &InvoiceHeader) -> bool {
+        let mut h = header.clone();
+        present(&mut h, self.now.unwrap_or_else(Utc::now));
+        self.payment_status
+            .is_none_or(|p| super::lifecycle::is_receivable(h.status) && p == h.payment_status)
+            && self.overdue.is_none_or(|o| o == h.overdue)
+            && self.due_from.is_none_or(|d| h.due_date >= d)
+            && self.due_to.is_none_or(|d| h.due_date <= d)
     }
 }
 

@@ -38,7 +38,7 @@ pub struct Actor {
 #[serde(deny_unknown_fields)]
 pub struct GenerateRequest {
     /// 1-64 characters of A-Z, 0-9, `_` or `-`.
-    #[schema(schema_with = crate::http::openapi::client_key)]
+    #[schema(schema_with = crate::domain::client::key_schema)]
     pub client_key: String,
     /// `YYYY-MM`, not after the current month.
     #[schema(value_type = String, example = "2026-10", pattern = "^[0-9]{4}-(0[1-9]|1[0-2])$")]

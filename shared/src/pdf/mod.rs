@@ -24,28 +24,8 @@ use printpdf::{
 use sha2::{Digest, Sha256};
 use std::collections::BTreeSet;
 
-/// The company that sends the invoices, printed in the header (from configuration;
-/// recorded in the invoice at finalize, see `InvoiceHeader::issuer`).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
-pub struct Issuer {
-    pub name: String,
-    pub address: Vec<String>,
-    pub tax_id: Option<String>,
-    pub email: Option<String>,
-    /// Payment instructions, one line each (bank, IBAN, ...).
-    pub bank: Vec<String>,
-    /// The structured details these lines were printed from (what e-invoices need);
-    /// absent on documents finalized before they were recorded. The PDF ignores them.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub details: Option<crate::domain::issuer::IssuerDetails>,
-}
-
-impl Default for Issuer {
-    /// The demo company.
-    fn default() -> Self {
-        crate::domain::issuer::IssuerDetails::demo().printed()
-    }
-}
+/// The issuer as printed (a domain value, see [`crate::domain::issuer`]).
+pub use crate::domain::issuer::Issuer;
 
 /// The PDF's file name: `INV-2026-00042.pdf`.
 pub fn file_name(invoice: &Invoice) -> String {

@@ -4,7 +4,7 @@
 
 use crate::Result;
 use crate::events::DomainEvent;
-use crate::invoice::sending::SentMessage;
+use crate::invoice::message::SentMessage;
 use async_trait::async_trait;
 use uuid::Uuid;
 

@@ -6,7 +6,7 @@
 //! 503 instead of a panic.
 
 use crate::events::DomainEvent;
-use crate::invoice::sending::SentMessage;
+use crate::invoice::message::SentMessage;
 use crate::ports::{
     Delivery, DocumentStore, EventPublisher, FileStore, Mailer, OutgoingMail, SentMessageStore,
 };

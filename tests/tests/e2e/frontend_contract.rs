@@ -213,6 +213,22 @@ async fn unknown_query_parameters_are_refused_and_inactive_clients_listable() {
             reply.body
         );
     }
+    // A known parameter given twice is named too, never "whichever value the parser kept".
+    for (path, name) in [
+        ("/api/v1/invoices?status=draft&status=finalized", "status"),
+        ("/api/v1/clients?active=true&page=1&active=false", "active"),
+        ("/api/v1/credit-notes?per_page=5&per_page=50", "per_page"),
+    ] {
+        let reply = app.get(path, Some(&token)).await;
+        reply.assert_error(400, "VALIDATION_ERROR");
+        let details = reply.body["error"]["details"].as_array().unwrap();
+        assert_eq!(details.len(), 1, "{path}: {}", reply.body);
+        assert_eq!(details[0]["field"], name, "{path}");
+        assert_eq!(
+            details[0]["message"], "given more than once; give one value",
+            "{path}"
+        );
+    }
     // Known parameters still work.
     let page = app
         .get(

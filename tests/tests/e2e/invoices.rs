@@ -146,6 +146,10 @@ async fn one_invoice_per_client_and_period() {
         again.body
     );
     assert_eq!(
+        again.body["error"]["existing_invoice_id"], existing,
+        "and carries its id in a field a page can follow"
+    );
+    assert_eq!(
         app.generate(&token, "GULZOR").await.status,
         201,
         "other clients are free"

@@ -240,7 +240,7 @@ impl DynamoStore {
                 put.expression_attribute_values = Some(
                     [(
                         ":sent".to_string(),
-                        s(crate::invoice::sending::MessageStatus::Sent.as_str()),
+                        s(crate::invoice::message::MessageStatus::Sent.as_str()),
                     )]
                     .into(),
                 );

@@ -124,7 +124,7 @@ pub const PAYMENTS: &str = "PAYMENT#";
 
 /// Sort key of an e-mail sent for an invoice, in the invoice's partition: sending instant
 /// (fixed width) then id, so the partition lists messages in the order they were sent.
-pub fn sent_message(m: &crate::invoice::sending::SentMessage) -> String {
+pub fn sent_message(m: &crate::invoice::message::SentMessage) -> String {
     format!(
         "MESSAGE#{}#{}",
         m.sent_at.format("%Y-%m-%dT%H:%M:%S%.6fZ"),

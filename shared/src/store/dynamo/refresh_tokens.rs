@@ -5,7 +5,7 @@
 use super::throttle::is_condition_failed;
 use super::{DynamoStore, from_item, keys, s, sdk_error, to_item};
 use crate::Result;
-use crate::auth::refresh::RefreshFamily;
+use crate::auth::refresh_family::RefreshFamily;
 use crate::ports::RefreshTokenStore;
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::AttributeValue;
