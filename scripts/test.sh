@@ -3,28 +3,31 @@
 # (which start their own emulator on free ports). This is what CI runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Each phase is announced with the seconds since the start (where the time goes).
+phase() { echo "== $1 (${SECONDS}s)"; }
+phase "setup"
 scripts/setup.sh
 
 export SAM_CLI_TELEMETRY=0 AWS_DEFAULT_REGION="${AWS_DEFAULT_REGION:-us-east-1}"
-echo "== sam validate --lint (template.yaml, with cfn-lint)"
+phase "sam validate --lint (template.yaml, with cfn-lint)"
 .venv/bin/sam validate --lint --template-file template.yaml
 
-echo "== emulator: the launcher's query shortcut answers exactly as moto does"
+phase "emulator: the launcher's query shortcut answers exactly as moto does"
 .venv/bin/python infra/emulator_check/query_differential.py
-echo "== cargo fmt --check"
+phase "cargo fmt --check"
 cargo fmt --all -- --check
-echo "== cargo clippy"
+phase "cargo clippy"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 # The workspace build turns the shared crate's `einvoice` feature on (fn-einvoice needs it);
 # every other function is deployed without it: lint that build too.
 cargo clippy -p fn-invoices --all-targets --quiet -- -D warnings
-echo "== cargo test"
+phase "cargo test"
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0
 # --show-output: the suites that measure (races, contract fuzzing) print their figures.
 cargo test --workspace --no-fail-fast -- --show-output 2>&1 | tee "$log" || status=$?
-echo "== figures"
+phase "figures"
 grep -E '^(concurrency \||schemathesis:)' "$log" || true
 # One closing line over every test binary.
 awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
@@ -32,18 +35,20 @@ awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += 
 if [ "$status" -ne 0 ]; then exit "$status"; fi
 
 # The deployment build: every function through SAM's rust-cargolambda builder. In this
-# check LTO is off (the build is what is checked, not the binaries' speed) and the target
+# check LTO is off and optimization at 0 (the build is what is checked, not the binaries'
+# speed: dependencies compile about twice as fast) and the target
 # is x86_64 (no cross toolchain needed); `sam build` for deployment uses the real profile.
 # SKIP_SAM_BUILD=1 skips it while iterating locally.
 if [ "${SKIP_SAM_BUILD:-0}" != "1" ]; then
-  echo "== sam build (all functions)"
+  phase "sam build (all functions)"
   PATH="$PWD/.venv/bin:$PATH" CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+    CARGO_PROFILE_RELEASE_OPT_LEVEL=0 \
     .venv/bin/sam build --beta-features --parameter-overrides Architecture=x86_64 > target/sam-build.log 2>&1 \
     || { tail -40 target/sam-build.log; exit 1; }
   for f in HealthFunction AuthFunction ClientsFunction InvoicesFunction EInvoiceFunction MonthEndFunction MonthEndWorkerFunction EventsRelayFunction ImportFunction; do
     test -x ".aws-sam/build/$f/bootstrap" || { echo "sam build produced no bootstrap for $f"; exit 1; }
   done
-  echo "sam build: all nine functions built"
+  echo "sam build: all nine functions built (${SECONDS}s)"
 fi
 # The closing count again, last.
 awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }

@@ -1,8 +1,9 @@
 /**
  * The month-end flow of an accountant, end to end, through the typed client (strict mode,
- * no type assertions): log in, list the clients, generate last month's draft for one of
- * them, edit it with `If-Match` (and see a stale version refused), finalize it, fetch its
- * PDF through the presigned URL, and record the payment that settles it. Every answer is
+ * no type assertions): log in, refresh the session, list the clients, generate last month's
+ * draft for one of them, edit it with `If-Match` (and see a stale version refused), finalize it, fetch its
+ * PDF through the presigned URL, walk the period's invoices with a cursor, see a mistyped
+ * amount refused as a problem of its field, and record the payment that settles it. Every answer is
  * checked against `docs/openapi.json`; any drift fails the run.
  *
  * Environment: PROXIMA_BASE_URL (default http://localhost:8081), PROXIMA_EMAIL,
@@ -48,7 +49,20 @@ async function main(): Promise<void> {
     "login",
   );
   step(`logged in as ${login.data.user.email} (${login.data.user.role})`);
-  const api = createProximaClient({ baseUrl, token: login.data.token, middleware });
+
+  // A session outlives its access token: trade the refresh token for a new pair (keep the
+  // new refresh token; the old one is spent, and using it again would end the session).
+  const refreshed = ok(
+    await anonymous.POST("/api/v1/auth/refresh", {
+      body: { refresh_token: login.data.refresh_token },
+    }),
+    "refresh",
+  );
+  if (refreshed.data.refresh_token === login.data.refresh_token) {
+    throw new Error("the refresh token was not rotated");
+  }
+  step(`session refreshed: access token until ${refreshed.data.expires_at}`);
+  const api = createProximaClient({ baseUrl, token: refreshed.data.token, middleware });
 
   // 2. The clients; pick one.
   const clients = ok(await api.GET("/api/v1/clients"), "list clients");
@@ -121,12 +135,24 @@ async function main(): Promise<void> {
   }
   step(`PDF ${pdf.filename}: ${pdf.size_bytes} bytes, sha256 ${pdf.sha256.slice(0, 12)}...`);
 
-  // The period's invoices: a list row is the same type as the invoice's own header.
-  const listed = ok(await api.GET("/api/v1/invoices", { params: { query: { period } } }), "list invoices");
-  const rows: InvoiceHeader[] = listed.data;
+  // The period's invoices, two at a time with the cursor of each page: a list row is the
+  // same type as the invoice's own header.
+  const rows: InvoiceHeader[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = ok(
+      await api.GET("/api/v1/invoices", {
+        params: { query: cursor === undefined ? { period, per_page: 2 } : { period, per_page: 2, cursor } },
+      }),
+      "list invoices",
+    );
+    rows.push(...page.data);
+    cursor = page.meta.next_cursor ?? undefined;
+  } while (cursor !== undefined);
   if (!rows.some((row) => row.id === invoice.id && row.number === invoice.number)) {
     throw new Error(`invoice ${invoice.number} is not listed for ${period}`);
   }
+  step(`${rows.length} invoice(s) of ${period} listed page by page`);
 
   // A form's round trip: a bad amount comes back as a problem of the field `amount`.
   try {

@@ -43,6 +43,32 @@ fn show(what: &str, out: &Output) -> String {
     )
 }
 
+#[test]
+fn the_package_is_versioned_with_the_api_and_exports_its_entry_points() {
+    let read = |p: PathBuf| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap()
+    };
+    let package = read(client_dir().join("package.json"));
+    let openapi = read(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../docs/openapi.json"));
+    assert_eq!(
+        package["version"], openapi["info"]["version"],
+        "the client's version follows the API's"
+    );
+    assert_eq!(package["type"], "module", "ESM");
+    for (entry, file) in [(".", "index"), ("./validate", "validate")] {
+        assert_eq!(
+            package["exports"][entry]["import"],
+            format!("./dist/src/{file}.js"),
+            "{entry}"
+        );
+        assert_eq!(
+            package["exports"][entry]["types"],
+            format!("./dist/src/{file}.d.ts"),
+            "{entry}"
+        );
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_generated_client_type_checks_and_runs_the_month_end_flow_without_drift() {
     // Regenerated types = committed ones, strict tsc, the validator's own tests.
@@ -77,6 +103,12 @@ async fn the_generated_client_type_checks_and_runs_the_month_end_flow_without_dr
     let stdout = String::from_utf8_lossy(&flow.stdout);
     assert!(stdout.contains("month-end flow: ok"), "{shown}");
     assert!(stdout.contains("invoice paid"), "{shown}");
+    assert!(stdout.contains("session refreshed"), "{shown}");
+    assert!(stdout.contains("listed page by page"), "{shown}");
+    assert!(
+        stdout.contains("a mistyped amount is refused: amount"),
+        "{shown}"
+    );
 
     // The flow went through the API: ACME's invoice of last month is paid.
     let token = app.token(Role::Viewer).await;
