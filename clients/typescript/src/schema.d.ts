@@ -694,10 +694,14 @@ export interface components {
          */
         Change: {
             field: string;
-            from: string | number | boolean | Record<string, never> | unknown[] | null;
+            from: string | number | boolean | {
+                [key: string]: unknown;
+            } | unknown[] | null;
             /** @enum {string} */
             kind: "field";
-            to: string | number | boolean | Record<string, never> | unknown[] | null;
+            to: string | number | boolean | {
+                [key: string]: unknown;
+            } | unknown[] | null;
         } | {
             /** @enum {string} */
             kind: "line_added";

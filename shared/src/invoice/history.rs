@@ -82,9 +82,10 @@ impl LineField {
     }
 }
 
-/// Any JSON value.
+/// Any JSON value; an object one with any members (a credit note's `{id, number, total}`),
+/// so that a typed client can read it (`{ [key: string]: unknown }`, not an empty record).
 fn any_json() -> utoipa::openapi::schema::Object {
-    use utoipa::openapi::schema::{ObjectBuilder, SchemaType, Type};
+    use utoipa::openapi::schema::{AdditionalProperties, ObjectBuilder, SchemaType, Type};
     ObjectBuilder::new()
         .schema_type(SchemaType::from_iter([
             Type::String,
@@ -94,6 +95,7 @@ fn any_json() -> utoipa::openapi::schema::Object {
             Type::Array,
             Type::Null,
         ]))
+        .additional_properties(Some(AdditionalProperties::FreeForm(true)))
         .build()
 }
 
