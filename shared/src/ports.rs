@@ -406,6 +406,8 @@ pub trait MonthEndRunStore: Send + Sync {
     ) -> Result<bool>;
     /// The run of `period`.
     async fn get_run(&self, period: Period) -> Result<Option<crate::month_end::RunReport>>;
+    /// Every started run, newest period first (one a month: a short list).
+    async fn list_runs(&self) -> Result<Vec<crate::month_end::RunReport>>;
     /// The run's clients ordered by key, only those with the outcome `only` when given,
     /// with the true total; `NotFound` when the period has no run.
     async fn run_clients(

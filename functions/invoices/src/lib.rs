@@ -525,6 +525,7 @@ proxima::function_routes! {
     "/api/v1/credit-notes" => get(list_credit_notes);
     "/api/v1/credit-notes/{id}" => get(get_credit_note);
     "/api/v1/credit-notes/{id}/pdf" => get(credit_note_pdf);
+    "/api/v1/month-end-runs" => get(list_month_end_runs);
     "/api/v1/month-end-runs/{period}" => get(get_month_end_run);
     "/api/v1/month-end-runs/{period}/clients" => get(list_month_end_run_clients);
 }

@@ -26,6 +26,31 @@ pub struct OutcomeFilter {
     pub outcome: Option<String>,
 }
 
+/// Every month-end run, newest period first (a run is listed once the schedule started it),
+/// each with its status and counters: what the month-end screen shows before opening one.
+/// Paged by number (`page`, `per_page`); `meta.total` is the number of runs.
+#[utoipa::path(get, path = "/api/v1/month-end-runs", tag = "invoices",
+    params(PaginationParams),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "A page of the runs", body = Paged<RunReport>),
+        (status = 400, description = "Bad pagination (this list takes no cursor), or an unknown query parameter", body = ErrorEnvelope),
+        (status = 401, description = "No or bad token", body = ErrorEnvelope)))]
+pub async fn list_month_end_runs(
+    _user: AuthUser,
+    State(state): State<AppState>,
+    _known: KnownQuery<PaginationParams>,
+    Pagination(page): Pagination,
+) -> Result<Paged<RunReport>> {
+    if page.cursor.is_some() {
+        return Err(Error::field(
+            "cursor",
+            "this list is paged by number: use page and per_page",
+        ));
+    }
+    Ok(page.slice(state.month_end_runs.list_runs().await?).into())
+}
+
 /// The month-end run of a period: `running` until enqueuing is over and every enqueued
 /// client has a final outcome, then `completed`; its counters (`enqueued`, `created`,
 /// `skipped`, `failed`, and `retrying`: clients whose message will be delivered again).

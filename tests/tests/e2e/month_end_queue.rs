@@ -741,3 +741,94 @@ async fn a_run_written_before_the_outcome_index_is_listed_by_outcome_after_the_b
         "run again, it changes nothing"
     );
 }
+
+#[tokio::test]
+async fn the_runs_are_listed_newest_first_with_their_counters_and_old_ones_after_the_backfill() {
+    let app = spawn_app().await;
+    let token = app.token(Role::Viewer).await;
+    let runs = app.state.month_end_runs.clone();
+    let list = |query: &'static str| {
+        let (app, token) = (&app, &token);
+        async move {
+            let reply = app
+                .get(&format!("/api/v1/month-end-runs{query}"), Some(token))
+                .await;
+            assert_eq!(reply.status, 200, "{query}: {}", reply.body);
+            reply.body
+        }
+    };
+    assert_eq!(list("").await["data"], json!([]), "no run yet");
+    assert_eq!(list("").await["meta"]["total"], 0);
+
+    for period in ["2026-06", "2026-08", "2026-07"] {
+        runs.start_run(period.parse().unwrap(), Utc::now())
+            .await
+            .unwrap();
+    }
+    runs.record_outcome(
+        "2026-08".parse().unwrap(),
+        "ACME",
+        &proxima::month_end::ClientOutcome::Skipped {
+            reason: "no_billable_worklogs".into(),
+        },
+        1,
+        Utc::now(),
+    )
+    .await
+    .unwrap();
+    let all = list("").await;
+    let periods: Vec<&str> = all["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["period"].as_str().unwrap())
+        .collect();
+    assert_eq!(periods, ["2026-08", "2026-07", "2026-06"], "newest first");
+    assert_eq!(all["meta"]["total"], 3);
+    assert_eq!(all["data"][0]["skipped"], 1, "with its counters");
+    assert_eq!(all["data"][0]["status"], "running");
+    // The same report as the run's own page.
+    assert_eq!(all["data"][0], run(&app, &token, "2026-08").await);
+
+    let second = list("?per_page=2&page=2").await;
+    assert_eq!(second["data"][0]["period"], "2026-06");
+    assert_eq!(second["meta"]["total"], 3);
+
+    // A run written before runs were listed (no index keys) is listed after the backfill.
+    app.dynamodb
+        .update_item()
+        .table_name(&app.table)
+        .key("pk", S("MONTH_END_RUN#2026-07".into()))
+        .key("sk", S("RUN".into()))
+        .update_expression("REMOVE gsi1pk, gsi1sk")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        list("").await["meta"]["total"],
+        2,
+        "unlisted before the backfill"
+    );
+    let store = proxima::store::DynamoStore::new(app.dynamodb.clone(), &app.table);
+    store.backfill_lists().await.unwrap();
+    assert_eq!(list("").await["meta"]["total"], 3, "listed after it");
+
+    // This list is paged by number: a cursor (of another list) is refused, naming it.
+    let cursor = proxima::domain::pagination::Cursor {
+        offset: 1,
+        list: "INVOICES".into(),
+        after: "x".into(),
+    }
+    .encode();
+    let reply = app
+        .get(
+            &format!("/api/v1/month-end-runs?cursor={cursor}"),
+            Some(&token),
+        )
+        .await;
+    reply.assert_error(400, "VALIDATION_ERROR");
+    assert_eq!(reply.body["error"]["details"][0]["field"], "cursor");
+    app.get("/api/v1/month-end-runs", None)
+        .await
+        .assert_error(401, "UNAUTHORIZED");
+}

@@ -1,7 +1,7 @@
 //! The upgrade step for data written before the lists kept counts: give every invoice header
 //! and credit note its list index keys, and recompute every list count from the items
-//! themselves; give month-end run clients their by-outcome index keys and recount each run's
-//! `retrying`. Idempotent; run it with writes paused (a write between the scan and the
+//! themselves; give month-end run clients their by-outcome index keys, recount each run's
+//! `retrying` and list its header among the runs (gsi1 `MONTH_END_RUNS`). Idempotent; run it with writes paused (a write between the scan and the
 //! count it changes would be missed), see `docs/deployment.md`.
 
 use super::{DynamoStore, Item, from_item, keys, list_keys, s, sdk_error};
@@ -69,9 +69,15 @@ impl DynamoStore {
                 .table_name(&self.table)
                 .key(keys::PK, s(run))
                 .key(keys::SK, s(keys::MONTH_END_RUN))
-                .update_expression("SET retrying = :n")
+                // Listed among the runs (gsi1 `MONTH_END_RUNS`), as a started run is.
+                .update_expression("SET retrying = :n, gsi1pk = :runs, gsi1sk = :p")
                 .condition_expression("attribute_exists(pk)")
                 .expression_attribute_values(":n", AttributeValue::N(retrying.to_string()))
+                .expression_attribute_values(":runs", s(keys::MONTH_END_RUNS))
+                .expression_attribute_values(
+                    ":p",
+                    s(run.strip_prefix("MONTH_END_RUN#").unwrap_or(run)),
+                )
                 .send()
                 .await;
             match recounted {

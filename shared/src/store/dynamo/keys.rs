@@ -203,6 +203,9 @@ pub fn month_end_run(period: &str) -> String {
 /// Sort key of a run's header (counters, start, completion).
 pub const MONTH_END_RUN: &str = "RUN";
 
+/// The gsi1 partition of every started month-end run's header, by period (`gsi1sk`).
+pub const MONTH_END_RUNS: &str = "MONTH_END_RUNS";
+
 /// Sort key of a client's outcome in its run: `CLIENT#<key>`, so the run lists by key.
 pub fn month_end_run_client(client_key: &str) -> String {
     format!("{MONTH_END_RUN_CLIENTS}{client_key}")

@@ -65,6 +65,23 @@ struct RunItem {
 }
 
 impl RunItem {
+    /// The report of this header, the run of `period`.
+    fn report(self, period: Period) -> RunReport {
+        RunReport {
+            period: self.period.unwrap_or(period),
+            status: if self.completed_at.is_some() {
+                RunStatus::Completed
+            } else {
+                RunStatus::Running
+            },
+            counts: self.counts(),
+            started_at: self.started_at,
+            completed_at: self.completed_at,
+        }
+    }
+}
+
+impl RunItem {
     fn counts(&self) -> RunCounts {
         let c = |v: i64| u64::try_from(v).unwrap_or(0);
         RunCounts {
@@ -273,7 +290,7 @@ impl MonthEndRunStore for DynamoStore {
                 "SET #p = :p, started_at = :now, enqueued = if_not_exists(enqueued, :zero), \
                  created = if_not_exists(created, :zero), skipped = if_not_exists(skipped, :zero), \
                  failed = if_not_exists(failed, :zero), retrying = if_not_exists(retrying, :zero), \
-                 enqueuing = :yes",
+                 enqueuing = :yes, gsi1pk = :runs, gsi1sk = :p",
             )
             .condition_expression("attribute_not_exists(started_at)")
             .expression_attribute_names("#p", "period")
@@ -281,6 +298,7 @@ impl MonthEndRunStore for DynamoStore {
             .expression_attribute_values(":now", instant(now)?)
             .expression_attribute_values(":zero", n(0))
             .expression_attribute_values(":yes", AttributeValue::Bool(true))
+            .expression_attribute_values(":runs", s(keys::MONTH_END_RUNS))
             .send()
             .await;
         match started {
@@ -447,17 +465,23 @@ impl MonthEndRunStore for DynamoStore {
             return Ok(None);
         };
         let run: RunItem = from_item(item)?;
-        Ok(Some(RunReport {
-            period: run.period.unwrap_or(period),
-            status: if run.completed_at.is_some() {
-                RunStatus::Completed
-            } else {
-                RunStatus::Running
-            },
-            counts: run.counts(),
-            started_at: run.started_at,
-            completed_at: run.completed_at,
-        }))
+        Ok(Some(run.report(period)))
+    }
+
+    async fn list_runs(&self) -> Result<Vec<RunReport>> {
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(keys::GSI1)
+            .key_condition_expression("gsi1pk = :runs")
+            .expression_attribute_values(":runs", s(keys::MONTH_END_RUNS))
+            .scan_index_forward(false);
+        let items: Vec<RunItem> = super::query_all(query, "Query month-end runs").await?;
+        Ok(items
+            .into_iter()
+            .filter_map(|run| run.period.map(|p| run.report(p)))
+            .collect())
     }
 
     async fn run_clients(
