@@ -104,6 +104,24 @@ pub fn document_json() -> String {
         .unwrap_or_else(|e| format!("{{\"error\": \"the OpenAPI document: {e}\"}}\n"))
 }
 
+/// The paths whose operations need no token: those the OpenAPI document lists without
+/// `security` (the one place that says it; `tests/tests/e2e/security.rs` proves every other
+/// route refuses a missing, garbage or forged token).
+pub fn public_paths() -> std::collections::BTreeSet<String> {
+    let doc = openapi();
+    doc.paths
+        .paths
+        .iter()
+        .filter(|(_, item)| {
+            [&item.get, &item.post, &item.put, &item.patch, &item.delete]
+                .into_iter()
+                .flatten()
+                .any(|op| op.security.is_none())
+        })
+        .map(|(path, _)| path.clone())
+        .collect()
+}
+
 /// A page rendering `/openapi.json` with Redoc (loaded from its CDN by the browser).
 const DOCS_PAGE: &str = r#"<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Proxima Invoice API</title>

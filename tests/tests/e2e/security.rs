@@ -15,15 +15,25 @@ fn routes() -> Vec<(Method, String)> {
         .collect()
 }
 
+/// The routes that need no token, as the OpenAPI document says (every other one is
+/// proven to refuse a missing, garbage or forged token below).
 fn public(path: &str) -> bool {
-    matches!(
-        path,
-        "/healthz"
-            | "/readyz"
-            | "/api/v1/auth/login"
-            | "/api/v1/auth/refresh"
-            | "/api/v1/auth/logout"
-    )
+    proxima_infra::api::public_paths().contains(path)
+}
+
+#[test]
+fn the_public_routes_are_health_and_the_session_endpoints_only() {
+    let public: Vec<String> = proxima_infra::api::public_paths().into_iter().collect();
+    assert_eq!(
+        public,
+        [
+            "/api/v1/auth/login",
+            "/api/v1/auth/logout",
+            "/api/v1/auth/refresh",
+            "/healthz",
+            "/readyz"
+        ]
+    );
 }
 
 fn is_write(method: &Method, path: &str) -> bool {
