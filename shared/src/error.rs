@@ -1,21 +1,58 @@
 //! The one error type of the service. Every variant maps to exactly one envelope code in
 //! [`crate::http::error`]; nothing else decides status codes.
 
+/// What kind of problem a field has: a stable machine code (`details[].code`) a frontend
+/// can branch on; the message says it in words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum FieldCode {
+    /// A required field is missing.
+    Required,
+    /// The body has a field the operation does not take.
+    UnknownField,
+    /// The query has a parameter the operation does not take.
+    UnknownParameter,
+    /// A query parameter is given more than once.
+    RepeatedParameter,
+    /// A JSON key is given more than once.
+    DuplicateKey,
+    /// Not the JSON type the field takes (a string, a whole number, a list, ...).
+    InvalidType,
+    /// Not a decimal written as a string (`"12.50"`).
+    InvalidDecimal,
+    /// Not a date written `YYYY-MM-DD`.
+    InvalidDate,
+    /// Not a UUID.
+    InvalidUuid,
+    /// Not one of the values the field takes.
+    InvalidChoice,
+    /// Any other rule of the field (its message names the rule).
+    Invalid,
+}
+
 /// A problem with one input field.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct FieldError {
     /// The field's name or JSON path (`address.city`, `page`).
     pub field: String,
-    /// What is wrong with it.
+    /// What is wrong with it, in words.
     pub message: String,
+    /// What is wrong with it, as a code.
+    pub code: FieldCode,
 }
 
 impl FieldError {
-    /// A field error from anything printable.
+    /// A field error of a rule of the field (`invalid`), from anything printable.
     pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::coded(field, FieldCode::Invalid, message)
+    }
+
+    /// A field error with its code.
+    pub fn coded(field: impl Into<String>, code: FieldCode, message: impl Into<String>) -> Self {
         Self {
             field: field.into(),
             message: message.into(),
+            code,
         }
     }
 }

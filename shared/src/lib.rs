@@ -27,4 +27,4 @@ pub mod state;
 pub mod store;
 pub mod telemetry;
 
-pub use error::{Error, FieldError, Result};
+pub use error::{Error, FieldCode, FieldError, Result};

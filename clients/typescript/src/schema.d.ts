@@ -1216,11 +1216,19 @@ export interface components {
             client_key: string;
             error: string;
         };
+        /**
+         * @description What kind of problem a field has: a stable machine code (`details[].code`) a frontend
+         *     can branch on; the message says it in words.
+         * @enum {string}
+         */
+        FieldCode: "required" | "unknown_field" | "unknown_parameter" | "repeated_parameter" | "duplicate_key" | "invalid_type" | "invalid_decimal" | "invalid_date" | "invalid_uuid" | "invalid_choice" | "invalid";
         /** @description A problem with one input field. */
         FieldError: {
+            /** @description What is wrong with it, as a code. */
+            code: components["schemas"]["FieldCode"];
             /** @description The field's name or JSON path (`address.city`, `page`). */
             field: string;
-            /** @description What is wrong with it. */
+            /** @description What is wrong with it, in words. */
             message: string;
         };
         /** @description Optional body of `finalize`. */

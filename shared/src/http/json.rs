@@ -1,7 +1,7 @@
 //! `JsonBody<T>`: a JSON body extractor whose rejections are envelope errors naming the
 //! field (unknown fields, wrong types, missing fields), 413 over the limit.
 
-use crate::{Error, FieldError};
+use crate::{Error, FieldCode, FieldError};
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
 use axum::http::{StatusCode, header};
@@ -87,7 +87,11 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
         return Err(Error::field("body", "must be a JSON object"));
     }
     if let Some(path) = duplicate_key(bytes) {
-        return Err(Error::field(path, "is given more than once"));
+        return Err(Error::fields(vec![FieldError::coded(
+            path,
+            FieldCode::DuplicateKey,
+            "is given more than once",
+        )]));
     }
     let mut errors: Vec<FieldError> = Vec::new();
     let mut attempts: std::collections::HashMap<String, usize> = Default::default();
@@ -102,7 +106,11 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
         let (field, problem) = describe(path, &err.into_inner().to_string());
         let tries = attempts.entry(field.clone()).or_insert(0usize);
         if *tries == 0 {
-            errors.push(FieldError::new(field.clone(), problem.message()));
+            errors.push(FieldError::coded(
+                field.clone(),
+                problem.code(),
+                problem.message(),
+            ));
         }
         // The placeholder of the kind the message suggests first, then every other kind.
         let candidate = match problem {
@@ -238,6 +246,24 @@ enum Kind {
 }
 
 impl Problem {
+    /// The machine code of the problem (`details[].code`).
+    fn code(&self) -> FieldCode {
+        match self {
+            Problem::Unknown { .. } => FieldCode::UnknownField,
+            Problem::Missing => FieldCode::Required,
+            Problem::OneOf(_) => FieldCode::InvalidChoice,
+            Problem::Kind { kind, .. } => match kind {
+                Kind::Decimal => FieldCode::InvalidDecimal,
+                Kind::Date => FieldCode::InvalidDate,
+                Kind::Uuid => FieldCode::InvalidUuid,
+                Kind::Text | Kind::Integer | Kind::Boolean | Kind::List | Kind::Object => {
+                    FieldCode::InvalidType
+                }
+            },
+            Problem::Other(_) => FieldCode::Invalid,
+        }
+    }
+
     fn message(&self) -> String {
         match self {
             Problem::Unknown { accepted } if accepted.is_empty() => {

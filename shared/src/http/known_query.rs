@@ -4,7 +4,7 @@
 //! types the OpenAPI document lists for the operation, so adding a parameter to one of them
 //! (a `cursor` in [`PaginationParams`](super::pagination::PaginationParams)) is all it takes.
 
-use crate::{Error, FieldError};
+use crate::{Error, FieldCode, FieldError};
 use axum::extract::{FromRequestParts, Query};
 use axum::http::request::Parts;
 use std::collections::BTreeSet;
@@ -103,12 +103,14 @@ where
         Err(Error::fields(
             unknown
                 .into_iter()
-                .map(|name| FieldError::new(name, accepted.clone()))
-                .chain(
-                    repeated
-                        .into_iter()
-                        .map(|name| FieldError::new(name, "given more than once; give one value")),
-                )
+                .map(|name| FieldError::coded(name, FieldCode::UnknownParameter, accepted.clone()))
+                .chain(repeated.into_iter().map(|name| {
+                    FieldError::coded(
+                        name,
+                        FieldCode::RepeatedParameter,
+                        "given more than once; give one value",
+                    )
+                }))
                 .collect(),
         ))
     }

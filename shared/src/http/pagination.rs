@@ -3,7 +3,7 @@
 
 use crate::domain::pagination::{DEFAULT_PER_PAGE, MAX_PER_PAGE};
 use crate::domain::{Cursor, PageRequest};
-use crate::{Error, FieldError};
+use crate::{Error, FieldCode, FieldError};
 use axum::extract::{FromRequestParts, Query};
 use axum::http::request::Parts;
 use utoipa::IntoParams;
@@ -42,7 +42,11 @@ pub fn parse_pagination(query: Option<&str>) -> Result<PageRequest, Error> {
             Some((_, v)) => match positive_integer(v) {
                 Some(n) => n,
                 None => {
-                    errors.push(FieldError::new(name, "must be a positive integer"));
+                    errors.push(FieldError::coded(
+                        name,
+                        FieldCode::InvalidType,
+                        "must be a positive integer",
+                    ));
                     default
                 }
             },

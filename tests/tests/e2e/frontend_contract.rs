@@ -163,6 +163,43 @@ async fn every_field_error_of_a_body_comes_at_once_in_plain_words() {
     for f in ["amount", "paid_on", "method", "reference"] {
         assert!(fields.contains(&f), "{f} not in {fields:?}");
     }
+    // Each with a machine code a form can branch on.
+    let code_of = |f: &str| {
+        details
+            .iter()
+            .find(|d| d["field"] == f)
+            .map(|d| d["code"].as_str().unwrap_or_default().to_string())
+    };
+    assert_eq!(code_of("amount").as_deref(), Some("invalid_decimal"));
+    assert_eq!(code_of("paid_on").as_deref(), Some("invalid_date"));
+    assert_eq!(code_of("method").as_deref(), Some("invalid_choice"));
+    assert_eq!(code_of("reference").as_deref(), Some("invalid_type"));
+    let missing = app
+        .post_json(
+            &format!("/api/v1/invoices/{id}/payments"),
+            &json!({"amount": "1.00", "method": "cash", "colour": "red"}),
+            Some(&token),
+        )
+        .await;
+    let codes: Vec<(String, String)> = missing.body["error"]["details"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["field"].as_str().unwrap().to_string(),
+                d["code"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert!(
+        codes.contains(&("paid_on".into(), "required".into())),
+        "{codes:?}"
+    );
+    assert!(
+        codes.contains(&("colour".into(), "unknown_field".into())),
+        "{codes:?}"
+    );
     let text = reply.body["error"].to_string();
     for internal in [
         "Decimal",
@@ -212,6 +249,10 @@ async fn unknown_query_parameters_are_refused_and_inactive_clients_listable() {
             "{path}: {}",
             reply.body
         );
+        assert_eq!(
+            reply.body["error"]["details"][0]["code"], "unknown_parameter",
+            "{path}"
+        );
     }
     // A known parameter given twice is named too, never "whichever value the parser kept".
     for (path, name) in [
@@ -228,6 +269,7 @@ async fn unknown_query_parameters_are_refused_and_inactive_clients_listable() {
             details[0]["message"], "given more than once; give one value",
             "{path}"
         );
+        assert_eq!(details[0]["code"], "repeated_parameter", "{path}");
     }
     // Known parameters still work.
     let page = app
