@@ -100,28 +100,8 @@ impl DynamoStore {
             })
             .collect::<Result<_>>()?;
         report.counts = puts.len() as u64;
-        for batch in puts.chunks(25) {
-            let mut requests = batch.to_vec();
-            for _ in 0..8 {
-                let out = self
-                    .client
-                    .batch_write_item()
-                    .request_items(&self.table, requests)
-                    .send()
-                    .await
-                    .map_err(|e| sdk_error("BatchWriteItem counts", e))?;
-                requests = out
-                    .unprocessed_items
-                    .and_then(|mut m| m.remove(&self.table))
-                    .unwrap_or_default();
-                if requests.is_empty() {
-                    break;
-                }
-            }
-            if !requests.is_empty() {
-                return Err(Error::Unavailable("backfill: counts left unwritten".into()));
-            }
-        }
+        self.write_batches(puts, "BatchWriteItem backfill counts")
+            .await?;
         Ok(report)
     }
 

@@ -127,6 +127,45 @@ impl DynamoStore {
     }
 }
 
+impl DynamoStore {
+    /// Apply `requests` (puts and deletes) with `BatchWriteItem`, 25 at a time, sending what
+    /// DynamoDB left unprocessed again with a growing pause; 503 when some are still left
+    /// after 8 rounds.
+    pub(crate) async fn write_batches(
+        &self,
+        requests: Vec<aws_sdk_dynamodb::types::WriteRequest>,
+        operation: &str,
+    ) -> Result<()> {
+        for batch in requests.chunks(25) {
+            let mut pending = batch.to_vec();
+            for round in 0..8u32 {
+                let out = self
+                    .client
+                    .batch_write_item()
+                    .request_items(&self.table, pending)
+                    .send()
+                    .await
+                    .map_err(|e| sdk_error(operation, e))?;
+                pending = out
+                    .unprocessed_items
+                    .and_then(|mut m| m.remove(&self.table))
+                    .unwrap_or_default();
+                if pending.is_empty() {
+                    break;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(20 << round.min(5))).await;
+            }
+            if !pending.is_empty() {
+                return Err(Error::Unavailable(format!(
+                    "{operation}: {} items left unwritten",
+                    pending.len()
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Run a query through all its pages; `visit` sees every item in order.
 pub(crate) async fn query_each(
     query: aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder,

@@ -18,8 +18,6 @@ use uuid::Uuid;
 /// How long an outbox item may stay: the relay removes it once published; after this the
 /// table's TTL does (the stream delivered it anyway).
 const KEEP_SECS: i64 = 7 * 86_400;
-/// Most deletes in one `BatchWriteItem`.
-const DELETE_BATCH: usize = 25;
 
 /// The stored form of one event.
 #[derive(Debug, Serialize, Deserialize)]
@@ -33,17 +31,22 @@ struct OutboxItem {
     expires_at: i64,
 }
 
-/// The put of `event`'s outbox item, to go into the transaction of its change.
-pub(crate) fn outbox_put(table: &str, event: &DomainEvent) -> Result<TransactWriteItem> {
+/// The stored item of `event`, with its keys, removed by the TTL after `expires_at`.
+fn item_of(event: &DomainEvent, expires_at: i64) -> Result<Item> {
     let (pk, sk) = keys::outbox(event.id);
     let record = OutboxItem {
         event_id: event.id,
         detail_type: event.detail_type.clone(),
         detail: event.detail.to_string(),
         subject: event.subject.clone(),
-        expires_at: chrono::Utc::now().timestamp() + KEEP_SECS,
+        expires_at,
     };
-    let mut put = put(to_item(&record, &[(keys::PK, pk), (keys::SK, sk)])?)?;
+    to_item(&record, &[(keys::PK, pk), (keys::SK, sk)])
+}
+
+/// The put of `event`'s outbox item, to go into the transaction of its change.
+pub(crate) fn outbox_put(table: &str, event: &DomainEvent) -> Result<TransactWriteItem> {
+    let mut put = put(item_of(event, chrono::Utc::now().timestamp() + KEEP_SECS)?)?;
     put.table_name = table.to_string();
     Ok(TransactWriteItem::builder().put(put).build())
 }
@@ -68,16 +71,7 @@ pub fn event_from_image(image: serde_dynamo::Item) -> Result<DomainEvent> {
 /// The stream image of an event's outbox item (what the local relay hands to the relay
 /// function, as the stream would).
 pub fn image_of(event: &DomainEvent) -> Result<serde_dynamo::Item> {
-    let (pk, sk) = keys::outbox(event.id);
-    let record = OutboxItem {
-        event_id: event.id,
-        detail_type: event.detail_type.clone(),
-        detail: event.detail.to_string(),
-        subject: event.subject.clone(),
-        expires_at: 0,
-    };
-    let item: Item = to_item(&record, &[(keys::PK, pk), (keys::SK, sk)])?;
-    Ok(serde_dynamo::Item::from(item))
+    Ok(serde_dynamo::Item::from(item_of(event, 0)?))
 }
 
 #[async_trait]
@@ -102,42 +96,18 @@ impl Outbox for DynamoStore {
     }
 
     async fn remove(&self, ids: &[Uuid]) -> Result<()> {
-        for chunk in ids.chunks(DELETE_BATCH) {
-            let mut requests: Vec<WriteRequest> = Vec::with_capacity(chunk.len());
-            for id in chunk {
+        let deletes = ids
+            .iter()
+            .map(|id| {
                 let (pk, sk) = keys::outbox(*id);
                 let delete = DeleteRequest::builder()
                     .key(keys::PK, s(pk))
                     .key(keys::SK, s(sk))
                     .build()
                     .map_err(|e| Error::Internal(format!("delete request: {e}")))?;
-                requests.push(WriteRequest::builder().delete_request(delete).build());
-            }
-            let mut pending = requests;
-            for round in 0..5u32 {
-                let out = self
-                    .client
-                    .batch_write_item()
-                    .request_items(&self.table, pending)
-                    .send()
-                    .await
-                    .map_err(|e| sdk_error("BatchWriteItem outbox", e))?;
-                pending = out
-                    .unprocessed_items
-                    .and_then(|mut m| m.remove(&self.table))
-                    .unwrap_or_default();
-                if pending.is_empty() {
-                    break;
-                }
-                tokio::time::sleep(std::time::Duration::from_millis(20 << round)).await;
-            }
-            if !pending.is_empty() {
-                return Err(Error::Unavailable(format!(
-                    "{} outbox items not removed",
-                    pending.len()
-                )));
-            }
-        }
-        Ok(())
+                Ok(WriteRequest::builder().delete_request(delete).build())
+            })
+            .collect::<Result<Vec<_>>>()?;
+        self.write_batches(deletes, "BatchWriteItem outbox").await
     }
 }
