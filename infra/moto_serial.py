@@ -49,6 +49,10 @@ e-mails SES accepted are read from `GET /_proxima/ses/sent?to=<address>`: a JSON
 `{source, destinations, raw_data}` for the raw messages with a destination containing the
 address.
 
+And: moto ignores TransactWriteItems' `ClientRequestToken`; here a token whose transaction
+committed makes a repeat of it (the SDK retrying after a lost answer) succeed without writing,
+as DynamoDB does for 10 minutes.
+
 Usage: moto_serial.py -H 127.0.0.1 -p 4567
 """
 
@@ -59,11 +63,13 @@ import decimal
 import inspect
 import json
 import threading
+import time
 
 from moto.dynamodb import models as dynamodb_models
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType
 from moto.dynamodb.models.table import Table
+from moto.dynamodb.exceptions import ERROR_TYPE_PREFIX, DynamodbException
 from moto.core.common_models import BaseModel
 from moto.core.responses import ActionResult
 from moto.dynamodb.responses import DynamoHandler, DynamoResult
@@ -132,6 +138,46 @@ def _transact_write_items(self, transact_items):
 
 
 DynamoDBBackend.transact_write_items = _transact_write_items
+
+# DynamoDB makes TransactWriteItems idempotent by `ClientRequestToken` for 10 minutes: a call
+# that repeats a token whose transaction committed succeeds again without writing, and one
+# that repeats it with other items is refused (IdempotentParameterMismatchException). The
+# application sends a token so that the SDK's own retry of a committed transaction whose
+# answer was lost (a timeout) is not reported as a failed condition. moto ignores the token.
+_TOKEN_WINDOW_SECONDS = 600
+_committed_tokens = {}
+_original_transact_handler = DynamoHandler.transact_write_items
+
+
+class _IdempotentParameterMismatch(DynamodbException):
+    error_type = ERROR_TYPE_PREFIX + "IdempotentParameterMismatchException"
+
+    def __init__(self):
+        super().__init__(
+            _IdempotentParameterMismatch.error_type,
+            message="The request uses the same client token as a previous, but non-identical request.",
+        )
+
+
+def _transact_write_items_once(self):
+    token = self.body.get("ClientRequestToken")
+    if not token:
+        return _original_transact_handler(self)
+    now = time.monotonic()
+    for old in [t for t, (at, _, _) in _committed_tokens.items() if now - at > _TOKEN_WINDOW_SECONDS]:
+        del _committed_tokens[old]
+    items = json.dumps(self.body.get("TransactItems"), sort_keys=True)
+    seen = _committed_tokens.get(token)
+    if seen is not None:
+        if seen[1] != items:
+            raise _IdempotentParameterMismatch()
+        return seen[2]
+    result = _original_transact_handler(self)
+    _committed_tokens[token] = (now, items, result)
+    return result
+
+
+DynamoHandler.transact_write_items = _transact_write_items_once
 
 _original_query = Table.query
 

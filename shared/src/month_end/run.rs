@@ -132,8 +132,11 @@ pub struct RunReport {
 pub enum Recorded {
     /// A final outcome counted; the counters after it.
     Counted(RunCounts),
-    /// Kept (a `retrying` attempt), or ignored: the client already had a final outcome (a
-    /// redelivery), which stays as it was.
+    /// Ignored: the client already had a final outcome (a redelivery), which stays as it
+    /// was; the counters now (the delivery that counted it may have failed before it could
+    /// mark the run completed).
+    Kept(RunCounts),
+    /// Kept: a `retrying` attempt after another, or a redelivery after the run completed.
     Unchanged,
 }
 

@@ -57,7 +57,7 @@ pub async fn draft_requested(
                 .record_outcome(period, key, &failed, delivery.receive_count, now)
                 .await
             {
-                Ok(Recorded::Counted(counts)) if counts.complete() => {
+                Ok(Recorded::Counted(counts) | Recorded::Kept(counts)) if counts.complete() => {
                     complete_if_done(runs, period, counts, now).await?;
                 }
                 Ok(_) => {}
@@ -71,7 +71,9 @@ pub async fn draft_requested(
     let recorded = runs
         .record_outcome(period, key, &outcome, delivery.receive_count, now)
         .await?;
-    if let Recorded::Counted(counts) = recorded
+    // A redelivery completes the run too when the delivery that counted the last outcome
+    // failed before marking it (`mark_completed` writes once, whoever calls it).
+    if let Recorded::Counted(counts) | Recorded::Kept(counts) = recorded
         && counts.complete()
     {
         complete_if_done(runs, period, counts, now).await?;

@@ -340,3 +340,63 @@ async fn delete_race_three_deletes_of_one_draft_delete_it_once() {
         history.body
     );
 }
+
+/// The SDK retries a `TransactWriteItems` whose answer was lost (a timeout) with the same
+/// `ClientRequestToken`: like DynamoDB, the emulator answers a repeat of a committed
+/// transaction with success and writes nothing, so a committed change is never reported as
+/// refused by its own condition. The same token with other items is refused.
+#[tokio::test]
+async fn a_repeated_transaction_token_commits_once() {
+    use aws_sdk_dynamodb::types::{AttributeValue as A, Put, TransactWriteItem};
+    let app = spawn_app().await;
+    let put = |amount: &str| {
+        TransactWriteItem::builder()
+            .put(
+                Put::builder()
+                    .table_name(&app.table)
+                    .item("pk", A::S("TOKEN#test".into()))
+                    .item("sk", A::S("TOKEN".into()))
+                    .item("amount", A::N(amount.into()))
+                    .condition_expression("attribute_not_exists(pk)")
+                    .build()
+                    .unwrap(),
+            )
+            .build()
+    };
+    let send = |item: TransactWriteItem, token: &str| {
+        app.dynamodb
+            .transact_write_items()
+            .transact_items(item)
+            .client_request_token(token)
+            .send()
+    };
+    send(put("1"), "first").await.expect("the first commit");
+    send(put("1"), "first")
+        .await
+        .expect("a repeat of a committed token succeeds without running its condition");
+    let mismatch = send(put("2"), "first").await.unwrap_err();
+    assert_eq!(
+        mismatch.into_service_error().meta().code(),
+        Some("IdempotentParameterMismatchException")
+    );
+    let refused = send(put("1"), "second").await.unwrap_err();
+    assert!(
+        matches!(
+            refused.into_service_error(),
+            aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError::TransactionCanceledException(_)
+        ),
+        "another token runs the condition again"
+    );
+    let stored = app
+        .dynamodb
+        .get_item()
+        .table_name(&app.table)
+        .key("pk", A::S("TOKEN#test".into()))
+        .key("sk", A::S("TOKEN".into()))
+        .send()
+        .await
+        .unwrap()
+        .item
+        .unwrap();
+    assert_eq!(stored["amount"], A::N("1".into()));
+}

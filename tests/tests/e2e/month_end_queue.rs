@@ -208,6 +208,85 @@ async fn a_redelivered_message_creates_nothing_twice() {
     );
 }
 
+/// The delivery that counted the last outcome failed before it could mark the run
+/// completed (its `mark_completed` transaction did not commit: no `completed_at`, no
+/// event): SQS delivers it again, and that delivery completes the run, once.
+#[tokio::test]
+async fn a_completion_lost_with_its_delivery_is_made_by_the_redelivery() {
+    let app = spawn_app().await;
+    app.seed_demo().await;
+    let me = month_end(&app).await;
+    let token = app.token(Role::Viewer).await;
+    let period = me.period();
+    me.schedule(&app).await;
+    assert_eq!(me.drain(&app).await.failed, 0);
+    assert_eq!(run(&app, &token, &period).await["status"], "completed");
+    // Undo what the lost `mark_completed` transaction wrote.
+    app.dynamodb
+        .update_item()
+        .table_name(&app.table)
+        .key("pk", S(format!("MONTH_END_RUN#{period}")))
+        .key("sk", S("RUN".into()))
+        .update_expression("REMOVE completed_at")
+        .send()
+        .await
+        .unwrap();
+    for event in outbox_events(&app).await {
+        app.dynamodb
+            .delete_item()
+            .table_name(&app.table)
+            .key("pk", event["pk"].clone())
+            .key("sk", event["sk"].clone())
+            .send()
+            .await
+            .unwrap();
+    }
+    assert_eq!(run(&app, &token, &period).await["status"], "running");
+
+    let body = proxima::month_end::DraftRequest {
+        period: period.parse().unwrap(),
+        client_key: "ACME".into(),
+    }
+    .to_body()
+    .unwrap();
+    me.sqs
+        .send_message()
+        .queue_url(&me.queues.queue_url)
+        .message_body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(me.drain(&app).await.failed, 0);
+    let report = run(&app, &token, &period).await;
+    assert_eq!(
+        (&report["status"], &report["created"]),
+        (&json!("completed"), &json!(4)),
+        "{report}"
+    );
+    let completed: Vec<_> = outbox_events(&app)
+        .await
+        .into_iter()
+        .filter(|e| e.get("detail_type") == Some(&S("month_end.completed".into())))
+        .collect();
+    assert_eq!(completed.len(), 1, "one month_end.completed: {completed:?}");
+}
+
+/// The events waiting in the table's outbox (nothing relays them in these tests).
+async fn outbox_events(
+    app: &TestApp,
+) -> Vec<std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>> {
+    app.dynamodb
+        .query()
+        .table_name(&app.table)
+        .key_condition_expression("pk = :outbox")
+        .expression_attribute_values(":outbox", S("OUTBOX".into()))
+        .send()
+        .await
+        .unwrap()
+        .items
+        .unwrap_or_default()
+}
+
 #[tokio::test]
 async fn a_poisoned_client_ends_in_the_dead_letter_queue_and_every_other_client_gets_its_draft() {
     let app = spawn_app().await;
@@ -236,8 +315,10 @@ async fn a_poisoned_client_ends_in_the_dead_letter_queue_and_every_other_client_
     me.schedule(&app).await;
     let polled = me.drain(&app).await;
     assert_eq!(
-        polled.failed as u32, me.queues.max_receives,
-        "VOSTOK failed on each of its deliveries"
+        polled.failed as u32,
+        me.queues.max_receives,
+        "VOSTOK failed on each of its deliveries and nothing else failed: {}",
+        run_clients(&app, &token, &period, "").await
     );
     assert_eq!(
         visible_messages(&me.sqs, &me.queues.dead_letter_url)

@@ -418,8 +418,15 @@ impl MonthEndRunStore for DynamoStore {
                 (Some("failed"), "created" | "skipped") | (Some("skipped"), "created") => {
                     self.move_entry(period, &entry, from.as_deref()).await?
                 }
-                // A final outcome stays (a redelivery after it).
-                _ => return Ok(Recorded::Unchanged),
+                // A final outcome stays (a redelivery after it); the counters go with it
+                // while the run is not marked completed.
+                _ => {
+                    let run = self.run_item(period).await?;
+                    return Ok(match run.completed_at {
+                        Some(_) => Recorded::Unchanged,
+                        None => Recorded::Kept(run.counts()),
+                    });
+                }
             };
             if moved {
                 return self.recorded(period, is_final).await;

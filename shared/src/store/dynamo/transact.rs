@@ -94,6 +94,10 @@ impl DynamoStore {
     ) -> std::result::Result<(), Option<Cancelled>> {
         let mut attempt = 0;
         loop {
+            // The SDK gives each call a `ClientRequestToken` and repeats it on its own
+            // retries (a timeout, a lost answer): DynamoDB answers a repeat of a committed
+            // transaction with success instead of running its conditions again, which
+            // would fail against its own write and report a committed change as refused.
             let result = self
                 .client
                 .transact_write_items()
