@@ -16,6 +16,7 @@ pub mod domain;
 pub mod einvoice;
 pub mod error;
 pub mod events;
+pub mod fan_out;
 pub mod http;
 pub mod import;
 pub mod invoice;

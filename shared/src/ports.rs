@@ -3,7 +3,9 @@
 
 use crate::Result;
 use crate::domain::idempotency::{Claim, IdempotencyRecord, IdempotencyScope, StoredResponse};
-use crate::domain::{Client, DateRange, Page, PageRequest, Period, Session, User, Worklog};
+use crate::domain::{Client, DateRange, Page, PageRequest, Session, User, Worklog};
+use crate::fan_out::JobKind;
+use crate::fan_out::run::{Counts, ItemOutcome, Recorded, Run, RunEntry};
 use crate::invoice::model::InvoiceFilter;
 use crate::invoice::{HistoryEntry, Invoice, InvoiceHeader};
 use async_trait::async_trait;
@@ -364,56 +366,59 @@ pub trait CreditNoteStore: Send + Sync {
     ) -> Result<Page<crate::invoice::credit_note::CreditNote>>;
 }
 
-/// The month-end queue: one message per client and period ([`crate::month_end`]).
+/// The queue of a fan-out job: one message per item ([`crate::fan_out`]).
 #[async_trait]
-pub trait DraftQueue: Send + Sync {
-    /// Send one message per request (in batches); Ok only when every one was accepted.
-    async fn enqueue(&self, requests: &[crate::month_end::DraftRequest]) -> Result<()>;
+pub trait JobQueue: Send + Sync {
+    /// Send one message per body (in batches); Ok only when every one was accepted.
+    async fn send(&self, bodies: &[String]) -> Result<()>;
 }
 
-/// The month-end run reports, one per period (see [`crate::month_end::run`]).
+/// The runs of fan-out jobs, one per job and run key (see [`crate::fan_out::run`]).
 #[async_trait]
-pub trait MonthEndRunStore: Send + Sync {
-    /// Start the run of `period`, enqueuing and with nothing counted. A run already started
-    /// keeps its start and counts (a repeated schedule delivery or a manual re-run).
-    async fn start_run(&self, period: Period, now: DateTime<Utc>) -> Result<()>;
-    /// Count a page of enqueued clients (ordered by key): only keys past those counted
-    /// before, so a repeated or concurrent schedule run counts each client once; nothing
+pub trait RunStore: Send + Sync {
+    /// Start run `run`, enqueuing and with nothing counted. A run already started keeps
+    /// its start and counts (a repeated schedule delivery or a manual re-run).
+    async fn start_run(&self, kind: &JobKind, run: &str, now: DateTime<Utc>) -> Result<()>;
+    /// Count a page of enqueued items (ordered by key): only keys past those counted
+    /// before, so a repeated or concurrent schedule run counts each item once; nothing
     /// once enqueuing is finished.
-    async fn count_enqueued(&self, period: Period, client_keys: &[String]) -> Result<()>;
+    async fn count_enqueued(&self, kind: &JobKind, run: &str, item_keys: &[String]) -> Result<()>;
     /// Enqueuing is over (idempotent); the counters after it.
-    async fn finish_enqueuing(&self, period: Period) -> Result<crate::month_end::RunCounts>;
-    /// Record `client_key`'s outcome after `attempts` deliveries. A final outcome is counted
-    /// once per client, atomically with the client's line: a redelivery after a final
-    /// outcome changes nothing, except that a `failed` client (its message redriven from the
-    /// dead-letter queue) may still become `created` or `skipped`, and a `skipped` one
-    /// `created` (the delivery that drafted it recorded after a duplicate's `invoice_exists`).
+    async fn finish_enqueuing(&self, kind: &JobKind, run: &str) -> Result<Counts>;
+    /// Record `item`'s outcome after `attempts` deliveries. A final outcome is counted once
+    /// per item, atomically with the item's line: a redelivery after a final outcome
+    /// changes nothing, except that an outcome of higher precedence replaces it
+    /// ([`crate::fan_out::run::replaces`]: a `failed` item redriven from the dead-letter
+    /// queue may still succeed).
     async fn record_outcome(
         &self,
-        period: Period,
-        client_key: &str,
-        outcome: &crate::month_end::ClientOutcome,
+        kind: &JobKind,
+        run: &str,
+        item: &str,
+        outcome: &ItemOutcome,
         attempts: u32,
         now: DateTime<Utc>,
-    ) -> Result<crate::month_end::Recorded>;
-    /// Mark the run completed at `now` and put `event` (its `month_end.completed`) in the
+    ) -> Result<Recorded>;
+    /// Mark the run completed at `now` and put `event` (its completion event) in the
     /// outbox, in one transaction; `true` only for the one caller that marked it.
     async fn mark_completed(
         &self,
-        period: Period,
+        kind: &JobKind,
+        run: &str,
         now: DateTime<Utc>,
         event: &crate::events::DomainEvent,
     ) -> Result<bool>;
-    /// The run of `period`.
-    async fn get_run(&self, period: Period) -> Result<Option<crate::month_end::RunReport>>;
-    /// Every started run, newest period first (one a month: a short list).
-    async fn list_runs(&self) -> Result<Vec<crate::month_end::RunReport>>;
-    /// The run's clients ordered by key, only those with the outcome `only` when given,
-    /// with the true total; `NotFound` when the period has no run.
-    async fn run_clients(
+    /// Run `run`.
+    async fn get_run(&self, kind: &JobKind, run: &str) -> Result<Option<Run>>;
+    /// Every started run of the job, newest run key first.
+    async fn list_runs(&self, kind: &JobKind) -> Result<Vec<Run>>;
+    /// The run's items ordered by key, only those with the outcome `only` when given, with
+    /// the true total; `NotFound` when there is no such run.
+    async fn run_entries(
         &self,
-        period: Period,
+        kind: &JobKind,
+        run: &str,
         only: Option<&str>,
         page: PageRequest,
-    ) -> Result<Page<crate::month_end::ClientRunEntry>>;
+    ) -> Result<Page<RunEntry>>;
 }

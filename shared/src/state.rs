@@ -5,8 +5,8 @@ use crate::auth::{Authenticator, TokenService};
 use crate::config::{Config, ConfigError};
 use crate::ports::{
     ClientStore, CreditNoteStore, DependencyCheck, DocumentStore, EventPublisher, FileStore,
-    IdempotencyStore, InvoiceNumbering, InvoiceStore, LoginThrottle, Mailer, MonthEndRunStore,
-    Outbox, RefreshTokenStore, SentMessageStore, SessionStore, UserStore, WorklogStore,
+    IdempotencyStore, InvoiceNumbering, InvoiceStore, LoginThrottle, Mailer, Outbox,
+    RefreshTokenStore, RunStore, SentMessageStore, SessionStore, UserStore, WorklogStore,
 };
 use crate::store::{DynamoStore, EventBridgePublisher, S3Store, SesMailer, Unwired, aws};
 use aws_config::SdkConfig;
@@ -45,8 +45,8 @@ pub struct AppState {
     pub events: Arc<dyn EventPublisher>,
     /// Domain events written with their changes, until the relay has published them.
     pub outbox: Arc<dyn Outbox>,
-    /// Month-end run reports.
-    pub month_end_runs: Arc<dyn MonthEndRunStore>,
+    /// The runs of the fan-out jobs (month-end's run reports).
+    pub runs: Arc<dyn RunStore>,
     /// What `/readyz` checks.
     pub readiness: Arc<[Arc<dyn DependencyCheck>]>,
 }
@@ -136,9 +136,9 @@ impl ColdStart {
         Ok(self)
     }
 
-    /// The month-end queue at `queue_url` (the schedule's function only).
-    pub fn draft_queue(&self, queue_url: &str) -> crate::store::SqsDraftQueue {
-        crate::store::SqsDraftQueue::new(aws::sqs_client(&self.sdk), queue_url)
+    /// A fan-out job's queue at `queue_url` (its schedule's function only).
+    pub fn job_queue(&self, queue_url: &str) -> crate::store::SqsJobQueue {
+        crate::store::SqsJobQueue::new(aws::sqs_client(&self.sdk), queue_url)
     }
 
     /// A state with the DynamoDB adapter only; documents and files answer 503.
@@ -245,7 +245,7 @@ fn assemble(
         messages: dynamo.clone(),
         events: Arc::new(Unwired("EventBridge")),
         outbox: dynamo.clone(),
-        month_end_runs: dynamo.clone(),
+        runs: dynamo.clone(),
         readiness: Arc::from(readiness),
     }
 }
@@ -264,6 +264,15 @@ impl AppState {
 }
 
 impl AppState {
+    /// The stores the drafting use cases need (month-end's job).
+    pub fn stores(&self) -> crate::invoice::service::Stores<'_> {
+        crate::invoice::service::Stores {
+            clients: self.clients.as_ref(),
+            worklogs: self.worklogs.as_ref(),
+            invoices: self.invoices.as_ref(),
+        }
+    }
+
     /// The front door of every invoice use case.
     pub fn invoice_service(&self) -> crate::invoice::InvoiceService<'_> {
         crate::invoice::InvoiceService {

@@ -1,13 +1,13 @@
 //! Month-end run reports: what the last month-end did for every client (created, skipped,
 //! failed), read from the run the workers keep. Handlers translate HTTP to
-//! `proxima::ports::MonthEndRunStore` and back.
+//! `proxima::month_end::run` and back.
 
 use axum::extract::{Path, Query, State};
 use proxima::domain::Period;
 use proxima::http::error::ErrorEnvelope;
 use proxima::http::pagination::PaginationParams;
 use proxima::http::{AuthUser, Data, KnownQuery, Paged, Pagination};
-use proxima::month_end::{ClientRunEntry, RunReport};
+use proxima::month_end::{ClientRunEntry, RunReport, run};
 use proxima::state::AppState;
 use proxima::{Error, Result};
 use serde::Deserialize;
@@ -48,7 +48,9 @@ pub async fn list_month_end_runs(
             "this list is paged by number: use page and per_page",
         ));
     }
-    Ok(page.slice(state.month_end_runs.list_runs().await?).into())
+    Ok(page
+        .slice(run::list_runs(state.runs.as_ref()).await?)
+        .into())
 }
 
 /// The month-end run of a period: `running` until enqueuing is over and every enqueued
@@ -66,9 +68,7 @@ pub async fn get_month_end_run(
     State(state): State<AppState>,
     Path(period): Path<String>,
 ) -> Result<Data<RunReport>> {
-    let run = state
-        .month_end_runs
-        .get_run(run_period(&period)?)
+    let run = run::get_run(state.runs.as_ref(), run_period(&period)?)
         .await?
         .ok_or_else(|| Error::not_found("month-end run"))?;
     Ok(Data::ok(run))
@@ -106,9 +106,7 @@ pub async fn list_month_end_run_clients(
         }
     };
     // 404 when the period has no run: the store reads the run's header with the page.
-    Ok(state
-        .month_end_runs
-        .run_clients(period, only, page)
+    Ok(run::run_clients(state.runs.as_ref(), period, only, page)
         .await?
         .into())
 }

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use proxima::domain::Period;
 use proxima::domain::TimeZone as Tz;
 use proxima::month_end::{EnqueueSummary, enqueue_month_end};
-use proxima::ports::DraftQueue;
+use proxima::ports::JobQueue;
 use proxima::state::AppState;
 use proxima::{Error, Result};
 use serde_json::Value;
@@ -49,18 +49,11 @@ pub fn period_of(event: &Value, tz: &Tz, now: DateTime<Utc>) -> Result<Period> {
 /// the table did not answer) fails the invocation: Lambda retries it, which is safe.
 pub async fn handle(
     state: &AppState,
-    queue: &dyn DraftQueue,
+    queue: &dyn JobQueue,
     event: &Value,
     tz: &Tz,
     now: DateTime<Utc>,
 ) -> Result<EnqueueSummary> {
     let period = period_of(event, tz, now)?;
-    enqueue_month_end(
-        state.clients.as_ref(),
-        queue,
-        state.month_end_runs.as_ref(),
-        period,
-        now,
-    )
-    .await
+    enqueue_month_end(state.stores(), queue, state.runs.as_ref(), period, now).await
 }

@@ -9,7 +9,7 @@ use serde_json::Value;
 async fn main() -> Result<(), lambda_runtime::Error> {
     let cold = ColdStart::begin().await?;
     let tz = fn_month_end::timezone_from_env()?;
-    let queue = cold.draft_queue(&fn_month_end::queue_url_from_env()?);
+    let queue = cold.job_queue(&fn_month_end::queue_url_from_env()?);
     let state = cold.dynamodb();
     lambda_runtime::run(service_fn(|event: LambdaEvent<Value>| {
         let (state, queue, tz) = (state.clone(), queue.clone(), tz.clone());

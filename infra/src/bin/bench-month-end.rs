@@ -13,9 +13,9 @@ use clap::Parser;
 use futures::{StreamExt, TryStreamExt};
 use proxima::domain::{Period, Worklog, WorklogInput};
 use proxima::invoice::service::Stores;
-use proxima::month_end::enqueue_month_end;
-use proxima::ports::{ClientStore, MonthEndRunStore, WorklogStore};
-use proxima::store::{DynamoStore, SqsDraftQueue, aws};
+use proxima::month_end::{enqueue_month_end, run::get_run};
+use proxima::ports::{ClientStore, RunStore, WorklogStore};
+use proxima::store::{DynamoStore, SqsJobQueue, aws};
 use proxima_infra::bench_setup::bench_client;
 use proxima_infra::call_counter::CallCounter;
 use proxima_infra::provision;
@@ -107,18 +107,22 @@ async fn main() -> Result<()> {
     );
 
     // The schedule's half.
-    let queue = SqsDraftQueue::new(sqs.clone(), &queues.queue_url);
+    let queue = SqsJobQueue::new(sqs.clone(), &queues.queue_url);
     let calls_before = counter.get();
     let started = Instant::now();
-    let summary = enqueue_month_end(&store, &queue, &store, period, now).await?;
+    let stores = Stores {
+        clients: &store,
+        worklogs: &store,
+        invoices: &store,
+    };
+    let summary = enqueue_month_end(stores, &queue, &store, period, now).await?;
     let enqueue_wall = started.elapsed().as_secs_f64();
     let enqueue_calls = counter.get() - calls_before;
     println!(
         "enqueue: {} messages in {enqueue_wall:.2} s ({enqueue_calls} DynamoDB calls: the run start, per page of 200 clients the active-clients query and the run header's read and count, the end)",
         summary.enqueued
     );
-    let run = store
-        .get_run(period)
+    let run = get_run(&store, period)
         .await?
         .ok_or_else(|| anyhow::anyhow!("no run"))?;
     ensure!(
@@ -138,13 +142,8 @@ async fn main() -> Result<()> {
         queue_arn: queues.queue_arn.clone(),
         batch_size: 10,
     };
-    let stores = Stores {
-        clients: &store,
-        worklogs: &store,
-        invoices: &store,
-    };
     let max = queues.max_receives;
-    let runs: &dyn MonthEndRunStore = &store;
+    let runs: &dyn RunStore = &store;
     let worker = |event| async move {
         fn_month_end_worker::handle_with(stores, runs, &event, max, Utc::now()).await
     };
@@ -163,8 +162,7 @@ async fn main() -> Result<()> {
         received += p.received;
         failed += p.failed;
     }
-    let run = store
-        .get_run(period)
+    let run = get_run(&store, period)
         .await?
         .ok_or_else(|| anyhow::anyhow!("no run"))?;
     // A failed delivery (an SDK time-out on a loaded machine, say) goes back to the queue and

@@ -12,8 +12,10 @@ use chrono::Utc;
 use clap::Parser;
 use futures::StreamExt;
 use proxima::domain::{PageRequest, Period};
+use proxima::fan_out::ItemOutcome;
 use proxima::month_end::ClientOutcome;
-use proxima::ports::MonthEndRunStore;
+use proxima::month_end::{JOB, run::run_clients};
+use proxima::ports::RunStore;
 use proxima::store::{DynamoStore, aws};
 use proxima_infra::provision;
 use std::time::Instant;
@@ -76,19 +78,21 @@ async fn main() -> Result<()> {
     .await?;
     let store = DynamoStore::new(aws::dynamodb_client(&sdk), table);
     let period: Period = "2026-10".parse()?;
+    let run = period.to_string();
     let keys: Vec<String> = (0..args.clients).map(|i| format!("C{i:06}")).collect();
     let t = Instant::now();
-    store.start_run(period, Utc::now()).await?;
+    store.start_run(&JOB, &run, Utc::now()).await?;
     for page in keys.chunks(200) {
-        store.count_enqueued(period, page).await?;
+        store.count_enqueued(&JOB, &run, page).await?;
     }
-    store.finish_enqueuing(period).await?;
+    store.finish_enqueuing(&JOB, &run).await?;
     let recorded: Vec<_> = futures::stream::iter(keys.iter().enumerate())
         .map(|(i, k)| {
-            let store = &store;
+            let (store, run) = (&store, &run);
             async move {
+                let outcome = ItemOutcome::of(&outcome(i))?;
                 store
-                    .record_outcome(period, k, &outcome(i), 1, Utc::now())
+                    .record_outcome(&JOB, run, k, &outcome, 1, Utc::now())
                     .await
             }
         })
@@ -113,21 +117,21 @@ async fn main() -> Result<()> {
     ] {
         let name = only.unwrap_or("all");
         let first = PageRequest::new(1, args.per_page);
-        let page1 = store.run_clients(period, only, first.clone()).await?;
+        let page1 = run_clients(&store, period, only, first.clone()).await?;
         let mut deep = page1.next.clone();
         for _ in 0..19 {
             let Some(c) = deep.clone() else { break };
-            deep = store
-                .run_clients(
-                    period,
-                    only,
-                    PageRequest {
-                        cursor: Some(c),
-                        ..first.clone()
-                    },
-                )
-                .await?
-                .next;
+            deep = run_clients(
+                &store,
+                period,
+                only,
+                PageRequest {
+                    cursor: Some(c),
+                    ..first.clone()
+                },
+            )
+            .await?
+            .next;
         }
         let mut requests = vec![("1".to_string(), first.clone())];
         if let Some(c) = page1.next.clone() {
@@ -155,7 +159,7 @@ async fn main() -> Result<()> {
             for _ in 0..args.runs {
                 store.list_metrics().take();
                 let t = Instant::now();
-                let page = store.run_clients(period, only, request.clone()).await?;
+                let page = run_clients(&store, period, only, request.clone()).await?;
                 times.push(t.elapsed().as_secs_f64() * 1000.0);
                 (calls, items) = store.list_metrics().take();
                 (rows, total) = (page.items.len(), page.total);

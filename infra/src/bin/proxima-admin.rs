@@ -291,11 +291,21 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let period = period
                 .parse()
                 .map_err(|_| anyhow::anyhow!("{period:?} is not a month written YYYY-MM"))?;
-            let queue = proxima::store::SqsDraftQueue::new(aws::sqs_client(&sdk), queue_url);
+            let queue = proxima::store::SqsJobQueue::new(aws::sqs_client(&sdk), queue_url);
             // A run without clients completes at once: its event goes to the outbox, and
             // the relay publishes it.
-            let summary =
-                proxima::month_end::enqueue_month_end(&store, &queue, &store, period, now).await?;
+            let summary = proxima::month_end::enqueue_month_end(
+                proxima::invoice::service::Stores {
+                    clients: &store,
+                    worklogs: &store,
+                    invoices: &store,
+                },
+                &queue,
+                &store,
+                period,
+                now,
+            )
+            .await?;
             println!(
                 "month-end {}: {} clients enqueued; the run: GET /api/v1/month-end-runs/{}",
                 summary.period, summary.enqueued, summary.period

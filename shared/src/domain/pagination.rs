@@ -141,6 +141,16 @@ pub struct Page<T> {
 }
 
 impl<T> Page<T> {
+    /// The same page with every item converted, or the first conversion's error.
+    pub fn try_map<U, E>(self, f: impl FnMut(T) -> Result<U, E>) -> Result<Page<U>, E> {
+        Ok(Page {
+            items: self.items.into_iter().map(f).collect::<Result<_, E>>()?,
+            total: self.total,
+            request: self.request,
+            next: self.next,
+        })
+    }
+
     /// The same page with every item converted.
     pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
         Page {

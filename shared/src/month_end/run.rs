@@ -3,11 +3,25 @@
 //! message is delivered; the run is complete when the counted outcomes reach the enqueued
 //! clients.
 
-use crate::domain::Period;
+use crate::domain::{Page, PageRequest, Period};
+use crate::fan_out::{Counts, JobKind, Run};
+use crate::ports::RunStore;
+use crate::{Error, Result};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
+
+/// Month-end's runs: one per period (`MONTH_END_RUN#<period>`), one line per client.
+pub static JOB: JobKind = JobKind {
+    name: "month-end",
+    run_prefix: "MONTH_END_RUN",
+    runs_index: "MONTH_END_RUNS",
+    run_key_attr: "period",
+    item_attr: "client_key",
+    item_prefix: "CLIENT#",
+    final_outcomes: &["created", "skipped", "failed"],
+};
 
 /// What month-end did for one client.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -22,24 +36,6 @@ pub enum ClientOutcome {
     Retrying { error: String },
     /// The last attempt failed: the message waits in the dead-letter queue.
     Failed { error: String },
-}
-
-impl ClientOutcome {
-    /// The counter a final outcome adds to (`created`, `skipped`, `failed`); `None` for
-    /// `retrying`, which is not final.
-    pub fn counter(&self) -> Option<&'static str> {
-        match self {
-            Self::Created { .. } => Some("created"),
-            Self::Skipped { .. } => Some("skipped"),
-            Self::Retrying { .. } => None,
-            Self::Failed { .. } => Some("failed"),
-        }
-    }
-
-    /// The outcome's name as stored and shown (`created`, `skipped`, `retrying`, `failed`).
-    pub fn name(&self) -> &'static str {
-        self.counter().unwrap_or("retrying")
-    }
 }
 
 /// One client's line in the run report.
@@ -67,38 +63,6 @@ pub struct RunCounts {
     /// Clients whose last attempt failed and whose message will be delivered again.
     #[serde(default)]
     pub retrying: u64,
-    /// The schedule is still enqueuing clients: the run cannot be complete yet.
-    #[serde(skip)]
-    pub enqueuing: bool,
-}
-
-impl RunCounts {
-    /// Clients with a final outcome.
-    pub fn done(&self) -> u64 {
-        self.created + self.skipped + self.failed
-    }
-
-    /// Clients the run report lists: those with any outcome, final or `retrying`.
-    pub fn listed(&self) -> u64 {
-        self.done() + self.retrying
-    }
-
-    /// The clients the report lists with `outcome` (`created`, `skipped`, `retrying`,
-    /// `failed`; anything else: none).
-    pub fn with_outcome(&self, outcome: &str) -> u64 {
-        match outcome {
-            "created" => self.created,
-            "skipped" => self.skipped,
-            "retrying" => self.retrying,
-            "failed" => self.failed,
-            _ => 0,
-        }
-    }
-
-    /// Enqueuing is over and every enqueued client has a final outcome.
-    pub fn complete(&self) -> bool {
-        !self.enqueuing && self.done() >= self.enqueued
-    }
 }
 
 /// `running` until every enqueued client has a final outcome, then `completed`.
@@ -127,17 +91,71 @@ pub struct RunReport {
     pub completed_at: Option<DateTime<Utc>>,
 }
 
-/// What recording an outcome did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Recorded {
-    /// A final outcome counted; the counters after it.
-    Counted(RunCounts),
-    /// Ignored: the client already had a final outcome (a redelivery), which stays as it
-    /// was; the counters now (the delivery that counted it may have failed before it could
-    /// mark the run completed).
-    Kept(RunCounts),
-    /// Kept: a `retrying` attempt after another, or a redelivery after the run completed.
-    Unchanged,
+impl From<&Counts> for RunCounts {
+    fn from(c: &Counts) -> Self {
+        RunCounts {
+            enqueued: c.enqueued,
+            created: c.with_outcome("created"),
+            skipped: c.with_outcome("skipped"),
+            failed: c.with_outcome("failed"),
+            retrying: c.retrying,
+        }
+    }
+}
+
+impl RunReport {
+    /// The report of a month-end run.
+    pub fn of(run: &Run) -> Result<Self> {
+        Ok(RunReport {
+            period: run
+                .key
+                .parse()
+                .map_err(|_| Error::Internal(format!("month-end run key {:?}", run.key)))?,
+            status: if run.completed_at.is_some() {
+                RunStatus::Completed
+            } else {
+                RunStatus::Running
+            },
+            counts: RunCounts::from(&run.counts),
+            started_at: run.started_at,
+            completed_at: run.completed_at,
+        })
+    }
+}
+
+/// The run of `period`.
+pub async fn get_run(runs: &dyn RunStore, period: Period) -> Result<Option<RunReport>> {
+    runs.get_run(&JOB, &period.to_string())
+        .await?
+        .as_ref()
+        .map(RunReport::of)
+        .transpose()
+}
+
+/// Every started run, newest period first (one a month: a short list).
+pub async fn list_runs(runs: &dyn RunStore) -> Result<Vec<RunReport>> {
+    runs.list_runs(&JOB)
+        .await?
+        .iter()
+        .map(RunReport::of)
+        .collect()
+}
+
+/// The run's clients ordered by key, only those with the outcome `only` when given, with
+/// the true total; `NotFound` when the period has no run.
+pub async fn run_clients(
+    runs: &dyn RunStore,
+    period: Period,
+    only: Option<&str>,
+    page: PageRequest,
+) -> Result<Page<ClientRunEntry>> {
+    let page = runs
+        .run_entries(&JOB, &period.to_string(), only, page)
+        .await?;
+    page.try_map(|line| {
+        serde_json::from_value(serde_json::Value::Object(line))
+            .map_err(|e| Error::Internal(format!("month-end run line: {e}")))
+    })
 }
 
 #[cfg(test)]
@@ -157,33 +175,13 @@ mod tests {
         let v = serde_json::to_value(&entry).unwrap();
         assert_eq!(v["outcome"], "skipped");
         assert_eq!(v["reason"], "invoice_exists");
-        assert_eq!(serde_json::from_value::<ClientRunEntry>(v).unwrap(), entry);
-        assert_eq!(entry.outcome.name(), "skipped");
         assert_eq!(
-            ClientOutcome::Retrying { error: "x".into() }.counter(),
-            None
+            serde_json::from_value::<ClientRunEntry>(v.clone()).unwrap(),
+            entry
         );
-    }
-
-    #[test]
-    fn a_run_is_complete_when_every_enqueued_client_is_counted() {
-        let mut c = RunCounts {
-            enqueued: 3,
-            created: 1,
-            skipped: 1,
-            retrying: 1,
-            ..RunCounts::default()
-        };
-        assert!(!c.complete());
-        assert_eq!((c.listed(), c.with_outcome("retrying")), (3, 1));
-        c.retrying = 0;
-        c.failed = 1;
-        assert!(c.complete());
-        c.enqueuing = true;
-        assert!(!c.complete(), "more clients may still be enqueued");
-        assert!(
-            RunCounts::default().complete(),
-            "no clients: nothing to wait for"
-        );
+        // The line the fan-out run stores is this entry.
+        let outcome = crate::fan_out::ItemOutcome::of(&entry.outcome).unwrap();
+        let line = crate::fan_out::run::entry(&JOB, "ACME", &outcome, 2, entry.at);
+        assert_eq!(serde_json::Value::Object(line), v);
     }
 }

@@ -13,5 +13,5 @@ pub use dynamo::DynamoStore;
 pub use eventbridge::EventBridgePublisher;
 pub use s3::S3Store;
 pub use ses::SesMailer;
-pub use sqs::SqsDraftQueue;
+pub use sqs::SqsJobQueue;
 pub use unwired::Unwired;

@@ -1,8 +1,7 @@
-//! The SQS adapter of the month-end queue: `SendMessageBatch` of 10 (SQS's limit), a few
-//! batches in flight, entries SQS refused sent again.
+//! The SQS adapter of a fan-out job's queue (month-end's): `SendMessageBatch` of 10 (SQS's
+//! limit), a few batches in flight, entries SQS refused sent again.
 
-use crate::month_end::DraftRequest;
-use crate::ports::DraftQueue;
+use crate::ports::JobQueue;
 use crate::store::dynamo::sdk_error;
 use crate::{Error, Result};
 use async_trait::async_trait;
@@ -17,14 +16,14 @@ const PARALLEL_BATCHES: usize = 4;
 /// Rounds of sending refused entries again before giving up (503).
 const MAX_ROUNDS: u32 = 5;
 
-/// The queue the month-end schedule feeds and the worker drains.
+/// The queue a fan-out job's schedule feeds and its worker drains.
 #[derive(Clone)]
-pub struct SqsDraftQueue {
+pub struct SqsJobQueue {
     client: aws_sdk_sqs::Client,
     queue_url: String,
 }
 
-impl SqsDraftQueue {
+impl SqsJobQueue {
     /// An adapter for the queue at `queue_url`.
     pub fn new(client: aws_sdk_sqs::Client, queue_url: impl Into<String>) -> Self {
         Self {
@@ -76,12 +75,8 @@ impl SqsDraftQueue {
 }
 
 #[async_trait]
-impl DraftQueue for SqsDraftQueue {
-    async fn enqueue(&self, requests: &[DraftRequest]) -> Result<()> {
-        let bodies = requests
-            .iter()
-            .map(DraftRequest::to_body)
-            .collect::<Result<Vec<_>>>()?;
+impl JobQueue for SqsJobQueue {
+    async fn send(&self, bodies: &[String]) -> Result<()> {
         let batches: Vec<Vec<String>> = bodies.chunks(BATCH).map(<[String]>::to_vec).collect();
         futures::stream::iter(batches)
             .map(|batch| self.send_batch(batch))

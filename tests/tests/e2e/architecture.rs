@@ -185,6 +185,7 @@ fn the_domain_reaches_no_port_adapter_or_http_edge() {
         "invoice::credit_note",
         "invoice::message",
         "auth::refresh_family",
+        "fan_out::run",
     ];
     let below = |m: &str| {
         domain

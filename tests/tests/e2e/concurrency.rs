@@ -152,7 +152,7 @@ async fn numbering_under_load_thirty_finalizes_get_contiguous_unique_numbers() {
 
 #[tokio::test]
 async fn month_end_replay_five_concurrent_deliveries_create_each_draft_once() {
-    use proxima::store::{SqsDraftQueue, aws};
+    use proxima::store::{SqsJobQueue, aws};
     use proxima_infra::sqs_event_source::SqsEventSource;
     let app = spawn_app().await;
     app.seed_demo().await;
@@ -161,7 +161,7 @@ async fn month_end_replay_five_concurrent_deliveries_create_each_draft_once() {
     let queues = proxima_infra::provision::ensure_month_end_queues(&sqs, &app.table, Some(10))
         .await
         .unwrap();
-    let queue = SqsDraftQueue::new(sqs.clone(), &queues.queue_url);
+    let queue = SqsJobQueue::new(sqs.clone(), &queues.queue_url);
     let source = SqsEventSource {
         client: sqs,
         queue_url: queues.queue_url.clone(),

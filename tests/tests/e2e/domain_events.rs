@@ -9,7 +9,7 @@ use chrono::Utc;
 use proxima::domain::Role;
 use proxima::events::schema::{self, EventSchema};
 use proxima::ports::Outbox;
-use proxima::store::{EventBridgePublisher, SqsDraftQueue, aws};
+use proxima::store::{EventBridgePublisher, SqsJobQueue, aws};
 use proxima_infra::messaging;
 use proxima_infra::outbox_source::OutboxSource;
 use proxima_infra::provision::ensure_month_end_queues;
@@ -227,7 +227,7 @@ async fn every_change_publishes_its_event_after_it_commits_and_only_then() {
     let queues = ensure_month_end_queues(&sqs, &app.table, Some(1))
         .await
         .expect("queues from the template");
-    let draft_queue = SqsDraftQueue::new(sqs.clone(), &queues.queue_url);
+    let draft_queue = SqsJobQueue::new(sqs.clone(), &queues.queue_url);
     let tz: proxima::domain::TimeZone = "Asia/Tashkent".parse().unwrap();
     let schedule =
         json!({"source": "proxima.month-end", "detail-type": "Scheduled Event", "detail": {}});

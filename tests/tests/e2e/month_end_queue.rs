@@ -7,7 +7,7 @@
 use aws_sdk_dynamodb::types::AttributeValue::S;
 use chrono::Utc;
 use proxima::domain::Role;
-use proxima::store::{SqsDraftQueue, aws};
+use proxima::store::{SqsJobQueue, aws};
 use proxima_infra::provision::{MonthEndQueues, ensure_month_end_queues};
 use proxima_infra::sqs_event_source::{SqsEventSource, visible_messages};
 use proxima_tests::{TestApp, spawn_app};
@@ -18,7 +18,7 @@ use std::time::Duration;
 struct MonthEnd {
     sqs: aws_sdk_sqs::Client,
     queues: MonthEndQueues,
-    queue: SqsDraftQueue,
+    queue: SqsJobQueue,
     source: SqsEventSource,
     tz: proxima::domain::TimeZone,
 }
@@ -31,7 +31,7 @@ async fn month_end(app: &TestApp) -> MonthEnd {
         .await
         .expect("queues from the template");
     MonthEnd {
-        queue: SqsDraftQueue::new(sqs.clone(), &queues.queue_url),
+        queue: SqsJobQueue::new(sqs.clone(), &queues.queue_url),
         source: SqsEventSource {
             client: sqs.clone(),
             queue_url: queues.queue_url.clone(),
@@ -484,10 +484,9 @@ async fn the_run_report_pages_its_clients_by_cursor_with_exact_totals_per_outcom
     use futures::StreamExt;
     use proxima::domain::PageRequest;
     use proxima::month_end::ClientOutcome;
-    use proxima::ports::MonthEndRunStore;
     let app = spawn_app().await;
     let token = app.token(Role::Viewer).await;
-    let runs = app.state.month_end_runs.clone();
+    let runs = MonthEndRuns(app.state.runs.clone());
     let period: proxima::domain::Period = "2026-09".parse().unwrap();
     let keys: Vec<String> = (0..130).map(|i| format!("C{i:03}")).collect();
     runs.start_run(period, Utc::now()).await.unwrap();
@@ -636,24 +635,24 @@ async fn the_run_report_pages_its_clients_by_cursor_with_exact_totals_per_outcom
     let store = proxima::store::DynamoStore::new(app.dynamodb.clone(), &app.table);
     for only in [None, Some("created")] {
         store.list_metrics().take();
-        let page = store
-            .run_clients(period, only, PageRequest::new(1, 10))
-            .await
-            .unwrap();
+        let page =
+            proxima::month_end::run::run_clients(&store, period, only, PageRequest::new(1, 10))
+                .await
+                .unwrap();
         let (_, items) = store.list_metrics().take();
         assert_eq!(page.items.len(), 10);
         assert!(items <= 12, "{only:?}: page 1 read {items} items");
-        let next = store
-            .run_clients(
-                period,
-                only,
-                PageRequest {
-                    cursor: page.next,
-                    ..PageRequest::new(1, 10)
-                },
-            )
-            .await
-            .unwrap();
+        let next = proxima::month_end::run::run_clients(
+            &store,
+            period,
+            only,
+            PageRequest {
+                cursor: page.next,
+                ..PageRequest::new(1, 10)
+            },
+        )
+        .await
+        .unwrap();
         let (_, items) = store.list_metrics().take();
         assert_eq!(next.items.len(), 10);
         assert!(
@@ -665,19 +664,19 @@ async fn the_run_report_pages_its_clients_by_cursor_with_exact_totals_per_outcom
 
 /// The queue of the schedule, failing from its `fail_from`-th send on (a crash halfway).
 struct BrokenQueue<'a> {
-    queue: &'a SqsDraftQueue,
+    queue: &'a SqsJobQueue,
     sends: std::sync::atomic::AtomicU32,
     fail_from: u32,
 }
 
 #[async_trait::async_trait]
-impl proxima::ports::DraftQueue for BrokenQueue<'_> {
-    async fn enqueue(&self, requests: &[proxima::month_end::DraftRequest]) -> proxima::Result<()> {
+impl proxima::ports::JobQueue for BrokenQueue<'_> {
+    async fn send(&self, bodies: &[String]) -> proxima::Result<()> {
         let n = self.sends.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         if n + 1 >= self.fail_from {
             return Err(proxima::Error::Unavailable("queue down".into()));
         }
-        self.queue.enqueue(requests).await
+        self.queue.send(bodies).await
     }
 }
 
@@ -687,7 +686,7 @@ async fn the_schedule_enqueues_many_clients_page_by_page_and_counts_each_once() 
     let app = spawn_app().await;
     let me = month_end(&app).await;
     let token = app.token(Role::Viewer).await;
-    let clients = proxima::month_end::enqueue::PAGE as usize + 50;
+    let clients = proxima::fan_out::enqueue::PAGE as usize + 50;
     futures::stream::iter(0..clients)
         .map(|i| {
             let state = app.state.clone();
@@ -717,9 +716,9 @@ async fn the_schedule_enqueues_many_clients_page_by_page_and_counts_each_once() 
     };
     let now = Utc::now();
     let crashed = proxima::month_end::enqueue_month_end(
-        app.state.clients.as_ref(),
+        app.state.stores(),
         &broken,
-        app.state.month_end_runs.as_ref(),
+        app.state.runs.as_ref(),
         period.parse().unwrap(),
         now,
     )
@@ -728,7 +727,7 @@ async fn the_schedule_enqueues_many_clients_page_by_page_and_counts_each_once() 
     let partial = run(&app, &token, &period).await;
     assert_eq!(
         partial["enqueued"],
-        u64::from(proxima::month_end::enqueue::PAGE)
+        u64::from(proxima::fan_out::enqueue::PAGE)
     );
     assert_eq!(partial["status"], "running");
 
@@ -743,7 +742,7 @@ async fn the_schedule_enqueues_many_clients_page_by_page_and_counts_each_once() 
     // At least once: a batch whose answer was lost may be sent again.
     let depth = me.source.depth().await.unwrap();
     assert!(
-        depth >= u64::from(proxima::month_end::enqueue::PAGE) + 3 * active,
+        depth >= u64::from(proxima::fan_out::enqueue::PAGE) + 3 * active,
         "{depth}"
     );
 }
@@ -753,7 +752,7 @@ async fn a_run_written_before_the_outcome_index_is_listed_by_outcome_after_the_b
     use proxima::month_end::ClientOutcome;
     let app = spawn_app().await;
     let token = app.token(Role::Viewer).await;
-    let runs = app.state.month_end_runs.clone();
+    let runs = MonthEndRuns(app.state.runs.clone());
     let period: proxima::domain::Period = "2026-08".parse().unwrap();
     runs.start_run(period, Utc::now()).await.unwrap();
     let outcomes = [
@@ -827,7 +826,7 @@ async fn a_run_written_before_the_outcome_index_is_listed_by_outcome_after_the_b
 async fn the_runs_are_listed_newest_first_with_their_counters_and_old_ones_after_the_backfill() {
     let app = spawn_app().await;
     let token = app.token(Role::Viewer).await;
-    let runs = app.state.month_end_runs.clone();
+    let runs = MonthEndRuns(app.state.runs.clone());
     let list = |query: &'static str| {
         let (app, token) = (&app, &token);
         async move {
@@ -912,4 +911,61 @@ async fn the_runs_are_listed_newest_first_with_their_counters_and_old_ones_after
     app.get("/api/v1/month-end-runs", None)
         .await
         .assert_error(401, "UNAUTHORIZED");
+}
+
+/// Month-end's runs in the generic run store, written with month-end's types (what the
+/// schedule and the worker write, without them).
+#[derive(Clone)]
+struct MonthEndRuns(std::sync::Arc<dyn proxima::ports::RunStore>);
+
+impl MonthEndRuns {
+    async fn start_run(
+        &self,
+        period: proxima::domain::Period,
+        now: chrono::DateTime<Utc>,
+    ) -> proxima::Result<()> {
+        self.0
+            .start_run(&proxima::month_end::JOB, &period.to_string(), now)
+            .await
+    }
+
+    async fn count_enqueued(
+        &self,
+        period: proxima::domain::Period,
+        keys: &[String],
+    ) -> proxima::Result<()> {
+        self.0
+            .count_enqueued(&proxima::month_end::JOB, &period.to_string(), keys)
+            .await
+    }
+
+    async fn finish_enqueuing(
+        &self,
+        period: proxima::domain::Period,
+    ) -> proxima::Result<proxima::fan_out::Counts> {
+        self.0
+            .finish_enqueuing(&proxima::month_end::JOB, &period.to_string())
+            .await
+    }
+
+    async fn record_outcome(
+        &self,
+        period: proxima::domain::Period,
+        client_key: &str,
+        outcome: &proxima::month_end::ClientOutcome,
+        attempts: u32,
+        now: chrono::DateTime<Utc>,
+    ) -> proxima::Result<proxima::fan_out::Recorded> {
+        let outcome = proxima::fan_out::ItemOutcome::of(outcome)?;
+        self.0
+            .record_outcome(
+                &proxima::month_end::JOB,
+                &period.to_string(),
+                client_key,
+                &outcome,
+                attempts,
+                now,
+            )
+            .await
+    }
 }

@@ -30,10 +30,10 @@ mod month_end {
     }
 }
 
-/// `functions/month-end-worker/src/lib.rs`.
+/// `shared/src/fan_out/sqs_batch.rs` (the month-end worker's batch handler).
 mod month_end_worker {
     use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
-    use fn_month_end_worker::delivery;
+    use proxima::fan_out::sqs_batch::delivery;
     #[test]
     fn the_receive_count_comes_from_the_message_attributes() {
         let event: SqsEvent = serde_json::from_value(serde_json::json!({"Records": [{

@@ -218,12 +218,14 @@ async fn the_schedule_s3_and_sqs_samples_run_through_their_handlers() {
     let answer = fn_month_end_worker::handle(&app.state, &sqs, 3, now).await;
     assert!(answer.batch_item_failures.is_empty(), "{answer:?}");
     let period = SAMPLE_PERIOD.parse().unwrap();
-    let clients = app
-        .state
-        .month_end_runs
-        .run_clients(period, None, Default::default())
-        .await
-        .unwrap();
+    let clients = proxima::month_end::run::run_clients(
+        app.state.runs.as_ref(),
+        period,
+        None,
+        Default::default(),
+    )
+    .await
+    .unwrap();
     assert_eq!(clients.total, 1);
     assert_eq!(
         clients.items[0].client_key,
@@ -249,14 +251,14 @@ async fn the_stream_sample_runs_through_the_events_relay_to_the_bus() {
     );
 }
 
-async fn month_end_queue(app: &TestApp) -> proxima::store::SqsDraftQueue {
+async fn month_end_queue(app: &TestApp) -> proxima::store::SqsJobQueue {
     let sqs = proxima::store::aws::sqs_client(
         &proxima::store::aws::sdk_config(Some(&app.endpoint)).await,
     );
     let queues = proxima_infra::provision::ensure_month_end_queues(&sqs, &app.table, None)
         .await
         .unwrap();
-    proxima::store::SqsDraftQueue::new(sqs, &queues.queue_url)
+    proxima::store::SqsJobQueue::new(sqs, &queues.queue_url)
 }
 
 /// `sam local generate-event <args>` (no Docker needed), parsed.

@@ -68,7 +68,7 @@ impl DynamoStore {
                 .update_item()
                 .table_name(&self.table)
                 .key(keys::PK, s(run))
-                .key(keys::SK, s(keys::MONTH_END_RUN))
+                .key(keys::SK, s(keys::RUN_HEADER))
                 // Listed among the runs (gsi1 `MONTH_END_RUNS`), as a started run is.
                 .update_expression("SET retrying = :n, gsi1pk = :runs, gsi1sk = :p")
                 .condition_expression("attribute_exists(pk)")
@@ -165,7 +165,7 @@ impl DynamoStore {
             let want = vec![
                 (
                     list_keys::BY_STATUS.1,
-                    keys::month_end_run_outcome(period, &outcome),
+                    keys::run_outcome(keys::MONTH_END_RUN_PREFIX, period, &outcome),
                 ),
                 (list_keys::LIST_SK, client.to_string()),
             ];

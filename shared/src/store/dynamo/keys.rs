@@ -194,31 +194,34 @@ pub fn credit_note_number_guard(number: &str) -> (String, String) {
     (format!("CREDIT_NOTE_NUMBER#{number}"), "GUARD".into())
 }
 
-/// A month-end run: `MONTH_END_RUN#<period>`; its header at sort key [`MONTH_END_RUN`] and
-/// one item per client at [`month_end_run_client`].
-pub fn month_end_run(period: &str) -> String {
-    format!("MONTH_END_RUN#{period}")
+/// A fan-out job's run: `<run prefix>#<run key>` (`MONTH_END_RUN#2026-10`); its header at
+/// sort key [`RUN_HEADER`] and one item per item key at [`run_item`].
+pub fn run_partition(run_prefix: &str, run: &str) -> String {
+    format!("{run_prefix}#{run}")
 }
 
 /// Sort key of a run's header (counters, start, completion).
-pub const MONTH_END_RUN: &str = "RUN";
+pub const RUN_HEADER: &str = "RUN";
+
+/// Sort key of an item's outcome in its run: `<item prefix><key>`, so the run lists by key.
+pub fn run_item(item_prefix: &str, item: &str) -> String {
+    format!("{item_prefix}{item}")
+}
+
+/// Index partition (`list2pk`) of a run's items with one outcome, sorted by item key
+/// (`list_sk`): `<run prefix>#<run key>#<outcome>`.
+pub fn run_outcome(run_prefix: &str, run: &str, outcome: &str) -> String {
+    format!("{run_prefix}#{run}#{outcome}")
+}
+
+/// Month-end's run prefix ([`crate::month_end::JOB`]).
+pub const MONTH_END_RUN_PREFIX: &str = "MONTH_END_RUN";
 
 /// The gsi1 partition of every started month-end run's header, by period (`gsi1sk`).
 pub const MONTH_END_RUNS: &str = "MONTH_END_RUNS";
 
-/// Sort key of a client's outcome in its run: `CLIENT#<key>`, so the run lists by key.
-pub fn month_end_run_client(client_key: &str) -> String {
-    format!("{MONTH_END_RUN_CLIENTS}{client_key}")
-}
-
-/// The sort key prefix of a run's clients.
+/// The sort key prefix of a month-end run's clients (`CLIENT#<key>`).
 pub const MONTH_END_RUN_CLIENTS: &str = "CLIENT#";
-
-/// Index partition (`list2pk`) of a run's clients with one outcome, sorted by client key
-/// (`list_sk`): `MONTH_END_RUN#<period>#<outcome>`.
-pub fn month_end_run_outcome(period: &str, outcome: &str) -> String {
-    format!("MONTH_END_RUN#{period}#{outcome}")
-}
 
 /// A refresh-token family: `REFRESH#<family id>` / `FAMILY`.
 pub fn refresh_family(id: uuid::Uuid) -> (String, String) {

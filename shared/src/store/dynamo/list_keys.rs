@@ -29,7 +29,7 @@ pub const LIST_SK: &str = "list_sk";
 pub type ListIndex = (&'static str, &'static str);
 
 /// Invoices by status (sharded); month-end run clients by outcome
-/// (`keys::month_end_run_outcome`); credit notes: not used.
+/// (`keys::run_outcome`); credit notes: not used.
 pub const BY_STATUS: ListIndex = ("list2", "list2pk");
 /// Invoices by client; credit notes by client.
 pub const BY_CLIENT: ListIndex = ("list3", "list3pk");
