@@ -1107,6 +1107,12 @@ export interface components {
             error: Record<string, never> | null;
         };
         /** @description A single item: `{"data": X, "error": null}`. */
+        Data_RegeneratedInvoice: {
+            data: components["schemas"]["RegeneratedInvoice"];
+            /** @description Always null on success. */
+            error: Record<string, never> | null;
+        };
+        /** @description A single item: `{"data": X, "error": null}`. */
         Data_RunReport: {
             data: components["schemas"]["RunReport"];
             /** @description Always null on success. */
@@ -1141,6 +1147,23 @@ export interface components {
             deleted: boolean;
             /** Format: uuid */
             id: string;
+        };
+        /**
+         * @description A hand edit of a worklog line that regenerate replaced: the line, the field, what the
+         *     line said and what its worklogs and the client's current rate give now.
+         */
+        DroppedEdit: {
+            /**
+             * @description `description` or `unit_price` (what a worklog line may be edited in).
+             * @example unit_price
+             */
+            field: string;
+            /** @example 120.00 */
+            from: string;
+            /** Format: uuid */
+            line_id: string;
+            /** @example 95.00 */
+            to: string;
         };
         /** @description A presigned download of an e-invoice. */
         EInvoiceDownload: {
@@ -1778,6 +1801,16 @@ export interface components {
         /** @description `PUT /invoices/{id}/regenerate` body (optional). */
         RegenerateRequest: {
             group_by?: components["schemas"]["GroupBy"] | null;
+        };
+        /** @description A regenerated draft and the hand edits regenerate replaced. */
+        RegeneratedInvoice: components["schemas"]["Invoice"] & {
+            /**
+             * @description Every worklog line whose description or unit price said something else than its
+             *     worklogs and the client's current rate give now (a hand edit, or a rate changed
+             *     since): what it said and what it says now. Empty when nothing was replaced. The
+             *     history entry records the same change.
+             */
+            dropped_edits: components["schemas"]["DroppedEdit"][];
         };
         /** @description A payment's reversal. */
         Reversal: {
@@ -4609,7 +4642,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Regenerated */
+            /** @description Regenerated, with the hand edits it replaced (`dropped_edits`) */
             200: {
                 headers: {
                     /** @description The invoice version, quoted (`"3"`): send it back as `If-Match` */
@@ -4619,7 +4652,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Data_Invoice"];
+                    "application/json": components["schemas"]["Data_RegeneratedInvoice"];
                 };
             };
             /** @description Missing version */

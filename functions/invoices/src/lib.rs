@@ -374,7 +374,7 @@ pub struct RegenerateRequest {
            RequiredIfMatch),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "Regenerated", body = Data<Invoice>, headers(("ETag" = String, description = "The invoice version, quoted (`\"3\"`): send it back as `If-Match`"))),
+        (status = 200, description = "Regenerated, with the hand edits it replaced (`dropped_edits`)", body = Data<proxima::invoice::service::RegeneratedInvoice>, headers(("ETag" = String, description = "The invoice version, quoted (`\"3\"`): send it back as `If-Match`"))),
         (status = 400, description = "Missing version", body = ErrorEnvelope),
         (status = 401, description = "No or bad token", body = ErrorEnvelope),
         (status = 403, description = "Viewer", body = ErrorEnvelope),
@@ -390,11 +390,15 @@ async fn regenerate(
     let id = invoice_id(&id)?;
     let version = expected_version(&headers, None)?;
     let group_by = body.and_then(|b| b.group_by);
-    let invoice = state
+    let mut regenerated = state
         .invoice_service()
         .regenerate(id, version, group_by, &actor(&user))
         .await?;
-    Ok(with_etag(invoice, StatusCode::OK))
+    proxima::invoice::receivables::present(&mut regenerated.invoice.header, chrono::Utc::now());
+    Ok((
+        etag(regenerated.invoice.header.version),
+        Data::ok(regenerated),
+    ))
 }
 
 /// Every write to the invoice, newest first.

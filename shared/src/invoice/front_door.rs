@@ -153,7 +153,7 @@ impl<'a> InvoiceService<'a> {
         version: u64,
         group_by: Option<GroupBy>,
         actor: &Actor,
-    ) -> Result<Invoice> {
+    ) -> Result<service::RegeneratedInvoice> {
         service::regenerate(self.stores(), id, version, group_by, actor).await
     }
 

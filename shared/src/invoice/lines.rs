@@ -7,7 +7,9 @@ use super::money::line_amount;
 use crate::domain::worklog::hours_from_minutes;
 use crate::domain::{Period, Worklog};
 use rust_decimal::Decimal;
+use serde::Serialize;
 use std::collections::BTreeMap;
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 /// Longest line description.
@@ -77,6 +79,53 @@ pub fn worklog_lines(
         .collect()
 }
 
+/// A hand edit of a worklog line that regenerate replaced: the line, the field, what the
+/// line said and what its worklogs and the client's current rate give now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct DroppedEdit {
+    pub line_id: Uuid,
+    /// `description` or `unit_price` (what a worklog line may be edited in).
+    #[schema(example = "unit_price")]
+    pub field: String,
+    #[schema(example = "120.00")]
+    pub from: String,
+    #[schema(example = "95.00")]
+    pub to: String,
+}
+
+/// The edits regenerate drops: every worklog line of `before` whose rebuilt line (the same
+/// id: the same group) says another description or unit price. A line whose group is gone
+/// is not an edit dropped but work no longer there (the history records it).
+pub fn dropped_edits(before: &[LineItem], rebuilt: &[LineItem]) -> Vec<DroppedEdit> {
+    let mut out = Vec::new();
+    for old in before.iter().filter(|l| l.source == LineSource::Worklogs) {
+        let Some(new) = rebuilt.iter().find(|l| l.id == old.id) else {
+            continue;
+        };
+        let mut dropped = |field: &str, from: String, to: String| {
+            if from != to {
+                out.push(DroppedEdit {
+                    line_id: old.id,
+                    field: field.into(),
+                    from,
+                    to,
+                });
+            }
+        };
+        dropped(
+            "description",
+            old.description.clone(),
+            new.description.clone(),
+        );
+        dropped(
+            "unit_price",
+            old.unit_price.to_string(),
+            new.unit_price.to_string(),
+        );
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -131,6 +180,47 @@ mod tests {
         assert_eq!(
             clip_description(&long).chars().count(),
             MAX_DESCRIPTION_CHARS
+        );
+    }
+
+    #[test]
+    fn regenerate_reports_the_hand_edits_it_replaces() {
+        let line = |id: u128, description: &str, price: &str, source| LineItem {
+            id: Uuid::from_u128(id),
+            description: description.into(),
+            quantity: Decimal::ONE,
+            unit_price: price.parse().unwrap(),
+            amount: price.parse().unwrap(),
+            source,
+            worklog_ids: vec![],
+        };
+        let before = [
+            line(1, "PROJ-1 (edited)", "120.00", LineSource::Worklogs),
+            line(2, "PROJ-2", "95.00", LineSource::Worklogs),
+            line(3, "PROJ-3", "95.00", LineSource::Worklogs),
+            line(4, "Setup", "10.00", LineSource::Manual),
+        ];
+        let rebuilt = [
+            line(1, "PROJ-1", "95.00", LineSource::Worklogs),
+            line(2, "PROJ-2", "95.00", LineSource::Worklogs),
+            line(4, "Setup", "10.00", LineSource::Manual),
+        ];
+        let dropped = dropped_edits(&before, &rebuilt);
+        assert_eq!(
+            dropped
+                .iter()
+                .map(|d| (
+                    d.line_id.as_u128(),
+                    d.field.as_str(),
+                    d.from.as_str(),
+                    d.to.as_str()
+                ))
+                .collect::<Vec<_>>(),
+            [
+                (1, "description", "PROJ-1 (edited)", "PROJ-1"),
+                (1, "unit_price", "120.00", "95.00"),
+            ],
+            "line 2 unchanged, line 3's group gone, line 4 manual"
         );
     }
 }

@@ -5,7 +5,7 @@ use super::draft::build_draft;
 use super::edit::{InvoicePatch, LineItemsPatch, apply_line_items, apply_patch};
 use super::history::{Change, EditAction, HistoryEntry, total_changes};
 use super::lifecycle::{self, Action};
-use super::lines::worklog_lines;
+use super::lines::{DroppedEdit, dropped_edits, worklog_lines};
 use super::model::{GroupBy, Invoice, InvoiceFilter, InvoiceHeader, LineSource};
 use super::money::minor_unit;
 use crate::domain::{Client, Page, PageRequest, Period};
@@ -365,6 +365,18 @@ pub async fn update_lines(
     .await
 }
 
+/// A regenerated draft and the hand edits regenerate replaced.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RegeneratedInvoice {
+    #[serde(flatten)]
+    pub invoice: Invoice,
+    /// Every worklog line whose description or unit price said something else than its
+    /// worklogs and the client's current rate give now (a hand edit, or a rate changed
+    /// since): what it said and what it says now. Empty when nothing was replaced. The
+    /// history entry records the same change.
+    pub dropped_edits: Vec<DroppedEdit>,
+}
+
 /// `PUT /invoices/{id}/regenerate`: worklog lines rebuilt from the current worklogs at the
 /// client's current rate (regrouped by `group_by` when given), the client snapshot
 /// refreshed; manual lines, notes, PO number, dates and tax rate kept.
@@ -374,7 +386,8 @@ pub async fn regenerate(
     version: u64,
     group_by: Option<GroupBy>,
     actor: &Actor,
-) -> Result<Invoice> {
+) -> Result<RegeneratedInvoice> {
+    let mut dropped = Vec::new();
     let current = get(stores, id).await?;
     let client = client(stores, &current.header.client_key).await?;
     super::draft::check_client_fits(&current.header, &client)?;
@@ -382,7 +395,7 @@ pub async fn regenerate(
         .worklogs
         .worklogs_in_range(&client.key, current.header.period.range())
         .await?;
-    write_draft(stores, id, version, actor, EditAction::Regenerated, |inv| {
+    let invoice = write_draft(stores, id, version, actor, EditAction::Regenerated, |inv| {
         let before = inv.header.clone();
         let before_lines = inv.line_items.clone();
         let places = minor_unit(&inv.header.currency);
@@ -406,6 +419,7 @@ pub async fn regenerate(
             .drain(..)
             .filter(|l| l.source == LineSource::Manual)
             .collect();
+        dropped = dropped_edits(&before_lines, &fresh);
         inv.line_items = fresh.into_iter().chain(manual).collect();
         let snapshot = super::model::ClientSnapshot::from(&client);
         if snapshot != inv.header.client {
@@ -417,5 +431,9 @@ pub async fn regenerate(
         changes.extend(total_changes(&before, &inv.header));
         Ok(changes)
     })
-    .await
+    .await?;
+    Ok(RegeneratedInvoice {
+        invoice,
+        dropped_edits: dropped,
+    })
 }

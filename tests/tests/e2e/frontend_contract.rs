@@ -425,6 +425,19 @@ async fn history_line_changes_are_structured() {
         )
         .await;
     assert_eq!(regen.status, 200, "{}", regen.body);
+    // The answer says what regenerate replaced: the hand-edited price of the worklog line
+    // (the manual line stays and is not listed).
+    assert_eq!(
+        regen.body["data"]["dropped_edits"],
+        json!([{"line_id": worklog_line["id"], "field": "unit_price", "from": "1.00",
+            "to": worklog_line["unit_price"]}]),
+        "{}",
+        regen.body
+    );
+    assert_eq!(
+        regen.body["data"]["line_items"][0]["unit_price"],
+        worklog_line["unit_price"]
+    );
 
     let history = app
         .get(&format!("/api/v1/invoices/{id}/edit-history"), Some(&token))

@@ -561,6 +561,11 @@ async fn regenerate_rebuilds_worklog_lines_and_keeps_manual_ones() {
         .assert_error(409, "CONFLICT");
     let regen = send_json(&app, Method::PUT, &path, &token, Some(2), &json!({})).await;
     assert_eq!(regen.status, 200, "{}", regen.body);
+    assert_eq!(
+        regen.body["data"]["dropped_edits"],
+        json!([]),
+        "no hand edit replaced"
+    );
     let lines = regen.body["data"]["line_items"].as_array().unwrap();
     let new = lines
         .iter()
