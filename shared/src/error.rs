@@ -26,6 +26,14 @@ pub enum FieldCode {
     InvalidUuid,
     /// Not one of the values the field takes.
     InvalidChoice,
+    /// Longer than the field allows.
+    TooLong,
+    /// More decimal places than the field (or the currency) allows.
+    TooManyDecimals,
+    /// Outside the range the field allows (a quantity, an amount, a date).
+    OutOfRange,
+    /// A character the field must not contain (a control or bidirectional character).
+    InvalidCharacter,
     /// Any other rule of the field (its message names the rule).
     Invalid,
 }
@@ -45,6 +53,26 @@ impl FieldError {
     /// A field error of a rule of the field (`invalid`), from anything printable.
     pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
         Self::coded(field, FieldCode::Invalid, message)
+    }
+
+    /// A required value that is missing or blank: "must not be empty".
+    pub fn required(field: impl Into<String>) -> Self {
+        Self::coded(field, FieldCode::Required, "must not be empty")
+    }
+
+    /// A value outside the field's range; `message` says the range.
+    pub fn out_of_range(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::coded(field, FieldCode::OutOfRange, message)
+    }
+
+    /// A value with more decimal places than `places` (the one wording of that rule).
+    pub fn too_many_decimals(field: impl Into<String>, places: u32) -> Self {
+        let message = match places {
+            0 => "must be a whole number (no decimal places)".to_string(),
+            1 => "must have at most 1 decimal place".to_string(),
+            n => format!("must have at most {n} decimal places"),
+        };
+        Self::coded(field, FieldCode::TooManyDecimals, message)
     }
 
     /// A field error with its code.

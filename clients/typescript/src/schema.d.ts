@@ -1244,7 +1244,7 @@ export interface components {
          *     can branch on; the message says it in words.
          * @enum {string}
          */
-        FieldCode: "required" | "unknown_field" | "unknown_parameter" | "repeated_parameter" | "duplicate_key" | "invalid_type" | "invalid_decimal" | "invalid_date" | "invalid_uuid" | "invalid_choice" | "invalid";
+        FieldCode: "required" | "unknown_field" | "unknown_parameter" | "repeated_parameter" | "duplicate_key" | "invalid_type" | "invalid_decimal" | "invalid_date" | "invalid_uuid" | "invalid_choice" | "too_long" | "too_many_decimals" | "out_of_range" | "invalid_character" | "invalid";
         /** @description A problem with one input field. */
         FieldError: {
             /** @description What is wrong with it, as a code. */

@@ -206,7 +206,7 @@ impl ClientInput {
         }
         let name = check_field("name", &self.name, MAX_NAME_CHARS, Lines::One, &mut errors);
         if name.is_empty() {
-            errors.push(FieldError::new("name", "must not be empty"));
+            errors.push(FieldError::required("name"));
         }
         let email = check_field(
             "email",
@@ -237,7 +237,7 @@ impl ClientInput {
             &mut errors,
         );
         if line1.is_empty() {
-            errors.push(FieldError::new("address.line1", "must not be empty"));
+            errors.push(FieldError::required("address.line1"));
         }
         let city = check_field(
             "address.city",
@@ -247,7 +247,7 @@ impl ClientInput {
             &mut errors,
         );
         if city.is_empty() {
-            errors.push(FieldError::new("address.city", "must not be empty"));
+            errors.push(FieldError::required("address.city"));
         }
         let optional = [
             ("address.line2", &self.address.line2, MAX_ADDRESS_LINE_CHARS),
@@ -294,22 +294,16 @@ impl ClientInput {
         }
         let places = scale::minor_unit(&currency);
         if self.hourly_rate < Decimal::ZERO {
-            errors.push(FieldError::new("hourly_rate", "must not be negative"));
-        } else if !scale::fits(self.hourly_rate, places) {
-            errors.push(FieldError::new(
+            errors.push(FieldError::out_of_range(
                 "hourly_rate",
-                format!("{} ({currency})", scale::places_message(places)),
+                "must not be negative",
             ));
+        } else if !scale::fits(self.hourly_rate, places) {
+            let mut problem = FieldError::too_many_decimals("hourly_rate", places);
+            problem.message = format!("{} ({currency})", problem.message);
+            errors.push(problem);
         }
-        if self.tax_rate < Decimal::ZERO
-            || self.tax_rate > Decimal::ONE_HUNDRED
-            || !scale::fits(self.tax_rate, scale::PERCENT_PLACES)
-        {
-            errors.push(FieldError::new(
-                "tax_rate",
-                "must be a percent from 0 to 100 with at most 2 decimal places",
-            ));
-        }
+        errors.extend(scale::check_percent("tax_rate", self.tax_rate));
         let tidy = |s: Option<String>| s.map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
         let vat_id = tidy(self.vat_id).map(|v| v.replace(' ', "").to_ascii_uppercase());
         if vat_id.as_deref().is_some_and(|v| !looks_like_vat_id(v)) {

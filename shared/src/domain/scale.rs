@@ -107,12 +107,19 @@ pub fn money(value: Decimal, currency: &str) -> Decimal {
     fixed(value, minor_unit(currency))
 }
 
-/// Plain message for a value with too many places.
-pub fn places_message(places: u32) -> String {
-    match places {
-        0 => "must be a whole number (no decimal places)".to_string(),
-        1 => "must have at most 1 decimal place".to_string(),
-        n => format!("must have at most {n} decimal places"),
+/// The rule of a percentage (a tax rate): from 0 to 100 with at most 2 decimal places;
+/// the problem, if any, under `field`.
+pub fn check_percent(field: &str, rate: Decimal) -> Option<crate::error::FieldError> {
+    use crate::error::FieldError;
+    if rate < Decimal::ZERO || rate > Decimal::ONE_HUNDRED {
+        Some(FieldError::out_of_range(
+            field,
+            "must be a percent from 0 to 100",
+        ))
+    } else if !fits(rate, PERCENT_PLACES) {
+        Some(FieldError::too_many_decimals(field, PERCENT_PLACES))
+    } else {
+        None
     }
 }
 

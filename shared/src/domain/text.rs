@@ -5,7 +5,7 @@
 //! or a line/paragraph separator (U+2028/U+2029) could forge a line or reorder what a reader
 //! sees ("IBAN: XX00 EVIL"), so such text is refused, never silently altered.
 
-use crate::FieldError;
+use crate::{FieldCode, FieldError};
 
 /// Whether a text may span lines.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,15 +35,21 @@ fn forbidden(c: char, lines: Lines) -> Option<&'static str> {
 /// Check `text` (already trimmed) for a document: at most `max_chars` characters and no
 /// character a document must not contain. The message says what is wrong, naming the
 /// first offending character by code point.
-pub fn check(text: &str, max_chars: usize, lines: Lines) -> Result<(), String> {
+pub fn check(text: &str, max_chars: usize, lines: Lines) -> Result<(), (FieldCode, String)> {
     if text.chars().count() > max_chars {
-        return Err(format!("must be at most {max_chars} characters"));
+        return Err((
+            FieldCode::TooLong,
+            format!("must be at most {max_chars} characters"),
+        ));
     }
     match text
         .chars()
         .find_map(|c| forbidden(c, lines).map(|what| (c, what)))
     {
-        Some((c, what)) => Err(format!("must not contain {what} (U+{:04X})", u32::from(c))),
+        Some((c, what)) => Err((
+            FieldCode::InvalidCharacter,
+            format!("must not contain {what} (U+{:04X})", u32::from(c)),
+        )),
         None => Ok(()),
     }
 }
@@ -58,8 +64,8 @@ pub fn check_field<'a>(
     errors: &mut Vec<FieldError>,
 ) -> &'a str {
     let text = text.trim();
-    if let Err(message) = check(text, max_chars, lines) {
-        errors.push(FieldError::new(field, message));
+    if let Err((code, message)) = check(text, max_chars, lines) {
+        errors.push(FieldError::coded(field, code, message));
     }
     text
 }
@@ -115,12 +121,15 @@ mod tests {
     fn names_the_character_and_counts_characters_not_bytes() {
         assert_eq!(
             check("x\u{202E}y", 10, Lines::One),
-            Err("must not contain a bidirectional format character (U+202E)".into())
+            Err((
+                FieldCode::InvalidCharacter,
+                "must not contain a bidirectional format character (U+202E)".into()
+            ))
         );
         assert_eq!(check(&"ʻ".repeat(10), 10, Lines::One), Ok(()));
         assert_eq!(
             check(&"ʻ".repeat(11), 10, Lines::One),
-            Err("must be at most 10 characters".into())
+            Err((FieldCode::TooLong, "must be at most 10 characters".into()))
         );
     }
 

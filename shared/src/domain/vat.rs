@@ -135,7 +135,7 @@ impl ElectronicAddress {
             errors,
         );
         if id.is_empty() {
-            errors.push(FieldError::new(format!("{field}.id"), "must not be empty"));
+            errors.push(FieldError::required(format!("{field}.id")));
         }
         Self {
             scheme,

@@ -98,7 +98,7 @@ impl WorklogInput {
             &mut errors,
         );
         if author.is_empty() {
-            errors.push(FieldError::new("author", "must not be empty"));
+            errors.push(FieldError::required("author"));
         }
         let issue_key = check_field(
             "issue_key",
@@ -108,7 +108,7 @@ impl WorklogInput {
             &mut errors,
         );
         if issue_key.is_empty() {
-            errors.push(FieldError::new("issue_key", "must not be empty"));
+            errors.push(FieldError::required("issue_key"));
         }
         let issue_summary = check_field(
             "issue_summary",

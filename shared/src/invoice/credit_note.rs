@@ -142,7 +142,7 @@ pub fn validate_request(req: &CreditNoteRequest, places: u32) -> Result<String> 
         &mut errors,
     );
     if reason.is_empty() {
-        errors.push(FieldError::new("reason", "must not be empty"));
+        errors.push(FieldError::required("reason"));
     }
     let full = req.full == Some(true);
     match (&req.lines, full) {
@@ -157,7 +157,7 @@ pub fn validate_request(req: &CreditNoteRequest, places: u32) -> Result<String> 
         (None, true) => {}
         (Some(lines), false) => {
             if lines.is_empty() {
-                errors.push(FieldError::new("lines", "must not be empty"));
+                errors.push(FieldError::required("lines"));
             }
             if lines.len() > MAX_CREDIT_LINES {
                 errors.push(FieldError::new(

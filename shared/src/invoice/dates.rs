@@ -31,7 +31,7 @@ pub fn date_errors(
     let mut errors = Vec::new();
     let latest_issue = after(today, MAX_ISSUE_DAYS_AHEAD);
     if issue < period.first_day() {
-        errors.push(FieldError::new(
+        errors.push(FieldError::out_of_range(
             "issue_date",
             format!(
                 "must not be before the first day of the period ({})",
@@ -39,15 +39,18 @@ pub fn date_errors(
             ),
         ));
     } else if issue > latest_issue {
-        errors.push(FieldError::new(
+        errors.push(FieldError::out_of_range(
             "issue_date",
             format!("must be at most {MAX_ISSUE_DAYS_AHEAD} days after today ({latest_issue})"),
         ));
     }
     if due < issue {
-        errors.push(FieldError::new("due_date", "must not be before issue_date"));
+        errors.push(FieldError::out_of_range(
+            "due_date",
+            "must not be before issue_date",
+        ));
     } else if due > after(issue, MAX_DUE_DAYS_AFTER_ISSUE) {
-        errors.push(FieldError::new(
+        errors.push(FieldError::out_of_range(
             "due_date",
             format!("must be at most {MAX_DUE_DAYS_AFTER_ISSUE} days after issue_date"),
         ));

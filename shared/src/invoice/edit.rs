@@ -98,15 +98,11 @@ pub fn apply_patch(
         Lines::One,
         &mut errors,
     );
-    if let Some(rate) = patch.tax_rate
-        && (rate < Decimal::ZERO
-            || rate > Decimal::ONE_HUNDRED
-            || !scale::fits(rate, scale::PERCENT_PLACES))
+    if let Some(problem) = patch
+        .tax_rate
+        .and_then(|rate| scale::check_percent("tax_rate", rate))
     {
-        errors.push(FieldError::new(
-            "tax_rate",
-            "must be a percent from 0 to 100 with at most 2 decimal places",
-        ));
+        errors.push(problem);
     }
     let h = &invoice.header;
     let issue = patch.issue_date.unwrap_or(h.issue_date);
@@ -217,22 +213,19 @@ pub struct LineItemsPatch {
 /// A line rule shared by draft lines and credit-note lines.
 pub(crate) fn check_description(field: String, d: &str, errors: &mut Vec<FieldError>) {
     if check_field(field.clone(), d, MAX_DESCRIPTION_CHARS, Lines::One, errors).is_empty() {
-        errors.push(FieldError::new(field, "must not be empty"));
+        errors.push(FieldError::required(field));
     }
 }
 
 /// A line rule shared by draft lines and credit-note lines.
 pub(crate) fn check_quantity(field: String, q: Decimal, errors: &mut Vec<FieldError>) {
     if q <= Decimal::ZERO || q > Decimal::from(MAX_QUANTITY) {
-        errors.push(FieldError::new(
+        errors.push(FieldError::out_of_range(
             field,
             "must be more than 0 and at most 1000000",
         ));
     } else if !scale::fits(q, scale::QUANTITY_PLACES) {
-        errors.push(FieldError::new(
-            field,
-            scale::places_message(scale::QUANTITY_PLACES),
-        ));
+        errors.push(FieldError::too_many_decimals(field, scale::QUANTITY_PLACES));
     }
 }
 
@@ -240,12 +233,12 @@ pub(crate) fn check_quantity(field: String, q: Decimal, errors: &mut Vec<FieldEr
 /// A price has at most the currency's minor-unit `places`.
 pub(crate) fn check_price(field: String, p: Decimal, places: u32, errors: &mut Vec<FieldError>) {
     if p < Decimal::ZERO || p > Decimal::from(MAX_UNIT_PRICE) {
-        errors.push(FieldError::new(
+        errors.push(FieldError::out_of_range(
             field,
             "must be 0 or more and at most 10^12",
         ));
     } else if !scale::fits(p, places) {
-        errors.push(FieldError::new(field, scale::places_message(places)));
+        errors.push(FieldError::too_many_decimals(field, places));
     }
 }
 

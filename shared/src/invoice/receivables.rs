@@ -151,14 +151,13 @@ pub fn check_payment(header: &InvoiceHeader, req: &PaymentRequest, today: NaiveD
     let due = amount_due(header.total, header.amount_paid, header.amount_credited);
     let mut errors = Vec::new();
     if req.amount <= Decimal::ZERO {
-        errors.push(FieldError::new("amount", "must be greater than 0"));
+        errors.push(FieldError::out_of_range("amount", "must be greater than 0"));
     } else if req.amount.normalize().scale() > places {
-        errors.push(FieldError::new(
-            "amount",
-            format!("{} allows at most {places} decimal places", header.currency),
-        ));
+        let mut problem = FieldError::too_many_decimals("amount", places);
+        problem.message = format!("{} ({})", problem.message, header.currency);
+        errors.push(problem);
     } else if req.amount > due {
-        errors.push(FieldError::new(
+        errors.push(FieldError::out_of_range(
             "amount",
             format!(
                 "{} is more than the amount due, {} {}",
@@ -169,10 +168,13 @@ pub fn check_payment(header: &InvoiceHeader, req: &PaymentRequest, today: NaiveD
         ));
     }
     if req.paid_on > today {
-        errors.push(FieldError::new("paid_on", "must not be in the future"));
+        errors.push(FieldError::out_of_range(
+            "paid_on",
+            "must not be in the future",
+        ));
     }
     if req.paid_on < header.issue_date {
-        errors.push(FieldError::new(
+        errors.push(FieldError::out_of_range(
             "paid_on",
             format!("must not be before the issue date {}", header.issue_date),
         ));

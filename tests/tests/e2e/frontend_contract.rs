@@ -213,6 +213,72 @@ async fn every_field_error_of_a_body_comes_at_once_in_plain_words() {
     }
 }
 
+/// The rules of the common fields carry their own codes: a form can say "required", "too
+/// long", "too many decimals" or "out of range" without reading the message.
+#[tokio::test]
+async fn rule_errors_carry_a_code_per_rule() {
+    let app = spawn_app().await;
+    app.seed_demo().await;
+    let token = app.token(Role::Accountant).await;
+    let draft = app.draft(&token, "ACME").await;
+    let id = draft["id"].as_str().unwrap();
+    let reply = app
+        .send(
+            app.request(
+                Method::PATCH,
+                &format!("/api/v1/invoices/{id}/line-items"),
+                Some(&token),
+            )
+            .header("If-Match", "1")
+            .json(&json!({"add": [
+                {"description": "  ", "quantity": "0", "unit_price": "1.005"},
+                {"description": "x".repeat(501), "quantity": "1.001", "unit_price": "-1"},
+                {"description": "a\u{202E}b", "quantity": "1", "unit_price": "1"}
+            ]})),
+        )
+        .await;
+    reply.assert_error(400, "VALIDATION_ERROR");
+    let mut codes: Vec<(String, String)> = reply.body["error"]["details"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["field"].as_str().unwrap().to_string(),
+                d["code"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    codes.sort();
+    let expected: Vec<(String, String)> = [
+        ("add[0].description", "required"),
+        ("add[0].quantity", "out_of_range"),
+        ("add[0].unit_price", "too_many_decimals"),
+        ("add[1].description", "too_long"),
+        ("add[1].quantity", "too_many_decimals"),
+        ("add[1].unit_price", "out_of_range"),
+        ("add[2].description", "invalid_character"),
+    ]
+    .iter()
+    .map(|(f, c)| (f.to_string(), c.to_string()))
+    .collect();
+    assert_eq!(codes, expected, "{}", reply.body);
+
+    let rate = app
+        .send(
+            app.request(Method::PATCH, &format!("/api/v1/invoices/{id}"), Some(&token))
+                .header("If-Match", "1")
+                .json(&json!({"tax_rate": "12.555"})),
+        )
+        .await;
+    rate.assert_error(400, "VALIDATION_ERROR");
+    assert_eq!(rate.body["error"]["details"][0]["code"], "too_many_decimals");
+    assert_eq!(
+        rate.body["error"]["details"][0]["message"],
+        "must have at most 2 decimal places"
+    );
+}
+
 #[tokio::test]
 async fn unknown_query_parameters_are_refused_and_inactive_clients_listable() {
     let app = spawn_app().await;
