@@ -85,6 +85,14 @@ impl FieldError {
     }
 }
 
+/// The rules of a request body that need nothing but the body (lengths, ranges, decimal
+/// places): checked even when other fields of the body failed to read, so that a form gets
+/// every field's problem at once. Rules that need stored state come after.
+pub trait FieldRules {
+    /// Every problem of the body's own fields.
+    fn field_errors(&self) -> Vec<FieldError>;
+}
+
 /// Everything that can go wrong while serving a request.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {

@@ -28,4 +28,4 @@ pub mod state;
 pub mod store;
 pub mod telemetry;
 
-pub use error::{Error, FieldCode, FieldError, Result};
+pub use error::{Error, FieldCode, FieldError, FieldRules, Result};

@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use proxima::domain::client::check_key;
 use proxima::domain::{Client, ClientInput, DateRange, Period, Worklog};
 use proxima::http::pagination::PaginationParams;
-use proxima::http::{Admin, AuthUser, Data, JsonBody, KnownQuery, Paged, Pagination};
+use proxima::http::{Admin, AuthUser, CheckedJsonBody, Data, KnownQuery, Paged, Pagination};
 use proxima::state::AppState;
 use proxima::{Error, FieldError, Result};
 use rust_decimal::Decimal;
@@ -101,7 +101,7 @@ async fn put_client(
     Admin(_user): Admin,
     State(state): State<AppState>,
     Path(key): Path<String>,
-    JsonBody(input): JsonBody<ClientInput>,
+    CheckedJsonBody(input): CheckedJsonBody<ClientInput>,
 ) -> Result<Data<Client>> {
     check_key("key", &key)?;
     if input.key.trim() != key {

@@ -16,7 +16,9 @@ use proxima::http::json::OptionalJsonBody;
 use proxima::http::openapi::{OptionalIfMatch, RequiredIfMatch};
 use proxima::http::pagination::PaginationParams;
 use proxima::http::version::{etag, expected_version};
-use proxima::http::{AuthUser, Data, InvoiceWriter, JsonBody, KnownQuery, Paged, Pagination};
+use proxima::http::{
+    AuthUser, CheckedJsonBody, Data, InvoiceWriter, JsonBody, KnownQuery, Paged, Pagination,
+};
 use proxima::invoice::edit::{InvoicePatch, LineItemsPatch};
 use proxima::invoice::finalize::PdfDownload;
 use proxima::invoice::model::InvoiceFilter;
@@ -318,7 +320,7 @@ async fn patch_invoice(
     State(state): State<AppState>,
     Path(id): Path<String>,
     headers: HeaderMap,
-    JsonBody(patch): JsonBody<InvoicePatch>,
+    CheckedJsonBody(patch): CheckedJsonBody<InvoicePatch>,
 ) -> Result<impl IntoResponse> {
     let id = invoice_id(&id)?;
     let version = expected_version(&headers, patch.version)?;

@@ -4,7 +4,7 @@ use super::locale::{LOCALE_RULE, Locale};
 use super::scale;
 use super::text::{Lines, check_field};
 use super::vat::{ElectronicAddress, VatCategory, looks_like_vat_id};
-use crate::{Error, FieldError, Result};
+use crate::{Error, FieldError, FieldRules, Result};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -188,6 +188,17 @@ pub fn check_key(field: &str, key: &str) -> Result<()> {
         Ok(())
     } else {
         Err(Error::field(field, KEY_RULE))
+    }
+}
+
+impl FieldRules for ClientInput {
+    /// Every rule [`ClientInput::validate`] checks (they need nothing but the input).
+    fn field_errors(&self) -> Vec<FieldError> {
+        match self.clone().validate(DateTime::<Utc>::MIN_UTC, None) {
+            Ok(_) => Vec::new(),
+            Err(Error::Validation { details, .. }) => details,
+            Err(_) => Vec::new(),
+        }
     }
 }
 

@@ -1,7 +1,7 @@
 //! `JsonBody<T>`: a JSON body extractor whose rejections are envelope errors naming the
 //! field (unknown fields, wrong types, missing fields), 413 over the limit.
 
-use crate::{Error, FieldCode, FieldError};
+use crate::{Error, FieldCode, FieldError, FieldRules};
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
 use axum::http::{StatusCode, header};
@@ -19,20 +19,68 @@ where
     type Rejection = Error;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let is_json = req
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(';').next())
-            .is_some_and(|mime| {
-                let mime = mime.trim().to_ascii_lowercase();
-                mime == "application/json" || mime.ends_with("+json")
-            });
-        if !is_json {
-            return Err(Error::field("Content-Type", "must be application/json"));
-        }
+        check_content_type(&req)?;
         let bytes = read_body(req, state).await?;
         parse_json(&bytes).map(JsonBody)
+    }
+}
+
+/// A JSON body must say so (`application/json` or `...+json`).
+fn check_content_type(req: &Request) -> Result<(), Error> {
+    let is_json = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|mime| {
+            let mime = mime.trim().to_ascii_lowercase();
+            mime == "application/json" || mime.ends_with("+json")
+        });
+    if is_json {
+        Ok(())
+    } else {
+        Err(Error::field("Content-Type", "must be application/json"))
+    }
+}
+
+/// A JSON body whose own field rules ([`FieldRules`]) are checked with its shape: when some
+/// fields fail to read, the rules of the others are reported in the same answer (a field
+/// that failed to read is reported once, for its shape). A body that reads is handed over
+/// unchecked: the use case checks it as before.
+#[derive(Debug, Clone)]
+pub struct CheckedJsonBody<T>(pub T);
+
+impl<S, T> FromRequest<S> for CheckedJsonBody<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned + FieldRules,
+{
+    type Rejection = Error;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        check_content_type(&req)?;
+        let bytes = read_body(req, state).await?;
+        let (value, mut errors) = parse_json_repaired::<T>(&bytes)?;
+        if errors.is_empty() {
+            return Ok(CheckedJsonBody(value));
+        }
+        let failed: Vec<String> = errors.iter().map(|e| e.field.clone()).collect();
+        let related = |field: &str| {
+            failed.iter().any(|f| {
+                f == field
+                    || field.starts_with(&format!("{f}."))
+                    || field.starts_with(&format!("{f}["))
+                    || f.starts_with(&format!("{field}."))
+                    || f.starts_with(&format!("{field}["))
+            })
+        };
+        errors.extend(
+            value
+                .field_errors()
+                .into_iter()
+                .filter(|e| !related(&e.field)),
+        );
+        Err(Error::fields(errors))
     }
 }
 
@@ -77,6 +125,18 @@ const MAX_ROUNDS: usize = 40;
 /// placeholder of the expected kind, and the body is read again, until it reads or nothing
 /// more can be learnt.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
+    match parse_json_repaired(bytes)? {
+        (value, errors) if errors.is_empty() => Ok(value),
+        (_, errors) => Err(Error::fields(errors)),
+    }
+}
+
+/// [`parse_json`], but a body that reads once its failing fields are repaired gives the
+/// repaired value with those fields' errors (the value is never used as input: only its
+/// other fields' rules are checked on it).
+pub fn parse_json_repaired<T: DeserializeOwned>(
+    bytes: &[u8],
+) -> Result<(T, Vec<FieldError>), Error> {
     let mut value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
         let message = strip_position(&e.to_string());
         Error::field("body", format!("is not valid JSON ({message})"))
@@ -97,8 +157,7 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
     let mut attempts: std::collections::HashMap<String, usize> = Default::default();
     for _ in 0..MAX_ROUNDS {
         let err = match serde_path_to_error::deserialize::<_, T>(value.clone()) {
-            Ok(v) if errors.is_empty() => return Ok(v),
-            Ok(_) => return Err(Error::fields(errors)),
+            Ok(v) => return Ok((v, errors)),
             Err(err) => err,
         };
         let path = err.path().to_string();

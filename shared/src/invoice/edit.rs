@@ -9,7 +9,7 @@ use super::money::line_amount;
 use super::patch::Patch;
 use crate::domain::scale;
 use crate::domain::text::{Lines, check_field};
-use crate::{Error, FieldError, Result};
+use crate::{Error, FieldError, FieldRules, Result};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::Deserialize;
@@ -76,6 +76,33 @@ fn text_patch(
     }
 }
 
+impl FieldRules for InvoicePatch {
+    /// `notes` and `po_number` (length, characters) and `tax_rate` (a percentage); the
+    /// dates are checked against the invoice ([`date_errors`]).
+    fn field_errors(&self) -> Vec<FieldError> {
+        let mut errors = Vec::new();
+        text_patch(
+            "notes",
+            &self.notes,
+            MAX_NOTES_CHARS,
+            Lines::Many,
+            &mut errors,
+        );
+        text_patch(
+            "po_number",
+            &self.po_number,
+            MAX_PO_CHARS,
+            Lines::One,
+            &mut errors,
+        );
+        errors.extend(
+            self.tax_rate
+                .and_then(|rate| scale::check_percent("tax_rate", rate)),
+        );
+        errors
+    }
+}
+
 /// Apply a header patch on `today`; returns the changes (an empty patch is a 400). New
 /// dates must pass [`date_errors`].
 pub fn apply_patch(
@@ -83,27 +110,23 @@ pub fn apply_patch(
     patch: &InvoicePatch,
     today: NaiveDate,
 ) -> Result<Vec<Change>> {
-    let mut errors = Vec::new();
+    let mut errors = patch.field_errors();
+    // Checked above; here only their values.
+    let mut checked = Vec::new();
     let notes = text_patch(
         "notes",
         &patch.notes,
         MAX_NOTES_CHARS,
         Lines::Many,
-        &mut errors,
+        &mut checked,
     );
     let po = text_patch(
         "po_number",
         &patch.po_number,
         MAX_PO_CHARS,
         Lines::One,
-        &mut errors,
+        &mut checked,
     );
-    if let Some(problem) = patch
-        .tax_rate
-        .and_then(|rate| scale::check_percent("tax_rate", rate))
-    {
-        errors.push(problem);
-    }
     let h = &invoice.header;
     let issue = patch.issue_date.unwrap_or(h.issue_date);
     let due = match (patch.issue_date, patch.due_date) {

@@ -213,6 +213,90 @@ async fn every_field_error_of_a_body_comes_at_once_in_plain_words() {
     }
 }
 
+/// A body whose fields fail to read still gets its other fields' rules in the same answer:
+/// the issue's example (a decimal with a comma, 5000 characters of notes) reports both, and
+/// a client with shape and rule problems reports every one.
+#[tokio::test]
+async fn shape_and_rule_errors_of_one_body_come_together() {
+    let app = spawn_app().await;
+    app.seed_demo().await;
+    let token = app.token(Role::Accountant).await;
+    let draft = app.draft(&token, "ACME").await;
+    let id = draft["id"].as_str().unwrap();
+    let patch = app
+        .send(
+            app.request(
+                Method::PATCH,
+                &format!("/api/v1/invoices/{id}"),
+                Some(&token),
+            )
+            .header("If-Match", "1")
+            .json(&json!({"tax_rate": "12,5", "notes": "n".repeat(5000)})),
+        )
+        .await;
+    patch.assert_error(400, "VALIDATION_ERROR");
+    let codes = |reply: &proxima_tests::Reply| -> Vec<(String, String)> {
+        let mut out: Vec<(String, String)> = reply.body["error"]["details"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| {
+                (
+                    d["field"].as_str().unwrap().to_string(),
+                    d["code"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        out.sort();
+        out
+    };
+    assert_eq!(
+        codes(&patch),
+        [
+            ("notes".to_string(), "too_long".to_string()),
+            ("tax_rate".to_string(), "invalid_decimal".to_string())
+        ],
+        "{}",
+        patch.body
+    );
+
+    let admin = app.token(Role::Admin).await;
+    let client = app
+        .send(
+            app.request(Method::PUT, "/api/v1/clients/NEWCO", Some(&admin))
+                .json(&json!({
+                    "key": "NEWCO", "name": " ", "email": "not-an-address",
+                    "address": {"line1": "1 Road", "city": "", "country": "UZ"},
+                    "currency": "USD", "hourly_rate": "ten", "tax_rate": "150",
+                    "payment_terms_days": "30"
+                })),
+        )
+        .await;
+    client.assert_error(400, "VALIDATION_ERROR");
+    let found = codes(&client);
+    for (field, code) in [
+        ("hourly_rate", "invalid_decimal"),
+        ("payment_terms_days", "invalid_type"),
+        ("name", "required"),
+        ("address.city", "required"),
+        ("tax_rate", "out_of_range"),
+    ] {
+        assert!(
+            found.contains(&(field.to_string(), code.to_string())),
+            "{field} {code} missing: {found:?}"
+        );
+    }
+    assert!(
+        found.iter().any(|(f, _)| f == "email"),
+        "the e-mail rule too: {found:?}"
+    );
+    assert_eq!(
+        found.iter().filter(|(f, _)| f == "hourly_rate").count(),
+        1,
+        "a field that failed to read is reported once: {found:?}"
+    );
+}
+
 /// The rules of the common fields carry their own codes: a form can say "required", "too
 /// long", "too many decimals" or "out of range" without reading the message.
 #[tokio::test]
@@ -266,13 +350,20 @@ async fn rule_errors_carry_a_code_per_rule() {
 
     let rate = app
         .send(
-            app.request(Method::PATCH, &format!("/api/v1/invoices/{id}"), Some(&token))
-                .header("If-Match", "1")
-                .json(&json!({"tax_rate": "12.555"})),
+            app.request(
+                Method::PATCH,
+                &format!("/api/v1/invoices/{id}"),
+                Some(&token),
+            )
+            .header("If-Match", "1")
+            .json(&json!({"tax_rate": "12.555"})),
         )
         .await;
     rate.assert_error(400, "VALIDATION_ERROR");
-    assert_eq!(rate.body["error"]["details"][0]["code"], "too_many_decimals");
+    assert_eq!(
+        rate.body["error"]["details"][0]["code"],
+        "too_many_decimals"
+    );
     assert_eq!(
         rate.body["error"]["details"][0]["message"],
         "must have at most 2 decimal places"
