@@ -636,6 +636,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/reports/uninvoiced": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Per client and period, the billable work no live invoice bills (a worklog imported after
+         *     its period was finalized, or after its draft was made and not regenerated): minutes,
+         *     hours, the amount at the client's current rate, the worklog ids, and the live invoice of
+         *     the period that does not bill them. Ordered by client key, then period.
+         */
+        get: operations["uninvoiced_work"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -1139,6 +1161,12 @@ export interface components {
         /** @description A single item: `{"data": X, "error": null}`. */
         Data_Vec_SentMessage: {
             data: components["schemas"]["SentMessage"][];
+            /** @description Always null on success. */
+            error: Record<string, never> | null;
+        };
+        /** @description A single item: `{"data": X, "error": null}`. */
+        Data_Vec_UninvoicedWork: {
+            data: components["schemas"]["UninvoicedWork"][];
             /** @description Always null on success. */
             error: Record<string, never> | null;
         };
@@ -1914,6 +1942,42 @@ export interface components {
             client_key: string;
             /** @enum {string} */
             reason: "invoice_exists" | "no_billable_worklogs";
+        };
+        /** @description Billable work of one client and period that no live invoice bills. */
+        UninvoicedWork: {
+            /**
+             * Format: decimal
+             * @description `hours` at the client's current hourly rate, in its currency's minor unit.
+             * @example 197.60
+             */
+            amount: string;
+            client_key: string;
+            /** @description The client's currency. */
+            currency: string;
+            /**
+             * Format: decimal
+             * @description The same in hours, 2 decimal places (as a line would bill them).
+             * @example 2.08
+             */
+            hours: string;
+            /**
+             * Format: uuid
+             * @description The live invoice of the client and period, which does not bill this work (it was
+             *     finalized before the work arrived, or its draft was not regenerated); `null` when the
+             *     period has no live invoice.
+             */
+            invoice_id: string | null;
+            /** @description That invoice's number (`null` for a draft or no invoice). */
+            invoice_number: string | null;
+            /**
+             * Format: int64
+             * @description Billable minutes on no live invoice.
+             */
+            minutes: number;
+            /** @example 2026-10 */
+            period: string;
+            /** @description The worklogs, by date. */
+            worklog_ids: string[];
         };
         /** @description The logged-in user, as shown to the frontend. */
         UserView: {
@@ -5210,6 +5274,66 @@ export interface operations {
             };
             /** @description No run for this period */
             404: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description `SERVICE_UNAVAILABLE`: DynamoDB or S3 did not answer in time */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    uninvoiced_work: {
+        parameters: {
+            query?: {
+                /** @description One month, `YYYY-MM`; absent: every period with worklogs. */
+                period?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The work no live invoice bills */
+            200: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Data_Vec_UninvoicedWork"];
+                };
+            };
+            /** @description A period that is not a month, or an unknown query parameter */
+            400: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No or bad token */
+            401: {
                 headers: {
                     /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
                     "X-Request-ID"?: string;

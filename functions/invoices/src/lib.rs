@@ -34,6 +34,8 @@ mod collection;
 pub use collection::*;
 mod month_end_runs;
 pub use month_end_runs::*;
+mod reports;
+pub use reports::*;
 
 mod sending;
 pub use sending::*;
@@ -534,4 +536,5 @@ proxima::function_routes! {
     "/api/v1/month-end-runs" => get(list_month_end_runs);
     "/api/v1/month-end-runs/{period}" => get(get_month_end_run);
     "/api/v1/month-end-runs/{period}/clients" => get(list_month_end_run_clients);
+    "/api/v1/reports/uninvoiced" => get(uninvoiced_work);
 }

@@ -34,3 +34,4 @@ mod security;
 mod sending;
 mod template;
 mod typescript_client;
+mod uninvoiced;

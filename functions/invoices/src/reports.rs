@@ -1,0 +1,48 @@
+//! Reports across clients: the work no live invoice bills. Handlers translate HTTP to
+//! `proxima::invoice::uninvoiced` and back.
+
+use axum::extract::{Query, State};
+use proxima::domain::Period;
+use proxima::http::error::ErrorEnvelope;
+use proxima::http::{AuthUser, Data, KnownQuery};
+use proxima::invoice::uninvoiced::{UninvoicedWork, uninvoiced_report};
+use proxima::state::AppState;
+use proxima::{Error, Result};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+/// Which periods the report covers.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct UninvoicedQuery {
+    /// One month, `YYYY-MM`; absent: every period with worklogs.
+    pub period: Option<String>,
+}
+
+/// Per client and period, the billable work no live invoice bills (a worklog imported after
+/// its period was finalized, or after its draft was made and not regenerated): minutes,
+/// hours, the amount at the client's current rate, the worklog ids, and the live invoice of
+/// the period that does not bill them. Ordered by client key, then period.
+#[utoipa::path(get, path = "/api/v1/reports/uninvoiced", tag = "invoices",
+    params(UninvoicedQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The work no live invoice bills", body = Data<Vec<UninvoicedWork>>),
+        (status = 400, description = "A period that is not a month, or an unknown query parameter", body = ErrorEnvelope),
+        (status = 401, description = "No or bad token", body = ErrorEnvelope)))]
+pub async fn uninvoiced_work(
+    _user: AuthUser,
+    State(state): State<AppState>,
+    _known: KnownQuery<UninvoicedQuery>,
+    Query(query): Query<UninvoicedQuery>,
+) -> Result<Data<Vec<UninvoicedWork>>> {
+    let period = query
+        .period
+        .as_deref()
+        .map(|p| {
+            p.parse::<Period>()
+                .map_err(|_| Error::field("period", "must be a month written YYYY-MM"))
+        })
+        .transpose()?;
+    Ok(Data::ok(uninvoiced_report(state.stores(), period).await?))
+}
