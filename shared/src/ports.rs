@@ -123,6 +123,8 @@ pub trait WorklogStore: Send + Sync {
     async fn worklogs_in_range(&self, client_key: &str, range: DateRange) -> Result<Vec<Worklog>>;
     /// Create or replace worklogs by id (idempotent). Ids must be distinct.
     async fn put_worklogs(&self, worklogs: &[Worklog]) -> Result<()>;
+    /// The stored worklogs among `ids` (consistent reads; unknown ids are left out).
+    async fn get_worklogs(&self, ids: &[Uuid]) -> Result<Vec<Worklog>>;
 }
 
 /// Why the store did not apply a write to an invoice (a domain value: the rules word it).

@@ -322,13 +322,9 @@ impl TestApp {
         for k in &keys {
             csv.push_str(&format!("{k},{day},Ann,{k}-1,90\n"));
         }
-        proxima::import::import_worklogs(
-            csv.as_bytes(),
-            self.state.clients.as_ref(),
-            self.state.worklogs.as_ref(),
-        )
-        .await
-        .expect("import worklogs");
+        proxima::import::import_worklogs(csv.as_bytes(), self.state.stores())
+            .await
+            .expect("import worklogs");
         keys
     }
 }

@@ -29,14 +29,7 @@ pub async fn handle(state: &AppState, event: &S3Event) -> Result<Vec<(String, Im
     let mut done = Vec::new();
     for record in &event.records {
         let Some(key) = key_of(record) else { continue };
-        if let Some(report) = import_upload(
-            &key,
-            state.files.as_ref(),
-            state.clients.as_ref(),
-            state.worklogs.as_ref(),
-        )
-        .await?
-        {
+        if let Some(report) = import_upload(&key, state.files.as_ref(), state.stores()).await? {
             tracing::info!(
                 key,
                 rows = report.rows,

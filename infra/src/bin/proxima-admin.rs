@@ -284,7 +284,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             action: ImportAction::Import { file, .. },
         } => {
             let bytes = std::fs::read(&file).with_context(|| format!("read {}", file.display()))?;
-            let report = import_worklogs(&bytes, &store, &store).await?;
+            let report = import_worklogs(&bytes, stores(&store)).await?;
             return Ok(print_report("worklogs", &report));
         }
         Command::MonthEnd { period, queue_url } => {
@@ -349,5 +349,14 @@ async fn main() -> ExitCode {
             eprintln!("error: {e:#}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// The use cases' stores, all in the one table.
+fn stores(store: &DynamoStore) -> proxima::invoice::service::Stores<'_> {
+    proxima::invoice::service::Stores {
+        clients: store,
+        worklogs: store,
+        invoices: store,
     }
 }

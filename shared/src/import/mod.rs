@@ -6,6 +6,7 @@ pub mod clients;
 pub mod report;
 pub mod s3_upload;
 pub mod worklog_csv;
+pub mod worklog_lock;
 pub mod worklog_stream;
 
 pub use clients::{ClientFormat, import_clients};

@@ -4,7 +4,8 @@
 
 use super::report::ImportReport;
 use super::worklog_stream::import_worklogs_from;
-use crate::ports::{ClientStore, FileStore, WorklogStore};
+use crate::invoice::service::Stores;
+use crate::ports::FileStore;
 use crate::{Error, Result};
 use serde::Serialize;
 
@@ -33,15 +34,14 @@ pub struct UploadReport<'a> {
 pub async fn import_upload(
     key: &str,
     files: &dyn FileStore,
-    clients: &dyn ClientStore,
-    worklogs: &dyn WorklogStore,
+    stores: Stores<'_>,
 ) -> Result<Option<ImportReport>> {
     if !key.starts_with(IMPORT_PREFIX) || !key.to_ascii_lowercase().ends_with(".csv") {
         return Ok(None);
     }
     // Read as a stream: the function's memory holds a chunk of rows, never the file.
     let file = files.open_file(key).await?;
-    let (report, error) = match import_worklogs_from(file, clients, worklogs).await {
+    let (report, error) = match import_worklogs_from(file, stores).await {
         Ok(report) => (report, None),
         Err(e @ Error::Validation { .. }) => (ImportReport::default(), Some(e.to_string())),
         Err(e) => return Err(e),

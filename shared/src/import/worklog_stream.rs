@@ -5,7 +5,9 @@
 
 use super::report::{ImportReport, RowError};
 use super::worklog_csv::{Layout, parse_row};
+use super::worklog_lock::{IssuedInvoiceLocks, WorklogLocks, locked_reason};
 use crate::domain::Worklog;
+use crate::invoice::service::Stores;
 use crate::ports::{ClientStore, WorklogStore};
 use crate::{Error, Result};
 use futures::StreamExt;
@@ -29,6 +31,7 @@ struct Chunk {
 struct Import<'a> {
     clients: &'a dyn ClientStore,
     store: &'a dyn WorklogStore,
+    locks: &'a dyn WorklogLocks,
     /// Client key -> whether it exists.
     known: HashMap<String, bool>,
     /// Every id parsed so far (repeated rows).
@@ -45,7 +48,7 @@ impl Import<'_> {
         let Chunk {
             rows, mut rejected, ..
         } = chunk;
-        let mut accepted = Vec::with_capacity(rows.len());
+        let mut known_client = Vec::with_capacity(rows.len());
         for (line, w) in rows {
             let exists = match self.known.get(&w.client_key) {
                 Some(&e) => e,
@@ -56,13 +59,35 @@ impl Import<'_> {
                 }
             };
             if exists {
-                accepted.push(w);
+                known_client.push((line, w));
             } else {
                 rejected.push(RowError {
                     line,
                     message: format!("client_key: unknown client {:?}", w.client_key),
                 });
             }
+        }
+        // A row that would change (or move) a worklog an issued invoice bills is refused.
+        let ids: Vec<Uuid> = known_client.iter().map(|(_, w)| w.id).collect();
+        let stored: HashMap<Uuid, Worklog> = self
+            .store
+            .get_worklogs(&ids)
+            .await?
+            .into_iter()
+            .map(|w| (w.id, w))
+            .collect();
+        let mut accepted = Vec::with_capacity(known_client.len());
+        for (line, w) in known_client {
+            if let Some(old) = stored.get(&w.id).filter(|old| **old != w)
+                && let Some(number) = self.locks.locked_by(old).await?
+            {
+                rejected.push(RowError {
+                    line,
+                    message: locked_reason(&number),
+                });
+                continue;
+            }
+            accepted.push(w);
         }
         self.store.put_worklogs(&accepted).await?;
         for w in &accepted {
@@ -82,10 +107,20 @@ impl Import<'_> {
 /// the rest by id, chunk by chunk. Only a missing required column fails the whole file
 /// (`Validation`); a read error fails the import (`Unavailable`: it is safe to run again,
 /// rows are written by id).
-pub async fn import_worklogs_from<R>(
+pub async fn import_worklogs_from<R>(reader: R, stores: Stores<'_>) -> Result<ImportReport>
+where
+    R: AsyncRead + Unpin + Send,
+{
+    let locks = IssuedInvoiceLocks::new(stores);
+    import_with(reader, stores.clients, stores.worklogs, &locks).await
+}
+
+/// [`import_worklogs_from`] with the given locks.
+async fn import_with<R>(
     reader: R,
     clients: &dyn ClientStore,
     store: &dyn WorklogStore,
+    locks: &dyn WorklogLocks,
 ) -> Result<ImportReport>
 where
     R: AsyncRead + Unpin + Send,
@@ -101,6 +136,7 @@ where
     let mut import = Import {
         clients,
         store,
+        locks,
         known: HashMap::new(),
         seen: HashSet::new(),
         written: HashSet::new(),
@@ -171,12 +207,8 @@ fn read_error(e: csv_async::Error, what: &str) -> Error {
 
 /// Parse a worklog CSV, refuse rows of unknown clients, and upsert the rest by id: the file
 /// read as a stream ([`import_worklogs_from`]).
-pub async fn import_worklogs(
-    bytes: &[u8],
-    clients: &dyn ClientStore,
-    store: &dyn WorklogStore,
-) -> Result<ImportReport> {
-    import_worklogs_from(bytes, clients, store).await
+pub async fn import_worklogs(bytes: &[u8], stores: Stores<'_>) -> Result<ImportReport> {
+    import_worklogs_from(bytes, stores).await
 }
 
 #[cfg(test)]
@@ -242,6 +274,10 @@ mod tests {
         async fn worklogs_in_range(&self, _: &str, _: DateRange) -> Result<Vec<Worklog>> {
             unreachable!()
         }
+        async fn get_worklogs(&self, _: &[Uuid]) -> Result<Vec<Worklog>> {
+            // Memory use of the stream is what this fake measures: nothing is stored before.
+            Ok(Vec::new())
+        }
         async fn put_worklogs(&self, worklogs: &[Worklog]) -> Result<()> {
             self.writes.lock().unwrap().push(worklogs.len());
             let mut all = self.worklogs.lock().unwrap();
@@ -267,9 +303,14 @@ mod tests {
         // A repeated row in a later chunk: written again, counted once.
         csv.push_str("w2,ACME,2026-10-02,Ann,ACME-1,45\n");
         let memory = Memory::default();
-        let report = import_worklogs_from(csv.as_bytes(), &memory, &memory)
-            .await
-            .unwrap();
+        let report = import_with(
+            csv.as_bytes(),
+            &memory,
+            &memory,
+            &super::super::worklog_lock::NoLocks,
+        )
+        .await
+        .unwrap();
         assert_eq!(report.rows, rows as u64 + 1);
         assert_eq!(report.duplicates, 1);
         assert_eq!(report.rejected_total, (rows / 2) as u64);

@@ -83,6 +83,15 @@ pub fn uninvoiced(
     })
 }
 
+/// The number of `invoice` when it is issued (finalized or paid): its worklogs are billed
+/// for good. `None` for a draft (regenerate changes it) or a void invoice (it bills nothing).
+pub fn issued_number(invoice: &Invoice) -> Option<&str> {
+    match invoice.header.status {
+        InvoiceStatus::Finalized | InvoiceStatus::Paid => invoice.header.number.as_deref(),
+        InvoiceStatus::Draft | InvoiceStatus::Void => None,
+    }
+}
+
 /// The live (not void) invoice of `client_key` and `period`, with its lines.
 pub async fn live_invoice(
     stores: Stores<'_>,

@@ -46,13 +46,9 @@ async fn seed_tricky(app: &TestApp) {
     for k in ["ZERO", "EXEMPT", "REVERSE", "YEN", "NOCAT"] {
         csv.push_str(&format!("{k},{day},Ann,{k}-1,135\n"));
     }
-    proxima::import::import_worklogs(
-        csv.as_bytes(),
-        app.state.clients.as_ref(),
-        app.state.worklogs.as_ref(),
-    )
-    .await
-    .expect("import worklogs");
+    proxima::import::import_worklogs(csv.as_bytes(), app.state.stores())
+        .await
+        .expect("import worklogs");
 }
 
 async fn finalized(app: &TestApp, token: &str, client: &str) -> Value {

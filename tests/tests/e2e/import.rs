@@ -30,13 +30,7 @@ async fn csv_import_reports_bad_rows_and_keeps_good_ones() {
         .as_u64()
         .unwrap();
 
-    let report = import_worklogs(
-        TEMPO,
-        app.state.clients.as_ref(),
-        app.state.worklogs.as_ref(),
-    )
-    .await
-    .unwrap();
+    let report = import_worklogs(TEMPO, app.state.stores()).await.unwrap();
 
     assert_eq!(report.rows, 7);
     assert_eq!(report.imported, 4);
@@ -73,22 +67,10 @@ async fn csv_import_reports_bad_rows_and_keeps_good_ones() {
 #[tokio::test]
 async fn importing_the_same_file_twice_is_one_set_of_worklogs() {
     let (app, token) = app_with_acme().await;
-    let first = import_worklogs(
-        TEMPO,
-        app.state.clients.as_ref(),
-        app.state.worklogs.as_ref(),
-    )
-    .await
-    .unwrap();
+    let first = import_worklogs(TEMPO, app.state.stores()).await.unwrap();
     let after_first = october(&app, &token).await;
 
-    let second = import_worklogs(
-        TEMPO,
-        app.state.clients.as_ref(),
-        app.state.worklogs.as_ref(),
-    )
-    .await
-    .unwrap();
+    let second = import_worklogs(TEMPO, app.state.stores()).await.unwrap();
     let after_second = october(&app, &token).await;
 
     assert_eq!(first, second);
@@ -103,20 +85,12 @@ async fn a_changed_row_with_the_same_tracker_id_replaces_the_old_one() {
     let before = october(&app, &token).await["meta"]["total"]
         .as_u64()
         .unwrap();
-    import_worklogs(
-        csv.as_bytes(),
-        app.state.clients.as_ref(),
-        app.state.worklogs.as_ref(),
-    )
-    .await
-    .unwrap();
-    import_worklogs(
-        edited.as_bytes(),
-        app.state.clients.as_ref(),
-        app.state.worklogs.as_ref(),
-    )
-    .await
-    .unwrap();
+    import_worklogs(csv.as_bytes(), app.state.stores())
+        .await
+        .unwrap();
+    import_worklogs(edited.as_bytes(), app.state.stores())
+        .await
+        .unwrap();
 
     let after = october(&app, &token).await;
     assert_eq!(after["meta"]["total"].as_u64().unwrap(), before + 1);

@@ -63,13 +63,9 @@ async fn worklog_rows_with_text_that_could_forge_a_printed_line_are_rejected_wit
          ACME,{day},Oʻtkir Gʻofurov,HARD-10,Reports,\"line one\nline two\",30\n"
     );
 
-    let report = import_worklogs(
-        csv.as_bytes(),
-        app.state.clients.as_ref(),
-        app.state.worklogs.as_ref(),
-    )
-    .await
-    .expect("the file is read; bad rows are reported");
+    let report = import_worklogs(csv.as_bytes(), app.state.stores())
+        .await
+        .expect("the file is read; bad rows are reported");
 
     assert_eq!((report.rows, report.imported), (10, 2), "{report:?}");
     let reasons: Vec<&str> = report.rejected.iter().map(|r| r.message.as_str()).collect();

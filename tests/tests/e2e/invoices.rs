@@ -544,13 +544,9 @@ async fn regenerate_rebuilds_worklog_lines_and_keeps_manual_ones() {
     let csv = format!(
         "worklog_id,client_key,date,author,issue_key,issue_summary,minutes\nNEW-1,NORDLICHT,{day},Maria Keller,NORD-NEW,Late fix,125\n"
     );
-    proxima::import::import_worklogs(
-        csv.as_bytes(),
-        app.state.clients.as_ref(),
-        app.state.worklogs.as_ref(),
-    )
-    .await
-    .unwrap();
+    proxima::import::import_worklogs(csv.as_bytes(), app.state.stores())
+        .await
+        .unwrap();
 
     let path = format!("/api/v1/invoices/{id}/regenerate");
     send_json(&app, Method::PUT, &path, &token, None, &json!({}))

@@ -329,13 +329,9 @@ async fn worklog_totals_follow_imports_that_add_and_move_worklogs() {
     let import = |csv: String| {
         let app = &c.app;
         async move {
-            proxima::import::import_worklogs(
-                csv.as_bytes(),
-                app.state.clients.as_ref(),
-                app.state.worklogs.as_ref(),
-            )
-            .await
-            .expect("import")
+            proxima::import::import_worklogs(csv.as_bytes(), app.state.stores())
+                .await
+                .expect("import")
         }
     };
     import(csv.clone()).await;
@@ -438,13 +434,10 @@ async fn counts_stay_exact_under_parallel_writes() {
             csv
         })
         .collect();
-    join_all(csvs.iter().map(|csv| {
-        proxima::import::import_worklogs(
-            csv.as_bytes(),
-            c.app.state.clients.as_ref(),
-            c.app.state.worklogs.as_ref(),
-        )
-    }))
+    join_all(
+        csvs.iter()
+            .map(|csv| proxima::import::import_worklogs(csv.as_bytes(), c.app.state.stores())),
+    )
     .await
     .into_iter()
     .for_each(|r| {

@@ -30,13 +30,9 @@ async fn client_with_work(app: &TestApp, key: &str) -> String {
         "client_key,date,author,issue_key,minutes\n{key},{},Ann,{key}-1,90\n",
         last_month().first_day()
     );
-    proxima::import::import_worklogs(
-        csv.as_bytes(),
-        app.state.clients.as_ref(),
-        app.state.worklogs.as_ref(),
-    )
-    .await
-    .expect("import worklogs");
+    proxima::import::import_worklogs(csv.as_bytes(), app.state.stores())
+        .await
+        .expect("import worklogs");
     email
 }
 

@@ -7,13 +7,9 @@ use serde_json::Value;
 
 async fn import(app: &TestApp, rows: &str) {
     let csv = format!("worklog_id,client_key,date,author,issue_key,issue_summary,minutes\n{rows}");
-    let summary = proxima::import::import_worklogs(
-        csv.as_bytes(),
-        app.state.clients.as_ref(),
-        app.state.worklogs.as_ref(),
-    )
-    .await
-    .unwrap();
+    let summary = proxima::import::import_worklogs(csv.as_bytes(), app.state.stores())
+        .await
+        .unwrap();
     assert_eq!(summary.rejected.len(), 0, "{summary:?}");
 }
 
@@ -118,4 +114,71 @@ async fn late_work_shows_until_an_invoice_bills_it() {
     app.get("/api/v1/reports/uninvoiced", None)
         .await
         .assert_error(401, "UNAUTHORIZED");
+}
+
+/// A worklog an issued invoice bills is locked: a re-import that would change or move it
+/// is refused naming the invoice, and the worklog stays as billed; the same row again, or a
+/// worklog on a draft, imports as before.
+#[tokio::test]
+async fn a_worklog_an_issued_invoice_bills_refuses_to_change() {
+    let app = spawn_app().await;
+    app.seed_demo().await;
+    let token = app.token(Role::Accountant).await;
+    let day = last_month().first_day();
+    let row = |id: &str, client: &str, minutes: u32| {
+        format!("{id},{client},{day},Ann,LOCK-1,Locked work,{minutes}\n")
+    };
+    import(
+        &app,
+        &format!(
+            "{}{}",
+            row("LOCK-1", "ACME", 90),
+            row("DRAFT-1", "NORDLICHT", 30)
+        ),
+    )
+    .await;
+    let acme = app.draft(&token, "ACME").await;
+    let finalized = app.finalize(&token, acme["id"].as_str().unwrap()).await;
+    assert_eq!(finalized.status, 200, "{}", finalized.body);
+    let number = finalized.body["data"]["number"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    app.draft(&token, "NORDLICHT").await;
+
+    let csv = format!(
+        "worklog_id,client_key,date,author,issue_key,issue_summary,minutes\n{}{}{}",
+        row("LOCK-1", "ACME", 95),
+        row("DRAFT-1", "NORDLICHT", 45),
+        row("LOCK-1", "ACME", 90)
+            .replace(&day.to_string(), &(day + chrono::Days::new(1)).to_string()),
+    );
+    // The third row repeats LOCK-1 (moved a day): the last row of an id is the one read.
+    let changed = proxima::import::import_worklogs(csv.as_bytes(), app.state.stores())
+        .await
+        .unwrap();
+    assert_eq!(changed.rejected.len(), 1, "{changed:?}");
+    assert!(
+        changed.rejected[0].message.contains(&number),
+        "names the invoice: {changed:?}"
+    );
+    assert_eq!(
+        changed.imported, 1,
+        "the draft's worklog changed: {changed:?}"
+    );
+
+    // The same rows as billed import again (nothing changes).
+    let same = format!(
+        "worklog_id,client_key,date,author,issue_key,issue_summary,minutes\n{}",
+        row("LOCK-1", "ACME", 90)
+    );
+    let again = proxima::import::import_worklogs(same.as_bytes(), app.state.stores())
+        .await
+        .unwrap();
+    assert_eq!((again.rejected.len(), again.imported), (0, 1), "{again:?}");
+
+    // The invoice still agrees with its worklogs: nothing of ACME's is uninvoiced.
+    let viewer = app.token(Role::Viewer).await;
+    let open = report(&app, &viewer, &format!("?period={}", last_month())).await;
+    assert!(open.iter().all(|r| r["client_key"] != "ACME"), "{open:?}");
 }

@@ -137,12 +137,25 @@ impl DynamoStore {
 
     /// Where each of `ids` is stored now (client and date), by one consistent read.
     async fn places(&self, ids: &[Uuid]) -> Result<HashMap<Uuid, Place>> {
-        let mut found = HashMap::new();
+        Ok(self
+            .worklog_items(ids, Some("id, client_key, #date"))
+            .await?
+            .iter()
+            .filter_map(place_of)
+            .collect())
+    }
+
+    /// The stored worklog items among `ids` (consistent reads, 100 keys per
+    /// `BatchGetItem`, unprocessed keys asked again), with only `projection` when given.
+    async fn worklog_items(&self, ids: &[Uuid], projection: Option<&str>) -> Result<Vec<Item>> {
+        let mut found = Vec::new();
         for chunk in ids.chunks(100) {
-            let mut ka = KeysAndAttributes::builder()
-                .consistent_read(true)
-                .projection_expression("id, client_key, #date")
-                .expression_attribute_names("#date", "date");
+            let mut ka = KeysAndAttributes::builder().consistent_read(true);
+            if let Some(p) = projection {
+                ka = ka
+                    .projection_expression(p)
+                    .expression_attribute_names("#date", "date");
+            }
             for id in chunk {
                 ka = ka.keys(
                     [
@@ -166,15 +179,11 @@ impl DynamoStore {
                     .send()
                     .await
                     .map_err(|e| sdk_error("BatchGetItem worklogs", e))?;
-                for item in out
-                    .responses
-                    .and_then(|mut r| r.remove(&self.table))
-                    .unwrap_or_default()
-                {
-                    if let Some((id, place)) = place_of(&item) {
-                        found.insert(id, place);
-                    }
-                }
+                found.extend(
+                    out.responses
+                        .and_then(|mut r| r.remove(&self.table))
+                        .unwrap_or_default(),
+                );
                 request = out.unprocessed_keys.unwrap_or_default();
                 if request.is_empty() {
                     break;
@@ -354,6 +363,14 @@ impl WorklogStore for DynamoStore {
             "Query worklogs",
         )
         .await
+    }
+
+    async fn get_worklogs(&self, ids: &[Uuid]) -> Result<Vec<Worklog>> {
+        self.worklog_items(ids, None)
+            .await?
+            .into_iter()
+            .map(super::from_item)
+            .collect()
     }
 
     async fn put_worklogs(&self, worklogs: &[Worklog]) -> Result<()> {
