@@ -552,6 +552,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/invoices/{id}/timesheet": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every worklog behind each worklog line of the invoice (`line`, `line_description`,
+         *     `row` = `worklog`, `date`, `author`, `issue_key`, `issue_summary`, `worklog_id`,
+         *     `minutes`, `hours`), then a `line_total` row whose `hours` is the line's quantity. A
+         *     draft's timesheet shows the worklogs its lines name now. Any role.
+         */
+        get: operations["timesheet"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/invoices/{id}/void": {
         parameters: {
             query?: never;
@@ -2009,6 +2031,17 @@ export interface components {
             hours: string;
             /** Format: uuid */
             id: string;
+            /**
+             * Format: uuid
+             * @description The live invoice whose lines bill this worklog (a draft, finalized or paid one);
+             *     `null` while none does (see `GET /api/v1/reports/uninvoiced`).
+             */
+            invoice_id: string | null;
+            /**
+             * @description That invoice's number once it is issued; `null` for a draft. An issued invoice's
+             *     worklogs are locked: an import that would change them is refused.
+             */
+            invoice_number: string | null;
             issue_key: string;
             issue_summary: string;
             /** Format: int32 */
@@ -4946,6 +4979,80 @@ export interface operations {
                 };
             };
             /** @description The mail service is unavailable; nothing was sent */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    timesheet: {
+        parameters: {
+            query?: {
+                /** @description `csv` (the default). */
+                format?: "csv";
+            };
+            header?: never;
+            path: {
+                /** @description Invoice id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The timesheet (`Content-Disposition: attachment`) */
+            200: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description A format other than csv, or an unknown query parameter */
+            400: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No or bad token */
+            401: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such invoice */
+            404: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description `SERVICE_UNAVAILABLE`: DynamoDB or S3 did not answer in time */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */

@@ -8,10 +8,12 @@ use proxima::domain::client::check_key;
 use proxima::domain::{Client, ClientInput, DateRange, Period, Worklog};
 use proxima::http::pagination::PaginationParams;
 use proxima::http::{Admin, AuthUser, CheckedJsonBody, Data, KnownQuery, Paged, Pagination};
+use proxima::invoice::uninvoiced::{BilledBy, billed_worklogs};
 use proxima::state::AppState;
 use proxima::{Error, FieldError, Result};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
@@ -134,11 +136,20 @@ pub struct WorklogView {
     #[schema(value_type = String, format = "decimal", pattern = "^[0-9]+\\.[0-9]{2}$", example = "1.50")]
     pub hours: Decimal,
     pub billable: bool,
+    /// The live invoice whose lines bill this worklog (a draft, finalized or paid one);
+    /// `null` while none does (see `GET /api/v1/reports/uninvoiced`).
+    pub invoice_id: Option<Uuid>,
+    /// That invoice's number once it is issued; `null` for a draft. An issued invoice's
+    /// worklogs are locked: an import that would change them is refused.
+    pub invoice_number: Option<String>,
 }
 
-impl From<Worklog> for WorklogView {
-    fn from(w: Worklog) -> Self {
+impl WorklogView {
+    fn of(w: Worklog, billed: &HashMap<Uuid, BilledBy>) -> Self {
+        let by = billed.get(&w.id);
         Self {
+            invoice_id: by.map(|b| b.invoice_id),
+            invoice_number: by.and_then(|b| b.invoice_number.clone()),
             hours: w.hours(),
             id: w.id,
             client_key: w.client_key,
@@ -243,7 +254,9 @@ async fn client_worklogs(
         return Err(Error::not_found("client"));
     }
     let page = state.worklogs.worklog_page(&key, range, page).await?;
-    Ok(page.map(WorklogView::from).into())
+    let periods = page.items.iter().map(|w| Period::containing(w.date));
+    let billed = billed_worklogs(state.stores(), &key, periods).await?;
+    Ok(page.map(|w| WorklogView::of(w, &billed)).into())
 }
 
 /// The currencies a client may be invoiced in (active ISO 4217 currencies: no funds, metals,

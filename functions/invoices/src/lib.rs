@@ -36,6 +36,8 @@ mod month_end_runs;
 pub use month_end_runs::*;
 mod reports;
 pub use reports::*;
+mod timesheet;
+pub use timesheet::*;
 
 mod sending;
 pub use sending::*;
@@ -529,6 +531,7 @@ proxima::function_routes! {
     "/api/v1/invoices/{id}/void" => post(idempotent(void));
     "/api/v1/invoices/{id}/send" => post(idempotent(send_invoice));
     "/api/v1/invoices/{id}/messages" => get(list_messages);
+    "/api/v1/invoices/{id}/timesheet" => get(timesheet);
     "/api/v1/invoices/{id}/credit-notes" => post(idempotent(issue_credit_note));
     "/api/v1/credit-notes" => get(list_credit_notes);
     "/api/v1/credit-notes/{id}" => get(get_credit_note);

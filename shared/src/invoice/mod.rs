@@ -22,6 +22,7 @@ pub mod patch;
 pub mod receivables;
 pub mod sending;
 pub mod service;
+pub mod timesheet;
 pub mod uninvoiced;
 pub mod write_loop;
 

@@ -118,6 +118,38 @@ pub async fn live_invoice(
     }
 }
 
+/// Which live invoice bills a worklog: its id, and its number once issued.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BilledBy {
+    pub invoice_id: Uuid,
+    /// `None` while the invoice is a draft.
+    pub invoice_number: Option<String>,
+}
+
+/// The live invoices of `client_key` in `periods` that bill worklogs, by worklog id (one
+/// read of each period's live invoice).
+pub async fn billed_worklogs(
+    stores: Stores<'_>,
+    client_key: &str,
+    periods: impl IntoIterator<Item = Period>,
+) -> Result<std::collections::HashMap<Uuid, BilledBy>> {
+    let mut out = std::collections::HashMap::new();
+    let periods: std::collections::BTreeSet<Period> = periods.into_iter().collect();
+    for period in periods {
+        let Some(live) = live_invoice(stores, client_key, period).await? else {
+            continue;
+        };
+        let by = BilledBy {
+            invoice_id: live.header.id,
+            invoice_number: issued_number(&live).map(str::to_string),
+        };
+        for id in live.line_items.iter().flat_map(|l| l.worklog_ids.iter()) {
+            out.insert(*id, by.clone());
+        }
+    }
+    Ok(out)
+}
+
 /// Every client's uninvoiced work of `period` (of every period when `None`), by client key
 /// and period. Reads each client's worklogs once and the live invoice of each period that
 /// has billable work.

@@ -1,5 +1,7 @@
-//! Work no live invoice bills: a worklog imported after its period was finalized, or after
-//! its draft was made, shows in `GET /api/v1/reports/uninvoiced` until an invoice bills it.
+//! Billed work: what no live invoice bills (a worklog imported after its period was
+//! finalized, or after its draft was made) shows in `GET /api/v1/reports/uninvoiced` until
+//! an invoice bills it; a worklog an issued invoice bills is locked; worklog answers name
+//! their invoice; an invoice's timesheet lists the worklogs behind its lines.
 
 use proxima::domain::Role;
 use proxima_tests::{TestApp, last_month, spawn_app};
@@ -177,8 +179,136 @@ async fn a_worklog_an_issued_invoice_bills_refuses_to_change() {
         .unwrap();
     assert_eq!((again.rejected.len(), again.imported), (0, 1), "{again:?}");
 
+    // Worklog answers name the invoice that bills them: its number once issued.
+    let viewer_token = app.token(Role::Viewer).await;
+    let worklogs = |client: &'static str| {
+        let (app, token) = (&app, &viewer_token);
+        async move {
+            let reply = app
+                .get(
+                    &format!(
+                        "/api/v1/clients/{client}/worklogs?period={}&per_page=100",
+                        last_month()
+                    ),
+                    Some(token),
+                )
+                .await;
+            assert_eq!(reply.status, 200, "{}", reply.body);
+            reply.body["data"].as_array().unwrap().clone()
+        }
+    };
+    // Billable worklogs are on a line; a non-billable one is billed by nothing.
+    let acme_worklogs = worklogs("ACME").await;
+    assert!(acme_worklogs.iter().any(|w| w["billable"] == true));
+    for w in &acme_worklogs {
+        if w["billable"] == true {
+            assert_eq!(w["invoice_id"], acme["id"], "{w}");
+            assert_eq!(w["invoice_number"], number.as_str(), "{w}");
+        } else {
+            assert_eq!(w["invoice_id"], Value::Null, "{w}");
+        }
+    }
+    let nordlicht = worklogs("NORDLICHT").await;
+    assert!(nordlicht.iter().any(|w| w["billable"] == true));
+    for w in nordlicht.iter().filter(|w| w["billable"] == true) {
+        assert!(w["invoice_id"].is_string(), "{w}");
+        assert_eq!(
+            w["invoice_number"],
+            Value::Null,
+            "a draft has no number: {w}"
+        );
+    }
+    let vostok = worklogs("VOSTOK").await;
+    assert!(!vostok.is_empty());
+    for w in vostok {
+        assert_eq!(
+            (&w["invoice_id"], &w["invoice_number"]),
+            (&Value::Null, &Value::Null),
+            "no invoice yet: {w}"
+        );
+    }
+
     // The invoice still agrees with its worklogs: nothing of ACME's is uninvoiced.
     let viewer = app.token(Role::Viewer).await;
     let open = report(&app, &viewer, &format!("?period={}", last_month())).await;
     assert!(open.iter().all(|r| r["client_key"] != "ACME"), "{open:?}");
+}
+
+/// The timesheet behind an invoice: every worklog of each worklog line, and per line a total
+/// whose hours are the line's quantity.
+#[tokio::test]
+async fn the_timesheet_lists_every_worklog_and_totals_to_each_line() {
+    let app = spawn_app().await;
+    app.seed_demo().await;
+    let token = app.token(Role::Accountant).await;
+    let draft = app.draft(&token, "ACME").await;
+    let id = draft["id"].as_str().unwrap();
+    let finalized = app.finalize(&token, id).await;
+    assert_eq!(finalized.status, 200, "{}", finalized.body);
+    let invoice = &finalized.body["data"];
+    let number = invoice["number"].as_str().unwrap();
+
+    let viewer = app.token(Role::Viewer).await;
+    let res = app
+        .request(
+            reqwest::Method::GET,
+            &format!("/api/v1/invoices/{id}/timesheet?format=csv"),
+            Some(&viewer),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "text/csv; charset=utf-8");
+    assert_eq!(
+        res.headers()["content-disposition"],
+        format!("attachment; filename=\"{number}-timesheet.csv\"").as_str()
+    );
+    let body = res.bytes().await.unwrap();
+    let mut reader = csv::Reader::from_reader(body.as_ref());
+    assert_eq!(
+        reader.headers().unwrap().iter().collect::<Vec<_>>(),
+        proxima::invoice::timesheet::COLUMNS
+    );
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    let lines: Vec<&Value> = invoice["line_items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| l["source"] == "worklogs")
+        .collect();
+    assert!(!lines.is_empty());
+    for (n, line) in lines.iter().enumerate() {
+        let of_line: Vec<&csv::StringRecord> = rows
+            .iter()
+            .filter(|r| r[0] == (n + 1).to_string())
+            .collect();
+        let worklogs: Vec<_> = of_line.iter().filter(|r| &r[2] == "worklog").collect();
+        assert_eq!(
+            worklogs.len(),
+            line["worklog_ids"].as_array().unwrap().len(),
+            "every worklog of line {n}"
+        );
+        let total = of_line.iter().find(|r| &r[2] == "line_total").unwrap();
+        let minutes: u64 = worklogs.iter().map(|r| r[8].parse::<u64>().unwrap()).sum();
+        assert_eq!(total[8].parse::<u64>().unwrap(), minutes);
+        assert_eq!(&total[9], line["quantity"].as_str().unwrap(), "line {n}");
+        assert_eq!(&total[1], line["description"].as_str().unwrap());
+    }
+
+    app.get(
+        &format!("/api/v1/invoices/{id}/timesheet?format=pdf"),
+        Some(&viewer),
+    )
+    .await
+    .assert_error(400, "VALIDATION_ERROR");
+    app.get(
+        &format!("/api/v1/invoices/{}/timesheet", uuid::Uuid::new_v4()),
+        Some(&viewer),
+    )
+    .await
+    .assert_error(404, "NOT_FOUND");
+    app.get(&format!("/api/v1/invoices/{id}/timesheet"), None)
+        .await
+        .assert_error(401, "UNAUTHORIZED");
 }
