@@ -24,7 +24,7 @@ phase "cargo clippy"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 # The workspace build turns the shared crate's `einvoice` feature on (fn-einvoice needs it);
 # every other function is deployed without it: lint that build too.
-cargo clippy -p fn-invoices --all-targets --quiet -- -D warnings
+cargo clippy -p proxima-shared --lib --quiet -- -D warnings
 phase "cargo test"
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT

@@ -120,6 +120,24 @@ pub struct Reply {
 }
 
 impl Reply {
+    /// `(field, code)` of every `error.details` entry, sorted.
+    pub fn field_codes(&self) -> Vec<(String, String)> {
+        let mut out: Vec<(String, String)> = self.body["error"]["details"]
+            .as_array()
+            .map(|details| {
+                details
+                    .iter()
+                    .map(|d| {
+                        let text = |k: &str| d[k].as_str().unwrap_or_default().to_string();
+                        (text("field"), text("code"))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        out.sort();
+        out
+    }
+
     /// `error.code` of an error envelope.
     pub fn code(&self) -> &str {
         self.body["error"]["code"].as_str().unwrap_or("")

@@ -12,12 +12,12 @@ use proxima::domain::Period;
 use proxima::domain::client::check_key;
 use proxima::http::download::{path_id, presigned_answer, redirect_flag};
 use proxima::http::error::ErrorEnvelope;
-use proxima::http::json::OptionalJsonBody;
+use proxima::http::json::{OptionalJsonBody, with_rule_errors};
 use proxima::http::openapi::{OptionalIfMatch, RequiredIfMatch};
 use proxima::http::pagination::PaginationParams;
 use proxima::http::version::{etag, expected_version};
 use proxima::http::{
-    AuthUser, CheckedJsonBody, Data, InvoiceWriter, JsonBody, KnownQuery, Paged, Pagination,
+    AuthUser, Data, InvoiceWriter, JsonBody, KnownQuery, LenientJsonBody, Paged, Pagination,
 };
 use proxima::invoice::edit::{InvoicePatch, LineItemsPatch};
 use proxima::invoice::finalize::PdfDownload;
@@ -324,9 +324,19 @@ async fn patch_invoice(
     State(state): State<AppState>,
     Path(id): Path<String>,
     headers: HeaderMap,
-    CheckedJsonBody(patch): CheckedJsonBody<InvoicePatch>,
+    body: LenientJsonBody<InvoicePatch>,
 ) -> Result<impl IntoResponse> {
     let id = invoice_id(&id)?;
+    let patch = body.value;
+    if !body.shape.is_empty() {
+        // Some fields failed to read: the other fields' rules (the dates against the
+        // invoice included) come in the same answer.
+        let rules = state
+            .invoice_service()
+            .patch_errors(id, &patch, chrono::Utc::now().date_naive())
+            .await?;
+        return Err(Error::fields(with_rule_errors(body.shape, rules)));
+    }
     let version = expected_version(&headers, patch.version)?;
     let invoice = state
         .invoice_service()

@@ -60,28 +60,56 @@ where
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         check_content_type(&req)?;
         let bytes = read_body(req, state).await?;
-        let (value, mut errors) = parse_json_repaired::<T>(&bytes)?;
+        let (value, errors) = parse_json_repaired::<T>(&bytes)?;
         if errors.is_empty() {
             return Ok(CheckedJsonBody(value));
         }
-        let failed: Vec<String> = errors.iter().map(|e| e.field.clone()).collect();
-        let related = |field: &str| {
-            failed.iter().any(|f| {
-                f == field
-                    || field.starts_with(&format!("{f}."))
-                    || field.starts_with(&format!("{f}["))
-                    || f.starts_with(&format!("{field}."))
-                    || f.starts_with(&format!("{field}["))
-            })
-        };
-        errors.extend(
-            value
-                .field_errors()
-                .into_iter()
-                .filter(|e| !related(&e.field)),
-        );
-        Err(Error::fields(errors))
+        let rules = value.field_errors();
+        Err(Error::fields(with_rule_errors(errors, rules)))
     }
+}
+
+/// A JSON body read as far as it goes: the value (its failing fields repaired with
+/// placeholders) and the fields that failed to read. The handler checks the value's rules
+/// that need stored state and answers [`with_rule_errors`] when `shape` is not empty; the
+/// value itself is never used as input then.
+#[derive(Debug, Clone)]
+pub struct LenientJsonBody<T> {
+    pub value: T,
+    pub shape: Vec<FieldError>,
+}
+
+impl<S, T> FromRequest<S> for LenientJsonBody<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned,
+{
+    type Rejection = Error;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        check_content_type(&req)?;
+        let bytes = read_body(req, state).await?;
+        let (value, shape) = parse_json_repaired::<T>(&bytes)?;
+        Ok(LenientJsonBody { value, shape })
+    }
+}
+
+/// The shape errors of a body and the rule errors of its other fields, in one list: a
+/// field that failed to read (or a part or parent of it) is reported once, for its shape.
+pub fn with_rule_errors(shape: Vec<FieldError>, rules: Vec<FieldError>) -> Vec<FieldError> {
+    let failed: Vec<String> = shape.iter().map(|e| e.field.clone()).collect();
+    let related = |field: &str| {
+        failed.iter().any(|f| {
+            f == field
+                || field.starts_with(&format!("{f}."))
+                || field.starts_with(&format!("{f}["))
+                || f.starts_with(&format!("{field}."))
+                || f.starts_with(&format!("{field}["))
+        })
+    };
+    let mut all = shape;
+    all.extend(rules.into_iter().filter(|e| !related(&e.field)));
+    all
 }
 
 /// The whole body (within the limit): 413 over it, 400 when it cannot be read.

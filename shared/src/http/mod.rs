@@ -22,7 +22,7 @@ pub use app::{BODY_LIMIT_BYTES, with_layers};
 pub use auth::{Admin, AuthUser, InvoiceWriter};
 pub use envelope::{Data, Meta, NoStore, Paged};
 pub use idempotency::{Idempotent, idempotent};
-pub use json::{CheckedJsonBody, JsonBody};
+pub use json::{CheckedJsonBody, JsonBody, LenientJsonBody};
 pub use known_query::KnownQuery;
 pub use pagination::Pagination;
 pub use request_id::{REQUEST_ID_HEADER, current_request_id};

@@ -135,6 +135,16 @@ impl<'a> InvoiceService<'a> {
         service::update(self.stores(), id, version, patch, actor).await
     }
 
+    /// The rule errors `patch` would get on invoice `id`, without writing.
+    pub async fn patch_errors(
+        &self,
+        id: Uuid,
+        patch: &InvoicePatch,
+        today: chrono::NaiveDate,
+    ) -> Result<Vec<crate::FieldError>> {
+        service::patch_errors(self.stores(), id, patch, today).await
+    }
+
     /// Change a draft's lines, all or nothing.
     pub async fn update_lines(
         &self,

@@ -332,6 +332,22 @@ async fn write_draft(
     }
 }
 
+/// What `patch` would be refused for on invoice `id` today (its rules, the dates against
+/// the invoice included), without writing: the rule half of an answer whose body also had
+/// fields that failed to read. A missing invoice is `NotFound`.
+pub async fn patch_errors(
+    stores: Stores<'_>,
+    id: Uuid,
+    patch: &InvoicePatch,
+    today: chrono::NaiveDate,
+) -> Result<Vec<crate::FieldError>> {
+    let mut invoice = get(stores, id).await?;
+    Ok(match apply_patch(&mut invoice, patch, today) {
+        Err(Error::Validation { details, .. }) => details,
+        _ => Vec::new(),
+    })
+}
+
 /// `PATCH /invoices/{id}`.
 pub async fn update(
     stores: Stores<'_>,
