@@ -47,6 +47,7 @@ pub fn bench_client(key: &str, currency: &str, now: DateTime<Utc>) -> Result<Cli
         payment_terms_days: 14,
         timezone: "Asia/Tashkent".into(),
         locale: None,
+        reminders_paused: false,
         active: true,
     }
     .validate(now, None)?)

@@ -296,6 +296,7 @@ pub async fn seed(
                 .iter()
                 .find(|(key, _)| *key == c.key)
                 .map(|(_, locale)| (*locale).into()),
+            reminders_paused: false,
             active: c.active,
         };
         let client = input.validate(now, existing.map(|e| e.created_at))?;

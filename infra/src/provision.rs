@@ -134,9 +134,9 @@ pub async fn provision(
     Ok(())
 }
 
-/// The local month-end queue and its dead-letter queue.
+/// A fan-out job's local queue and its dead-letter queue.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MonthEndQueues {
+pub struct JobQueues {
     pub queue_url: String,
     pub queue_arn: String,
     pub dead_letter_url: String,
@@ -172,30 +172,66 @@ async fn create_queue(
     Ok((url, arn))
 }
 
+/// The month-end queues (the name the tests and tools knew them by).
+pub type MonthEndQueues = JobQueues;
+
 /// Create the month-end queue (`<prefix>-month-end`) and its dead-letter queue
-/// (`<prefix>-month-end-dlq`) as `template.yaml` defines them: visibility timeout, retention
-/// and the redrive policy with its `maxReceiveCount`. `visibility_timeout_secs` overrides
-/// the template's (tests use a short one so that a failed message comes back quickly).
-/// Idempotent for the same arguments.
+/// (`<prefix>-month-end-dlq`) as `template.yaml` defines them: see [`ensure_job_queues`].
 pub async fn ensure_month_end_queues(
     client: &aws_sdk_sqs::Client,
     prefix: &str,
     visibility_timeout_secs: Option<u64>,
-) -> Result<MonthEndQueues> {
+) -> Result<JobQueues> {
+    ensure_job_queues(
+        client,
+        template::MONTH_END_QUEUE_RESOURCE,
+        &format!("{prefix}-month-end"),
+        visibility_timeout_secs,
+    )
+    .await
+}
+
+/// Create the reminder queue (`<prefix>-reminders`) and its dead-letter queue
+/// (`<prefix>-reminders-dlq`) as `template.yaml` defines them: see [`ensure_job_queues`].
+pub async fn ensure_reminder_queues(
+    client: &aws_sdk_sqs::Client,
+    prefix: &str,
+    visibility_timeout_secs: Option<u64>,
+) -> Result<JobQueues> {
+    ensure_job_queues(
+        client,
+        template::REMINDER_QUEUE_RESOURCE,
+        &format!("{prefix}-reminders"),
+        visibility_timeout_secs,
+    )
+    .await
+}
+
+/// Create the queue `name` and its dead-letter queue (`<name>-dlq`) as `template.yaml`
+/// defines the queue `resource`: visibility timeout, retention and the redrive policy with
+/// its `maxReceiveCount`. `visibility_timeout_secs` overrides the template's (tests use a
+/// short one so that a failed message comes back quickly). Idempotent for the same
+/// arguments.
+pub async fn ensure_job_queues(
+    client: &aws_sdk_sqs::Client,
+    resource: &str,
+    name: &str,
+    visibility_timeout_secs: Option<u64>,
+) -> Result<JobQueues> {
     use aws_sdk_sqs::types::QueueAttributeName as A;
     let doc = template::document(template::TEMPLATE_YAML)?;
-    let spec = template::queue_spec(&doc, template::MONTH_END_QUEUE_RESOURCE)?;
+    let spec = template::queue_spec(&doc, resource)?;
     let (dlq_id, max_receives) = spec
         .redrive
         .clone()
-        .context("the month-end queue has no RedrivePolicy in template.yaml")?;
+        .with_context(|| format!("{resource} has no RedrivePolicy in template.yaml"))?;
     let dlq_spec = template::queue_spec(&doc, &dlq_id)?;
     let mut dlq_attributes = Vec::new();
     if let Some(r) = dlq_spec.message_retention_secs {
         dlq_attributes.push((A::MessageRetentionPeriod, r.to_string()));
     }
     let (dead_letter_url, dlq_arn) =
-        create_queue(client, &format!("{prefix}-month-end-dlq"), dlq_attributes).await?;
+        create_queue(client, &format!("{name}-dlq"), dlq_attributes).await?;
     let mut attributes = vec![(
         A::RedrivePolicy,
         serde_json::json!({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": max_receives})
@@ -207,9 +243,8 @@ pub async fn ensure_month_end_queues(
     if let Some(r) = spec.message_retention_secs {
         attributes.push((A::MessageRetentionPeriod, r.to_string()));
     }
-    let (queue_url, queue_arn) =
-        create_queue(client, &format!("{prefix}-month-end"), attributes).await?;
-    Ok(MonthEndQueues {
+    let (queue_url, queue_arn) = create_queue(client, name, attributes).await?;
+    Ok(JobQueues {
         queue_url,
         queue_arn,
         dead_letter_url,

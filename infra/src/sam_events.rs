@@ -16,6 +16,8 @@ use yaml_serde::Value as Yaml;
 pub const TOKEN_PLACEHOLDER: &str = "REPLACE_WITH_TOKEN";
 /// The billing period the samples use.
 pub const SAMPLE_PERIOD: &str = "2026-10";
+/// The day the reminder samples use.
+pub const SAMPLE_DAY: &str = "2026-11-10";
 /// The client the samples use (a demo client).
 pub const SAMPLE_CLIENT: &str = "ACME";
 /// The invoice id in `{id}` paths: no such invoice until you put a real id there.
@@ -297,12 +299,23 @@ fn schedule_samples(doc: &Yaml) -> Result<Vec<Sample>> {
             binary: binary.clone(),
             event,
         });
-        // The same function run by hand for a given month.
+        // The same function run by hand: month-end for a given month, reminders for a day.
+        let (file, event) = if binary == "reminders" {
+            (
+                format!("schedule/{binary}-date.json"),
+                json!({"date": SAMPLE_DAY}),
+            )
+        } else {
+            (
+                format!("schedule/{binary}-period.json"),
+                json!({"period": SAMPLE_PERIOD}),
+            )
+        };
         out.push(Sample {
-            file: format!("schedule/{binary}-period.json"),
+            file,
             function,
             binary,
-            event: json!({"period": SAMPLE_PERIOD}),
+            event,
         });
     }
     Ok(out)
@@ -349,14 +362,32 @@ fn s3_samples(doc: &Yaml) -> Result<Vec<Sample>> {
         .collect())
 }
 
-/// An SQS message for the month-end worker: one client of one month, in the shape
-/// `sam local generate-event sqs receive-message` produces.
+/// SQS messages for the queue workers, in the shape `sam local generate-event sqs
+/// receive-message` produces: one client of one month for the month-end worker, one
+/// invoice of one day for the reminders.
 fn sqs_samples() -> Vec<Sample> {
-    let body = json!({"period": SAMPLE_PERIOD, "client_key": SAMPLE_CLIENT}).to_string();
-    vec![Sample {
-        file: "sqs/month-end-worker.json".into(),
-        function: "MonthEndWorkerFunction".into(),
-        binary: "month-end-worker".into(),
+    vec![
+        sqs_sample(
+            "MonthEndWorkerFunction",
+            "month-end-worker",
+            json!({"period": SAMPLE_PERIOD, "client_key": SAMPLE_CLIENT}),
+            "proxima-month-end",
+        ),
+        sqs_sample(
+            "RemindersFunction",
+            "reminders",
+            json!({"date": SAMPLE_DAY, "invoice_id": SAMPLE_INVOICE_ID}),
+            "proxima-reminders",
+        ),
+    ]
+}
+
+fn sqs_sample(function: &str, binary: &str, body: Value, queue: &str) -> Sample {
+    let body = body.to_string();
+    Sample {
+        file: format!("sqs/{binary}.json"),
+        function: function.into(),
+        binary: binary.into(),
         event: json!({"Records": [{
             "messageId": "19dd0b57-b21e-4ac1-bd88-01bbb068cb78",
             "receiptHandle": "MessageReceiptHandle",
@@ -370,10 +401,10 @@ fn sqs_samples() -> Vec<Sample> {
             "messageAttributes": {},
             "md5OfBody": "",
             "eventSource": "aws:sqs",
-            "eventSourceARN": "arn:aws:sqs:eu-central-1:123456789012:proxima-month-end",
+            "eventSourceARN": format!("arn:aws:sqs:eu-central-1:123456789012:{queue}"),
             "awsRegion": "eu-central-1"
         }]}),
-    }]
+    }
 }
 
 /// The event id of the stream sample (a UUID v7 of 2026-11-01).

@@ -15,6 +15,8 @@ pub const BUCKET_RESOURCE: &str = "DocumentBucket";
 pub const ARCHIVE_BUCKET_RESOURCE: &str = "InvoiceArchiveBucket";
 /// Logical id of the month-end queue (one message per client and period).
 pub const MONTH_END_QUEUE_RESOURCE: &str = "MonthEndQueue";
+/// Logical id of the reminder queue (one message per invoice and day).
+pub const REMINDER_QUEUE_RESOURCE: &str = "ReminderQueue";
 /// What every bucket name of the template starts with.
 const BUCKET_NAME_PREFIX: &str = "${AWS::StackName}-${AWS::AccountId}";
 

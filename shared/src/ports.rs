@@ -424,3 +424,15 @@ pub trait RunStore: Send + Sync {
         page: PageRequest,
     ) -> Result<Page<RunEntry>>;
 }
+
+/// The company's settings (the reminder schedule).
+#[async_trait]
+pub trait SettingsStore: Send + Sync {
+    /// The reminder settings; the defaults when never saved.
+    async fn reminder_settings(&self) -> Result<crate::reminders::ReminderSettings>;
+    /// Save the reminder settings (the whole of them).
+    async fn put_reminder_settings(
+        &self,
+        settings: &crate::reminders::ReminderSettings,
+    ) -> Result<()>;
+}

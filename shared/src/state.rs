@@ -47,6 +47,8 @@ pub struct AppState {
     pub outbox: Arc<dyn Outbox>,
     /// The runs of the fan-out jobs (month-end's run reports).
     pub runs: Arc<dyn RunStore>,
+    /// The company's settings (reminders).
+    pub settings: Arc<dyn crate::ports::SettingsStore>,
     /// What `/readyz` checks.
     pub readiness: Arc<[Arc<dyn DependencyCheck>]>,
 }
@@ -246,6 +248,7 @@ fn assemble(
         events: Arc::new(Unwired("EventBridge")),
         outbox: dynamo.clone(),
         runs: dynamo.clone(),
+        settings: dynamo.clone(),
         readiness: Arc::from(readiness),
     }
 }

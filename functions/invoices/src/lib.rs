@@ -34,6 +34,8 @@ mod collection;
 pub use collection::*;
 mod month_end_runs;
 pub use month_end_runs::*;
+mod reminders;
+pub use reminders::*;
 mod reports;
 pub use reports::*;
 mod timesheet;
@@ -540,6 +542,7 @@ proxima::function_routes! {
     "/api/v1/invoices/{id}/payments/{pid}" => delete(reverse_payment);
     "/api/v1/invoices/{id}/void" => post(idempotent(void));
     "/api/v1/invoices/{id}/send" => post(idempotent(send_invoice));
+    "/api/v1/invoices/{id}/remind" => post(idempotent(remind_invoice));
     "/api/v1/invoices/{id}/messages" => get(list_messages);
     "/api/v1/invoices/{id}/timesheet" => get(timesheet);
     "/api/v1/invoices/{id}/credit-notes" => post(idempotent(issue_credit_note));
@@ -550,4 +553,7 @@ proxima::function_routes! {
     "/api/v1/month-end-runs/{period}" => get(get_month_end_run);
     "/api/v1/month-end-runs/{period}/clients" => get(list_month_end_run_clients);
     "/api/v1/reports/uninvoiced" => get(uninvoiced_work);
+    "/api/v1/settings/reminders" => get(get_reminder_settings), put(put_reminder_settings);
+    "/api/v1/reminder-runs/{date}" => get(get_reminder_run);
+    "/api/v1/reminder-runs/{date}/invoices" => get(list_reminder_run_invoices);
 }

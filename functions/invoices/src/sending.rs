@@ -95,3 +95,47 @@ pub async fn list_messages(
         state.invoice_service().messages(invoice_id(&id)?).await?,
     ))
 }
+
+/// E-mail a payment reminder of a finalized invoice with something due, now, whatever the
+/// schedule says (also for a client whose scheduled reminders are paused): the invoice's
+/// PDF attached, the amount still due and the due date in the client's language, to `to`
+/// (default: the client's billing addresses) and `cc`, with an optional personal
+/// `message`. Recorded as a message (`kind: reminder`, `step: null`) and announced as
+/// `reminder.sent`; the invoice does not change. The recipients rule, the daily limit and
+/// the `Idempotency-Key` behaviour are those of `POST .../send`. A draft, paid or void
+/// invoice is 409. Accountants and admins.
+#[utoipa::path(post, path = "/api/v1/invoices/{id}/remind", tag = "invoices",
+    request_body(content = Option<SendRequest>, description = "Optional"),
+    params(("id" = Uuid, Path, description = "Invoice id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Sent and recorded", body = Data<SentMessage>),
+        (status = 400, description = "Bad recipients or message", body = ErrorEnvelope),
+        (status = 401, description = "No or bad token", body = ErrorEnvelope),
+        (status = 403, description = "Viewer, or a recipient that is not a billing address of the client (admins excepted)", body = ErrorEnvelope),
+        (status = 404, description = "No such invoice", body = ErrorEnvelope),
+        (status = 409, description = "Draft, paid or void, or an earlier attempt with this key is still pending", body = ErrorEnvelope),
+        (status = 429, description = "The user's daily limit of e-mails is reached", body = ErrorEnvelope),
+        (status = 503, description = "The mail service is unavailable; nothing was sent", body = ErrorEnvelope)))]
+pub async fn remind_invoice(
+    InvoiceWriter(user): InvoiceWriter,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    OptionalJsonBody(body): OptionalJsonBody<SendRequest>,
+) -> Result<Data<SentMessage>> {
+    let sender = Sender {
+        may_send_anywhere: user.role == Role::Admin,
+        idempotency_key: headers.get(&IDEMPOTENCY_KEY).and_then(|v| v.to_str().ok()),
+    };
+    let message = state
+        .invoice_service()
+        .remind(
+            invoice_id(&id)?,
+            &body.unwrap_or_default(),
+            &super::actor(&user),
+            &sender,
+        )
+        .await?;
+    Ok(Data::created(message))
+}

@@ -57,9 +57,29 @@ enum Command {
         #[arg(long, env = "MONTH_END_QUEUE_URL")]
         queue_url: String,
     },
+    /// Payment reminders by hand.
+    Reminders {
+        #[command(subcommand)]
+        action: RemindersAction,
+    },
     /// Upgrade step: give invoices and credit notes written before the list indexes their
     /// list keys and recompute every list count. Idempotent; run with writes paused.
     BackfillLists,
+}
+
+#[derive(Subcommand)]
+enum RemindersAction {
+    /// Run a day's reminders (what the 09:00 schedule does, for any day): start the day's
+    /// run with the settings as they are and enqueue its invoices; the workers send them.
+    /// Safe to repeat, and at the same time: each reminder goes out once.
+    Run {
+        /// The day, YYYY-MM-DD.
+        #[arg(long)]
+        date: String,
+        /// The reminder queue.
+        #[arg(long, env = "REMINDERS_QUEUE_URL")]
+        queue_url: String,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -311,6 +331,35 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 summary.period, summary.enqueued, summary.period
             );
         }
+        Command::Reminders {
+            action: RemindersAction::Run { date, queue_url },
+        } => {
+            let date = date
+                .parse()
+                .map_err(|_| anyhow::anyhow!("{date:?} is not a day written YYYY-MM-DD"))?;
+            let queue = proxima::store::SqsJobQueue::new(aws::sqs_client(&sdk), queue_url);
+            let settings = proxima::ports::SettingsStore::reminder_settings(&store).await?;
+            let summary = proxima::reminders::enqueue_reminders(
+                enqueuing_service(&store),
+                settings,
+                &queue,
+                &store,
+                date,
+                now,
+            )
+            .await?;
+            println!(
+                "reminders {}: {} invoices enqueued (schedule {}); the run: GET /api/v1/reminder-runs/{}",
+                summary.date,
+                summary.enqueued,
+                if summary.enabled {
+                    "on"
+                } else {
+                    "off: first overdue days only"
+                },
+                summary.date
+            );
+        }
         Command::BackfillLists => {
             let r = store.backfill_lists().await?;
             println!(
@@ -353,6 +402,31 @@ async fn main() -> ExitCode {
 }
 
 /// The use cases' stores, all in the one table.
+/// The invoice use cases as far as enqueuing a reminder run needs them: the table; no
+/// documents and no mail (the workers send).
+fn enqueuing_service(store: &DynamoStore) -> proxima::invoice::InvoiceService<'_> {
+    static UNWIRED: proxima::store::Unwired = proxima::store::Unwired("not used to enqueue");
+    static ISSUER: std::sync::LazyLock<proxima::domain::issuer::Issuer> =
+        std::sync::LazyLock::new(Default::default);
+    proxima::invoice::InvoiceService {
+        clients: store,
+        worklogs: store,
+        invoices: store,
+        numbering: store,
+        credit_notes: store,
+        documents: &UNWIRED,
+        mailer: &UNWIRED,
+        messages: store,
+        mail_from: None,
+        send_quota: proxima::invoice::sending::SendQuota {
+            counter: store,
+            per_user_per_day: 0,
+        },
+        issuer: &ISSUER,
+        url_ttl_secs: 0,
+    }
+}
+
 fn stores(store: &DynamoStore) -> proxima::invoice::service::Stores<'_> {
     proxima::invoice::service::Stores {
         clients: store,

@@ -73,12 +73,25 @@ async fn main() -> Result<()> {
     tokio::spawn(month_end_worker(
         state.clone(),
         SqsEventSource {
-            client: sqs,
+            client: sqs.clone(),
             queue_url: queues.queue_url.clone(),
             queue_arn: queues.queue_arn.clone(),
             batch_size: 10,
         },
         queues.max_receives,
+    ));
+    // Reminders: their queue from template.yaml, drained by the reminders function's worker
+    // half (the schedule is `proxima-admin reminders run --date`).
+    let reminder_queues = provision::ensure_reminder_queues(&sqs, &table, Some(30)).await?;
+    tokio::spawn(reminders_worker(
+        state.clone(),
+        SqsEventSource {
+            client: sqs.clone(),
+            queue_url: reminder_queues.queue_url.clone(),
+            queue_arn: reminder_queues.queue_arn.clone(),
+            batch_size: 10,
+        },
+        reminder_queues.max_receives,
     ));
     // Domain events: the outbox relayed to the bus as the table's stream and the relay
     // function do in the cloud.
@@ -107,8 +120,8 @@ async fn main() -> Result<()> {
     std::fs::write(
         &env_file,
         format!(
-            "export APP_ENV=local\nexport AWS_ENDPOINT_URL={endpoint}\nexport TABLE_NAME={table}\nexport BUCKET_NAME={bucket}\nexport MONTH_END_QUEUE_URL={}\n",
-            queues.queue_url
+            "export APP_ENV=local\nexport AWS_ENDPOINT_URL={endpoint}\nexport TABLE_NAME={table}\nexport BUCKET_NAME={bucket}\nexport MONTH_END_QUEUE_URL={}\nexport REMINDERS_QUEUE_URL={}\n",
+            queues.queue_url, reminder_queues.queue_url
         ),
     )?;
 
@@ -155,6 +168,10 @@ async fn main() -> Result<()> {
         out,
         "Month-end by hand (the worker drains the queue here): ... proxima-admin -- month-end --period YYYY-MM"
     )?;
+    writeln!(
+        out,
+        "Reminders of a day by hand (turn them on with PUT /api/v1/settings/reminders): ... proxima-admin -- reminders run --date YYYY-MM-DD"
+    )?;
     writeln!(out, "Ctrl-C stops the API and the emulator.")?;
     if let Err(error) = std::io::stdout().lock().write_all(out.as_bytes()) {
         tracing::warn!(%error, "could not print the banner");
@@ -169,6 +186,48 @@ async fn main() -> Result<()> {
         })
         .await?;
     Ok(())
+}
+
+/// Drain the reminder queue forever with the reminders function's worker half.
+async fn reminders_worker(state: AppState, source: SqsEventSource, max_receives: u32) {
+    let worker = |event: aws_lambda_events::event::sqs::SqsEvent| {
+        let state = state.clone();
+        async move {
+            match fn_reminders::work(&state, &event, max_receives, chrono::Utc::now()).await {
+                Ok(answer) => answer,
+                // The whole batch comes back (the settings could not be read).
+                Err(e) => {
+                    tracing::warn!(error = %e, "reminder batch failed");
+                    every_message_failed(&event)
+                }
+            }
+        }
+    };
+    loop {
+        match source.poll_once(&worker).await {
+            Ok(poll) if poll.received > 0 => continue,
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "reminder queue poll failed"),
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    }
+}
+
+/// A batch answer naming every message as failed (Lambda's answer to a failed invocation).
+fn every_message_failed(
+    event: &aws_lambda_events::event::sqs::SqsEvent,
+) -> aws_lambda_events::event::sqs::SqsBatchResponse {
+    let mut answer = aws_lambda_events::event::sqs::SqsBatchResponse::default();
+    answer.batch_item_failures = event
+        .records
+        .iter()
+        .map(|m| {
+            let mut f = aws_lambda_events::event::sqs::BatchItemFailure::default();
+            f.item_identifier = m.message_id.clone().unwrap_or_default();
+            f
+        })
+        .collect();
+    answer
 }
 
 /// Drain the month-end queue forever with the worker, polling once a second when idle.

@@ -72,6 +72,10 @@ pub struct Client {
     /// The language of the client's PDFs (`en` when never set).
     #[serde(default)]
     pub locale: Locale,
+    /// No scheduled payment reminders for this client (`false` when never set; a reminder
+    /// by hand still goes).
+    #[serde(default)]
+    pub reminders_paused: bool,
     pub active: bool,
     #[serde(with = "crate::domain::instant::millis")]
     #[schema(value_type = String, format = DateTime, pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{3}Z$")]
@@ -130,6 +134,9 @@ pub struct ClientInput {
     #[serde(default)]
     #[schema(schema_with = super::locale::optional_locale_schema)]
     pub locale: Option<String>,
+    /// `true`: no scheduled payment reminders for this client (default `false`).
+    #[serde(default)]
+    pub reminders_paused: bool,
     #[serde(default = "default_active")]
     pub active: bool,
 }
@@ -382,6 +389,7 @@ impl ClientInput {
             payment_terms_days: self.payment_terms_days,
             timezone: self.timezone,
             locale,
+            reminders_paused: self.reminders_paused,
             active: self.active,
             created_at: existing_created_at.unwrap_or(now),
             updated_at: now,

@@ -113,6 +113,98 @@ impl InvoiceSent {
     }
 }
 
+/// `reminder.sent`: a payment reminder of an invoice was e-mailed (accepted by the mail
+/// service), on schedule or by hand.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ReminderSent {
+    /// Schema version of this detail.
+    pub version: u32,
+    pub invoice_id: Uuid,
+    pub number: String,
+    pub client_key: String,
+    /// The id of the message record (`GET /invoices/{id}/messages`).
+    pub message_id: Uuid,
+    /// The schedule's step; `null` for a reminder by hand.
+    pub step: Option<crate::reminders::ReminderStep>,
+    pub currency: String,
+    /// What was still due when it was sent.
+    #[schema(value_type = String, example = "1330.00", pattern = "^-?[0-9]+(\\.[0-9]+)?$")]
+    pub amount_due: Decimal,
+    pub due_date: NaiveDate,
+    /// How many addresses it went to.
+    pub recipients: u32,
+    #[serde(with = "crate::domain::instant::millis")]
+    pub sent_at: DateTime<Utc>,
+}
+
+impl EventDetail for ReminderSent {
+    const NAME: &'static str = "reminder.sent";
+    const VERSION: u32 = 1;
+    fn subject(&self) -> String {
+        self.invoice_id.to_string()
+    }
+}
+
+impl ReminderSent {
+    /// The event of reminder `sent` of `h`.
+    pub fn of(h: &InvoiceHeader, sent: &crate::invoice::message::SentMessage) -> Self {
+        Self {
+            version: Self::VERSION,
+            invoice_id: h.id,
+            number: number(h),
+            client_key: h.client_key.clone(),
+            message_id: sent.id,
+            step: sent.step,
+            currency: h.currency.clone(),
+            amount_due: sent.amount_due.unwrap_or(h.amount_due),
+            due_date: h.due_date,
+            recipients: u32::try_from(sent.to.len() + sent.cc.len()).unwrap_or(u32::MAX),
+            sent_at: sent.sent_at,
+        }
+    }
+}
+
+/// `invoice.overdue`: an issued invoice with something still due passed its due date
+/// (announced once, on the first day it is overdue, by the daily reminder run).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct InvoiceOverdue {
+    /// Schema version of this detail.
+    pub version: u32,
+    pub invoice_id: Uuid,
+    pub number: String,
+    pub client_key: String,
+    pub currency: String,
+    #[schema(value_type = String, example = "1330.00", pattern = "^-?[0-9]+(\\.[0-9]+)?$")]
+    pub amount_due: Decimal,
+    pub due_date: NaiveDate,
+    /// The first day it is overdue (the company's calendar).
+    pub overdue_on: NaiveDate,
+}
+
+impl EventDetail for InvoiceOverdue {
+    const NAME: &'static str = "invoice.overdue";
+    const VERSION: u32 = 1;
+    fn subject(&self) -> String {
+        self.invoice_id.to_string()
+    }
+}
+
+impl InvoiceOverdue {
+    /// The event of `h` becoming overdue on `day`.
+    pub fn of(h: &InvoiceHeader, day: NaiveDate) -> Self {
+        Self {
+            version: Self::VERSION,
+            invoice_id: h.id,
+            number: number(h),
+            client_key: h.client_key.clone(),
+            currency: h.currency.clone(),
+            amount_due: h.amount_due,
+            due_date: h.due_date,
+            overdue_on: day,
+        }
+    }
+}
+
 /// `invoice.voided`: a finalized invoice was voided; its number stays used.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct InvoiceVoided {
@@ -287,6 +379,42 @@ impl MonthEndCompleted {
             version: Self::VERSION,
             period,
             created: count(created),
+            skipped: count(skipped),
+            failed: count(failed),
+            completed_at: at,
+        }
+    }
+}
+
+/// `reminders.completed`: the day's reminder run handled every invoice it enqueued.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct RemindersCompleted {
+    /// Schema version of this detail.
+    pub version: u32,
+    pub date: NaiveDate,
+    pub sent: u32,
+    pub skipped: u32,
+    pub failed: u32,
+    #[serde(with = "crate::domain::instant::millis")]
+    pub completed_at: DateTime<Utc>,
+}
+
+impl EventDetail for RemindersCompleted {
+    const NAME: &'static str = "reminders.completed";
+    const VERSION: u32 = 1;
+    fn subject(&self) -> String {
+        self.date.to_string()
+    }
+}
+
+impl RemindersCompleted {
+    /// The event of a finished run from its counts.
+    pub fn new(date: NaiveDate, sent: u64, skipped: u64, failed: u64, at: DateTime<Utc>) -> Self {
+        let count = |n: u64| u32::try_from(n).unwrap_or(u32::MAX);
+        Self {
+            version: Self::VERSION,
+            date,
+            sent: count(sent),
             skipped: count(skipped),
             failed: count(failed),
             completed_at: at,

@@ -18,8 +18,8 @@ pub mod relay;
 pub mod schema;
 
 pub use details::{
-    CreditNoteIssued, InvoiceFinalized, InvoiceSent, InvoiceVoided, MonthEndCompleted,
-    PaymentRecorded,
+    CreditNoteIssued, InvoiceFinalized, InvoiceOverdue, InvoiceSent, InvoiceVoided,
+    MonthEndCompleted, PaymentRecorded, ReminderSent, RemindersCompleted,
 };
 pub use relay::relay;
 

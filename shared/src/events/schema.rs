@@ -89,6 +89,13 @@ pub fn all() -> Vec<EventSchema> {
         schema_of::<PaymentRecorded>("A payment was recorded against an invoice."),
         schema_of::<CreditNoteIssued>("A credit note was issued against an invoice."),
         schema_of::<MonthEndCompleted>("The month-end run generated the drafts of a period."),
+        schema_of::<InvoiceOverdue>(
+            "An issued invoice with something due passed its due date (once, its first overdue day).",
+        ),
+        schema_of::<ReminderSent>("A payment reminder of an invoice was e-mailed."),
+        schema_of::<RemindersCompleted>(
+            "The day's reminder run handled every invoice it enqueued.",
+        ),
     ]
 }
 

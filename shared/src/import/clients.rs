@@ -2,7 +2,7 @@
 //! timestamps) or CSV (flat columns, `address_` prefix for the address, `electronic_address_`
 //! for the e-invoice address: `electronic_address_scheme`, `electronic_address_id`; optional
 //! `locale` column: `en`, `ru`, `uz`; optional `billing_contacts` column: addresses separated
-//! by `;`). Re-importing a
+//! by `;`; optional `reminders_paused` column: `true`/`false`). Re-importing a
 //! client replaces it and keeps its `created_at`.
 
 use super::report::{ImportReport, RowError};
@@ -141,6 +141,14 @@ fn csv_row(
             .map_err(|_| "payment_terms_days: is not a whole number of days".to_string())?,
         timezone: req("timezone")?,
         locale: get("locale"),
+        reminders_paused: match get("reminders_paused")
+            .map(|v| v.to_ascii_lowercase())
+            .as_deref()
+        {
+            None | Some("false" | "no" | "0") => false,
+            Some("true" | "yes" | "1") => true,
+            Some(other) => return Err(format!("reminders_paused: {other:?} is not true/false")),
+        },
         active: match get("active").map(|v| v.to_ascii_lowercase()).as_deref() {
             None | Some("true" | "yes" | "1") => true,
             Some("false" | "no" | "0") => false,

@@ -14,6 +14,7 @@ use super::finalize::{self, Lifecycle, PdfDownload};
 use super::history::HistoryEntry;
 use super::model::{GroupBy, Invoice, InvoiceFilter, InvoiceHeader};
 use super::receivables::{Payment, PaymentRequest};
+use super::reminding;
 use super::sending::{self, SendRequest, Sender, Sending, SentMessage};
 use super::service::{self, Actor, BulkOutcome, GenerateRequest, Stores};
 use crate::Result;
@@ -193,6 +194,28 @@ impl<'a> InvoiceService<'a> {
         sender: &Sender<'_>,
     ) -> Result<(Invoice, SentMessage)> {
         sending::send(self.sending(), id, req, actor, sender).await
+    }
+
+    /// E-mail a payment reminder of a finalized invoice with something due, now.
+    pub async fn remind(
+        &self,
+        id: Uuid,
+        req: &SendRequest,
+        actor: &Actor,
+        sender: &Sender<'_>,
+    ) -> Result<SentMessage> {
+        reminding::remind(self.sending(), id, req, actor, sender).await
+    }
+
+    /// E-mail reminder `step` of `invoice`, once per invoice and step (the daily run).
+    pub async fn remind_step(
+        &self,
+        invoice: &Invoice,
+        client: Option<&crate::domain::Client>,
+        step: crate::reminders::ReminderStep,
+        actor: &Actor,
+    ) -> Result<reminding::StepReminder> {
+        reminding::remind_step(self.sending(), invoice, client, step, actor).await
     }
 
     /// The e-mails sent for an invoice, oldest first.

@@ -32,6 +32,8 @@ pub enum Action {
     IssueCreditNote,
     /// E-mail it with its PDF.
     Send,
+    /// E-mail a payment reminder with its PDF: only while something is due.
+    Remind,
 }
 
 impl Action {
@@ -46,6 +48,7 @@ impl Action {
             Action::Void => "voided",
             Action::IssueCreditNote => "credited",
             Action::Send => "sent",
+            Action::Remind => "reminded",
         }
     }
 
@@ -54,7 +57,7 @@ impl Action {
         use InvoiceStatus::*;
         match self {
             Action::Edit | Action::Finalize | Action::DeleteDraft => &[Draft],
-            Action::RecordPayment | Action::Void => &[Finalized],
+            Action::RecordPayment | Action::Void | Action::Remind => &[Finalized],
             Action::ReversePayment | Action::IssueCreditNote | Action::Send => &[Finalized, Paid],
         }
     }
@@ -151,7 +154,7 @@ mod tests {
     use InvoiceStatus::*;
 
     const ALL_STATES: [InvoiceStatus; 4] = [Draft, Finalized, Paid, Void];
-    const ALL_ACTIONS: [Action; 8] = [
+    const ALL_ACTIONS: [Action; 9] = [
         Action::Edit,
         Action::Finalize,
         Action::DeleteDraft,
@@ -160,6 +163,7 @@ mod tests {
         Action::Void,
         Action::IssueCreditNote,
         Action::Send,
+        Action::Remind,
     ];
 
     #[test]
@@ -193,7 +197,8 @@ mod tests {
                         Action::ReversePayment,
                         Action::Void,
                         Action::IssueCreditNote,
-                        Action::Send
+                        Action::Send,
+                        Action::Remind
                     ]
                 ),
                 (

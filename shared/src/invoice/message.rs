@@ -32,6 +32,17 @@ impl MessageStatus {
     }
 }
 
+/// What an e-mail of an invoice is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum MessageKind {
+    /// The invoice itself (`POST /invoices/{id}/send`).
+    #[default]
+    Invoice,
+    /// A payment reminder: a step of the schedule, or by hand (`POST /invoices/{id}/remind`).
+    Reminder,
+}
+
 /// One e-mail of an invoice: recorded `pending` before it goes to the mail service.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct SentMessage {
@@ -58,4 +69,14 @@ pub struct SentMessage {
     /// Hex SHA-256 of the attached PDF (the invoice's `pdf.sha256`).
     pub pdf_sha256: String,
     pub pdf_size_bytes: u64,
+    /// `invoice` (sent before this field existed: every one is `invoice`) or `reminder`.
+    #[serde(default)]
+    pub kind: MessageKind,
+    /// The reminder's step of the schedule; `null` for the invoice and a reminder by hand.
+    #[serde(default)]
+    pub step: Option<crate::reminders::ReminderStep>,
+    /// A reminder's amount still due when it was sent; `null` for the invoice.
+    #[serde(default)]
+    #[schema(value_type = Option<String>, format = "decimal", example = "1330.00")]
+    pub amount_due: Option<rust_decimal::Decimal>,
 }

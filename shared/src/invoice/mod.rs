@@ -20,6 +20,7 @@ pub mod model;
 pub mod money;
 pub mod patch;
 pub mod receivables;
+pub mod reminding;
 pub mod sending;
 pub mod service;
 pub mod timesheet;

@@ -13,13 +13,13 @@
 use super::finalize::{self, Lifecycle};
 use super::history::{Change, EditAction, HistoryEntry};
 use super::lifecycle::{self, Action};
-use super::model::Invoice;
+use super::model::{Invoice, InvoiceHeader};
 use super::service::Actor;
 use super::write_loop::{Round, until_written};
 use crate::domain::email::check_list;
 use crate::domain::instant;
 use crate::domain::text::{self, Lines};
-use crate::events::{EventDetail, InvoiceSent};
+use crate::events::{EventDetail, InvoiceSent, ReminderSent};
 use crate::mail::mime::{self, Attachment};
 use crate::pdf::{file_name, sha256_hex};
 use crate::ports::{
@@ -52,7 +52,7 @@ pub struct SendRequest {
     pub message: Option<String>,
 }
 
-pub use super::message::{MessageStatus, SentMessage};
+pub use super::message::{MessageKind, MessageStatus, SentMessage};
 
 /// What sending needs besides the lifecycle ports.
 #[derive(Clone, Copy)]
@@ -179,17 +179,31 @@ fn body(invoice: &Invoice, issuer_name: &str, message: Option<&str>) -> String {
     )
 }
 
-/// `POST /invoices/{id}/send`: e-mail an issued (finalized or paid) invoice with its PDF to
-/// `to` (default: the client's billing addresses) and `cc`; record the message, `sent_at`
-/// and a history entry. A draft or a void invoice is 409; see the module documentation for
-/// who may receive it, the daily limit and what a retry with the same key does.
-pub async fn send(
-    deps: Sending<'_>,
+/// What a send or a reminder by hand asks for, checked against the invoice: the invoice,
+/// the recipients, the personal message, the sender address, and the message id with the
+/// earlier attempt that had it (a retry with the same `Idempotency-Key`).
+pub(crate) struct Prepared<'d> {
+    pub invoice: Invoice,
+    pub to: Vec<String>,
+    pub cc: Vec<String>,
+    pub message: Option<String>,
+    pub from: &'d str,
+    pub message_id: Uuid,
+    pub earlier: Option<SentMessage>,
+}
+
+/// Check `req` and `action` on invoice `id`; default the recipients to the client's billing
+/// addresses and check them against who sends. The message id is derived from
+/// (invoice, `namespace` and user, key) with an `Idempotency-Key`.
+pub(crate) async fn prepare<'d>(
+    deps: Sending<'d>,
     id: Uuid,
     req: &SendRequest,
+    action: Action,
     actor: &Actor,
     sender: &Sender<'_>,
-) -> Result<(Invoice, SentMessage)> {
+    namespace: &str,
+) -> Result<Prepared<'d>> {
     let (mut to, cc, message) = checked(req)?;
     let invoice = deps
         .lifecycle
@@ -197,99 +211,174 @@ pub async fn send(
         .get_invoice(id)
         .await?
         .ok_or_else(|| Error::not_found("invoice"))?;
-    lifecycle::check(&invoice.header, Action::Send, None)?;
+    lifecycle::check(&invoice.header, action, None)?;
     let from = deps
         .mail_from
         .ok_or_else(|| Error::Unavailable("MAIL_FROM is not configured".into()))?;
-    let message_id = message_id(id, &actor.name, sender.idempotency_key);
-    // An earlier attempt with this key: answer it, finish it, or say it may be out.
-    if sender.idempotency_key.is_some()
-        && let Some(earlier) = deps
+    let user = format!("{namespace}{}", actor.name);
+    let message_id = message_id(id, &user, sender.idempotency_key);
+    let earlier = match sender.idempotency_key {
+        Some(_) => deps
             .messages
             .sent_messages(id)
             .await?
             .into_iter()
-            .find(|m| m.id == message_id)
-    {
-        return match earlier.status {
-            MessageStatus::Sent => Ok((invoice, earlier)),
-            MessageStatus::Accepted => {
-                let mut sent = earlier;
-                sent.status = MessageStatus::Sent;
-                let invoice = record(deps, &sent, actor).await?;
-                Ok((invoice, sent))
-            }
-            MessageStatus::Pending => Err(Error::Conflict(format!(
-                "an earlier attempt with this Idempotency-Key (message {message_id}, {}) was \
-                 handed to the mail service without an answer: it may have been delivered. \
-                 Check with the recipients; send again with a new Idempotency-Key",
-                crate::domain::instant::format(&earlier.sent_at)
-            ))),
-        };
-    }
-    let current = deps.clients.get_client(&invoice.header.client_key).await?;
-    let (email, contacts) = match &current {
-        Some(c) => (c.email.as_str(), c.billing_contacts.as_slice()),
-        None => (invoice.header.client.email.as_str(), &[][..]),
+            .find(|m| m.id == message_id),
+        None => None,
     };
-    let billing = billing_addresses(email, contacts);
-    if to.is_empty() {
-        to = billing
-            .iter()
-            .filter(|a| crate::domain::email::problem(a).is_none())
-            .filter(|a| !cc.iter().any(|c| c.eq_ignore_ascii_case(a)))
-            .cloned()
-            .collect();
+    if earlier.is_none() {
+        let billing = current_billing(deps, &invoice).await?;
         if to.is_empty() {
-            return Err(Error::field(
-                "to",
-                "the client has no usable e-mail address; name the recipients",
-            ));
+            to = usable(&billing, &cc);
+            if to.is_empty() {
+                return Err(Error::field(
+                    "to",
+                    "the client has no usable e-mail address; name the recipients",
+                ));
+            }
         }
+        check_recipients(&to, &cc, &billing, sender)?;
     }
-    check_recipients(&to, &cc, &billing, sender)?;
-    let pdf = finalize::archived_pdf(deps.lifecycle, &invoice).await?;
-    let counted = count_send(deps.quota, actor).await?;
-    let issuer_name = finalize::issuer_of(&invoice, deps.lifecycle.issuer)
-        .name
-        .clone();
-    let subject = subject(&invoice, &issuer_name);
-    let filename = file_name(&invoice);
+    Ok(Prepared {
+        invoice,
+        to,
+        cc,
+        message,
+        from,
+        message_id,
+        earlier,
+    })
+}
+
+/// The client's billing addresses now (its snapshot's e-mail when it is gone).
+async fn current_billing(deps: Sending<'_>, invoice: &Invoice) -> Result<Vec<String>> {
+    let current = deps.clients.get_client(&invoice.header.client_key).await?;
+    Ok(match &current {
+        Some(c) => billing_addresses(&c.email, &c.billing_contacts),
+        None => billing_addresses(&invoice.header.client.email, &[]),
+    })
+}
+
+/// The billing addresses that are usable e-mail addresses and not already in `cc`.
+pub(crate) fn usable(billing: &[String], cc: &[String]) -> Vec<String> {
+    billing
+        .iter()
+        .filter(|a| crate::domain::email::problem(a).is_none())
+        .filter(|a| !cc.iter().any(|c| c.eq_ignore_ascii_case(a)))
+        .cloned()
+        .collect()
+}
+
+/// An earlier attempt with the same message id: answer it (`sent`), record it (`accepted`:
+/// no second e-mail), or say it may be out (`pending`: 409).
+pub(crate) async fn resume(
+    deps: Sending<'_>,
+    header: &InvoiceHeader,
+    earlier: SentMessage,
+    actor: &Actor,
+) -> Result<(Option<Invoice>, SentMessage)> {
+    match earlier.status {
+        MessageStatus::Sent => Ok((None, earlier)),
+        MessageStatus::Accepted => finish(deps, header, earlier, actor).await,
+        MessageStatus::Pending => Err(Error::Conflict(format!(
+            "an earlier attempt with this Idempotency-Key (message {}, {}) was \
+             handed to the mail service without an answer: it may have been delivered. \
+             Check with the recipients; send again with a new Idempotency-Key",
+            earlier.id,
+            crate::domain::instant::format(&earlier.sent_at)
+        ))),
+    }
+}
+
+/// A message ready to go: its record (`pending`) and the whole MIME message.
+pub(crate) struct Outgoing<'f> {
+    pub sent: SentMessage,
+    pub raw: Vec<u8>,
+    pub from: &'f str,
+}
+
+/// The record and MIME message of an e-mail of `invoice` with its PDF attached.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn compose<'f>(
+    invoice: &Invoice,
+    id: Uuid,
+    (to, cc): (Vec<String>, Vec<String>),
+    (subject, text): (String, String),
+    pdf: &[u8],
+    issuer_name: &str,
+    from: &'f str,
+    actor: &Actor,
+) -> Outgoing<'f> {
+    let filename = file_name(invoice);
     let sent_at = crate::domain::instant::to_millis(actor.now);
     let raw = mime::build(&mime::Message {
-        from_name: Some(&issuer_name),
+        from_name: Some(issuer_name),
         from,
         to: &to,
         cc: &cc,
         subject: &subject,
-        text: &body(&invoice, &issuer_name, message.as_deref()),
+        text: &text,
         attachment: Attachment {
             filename: &filename,
             content_type: "application/pdf",
-            bytes: &pdf,
+            bytes: pdf,
         },
         date: sent_at,
-        token: &message_id.simple().to_string(),
+        token: &id.simple().to_string(),
     });
-    let mut sent = SentMessage {
-        id: message_id,
-        invoice_id: id,
-        to,
-        cc,
-        subject,
-        sent_at,
-        sent_by: actor.name.clone(),
-        status: MessageStatus::Pending,
-        provider_message_id: None,
-        pdf_filename: filename,
-        pdf_sha256: sha256_hex(&pdf),
-        pdf_size_bytes: pdf.len() as u64,
-    };
+    Outgoing {
+        sent: SentMessage {
+            id,
+            invoice_id: invoice.header.id,
+            to,
+            cc,
+            subject,
+            sent_at,
+            sent_by: actor.name.clone(),
+            status: MessageStatus::Pending,
+            provider_message_id: None,
+            pdf_filename: filename,
+            pdf_sha256: sha256_hex(pdf),
+            pdf_size_bytes: pdf.len() as u64,
+            kind: MessageKind::Invoice,
+            step: None,
+            amount_due: None,
+        },
+        raw,
+        from,
+    }
+}
+
+/// What handing a message to the mail service did.
+pub(crate) enum Delivered {
+    /// Accepted and recorded; the invoice as recorded when the message changed it.
+    Sent(Option<Invoice>, SentMessage),
+    /// Its id was claimed before: an earlier attempt has it (pending, accepted or sent).
+    Taken,
+}
+
+/// Record `outgoing` pending, hand it to the mail service and record what it answered.
+/// `counted`: the start of the daily-limit window it was counted in, given back when the
+/// mail service refuses it (nothing was sent). A pending record stays when no answer came
+/// (it may have been delivered): its id is never sent again.
+pub(crate) async fn deliver(
+    deps: Sending<'_>,
+    header: &InvoiceHeader,
+    outgoing: Outgoing<'_>,
+    actor: &Actor,
+    counted: Option<i64>,
+) -> Result<Delivered> {
+    let Outgoing {
+        mut sent,
+        raw,
+        from,
+    } = outgoing;
     // Pending before the mail service is called: a crash after it leaves a visible record.
     if !deps.messages.put_pending(&sent).await? {
-        return Err(Error::Conflict(
-            "this message is already being sent; retry in a moment".into(),
-        ));
+        if let Some(window) = counted {
+            refund(deps, actor, window).await?;
+        }
+        return Ok(Delivered::Taken);
     }
     let delivery = deps
         .mailer
@@ -305,34 +394,98 @@ pub async fn send(
         Ok(Delivery::Refused(detail)) => {
             // Nothing was sent: no record, and the e-mail does not count against the limit.
             deps.messages.forget_pending(&sent).await?;
-            deps.quota
-                .counter
-                .refund_attempt(AttemptScope::Sends(&actor.name), counted)
-                .await?;
+            if let Some(window) = counted {
+                refund(deps, actor, window).await?;
+            }
             return Err(Error::Unavailable(detail));
         }
-        // Maybe sent: the pending record stays, and a retry with the key is 409.
+        // Maybe sent: the pending record stays, and its id is not sent again.
         Ok(Delivery::Unknown(detail)) => return Err(Error::Unavailable(detail)),
         Err(e) => return Err(e),
     };
     sent.provider_message_id = Some(accepted.provider_message_id);
     deps.messages.mark_accepted(&sent).await?;
+    let (invoice, sent) = finish(deps, header, sent, actor).await.inspect_err(|e| {
+        // The e-mail is out and its record says `accepted`: a retry with the same id
+        // completes it.
+        tracing::error!(invoice = %header.id, error = ?e,
+            "e-mail accepted by the mail service but the record of it was not written");
+    })?;
+    Ok(Delivered::Sent(invoice, sent))
+}
+
+async fn refund(deps: Sending<'_>, actor: &Actor, window: i64) -> Result<()> {
+    deps.quota
+        .counter
+        .refund_attempt(AttemptScope::Sends(&actor.name), window)
+        .await
+}
+
+/// Record an accepted message as `sent`: the invoice itself on its invoice (`sent_at`, a
+/// history entry, `invoice.sent`); a reminder with `reminder.sent`, the invoice unchanged.
+pub(crate) async fn finish(
+    deps: Sending<'_>,
+    header: &InvoiceHeader,
+    mut sent: SentMessage,
+    actor: &Actor,
+) -> Result<(Option<Invoice>, SentMessage)> {
     sent.status = MessageStatus::Sent;
-    match record(deps, &sent, actor).await {
-        Ok(invoice) => Ok((invoice, sent)),
-        Err(e) => {
-            // The e-mail is out and its record says `accepted`: a retry with the same key
-            // completes it.
-            tracing::error!(invoice = %id, message = %sent.id, provider_message_id = ?sent.provider_message_id,
-                error = ?e, "invoice e-mailed but the record of it was not written");
-            Err(e)
+    match sent.kind {
+        MessageKind::Invoice => Ok((Some(record(deps, &sent, actor).await?), sent)),
+        MessageKind::Reminder => {
+            let event = ReminderSent::of(header, &sent).event();
+            deps.messages.record_sent(&sent, &event).await?;
+            Ok((None, sent))
         }
+    }
+}
+
+/// `POST /invoices/{id}/send`: e-mail an issued (finalized or paid) invoice with its PDF to
+/// `to` (default: the client's billing addresses) and `cc`; record the message, `sent_at`
+/// and a history entry. A draft or a void invoice is 409; see the module documentation for
+/// who may receive it, the daily limit and what a retry with the same key does.
+pub async fn send(
+    deps: Sending<'_>,
+    id: Uuid,
+    req: &SendRequest,
+    actor: &Actor,
+    sender: &Sender<'_>,
+) -> Result<(Invoice, SentMessage)> {
+    let p = prepare(deps, id, req, Action::Send, actor, sender, "").await?;
+    if let Some(earlier) = p.earlier {
+        let (after, sent) = resume(deps, &p.invoice.header, earlier, actor).await?;
+        return Ok((after.unwrap_or(p.invoice), sent));
+    }
+    let pdf = finalize::archived_pdf(deps.lifecycle, &p.invoice).await?;
+    let counted = count_send(deps.quota, actor).await?;
+    let issuer_name = finalize::issuer_of(&p.invoice, deps.lifecycle.issuer)
+        .name
+        .clone();
+    let text = (
+        subject(&p.invoice, &issuer_name),
+        body(&p.invoice, &issuer_name, p.message.as_deref()),
+    );
+    let outgoing = compose(
+        &p.invoice,
+        p.message_id,
+        (p.to, p.cc),
+        text,
+        &pdf,
+        &issuer_name,
+        p.from,
+        actor,
+    );
+    match deliver(deps, &p.invoice.header, outgoing, actor, Some(counted)).await? {
+        Delivered::Sent(after, sent) => Ok((after.unwrap_or(p.invoice), sent)),
+        Delivered::Taken => Err(Error::Conflict(
+            "this message is already being sent; retry in a moment".into(),
+        )),
     }
 }
 
 /// Count one e-mail of `actor` against the daily limit: 429 past it. The start of the
 /// window it was counted in (to give it back if nothing is sent).
-async fn count_send(quota: SendQuota<'_>, actor: &Actor) -> Result<i64> {
+pub(crate) async fn count_send(quota: SendQuota<'_>, actor: &Actor) -> Result<i64> {
     let limited = |retry_after_secs| Error::RateLimited {
         message: format!(
             "at most {} invoice e-mails per user per day; try again later",

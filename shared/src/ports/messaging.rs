@@ -54,17 +54,32 @@ pub trait EventPublisher: Send + Sync {
     async fn publish(&self, events: &[DomainEvent]) -> Result<()>;
 }
 
-/// The record of the e-mails sent for invoices: written `pending` before the mail service is
+/// The record of what was sent or announced about invoices. E-mails are written `pending` before the mail service is
 /// called, `accepted` once it accepted, and `sent` with the invoice (see
 /// [`crate::ports::Companion::PutSentMessage`]).
 #[async_trait]
 pub trait SentMessageStore: Send + Sync {
     /// The messages of invoice `invoice_id` (pending, accepted and sent), oldest first.
     async fn sent_messages(&self, invoice_id: Uuid) -> Result<Vec<SentMessage>>;
-    /// Write `message` (status `pending`) unless a message with its key exists: `false` then.
+    /// Write `message` (status `pending`) unless its id was claimed before (by a message
+    /// pending, accepted or sent): `false` then. One id goes to the mail service once.
     async fn put_pending(&self, message: &SentMessage) -> Result<bool>;
+    /// Mark `message` (pending or accepted) `sent` and store `event` in the outbox, in one
+    /// write; `false` when it was already `sent` (nothing written). For messages that do
+    /// not change their invoice (reminders).
+    async fn record_sent(&self, message: &SentMessage, event: &DomainEvent) -> Result<bool>;
     /// Mark the pending `message` accepted, with its `provider_message_id`.
     async fn mark_accepted(&self, message: &SentMessage) -> Result<()>;
-    /// Remove the pending `message` (the mail service refused it: nothing was sent).
+    /// Store `event` in the outbox unless invoice `invoice_id` had its `notice` before
+    /// (`overdue`: the day it became overdue is announced once): `false` then, nothing
+    /// stored.
+    async fn announce_once(
+        &self,
+        invoice_id: Uuid,
+        notice: &str,
+        event: &DomainEvent,
+    ) -> Result<bool>;
+    /// Remove the pending `message` and give its id back (the mail service refused it:
+    /// nothing was sent).
     async fn forget_pending(&self, message: &SentMessage) -> Result<()>;
 }

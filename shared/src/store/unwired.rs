@@ -100,6 +100,17 @@ impl SentMessageStore for Unwired {
     async fn forget_pending(&self, _message: &SentMessage) -> Result<()> {
         self.refuse()
     }
+    async fn record_sent(&self, _message: &SentMessage, _event: &DomainEvent) -> Result<bool> {
+        self.refuse()
+    }
+    async fn announce_once(
+        &self,
+        _invoice_id: uuid::Uuid,
+        _notice: &str,
+        _event: &DomainEvent,
+    ) -> Result<bool> {
+        self.refuse()
+    }
 }
 
 #[cfg(test)]

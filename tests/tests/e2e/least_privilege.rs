@@ -138,6 +138,7 @@ fn no_function_but_auth_can_reach_user_items() {
         EINVOICE,
         "MonthEndFunction",
         "MonthEndWorkerFunction",
+        "RemindersFunction",
         "ImportFunction",
     ] {
         assert!(!table_grants(id, resource(&doc, id)).is_empty(), "{id}");
@@ -439,7 +440,8 @@ fn writers_only_put_outbox_items_and_only_the_relay_removes_them() {
         [
             "InvoicesFunction",
             "MonthEndFunction",
-            "MonthEndWorkerFunction"
+            "MonthEndWorkerFunction",
+            "RemindersFunction"
         ],
         "the functions whose changes have events"
     );

@@ -28,6 +28,7 @@ mod operations;
 mod pure_rules;
 mod readiness;
 mod receivables;
+mod reminders;
 mod routes;
 mod sam_events;
 mod security;

@@ -138,7 +138,10 @@ fn failed_async_events_land_in_queues_that_alarm() {
         checked.push(id);
     }
     checked.sort();
-    assert_eq!(checked, ["ImportFunction", "MonthEndFunction"]);
+    assert_eq!(
+        checked,
+        ["ImportFunction", "MonthEndFunction", "RemindersFunction"]
+    );
 }
 
 #[test]
@@ -225,11 +228,18 @@ fn queue_workers_report_batch_failures_and_dead_letter_to_an_alarmed_queue() {
                 .expect("maxReceiveCount");
             assert!(max >= 2.0, "{queue}: retried before dead-lettering");
             // The worker knows which delivery is the last (its failure is final).
-            let env = &f["Properties"]["Environment"]["Variables"]["MONTH_END_MAX_RECEIVES"];
+            let env = f["Properties"]["Environment"]["Variables"]
+                .as_object()
+                .and_then(|vars| {
+                    vars.iter()
+                        .find(|(name, _)| name.ends_with("_MAX_RECEIVES"))
+                        .map(|(_, v)| v.clone())
+                })
+                .unwrap_or_default();
             assert_eq!(
                 env.as_str().and_then(|v| v.parse::<f64>().ok()),
                 Some(max),
-                "{id}: MONTH_END_MAX_RECEIVES is the queue's maxReceiveCount"
+                "{id}: its *_MAX_RECEIVES is the queue's maxReceiveCount"
             );
             let (dlq, _) = referred(&doc, &redrive["deadLetterTargetArn"], "AWS::SQS::Queue")
                 .unwrap_or_else(|| panic!("{queue} dead-letters to a queue of the template"));
@@ -245,7 +255,7 @@ fn queue_workers_report_batch_failures_and_dead_letter_to_an_alarmed_queue() {
             checked.push(id);
         }
     }
-    assert_eq!(checked, ["MonthEndWorkerFunction"]);
+    assert_eq!(checked, ["MonthEndWorkerFunction", "RemindersFunction"]);
     // The schedule's function may only send to that queue.
     let schedule = resource(&doc, "MonthEndFunction");
     let sends: Vec<Value> = proxima_tests::cfn::statements("MonthEndFunction", schedule)

@@ -565,6 +565,9 @@ fn attempt(invoice_id: Uuid, user: &str, key: &str, to: &str) -> SentMessage {
         pdf_filename: "x.pdf".into(),
         pdf_sha256: String::new(),
         pdf_size_bytes: 0,
+        kind: proxima::invoice::sending::MessageKind::Invoice,
+        step: None,
+        amount_due: None,
     }
 }
 

@@ -132,6 +132,11 @@ pub fn sent_message(m: &crate::invoice::message::SentMessage) -> String {
     )
 }
 
+/// The reminder settings' item.
+pub fn reminder_settings() -> (String, String) {
+    ("SETTINGS".into(), "REMINDERS".into())
+}
+
 /// The sort key prefix of an invoice's sent messages.
 pub const SENT_MESSAGES: &str = "MESSAGE#";
 

@@ -15,6 +15,7 @@ mod messages;
 pub mod metrics;
 mod outbox;
 mod refresh_tokens;
+mod settings;
 mod throttle;
 mod transact;
 mod users;
