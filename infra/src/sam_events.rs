@@ -184,6 +184,15 @@ fn sample_body(method: &str, path: &str) -> Option<Value> {
             json!({"reason": "Bounced by the bank"})
         }
         ("POST", "/api/v1/invoices/{id}/void") => json!({"reason": "Issued to the wrong client"}),
+        ("POST", "/api/v1/invoices/{id}/remind") => {
+            json!({"message": "Dear Acme team, a friendly reminder:"})
+        }
+        ("PUT", "/api/v1/settings/reminders") => json!({
+            "enabled": true,
+            "steps": [{"days_after_due": -3, "kind": "before_due"}, {"days_after_due": 0, "kind": "due"},
+                      {"days_after_due": 7, "kind": "overdue"}],
+            "min_amount": {"USD": "1.00", "UZS": "10000.00"}
+        }),
         ("POST", "/api/v1/invoices/{id}/credit-notes") => json!({
             "reason": "Discount agreed after delivery",
             "lines": [{"description": "Goodwill discount", "quantity": "1.00", "unit_price": "50.00"}]

@@ -23,6 +23,9 @@ export type Client = components["schemas"]["Client"];
 export type Payment = components["schemas"]["Payment"];
 export type CreditNote = components["schemas"]["CreditNote"];
 export type SentMessage = components["schemas"]["SentMessage"];
+export type ReminderSettings = components["schemas"]["ReminderSettings"];
+export type ReminderRunReport = components["schemas"]["ReminderRunReport"];
+export type ReminderRunEntry = components["schemas"]["ReminderRunEntry"];
 
 /** How to reach the API. */
 export interface ClientOptions {

@@ -525,6 +525,32 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/invoices/{id}/remind": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * E-mail a payment reminder of a finalized invoice with something due, now, whatever the
+         *     schedule says (also for a client whose scheduled reminders are paused): the invoice's
+         *     PDF attached, the amount still due and the due date in the client's language, to `to`
+         *     (default: the client's billing addresses) and `cc`, with an optional personal
+         *     `message`. Recorded as a message (`kind: reminder`, `step: null`) and announced as
+         *     `reminder.sent`; the invoice does not change. The recipients rule, the daily limit and
+         *     the `Idempotency-Key` behaviour are those of `POST .../send`. A draft, paid or void
+         *     invoice is 409. Accountants and admins.
+         */
+        post: operations["remind_invoice"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/invoices/{id}/send": {
         parameters: {
             query?: never;
@@ -658,6 +684,48 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/reminder-runs/{date}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The reminder run of a day: `running` until every enqueued invoice has a final outcome,
+         *     then `completed`; its counters (`enqueued`, `sent`, `skipped`, `failed`, `retrying`).
+         */
+        get: operations["get_reminder_run"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reminder-runs/{date}/invoices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The run's invoices ordered by id, each with its outcome (`step` and `message_id` when
+         *     sent, `reason` when skipped, `error` when retrying or failed, `overdue_announced` when
+         *     `invoice.overdue` went out that day). `meta.total` is the run's counter (of the outcome,
+         *     when filtered); `meta.next_cursor` scrolls on.
+         */
+        get: operations["list_reminder_run_invoices"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/reports/uninvoiced": {
         parameters: {
             query?: never;
@@ -673,6 +741,34 @@ export interface paths {
          */
         get: operations["uninvoiced_work"];
         put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/settings/reminders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The reminder settings: whether scheduled reminders are on, the steps around the due
+         *     date, and the least amount due per currency worth a reminder. Never saved: the defaults
+         *     (off; 3 days before, the due date, 7 and 14 days after). Every signed-in user.
+         */
+        get: operations["get_reminder_settings"];
+        /**
+         * Replace the reminder settings. `steps`: at most 10, one a day, `days_after_due` from
+         *     -60 to 365 with the kind its sign says (`before_due` < 0, `due` = 0, `overdue` > 0);
+         *     `min_amount`: per currency a decimal string with at most its minor-unit places. Every
+         *     bad field is named at once (400). The next daily run (09:00 in the company's time zone)
+         *     uses them. Admins only.
+         */
+        put: operations["put_reminder_settings"];
         post?: never;
         delete?: never;
         options?: never;
@@ -820,6 +916,11 @@ export interface components {
             /** Format: int32 */
             payment_terms_days: number;
             /**
+             * @description No scheduled payment reminders for this client (`false` when never set; a reminder
+             *     by hand still goes).
+             */
+            reminders_paused: boolean;
+            /**
              * @description The client's tax or company registration number as printed on the PDF (free text;
              *     the buyer's legal registration identifier, BT-47, in e-invoices).
              */
@@ -872,6 +973,8 @@ export interface components {
             name: string;
             /** Format: int32 */
             payment_terms_days: number;
+            /** @description `true`: no scheduled payment reminders for this client (default `false`). */
+            reminders_paused?: boolean;
             tax_id?: string | null;
             /**
              * Format: decimal
@@ -1157,6 +1260,18 @@ export interface components {
             error: Record<string, never> | null;
         };
         /** @description A single item: `{"data": X, "error": null}`. */
+        Data_ReminderRunReport: {
+            data: components["schemas"]["ReminderRunReport"];
+            /** @description Always null on success. */
+            error: Record<string, never> | null;
+        };
+        /** @description A single item: `{"data": X, "error": null}`. */
+        Data_ReminderSettings: {
+            data: components["schemas"]["ReminderSettings"];
+            /** @description Always null on success. */
+            error: Record<string, never> | null;
+        };
+        /** @description A single item: `{"data": X, "error": null}`. */
         Data_RunReport: {
             data: components["schemas"]["RunReport"];
             /** @description Always null on success. */
@@ -1165,6 +1280,12 @@ export interface components {
         /** @description A single item: `{"data": X, "error": null}`. */
         Data_SendAnswer: {
             data: components["schemas"]["SendAnswer"];
+            /** @description Always null on success. */
+            error: Record<string, never> | null;
+        };
+        /** @description A single item: `{"data": X, "error": null}`. */
+        Data_SentMessage: {
+            data: components["schemas"]["SentMessage"];
             /** @description Always null on success. */
             error: Record<string, never> | null;
         };
@@ -1689,6 +1810,11 @@ export interface components {
             user: components["schemas"]["UserView"];
         };
         /**
+         * @description What an e-mail of an invoice is.
+         * @enum {string}
+         */
+        MessageKind: "invoice" | "reminder";
+        /**
          * @description Where an e-mail of an invoice stands.
          * @enum {string}
          */
@@ -1743,6 +1869,11 @@ export interface components {
         /** @description A page: `{"data": [...], "meta": {"total", "page", "per_page"}}`. */
         Paged_InvoiceHeader: {
             data: components["schemas"]["InvoiceHeader"][];
+            meta: components["schemas"]["Meta"];
+        };
+        /** @description A page: `{"data": [...], "meta": {"total", "page", "per_page"}}`. */
+        Paged_ReminderRunEntry: {
+            data: components["schemas"]["ReminderRunEntry"][];
             meta: components["schemas"]["Meta"];
         };
         /** @description A page: `{"data": [...], "meta": {"total", "page", "per_page"}}`. */
@@ -1862,6 +1993,135 @@ export interface components {
              */
             dropped_edits: components["schemas"]["DroppedEdit"][];
         };
+        /** @description What the day's run did for one invoice. */
+        ReminderOutcome: {
+            /** Format: uuid */
+            message_id: string;
+            /** @enum {string} */
+            outcome: "sent";
+            /** @description The invoice became overdue that day and `invoice.overdue` was announced. */
+            overdue_announced: boolean;
+            step: components["schemas"]["ReminderStep"];
+        } | {
+            /** @enum {string} */
+            outcome: "skipped";
+            overdue_announced: boolean;
+            reason: string;
+            step: components["schemas"]["ReminderStep"] | null;
+        } | {
+            error: string;
+            /** @enum {string} */
+            outcome: "retrying";
+        } | {
+            error: string;
+            /** @enum {string} */
+            outcome: "failed";
+        };
+        /** @description One invoice's line in the run report. */
+        ReminderRunEntry: components["schemas"]["ReminderOutcome"] & {
+            /** Format: date-time */
+            at: string;
+            /**
+             * Format: int32
+             * @description Deliveries of the invoice's message seen so far.
+             */
+            attempts: number;
+            /** Format: uuid */
+            invoice_id: string;
+        };
+        /** @description The run of a day: its counters and when it started and completed. */
+        ReminderRunReport: {
+            /** Format: date-time */
+            completed_at: string | null;
+            /** Format: date */
+            date: string;
+            /**
+             * Format: int64
+             * @description Invoices enqueued.
+             */
+            enqueued: number;
+            /** Format: int64 */
+            failed: number;
+            /**
+             * Format: int64
+             * @description Invoices whose last attempt failed and whose message will be delivered again.
+             */
+            retrying: number;
+            /** Format: int64 */
+            sent: number;
+            /** Format: int64 */
+            skipped: number;
+            /** Format: date-time */
+            started_at: string | null;
+            status: components["schemas"]["ReminderRunStatus"];
+        };
+        /**
+         * @description `running` until every enqueued invoice has a final outcome, then `completed`.
+         * @enum {string}
+         */
+        ReminderRunStatus: "running" | "completed";
+        /**
+         * @description The reminder schedule: off, or on with its steps; and per currency the least amount
+         *     still due that is worth a reminder.
+         */
+        ReminderSettings: {
+            /**
+             * @description Reminders go out on schedule only when on (`POST /invoices/{id}/remind` works
+             *     either way).
+             */
+            enabled: boolean;
+            /**
+             * @description Per ISO 4217 code: an invoice with less than this due gets no scheduled reminder (a
+             *     currency not named: any amount above zero).
+             * @example {
+             *       "USD": "1.00"
+             *     }
+             */
+            min_amount: {
+                [key: string]: string;
+            };
+            /** @description Ordered by `days_after_due`; at most one step a day. */
+            steps: components["schemas"]["ReminderStep"][];
+            /**
+             * Format: date-time
+             * @description When the settings were last saved; `null`: never (the defaults).
+             */
+            updated_at: string | null;
+            /** @description Who saved them last. */
+            updated_by: string | null;
+        };
+        /** @description `PUT /api/v1/settings/reminders`. */
+        ReminderSettingsInput: {
+            enabled: boolean;
+            /**
+             * @description Per ISO 4217 code, a decimal string with at most the currency's minor-unit places
+             *     (`{"USD": "1.00"}`); at most 50 currencies.
+             * @example {
+             *       "USD": "1.00",
+             *       "UZS": "10000"
+             *     }
+             */
+            min_amount?: {
+                [key: string]: string;
+            };
+            /**
+             * @description At most 10 steps, one a day, `days_after_due` from -60 to 365, each with the kind
+             *     its sign says (`before_due` < 0, `due` = 0, `overdue` > 0).
+             */
+            steps: components["schemas"]["ReminderStep"][];
+        };
+        /**
+         * @description One step of the schedule: a reminder `days_after_due` days after an invoice's due date
+         *     (negative: before it).
+         */
+        ReminderStep: {
+            /**
+             * Format: int32
+             * @example 7
+             */
+            days_after_due: number;
+            kind: components["schemas"]["StepKind"];
+        };
         /** @description A payment's reversal. */
         Reversal: {
             /** Format: date-time */
@@ -1931,11 +2191,19 @@ export interface components {
         };
         /** @description One e-mail of an invoice: recorded `pending` before it goes to the mail service. */
         SentMessage: {
+            /**
+             * Format: decimal
+             * @description A reminder's amount still due when it was sent; `null` for the invoice.
+             * @example 1330.00
+             */
+            amount_due: string | null;
             cc: string[];
             /** Format: uuid */
             id: string;
             /** Format: uuid */
             invoice_id: string;
+            /** @description `invoice` (sent before this field existed: every one is `invoice`) or `reminder`. */
+            kind: components["schemas"]["MessageKind"];
             /**
              * @description The attached PDF's file name.
              * @example INV-2026-00042.pdf
@@ -1956,6 +2224,7 @@ export interface components {
             sent_by: string;
             /** @description `sent` (recorded before this field existed: every one is `sent`). */
             status: components["schemas"]["MessageStatus"];
+            step: components["schemas"]["ReminderStep"] | null;
             subject: string;
             to: string[];
         };
@@ -1965,6 +2234,12 @@ export interface components {
             /** @enum {string} */
             reason: "invoice_exists" | "no_billable_worklogs";
         };
+        /**
+         * @description What a step says in its e-mail: a friendly note before the due date, the due date
+         *     itself, or a reminder that the invoice is overdue.
+         * @enum {string}
+         */
+        StepKind: "before_due" | "due" | "overdue";
         /** @description Billable work of one client and period that no live invoice bills. */
         UninvoicedWork: {
             /**
@@ -4837,6 +5112,158 @@ export interface operations {
             };
         };
     };
+    remind_invoice: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the request safe to retry: the first answer to a key (per user and route) is remembered for 24 hours and replayed, with `Idempotent-Replayed: true`, to a repeat with the same body; the same key with another body is 422. 1-255 printable ASCII characters, e.g. a UUID. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description Invoice id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** @description Optional */
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["SendRequest"] | null;
+            };
+        };
+        responses: {
+            /** @description Sent and recorded */
+            201: {
+                headers: {
+                    /** @description `true` when this is the remembered answer to an earlier request with the same `Idempotency-Key` */
+                    "Idempotent-Replayed"?: "true";
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Data_SentMessage"];
+                };
+            };
+            /** @description Bad recipients or message */
+            400: {
+                headers: {
+                    /** @description `true` when this is the remembered answer to an earlier request with the same `Idempotency-Key` */
+                    "Idempotent-Replayed"?: "true";
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No or bad token */
+            401: {
+                headers: {
+                    /** @description `true` when this is the remembered answer to an earlier request with the same `Idempotency-Key` */
+                    "Idempotent-Replayed"?: "true";
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Viewer, or a recipient that is not a billing address of the client (admins excepted) */
+            403: {
+                headers: {
+                    /** @description `true` when this is the remembered answer to an earlier request with the same `Idempotency-Key` */
+                    "Idempotent-Replayed"?: "true";
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such invoice */
+            404: {
+                headers: {
+                    /** @description `true` when this is the remembered answer to an earlier request with the same `Idempotency-Key` */
+                    "Idempotent-Replayed"?: "true";
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Draft, paid or void, or an earlier attempt with this key is still pending; or a request with this `Idempotency-Key` is in progress (`Retry-After: 1`) */
+            409: {
+                headers: {
+                    /** @description `true` when this is the remembered answer to an earlier request with the same `Idempotency-Key` */
+                    "Idempotent-Replayed"?: "true";
+                    /** @description Only while a request with the same `Idempotency-Key` is in progress: seconds to wait. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description `PAYLOAD_TOO_LARGE`: the body is over 1 MiB */
+            413: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description `IDEMPOTENCY_KEY_REUSED`: this `Idempotency-Key` was already used with a different request */
+            422: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The user's daily limit of e-mails is reached */
+            429: {
+                headers: {
+                    /** @description `true` when this is the remembered answer to an earlier request with the same `Idempotency-Key` */
+                    "Idempotent-Replayed"?: "true";
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The mail service is unavailable; nothing was sent */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
     send_invoice: {
         parameters: {
             query?: never;
@@ -5405,6 +5832,143 @@ export interface operations {
             };
         };
     };
+    get_reminder_run: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The day, `YYYY-MM-DD` */
+                date: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The run */
+            200: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Data_ReminderRunReport"];
+                };
+            };
+            /** @description No or bad token */
+            401: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No run for this day */
+            404: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description `SERVICE_UNAVAILABLE`: DynamoDB or S3 did not answer in time */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    list_reminder_run_invoices: {
+        parameters: {
+            query?: {
+                /** @description Only invoices with this outcome: `sent`, `skipped`, `retrying` or `failed`. */
+                outcome?: string;
+                page?: number;
+                per_page?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The day, `YYYY-MM-DD` */
+                date: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of the run's invoices */
+            200: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Paged_ReminderRunEntry"];
+                };
+            };
+            /** @description Bad outcome or pagination, or an unknown query parameter */
+            400: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No or bad token */
+            401: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No run for this day */
+            404: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description `SERVICE_UNAVAILABLE`: DynamoDB or S3 did not answer in time */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
     uninvoiced_work: {
         parameters: {
             query?: {
@@ -5441,6 +6005,146 @@ export interface operations {
             };
             /** @description No or bad token */
             401: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description `SERVICE_UNAVAILABLE`: DynamoDB or S3 did not answer in time */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    get_reminder_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The settings */
+            200: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Data_ReminderSettings"];
+                };
+            };
+            /** @description An unknown query parameter */
+            400: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No or bad token */
+            401: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description `SERVICE_UNAVAILABLE`: DynamoDB or S3 did not answer in time */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    put_reminder_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReminderSettingsInput"];
+            };
+        };
+        responses: {
+            /** @description Saved */
+            200: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Data_ReminderSettings"];
+                };
+            };
+            /** @description Bad steps or minimums */
+            400: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No or bad token */
+            401: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description `PAYLOAD_TOO_LARGE`: the body is over 1 MiB */
+            413: {
                 headers: {
                     /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
                     "X-Request-ID"?: string;

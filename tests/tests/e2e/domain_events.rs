@@ -72,7 +72,10 @@ fn the_committed_schemas_are_the_ones_the_code_generates() {
             "invoice.voided",
             "payment.recorded",
             "credit_note.issued",
-            "month_end.completed"
+            "month_end.completed",
+            "invoice.overdue",
+            "reminder.sent",
+            "reminders.completed"
         ]
     );
 }

@@ -11,7 +11,8 @@ use aws_lambda_events::event::sqs::SqsEvent;
 use chrono::Utc;
 use proxima::domain::Role;
 use proxima_infra::sam_events::{
-    SAMPLE_EVENT_ID, SAMPLE_IMPORT_KEY, SAMPLE_PERIOD, TOKEN_PLACEHOLDER, file_text, samples,
+    SAMPLE_DAY, SAMPLE_EVENT_ID, SAMPLE_IMPORT_KEY, SAMPLE_PERIOD, TOKEN_PLACEHOLDER, file_text,
+    samples,
 };
 use proxima_tests::messaging::spawn_app_with_events;
 use proxima_tests::{TestApp, last_month, spawn_app};
@@ -147,7 +148,8 @@ async fn every_api_sample_reaches_its_function() {
 
     // With a real token (and the demo data's last month for the sample's period), every
     // protected sample is served by its handler: the `{id}` ones find no such invoice, the
-    // `{period}` ones no month-end run (none ran here), the others succeed.
+    // `{period}` and `{date}` ones no month-end or reminder run (none ran here), the others
+    // succeed.
     for s in samples().unwrap() {
         let text = read(&s.file);
         if !s.file.starts_with("api/") || !text.contains(TOKEN_PLACEHOLDER) {
@@ -159,7 +161,7 @@ async fn every_api_sample_reaches_its_function() {
         let event: Value = serde_json::from_str(&text).unwrap();
         let route = event["routeKey"].as_str().unwrap();
         let (status, body) = invoke(router_of(&app, &s.binary), &text).await;
-        if route.contains("{id}") || route.contains("{period}") {
+        if route.contains("{id}") || route.contains("{period}") || route.contains("{date}") {
             assert_eq!(status, 404, "{route}: {body}");
             assert_eq!(body["error"]["code"], "NOT_FOUND", "{route}");
             assert_ne!(body["error"]["message"], "route not found", "{route}");
@@ -230,6 +232,54 @@ async fn the_schedule_s3_and_sqs_samples_run_through_their_handlers() {
     assert_eq!(
         clients.items[0].client_key,
         proxima_infra::sam_events::SAMPLE_CLIENT
+    );
+
+    // The reminders function: the daily schedule (today in the company's time zone) and a
+    // day by hand start their runs; its queue's sample (an invoice that does not exist
+    // here) is handled and reported, not failed.
+    let sqs_client = proxima::store::aws::sqs_client(
+        &proxima::store::aws::sdk_config(Some(&app.endpoint)).await,
+    );
+    let queues = proxima_infra::provision::ensure_reminder_queues(&sqs_client, &app.table, None)
+        .await
+        .unwrap();
+    let queue = proxima::store::SqsJobQueue::new(sqs_client, &queues.queue_url);
+    let daily: Value = serde_json::from_str(&read("schedule/reminders.json")).unwrap();
+    let outcome = fn_reminders::schedule(&app.state, &queue, &daily, &tz, now)
+        .await
+        .unwrap();
+    assert_eq!(outcome.date, tz.date_at(now));
+    assert!(!outcome.enabled, "off until an admin turns them on");
+    let by_hand: Value = serde_json::from_str(&read("schedule/reminders-date.json")).unwrap();
+    let outcome = fn_reminders::schedule(&app.state, &queue, &by_hand, &tz, now)
+        .await
+        .unwrap();
+    assert_eq!(outcome.date.to_string(), SAMPLE_DAY);
+    let batch: Value = serde_json::from_str(&read("sqs/reminders.json")).unwrap();
+    let fn_reminders::Invocation::Batch(batch) = fn_reminders::Invocation::of(batch).unwrap()
+    else {
+        panic!("the SQS sample is a batch");
+    };
+    let answer = fn_reminders::work(&app.state, &batch, 3, now)
+        .await
+        .unwrap();
+    assert!(answer.batch_item_failures.is_empty(), "{answer:?}");
+    let lines = proxima::reminders::run::run_invoices(
+        app.state.runs.as_ref(),
+        SAMPLE_DAY.parse().unwrap(),
+        None,
+        Default::default(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(lines.total, 1);
+    assert_eq!(
+        lines.items[0].outcome,
+        proxima::reminders::ReminderOutcome::Skipped {
+            reason: "invoice_not_found".into(),
+            step: None,
+            overdue_announced: false
+        }
     );
 }
 
