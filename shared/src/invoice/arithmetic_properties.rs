@@ -50,6 +50,7 @@ fn client(currency: &str, rate_ten_thousandths: i64, tax_hundredths: i64) -> Cli
         payment_terms_days: 10,
         timezone: "Asia/Tashkent".into(),
         locale: Default::default(),
+        reminders_paused: false,
         active: true,
         created_at: now,
         updated_at: now,

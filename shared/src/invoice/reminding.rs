@@ -36,7 +36,7 @@ pub fn step_message_id(invoice_id: Uuid, step: &ReminderStep) -> Uuid {
 #[derive(Debug, Clone, PartialEq)]
 pub enum StepReminder {
     /// E-mailed now (or an earlier attempt the mail service accepted, recorded now).
-    Sent(SentMessage),
+    Sent(Box<SentMessage>),
     /// An earlier attempt sent it.
     AlreadySent,
     /// An earlier attempt was handed to the mail service without an answer: it may have
@@ -86,7 +86,7 @@ pub async fn remind_step(
     )
     .await?;
     match sending::deliver(deps, h, outgoing, actor, None).await? {
-        Delivered::Sent(_, sent) => Ok(StepReminder::Sent(sent)),
+        Delivered::Sent(sent) => Ok(StepReminder::Sent(Box::new(sent.1))),
         // Another attempt claimed it meanwhile (an overlapping run).
         Delivered::Taken => Ok(earlier_step(deps, invoice, id, actor)
             .await?
@@ -114,7 +114,7 @@ async fn earlier_step(
             MessageStatus::Pending => StepReminder::Unconfirmed,
             MessageStatus::Accepted => {
                 let (_, sent) = sending::finish(deps, &invoice.header, m, actor).await?;
-                StepReminder::Sent(sent)
+                StepReminder::Sent(Box::new(sent))
             }
         }),
     })
@@ -206,7 +206,7 @@ pub async fn remind(
     .await?;
     let counted = sending::count_send(deps.quota, actor).await?;
     match sending::deliver(deps, h, outgoing, actor, Some(counted)).await? {
-        Delivered::Sent(_, sent) => Ok(sent),
+        Delivered::Sent(sent) => Ok(sent.1),
         Delivered::Taken => Err(Error::Conflict(
             "this reminder is already being sent; retry in a moment".into(),
         )),

@@ -352,7 +352,7 @@ pub(crate) fn compose<'f>(
 /// What handing a message to the mail service did.
 pub(crate) enum Delivered {
     /// Accepted and recorded; the invoice as recorded when the message changed it.
-    Sent(Option<Invoice>, SentMessage),
+    Sent(Box<(Option<Invoice>, SentMessage)>),
     /// Its id was claimed before: an earlier attempt has it (pending, accepted or sent).
     Taken,
 }
@@ -411,7 +411,7 @@ pub(crate) async fn deliver(
         tracing::error!(invoice = %header.id, error = ?e,
             "e-mail accepted by the mail service but the record of it was not written");
     })?;
-    Ok(Delivered::Sent(invoice, sent))
+    Ok(Delivered::Sent(Box::new((invoice, sent))))
 }
 
 async fn refund(deps: Sending<'_>, actor: &Actor, window: i64) -> Result<()> {
@@ -476,7 +476,10 @@ pub async fn send(
         actor,
     );
     match deliver(deps, &p.invoice.header, outgoing, actor, Some(counted)).await? {
-        Delivered::Sent(after, sent) => Ok((after.unwrap_or(p.invoice), sent)),
+        Delivered::Sent(sent) => {
+            let (after, sent) = *sent;
+            Ok((after.unwrap_or(p.invoice), sent))
+        }
         Delivered::Taken => Err(Error::Conflict(
             "this message is already being sent; retry in a moment".into(),
         )),
