@@ -651,7 +651,10 @@ export interface paths {
         /**
          * The month-end run of a period: `running` until enqueuing is over and every enqueued
          *     client has a final outcome, then `completed`; its counters (`enqueued`, `created`,
-         *     `skipped`, `failed`, and `retrying`: clients whose message will be delivered again).
+         *     `skipped`, `failed`, and `retrying`: clients whose message will be delivered again); and
+         *     `uninvoiced`: the period's billable work no live invoice bills now (clients, worklogs,
+         *     minutes; work imported after the run included; the rows are `GET
+         *     /api/v1/reports/uninvoiced?period=`).
          */
         get: operations["get_month_end_run"];
         put?: never;
@@ -1272,8 +1275,8 @@ export interface components {
             error: Record<string, never> | null;
         };
         /** @description A single item: `{"data": X, "error": null}`. */
-        Data_RunReport: {
-            data: components["schemas"]["RunReport"];
+        Data_RunDetail: {
+            data: components["schemas"]["RunDetail"];
             /** @description Always null on success. */
             error: Record<string, never> | null;
         };
@@ -2153,6 +2156,13 @@ export interface components {
             /** Format: int64 */
             skipped: number;
         };
+        /**
+         * @description One run as `GET /api/v1/month-end-runs/{period}` answers it: the report and the work of
+         *     its period still uninvoiced.
+         */
+        RunDetail: components["schemas"]["RunReport"] & {
+            uninvoiced: components["schemas"]["UninvoicedCount"];
+        };
         /** @description The run of a period: its counters and when it started and completed. */
         RunReport: components["schemas"]["RunCounts"] & {
             /** Format: date-time */
@@ -2240,6 +2250,27 @@ export interface components {
          * @enum {string}
          */
         StepKind: "before_due" | "due" | "overdue";
+        /**
+         * @description The work of a run's period that no live invoice bills, counted when the report is read
+         *     (work imported after the run shows here): see `GET /api/v1/reports/uninvoiced`.
+         */
+        UninvoicedCount: {
+            /**
+             * Format: int64
+             * @description Clients with such work.
+             */
+            clients: number;
+            /**
+             * Format: int64
+             * @description Their billable minutes.
+             */
+            minutes: number;
+            /**
+             * Format: int64
+             * @description Their worklogs.
+             */
+            worklogs: number;
+        };
         /** @description Billable work of one client and period that no live invoice bills. */
         UninvoicedWork: {
             /**
@@ -5715,7 +5746,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Data_RunReport"];
+                    "application/json": components["schemas"]["Data_RunDetail"];
                 };
             };
             /** @description No or bad token */

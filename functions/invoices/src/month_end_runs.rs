@@ -7,6 +7,7 @@ use proxima::domain::Period;
 use proxima::http::error::ErrorEnvelope;
 use proxima::http::pagination::PaginationParams;
 use proxima::http::{AuthUser, Data, KnownQuery, Paged, Pagination};
+use proxima::month_end::run::RunDetail;
 use proxima::month_end::{ClientRunEntry, RunReport, run};
 use proxima::state::AppState;
 use proxima::{Error, Result};
@@ -55,20 +56,23 @@ pub async fn list_month_end_runs(
 
 /// The month-end run of a period: `running` until enqueuing is over and every enqueued
 /// client has a final outcome, then `completed`; its counters (`enqueued`, `created`,
-/// `skipped`, `failed`, and `retrying`: clients whose message will be delivered again).
+/// `skipped`, `failed`, and `retrying`: clients whose message will be delivered again); and
+/// `uninvoiced`: the period's billable work no live invoice bills now (clients, worklogs,
+/// minutes; work imported after the run included; the rows are `GET
+/// /api/v1/reports/uninvoiced?period=`).
 #[utoipa::path(get, path = "/api/v1/month-end-runs/{period}", tag = "invoices",
     params(("period" = String, Path, description = "The month, `YYYY-MM`")),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "The run", body = Data<RunReport>),
+        (status = 200, description = "The run", body = Data<RunDetail>),
         (status = 401, description = "No or bad token", body = ErrorEnvelope),
         (status = 404, description = "No run for this period", body = ErrorEnvelope)))]
 pub async fn get_month_end_run(
     _user: AuthUser,
     State(state): State<AppState>,
     Path(period): Path<String>,
-) -> Result<Data<RunReport>> {
-    let run = run::get_run(state.runs.as_ref(), run_period(&period)?)
+) -> Result<Data<RunDetail>> {
+    let run = run::get_run_detail(state.runs.as_ref(), state.stores(), run_period(&period)?)
         .await?
         .ok_or_else(|| Error::not_found("month-end run"))?;
     Ok(Data::ok(run))

@@ -123,6 +123,56 @@ impl RunReport {
     }
 }
 
+/// The work of a run's period that no live invoice bills, counted when the report is read
+/// (work imported after the run shows here): see `GET /api/v1/reports/uninvoiced`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct UninvoicedCount {
+    /// Clients with such work.
+    pub clients: u64,
+    /// Their worklogs.
+    pub worklogs: u64,
+    /// Their billable minutes.
+    pub minutes: u64,
+}
+
+impl UninvoicedCount {
+    /// The count of the uninvoiced report's rows.
+    pub fn of(rows: &[crate::invoice::uninvoiced::UninvoicedWork]) -> Self {
+        let mut clients: Vec<&str> = rows.iter().map(|r| r.client_key.as_str()).collect();
+        clients.dedup();
+        UninvoicedCount {
+            clients: clients.len() as u64,
+            worklogs: rows.iter().map(|r| r.worklog_ids.len() as u64).sum(),
+            minutes: rows.iter().map(|r| r.minutes).sum(),
+        }
+    }
+}
+
+/// One run as `GET /api/v1/month-end-runs/{period}` answers it: the report and the work of
+/// its period still uninvoiced.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct RunDetail {
+    #[serde(flatten)]
+    pub run: RunReport,
+    pub uninvoiced: UninvoicedCount,
+}
+
+/// The run of `period` with its period's uninvoiced work.
+pub async fn get_run_detail(
+    runs: &dyn RunStore,
+    stores: crate::invoice::service::Stores<'_>,
+    period: Period,
+) -> Result<Option<RunDetail>> {
+    let Some(run) = get_run(runs, period).await? else {
+        return Ok(None);
+    };
+    let rows = crate::invoice::uninvoiced::uninvoiced_report(stores, Some(period)).await?;
+    Ok(Some(RunDetail {
+        run,
+        uninvoiced: UninvoicedCount::of(&rows),
+    }))
+}
+
 /// The run of `period`.
 pub async fn get_run(runs: &dyn RunStore, period: Period) -> Result<Option<RunReport>> {
     runs.get_run(&JOB, &period.to_string())

@@ -160,6 +160,38 @@ async fn the_schedule_enqueues_each_active_client_and_the_worker_drafts_each_onc
         again["completed_at"], done["completed_at"],
         "completed once"
     );
+
+    // Work imported after the run (ACME's draft does not bill it) is counted in the run's
+    // report as uninvoiced, as the uninvoiced report lists it; before it, only the work of
+    // the inactive client (not drafted).
+    let before = &done["uninvoiced"];
+    let rows = app
+        .get(
+            &format!("/api/v1/reports/uninvoiced?period={}", me.period()),
+            Some(&token),
+        )
+        .await;
+    let rows = rows.body["data"].as_array().unwrap().clone();
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0]["client_key"], "OLDCO");
+    assert_eq!(before["clients"], 1);
+    assert_eq!(
+        before["worklogs"],
+        json!(rows[0]["worklog_ids"].as_array().unwrap().len())
+    );
+    assert_eq!(before["minutes"], rows[0]["minutes"]);
+    let late = format!(
+        "client_key,date,author,issue_key,minutes\nACME,{}-28,Late Lola,ACME-LATE,75\n",
+        me.period()
+    );
+    proxima::import::import_worklogs(late.as_bytes(), app.state.stores())
+        .await
+        .unwrap();
+    let counted = &run(&app, &token, &me.period()).await["uninvoiced"];
+    let n = |v: &Value, k: &str| v[k].as_u64().unwrap();
+    assert_eq!(n(counted, "clients"), 2);
+    assert_eq!(n(counted, "worklogs"), n(before, "worklogs") + 1);
+    assert_eq!(n(counted, "minutes"), n(before, "minutes") + 75);
 }
 
 #[tokio::test]
