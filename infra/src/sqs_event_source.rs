@@ -35,7 +35,11 @@ pub struct Poll {
 
 impl SqsEventSource {
     /// Receive one batch (no long polling: the emulator serves one request at a time), run
-    /// `worker` on it, delete what succeeded.
+    /// `worker` on it, delete what succeeded. The receive is never retried by the SDK, and
+    /// waits up to two minutes for its answer: a retried receive whose first answer was lost
+    /// (a time-out while the emulator served others) would have taken a delivery from the
+    /// message unseen, so a message could be dead-lettered before the worker saw its last
+    /// delivery.
     pub async fn poll_once<F, Fut>(&self, worker: &F) -> Result<Poll>
     where
         F: Fn(SqsEvent) -> Fut,
@@ -49,6 +53,17 @@ impl SqsEventSource {
             .message_system_attribute_names(MessageSystemAttributeName::All)
             .message_attribute_names("All")
             .wait_time_seconds(0)
+            .customize()
+            .config_override(
+                aws_sdk_sqs::config::Builder::default()
+                    .retry_config(aws_config::retry::RetryConfig::disabled())
+                    .timeout_config(
+                        aws_config::timeout::TimeoutConfig::builder()
+                            .operation_attempt_timeout(Duration::from_secs(120))
+                            .operation_timeout(Duration::from_secs(120))
+                            .build(),
+                    ),
+            )
             .send()
             .await
             .context("ReceiveMessage")?;

@@ -125,6 +125,9 @@ pub trait WorklogStore: Send + Sync {
     async fn put_worklogs(&self, worklogs: &[Worklog]) -> Result<()>;
     /// The stored worklogs among `ids` (consistent reads; unknown ids are left out).
     async fn get_worklogs(&self, ids: &[Uuid]) -> Result<Vec<Worklog>>;
+    /// Delete `worklog` with its counts, only while it is still at its client and date:
+    /// `false` when it changed or went meanwhile (nothing deleted).
+    async fn delete_worklog(&self, worklog: &Worklog) -> Result<bool>;
 }
 
 /// Why the store did not apply a write to an invoice (a domain value: the rules word it).

@@ -128,6 +128,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/clients/{key}/worklogs/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete a worklog of the client (imported by mistake). Refused (409 naming the invoice)
+         *     when an issued invoice bills it: its worklogs cannot change; credit the invoice and bill
+         *     the change anew. A draft that bills it keeps its line until it is regenerated. Nothing
+         *     is answered (204); an unknown worklog, or one of another client, is 404. Accountants and
+         *     admins.
+         */
+        delete: operations["delete_worklog"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/credit-notes": {
         parameters: {
             query?: never;
@@ -586,10 +609,12 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Every worklog behind each worklog line of the invoice (`line`, `line_description`,
-         *     `row` = `worklog`, `date`, `author`, `issue_key`, `issue_summary`, `worklog_id`,
-         *     `minutes`, `hours`), then a `line_total` row whose `hours` is the line's quantity. A
-         *     draft's timesheet shows the worklogs its lines name now. Any role.
+         * Every worklog behind each worklog line of the invoice, then each line's total, whose
+         *     hours are the line's quantity. `csv`: `line`, `line_description`, `row` = `worklog`,
+         *     `date`, `author`, `issue_key`, `issue_summary`, `worklog_id`, `minutes`, `hours`, and a
+         *     `line_total` row per line. `pdf`: the same in the invoice's language (its recorded
+         *     `locale`; a draft's: English) with the total hours, deterministic. A draft's timesheet
+         *     shows the worklogs its lines name now. Any role.
          */
         get: operations["timesheet"];
         put?: never;
@@ -2161,7 +2186,7 @@ export interface components {
          *     its period still uninvoiced.
          */
         RunDetail: components["schemas"]["RunReport"] & {
-            uninvoiced: components["schemas"]["UninvoicedCount"];
+            uninvoiced: components["schemas"]["UninvoicedCount"] | null;
         };
         /** @description The run of a period: its counters and when it started and completed. */
         RunReport: components["schemas"]["RunCounts"] & {
@@ -2189,6 +2214,8 @@ export interface components {
         };
         /** @description `POST /invoices/{id}/send`. */
         SendRequest: {
+            /** @description Attach the invoice's timesheet as a PDF beside the invoice (default `false`). */
+            attach_timesheet?: boolean;
             /** @description Up to 10 addresses in copy. */
             cc?: string[] | null;
             /**
@@ -2236,6 +2263,11 @@ export interface components {
             status: components["schemas"]["MessageStatus"];
             step: components["schemas"]["ReminderStep"] | null;
             subject: string;
+            /**
+             * @description The timesheet attached beside the PDF (`attach_timesheet`), or `null`.
+             * @example INV-2026-00042-timesheet.pdf
+             */
+            timesheet_filename: string | null;
             to: string[];
         };
         /** @description A client bulk generation did not create an invoice for. */
@@ -2876,6 +2908,101 @@ export interface operations {
             /** @description No such client */
             404: {
                 headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description `SERVICE_UNAVAILABLE`: DynamoDB or S3 did not answer in time */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    delete_worklog: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Client key */
+                key: string;
+                /** @description Worklog id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed key */
+            400: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No or bad token */
+            401: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Viewer */
+            403: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such worklog of this client (a malformed id too) */
+            404: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description An issued invoice bills it (named), or an import changed it meanwhile */
+            409: {
+                headers: {
+                    /** @description Only while a request with the same `Idempotency-Key` is in progress: seconds to wait. */
+                    "Retry-After"?: number;
                     /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
                     "X-Request-ID"?: string;
                     [name: string]: unknown;
@@ -5454,8 +5581,8 @@ export interface operations {
     timesheet: {
         parameters: {
             query?: {
-                /** @description `csv` (the default). */
-                format?: "csv";
+                /** @description `csv` (the default) or `pdf`. */
+                format?: "csv" | "pdf";
             };
             header?: never;
             path: {
@@ -5474,10 +5601,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/pdf": number[];
                     "text/csv": string;
                 };
             };
-            /** @description A format other than csv, or an unknown query parameter */
+            /** @description A format other than csv or pdf, or an unknown query parameter */
             400: {
                 headers: {
                     /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */

@@ -1,5 +1,6 @@
 //! Clients function: `GET /api/v1/clients`, `/clients/{key}`, `/clients/{key}/worklogs`,
-//! `PUT /api/v1/clients/{key}` (admin: create or replace a client), and the currencies a
+//! `PUT /api/v1/clients/{key}` (admin: create or replace a client), `DELETE
+//! /clients/{key}/worklogs/{id}` (a worklog no issued invoice bills), and the currencies a
 //! client may be invoiced in (`GET /api/v1/currencies`).
 
 use axum::extract::{Path, Query, State};
@@ -259,6 +260,33 @@ async fn client_worklogs(
     Ok(page.map(|w| WorklogView::of(w, &billed)).into())
 }
 
+/// Delete a worklog of the client (imported by mistake). Refused (409 naming the invoice)
+/// when an issued invoice bills it: its worklogs cannot change; credit the invoice and bill
+/// the change anew. A draft that bills it keeps its line until it is regenerated. Nothing
+/// is answered (204); an unknown worklog, or one of another client, is 404. Accountants and
+/// admins.
+#[utoipa::path(delete, path = "/api/v1/clients/{key}/worklogs/{id}", tag = "clients",
+    params(("key" = String, Path, description = "Client key", pattern = "^[A-Z0-9_-]{1,64}$"),
+        ("id" = Uuid, Path, description = "Worklog id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 400, description = "Malformed key", body = ErrorEnvelope),
+        (status = 401, description = "No or bad token", body = ErrorEnvelope),
+        (status = 403, description = "Viewer", body = ErrorEnvelope),
+        (status = 404, description = "No such worklog of this client (a malformed id too)", body = ErrorEnvelope),
+        (status = 409, description = "An issued invoice bills it (named), or an import changed it meanwhile", body = ErrorEnvelope)))]
+async fn delete_worklog(
+    _user: proxima::http::InvoiceWriter,
+    State(state): State<AppState>,
+    Path((key, id)): Path<(String, String)>,
+) -> Result<axum::http::StatusCode> {
+    check_key("key", &key)?;
+    let id = proxima::http::download::path_id(&id, "worklog")?;
+    proxima::import::worklog_lock::delete_worklog(state.stores(), &key, id).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
+}
+
 /// The currencies a client may be invoiced in (active ISO 4217 currencies: no funds, metals,
 /// SDR, test or superseded codes), by code, with the decimal places of their amounts and the
 /// pattern amounts are written in: what a client form offers and checks.
@@ -280,4 +308,5 @@ proxima::function_routes! {
     "/api/v1/clients" => get(list_clients);
     "/api/v1/clients/{key}" => get(get_client), put(put_client);
     "/api/v1/clients/{key}/worklogs" => get(client_worklogs);
+    "/api/v1/clients/{key}/worklogs/{id}" => delete(delete_worklog);
 }

@@ -27,6 +27,31 @@ pub fn locked_reason(number: &str) -> String {
     )
 }
 
+/// Delete worklog `id` of client `client_key`, unless an issued invoice bills it (409
+/// naming the invoice: its worklogs cannot change). A draft that bills it keeps its line
+/// until it is regenerated. `NotFound` when the client has no such worklog.
+pub async fn delete_worklog(stores: Stores<'_>, client_key: &str, id: Uuid) -> Result<Worklog> {
+    let worklog = stores
+        .worklogs
+        .get_worklogs(&[id])
+        .await?
+        .into_iter()
+        .find(|w| w.client_key == client_key)
+        .ok_or_else(|| crate::Error::not_found("worklog"))?;
+    if let Some(number) = IssuedInvoiceLocks::new(stores).locked_by(&worklog).await? {
+        return Err(crate::Error::Conflict(format!(
+            "billed by invoice {number}, which is issued: its worklogs cannot be deleted \
+             (credit the invoice and bill the change anew)"
+        )));
+    }
+    if !stores.worklogs.delete_worklog(&worklog).await? {
+        return Err(crate::Error::Conflict(
+            "the worklog changed meanwhile (an import): read it again".into(),
+        ));
+    }
+    Ok(worklog)
+}
+
 /// An issued invoice's number and the worklogs its lines bill.
 type Issued = (String, HashSet<Uuid>);
 

@@ -278,6 +278,9 @@ mod tests {
             // Memory use of the stream is what this fake measures: nothing is stored before.
             Ok(Vec::new())
         }
+        async fn delete_worklog(&self, _: &Worklog) -> Result<bool> {
+            unreachable!()
+        }
         async fn put_worklogs(&self, worklogs: &[Worklog]) -> Result<()> {
             self.writes.lock().unwrap().push(worklogs.len());
             let mut all = self.worklogs.lock().unwrap();

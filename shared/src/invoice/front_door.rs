@@ -74,6 +74,7 @@ impl<'a> InvoiceService<'a> {
         Sending {
             lifecycle: self.lifecycle(),
             clients: self.clients,
+            worklogs: self.worklogs,
             mailer: self.mailer,
             messages: self.messages,
             mail_from: self.mail_from,

@@ -69,6 +69,10 @@ pub struct SentMessage {
     /// Hex SHA-256 of the attached PDF (the invoice's `pdf.sha256`).
     pub pdf_sha256: String,
     pub pdf_size_bytes: u64,
+    /// The timesheet attached beside the PDF (`attach_timesheet`), or `null`.
+    #[serde(default)]
+    #[schema(example = "INV-2026-00042-timesheet.pdf")]
+    pub timesheet_filename: Option<String>,
     /// `invoice` (sent before this field existed: every one is `invoice`) or `reminder`.
     #[serde(default)]
     pub kind: MessageKind,

@@ -80,7 +80,7 @@ pub async fn remind_step(
         (to, Vec::new()),
         Some(step),
         locale,
-        None,
+        (None, false),
         from,
         actor,
     )
@@ -129,12 +129,12 @@ async fn reminder<'f>(
     recipients: (Vec<String>, Vec<String>),
     step: Option<ReminderStep>,
     locale: Locale,
-    message: Option<&str>,
+    (message, timesheet): (Option<&str>, bool),
     from: &'f str,
     actor: &Actor,
 ) -> Result<sending::Outgoing<'f>> {
     let h = &invoice.header;
-    let pdf = finalize::archived_pdf(deps.lifecycle, invoice).await?;
+    let files = sending::Files::of(deps, invoice, timesheet).await?;
     let issuer_name = finalize::issuer_of(invoice, deps.lifecycle.issuer)
         .name
         .clone();
@@ -152,7 +152,7 @@ async fn reminder<'f>(
         id,
         recipients,
         (words.subject, words.text),
-        &pdf,
+        &files,
         &issuer_name,
         from,
         actor,
@@ -199,7 +199,7 @@ pub async fn remind(
         (p.to, p.cc),
         None,
         locale,
-        p.message.as_deref(),
+        (p.message.as_deref(), req.attach_timesheet),
         p.from,
         actor,
     )

@@ -50,6 +50,9 @@ pub struct SendRequest {
     /// by `\n`, no other control, bidirectional format or separator character.
     #[serde(default)]
     pub message: Option<String>,
+    /// Attach the invoice's timesheet as a PDF beside the invoice (default `false`).
+    #[serde(default)]
+    pub attach_timesheet: bool,
 }
 
 pub use super::message::{MessageKind, MessageStatus, SentMessage};
@@ -59,6 +62,8 @@ pub use super::message::{MessageKind, MessageStatus, SentMessage};
 pub struct Sending<'a> {
     pub lifecycle: Lifecycle<'a>,
     pub clients: &'a dyn ClientStore,
+    /// The worklogs behind a timesheet.
+    pub worklogs: &'a dyn crate::ports::WorklogStore,
     pub mailer: &'a dyn Mailer,
     pub messages: &'a dyn SentMessageStore,
     /// The sender address (`MAIL_FROM`); `None`: sending is not configured (503).
@@ -297,20 +302,60 @@ pub(crate) struct Outgoing<'f> {
     pub from: &'f str,
 }
 
-/// The record and MIME message of an e-mail of `invoice` with its PDF attached.
+/// The files of an e-mail of an invoice: its PDF as issued, and its timesheet when asked.
+pub(crate) struct Files {
+    pub pdf: Vec<u8>,
+    pub timesheet: Option<Vec<u8>>,
+}
+
+impl Files {
+    /// The archived PDF of `invoice`, and its timesheet rendered now when `timesheet`.
+    pub(crate) async fn of(deps: Sending<'_>, invoice: &Invoice, timesheet: bool) -> Result<Self> {
+        let pdf = finalize::archived_pdf(deps.lifecycle, invoice).await?;
+        let timesheet = if timesheet {
+            let worklogs = super::timesheet::worklogs_of(invoice, deps.worklogs).await?;
+            let issuer = finalize::issuer_of(invoice, deps.lifecycle.issuer);
+            Some(crate::pdf::timesheet::render_timesheet(
+                invoice, &worklogs, issuer,
+            )?)
+        } else {
+            None
+        };
+        Ok(Files { pdf, timesheet })
+    }
+}
+
+/// The record and MIME message of an e-mail of `invoice` with its files attached.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn compose<'f>(
     invoice: &Invoice,
     id: Uuid,
     (to, cc): (Vec<String>, Vec<String>),
     (subject, text): (String, String),
-    pdf: &[u8],
+    files: &Files,
     issuer_name: &str,
     from: &'f str,
     actor: &Actor,
 ) -> Outgoing<'f> {
     let filename = file_name(invoice);
+    let timesheet_filename = files
+        .timesheet
+        .as_ref()
+        .map(|_| super::timesheet::file_name(invoice, "pdf"));
     let sent_at = crate::domain::instant::to_millis(actor.now);
+    let pdf = files.pdf.as_slice();
+    let mut attachments = vec![Attachment {
+        filename: &filename,
+        content_type: "application/pdf",
+        bytes: pdf,
+    }];
+    if let (Some(name), Some(bytes)) = (&timesheet_filename, &files.timesheet) {
+        attachments.push(Attachment {
+            filename: name,
+            content_type: "application/pdf",
+            bytes,
+        });
+    }
     let raw = mime::build(&mime::Message {
         from_name: Some(issuer_name),
         from,
@@ -318,11 +363,7 @@ pub(crate) fn compose<'f>(
         cc: &cc,
         subject: &subject,
         text: &text,
-        attachment: Attachment {
-            filename: &filename,
-            content_type: "application/pdf",
-            bytes: pdf,
-        },
+        attachments: &attachments,
         date: sent_at,
         token: &id.simple().to_string(),
     });
@@ -340,6 +381,7 @@ pub(crate) fn compose<'f>(
             pdf_filename: filename,
             pdf_sha256: sha256_hex(pdf),
             pdf_size_bytes: pdf.len() as u64,
+            timesheet_filename,
             kind: MessageKind::Invoice,
             step: None,
             amount_due: None,
@@ -456,7 +498,7 @@ pub async fn send(
         let (after, sent) = resume(deps, &p.invoice.header, earlier, actor).await?;
         return Ok((after.unwrap_or(p.invoice), sent));
     }
-    let pdf = finalize::archived_pdf(deps.lifecycle, &p.invoice).await?;
+    let files = Files::of(deps, &p.invoice, req.attach_timesheet).await?;
     let counted = count_send(deps.quota, actor).await?;
     let issuer_name = finalize::issuer_of(&p.invoice, deps.lifecycle.issuer)
         .name
@@ -470,7 +512,7 @@ pub async fn send(
         p.message_id,
         (p.to, p.cc),
         text,
-        &pdf,
+        &files,
         &issuer_name,
         p.from,
         actor,
@@ -587,6 +629,7 @@ mod tests {
             to: list(to),
             cc: list(cc),
             message: message.map(String::from),
+            attach_timesheet: false,
         }
     }
 

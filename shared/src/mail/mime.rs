@@ -1,5 +1,5 @@
-//! A `multipart/mixed` message (RFC 5322, RFC 2045-2047): a UTF-8 text part and one
-//! attachment, all in 7-bit ASCII (base64 bodies, encoded-word headers), CRLF line ends,
+//! A `multipart/mixed` message (RFC 5322, RFC 2045-2047): a UTF-8 text part and its
+//! attachments, all in 7-bit ASCII (base64 bodies, encoded-word headers), CRLF line ends,
 //! no line over 78 characters. Addresses must have passed [`super::address::problem`].
 
 use base64::Engine;
@@ -27,7 +27,8 @@ pub struct Message<'a> {
     pub subject: &'a str,
     /// The body, plain UTF-8 text.
     pub text: &'a str,
-    pub attachment: Attachment<'a>,
+    /// The files, in order (at least one: the invoice's PDF).
+    pub attachments: &'a [Attachment<'a>],
     pub date: DateTime<Utc>,
     /// Unique token: the `Message-ID` local part and the multipart boundary.
     pub token: &'a str,
@@ -127,17 +128,19 @@ pub fn build(m: &Message<'_>) -> Vec<u8> {
     out.push_str("Content-Type: text/plain; charset=utf-8\r\n");
     out.push_str("Content-Transfer-Encoding: base64\r\n\r\n");
     out.push_str(&base64_lines(m.text.as_bytes()));
-    let filename = safe_filename(m.attachment.filename);
-    out.push_str(&format!("--{boundary}\r\n"));
-    out.push_str(&format!(
-        "Content-Type: {}; name=\"{filename}\"\r\n",
-        m.attachment.content_type
-    ));
-    out.push_str(&format!(
-        "Content-Disposition: attachment; filename=\"{filename}\"\r\n"
-    ));
-    out.push_str("Content-Transfer-Encoding: base64\r\n\r\n");
-    out.push_str(&base64_lines(m.attachment.bytes));
+    for attachment in m.attachments {
+        let filename = safe_filename(attachment.filename);
+        out.push_str(&format!("--{boundary}\r\n"));
+        out.push_str(&format!(
+            "Content-Type: {}; name=\"{filename}\"\r\n",
+            attachment.content_type
+        ));
+        out.push_str(&format!(
+            "Content-Disposition: attachment; filename=\"{filename}\"\r\n"
+        ));
+        out.push_str("Content-Transfer-Encoding: base64\r\n\r\n");
+        out.push_str(&base64_lines(attachment.bytes));
+    }
     out.push_str(&format!("--{boundary}--\r\n"));
     out.into_bytes()
 }
@@ -156,11 +159,11 @@ mod tests {
             cc: &cc,
             subject,
             text: "Hello,\nplease find the invoice attached.\nOʻzbekiston",
-            attachment: Attachment {
+            attachments: &[Attachment {
                 filename: "INV-2026-00001.pdf",
                 content_type: "application/pdf",
                 bytes: attachment,
-            },
+            }],
             date: DateTime::parse_from_rfc3339("2026-11-27T10:00:00Z")
                 .unwrap()
                 .with_timezone(&Utc),

@@ -154,7 +154,9 @@ impl UninvoicedCount {
 pub struct RunDetail {
     #[serde(flatten)]
     pub run: RunReport,
-    pub uninvoiced: UninvoicedCount,
+    /// `null` when the period's work could not be read now (the error is logged; the run
+    /// report stands on its own).
+    pub uninvoiced: Option<UninvoicedCount>,
 }
 
 /// The run of `period` with its period's uninvoiced work.
@@ -166,11 +168,15 @@ pub async fn get_run_detail(
     let Some(run) = get_run(runs, period).await? else {
         return Ok(None);
     };
-    let rows = crate::invoice::uninvoiced::uninvoiced_report(stores, Some(period)).await?;
-    Ok(Some(RunDetail {
-        run,
-        uninvoiced: UninvoicedCount::of(&rows),
-    }))
+    let uninvoiced = match crate::invoice::uninvoiced::uninvoiced_report(stores, Some(period)).await
+    {
+        Ok(rows) => Some(UninvoicedCount::of(&rows)),
+        Err(e) => {
+            tracing::warn!(%period, error = ?e, "month-end run: uninvoiced work not counted");
+            None
+        }
+    };
+    Ok(Some(RunDetail { run, uninvoiced }))
 }
 
 /// The run of `period`.

@@ -51,6 +51,20 @@ pub struct Labels {
     pub reason: &'static str,
     /// After a document's number on every page after the table's first.
     pub continued: &'static str,
+    /// The timesheet's title, upper case.
+    pub timesheet_title: &'static str,
+    /// "Timesheet" in running text and the PDF's title.
+    pub timesheet: &'static str,
+    /// The date column of a timesheet.
+    pub date: &'static str,
+    /// A worklog's minutes.
+    pub minutes: &'static str,
+    /// Who worked, on what: a timesheet row's description column.
+    pub work: &'static str,
+    /// Closes each line's worklogs: its hours, the line's quantity.
+    pub line_total: &'static str,
+    /// The timesheet's grand total.
+    pub total_hours: &'static str,
 }
 
 /// English.
@@ -85,6 +99,13 @@ const EN: Labels = Labels {
     payment_terms: "Payment terms",
     reason: "Reason",
     continued: "(continued)",
+    timesheet_title: "TIMESHEET",
+    timesheet: "Timesheet",
+    date: "Date",
+    minutes: "Minutes",
+    work: "Work",
+    line_total: "Line total",
+    total_hours: "Total hours",
 };
 
 /// Russian.
@@ -119,6 +140,13 @@ const RU: Labels = Labels {
     payment_terms: "Условия оплаты",
     reason: "Основание",
     continued: "(продолжение)",
+    timesheet_title: "ТАБЕЛЬ РАБОЧЕГО ВРЕМЕНИ",
+    timesheet: "Табель",
+    date: "Дата",
+    minutes: "Минуты",
+    work: "Работа",
+    line_total: "Итого по строке",
+    total_hours: "Всего часов",
 };
 
 /// Uzbek, Latin script.
@@ -153,6 +181,13 @@ const UZ: Labels = Labels {
     payment_terms: "Toʻlov shartlari",
     reason: "Asos",
     continued: "(davomi)",
+    timesheet_title: "ISH VAQTI HISOBI",
+    timesheet: "Ish vaqti hisobi",
+    date: "Sana",
+    minutes: "Daqiqa",
+    work: "Ish",
+    line_total: "Qator jami",
+    total_hours: "Jami soat",
 };
 
 impl Labels {

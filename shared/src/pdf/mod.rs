@@ -11,6 +11,7 @@ pub mod layout;
 pub mod page;
 pub mod sample;
 mod sections;
+pub mod timesheet;
 
 use crate::invoice::Invoice;
 use crate::{Error, Result};

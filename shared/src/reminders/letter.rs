@@ -78,25 +78,25 @@ pub fn letter(
             "Счёт приложен к письму.",
         ),
         (Locale::Uz, StepKind::BeforeDue) => (
-            format!("Eslatma: {number} hisob-fakturasining to‘lov muddati {date}"),
-            format!("{number} hisob-fakturasining to‘lov muddati {date} ekanini eslatamiz."),
-            "Agar to‘lovni amalga oshirgan bo‘lsangiz, ushbu xatga e’tibor bermang.",
+            format!("Eslatma: {number} hisob-fakturasining toʻlov muddati {date}"),
+            format!("{number} hisob-fakturasining toʻlov muddati {date} ekanini eslatamiz."),
+            "Agar toʻlovni amalga oshirgan boʻlsangiz, ushbu xatga e’tibor bermang.",
             "Assalomu alaykum,",
             "Hisob-faktura ilova qilingan.",
         ),
         (Locale::Uz, StepKind::Due) => (
-            format!("{number} hisob-fakturasining to‘lov muddati bugun"),
-            format!("{number} hisob-fakturasining to‘lov muddati bugun, {date}."),
-            "Agar to‘lovni amalga oshirgan bo‘lsangiz, ushbu xatga e’tibor bermang.",
+            format!("{number} hisob-fakturasining toʻlov muddati bugun"),
+            format!("{number} hisob-fakturasining toʻlov muddati bugun, {date}."),
+            "Agar toʻlovni amalga oshirgan boʻlsangiz, ushbu xatga e’tibor bermang.",
             "Assalomu alaykum,",
             "Hisob-faktura ilova qilingan.",
         ),
         (Locale::Uz, StepKind::Overdue) => (
-            format!("Muddati o‘tgan: {number} hisob-fakturasi, muddat {date}"),
+            format!("Muddati oʻtgan: {number} hisob-fakturasi, muddat {date}"),
             format!(
-                "{number} hisob-fakturasining to‘lov muddati {date} kuni o‘tgan, u to‘liq to‘lanmagan."
+                "{number} hisob-fakturasining toʻlov muddati {date} kuni oʻtgan, u toʻliq toʻlanmagan."
             ),
-            "Agar to‘lovni amalga oshirgan bo‘lsangiz, ushbu xatga e’tibor bermang.",
+            "Agar toʻlovni amalga oshirgan boʻlsangiz, ushbu xatga e’tibor bermang.",
             "Assalomu alaykum,",
             "Hisob-faktura ilova qilingan.",
         ),
@@ -104,7 +104,7 @@ pub fn letter(
     let amount_line = match locale {
         Locale::En => format!("Amount due: {due}"),
         Locale::Ru => format!("Сумма к оплате: {due}"),
-        Locale::Uz => format!("To‘lanishi kerak: {due}"),
+        Locale::Uz => format!("Toʻlanishi kerak: {due}"),
     };
     let greeting = message.map_or_else(|| hello.to_string(), str::to_string);
     let text = format!(

@@ -445,6 +445,7 @@ async fn a_crash_between_the_mail_service_and_the_record_never_sends_twice() {
             pdf_filename: "x.pdf".into(),
             pdf_sha256: "00".into(),
             pdf_size_bytes: 1,
+            timesheet_filename: None,
             kind: MessageKind::Reminder,
             step: Some(step),
             amount_due: None,
@@ -545,7 +546,7 @@ async fn a_reminder_by_hand_goes_once_per_key_and_only_while_something_is_due() 
     );
     let text = emails[0].text().unwrap();
     assert!(text.starts_with("Hurmatli mijoz,"), "{text}");
-    assert!(text.contains("To‘lanishi kerak: 100,00\u{a0}USD"), "{text}");
+    assert!(text.contains("Toʻlanishi kerak: 100,00\u{a0}USD"), "{text}");
     // The invoice itself does not change.
     let after = app
         .get(&format!("/api/v1/invoices/{id}"), Some(&token))

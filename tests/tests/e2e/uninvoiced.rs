@@ -7,6 +7,12 @@ use proxima::domain::Role;
 use proxima_tests::{TestApp, last_month, spawn_app};
 use serde_json::Value;
 
+fn pdf_text(bytes: &[u8]) -> String {
+    let doc = lopdf::Document::load_mem(bytes).expect("a PDF");
+    let pages: Vec<u32> = doc.get_pages().keys().copied().collect();
+    doc.extract_text(&pages).unwrap_or_default()
+}
+
 async fn import(app: &TestApp, rows: &str) {
     let csv = format!("worklog_id,client_key,date,author,issue_key,issue_summary,minutes\n{rows}");
     let summary = proxima::import::import_worklogs(csv.as_bytes(), app.state.stores())
@@ -232,6 +238,72 @@ async fn a_worklog_an_issued_invoice_bills_refuses_to_change() {
     let viewer = app.token(Role::Viewer).await;
     let open = report(&app, &viewer, &format!("?period={}", last_month())).await;
     assert!(open.iter().all(|r| r["client_key"] != "ACME"), "{open:?}");
+
+    // Deleting: refused for a worklog the issued invoice bills (naming it), allowed for a
+    // draft's and an unbilled one (gone from the list and its count), 404 for another
+    // client's or an unknown one, 403 for a viewer.
+    let delete = |client: &str, id: &str, token: &str| {
+        let req = app.request(
+            reqwest::Method::DELETE,
+            &format!("/api/v1/clients/{client}/worklogs/{id}"),
+            Some(token),
+        );
+        app.send(req)
+    };
+    let billed = acme_worklogs
+        .iter()
+        .find(|w| w["billable"] == true)
+        .unwrap();
+    let billed_id = billed["id"].as_str().unwrap();
+    let refused = delete("ACME", billed_id, &token).await;
+    refused.assert_error(409, "CONFLICT");
+    assert!(
+        refused.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains(&number),
+        "{}",
+        refused.body
+    );
+    delete("ACME", billed_id, &viewer)
+        .await
+        .assert_error(403, "FORBIDDEN");
+    delete("NORDLICHT", billed_id, &token)
+        .await
+        .assert_error(404, "NOT_FOUND");
+    delete("ACME", &uuid::Uuid::new_v4().to_string(), &token)
+        .await
+        .assert_error(404, "NOT_FOUND");
+    let total = |client: &'static str| {
+        let (app, token) = (&app, &viewer);
+        async move {
+            app.get(
+                &format!("/api/v1/clients/{client}/worklogs?period={}", last_month()),
+                Some(token),
+            )
+            .await
+            .body["meta"]["total"]
+                .as_u64()
+                .unwrap()
+        }
+    };
+    let before = total("NORDLICHT").await;
+    let on_draft = nordlicht.iter().find(|w| w["billable"] == true).unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let gone = delete("NORDLICHT", &on_draft, &token).await;
+    assert_eq!(gone.status, 204, "{}", gone.body);
+    assert_eq!(total("NORDLICHT").await, before - 1);
+    delete("NORDLICHT", &on_draft, &token)
+        .await
+        .assert_error(404, "NOT_FOUND");
+    assert!(
+        worklogs("NORDLICHT")
+            .await
+            .iter()
+            .all(|w| w["id"] != on_draft.as_str())
+    );
 }
 
 /// The timesheet behind an invoice: every worklog of each worklog line, and per line a total
@@ -296,12 +368,71 @@ async fn the_timesheet_lists_every_worklog_and_totals_to_each_line() {
         assert_eq!(&total[1], line["description"].as_str().unwrap());
     }
 
+    // The PDF: in the invoice's language (ACME's is English), each line's total its
+    // quantity, the same bytes every time.
+    let pdf = |token: String| {
+        let app = &app;
+        async move {
+            let res = app
+                .request(
+                    reqwest::Method::GET,
+                    &format!("/api/v1/invoices/{id}/timesheet?format=pdf"),
+                    Some(&token),
+                )
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), 200);
+            assert_eq!(res.headers()["content-type"], "application/pdf");
+            assert_eq!(
+                res.headers()["content-disposition"],
+                format!("attachment; filename=\"{number}-timesheet.pdf\"").as_str()
+            );
+            res.bytes().await.unwrap().to_vec()
+        }
+    };
+    let first = pdf(viewer.clone()).await;
+    assert!(first.starts_with(b"%PDF"));
+    assert_eq!(pdf(token.clone()).await, first, "deterministic");
+    let text = pdf_text(&first);
+    assert!(text.contains("TIMESHEET"), "{text}");
+    assert!(text.contains(number), "{text}");
+    for line in &lines {
+        assert!(
+            text.contains(line["quantity"].as_str().unwrap()),
+            "line total {} in {text}",
+            line["quantity"]
+        );
+    }
     app.get(
-        &format!("/api/v1/invoices/{id}/timesheet?format=pdf"),
+        &format!("/api/v1/invoices/{id}/timesheet?format=xml"),
         Some(&viewer),
     )
     .await
     .assert_error(400, "VALIDATION_ERROR");
+
+    // Sent with the invoice when asked: both PDFs attached, the timesheet byte for byte.
+    let admin = app.token(Role::Admin).await;
+    let to = format!("timesheet-{}@example.com", uuid::Uuid::new_v4().simple());
+    let sent = app
+        .post_json(
+            &format!("/api/v1/invoices/{id}/send"),
+            &serde_json::json!({"to": [to], "attach_timesheet": true}),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(sent.status, 201, "{}", sent.body);
+    assert_eq!(
+        sent.body["data"]["message"]["timesheet_filename"],
+        format!("{number}-timesheet.pdf")
+    );
+    let emails = proxima_tests::messaging::sent_emails(&app.endpoint, &to).await;
+    assert_eq!(emails.len(), 1);
+    assert_eq!(
+        emails[0].attachment(&format!("{number}-timesheet.pdf")),
+        Some(first)
+    );
+    assert!(emails[0].attachment(&format!("{number}.pdf")).is_some());
     app.get(
         &format!("/api/v1/invoices/{}/timesheet", uuid::Uuid::new_v4()),
         Some(&viewer),

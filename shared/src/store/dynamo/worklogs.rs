@@ -10,7 +10,7 @@ use crate::domain::{DateRange, Page, PageRequest, Period, Worklog};
 use crate::ports::WorklogStore;
 use crate::{Error, Result};
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::{KeysAndAttributes, Select, TransactWriteItem};
+use aws_sdk_dynamodb::types::{Delete, KeysAndAttributes, Select, TransactWriteItem};
 use chrono::{Datelike, NaiveDate};
 use std::collections::{BTreeMap, HashMap};
 use uuid::Uuid;
@@ -371,6 +371,29 @@ impl WorklogStore for DynamoStore {
             .into_iter()
             .map(super::from_item)
             .collect()
+    }
+
+    async fn delete_worklog(&self, worklog: &Worklog) -> Result<bool> {
+        let (pk, sk) = keys::worklog(worklog);
+        let delete = Delete::builder()
+            .table_name(&self.table)
+            .key(keys::PK, s(pk))
+            .key(keys::SK, s(sk))
+            .condition_expression("client_key = :was_client AND #date = :was_date")
+            .expression_attribute_names("#date", "date")
+            .expression_attribute_values(":was_client", s(worklog.client_key.clone()))
+            .expression_attribute_values(":was_date", s(worklog.date.to_string()))
+            .build()
+            .map_err(|e| Error::Internal(format!("delete worklog: {e}")))?;
+        let mut items = vec![TransactWriteItem::builder().delete(delete).build()];
+        for list in counts_of(&worklog.client_key, worklog.date) {
+            items.push(count_add(&self.table, &list, -1)?);
+        }
+        match self.transact(items).await {
+            Ok(()) => Ok(true),
+            Err(Some(Cancelled::Condition(_))) => Ok(false),
+            Err(_) => Err(super::transact::transact_failure("delete worklog")),
+        }
     }
 
     async fn put_worklogs(&self, worklogs: &[Worklog]) -> Result<()> {
