@@ -47,15 +47,22 @@ pub fn max_receives_from_env() -> std::result::Result<u32, String> {
     }
 }
 
-/// The day an event asks for: `{"date": "2026-12-04"}` runs a day by hand; otherwise today
-/// in `tz`.
+/// The day an event asks for: `{"date": "2026-12-04"}` runs a day by hand; otherwise the
+/// day of the schedule's `scheduled_time` in `tz` (the template passes
+/// `<aws.scheduler.scheduled-time>`, so a retry after midnight still runs its own day), or
+/// today in `tz` when there is none.
 pub fn date_of(event: &Value, tz: &Tz, now: DateTime<Utc>) -> Result<NaiveDate> {
-    match event.get("date").and_then(Value::as_str) {
-        Some(d) => d
+    if let Some(d) = event.get("date").and_then(Value::as_str) {
+        return d
             .parse()
-            .map_err(|_| Error::field("date", "must be a day written YYYY-MM-DD")),
-        None => Ok(tz.date_at(now)),
+            .map_err(|_| Error::field("date", "must be a day written YYYY-MM-DD"));
     }
+    let scheduled = event
+        .get("scheduled_time")
+        .and_then(Value::as_str)
+        .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+        .map(|t| t.with_timezone(&Utc));
+    Ok(tz.date_at(scheduled.unwrap_or(now)))
 }
 
 /// The schedule's half: start the day's run with the settings as they are now and enqueue

@@ -138,7 +138,8 @@ async fn reminder<'f>(
     let issuer_name = finalize::issuer_of(invoice, deps.lifecycle.issuer)
         .name
         .clone();
-    let overdue = h.due_date < actor.now.date_naive();
+    // Worked out in the client's time zone when the invoice was read (`present`).
+    let overdue = h.overdue;
     let words = letter(
         h,
         step.map(|s| s.kind),

@@ -216,10 +216,6 @@ pub(crate) async fn prepare<'d>(
         .get_invoice(id)
         .await?
         .ok_or_else(|| Error::not_found("invoice"))?;
-    lifecycle::check(&invoice.header, action, None)?;
-    let from = deps
-        .mail_from
-        .ok_or_else(|| Error::Unavailable("MAIL_FROM is not configured".into()))?;
     let user = format!("{namespace}{}", actor.name);
     let message_id = message_id(id, &user, sender.idempotency_key);
     let earlier = match sender.idempotency_key {
@@ -231,6 +227,14 @@ pub(crate) async fn prepare<'d>(
             .find(|m| m.id == message_id),
         None => None,
     };
+    // A retry of an earlier attempt is answered or finished whatever the invoice became
+    // meanwhile (paid, void): that e-mail may be out.
+    if earlier.is_none() {
+        lifecycle::check(&invoice.header, action, None)?;
+    }
+    let from = deps
+        .mail_from
+        .ok_or_else(|| Error::Unavailable("MAIL_FROM is not configured".into()))?;
     if earlier.is_none() {
         let billing = current_billing(deps, &invoice).await?;
         if to.is_empty() {
@@ -435,10 +439,16 @@ pub(crate) async fn deliver(
         Ok(Delivery::Accepted(accepted)) => accepted,
         Ok(Delivery::Refused(detail)) => {
             // Nothing was sent: no record, and the e-mail does not count against the limit.
-            deps.messages.forget_pending(&sent).await?;
+            // The record is removed with a second try: left pending, its id would never be
+            // sent again (a reminder step would be reported unconfirmed for ever).
+            let mut forgotten = deps.messages.forget_pending(&sent).await;
+            if forgotten.is_err() {
+                forgotten = deps.messages.forget_pending(&sent).await;
+            }
             if let Some(window) = counted {
                 refund(deps, actor, window).await?;
             }
+            forgotten?;
             return Err(Error::Unavailable(detail));
         }
         // Maybe sent: the pending record stays, and its id is not sent again.

@@ -376,6 +376,42 @@ async fn a_simulated_month_sends_each_step_once_through_overlapping_runs_and_red
     assert_eq!(run.body["data"]["enqueued"], 3);
     assert_eq!(run.body["data"]["sent"], 1);
     assert_eq!(run.body["data"]["skipped"], 2);
+    // The lines page by cursor, all of them and by outcome.
+    for (query, want) in [("", 3), ("&outcome=skipped", 2)] {
+        let mut seen = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let path = format!(
+                "/api/v1/reminder-runs/{}/invoices?per_page=1{query}{}",
+                shift(due, 7),
+                cursor
+                    .as_ref()
+                    .map(|c| format!("&cursor={c}"))
+                    .unwrap_or_default()
+            );
+            let page = app.get(&path, Some(&token)).await;
+            assert_eq!(page.status, 200, "{path}: {}", page.body);
+            assert_eq!(page.body["meta"]["total"], want);
+            seen.extend(
+                page.body["data"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|l| l["invoice_id"].clone()),
+            );
+            match page.body["meta"]["next_cursor"].as_str() {
+                Some(c) => cursor = Some(c.to_string()),
+                None => break,
+            }
+        }
+        let mut distinct = seen.clone();
+        distinct.dedup();
+        assert_eq!(
+            (seen.len(), distinct.len()),
+            (want as usize, want as usize),
+            "{seen:?}"
+        );
+    }
     let first_overdue = run_lines(&app, &token, shift(due, 1)).await;
     assert_eq!(line_of(&first_overdue, &chased)["reason"], "no_step");
     assert_eq!(line_of(&first_overdue, &chased)["overdue_announced"], true);
@@ -404,6 +440,29 @@ async fn a_simulated_month_sends_each_step_once_through_overlapping_runs_and_red
         of("reminder.sent", &paused) + of("reminder.sent", &small),
         0
     );
+}
+
+#[test]
+fn the_schedules_day_is_its_scheduled_time_in_the_company_zone() {
+    let tz = "Asia/Tashkent".parse().unwrap();
+    let late_retry: chrono::DateTime<Utc> = "2026-12-04T20:30:00Z".parse().unwrap();
+    let day = |event: Value| {
+        fn_reminders::date_of(&event, &tz, late_retry)
+            .unwrap()
+            .to_string()
+    };
+    // 09:00 in Tashkent on the 4th, retried after midnight there: still the 4th.
+    assert_eq!(
+        day(json!({"source": "proxima.reminders", "scheduled_time": "2026-12-04T04:00:00Z"})),
+        "2026-12-04"
+    );
+    // Without one (a sample event with the placeholder), today there: the 5th.
+    assert_eq!(
+        day(json!({"scheduled_time": "<aws.scheduler.scheduled-time>"})),
+        "2026-12-05"
+    );
+    assert_eq!(day(json!({"date": "2026-11-30"})), "2026-11-30");
+    assert!(fn_reminders::date_of(&json!({"date": "30.11.2026"}), &tz, late_retry).is_err());
 }
 
 #[tokio::test]
@@ -562,11 +621,21 @@ async fn a_reminder_by_hand_goes_once_per_key_and_only_while_something_is_due() 
         1
     );
 
-    // Nothing due: 409; a draft: 409.
+    // Nothing due: 409; but the earlier attempt's key still answers it (paid meanwhile);
+    // a draft: 409.
     pay(&app, &token, &invoice, "100.00").await;
     remind(None, token.clone(), json!({}))
         .await
         .assert_error(409, "CONFLICT");
+    let after_paid = remind(
+        Some("remind-1"),
+        token.clone(),
+        json!({"message": "Hurmatli mijoz,"}),
+    )
+    .await;
+    assert_eq!(after_paid.status, 201, "{}", after_paid.body);
+    assert_eq!(after_paid.body["data"]["id"], message["id"]);
+    assert_eq!(sent_emails(&app.endpoint, &email).await.len(), 1);
     client_with_work(&app, "REM-DRAFT", json!({})).await;
     let draft = app.draft(&token, "REM-DRAFT").await;
     let reply = app

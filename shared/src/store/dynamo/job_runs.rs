@@ -116,9 +116,11 @@ fn is_run_item_sort(key: &str) -> bool {
         .is_some_and(|(_, item)| is_item_key(item))
 }
 
-/// Whether `key` has the shape of an item key (a client key; or keys joined by `#`).
+/// Whether `key` has the shape of an item key (a client key or a UUID, as the month-end
+/// and reminder runs key their items; or such keys joined by `#`).
 fn is_item_key(key: &str) -> bool {
-    key.split('#').all(is_valid_key)
+    key.split('#')
+        .all(|part| is_valid_key(part) || part.parse::<uuid::Uuid>().is_ok())
 }
 
 /// The list of a run's items, all (the run's partition, by sort key) or those with one
