@@ -49,10 +49,10 @@ if [ "${SKIP_SAM_BUILD:-0}" != "1" ]; then
   PATH="$PWD/.venv/bin:$PATH" SAM_BUILD_MODE=debug CARGO_LAMBDA_COMPILER=cargo \
     .venv/bin/sam build --beta-features --parameter-overrides Architecture=x86_64 > target/sam-build.log 2>&1 \
     || { tail -40 target/sam-build.log; exit 1; }
-  for f in HealthFunction AuthFunction ClientsFunction InvoicesFunction EInvoiceFunction MonthEndFunction MonthEndWorkerFunction RemindersFunction EventsRelayFunction ImportFunction; do
+  for f in HealthFunction AuthFunction ClientsFunction InvoicesFunction EInvoiceFunction MonthEndFunction MonthEndWorkerFunction RemindersFunction RatesFunction EventsRelayFunction ImportFunction; do
     test -x ".aws-sam/build/$f/bootstrap" || { echo "sam build produced no bootstrap for $f"; exit 1; }
   done
-  echo "sam build: all ten functions built (${SECONDS}s)"
+  echo "sam build: all eleven functions built (${SECONDS}s)"
 fi
 # The closing count again, last.
 awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }

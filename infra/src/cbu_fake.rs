@@ -57,12 +57,17 @@ pub struct CbuFake {
 impl CbuFake {
     /// Serve on a free loopback port until the runtime ends.
     pub async fn start() -> Result<Self> {
+        Self::start_on(0).await
+    }
+
+    /// Serve on loopback `port` (0: a free one) until the runtime ends.
+    pub async fn start_on(port: u16) -> Result<Self> {
         let shared = Arc::new(Shared::default());
         let app = Router::new()
             .route("/uz/arkhiv-kursov-valyut/json/all/{day}/", get(all))
             .route("/uz/arkhiv-kursov-valyut/json/{ccy}/{day}/", get(one))
             .with_state(shared.clone());
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
             .await
             .context("bind the Central Bank fake")?;
         let base_url = format!("http://{}", listener.local_addr()?);
@@ -135,7 +140,9 @@ fn answer(shared: &Shared, day: &str, only: Option<&str>) -> Response {
         list.retain(|e| e["Ccy"] == ccy);
     }
     match fault {
-        Some(Fault::ServerError) => (StatusCode::INTERNAL_SERVER_ERROR, "try later").into_response(),
+        Some(Fault::ServerError) => {
+            (StatusCode::INTERNAL_SERVER_ERROR, "try later").into_response()
+        }
         Some(Fault::Malformed) => (StatusCode::OK, "<html>maintenance</html>").into_response(),
         Some(Fault::Without(ccy)) => {
             list.retain(|e| e["Ccy"] != ccy.as_str());
@@ -158,10 +165,15 @@ async fn one(
     answer(&shared, &day, Some(&ccy.to_ascii_uppercase()))
 }
 
-/// A `Slow` fault at the head of the queue delays this answer (and is then taken).
+/// A `Slow` fault at the head of the queue is taken and delays this answer (a client that
+/// gives up first drops the request; the fault is spent either way).
 async fn slow_if_asked(shared: &Shared) {
-    let delay = shared.faults.lock().ok().and_then(|q| match q.front() {
-        Some(Fault::Slow(d)) => Some(*d),
+    let delay = shared.faults.lock().ok().and_then(|mut q| match q.front() {
+        Some(Fault::Slow(d)) => {
+            let d = *d;
+            q.pop_front();
+            Some(d)
+        }
         _ => None,
     });
     if let Some(d) = delay {
@@ -178,9 +190,18 @@ mod tests {
         let sunday: NaiveDate = "2026-12-06".parse().unwrap();
         let list = published(sunday);
         assert_eq!(list[0]["Date"], "05.12.2026");
-        assert_eq!(published("2026-12-08".parse().unwrap())[0]["Date"], "07.12.2026");
-        assert_eq!(published("2026-12-02".parse().unwrap())[0]["Rate"], "12735.37");
-        assert_ne!(published("2026-12-03".parse().unwrap())[0]["Rate"], "12735.37");
+        assert_eq!(
+            published("2026-12-08".parse().unwrap())[0]["Date"],
+            "07.12.2026"
+        );
+        assert_eq!(
+            published("2026-12-02".parse().unwrap())[0]["Rate"],
+            "12735.37"
+        );
+        assert_ne!(
+            published("2026-12-03".parse().unwrap())[0]["Rate"],
+            "12735.37"
+        );
         assert_eq!(list[3]["Nominal"], "10");
     }
 }

@@ -6,6 +6,7 @@ pub mod api;
 pub mod bench_setup;
 pub mod bucket_cors;
 pub mod call_counter;
+pub mod cbu_fake;
 pub mod demo;
 pub mod emulator;
 pub mod messaging;

@@ -214,6 +214,7 @@ fn sample_query(method: &str, path: &str) -> &'static str {
     match (method, path) {
         ("GET", "/api/v1/clients/{key}/worklogs") => "period=2026-10&page=1&per_page=20",
         ("GET", "/api/v1/invoices") => "status=draft&period=2026-10",
+        ("GET", "/api/v1/exchange-rates") => "currency=USD&date=2026-11-10",
         ("GET", "/api/v1/invoices/{id}/einvoice" | "/api/v1/credit-notes/{id}/einvoice") => {
             "format=ubl"
         }
@@ -308,17 +309,21 @@ fn schedule_samples(doc: &Yaml) -> Result<Vec<Sample>> {
             binary: binary.clone(),
             event,
         });
-        // The same function run by hand: month-end for a given month, reminders for a day.
-        let (file, event) = if binary == "reminders" {
-            (
+        // The same function run by hand: month-end for a given month, reminders for a day,
+        // rates for a range of days.
+        let (file, event) = match binary.as_str() {
+            "reminders" => (
                 format!("schedule/{binary}-date.json"),
                 json!({"date": SAMPLE_DAY}),
-            )
-        } else {
-            (
+            ),
+            "rates" => (
+                format!("schedule/{binary}-range.json"),
+                json!({"from": "2026-11-02", "to": SAMPLE_DAY}),
+            ),
+            _ => (
                 format!("schedule/{binary}-period.json"),
                 json!({"period": SAMPLE_PERIOD}),
-            )
+            ),
         };
         out.push(Sample {
             file,

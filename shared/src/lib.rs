@@ -24,6 +24,7 @@ pub mod mail;
 pub mod month_end;
 pub mod pdf;
 pub mod ports;
+pub mod rates;
 pub mod reminders;
 pub mod state;
 pub mod store;

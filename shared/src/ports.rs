@@ -439,3 +439,34 @@ pub trait SettingsStore: Send + Sync {
         settings: &crate::reminders::ReminderSettings,
     ) -> Result<()>;
 }
+
+/// The Central Bank's published rates.
+#[async_trait]
+pub trait PublishedRates: Send + Sync {
+    /// What the Bank answers for `day` (possibly an earlier day's publication, or nothing);
+    /// an error when it did not answer or answered something malformed.
+    async fn published_on(&self, day: chrono::NaiveDate)
+    -> Result<Vec<crate::rates::ExchangeRate>>;
+}
+
+/// The stored exchange rates, per currency and publication date.
+#[async_trait]
+pub trait RateStore: Send + Sync {
+    /// Store fetched rates, each unless a correction of its currency and date is stored:
+    /// (stored, kept corrections).
+    async fn put_published(&self, rates: &[crate::rates::ExchangeRate]) -> Result<(u32, u32)>;
+    /// Store a correction over whatever is stored for its currency and date, with an audit
+    /// entry of what it replaced (returned).
+    async fn put_correction(
+        &self,
+        rate: &crate::rates::ExchangeRate,
+    ) -> Result<Option<crate::rates::ExchangeRate>>;
+    /// The rate of `currency` that applies on `day`: the last published on or before it.
+    async fn rate_on(
+        &self,
+        currency: &str,
+        day: chrono::NaiveDate,
+    ) -> Result<Option<crate::rates::ExchangeRate>>;
+    /// The corrections of `currency`, oldest first: each with what it replaced.
+    async fn corrections(&self, currency: &str) -> Result<Vec<crate::rates::RateAudit>>;
+}

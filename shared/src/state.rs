@@ -49,6 +49,8 @@ pub struct AppState {
     pub runs: Arc<dyn RunStore>,
     /// The company's settings (reminders).
     pub settings: Arc<dyn crate::ports::SettingsStore>,
+    /// The Central Bank's exchange rates as stored.
+    pub rates: Arc<dyn crate::ports::RateStore>,
     /// What `/readyz` checks.
     pub readiness: Arc<[Arc<dyn DependencyCheck>]>,
 }
@@ -249,6 +251,7 @@ fn assemble(
         outbox: dynamo.clone(),
         runs: dynamo.clone(),
         settings: dynamo.clone(),
+        rates: dynamo.clone(),
         readiness: Arc::from(readiness),
     }
 }

@@ -248,6 +248,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/exchange-rates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The Central Bank of Uzbekistan rate of a currency on a day, in soums per `nominal`
+         *     units: the last rate published on or before the day (the Bank publishes none on some
+         *     days). 404 when none is stored on or before it (fetch it: docs/api-guide.md). Any role.
+         */
+        get: operations["exchange_rate"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/invoices": {
         parameters: {
             query?: never;
@@ -1276,6 +1297,12 @@ export interface components {
             error: Record<string, never> | null;
         };
         /** @description A single item: `{"data": X, "error": null}`. */
+        Data_RateView: {
+            data: components["schemas"]["RateView"];
+            /** @description Always null on success. */
+            error: Record<string, never> | null;
+        };
+        /** @description A single item: `{"data": X, "error": null}`. */
         Data_Readiness: {
             data: components["schemas"]["Readiness"];
             /** @description Always null on success. */
@@ -1988,6 +2015,36 @@ export interface components {
             sha256: string;
             /** Format: int64 */
             size_bytes: number;
+        };
+        /**
+         * @description Where a stored rate comes from.
+         * @enum {string}
+         */
+        RateOrigin: "cbu" | "correction";
+        /** @description The Central Bank rate that applies on a day: the last one published on or before it. */
+        RateView: {
+            currency: string;
+            /**
+             * Format: date
+             * @description The day asked for.
+             */
+            date: string;
+            /** Format: int32 */
+            nominal: number;
+            /** @description `cbu` (fetched) or `correction` (set by hand, with its `reason`). */
+            origin: components["schemas"]["RateOrigin"];
+            /**
+             * Format: date
+             * @description The day the rate was published for (`date` or the last publication before it).
+             */
+            published_on: string;
+            /**
+             * Format: decimal
+             * @description Soums per `nominal` units of the currency.
+             * @example 12735.37
+             */
+            rate: string;
+            reason: string | null;
         };
         /** @description Readiness answer: every dependency checked. */
         Readiness: {
@@ -3363,6 +3420,79 @@ export interface operations {
             };
             /** @description No or bad token */
             401: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description `SERVICE_UNAVAILABLE`: DynamoDB or S3 did not answer in time */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    exchange_rate: {
+        parameters: {
+            query?: {
+                /** @description ISO 4217 code of a foreign currency (`USD`). */
+                currency?: string;
+                /** @description The day, `YYYY-MM-DD` (default: today in Tashkent, the books' calendar). */
+                date?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The rate that applies */
+            200: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Data_RateView"];
+                };
+            };
+            /** @description No or a bad currency or date, or an unknown query parameter */
+            400: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No or bad token */
+            401: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No rate stored on or before the day */
+            404: {
                 headers: {
                     /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
                     "X-Request-ID"?: string;

@@ -1,7 +1,8 @@
 //! Clients function: `GET /api/v1/clients`, `/clients/{key}`, `/clients/{key}/worklogs`,
 //! `PUT /api/v1/clients/{key}` (admin: create or replace a client), `DELETE
 //! /clients/{key}/worklogs/{id}` (a worklog no issued invoice bills), and the currencies a
-//! client may be invoiced in (`GET /api/v1/currencies`).
+//! client may be invoiced in (`GET /api/v1/currencies`) with the Central Bank rate of a day
+//! (`GET /api/v1/exchange-rates`).
 
 use axum::extract::{Path, Query, State};
 use chrono::NaiveDate;
@@ -287,6 +288,71 @@ async fn delete_worklog(
     Ok(axum::http::StatusCode::NO_CONTENT)
 }
 
+/// Which rate.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RateQuery {
+    /// ISO 4217 code of a foreign currency (`USD`).
+    pub currency: Option<String>,
+    /// The day, `YYYY-MM-DD` (default: today in Tashkent, the books' calendar).
+    pub date: Option<String>,
+}
+
+/// The Central Bank rate that applies on a day: the last one published on or before it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RateView {
+    pub currency: String,
+    /// The day asked for.
+    pub date: NaiveDate,
+    /// The day the rate was published for (`date` or the last publication before it).
+    pub published_on: NaiveDate,
+    /// Soums per `nominal` units of the currency.
+    #[schema(value_type = String, format = "decimal", example = "12735.37")]
+    pub rate: Decimal,
+    pub nominal: u32,
+    /// `cbu` (fetched) or `correction` (set by hand, with its `reason`).
+    pub origin: proxima::rates::RateOrigin,
+    pub reason: Option<String>,
+}
+
+/// The Central Bank of Uzbekistan rate of a currency on a day, in soums per `nominal`
+/// units: the last rate published on or before the day (the Bank publishes none on some
+/// days). 404 when none is stored on or before it (fetch it: docs/api-guide.md). Any role.
+#[utoipa::path(get, path = "/api/v1/exchange-rates", tag = "clients",
+    params(RateQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The rate that applies", body = Data<RateView>),
+        (status = 400, description = "No or a bad currency or date, or an unknown query parameter", body = ErrorEnvelope),
+        (status = 401, description = "No or bad token", body = ErrorEnvelope),
+        (status = 404, description = "No rate stored on or before the day", body = ErrorEnvelope)))]
+async fn exchange_rate(
+    _user: AuthUser,
+    State(state): State<AppState>,
+    _known: KnownQuery<RateQuery>,
+    Query(query): Query<RateQuery>,
+) -> Result<Data<RateView>> {
+    let (currency, date) = proxima::rates::rate::asked(
+        query.currency.as_deref(),
+        query.date.as_deref(),
+        chrono::Utc::now(),
+    )?;
+    let rate = state
+        .rates
+        .rate_on(&currency, date)
+        .await?
+        .ok_or_else(|| Error::not_found("exchange rate"))?;
+    Ok(Data::ok(RateView {
+        currency,
+        date,
+        published_on: rate.date,
+        rate: rate.rate,
+        nominal: rate.nominal,
+        origin: rate.origin,
+        reason: rate.reason,
+    }))
+}
+
 /// The currencies a client may be invoiced in (active ISO 4217 currencies: no funds, metals,
 /// SDR, test or superseded codes), by code, with the decimal places of their amounts and the
 /// pattern amounts are written in: what a client form offers and checks.
@@ -305,6 +371,7 @@ async fn list_currencies(
 
 proxima::function_routes! {
     "/api/v1/currencies" => get(list_currencies);
+    "/api/v1/exchange-rates" => get(exchange_rate);
     "/api/v1/clients" => get(list_clients);
     "/api/v1/clients/{key}" => get(get_client), put(put_client);
     "/api/v1/clients/{key}/worklogs" => get(client_worklogs);

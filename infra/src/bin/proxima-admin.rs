@@ -1,4 +1,5 @@
-//! Admin CLI: users, client import, worklog import, the list backfill. Talks to the table named by
+//! Admin CLI: users, client import, worklog import, month-end and reminders by hand,
+//! exchange rates, the list backfill. Talks to the table named by
 //! `TABLE_NAME` (and `AWS_ENDPOINT_URL` locally). Passwords come from `PROXIMA_PASSWORD` or
 //! standard input, never from a flag.
 //!
@@ -57,6 +58,11 @@ enum Command {
         #[arg(long, env = "MONTH_END_QUEUE_URL")]
         queue_url: String,
     },
+    /// Central Bank of Uzbekistan exchange rates: fetch a range, or correct one.
+    Rates {
+        #[command(subcommand)]
+        action: RatesAction,
+    },
     /// Payment reminders by hand.
     Reminders {
         #[command(subcommand)]
@@ -65,6 +71,41 @@ enum Command {
     /// Upgrade step: give invoices and credit notes written before the list indexes their
     /// list keys and recompute every list count. Idempotent; run with writes paused.
     BackfillLists,
+}
+
+#[derive(Subcommand)]
+enum RatesAction {
+    /// Fetch every day from --from to --to from the Central Bank's archive (what the daily
+    /// schedule does for the last days); failures are retried, then reported.
+    Fetch {
+        #[arg(long)]
+        from: String,
+        #[arg(long)]
+        to: String,
+        /// The archive's base URL (the local fake's: `source .local/dev.env`).
+        #[arg(long, env = "CBU_BASE_URL", default_value = proxima::store::cbu::DEFAULT_BASE_URL)]
+        base_url: String,
+        /// Currencies the books need (reported when the Bank lists none).
+        #[arg(long, env = "RATE_CURRENCIES", default_value = "USD,EUR,RUB")]
+        currencies: String,
+    },
+    /// Correct one rate by hand (audited with what it replaced; kept over later fetches).
+    Set {
+        /// ISO 4217 code, e.g. USD.
+        currency: String,
+        /// The publication day, YYYY-MM-DD.
+        date: String,
+        /// Soums per --nominal units, e.g. 12740.00.
+        rate: String,
+        #[arg(long, default_value_t = 1)]
+        nominal: u32,
+        /// Why (required; kept in the audit).
+        #[arg(long)]
+        reason: String,
+        /// Who corrects it (kept in the audit).
+        #[arg(long)]
+        by: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -329,6 +370,74 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             println!(
                 "month-end {}: {} clients enqueued; the run: GET /api/v1/month-end-runs/{}",
                 summary.period, summary.enqueued, summary.period
+            );
+        }
+        Command::Rates {
+            action:
+                RatesAction::Fetch {
+                    from,
+                    to,
+                    base_url,
+                    currencies,
+                },
+        } => {
+            let day = |d: &str| {
+                d.parse::<chrono::NaiveDate>()
+                    .map_err(|_| anyhow::anyhow!("{d:?} is not a day written YYYY-MM-DD"))
+            };
+            let source =
+                proxima::store::cbu::CbuRates::new(&base_url, std::time::Duration::from_secs(10))?;
+            let wanted: Vec<String> = currencies
+                .split(',')
+                .map(|c| c.trim().to_ascii_uppercase())
+                .filter(|c| !c.is_empty())
+                .collect();
+            let report = proxima::rates::fetch_range(
+                &source,
+                &store,
+                (day(&from)?, day(&to)?),
+                &wanted,
+                now,
+            )
+            .await?;
+            println!("{}", serde_json::to_string_pretty(&report)?);
+            if !report.failed.is_empty() {
+                return Ok(ExitCode::from(2));
+            }
+        }
+        Command::Rates {
+            action:
+                RatesAction::Set {
+                    currency,
+                    date,
+                    rate,
+                    nominal,
+                    reason,
+                    by,
+                },
+        } => {
+            let date = date
+                .parse()
+                .map_err(|_| anyhow::anyhow!("{date:?} is not a day written YYYY-MM-DD"))?;
+            let correction = proxima::rates::RateCorrection {
+                currency,
+                date,
+                rate,
+                nominal,
+                reason,
+            };
+            let (set, replaced) =
+                proxima::rates::rate::correct(&store, correction, &by, now).await?;
+            println!(
+                "{} {}: {} per {} (was {})",
+                set.currency,
+                set.date,
+                set.rate,
+                set.nominal,
+                replaced.map_or_else(
+                    || "none".to_string(),
+                    |r| format!("{} per {}", r.rate, r.nominal)
+                )
             );
         }
         Command::Reminders {

@@ -108,6 +108,24 @@ async fn main() -> Result<()> {
         state.worklogs.as_ref(),
     )
     .await?;
+    // The Central Bank's rate archive: a local fake in its format (the real one is not
+    // reached from here), and the last 40 days' rates fetched from it as the rates
+    // function does.
+    let cbu_port: u16 = env_or("CBU_FAKE_PORT", "4580")
+        .parse()
+        .context("CBU_FAKE_PORT")?;
+    let cbu = proxima_infra::cbu_fake::CbuFake::start_on(cbu_port)
+        .await
+        .with_context(|| format!("start the Central Bank fake on port {cbu_port}"))?;
+    let today = chrono::Utc::now().date_naive();
+    let rates = proxima::rates::fetch_range(
+        &proxima::store::cbu::CbuRates::new(&cbu.base_url, std::time::Duration::from_secs(5))?,
+        state.rates.as_ref(),
+        (today - chrono::Days::new(40), today + chrono::Days::new(1)),
+        &["USD".to_string(), "EUR".to_string(), "RUB".to_string()],
+        chrono::Utc::now(),
+    )
+    .await?;
 
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
         .await
@@ -120,8 +138,8 @@ async fn main() -> Result<()> {
     std::fs::write(
         &env_file,
         format!(
-            "export APP_ENV=local\nexport AWS_ENDPOINT_URL={endpoint}\nexport TABLE_NAME={table}\nexport BUCKET_NAME={bucket}\nexport MONTH_END_QUEUE_URL={}\nexport REMINDERS_QUEUE_URL={}\n",
-            queues.queue_url, reminder_queues.queue_url
+            "export APP_ENV=local\nexport AWS_ENDPOINT_URL={endpoint}\nexport TABLE_NAME={table}\nexport BUCKET_NAME={bucket}\nexport MONTH_END_QUEUE_URL={}\nexport REMINDERS_QUEUE_URL={}\nexport CBU_BASE_URL={}\n",
+            queues.queue_url, reminder_queues.queue_url, cbu.base_url
         ),
     )?;
 
@@ -145,8 +163,13 @@ async fn main() -> Result<()> {
     )?;
     writeln!(
         out,
-        "Demo data: {} users, {} clients, {} worklogs (seeding again changes nothing)\n",
+        "Demo data: {} users, {} clients, {} worklogs (seeding again changes nothing)",
         summary.users, summary.clients, summary.worklogs
+    )?;
+    writeln!(
+        out,
+        "Central Bank rates: {} stored for the last 40 days from the local fake at {} (GET /api/v1/exchange-rates?currency=USD)\n",
+        rates.stored, cbu.base_url
     )?;
     writeln!(
         out,

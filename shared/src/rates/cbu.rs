@@ -80,14 +80,14 @@ mod tests {
 
     #[test]
     fn reads_the_banks_format_with_its_nominal_and_date() {
-        let body = br#"[
+        let body = r#"[
           {"id":69,"Code":"840","Ccy":"USD","CcyNm_RU":"Доллар США","CcyNm_UZ":"AQSH dollari",
            "CcyNm_UZC":"АҚШ доллари","CcyNm_EN":"US Dollar","Nominal":"1","Rate":"12735.37",
            "Diff":"-12.05","Date":"02.12.2026"},
           {"id":57,"Code":"643","Ccy":"RUB","Nominal":"10","Rate":"1425.60","Diff":"1.2",
            "Date":"02.12.2026"}
         ]"#;
-        let rates = parse(body, Utc::now()).unwrap();
+        let rates = parse(body.as_bytes(), Utc::now()).unwrap();
         assert_eq!(rates.len(), 2);
         assert_eq!(rates[0].currency, "USD");
         assert_eq!(rates[0].rate.to_string(), "12735.37");
@@ -105,7 +105,11 @@ mod tests {
             br#"[{"Ccy":"USD","Nominal":"1","Rate":"1","Date":"2026-12-02"}]"#,
             br#"[{"Ccy":"US","Nominal":"1","Rate":"1","Date":"02.12.2026"}]"#,
         ] {
-            assert!(parse(body, Utc::now()).is_err(), "{}", String::from_utf8_lossy(body));
+            assert!(
+                parse(body, Utc::now()).is_err(),
+                "{}",
+                String::from_utf8_lossy(body)
+            );
         }
         assert!(parse(b"[]", Utc::now()).unwrap().is_empty());
     }

@@ -196,7 +196,10 @@ mod tests {
 
     #[test]
     fn the_rate_of_a_day_is_the_last_published_on_or_before_it() {
-        let published = [rate("2026-12-01", "12700", 1), rate("2026-12-03", "12750", 1)];
+        let published = [
+            rate("2026-12-01", "12700", 1),
+            rate("2026-12-03", "12750", 1),
+        ];
         let on = |d: &str| applicable(&published, d.parse().unwrap()).map(|r| r.date.to_string());
         assert_eq!(on("2026-11-30"), None);
         assert_eq!(on("2026-12-01").as_deref(), Some("2026-12-01"));
@@ -207,7 +210,10 @@ mod tests {
     #[test]
     fn a_nominal_divides_the_rate() {
         let per_ten = rate("2026-12-01", "1425.60", 10);
-        assert_eq!(per_ten.soums(Decimal::new(100, 0)), Decimal::new(1425600, 2));
+        assert_eq!(
+            per_ten.soums(Decimal::new(100, 0)),
+            Decimal::new(1425600, 2)
+        );
     }
 
     #[test]
@@ -219,10 +225,15 @@ mod tests {
             nominal,
             reason: reason.into(),
         };
-        let ok = c("usd", "12735.37", 1, "Bank corrected its publication").validate("admin@x", Utc::now());
+        let ok = c("usd", "12735.37", 1, "Bank corrected its publication")
+            .validate("admin@x", Utc::now());
         let ok = ok.unwrap();
-        assert_eq!((ok.currency.as_str(), ok.origin), ("USD", RateOrigin::Correction));
-        let Err(Error::Validation { details, .. }) = c("UZS", "-1", 0, " ").validate("a", Utc::now())
+        assert_eq!(
+            (ok.currency.as_str(), ok.origin),
+            ("USD", RateOrigin::Correction)
+        );
+        let Err(Error::Validation { details, .. }) =
+            c("UZS", "-1", 0, " ").validate("a", Utc::now())
         else {
             panic!("field errors expected");
         };

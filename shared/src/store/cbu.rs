@@ -46,7 +46,9 @@ impl PublishedRates for CbuRates {
             .map_err(|e| Error::Unavailable(format!("Central Bank: {e}")))?;
         let status = answer.status();
         if !status.is_success() {
-            return Err(Error::Unavailable(format!("Central Bank answered {status}")));
+            return Err(Error::Unavailable(format!(
+                "Central Bank answered {status}"
+            )));
         }
         let body = answer
             .bytes()

@@ -2,6 +2,7 @@
 //! month-end queue, SES for e-mail, EventBridge for domain events.
 
 pub mod aws;
+pub mod cbu;
 pub mod dynamo;
 pub mod eventbridge;
 pub mod s3;

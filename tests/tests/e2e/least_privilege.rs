@@ -139,6 +139,7 @@ fn no_function_but_auth_can_reach_user_items() {
         "MonthEndFunction",
         "MonthEndWorkerFunction",
         "RemindersFunction",
+        "RatesFunction",
         "ImportFunction",
     ] {
         assert!(!table_grants(id, resource(&doc, id)).is_empty(), "{id}");

@@ -26,6 +26,7 @@ mod month_end_queue;
 mod openapi;
 mod operations;
 mod pure_rules;
+mod rates;
 mod readiness;
 mod receivables;
 mod reminders;

@@ -140,7 +140,12 @@ fn failed_async_events_land_in_queues_that_alarm() {
     checked.sort();
     assert_eq!(
         checked,
-        ["ImportFunction", "MonthEndFunction", "RemindersFunction"]
+        [
+            "ImportFunction",
+            "MonthEndFunction",
+            "RatesFunction",
+            "RemindersFunction"
+        ]
     );
 }
 

@@ -117,6 +117,21 @@ async fn every_api_sample_reaches_its_function() {
     let app = spawn_app().await;
     app.seed_demo().await;
     let token = app.token(Role::Admin).await;
+    // A rate published before the exchange-rate sample's day.
+    app.state
+        .rates
+        .put_published(&[proxima::rates::ExchangeRate {
+            currency: "USD".into(),
+            date: "2026-11-09".parse().unwrap(),
+            rate: "12735.37".parse().unwrap(),
+            nominal: 1,
+            origin: proxima::rates::RateOrigin::Cbu,
+            reason: None,
+            set_by: None,
+            recorded_at: Utc::now(),
+        }])
+        .await
+        .unwrap();
     let mut seen = 0;
     for s in samples().unwrap() {
         if !s.file.starts_with("api/") {
@@ -281,6 +296,30 @@ async fn the_schedule_s3_and_sqs_samples_run_through_their_handlers() {
             overdue_announced: false
         }
     );
+
+    // The rates function: the daily schedule (the last days up to tomorrow) and a range by
+    // hand, from the Central Bank's fake.
+    let fake = proxima_infra::cbu_fake::CbuFake::start().await.unwrap();
+    let config = fn_rates::RatesConfig {
+        base_url: fake.base_url.clone(),
+        wanted: vec!["USD".into()],
+        timezone: tz.clone(),
+        lookback_days: 7,
+    };
+    let source =
+        proxima::store::cbu::CbuRates::new(&fake.base_url, std::time::Duration::from_secs(5))
+            .unwrap();
+    let daily: Value = serde_json::from_str(&read("schedule/rates.json")).unwrap();
+    let report = fn_rates::handle(app.state.rates.as_ref(), &source, &daily, &config, now)
+        .await
+        .unwrap();
+    assert_eq!(report.days, 9, "a week back up to tomorrow");
+    let by_hand: Value = serde_json::from_str(&read("schedule/rates-range.json")).unwrap();
+    let report = fn_rates::handle(app.state.rates.as_ref(), &source, &by_hand, &config, now)
+        .await
+        .unwrap();
+    assert_eq!(report.days, 9, "{report:?}");
+    assert!(report.failed.is_empty() && report.missing.is_empty());
 }
 
 /// The month-end queue of a test (named after its table), from the template.

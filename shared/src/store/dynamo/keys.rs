@@ -132,6 +132,11 @@ pub fn sent_message(m: &crate::invoice::message::SentMessage) -> String {
     )
 }
 
+/// An exchange rate's item: `RATE#<currency>` / `<publication date>`.
+pub fn exchange_rate(currency: &str, date: chrono::NaiveDate) -> (String, String) {
+    (format!("RATE#{currency}"), date.to_string())
+}
+
 /// The reminder settings' item.
 pub fn reminder_settings() -> (String, String) {
     ("SETTINGS".into(), "REMINDERS".into())

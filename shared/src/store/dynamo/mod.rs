@@ -14,6 +14,7 @@ mod lists;
 mod messages;
 pub mod metrics;
 mod outbox;
+mod rates;
 mod refresh_tokens;
 mod settings;
 mod throttle;

@@ -1,0 +1,243 @@
+//! Central Bank of Uzbekistan rates end to end, never on the internet: the rates function
+//! fetches from a local fake of the Bank's archive (`proxima_infra::cbu_fake`, its
+//! documented format, a `Nominal` of 10, gap days) into the emulator's table; the API
+//! answers the rate that applies on a day; the Bank's failures are retried or reported and
+//! never stored; a correction by hand is audited and kept over later fetches.
+
+use chrono::{NaiveDate, Utc};
+use proxima::domain::Role;
+use proxima::rates::RateCorrection;
+use proxima::store::cbu::CbuRates;
+use proxima_infra::cbu_fake::{CbuFake, Fault, published};
+use proxima_tests::{TestApp, spawn_app};
+use serde_json::{Value, json};
+use std::time::Duration;
+
+fn config(fake: &CbuFake) -> fn_rates::RatesConfig {
+    fn_rates::RatesConfig {
+        base_url: fake.base_url.clone(),
+        wanted: vec!["USD".into(), "EUR".into(), "RUB".into()],
+        timezone: "Asia/Tashkent".parse().unwrap(),
+        lookback_days: 7,
+    }
+}
+
+async fn fetch(
+    app: &TestApp,
+    fake: &CbuFake,
+    from: &str,
+    to: &str,
+    timeout: Duration,
+) -> proxima::Result<proxima::rates::FetchReport> {
+    let source = CbuRates::new(&fake.base_url, timeout).unwrap();
+    fn_rates::handle(
+        app.state.rates.as_ref(),
+        &source,
+        &json!({"from": from, "to": to}),
+        &config(fake),
+        Utc::now(),
+    )
+    .await
+}
+
+async fn rate(app: &TestApp, token: &str, query: &str) -> proxima_tests::Reply {
+    app.get(&format!("/api/v1/exchange-rates?{query}"), Some(token))
+        .await
+}
+
+/// The fake's rate of `ccy` published for `day`.
+fn fake_rate(day: &str, ccy: &str) -> String {
+    published(day.parse().unwrap())
+        .into_iter()
+        .find(|e| e["Ccy"] == ccy)
+        .unwrap()["Rate"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+#[tokio::test]
+async fn the_rate_of_a_gap_day_is_the_last_published_and_a_nominal_is_kept() {
+    let app = spawn_app().await;
+    let fake = CbuFake::start().await.unwrap();
+    let token = app.token(Role::Viewer).await;
+    // Saturday 5 December to Wednesday 9 December 2026: Sunday the 6th and Tuesday the 8th
+    // (Constitution Day) publish nothing.
+    let report = fetch(
+        &app,
+        &fake,
+        "2026-12-05",
+        "2026-12-09",
+        Duration::from_secs(5),
+    )
+    .await
+    .unwrap();
+    assert_eq!(report.days, 5);
+    assert!(
+        report.failed.is_empty() && report.missing.is_empty(),
+        "{report:?}"
+    );
+
+    let sunday = rate(&app, &token, "currency=USD&date=2026-12-06").await;
+    assert_eq!(sunday.status, 200, "{}", sunday.body);
+    let data = &sunday.body["data"];
+    assert_eq!(data["date"], "2026-12-06");
+    assert_eq!(data["published_on"], "2026-12-05");
+    assert_eq!(data["rate"], fake_rate("2026-12-05", "USD"));
+    assert_eq!(data["nominal"], 1);
+    assert_eq!(data["origin"], "cbu");
+    let holiday = rate(&app, &token, "currency=usd&date=2026-12-08").await;
+    assert_eq!(holiday.body["data"]["published_on"], "2026-12-07");
+    assert_eq!(holiday.body["data"]["rate"], fake_rate("2026-12-07", "USD"));
+    let won = rate(&app, &token, "currency=KRW&date=2026-12-09").await;
+    assert_eq!(won.body["data"]["nominal"], 10, "{}", won.body);
+    assert_eq!(won.body["data"]["rate"], fake_rate("2026-12-09", "KRW"));
+
+    rate(&app, &token, "currency=USD&date=2026-12-04")
+        .await
+        .assert_error(404, "NOT_FOUND");
+    let bad = rate(&app, &token, "currency=XYZ&date=2026-13-01").await;
+    bad.assert_error(400, "VALIDATION_ERROR");
+    let fields: Vec<String> = bad.field_codes().into_iter().map(|(f, _)| f).collect();
+    assert_eq!(fields, ["currency", "date"]);
+    rate(&app, &token, "date=2026-12-05")
+        .await
+        .assert_error(400, "VALIDATION_ERROR");
+    rate(&app, &token, "currency=UZS")
+        .await
+        .assert_error(400, "VALIDATION_ERROR");
+}
+
+#[tokio::test]
+async fn the_banks_failures_are_retried_or_reported_and_never_stored() {
+    let app = spawn_app().await;
+    let fake = CbuFake::start().await.unwrap();
+    let token = app.token(Role::Viewer).await;
+    // A 500, then a malformed body: the third attempt is answered and stored.
+    fake.fail_next([Fault::ServerError, Fault::Malformed]);
+    let report = fetch(
+        &app,
+        &fake,
+        "2026-12-02",
+        "2026-12-02",
+        Duration::from_secs(5),
+    )
+    .await
+    .unwrap();
+    assert_eq!((report.stored, fake.requests()), (4, 3), "{report:?}");
+    // A slow answer past the client's time-out is asked again.
+    fake.fail_next([Fault::Slow(Duration::from_secs(3))]);
+    let report = fetch(
+        &app,
+        &fake,
+        "2026-12-03",
+        "2026-12-03",
+        Duration::from_secs(1),
+    )
+    .await
+    .unwrap();
+    assert_eq!(report.stored, 4, "{report:?}");
+    // Three 500s for one day: the day is reported, the invocation fails, nothing of it is
+    // stored (the day before still applies); the next day is stored.
+    fake.fail_next([Fault::ServerError, Fault::ServerError, Fault::ServerError]);
+    let failed = fetch(
+        &app,
+        &fake,
+        "2026-12-04",
+        "2026-12-05",
+        Duration::from_secs(5),
+    )
+    .await;
+    let Err(proxima::Error::Unavailable(message)) = failed else {
+        panic!("a day not fetched fails the invocation: {failed:?}");
+    };
+    assert!(message.contains("2026-12-04"), "{message}");
+    let thursday = rate(&app, &token, "currency=USD&date=2026-12-04").await;
+    assert_eq!(thursday.body["data"]["published_on"], "2026-12-03");
+    let saturday = rate(&app, &token, "currency=USD&date=2026-12-05").await;
+    assert_eq!(saturday.body["data"]["published_on"], "2026-12-05");
+    // A currency the books need and the answer leaves out is reported.
+    fake.fail_next([Fault::Without("EUR".into())]);
+    let report = fetch(
+        &app,
+        &fake,
+        "2026-12-07",
+        "2026-12-07",
+        Duration::from_secs(5),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        report.missing,
+        [(
+            "2026-12-07".parse::<NaiveDate>().unwrap(),
+            "EUR".to_string()
+        )]
+    );
+}
+
+#[tokio::test]
+async fn a_correction_is_audited_and_kept_over_later_fetches() {
+    let app = spawn_app().await;
+    let fake = CbuFake::start().await.unwrap();
+    let token = app.token(Role::Viewer).await;
+    fetch(
+        &app,
+        &fake,
+        "2026-12-02",
+        "2026-12-02",
+        Duration::from_secs(5),
+    )
+    .await
+    .unwrap();
+    let correction = RateCorrection {
+        currency: "USD".into(),
+        date: "2026-12-02".parse().unwrap(),
+        rate: "12740.00".into(),
+        nominal: 1,
+        reason: "The Bank corrected its publication of 2 December".into(),
+    };
+    let (set, replaced) = proxima::rates::rate::correct(
+        app.state.rates.as_ref(),
+        correction,
+        "admin@proxima.local",
+        Utc::now(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(set.rate.to_string(), "12740");
+    assert_eq!(replaced.unwrap().rate.to_string(), "12735.37");
+    let report = fetch(
+        &app,
+        &fake,
+        "2026-12-02",
+        "2026-12-02",
+        Duration::from_secs(5),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        (report.stored, report.kept_corrections),
+        (3, 1),
+        "{report:?}"
+    );
+    let answer = rate(&app, &token, "currency=USD&date=2026-12-02").await;
+    let data: &Value = &answer.body["data"];
+    assert_eq!(data["origin"], "correction");
+    assert_eq!(data["rate"], "12740");
+    assert!(data["reason"].as_str().unwrap().contains("corrected"));
+    let audit = app.state.rates.corrections("USD").await.unwrap();
+    assert_eq!(audit.len(), 1);
+    assert_eq!(
+        audit[0].corrected.set_by.as_deref(),
+        Some("admin@proxima.local")
+    );
+    assert_eq!(
+        audit[0]
+            .replaced
+            .as_ref()
+            .map(|r| r.rate.to_string())
+            .as_deref(),
+        Some("12735.37")
+    );
+}
