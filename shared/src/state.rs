@@ -296,6 +296,7 @@ impl AppState {
                 per_user_per_day: self.config.send_limit_per_user_per_day,
             },
             issuer: &self.config.issuer,
+            rates: self.rates.as_ref(),
             url_ttl_secs: self.config.pdf_url_ttl_secs,
         }
     }

@@ -64,6 +64,7 @@ async fn try_spawn_app_on(endpoint: &str, tweak: impl FnOnce(&mut Config)) -> Re
         proxima_infra::messaging::verify_sender(&sdk, from).await?;
     }
     let (base_url, state) = serve(config).await?;
+    seed_base_rates(state.rates.as_ref()).await?;
     Ok(TestApp {
         base_url,
         http: reqwest::Client::builder()
@@ -76,6 +77,43 @@ async fn try_spawn_app_on(endpoint: &str, tweak: impl FnOnce(&mut Config)) -> Re
         dynamodb,
         s3,
     })
+}
+
+/// Central Bank rates the tests' invoices are finalized at (the UZS equivalent needs one on
+/// or before the issue date): one per currency the tests invoice in, published long ago,
+/// so any later publication a test stores applies instead.
+pub const BASE_RATES: [(&str, &str, u32); 7] = [
+    ("USD", "12000.00", 1),
+    ("EUR", "13000.00", 1),
+    ("RUB", "150.00", 1),
+    ("GBP", "15000.00", 1),
+    ("JPY", "80.00", 1),
+    ("CHF", "14000.00", 1),
+    ("KZT", "250.00", 10),
+];
+
+/// The day [`BASE_RATES`] were published for.
+pub const BASE_RATES_DAY: &str = "2000-01-03";
+
+async fn seed_base_rates(rates: &dyn proxima::ports::RateStore) -> Result<()> {
+    let day = BASE_RATES_DAY.parse()?;
+    let published: Vec<proxima::rates::ExchangeRate> = BASE_RATES
+        .iter()
+        .map(|(ccy, rate, nominal)| {
+            Ok(proxima::rates::ExchangeRate {
+                currency: (*ccy).to_string(),
+                date: day,
+                rate: rate.parse()?,
+                nominal: *nominal,
+                origin: proxima::rates::RateOrigin::Cbu,
+                reason: None,
+                set_by: None,
+                recorded_at: chrono::Utc::now(),
+            })
+        })
+        .collect::<Result<_>>()?;
+    rates.put_published(&published).await?;
+    Ok(())
 }
 
 /// Serve every function's routes for `config` on a free port: (base URL, state).

@@ -863,6 +863,40 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @description An issued document's amounts in the books' currency, at the rate it was issued at. */
+        Accounting: {
+            /** @description `UZS`. */
+            currency: string;
+            /** Format: int32 */
+            nominal: number;
+            /**
+             * Format: decimal
+             * @description Soums per `nominal` units of the document's currency (Central Bank of Uzbekistan).
+             * @example 12735.37
+             */
+            rate: string;
+            /**
+             * Format: date
+             * @description The day the rate was published for (the issue date, or the last publication before).
+             */
+            rate_date: string;
+            /**
+             * Format: decimal
+             * @example 15122750.88
+             */
+            subtotal: string;
+            /**
+             * Format: decimal
+             * @example 1814730.11
+             */
+            tax: string;
+            /**
+             * Format: decimal
+             * @description `subtotal + tax` (each converted and rounded on its own, so the three agree).
+             * @example 16937480.99
+             */
+            total: string;
+        };
         /** @description Postal address, printed on invoices. */
         Address: {
             city: string;
@@ -1529,6 +1563,7 @@ export interface components {
         };
         /** @description Everything about an invoice but its lines: what lists show, and the stored header item. */
         InvoiceHeader: {
+            accounting: components["schemas"]["Accounting"] | null;
             /**
              * Format: decimal
              * @description What credit notes have taken off.

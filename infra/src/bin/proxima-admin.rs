@@ -532,6 +532,7 @@ fn enqueuing_service(store: &DynamoStore) -> proxima::invoice::InvoiceService<'_
             per_user_per_day: 0,
         },
         issuer: &ISSUER,
+        rates: store,
         url_ttl_secs: 0,
     }
 }

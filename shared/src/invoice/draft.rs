@@ -64,6 +64,7 @@ pub fn build_draft(
             pdf: None,
             issuer: None,
             locale: None,
+            accounting: None,
             amount_paid: Decimal::ZERO,
             amount_credited: Decimal::ZERO,
             amount_due: Decimal::ZERO,

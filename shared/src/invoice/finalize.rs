@@ -26,6 +26,8 @@ pub struct Lifecycle<'a> {
     pub numbering: &'a dyn InvoiceNumbering,
     pub documents: &'a dyn DocumentStore,
     pub issuer: &'a Issuer,
+    /// The Central Bank rate of the issue date, for the UZS equivalent.
+    pub rates: &'a dyn crate::ports::RateStore,
 }
 
 /// Whether `s` has the shape of an invoice number (`INV-YYYY-` and at least 5 digits).
@@ -124,8 +126,9 @@ pub async fn finalize(
         .map(|c| c.locale)
         .or(before.header.locale)
         .unwrap_or_default();
+    let accounting = accounting_of(deps, &before.header).await?;
     let year = before.header.issue_date.year();
-    let (before, client) = (&before, &client);
+    let (before, client, accounting) = (&before, &client, &accounting);
     until_written("invoice numbering is too contended", |_| async move {
         let sequence = deps.numbering.last_invoice_number(year).await? + 1;
         let number = invoice_number(year, sequence);
@@ -137,6 +140,7 @@ pub async fn finalize(
         after.header.version += 1;
         after.header.issuer = Some(deps.issuer.clone());
         after.header.locale = Some(locale);
+        after.header.accounting = accounting.clone();
         if let Some(c) = &client {
             after.header.client.record_buyer_data(c);
         }
@@ -175,6 +179,35 @@ pub async fn finalize(
         }
     })
     .await
+}
+
+/// The UZS equivalent of `header` at the Central Bank rate of its issue date, for an
+/// invoice in another currency: `Conflict` naming the missing rate, never an invoice without
+/// it.
+async fn accounting_of(
+    deps: Lifecycle<'_>,
+    header: &super::model::InvoiceHeader,
+) -> Result<Option<crate::rates::Accounting>> {
+    if !crate::rates::equivalent::needs_equivalent(&header.currency) {
+        return Ok(None);
+    }
+    let rate = deps
+        .rates
+        .rate_on(&header.currency, header.issue_date)
+        .await?
+        .ok_or_else(|| {
+            Error::Conflict(format!(
+                "no Central Bank of Uzbekistan rate of {} on or before the issue date {}: \
+                 the books need the invoice's UZS equivalent. Fetch the rates (proxima-admin \
+                 rates fetch) and finalize again",
+                header.currency, header.issue_date
+            ))
+        })?;
+    Ok(Some(crate::rates::Accounting::at(
+        &rate,
+        header.subtotal,
+        header.tax_amount,
+    )))
 }
 
 /// The PDF of an issued invoice from the archive; rendered again (the same bytes) and

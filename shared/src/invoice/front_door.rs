@@ -47,6 +47,8 @@ pub struct InvoiceService<'a> {
     pub send_quota: sending::SendQuota<'a>,
     /// The issuer printed on documents finalized now.
     pub issuer: &'a Issuer,
+    /// The Central Bank rates (the UZS equivalent of a finalized invoice).
+    pub rates: &'a dyn crate::ports::RateStore,
     /// Life of presigned document URLs.
     pub url_ttl_secs: u64,
 }
@@ -67,6 +69,7 @@ impl<'a> InvoiceService<'a> {
             numbering: self.numbering,
             documents: self.documents,
             issuer: self.issuer,
+            rates: self.rates,
         }
     }
 

@@ -256,6 +256,11 @@ pub struct InvoiceHeader {
     /// is by then.
     #[serde(default)]
     pub locale: Option<crate::domain::Locale>,
+    /// The amounts in soums at the Central Bank rate of the issue date, recorded at
+    /// finalize for an invoice in another currency (`null` for drafts, UZS invoices and
+    /// invoices finalized before it was recorded).
+    #[serde(default)]
+    pub accounting: Option<crate::rates::Accounting>,
 }
 
 /// An invoice with its lines.

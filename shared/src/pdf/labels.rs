@@ -254,6 +254,24 @@ impl Labels {
             ),
         }
     }
+
+    /// The total's equivalent in soums: `amount` (written with its currency), at the
+    /// Central Bank rate published for `date`, `rate` being "1 USD = 12,735.37 UZS".
+    pub fn equivalent(&self, amount: &str, date: &str, rate: &str) -> String {
+        match self.locale {
+            Locale::En => format!(
+                "Equivalent: {amount} at the Central Bank of Uzbekistan rate of {date} ({rate})."
+            ),
+            Locale::Ru => format!(
+                "Эквивалент: {amount} по курсу Центрального банка Республики Узбекистан на \
+                 {date} ({rate})."
+            ),
+            Locale::Uz => format!(
+                "Ekvivalenti: {amount}, Oʻzbekiston Respublikasi Markaziy banki {date} \
+                 kursi boʻyicha ({rate})."
+            ),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -85,6 +85,7 @@ pub fn sample_invoice(lines: usize) -> Invoice {
             pdf: None::<PdfInfo>,
             issuer: None,
             locale: None,
+            accounting: None,
             amount_paid: Decimal::ZERO,
             amount_credited: Decimal::ZERO,
             amount_due: Decimal::ZERO,

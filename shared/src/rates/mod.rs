@@ -4,8 +4,10 @@
 //! soums per `nominal` units of a currency.
 
 pub mod cbu;
+pub mod equivalent;
 pub mod fetch;
 pub mod rate;
 
+pub use equivalent::Accounting;
 pub use fetch::{FetchReport, fetch_range};
 pub use rate::{ExchangeRate, RateAudit, RateCorrection, RateOrigin};

@@ -93,7 +93,8 @@ async fn the_rate_of_a_gap_day_is_the_last_published_and_a_nominal_is_kept() {
     assert_eq!(won.body["data"]["nominal"], 10, "{}", won.body);
     assert_eq!(won.body["data"]["rate"], fake_rate("2026-12-09", "KRW"));
 
-    rate(&app, &token, "currency=USD&date=2026-12-04")
+    // KRW has no earlier publication (the tests' base rates have none).
+    rate(&app, &token, "currency=KRW&date=2026-12-04")
         .await
         .assert_error(404, "NOT_FOUND");
     let bad = rate(&app, &token, "currency=XYZ&date=2026-13-01").await;
@@ -240,4 +241,136 @@ async fn a_correction_is_audited_and_kept_over_later_fetches() {
             .as_deref(),
         Some("12735.37")
     );
+}
+
+fn pdf_text(bytes: &[u8]) -> String {
+    let doc = lopdf::Document::load_mem(bytes).expect("a PDF");
+    let pages: Vec<u32> = doc.get_pages().keys().copied().collect();
+    doc.extract_text(&pages).unwrap_or_default()
+}
+
+fn dec(v: &Value) -> rust_decimal::Decimal {
+    v.as_str().unwrap().parse().unwrap()
+}
+
+#[tokio::test]
+async fn finalize_freezes_the_uzs_equivalent_at_the_rate_of_the_issue_date() {
+    let app = spawn_app().await;
+    app.seed_demo().await;
+    let fake = CbuFake::start().await.unwrap();
+    let token = app.token(Role::Accountant).await;
+    // The Bank's rates of the last days: the issue date's (today's) or the last before.
+    let today = Utc::now().date_naive();
+    fetch(
+        &app,
+        &fake,
+        &(today - chrono::Days::new(3)).to_string(),
+        &today.to_string(),
+        Duration::from_secs(5),
+    )
+    .await
+    .unwrap();
+    let draft = app.draft(&token, "ACME").await;
+    let id = draft["id"].as_str().unwrap();
+    let reply = app.finalize(&token, id).await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let invoice = &reply.body["data"];
+    let issue: NaiveDate = invoice["issue_date"].as_str().unwrap().parse().unwrap();
+    let stored = app
+        .state
+        .rates
+        .rate_on("USD", issue)
+        .await
+        .unwrap()
+        .unwrap();
+    let a = &invoice["accounting"];
+    assert_eq!(a["currency"], "UZS");
+    assert_eq!(dec(&a["rate"]), stored.rate);
+    assert_eq!(a["rate_date"], stored.date.to_string());
+    let soums = |v: &Value| {
+        (dec(v) * stored.rate)
+            .round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
+    };
+    assert_eq!(dec(&a["subtotal"]), soums(&invoice["subtotal"]));
+    assert_eq!(dec(&a["tax"]), soums(&invoice["tax_amount"]));
+    assert_eq!(dec(&a["total"]), dec(&a["subtotal"]) + dec(&a["tax"]));
+
+    // Printed on the PDF; frozen: a later correction of that rate changes nothing issued.
+    let pdf = app
+        .state
+        .documents
+        .get_document(&format!(
+            "invoices/{}/{}.pdf",
+            issue.format("%Y"),
+            invoice["number"].as_str().unwrap()
+        ))
+        .await
+        .unwrap()
+        .expect("the archived PDF");
+    let text = pdf_text(&pdf);
+    assert!(text.contains("Equivalent:"), "{text}");
+    assert!(text.contains("Central Bank of Uzbekistan"), "{text}");
+    proxima::rates::rate::correct(
+        app.state.rates.as_ref(),
+        RateCorrection {
+            currency: "USD".into(),
+            date: stored.date,
+            rate: "99999.99".into(),
+            nominal: 1,
+            reason: "a test correction".into(),
+        },
+        "admin@proxima.local",
+        Utc::now(),
+    )
+    .await
+    .unwrap();
+    let again = app
+        .get(&format!("/api/v1/invoices/{id}"), Some(&token))
+        .await;
+    assert_eq!(again.body["data"]["accounting"], *a);
+
+    // A soum invoice has none; a currency without any rate refuses the finalize (409
+    // naming it) and the draft stays a draft.
+    let gulzor = app.draft(&token, "GULZOR").await;
+    let uzs = app.finalize(&token, gulzor["id"].as_str().unwrap()).await;
+    assert_eq!(uzs.status, 200, "{}", uzs.body);
+    assert_eq!(uzs.body["data"]["accounting"], Value::Null);
+    let clients = json!([{"key": "SEKCO", "name": "Svensk AB", "email": "ap@svensk.example",
+        "address": {"line1": "Drottninggatan 1", "city": "Stockholm", "country": "SE"},
+        "currency": "SEK", "hourly_rate": "900", "tax_rate": "0",
+        "payment_terms_days": 30, "timezone": "Europe/Stockholm"}]);
+    proxima::import::import_clients(
+        serde_json::to_vec(&clients).unwrap().as_slice(),
+        proxima::import::ClientFormat::Json,
+        app.state.clients.as_ref(),
+        Utc::now(),
+    )
+    .await
+    .unwrap();
+    let csv = format!(
+        "client_key,date,author,issue_key,minutes\nSEKCO,{},Ann,SEK-1,60\n",
+        proxima_tests::last_month().first_day()
+    );
+    proxima::import::import_worklogs(csv.as_bytes(), app.state.stores())
+        .await
+        .unwrap();
+    let sek = app.draft(&token, "SEKCO").await;
+    let refused = app.finalize(&token, sek["id"].as_str().unwrap()).await;
+    refused.assert_error(409, "CONFLICT");
+    assert!(
+        refused.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("SEK"),
+        "{}",
+        refused.body
+    );
+    let still = app
+        .get(
+            &format!("/api/v1/invoices/{}", sek["id"].as_str().unwrap()),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(still.body["data"]["status"], "draft");
+    assert_eq!(still.body["data"]["number"], Value::Null);
 }
