@@ -215,6 +215,7 @@ fn sample_query(method: &str, path: &str) -> &'static str {
         ("GET", "/api/v1/clients/{key}/worklogs") => "period=2026-10&page=1&per_page=20",
         ("GET", "/api/v1/invoices") => "status=draft&period=2026-10",
         ("GET", "/api/v1/exchange-rates") => "currency=USD&date=2026-11-10",
+        ("GET", "/api/v1/reports/fx-differences") => "from=2026-11-01&to=2026-11-30",
         ("GET", "/api/v1/invoices/{id}/einvoice" | "/api/v1/credit-notes/{id}/einvoice") => {
             "format=ubl"
         }

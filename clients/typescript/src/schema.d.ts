@@ -775,6 +775,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/reports/fx-differences": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Realised exchange differences of the payments made in a range: for each live payment
+         *     of an invoice in another currency than UZS, the paid amount in soums at the invoice's
+         *     frozen rate (its issue date's) and at the payment's (its day's), and the difference
+         *     (positive: a gain); the sums. Payments without frozen values (recorded before they were
+         *     kept) are counted in `not_valued` and left out. Any role.
+         */
+        get: operations["fx_differences"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/reports/uninvoiced": {
         parameters: {
             query?: never;
@@ -1295,6 +1318,12 @@ export interface components {
             error: Record<string, never> | null;
         };
         /** @description A single item: `{"data": X, "error": null}`. */
+        Data_FxReport: {
+            data: components["schemas"]["FxReport"];
+            /** @description Always null on success. */
+            error: Record<string, never> | null;
+        };
+        /** @description A single item: `{"data": X, "error": null}`. */
         Data_Health: {
             data: components["schemas"]["Health"];
             /** @description Always null on success. */
@@ -1521,6 +1550,75 @@ export interface components {
              * @description The version being finalized (instead of `If-Match`); optional.
              */
             version?: number | null;
+        };
+        /** @description One payment's exchange difference. */
+        FxDifference: {
+            /** Format: decimal */
+            amount: string;
+            client_key: string;
+            /** @description The payment in the invoice's currency. */
+            currency: string;
+            /**
+             * Format: decimal
+             * @description `payment_value - invoice_value`: a realised gain when positive, a loss when negative.
+             */
+            difference: string;
+            /** Format: uuid */
+            invoice_id: string;
+            invoice_number: string;
+            /**
+             * Format: decimal
+             * @description Soums per nominal at the invoice's issue date, as frozen at finalize.
+             */
+            invoice_rate: string;
+            /**
+             * Format: decimal
+             * @description The paid amount in soums at the invoice's rate.
+             */
+            invoice_value: string;
+            /** Format: int32 */
+            nominal: number;
+            /** Format: date */
+            paid_on: string;
+            /** Format: uuid */
+            payment_id: string;
+            /**
+             * Format: decimal
+             * @description Soums per nominal on the payment's day, as frozen when it was recorded.
+             */
+            payment_rate: string;
+            /**
+             * Format: decimal
+             * @description The paid amount in soums at the payment's rate.
+             */
+            payment_value: string;
+        };
+        /** @description The report of a range of payment days. */
+        FxReport: {
+            /**
+             * Format: decimal
+             * @description Gains less losses.
+             */
+            difference: string;
+            /** Format: date */
+            from: string;
+            /**
+             * Format: decimal
+             * @description Sums of the rows, in soums.
+             */
+            invoice_value: string;
+            /**
+             * Format: int64
+             * @description Payments in the range that have no frozen value (recorded before values were kept,
+             *     or of an invoice finalized before its equivalent was): left out of the sums.
+             */
+            not_valued: number;
+            /** Format: decimal */
+            payment_value: string;
+            /** @description Ordered by payment day, then invoice number. */
+            payments: components["schemas"]["FxDifference"][];
+            /** Format: date */
+            to: string;
         };
         /** @description `POST /invoices/prefill` and `/invoices/generate`. */
         GenerateRequest: {
@@ -1978,6 +2076,7 @@ export interface components {
         };
         /** @description A payment recorded against an invoice. */
         Payment: {
+            accounting: components["schemas"]["PaymentAccounting"] | null;
             /**
              * Format: decimal
              * @description In the invoice's currency, with its minor-unit places.
@@ -2000,6 +2099,26 @@ export interface components {
             recorded_by: string;
             reference: string | null;
             reversal: components["schemas"]["Reversal"] | null;
+        };
+        /** @description A payment's value in the books' currency at the rate of the day it was paid. */
+        PaymentAccounting: {
+            /**
+             * Format: decimal
+             * @description The payment's amount in soums, rounded to the tiyin.
+             * @example 3185000.00
+             */
+            amount: string;
+            /** @description `UZS`. */
+            currency: string;
+            /** Format: int32 */
+            nominal: number;
+            /**
+             * Format: decimal
+             * @example 12740.00
+             */
+            rate: string;
+            /** Format: date */
+            rate_date: string;
         };
         /** @description A payment and the invoice's amounts after it. */
         PaymentAnswer: {
@@ -6269,6 +6388,68 @@ export interface operations {
             };
             /** @description No run for this day */
             404: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description `SERVICE_UNAVAILABLE`: DynamoDB or S3 did not answer in time */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    fx_differences: {
+        parameters: {
+            query?: {
+                /** @description First payment day, `YYYY-MM-DD` (required). */
+                from?: string;
+                /** @description Last payment day, `YYYY-MM-DD` (required; less than 366 days after `from`). */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The payments' exchange differences */
+            200: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Data_FxReport"];
+                };
+            };
+            /** @description A missing or bad day, a range too long, or an unknown query parameter */
+            400: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No or bad token */
+            401: {
                 headers: {
                     /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
                     "X-Request-ID"?: string;

@@ -553,6 +553,7 @@ proxima::function_routes! {
     "/api/v1/month-end-runs/{period}" => get(get_month_end_run);
     "/api/v1/month-end-runs/{period}/clients" => get(list_month_end_run_clients);
     "/api/v1/reports/uninvoiced" => get(uninvoiced_work);
+    "/api/v1/reports/fx-differences" => get(fx_differences);
     "/api/v1/settings/reminders" => get(get_reminder_settings), put(put_reminder_settings);
     "/api/v1/reminder-runs/{date}" => get(get_reminder_run);
     "/api/v1/reminder-runs/{date}/invoices" => get(list_reminder_run_invoices);

@@ -118,11 +118,28 @@ async fn write<T>(
 /// An invoice with nothing left due becomes `paid`.
 pub async fn record_payment(
     stores: Stores<'_>,
+    rates: &dyn crate::ports::RateStore,
     id: Uuid,
     req: &PaymentRequest,
     actor: &Actor,
 ) -> Result<(Invoice, Payment)> {
     let payment_id = Uuid::new_v4();
+    // The payment's value in soums at the rate of the day it was paid (an invoice's
+    // currency never changes, so it is read before the write loop).
+    let currency = get(stores, id).await?.header.currency;
+    let valued_at = if crate::rates::equivalent::needs_equivalent(&currency) {
+        Some(rates.rate_on(&currency, req.paid_on).await?.ok_or_else(|| {
+            Error::Conflict(format!(
+                "no Central Bank of Uzbekistan rate of {currency} on or before {}: the books \
+                 need the payment's UZS value. Fetch the rates (proxima-admin rates fetch) and \
+                 record it again",
+                req.paid_on
+            ))
+        })?)
+    } else {
+        None
+    };
+    let valued_at = &valued_at;
     write(
         stores,
         id,
@@ -146,6 +163,13 @@ pub async fn record_payment(
                 recorded_at: crate::domain::instant::to_millis(actor.now),
                 recorded_by: actor.name.clone(),
                 reversal: None,
+                accounting: None,
+            };
+            let payment = Payment {
+                accounting: valued_at.as_ref().map(|rate| {
+                    crate::rates::equivalent::PaymentAccounting::at(rate, payment.amount)
+                }),
+                ..payment
             };
             let mut after = before.clone();
             after.header.amount_paid += payment.amount;

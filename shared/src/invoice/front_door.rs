@@ -239,7 +239,7 @@ impl<'a> InvoiceService<'a> {
         req: &PaymentRequest,
         actor: &Actor,
     ) -> Result<(Invoice, Payment)> {
-        collection::record_payment(self.stores(), id, req, actor).await
+        collection::record_payment(self.stores(), self.rates, id, req, actor).await
     }
 
     /// The payments of an invoice.

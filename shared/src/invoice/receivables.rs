@@ -55,6 +55,10 @@ pub struct Payment {
     pub recorded_by: String,
     /// Set when an admin reversed it; a reversed payment no longer counts.
     pub reversal: Option<Reversal>,
+    /// Its value in soums at the Central Bank rate of `paid_on`, frozen when recorded
+    /// (`null` for a UZS invoice's payment and for payments recorded before it was kept).
+    #[serde(default)]
+    pub accounting: Option<crate::rates::equivalent::PaymentAccounting>,
 }
 
 /// `total - paid - credited`, never below zero.

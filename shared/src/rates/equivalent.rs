@@ -50,6 +50,41 @@ impl Accounting {
     }
 }
 
+/// A payment's value in the books' currency at the rate of the day it was paid.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct PaymentAccounting {
+    /// `UZS`.
+    pub currency: String,
+    #[schema(value_type = String, format = "decimal", example = "12740.00")]
+    pub rate: Decimal,
+    pub nominal: u32,
+    pub rate_date: NaiveDate,
+    /// The payment's amount in soums, rounded to the tiyin.
+    #[schema(value_type = String, format = "decimal", example = "3185000.00")]
+    pub amount: Decimal,
+}
+
+impl PaymentAccounting {
+    /// `amount` at `rate`.
+    pub fn at(rate: &ExchangeRate, amount: Decimal) -> Self {
+        PaymentAccounting {
+            currency: BOOKS_CURRENCY.into(),
+            rate: rate.rate,
+            nominal: rate.nominal,
+            rate_date: rate.date,
+            amount: round_to(rate.soums(amount), minor_unit(BOOKS_CURRENCY)),
+        }
+    }
+}
+
+/// The soums `amount` of a document was worth at the rate its `accounting` froze.
+pub fn at_document_rate(accounting: &Accounting, amount: Decimal) -> Decimal {
+    round_to(
+        amount * accounting.rate / Decimal::from(accounting.nominal),
+        minor_unit(BOOKS_CURRENCY),
+    )
+}
+
 /// Whether a document in `currency` needs an equivalent (every currency but the books').
 pub fn needs_equivalent(currency: &str) -> bool {
     currency != BOOKS_CURRENCY

@@ -374,3 +374,137 @@ async fn finalize_freezes_the_uzs_equivalent_at_the_rate_of_the_issue_date() {
     assert_eq!(still.body["data"]["status"], "draft");
     assert_eq!(still.body["data"]["number"], Value::Null);
 }
+
+/// Set the rate of `ccy` on `day` by hand (as `proxima-admin rates set` does).
+async fn set_rate(app: &TestApp, ccy: &str, day: NaiveDate, rate: &str) {
+    proxima::rates::rate::correct(
+        app.state.rates.as_ref(),
+        RateCorrection {
+            currency: ccy.into(),
+            date: day,
+            rate: rate.into(),
+            nominal: 1,
+            reason: "test rates".into(),
+        },
+        "admin@proxima.local",
+        Utc::now(),
+    )
+    .await
+    .unwrap();
+}
+
+#[tokio::test]
+async fn the_fx_report_values_a_partial_and_a_full_payment_at_both_rates() {
+    let app = spawn_app().await;
+    app.seed_demo().await;
+    let token = app.token(Role::Accountant).await;
+    let admin = app.token(Role::Admin).await;
+    let today = Utc::now().date_naive();
+    let day = |back: u64| today - chrono::Days::new(back);
+    set_rate(&app, "USD", day(4), "12000.00").await;
+    set_rate(&app, "USD", day(3), "12100.00").await;
+    set_rate(&app, "USD", day(2), "12200.00").await;
+    // ACME's invoice issued four days ago (at 12,000), paid in two parts.
+    let draft = app.draft(&token, "ACME").await;
+    let id = draft["id"].as_str().unwrap().to_string();
+    let patched = app
+        .send(
+            app.request(
+                reqwest::Method::PATCH,
+                &format!("/api/v1/invoices/{id}"),
+                Some(&token),
+            )
+            .header("If-Match", format!("\"{}\"", draft["version"]))
+            .json(&json!({"issue_date": day(4).to_string()})),
+        )
+        .await;
+    assert_eq!(patched.status, 200, "{}", patched.body);
+    let finalized = app.finalize(&token, &id).await;
+    assert_eq!(finalized.status, 200, "{}", finalized.body);
+    let invoice = &finalized.body["data"];
+    assert_eq!(
+        dec(&invoice["accounting"]["rate"]),
+        rust_decimal::Decimal::new(12000, 0)
+    );
+    let total = dec(&invoice["total"]);
+    let pay = |amount: String, paid_on: NaiveDate| {
+        let (app, token, id) = (&app, &token, &id);
+        async move {
+            let reply = app
+                .post_json(
+                    &format!("/api/v1/invoices/{id}/payments"),
+                    &json!({"amount": amount, "paid_on": paid_on.to_string(), "method": "bank_transfer"}),
+                    Some(token),
+                )
+                .await;
+            assert_eq!(reply.status, 201, "{}", reply.body);
+            reply.body["data"]["payment"].clone()
+        }
+    };
+    let partial = pay("40.00".into(), day(3)).await;
+    assert_eq!(partial["accounting"]["amount"], "484000.00");
+    assert_eq!(partial["accounting"]["rate_date"], day(3).to_string());
+    let rest = total - rust_decimal::Decimal::new(4000, 2);
+    let full = pay(rest.to_string(), day(2)).await;
+    // A reversed payment is no exchange difference.
+    let extra_invoice = app.draft(&token, "NORDLICHT").await;
+    let nordlicht = app
+        .finalize(&token, extra_invoice["id"].as_str().unwrap())
+        .await;
+    assert_eq!(nordlicht.status, 200, "{}", nordlicht.body);
+    let n_id = nordlicht.body["data"]["id"].as_str().unwrap();
+    let reversed = app
+        .post_json(
+            &format!("/api/v1/invoices/{n_id}/payments"),
+            &json!({"amount": "10.00", "paid_on": today.to_string(), "method": "cash"}),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(reversed.status, 201, "{}", reversed.body);
+    let pid = reversed.body["data"]["payment"]["id"].as_str().unwrap();
+    let undone = app
+        .send(
+            app.request(
+                reqwest::Method::DELETE,
+                &format!("/api/v1/invoices/{n_id}/payments/{pid}"),
+                Some(&admin),
+            )
+            .json(&json!({"reason": "bounced"})),
+        )
+        .await;
+    assert_eq!(undone.status, 200, "{}", undone.body);
+
+    let report = app
+        .get(
+            &format!("/api/v1/reports/fx-differences?from={}&to={today}", day(4)),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(report.status, 200, "{}", report.body);
+    let data = &report.body["data"];
+    let rows = data["payments"].as_array().unwrap();
+    assert_eq!(rows.len(), 2, "{data}");
+    assert_eq!(rows[0]["payment_id"], partial["id"]);
+    assert_eq!(rows[0]["invoice_value"], "480000.00");
+    assert_eq!(rows[0]["payment_value"], "484000.00");
+    assert_eq!(rows[0]["difference"], "4000.00");
+    assert_eq!(rows[1]["payment_id"], full["id"]);
+    let at = |rate: i64| (rest * rust_decimal::Decimal::from(rate)).round_dp(2);
+    assert_eq!(dec(&rows[1]["invoice_value"]), at(12000));
+    assert_eq!(dec(&rows[1]["payment_value"]), at(12200));
+    assert_eq!(
+        dec(&data["difference"]),
+        rust_decimal::Decimal::new(400000, 2) + at(12200) - at(12000)
+    );
+    assert_eq!(data["not_valued"], 0);
+    let bad = app
+        .get(
+            "/api/v1/reports/fx-differences?from=2026-12-05&to=2026-12-01",
+            Some(&token),
+        )
+        .await;
+    bad.assert_error(400, "VALIDATION_ERROR");
+    app.get("/api/v1/reports/fx-differences", Some(&token))
+        .await
+        .assert_error(400, "VALIDATION_ERROR");
+}
