@@ -426,8 +426,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 nominal,
                 reason,
             };
-            let (set, replaced) =
-                proxima::rates::rate::correct(&store, correction, &by, now).await?;
+            let (set, replaced) = proxima::rates::correct(&store, correction, &by, now).await?;
             println!(
                 "{} {}: {} per {} (was {})",
                 set.currency,

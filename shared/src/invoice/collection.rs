@@ -126,7 +126,12 @@ pub async fn record_payment(
     let payment_id = Uuid::new_v4();
     // The payment's value in soums at the rate of the day it was paid (an invoice's
     // currency never changes, so it is read before the write loop).
-    let currency = get(stores, id).await?.header.currency;
+    let current = get(stores, id).await?;
+    let currency = current.header.currency.clone();
+    // Bad input is answered as such before a rate is looked for (the write checks again).
+    if lifecycle::allows(current.header.status, Action::RecordPayment) {
+        receivables::check_payment(&current.header, req, today(&current, actor))?;
+    }
     let valued_at = if crate::rates::equivalent::needs_equivalent(&currency) {
         Some(rates.rate_on(&currency, req.paid_on).await?.ok_or_else(|| {
             Error::Conflict(format!(

@@ -98,3 +98,16 @@ async fn published(source: &dyn PublishedRates, day: NaiveDate) -> Result<Vec<Ex
         }
     }
 }
+
+/// Store a correction (`proxima-admin rates set`): validated, kept over later fetches, and
+/// audited with what it replaced (returned).
+pub async fn correct(
+    store: &dyn RateStore,
+    correction: super::rate::RateCorrection,
+    by: &str,
+    now: DateTime<Utc>,
+) -> Result<(ExchangeRate, Option<ExchangeRate>)> {
+    let rate = correction.validate(by, now)?;
+    let replaced = store.put_correction(&rate).await?;
+    Ok((rate, replaced))
+}

@@ -10,5 +10,5 @@ pub mod fx;
 pub mod rate;
 
 pub use equivalent::Accounting;
-pub use fetch::{FetchReport, fetch_range};
+pub use fetch::{FetchReport, correct, fetch_range};
 pub use rate::{ExchangeRate, RateAudit, RateCorrection, RateOrigin};

@@ -100,19 +100,6 @@ pub fn asked(
     }
 }
 
-/// Store a correction (`proxima-admin rates set`): validated, kept over later fetches, and
-/// audited with what it replaced (returned).
-pub async fn correct(
-    store: &dyn crate::ports::RateStore,
-    correction: RateCorrection,
-    by: &str,
-    now: DateTime<Utc>,
-) -> Result<(ExchangeRate, Option<ExchangeRate>)> {
-    let rate = correction.validate(by, now)?;
-    let replaced = store.put_correction(&rate).await?;
-    Ok((rate, replaced))
-}
-
 /// One correction as audited: the rate set and what it replaced.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RateAudit {

@@ -198,7 +198,7 @@ async fn a_correction_is_audited_and_kept_over_later_fetches() {
         nominal: 1,
         reason: "The Bank corrected its publication of 2 December".into(),
     };
-    let (set, replaced) = proxima::rates::rate::correct(
+    let (set, replaced) = proxima::rates::correct(
         app.state.rates.as_ref(),
         correction,
         "admin@proxima.local",
@@ -310,7 +310,7 @@ async fn finalize_freezes_the_uzs_equivalent_at_the_rate_of_the_issue_date() {
     let text = pdf_text(&pdf);
     assert!(text.contains("Equivalent:"), "{text}");
     assert!(text.contains("Central Bank of Uzbekistan"), "{text}");
-    proxima::rates::rate::correct(
+    proxima::rates::correct(
         app.state.rates.as_ref(),
         RateCorrection {
             currency: "USD".into(),
@@ -377,7 +377,7 @@ async fn finalize_freezes_the_uzs_equivalent_at_the_rate_of_the_issue_date() {
 
 /// Set the rate of `ccy` on `day` by hand (as `proxima-admin rates set` does).
 async fn set_rate(app: &TestApp, ccy: &str, day: NaiveDate, rate: &str) {
-    proxima::rates::rate::correct(
+    proxima::rates::correct(
         app.state.rates.as_ref(),
         RateCorrection {
             currency: ccy.into(),
