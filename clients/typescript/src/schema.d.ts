@@ -1185,6 +1185,7 @@ export interface components {
          *     credited.
          */
         CreditNote: {
+            accounting: components["schemas"]["Accounting"] | null;
             /** @description The client as on the invoice. */
             client: components["schemas"]["ClientSnapshot"];
             client_key: string;

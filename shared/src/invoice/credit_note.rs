@@ -75,6 +75,10 @@ pub struct CreditNote {
     /// (null for notes issued before locales were recorded: English).
     #[serde(default)]
     pub locale: Option<crate::domain::Locale>,
+    /// The amounts in soums at the Central Bank rate of the note's issue date (a note in
+    /// another currency than UZS; `null` otherwise and for notes issued before it was kept).
+    #[serde(default)]
+    pub accounting: Option<crate::rates::Accounting>,
     #[serde(with = "crate::domain::instant::millis")]
     #[schema(value_type = String, format = DateTime, pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{3}Z$")]
     pub created_at: DateTime<Utc>,
@@ -392,6 +396,7 @@ pub fn build_credit_note(
             .clone()
             .unwrap_or_else(|| new.fallback_issuer.clone()),
         locale: Some(new.locale),
+        accounting: None,
         created_at: new.created_at,
         created_by: new.created_by.to_string(),
         pdf: None,

@@ -41,6 +41,8 @@ pub struct CreditNotes<'a> {
     pub documents: &'a dyn DocumentStore,
     /// Printed when the invoice recorded no issuer at finalize.
     pub issuer: &'a Issuer,
+    /// The Central Bank rate of the note's issue date (its UZS equivalent).
+    pub rates: &'a dyn crate::ports::RateStore,
 }
 
 /// Where a credit note's PDF lives in the documents bucket.
@@ -267,6 +269,25 @@ pub async fn issue(
                 locale,
             },
         )?;
+        if crate::rates::equivalent::needs_equivalent(&note.currency) {
+            let rate = deps
+                .rates
+                .rate_on(&note.currency, note.issue_date)
+                .await?
+                .ok_or_else(|| {
+                    Error::Conflict(format!(
+                        "no Central Bank of Uzbekistan rate of {} on or before {}: the books \
+                         need the credit note's UZS equivalent. Fetch the rates \
+                         (proxima-admin rates fetch) and issue it again",
+                        note.currency, note.issue_date
+                    ))
+                })?;
+            note.accounting = Some(crate::rates::Accounting::at(
+                &rate,
+                note.subtotal,
+                note.tax_amount,
+            ));
+        }
         let bytes = render(&note).await?;
         note.pdf = Some(PdfInfo {
             sha256: sha256_hex(&bytes),

@@ -92,6 +92,7 @@ impl<'a> InvoiceService<'a> {
             notes: self.credit_notes,
             documents: self.documents,
             issuer: self.issuer,
+            rates: self.rates,
         }
     }
 

@@ -329,6 +329,35 @@ async fn finalize_freezes_the_uzs_equivalent_at_the_rate_of_the_issue_date() {
         .await;
     assert_eq!(again.body["data"]["accounting"], *a);
 
+    // A credit note gets its own equivalent at the rate of its issue date.
+    let note = app
+        .post_json(
+            &format!("/api/v1/invoices/{id}/credit-notes"),
+            &json!({"reason": "Goodwill", "lines": [{"description": "Discount", "quantity": "1.00", "unit_price": "10.00"}]}),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(note.status, 201, "{}", note.body);
+    let note = &note.body["data"]["credit_note"];
+    let note_day: NaiveDate = note["issue_date"].as_str().unwrap().parse().unwrap();
+    let note_rate = app
+        .state
+        .rates
+        .rate_on("USD", note_day)
+        .await
+        .unwrap()
+        .unwrap();
+    let na = &note["accounting"];
+    assert_eq!(dec(&na["rate"]), note_rate.rate, "{note}");
+    let soums = |v: &Value| {
+        (dec(v) * note_rate.rate)
+            .round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
+    };
+    assert_eq!(
+        dec(&na["total"]),
+        soums(&note["subtotal"]) + soums(&note["tax_amount"])
+    );
+
     // A soum invoice has none; a currency without any rate refuses the finalize (409
     // naming it) and the draft stays a draft.
     let gulzor = app.draft(&token, "GULZOR").await;
