@@ -8,6 +8,7 @@ use crate::domain::issuer::Issuer;
 use crate::domain::issuer::IssuerDetails;
 use crate::invoice::credit_note::CreditNote;
 use crate::invoice::model::{ClientSnapshot, Invoice};
+use crate::rates::Accounting;
 use crate::{Error, FieldError, Result};
 use chrono::NaiveDate;
 use en16931::invoice::{
@@ -52,6 +53,8 @@ struct Source<'a> {
     period: Option<(NaiveDate, NaiveDate)>,
     po_number: Option<&'a str>,
     note: Option<String>,
+    /// The UZS equivalent frozen on the document (BT-6 and BT-111), if it has one.
+    accounting: Option<&'a Accounting>,
 }
 
 /// A finalized (paid, void) invoice as a validated EN 16931 invoice.
@@ -86,6 +89,7 @@ pub fn from_invoice(invoice: &Invoice) -> Result<Validated<En16931>> {
         period: Some((h.period.first_day(), h.period.last_day())),
         po_number: h.po_number.as_deref(),
         note: h.notes.clone(),
+        accounting: h.accounting.as_ref(),
     })
 }
 
@@ -119,6 +123,7 @@ pub fn from_credit_note(note: &CreditNote) -> Result<Validated<En16931>> {
         )),
         po_number: None,
         note: Some(note.reason.clone()),
+        accounting: note.accounting.as_ref(),
     })
 }
 
@@ -362,6 +367,16 @@ fn build(src: Source<'_>) -> Result<Validated<En16931>> {
         .map_err(|e| errors.push(e))
         .ok();
     let total = amount(src.total, "BT-112").map_err(|e| errors.push(e)).ok();
+    // The VAT in the books' currency (BR-53: BT-111 whenever BT-6 is given).
+    let accounting_tax = match src.accounting {
+        Some(a) => amount(a.tax, "BT-111")
+            .map(|tax| Some((Code::new(&a.currency), tax)))
+            .unwrap_or_else(|e| {
+                errors.push(e);
+                None
+            }),
+        None => None,
+    };
     let (Some(category), Some(seller), Some(buyer), Some(subtotal), Some(tax), Some(total)) =
         (category, seller, buyer, subtotal, tax, total)
     else {
@@ -438,6 +453,10 @@ fn build(src: Source<'_>) -> Result<Validated<En16931>> {
         doc.payment_terms = Some(format!(
             "Credited against invoice {invoice_number}; settled against what it asks for"
         ));
+    }
+    if let Some((currency, tax)) = accounting_tax {
+        doc.vat_accounting_currency = Some(currency);
+        doc.totals.vat_total_accounting = Some(tax);
     }
     if let Some(po) = src.po_number {
         doc.purchase_order_reference = Some(DocumentReference::new(po));

@@ -1,7 +1,8 @@
 //! EN 16931 e-invoices (UBL 2.1, CII D16B, Factur-X) of finalized invoices and credit notes,
 //! checked by the official CEN/TC 434 rules (`tests/einvoice/validate.py`, run once over
 //! every document): the demo clients, zero-rated, exempt, reverse-charge and outside-scope
-//! clients, a 1000-line invoice, UZS and a 0-decimal currency, credit notes; and the refusals
+//! clients, a 1000-line invoice, UZS and a 0-decimal currency, credit notes, the UZS
+//! equivalent as VAT accounting currency (BT-6, BT-111); and the refusals
 //! (a draft, missing data named by its business term).
 
 use proxima::domain::Role;
@@ -223,6 +224,30 @@ async fn every_document_validates_in_every_format() {
     assert!(ubl.contains("<cbc:BuyerReference>04011000-12345-03</cbc:BuyerReference>"));
     assert!(ubl.contains("UZ300000000"), "the issuer's VAT id");
     assert!(ubl.contains("DE123456789"), "the buyer's VAT id");
+    // The UZS equivalent frozen at finalize is the VAT accounting currency (BT-6, BT-111).
+    let eur_tax_uzs = invoices[1]["accounting"]["tax"].as_str().unwrap();
+    assert!(ubl.contains("<cbc:TaxCurrencyCode>UZS</cbc:TaxCurrencyCode>"));
+    assert!(
+        ubl.contains(&format!(
+            r#"<cbc:TaxAmount currencyID="UZS">{eur_tax_uzs}</cbc:TaxAmount>"#
+        )),
+        "BT-111 = accounting.tax {eur_tax_uzs}"
+    );
+    let nordlicht_cii = std::fs::read_to_string(dir.join(format!("{nordlicht}.cii.xml"))).unwrap();
+    assert!(nordlicht_cii.contains("<ram:TaxCurrencyCode>UZS</ram:TaxCurrencyCode>"));
+    assert!(nordlicht_cii.contains(&format!(
+        r#"<ram:TaxTotalAmount currencyID="UZS">{eur_tax_uzs}</ram:TaxTotalAmount>"#
+    )));
+    let gulzor = invoices[2]["number"].as_str().unwrap();
+    assert!(
+        invoices[2]["accounting"].is_null(),
+        "a UZS invoice has no equivalent"
+    );
+    let uzs_ubl = std::fs::read_to_string(dir.join(format!("{gulzor}.ubl.xml"))).unwrap();
+    assert!(
+        !uzs_ubl.contains("TaxCurrencyCode"),
+        "no BT-6 on a UZS invoice"
+    );
     let acme = invoices[0]["number"].as_str().unwrap();
     let acme_cii = std::fs::read_to_string(dir.join(format!("{acme}.cii.xml"))).unwrap();
     assert!(acme_cii.contains("<ram:CategoryCode>O</ram:CategoryCode>"));
@@ -243,6 +268,10 @@ async fn every_document_validates_in_every_format() {
     );
     let cn_cii = std::fs::read_to_string(dir.join(format!("{note}.cii.xml"))).unwrap();
     assert!(cn_cii.contains("<ram:TypeCode>381</ram:TypeCode>"));
+    let note_tax_uzs = notes[0]["accounting"]["tax"].as_str().unwrap();
+    assert!(cn_ubl.contains(&format!(
+        r#"<cbc:TaxAmount currencyID="UZS">{note_tax_uzs}</cbc:TaxAmount>"#
+    )));
 
     // The official rules, once over every file: no fatal failure.
     let (ok, report) = validate(&dir);
