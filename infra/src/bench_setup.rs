@@ -48,6 +48,9 @@ pub fn bench_client(key: &str, currency: &str, now: DateTime<Utc>) -> Result<Cli
         timezone: "Asia/Tashkent".into(),
         locale: None,
         reminders_paused: false,
+        contract_number: None,
+        contract_date: None,
+        attach_act: false,
         active: true,
     }
     .validate(now, None)?)

@@ -164,6 +164,13 @@ const DEMO_CLIENTS: &[DemoClient] = &[
 /// The demo clients whose PDFs are not in English (the others default to `en`).
 const DEMO_LOCALES: &[(&str, &str)] = &[("GULZOR", "uz"), ("VOSTOK", "ru")];
 
+/// The contracts of the demo clients, printed on their acts of completed work:
+/// (key, contract number, contract date).
+const DEMO_CONTRACTS: &[(&str, &str, (i32, u32, u32))] = &[
+    ("GULZOR", "07/2025-IT", (2025, 3, 1)),
+    ("VOSTOK", "12/2026-IT", (2026, 1, 15)),
+];
+
 const AUTHORS: &[&str] = &[
     "Dilnoza Yusupova",
     "Oʻtkir Gʻofurov",
@@ -266,6 +273,7 @@ pub async fn seed(
     }
     for c in DEMO_CLIENTS {
         let existing = clients.get_client(c.key).await?;
+        let contract = DEMO_CONTRACTS.iter().find(|(key, ..)| *key == c.key);
         let input = ClientInput {
             key: c.key.into(),
             name: c.name.into(),
@@ -297,6 +305,10 @@ pub async fn seed(
                 .find(|(key, _)| *key == c.key)
                 .map(|(_, locale)| (*locale).into()),
             reminders_paused: false,
+            contract_number: contract.map(|(_, number, _)| (*number).into()),
+            contract_date: contract
+                .and_then(|(_, _, (y, m, d))| chrono::NaiveDate::from_ymd_opt(*y, *m, *d)),
+            attach_act: false,
             active: c.active,
         };
         let client = input.validate(now, existing.map(|e| e.created_at))?;

@@ -386,6 +386,13 @@ impl TestApp {
 }
 
 /// The month before the current one (UTC), the period most tests bill.
+/// The text of every page of a PDF (lopdf's extraction: lines run together).
+pub fn pdf_text(bytes: &[u8]) -> String {
+    let doc = lopdf::Document::load_mem(bytes).expect("a PDF");
+    let pages: Vec<u32> = doc.get_pages().keys().copied().collect();
+    doc.extract_text(&pages).unwrap_or_default()
+}
+
 pub fn last_month() -> proxima::domain::Period {
     proxima::domain::Period::containing(chrono::Utc::now().date_naive()).previous()
 }

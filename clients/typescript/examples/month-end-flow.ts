@@ -2,7 +2,7 @@
  * The month-end flow of an accountant, end to end, through the typed client (strict mode,
  * no type assertions): log in, refresh the session, list the clients, generate last month's
  * draft for one of them, edit it with `If-Match` (and see a stale version refused), finalize it, fetch its
- * PDF through the presigned URL, walk the period's invoices with a cursor, see a mistyped
+ * PDF through the presigned URL and its act of completed work, walk the period's invoices with a cursor, see a mistyped
  * amount refused as a problem of its field, and record the payment that settles it. Every answer is
  * checked against `docs/openapi.json`; any drift fails the run.
  *
@@ -11,7 +11,7 @@
  * (default: the first listed client), PROXIMA_OPENAPI (default ../../docs/openapi.json).
  */
 import { ApiError, createProximaClient, idempotencyKey, ifMatch, isErrorEnvelope, ok } from "../src/client.js";
-import type { InvoiceHeader } from "../src/client.js";
+import type { Accounting, InvoiceHeader, PdfDownload } from "../src/client.js";
 import { ResponseValidator } from "../src/validate.js";
 
 function env(name: string, fallback?: string): string {
@@ -134,6 +134,18 @@ async function main(): Promise<void> {
     throw new Error(`the PDF download is wrong: HTTP ${download.status}, ${bytes.length} bytes`);
   }
   step(`PDF ${pdf.filename}: ${pdf.size_bytes} bytes, sha256 ${pdf.sha256.slice(0, 12)}...`);
+
+  // The act of completed work beside it, and the UZS equivalent frozen on a foreign-currency
+  // invoice (null on a UZS one).
+  const act: PdfDownload = ok(
+    await api.GET("/api/v1/invoices/{id}/act", { params: { path: { id: invoice.id } } }),
+    "act",
+  ).data;
+  const accounting: Accounting | null = invoice.accounting;
+  step(
+    `act ${act.filename}: ${act.size_bytes} bytes; ` +
+      (accounting === null ? "no UZS equivalent (a UZS invoice)" : `${accounting.total} UZS at ${accounting.rate} (${accounting.rate_date})`),
+  );
 
   // The period's invoices, two at a time with the cursor of each page: a list row is the
   // same type as the invoice's own header.

@@ -26,6 +26,15 @@ export type SentMessage = components["schemas"]["SentMessage"];
 export type ReminderSettings = components["schemas"]["ReminderSettings"];
 export type ReminderRunReport = components["schemas"]["ReminderRunReport"];
 export type ReminderRunEntry = components["schemas"]["ReminderRunEntry"];
+/** The Uzbek books: the UZS equivalent frozen on a document (invoice, credit note), a
+ * payment's, a Central Bank rate as `GET /exchange-rates` answers it, the FX report. */
+export type Accounting = components["schemas"]["Accounting"];
+export type PaymentAccounting = components["schemas"]["PaymentAccounting"];
+export type ExchangeRate = components["schemas"]["RateView"];
+export type FxReport = components["schemas"]["FxReport"];
+export type FxDifference = components["schemas"]["FxDifference"];
+/** A presigned download: an invoice's PDF, its act of completed work, a credit note's PDF. */
+export type PdfDownload = components["schemas"]["PdfDownload"];
 
 /** How to reach the API. */
 export interface ClientOptions {

@@ -368,6 +368,29 @@ export interface paths {
         patch: operations["patch_invoice"];
         trace?: never;
     };
+    "/api/v1/invoices/{id}/act": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A presigned download (at most 15 minutes) of the act of completed work of an issued
+         *     invoice (акт выполненных работ, bajarilgan ishlar dalolatnomasi) as PDF in the invoice's
+         *     language: both parties, the client's contract, the period, the services, totals with
+         *     VAT and the UZS equivalent, signature and stamp lines. Stored once beside the invoice's
+         *     PDF; the same invoice gives the same bytes. A draft or a void invoice is 409.
+         */
+        get: operations["act"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/invoices/{id}/credit-notes": {
         parameters: {
             query?: never;
@@ -993,6 +1016,11 @@ export interface components {
             active: boolean;
             address: components["schemas"]["Address"];
             /**
+             * @description Attach the act of completed work to every `POST /invoices/{id}/send` that does not
+             *     say `attach_act` itself (`false` when never set).
+             */
+            attach_act: boolean;
+            /**
              * @description More addresses that may receive the client's invoices (at most 9; with `email`, the
              *     default recipients of `POST /invoices/{id}/send`).
              */
@@ -1002,6 +1030,16 @@ export interface components {
              *     Leitweg-ID).
              */
             buyer_reference: string | null;
+            /**
+             * Format: date
+             * @description The date of that contract.
+             */
+            contract_date: string | null;
+            /**
+             * @description The number of the contract the services are rendered under, printed on acts of
+             *     completed work.
+             */
+            contract_number: string | null;
             /** Format: date-time */
             created_at: string;
             /** @description ISO 4217 code. */
@@ -1057,9 +1095,22 @@ export interface components {
         ClientInput: {
             active?: boolean;
             address: components["schemas"]["Address"];
+            /**
+             * @description `true`: invoices sent to this client carry their act of completed work unless the
+             *     send says otherwise (default `false`).
+             */
+            attach_act?: boolean;
             /** @description At most 9 more addresses for the client's invoices (default: none). */
             billing_contacts?: string[];
             buyer_reference?: string | null;
+            /**
+             * Format: date
+             * @description `YYYY-MM-DD`; needs a `contract_number`.
+             * @example 2026-01-15
+             */
+            contract_date?: string | null;
+            /** @description The contract the services are rendered under (printed on acts of completed work). */
+            contract_number?: string | null;
             currency: string;
             electronic_address?: components["schemas"]["ElectronicAddress"] | null;
             email: string;
@@ -1134,6 +1185,13 @@ export interface components {
         ClientSnapshot: {
             address: components["schemas"]["Address"];
             buyer_reference?: string | null;
+            /** Format: date */
+            contract_date: string | null;
+            /**
+             * @description The client's contract as at finalize (printed on the act of completed work); `null`
+             *     without one.
+             */
+            contract_number: string | null;
             electronic_address?: components["schemas"]["ElectronicAddress"] | null;
             email: string;
             name: string;
@@ -2426,6 +2484,11 @@ export interface components {
         };
         /** @description `POST /invoices/{id}/send`. */
         SendRequest: {
+            /**
+             * @description Attach the act of completed work (`GET /invoices/{id}/act`) beside the invoice;
+             *     absent: the client's `attach_act`.
+             */
+            attach_act?: boolean | null;
             /** @description Attach the invoice's timesheet as a PDF beside the invoice (default `false`). */
             attach_timesheet?: boolean;
             /** @description Up to 10 addresses in copy. */
@@ -2440,6 +2503,11 @@ export interface components {
         };
         /** @description One e-mail of an invoice: recorded `pending` before it goes to the mail service. */
         SentMessage: {
+            /**
+             * @description The act of completed work attached beside the PDF (`attach_act`), or `null`.
+             * @example INV-2026-00042-act.pdf
+             */
+            act_filename: string | null;
             /**
              * Format: decimal
              * @description A reminder's amount still due when it was sent; `null` for the invoice.
@@ -4357,6 +4425,103 @@ export interface operations {
                 };
             };
             /** @description `SERVICE_UNAVAILABLE`: DynamoDB or S3 did not answer in time */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    act: {
+        parameters: {
+            query?: {
+                redirect?: boolean;
+            };
+            header?: never;
+            path: {
+                /** @description Invoice id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Presigned URL */
+            200: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Data_PdfDownload"];
+                };
+            };
+            /** @description Redirect to the presigned URL (`redirect=true`) */
+            302: {
+                headers: {
+                    /** @description The presigned S3 URL of the PDF. */
+                    Location?: string;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `redirect` is neither true nor false */
+            400: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No or bad token */
+            401: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such invoice */
+            404: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A draft or a void invoice */
+            409: {
+                headers: {
+                    /** @description Only while a request with the same `Idempotency-Key` is in progress: seconds to wait. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description S3 unavailable */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */

@@ -527,6 +527,38 @@ async fn pdf(
     Ok(presigned_answer(download, &url, redirect))
 }
 
+/// A presigned download (at most 15 minutes) of the act of completed work of an issued
+/// invoice (акт выполненных работ, bajarilgan ishlar dalolatnomasi) as PDF in the invoice's
+/// language: both parties, the client's contract, the period, the services, totals with
+/// VAT and the UZS equivalent, signature and stamp lines. Stored once beside the invoice's
+/// PDF; the same invoice gives the same bytes. A draft or a void invoice is 409.
+#[utoipa::path(get, path = "/api/v1/invoices/{id}/act", tag = "invoices",
+    params(("id" = Uuid, Path, description = "Invoice id"), PdfQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Presigned URL", body = Data<PdfDownload>),
+        (status = 302, description = "Redirect to the presigned URL (`redirect=true`)"),
+        (status = 400, description = "`redirect` is neither true nor false", body = ErrorEnvelope),
+        (status = 401, description = "No or bad token", body = ErrorEnvelope),
+        (status = 404, description = "No such invoice", body = ErrorEnvelope),
+        (status = 409, description = "A draft or a void invoice", body = ErrorEnvelope),
+        (status = 503, description = "S3 unavailable", body = ErrorEnvelope)))]
+async fn act(
+    _user: AuthUser,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    _known: KnownQuery<PdfQuery>,
+    Query(q): Query<PdfQuery>,
+) -> Result<axum::response::Response> {
+    let redirect = redirect_flag(q.redirect.as_deref())?;
+    let download = state
+        .invoice_service()
+        .act(invoice_id(&id)?, chrono::Utc::now())
+        .await?;
+    let url = download.url.clone();
+    Ok(presigned_answer(download, &url, redirect))
+}
+
 proxima::function_routes! {
     "/api/v1/invoices/prefill" => post(prefill);
     "/api/v1/invoices/generate" => post(idempotent(generate));
@@ -538,6 +570,7 @@ proxima::function_routes! {
     "/api/v1/invoices/{id}/edit-history" => get(edit_history);
     "/api/v1/invoices/{id}/finalize" => post(idempotent(finalize));
     "/api/v1/invoices/{id}/pdf" => get(pdf);
+    "/api/v1/invoices/{id}/act" => get(act);
     "/api/v1/invoices/{id}/payments" => post(idempotent(record_payment)), get(list_payments);
     "/api/v1/invoices/{id}/payments/{pid}" => delete(reverse_payment);
     "/api/v1/invoices/{id}/void" => post(idempotent(void));

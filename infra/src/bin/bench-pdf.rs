@@ -5,14 +5,16 @@
 //!
 //! cargo run --release -p proxima-infra --bin bench-pdf
 //!
-//! With `--out DIR` it only writes the one-page invoice and the credit note of each locale
-//! to `DIR` (`invoice-ru.pdf`, `credit-note-uz.pdf`, ...), for looking at them.
+//! With `--out DIR` it only writes the one-page invoice, the credit note and the act of
+//! completed work of each locale to `DIR` (`invoice-ru.pdf`, `credit-note-uz.pdf`,
+//! `act-en.pdf`, ...), for looking at them.
 
 use proxima::domain::Locale;
 use proxima::invoice::credit_note::{
     CreditLineInput, CreditNote, CreditNoteRequest, NewCreditNote, build_credit_note,
     credit_note_number,
 };
+use proxima::pdf::act::render_act;
 use proxima::pdf::credit_note::render_credit_note;
 use proxima::pdf::sample::sample_invoice;
 use proxima::pdf::{Issuer, render_invoice};
@@ -103,6 +105,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             println!("{path}");
             let path = format!("{dir}/credit-note-{locale}.pdf");
             std::fs::write(&path, render_credit_note(&sample_note(locale, &issuer)?)?)?;
+            println!("{path}");
+            let path = format!("{dir}/act-{locale}.pdf");
+            std::fs::write(&path, render_act(&invoice, &issuer)?)?;
             println!("{path}");
         }
         return Ok(());

@@ -5,7 +5,7 @@ use super::scale;
 use super::text::{Lines, check_field};
 use super::vat::{ElectronicAddress, VatCategory, looks_like_vat_id};
 use crate::{Error, FieldError, FieldRules, Result};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -76,6 +76,17 @@ pub struct Client {
     /// by hand still goes).
     #[serde(default)]
     pub reminders_paused: bool,
+    /// The number of the contract the services are rendered under, printed on acts of
+    /// completed work.
+    #[serde(default)]
+    pub contract_number: Option<String>,
+    /// The date of that contract.
+    #[serde(default)]
+    pub contract_date: Option<NaiveDate>,
+    /// Attach the act of completed work to every `POST /invoices/{id}/send` that does not
+    /// say `attach_act` itself (`false` when never set).
+    #[serde(default)]
+    pub attach_act: bool,
     pub active: bool,
     #[serde(with = "crate::domain::instant::millis")]
     #[schema(value_type = String, format = DateTime, pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{3}Z$")]
@@ -137,6 +148,17 @@ pub struct ClientInput {
     /// `true`: no scheduled payment reminders for this client (default `false`).
     #[serde(default)]
     pub reminders_paused: bool,
+    /// The contract the services are rendered under (printed on acts of completed work).
+    #[serde(default)]
+    pub contract_number: Option<String>,
+    /// `YYYY-MM-DD`; needs a `contract_number`.
+    #[serde(default, with = "crate::domain::request_values::date_option")]
+    #[schema(value_type = Option<String>, format = Date, example = "2026-01-15")]
+    pub contract_date: Option<NaiveDate>,
+    /// `true`: invoices sent to this client carry their act of completed work unless the
+    /// send says otherwise (default `false`).
+    #[serde(default)]
+    pub attach_act: bool,
     #[serde(default = "default_active")]
     pub active: bool,
 }
@@ -179,6 +201,8 @@ pub const MAX_EMAIL_CHARS: usize = 254;
 pub const MAX_BUYER_REFERENCE_CHARS: usize = 200;
 /// Longest VAT exemption reason.
 pub const MAX_EXEMPTION_REASON_CHARS: usize = 300;
+/// Longest contract number.
+pub const MAX_CONTRACT_NUMBER_CHARS: usize = 100;
 
 /// Whether `key` is a well-formed client key.
 pub fn is_valid_key(key: &str) -> bool {
@@ -285,6 +309,11 @@ impl ClientInput {
                 &self.vat_exemption_reason,
                 MAX_EXEMPTION_REASON_CHARS,
             ),
+            (
+                "contract_number",
+                &self.contract_number,
+                MAX_CONTRACT_NUMBER_CHARS,
+            ),
         ];
         for (field, value, max) in optional {
             if let Some(v) = value {
@@ -362,6 +391,13 @@ impl ClientInput {
                 Locale::default()
             }
         };
+        let contract_number = tidy(self.contract_number);
+        if self.contract_date.is_some() && contract_number.is_none() {
+            errors.push(FieldError::new(
+                "contract_date",
+                "needs a contract_number: the date belongs to a contract",
+            ));
+        }
         if !errors.is_empty() {
             return Err(Error::fields(errors));
         }
@@ -390,6 +426,9 @@ impl ClientInput {
             timezone: self.timezone,
             locale,
             reminders_paused: self.reminders_paused,
+            contract_number,
+            contract_date: self.contract_date,
+            attach_act: self.attach_act,
             active: self.active,
             created_at: existing_created_at.unwrap_or(now),
             updated_at: now,

@@ -2,8 +2,9 @@
 //! timestamps) or CSV (flat columns, `address_` prefix for the address, `electronic_address_`
 //! for the e-invoice address: `electronic_address_scheme`, `electronic_address_id`; optional
 //! `locale` column: `en`, `ru`, `uz`; optional `billing_contacts` column: addresses separated
-//! by `;`; optional `reminders_paused` column: `true`/`false`). Re-importing a
-//! client replaces it and keeps its `created_at`.
+//! by `;`; optional `reminders_paused` and `attach_act` columns: `true`/`false`; optional
+//! `contract_number` and `contract_date` (`YYYY-MM-DD`)). Re-importing a client replaces it
+//! and keeps its `created_at`.
 
 use super::report::{ImportReport, RowError};
 use crate::domain::client::is_valid_key;
@@ -89,6 +90,15 @@ fn csv_row(
     let dec = |name: &str| -> std::result::Result<Decimal, String> {
         Decimal::from_str(&req(name)?).map_err(|_| format!("{name}: is not a decimal number"))
     };
+    // An optional true/false column (also yes/no, 1/0), `default` when empty or absent.
+    let flag = |name: &str, default: bool| -> std::result::Result<bool, String> {
+        match get(name).map(|v| v.to_ascii_lowercase()).as_deref() {
+            None => Ok(default),
+            Some("true" | "yes" | "1") => Ok(true),
+            Some("false" | "no" | "0") => Ok(false),
+            Some(other) => Err(format!("{name}: {other:?} is not true/false")),
+        }
+    };
     Ok(ClientInput {
         key: req("key")?,
         name: req("name")?,
@@ -141,19 +151,17 @@ fn csv_row(
             .map_err(|_| "payment_terms_days: is not a whole number of days".to_string())?,
         timezone: req("timezone")?,
         locale: get("locale"),
-        reminders_paused: match get("reminders_paused")
-            .map(|v| v.to_ascii_lowercase())
-            .as_deref()
-        {
-            None | Some("false" | "no" | "0") => false,
-            Some("true" | "yes" | "1") => true,
-            Some(other) => return Err(format!("reminders_paused: {other:?} is not true/false")),
+        reminders_paused: flag("reminders_paused", false)?,
+        contract_number: get("contract_number"),
+        contract_date: match get("contract_date") {
+            None => None,
+            Some(d) => Some(
+                crate::domain::request_values::parse_date(&d)
+                    .ok_or_else(|| format!("contract_date: {d:?} is not a date (YYYY-MM-DD)"))?,
+            ),
         },
-        active: match get("active").map(|v| v.to_ascii_lowercase()).as_deref() {
-            None | Some("true" | "yes" | "1") => true,
-            Some("false" | "no" | "0") => false,
-            Some(other) => return Err(format!("active: {other:?} is not true/false")),
-        },
+        attach_act: flag("attach_act", false)?,
+        active: flag("active", true)?,
     })
 }
 

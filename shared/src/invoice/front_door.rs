@@ -233,6 +233,11 @@ impl<'a> InvoiceService<'a> {
         finalize::pdf_download(self.lifecycle(), id, self.url_ttl_secs, now).await
     }
 
+    /// A presigned download of an issued invoice's act of completed work.
+    pub async fn act(&self, id: Uuid, now: DateTime<Utc>) -> Result<PdfDownload> {
+        super::act::act_download(self.lifecycle(), id, self.url_ttl_secs, now).await
+    }
+
     /// Record a payment.
     pub async fn record_payment(
         &self,

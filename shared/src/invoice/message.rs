@@ -73,6 +73,10 @@ pub struct SentMessage {
     #[serde(default)]
     #[schema(example = "INV-2026-00042-timesheet.pdf")]
     pub timesheet_filename: Option<String>,
+    /// The act of completed work attached beside the PDF (`attach_act`), or `null`.
+    #[serde(default)]
+    #[schema(example = "INV-2026-00042-act.pdf")]
+    pub act_filename: Option<String>,
     /// `invoice` (sent before this field existed: every one is `invoice`) or `reminder`.
     #[serde(default)]
     pub kind: MessageKind,

@@ -1,6 +1,7 @@
 //! Invoices: the model, exact money arithmetic, lines built from worklogs, edits with their
 //! history, and the use cases over the store ports.
 
+pub mod act;
 mod archive;
 pub mod collection;
 pub mod credit_note;

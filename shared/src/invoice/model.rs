@@ -122,11 +122,19 @@ pub struct ClientSnapshot {
     pub vat_category: Option<VatCategory>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vat_exemption_reason: Option<String>,
+    /// The client's contract as at finalize (printed on the act of completed work); `null`
+    /// without one.
+    #[serde(default)]
+    pub contract_number: Option<String>,
+    #[serde(default)]
+    pub contract_date: Option<chrono::NaiveDate>,
 }
 
 impl ClientSnapshot {
-    /// Take the client's e-invoice buyer data (at finalize).
+    /// Take the client's e-invoice buyer data and contract (at finalize).
     pub fn record_buyer_data(&mut self, c: &Client) {
+        self.contract_number = c.contract_number.clone();
+        self.contract_date = c.contract_date;
         self.vat_id = c.vat_id.clone();
         self.electronic_address = c.electronic_address.clone();
         self.buyer_reference = c.buyer_reference.clone();
@@ -147,6 +155,8 @@ impl From<&Client> for ClientSnapshot {
             buyer_reference: None,
             vat_category: None,
             vat_exemption_reason: None,
+            contract_number: None,
+            contract_date: None,
         };
         snapshot.record_buyer_data(c);
         snapshot

@@ -134,7 +134,11 @@ async fn reminder<'f>(
     actor: &Actor,
 ) -> Result<sending::Outgoing<'f>> {
     let h = &invoice.header;
-    let files = sending::Files::of(deps, invoice, timesheet).await?;
+    let extras = sending::Extras {
+        timesheet,
+        act: false,
+    };
+    let files = sending::Files::of(deps, invoice, extras).await?;
     let issuer_name = finalize::issuer_of(invoice, deps.lifecycle.issuer)
         .name
         .clone();

@@ -53,6 +53,10 @@ pub struct SendRequest {
     /// Attach the invoice's timesheet as a PDF beside the invoice (default `false`).
     #[serde(default)]
     pub attach_timesheet: bool,
+    /// Attach the act of completed work (`GET /invoices/{id}/act`) beside the invoice;
+    /// absent: the client's `attach_act`.
+    #[serde(default)]
+    pub attach_act: Option<bool>,
 }
 
 pub use super::message::{MessageKind, MessageStatus, SentMessage};
@@ -195,6 +199,8 @@ pub(crate) struct Prepared<'d> {
     pub from: &'d str,
     pub message_id: Uuid,
     pub earlier: Option<SentMessage>,
+    /// Whether the act goes with it: the request's `attach_act`, else the client's.
+    pub attach_act: bool,
 }
 
 /// Check `req` and `action` on invoice `id`; default the recipients to the client's billing
@@ -235,8 +241,10 @@ pub(crate) async fn prepare<'d>(
     let from = deps
         .mail_from
         .ok_or_else(|| Error::Unavailable("MAIL_FROM is not configured".into()))?;
+    let mut attach_act = req.attach_act.unwrap_or(false);
     if earlier.is_none() {
-        let billing = current_billing(deps, &invoice).await?;
+        let (billing, client_attaches_act) = current_billing(deps, &invoice).await?;
+        attach_act = req.attach_act.unwrap_or(client_attaches_act);
         if to.is_empty() {
             to = usable(&billing, &cc);
             if to.is_empty() {
@@ -256,15 +264,20 @@ pub(crate) async fn prepare<'d>(
         from,
         message_id,
         earlier,
+        attach_act,
     })
 }
 
-/// The client's billing addresses now (its snapshot's e-mail when it is gone).
-async fn current_billing(deps: Sending<'_>, invoice: &Invoice) -> Result<Vec<String>> {
+/// The client's billing addresses now (its snapshot's e-mail when it is gone), and whether
+/// it wants the act of completed work with its invoices.
+async fn current_billing(deps: Sending<'_>, invoice: &Invoice) -> Result<(Vec<String>, bool)> {
     let current = deps.clients.get_client(&invoice.header.client_key).await?;
     Ok(match &current {
-        Some(c) => billing_addresses(&c.email, &c.billing_contacts),
-        None => billing_addresses(&invoice.header.client.email, &[]),
+        Some(c) => (
+            billing_addresses(&c.email, &c.billing_contacts),
+            c.attach_act,
+        ),
+        None => (billing_addresses(&invoice.header.client.email, &[]), false),
     })
 }
 
@@ -306,16 +319,35 @@ pub(crate) struct Outgoing<'f> {
     pub from: &'f str,
 }
 
-/// The files of an e-mail of an invoice: its PDF as issued, and its timesheet when asked.
+/// The files of an e-mail of an invoice: its PDF as issued, its timesheet and its act of
+/// completed work when asked.
 pub(crate) struct Files {
     pub pdf: Vec<u8>,
     pub timesheet: Option<Vec<u8>>,
+    pub act: Option<Vec<u8>>,
+}
+
+/// Which files go beside the invoice's PDF.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Extras {
+    pub timesheet: bool,
+    pub act: bool,
 }
 
 impl Files {
-    /// The archived PDF of `invoice`, and its timesheet rendered now when `timesheet`.
-    pub(crate) async fn of(deps: Sending<'_>, invoice: &Invoice, timesheet: bool) -> Result<Self> {
+    /// The archived PDF of `invoice`, its timesheet rendered now and its archived act when
+    /// asked.
+    pub(crate) async fn of(deps: Sending<'_>, invoice: &Invoice, extras: Extras) -> Result<Self> {
         let pdf = finalize::archived_pdf(deps.lifecycle, invoice).await?;
+        let act = if extras.act {
+            Some(
+                super::act::archived_act(deps.lifecycle.documents, invoice, deps.lifecycle.issuer)
+                    .await?,
+            )
+        } else {
+            None
+        };
+        let timesheet = extras.timesheet;
         let timesheet = if timesheet {
             let worklogs = super::timesheet::worklogs_of(invoice, deps.worklogs).await?;
             let issuer = finalize::issuer_of(invoice, deps.lifecycle.issuer);
@@ -325,7 +357,11 @@ impl Files {
         } else {
             None
         };
-        Ok(Files { pdf, timesheet })
+        Ok(Files {
+            pdf,
+            timesheet,
+            act,
+        })
     }
 }
 
@@ -360,6 +396,14 @@ pub(crate) fn compose<'f>(
             bytes,
         });
     }
+    let act_filename = files.act.as_ref().map(|_| super::act::file_name(invoice));
+    if let (Some(name), Some(bytes)) = (&act_filename, &files.act) {
+        attachments.push(Attachment {
+            filename: name,
+            content_type: "application/pdf",
+            bytes,
+        });
+    }
     let raw = mime::build(&mime::Message {
         from_name: Some(issuer_name),
         from,
@@ -386,6 +430,7 @@ pub(crate) fn compose<'f>(
             pdf_sha256: sha256_hex(pdf),
             pdf_size_bytes: pdf.len() as u64,
             timesheet_filename,
+            act_filename,
             kind: MessageKind::Invoice,
             step: None,
             amount_due: None,
@@ -508,7 +553,11 @@ pub async fn send(
         let (after, sent) = resume(deps, &p.invoice.header, earlier, actor).await?;
         return Ok((after.unwrap_or(p.invoice), sent));
     }
-    let files = Files::of(deps, &p.invoice, req.attach_timesheet).await?;
+    let extras = Extras {
+        timesheet: req.attach_timesheet,
+        act: p.attach_act,
+    };
+    let files = Files::of(deps, &p.invoice, extras).await?;
     let counted = count_send(deps.quota, actor).await?;
     let issuer_name = finalize::issuer_of(&p.invoice, deps.lifecycle.issuer)
         .name
@@ -640,6 +689,7 @@ mod tests {
             cc: list(cc),
             message: message.map(String::from),
             attach_timesheet: false,
+            attach_act: None,
         }
     }
 

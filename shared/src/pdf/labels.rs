@@ -65,6 +65,20 @@ pub struct Labels {
     pub line_total: &'static str,
     /// The timesheet's grand total.
     pub total_hours: &'static str,
+    /// The act of completed work's title, upper case.
+    pub act_title: &'static str,
+    /// "Certificate of completed work" in running text and the PDF's title.
+    pub act: &'static str,
+    /// The party that rendered the services (the issuer).
+    pub contractor: &'static str,
+    /// The party that received them (the client).
+    pub customer: &'static str,
+    /// Under a signature line.
+    pub signature: &'static str,
+    /// Where the stamp goes.
+    pub stamp: &'static str,
+    /// The act's grand total (what was rendered, not what to pay).
+    pub act_total: &'static str,
 }
 
 /// English.
@@ -106,6 +120,13 @@ const EN: Labels = Labels {
     work: "Work",
     line_total: "Line total",
     total_hours: "Total hours",
+    act_title: "CERTIFICATE OF COMPLETED WORK",
+    act: "Certificate of completed work",
+    contractor: "Contractor",
+    customer: "Customer",
+    signature: "signature",
+    stamp: "Stamp",
+    act_total: "Total",
 };
 
 /// Russian.
@@ -147,6 +168,13 @@ const RU: Labels = Labels {
     work: "Работа",
     line_total: "Итого по строке",
     total_hours: "Всего часов",
+    act_title: "АКТ ВЫПОЛНЕННЫХ РАБОТ (ОКАЗАННЫХ УСЛУГ)",
+    act: "Акт выполненных работ (оказанных услуг)",
+    contractor: "Исполнитель",
+    customer: "Заказчик",
+    signature: "подпись",
+    stamp: "М.П.",
+    act_total: "Итого",
 };
 
 /// Uzbek, Latin script.
@@ -188,6 +216,13 @@ const UZ: Labels = Labels {
     work: "Ish",
     line_total: "Qator jami",
     total_hours: "Jami soat",
+    act_title: "BAJARILGAN ISHLAR (KOʻRSATILGAN XIZMATLAR) DALOLATNOMASI",
+    act: "Bajarilgan ishlar (koʻrsatilgan xizmatlar) dalolatnomasi",
+    contractor: "Ijrochi",
+    customer: "Buyurtmachi",
+    signature: "imzo",
+    stamp: "M.Oʻ.",
+    act_total: "Jami",
 };
 
 impl Labels {
@@ -255,6 +290,77 @@ impl Labels {
         }
     }
 
+    /// What the act is made under: the contract (number and, when known, its formatted
+    /// date), else the invoice with its formatted date.
+    pub fn act_basis(
+        &self,
+        contract: Option<(&str, Option<&str>)>,
+        invoice: &str,
+        invoice_date: &str,
+    ) -> String {
+        match (self.locale, contract) {
+            (Locale::En, Some((n, Some(d)))) => {
+                format!("Under contract No. {n} of {d} and invoice {invoice} of {invoice_date}.")
+            }
+            (Locale::En, Some((n, None))) => {
+                format!("Under contract No. {n} and invoice {invoice} of {invoice_date}.")
+            }
+            (Locale::En, None) => format!("Under invoice {invoice} of {invoice_date}."),
+            (Locale::Ru, Some((n, Some(d)))) => {
+                format!("По договору № {n} от {d} и счёту {invoice} от {invoice_date}.")
+            }
+            (Locale::Ru, Some((n, None))) => {
+                format!("По договору № {n} и счёту {invoice} от {invoice_date}.")
+            }
+            (Locale::Ru, None) => format!("По счёту {invoice} от {invoice_date}."),
+            (Locale::Uz, Some((n, Some(d)))) => format!(
+                "{d} sanadagi {n}-son shartnoma va {invoice_date} sanadagi {invoice} \
+                 hisob-faktura asosida."
+            ),
+            (Locale::Uz, Some((n, None))) => format!(
+                "{n}-son shartnoma va {invoice_date} sanadagi {invoice} hisob-faktura asosida."
+            ),
+            (Locale::Uz, None) => {
+                format!("{invoice_date} sanadagi {invoice} hisob-faktura asosida.")
+            }
+        }
+    }
+
+    /// Before the act's services: the period they were rendered in, formatted.
+    pub fn act_preamble(&self, period: &str) -> String {
+        match self.locale {
+            Locale::En => format!(
+                "The Contractor has rendered and the Customer has accepted the following \
+                 services for the period {period}:"
+            ),
+            Locale::Ru => format!(
+                "Исполнитель оказал, а Заказчик принял следующие услуги за период {period}:"
+            ),
+            Locale::Uz => format!(
+                "Ijrochi {period} davri uchun quyidagi xizmatlarni koʻrsatdi, Buyurtmachi esa \
+                 ularni qabul qildi:"
+            ),
+        }
+    }
+
+    /// The act's closing statement: rendered in full, no claims.
+    pub fn act_statement(&self) -> &'static str {
+        match self.locale {
+            Locale::En => {
+                "The services above were rendered in full and on time. The parties have no \
+                 claims against each other regarding their scope, quality or timing."
+            }
+            Locale::Ru => {
+                "Вышеперечисленные услуги оказаны полностью и в срок. Стороны претензий друг \
+                 к другу по объёму, качеству и срокам оказания услуг не имеют."
+            }
+            Locale::Uz => {
+                "Yuqoridagi xizmatlar toʻliq va oʻz vaqtida koʻrsatildi. Tomonlarning bir-biriga \
+                 xizmatlar hajmi, sifati va muddatlari boʻyicha daʼvolari yoʻq."
+            }
+        }
+    }
+
     /// The total's equivalent in soums: `amount` (written with its currency), at the
     /// Central Bank rate published for `date`, `rate` being "1 USD = 12,735.37 UZS".
     pub fn equivalent(&self, amount: &str, date: &str, rate: &str) -> String {
@@ -314,6 +420,22 @@ mod tests {
             l.please_pay("1 UZS", "01.01.2026", 10, "INV-2026-00001"),
             l.credits_invoice("INV-2026-00001", "01.01.2026", "2026-01"),
             l.reduces_amount_due("INV-2026-00001", "1 UZS"),
+            l.act_title.into(),
+            l.act.into(),
+            l.contractor.into(),
+            l.customer.into(),
+            l.signature.into(),
+            l.stamp.into(),
+            l.act_total.into(),
+            l.act_basis(
+                Some(("7/2026", Some("15.01.2026"))),
+                "INV-2026-00001",
+                "01.02.2026",
+            ),
+            l.act_basis(Some(("7/2026", None)), "INV-2026-00001", "01.02.2026"),
+            l.act_basis(None, "INV-2026-00001", "01.02.2026"),
+            l.act_preamble("2026-01"),
+            l.act_statement().into(),
         ]
     }
 

@@ -126,20 +126,7 @@ fn totals(w: &mut Writer, d: &Doc<'_>) {
     ];
     sections::totals(w, &rows);
     if let Some(a) = &h.accounting {
-        let places = crate::invoice::money::minor_unit(&a.currency);
-        let rate = format!(
-            "{} {} = {}",
-            a.nominal,
-            h.currency,
-            d.locale.money(a.rate, a.rate.scale(), &a.currency)
-        );
-        let sentence = d.labels.equivalent(
-            &d.locale.money(a.total, places, &a.currency),
-            &d.locale.date(a.rate_date),
-            &rate,
-        );
-        sections::paragraph(w, Face::Regular, &sentence);
-        w.y -= space::LEADING;
+        sections::equivalent(w, a, &h.currency, d.locale, d.labels);
     }
 }
 

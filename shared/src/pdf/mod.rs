@@ -4,6 +4,7 @@
 //! `ABCDEF+DejaVuSans`), deterministic: the same invoice gives the same bytes (no wall-clock
 //! dates, no random ids). Pages are built from `sections` on a `page` writer.
 
+pub mod act;
 pub mod credit_note;
 pub mod font;
 pub mod labels;

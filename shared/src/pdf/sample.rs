@@ -61,6 +61,8 @@ pub fn sample_invoice(lines: usize) -> Invoice {
                 buyer_reference: None,
                 vat_category: None,
                 vat_exemption_reason: None,
+                contract_number: Some("12/2026-IT".into()),
+                contract_date: chrono::NaiveDate::from_ymd_opt(2026, 1, 15),
             },
             period: "2026-10"
                 .parse()

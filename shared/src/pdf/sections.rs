@@ -6,7 +6,9 @@ use super::Issuer;
 use super::font::{Face, metrics};
 use super::labels::Labels;
 use super::page::{Item, Pages, RIGHT, TEXT_WIDTH, Writer, column, size, space, wrap};
+use crate::domain::Locale;
 use crate::invoice::ClientSnapshot;
+use crate::rates::Accounting;
 
 /// The top of the first page: the issuer's name and details at the left, `title` and the
 /// label/value `facts` at the right; leaves the baseline below the lower of the two.
@@ -200,6 +202,30 @@ pub(super) fn totals(w: &mut Writer, rows: &[TotalRow]) {
         w.y -= row_height;
     }
     w.y -= space::SECTION;
+}
+
+/// The document's UZS equivalent under its totals: "Equivalent: 16 937 480,99 UZS at the
+/// Central Bank of Uzbekistan rate of 02.12.2026 (1 USD = 12 735,37 UZS)."
+pub(super) fn equivalent(
+    w: &mut Writer,
+    a: &Accounting,
+    currency: &str,
+    locale: Locale,
+    labels: &Labels,
+) {
+    let places = crate::invoice::money::minor_unit(&a.currency);
+    let rate = format!(
+        "{} {currency} = {}",
+        a.nominal,
+        locale.money(a.rate, a.rate.scale(), &a.currency)
+    );
+    let sentence = labels.equivalent(
+        &locale.money(a.total, places, &a.currency),
+        &locale.date(a.rate_date),
+        &rate,
+    );
+    paragraph(w, Face::Regular, &sentence);
+    w.y -= space::LEADING;
 }
 
 /// `text` wrapped to the text width, breaking the page where a line does not fit.

@@ -5,7 +5,7 @@
 
 use futures::future::join_all;
 use proxima::domain::Role;
-use proxima_tests::{Reply, TestApp, spawn_app};
+use proxima_tests::{Reply, TestApp, pdf_text, spawn_app};
 use reqwest::Method;
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
@@ -18,12 +18,6 @@ fn hex_sha256(bytes: &[u8]) -> String {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
-}
-
-fn pdf_text(bytes: &[u8]) -> String {
-    let doc = lopdf::Document::load_mem(bytes).expect("a PDF");
-    let pages: Vec<u32> = doc.get_pages().keys().copied().collect();
-    doc.extract_text(&pages).unwrap_or_default()
 }
 
 fn dec(v: &Value) -> Decimal {

@@ -6,16 +6,10 @@
 
 use proxima::domain::{Locale, Role};
 use proxima::import::{ClientFormat, import_clients};
-use proxima_tests::{TestApp, spawn_app};
+use proxima_tests::{TestApp, pdf_text, spawn_app};
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 use std::str::FromStr;
-
-fn pdf_text(bytes: &[u8]) -> String {
-    let doc = lopdf::Document::load_mem(bytes).expect("a PDF");
-    let pages: Vec<u32> = doc.get_pages().keys().copied().collect();
-    doc.extract_text(&pages).unwrap_or_default()
-}
 
 fn dec(v: &Value) -> Decimal {
     Decimal::from_str(v.as_str().expect("a decimal string")).expect("a decimal")

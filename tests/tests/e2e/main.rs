@@ -3,6 +3,7 @@
 //! binaries of their own: `login_load` (its hashing would slow the races here) and
 //! `contract_fuzz` (Schemathesis, minutes of its own).
 
+mod acts;
 mod architecture;
 mod auth;
 mod backfill;

@@ -9,7 +9,7 @@ use proxima::domain::Role;
 use proxima::rates::RateCorrection;
 use proxima::store::cbu::CbuRates;
 use proxima_infra::cbu_fake::{CbuFake, Fault, published};
-use proxima_tests::{TestApp, spawn_app};
+use proxima_tests::{TestApp, pdf_text, spawn_app};
 use serde_json::{Value, json};
 use std::time::Duration;
 
@@ -241,12 +241,6 @@ async fn a_correction_is_audited_and_kept_over_later_fetches() {
             .as_deref(),
         Some("12735.37")
     );
-}
-
-fn pdf_text(bytes: &[u8]) -> String {
-    let doc = lopdf::Document::load_mem(bytes).expect("a PDF");
-    let pages: Vec<u32> = doc.get_pages().keys().copied().collect();
-    doc.extract_text(&pages).unwrap_or_default()
 }
 
 fn dec(v: &Value) -> rust_decimal::Decimal {

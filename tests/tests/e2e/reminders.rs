@@ -505,6 +505,7 @@ async fn a_crash_between_the_mail_service_and_the_record_never_sends_twice() {
             pdf_sha256: "00".into(),
             pdf_size_bytes: 1,
             timesheet_filename: None,
+            act_filename: None,
             kind: MessageKind::Reminder,
             step: Some(step),
             amount_due: None,

@@ -566,6 +566,7 @@ fn attempt(invoice_id: Uuid, user: &str, key: &str, to: &str) -> SentMessage {
         pdf_sha256: String::new(),
         pdf_size_bytes: 0,
         timesheet_filename: None,
+        act_filename: None,
         kind: proxima::invoice::sending::MessageKind::Invoice,
         step: None,
         amount_due: None,

@@ -4,14 +4,8 @@
 //! their invoice; an invoice's timesheet lists the worklogs behind its lines.
 
 use proxima::domain::Role;
-use proxima_tests::{TestApp, last_month, spawn_app};
+use proxima_tests::{TestApp, last_month, pdf_text, spawn_app};
 use serde_json::Value;
-
-fn pdf_text(bytes: &[u8]) -> String {
-    let doc = lopdf::Document::load_mem(bytes).expect("a PDF");
-    let pages: Vec<u32> = doc.get_pages().keys().copied().collect();
-    doc.extract_text(&pages).unwrap_or_default()
-}
 
 async fn import(app: &TestApp, rows: &str) {
     let csv = format!("worklog_id,client_key,date,author,issue_key,issue_summary,minutes\n{rows}");

@@ -1,0 +1,94 @@
+//! The act of completed work of an issued invoice: rendered from the stored invoice only
+//! (the same bytes every time), stored once in the archive beside the invoice's PDF
+//! (`invoices/<year>/<number>-act.pdf`), handed out as a presigned URL, and attached to
+//! e-mails when asked.
+
+use super::archive::{self, PDF};
+use super::finalize::{Lifecycle, PdfDownload, issued_invoice, issuer_of};
+use super::model::{Invoice, InvoiceStatus};
+use crate::pdf::act::render_act;
+use crate::ports::DocumentStore;
+use crate::{Error, Result};
+use chrono::{DateTime, Datelike, Utc};
+use uuid::Uuid;
+
+/// `INV-2026-00042-act.pdf`.
+pub fn file_name(invoice: &Invoice) -> String {
+    let name = invoice
+        .header
+        .number
+        .clone()
+        .unwrap_or_else(|| invoice.header.id.to_string());
+    format!("{name}-act.pdf")
+}
+
+/// Where the act lives in the archive: beside the invoice's PDF.
+fn key(invoice: &Invoice) -> String {
+    format!(
+        "invoices/{}/{}",
+        invoice.header.issue_date.year(),
+        file_name(invoice)
+    )
+}
+
+/// Render the act off the async threads.
+async fn render(invoice: &Invoice, issuer: &crate::domain::issuer::Issuer) -> Result<Vec<u8>> {
+    let (invoice, issuer) = (invoice.clone(), issuer.clone());
+    archive::rendered(move || render_act(&invoice, &issuer)).await
+}
+
+/// An invoice that has an act: issued (finalized or paid); 404 unknown, 409 for a draft
+/// and for a void invoice (its services are not billed).
+async fn invoice_with_act(deps: Lifecycle<'_>, id: Uuid) -> Result<Invoice> {
+    let invoice = issued_invoice(deps.invoices, id, "act of completed work").await?;
+    if invoice.header.status == InvoiceStatus::Void {
+        return Err(Error::Conflict(
+            "a void invoice has no act of completed work: its services are not billed".into(),
+        ));
+    }
+    Ok(invoice)
+}
+
+/// A presigned download of the act of an issued invoice, stored first if it is not yet.
+pub async fn act_download(
+    deps: Lifecycle<'_>,
+    id: Uuid,
+    ttl_secs: u64,
+    now: DateTime<Utc>,
+) -> Result<PdfDownload> {
+    let invoice = invoice_with_act(deps, id).await?;
+    let key = key(&invoice);
+    let info = archive::stored_once(
+        deps.documents,
+        &key,
+        PDF,
+        None,
+        render(&invoice, issuer_of(&invoice, deps.issuer)),
+    )
+    .await?;
+    let filename = file_name(&invoice);
+    let (url, expires_at) =
+        archive::presigned(deps.documents, &key, &filename, PDF, ttl_secs, now).await?;
+    Ok(PdfDownload {
+        url,
+        expires_at,
+        filename,
+        sha256: info.sha256,
+        size_bytes: info.size_bytes,
+    })
+}
+
+/// The act's bytes for an e-mail: from the archive, else rendered and stored once.
+pub(super) async fn archived_act(
+    documents: &dyn DocumentStore,
+    invoice: &Invoice,
+    configured_issuer: &crate::domain::issuer::Issuer,
+) -> Result<Vec<u8>> {
+    let key = key(invoice);
+    if let Some(bytes) = documents.get_document(&key).await? {
+        return Ok(bytes);
+    }
+    let bytes = render(invoice, issuer_of(invoice, configured_issuer)).await?;
+    documents.put_document(&key, bytes.clone(), PDF).await?;
+    Ok(bytes)
+}
