@@ -3,10 +3,10 @@
 
 use crate::Result;
 use crate::domain::idempotency::{Claim, IdempotencyRecord, IdempotencyScope, StoredResponse};
+use crate::domain::invoice::model::InvoiceFilter;
 use crate::domain::{Client, DateRange, Page, PageRequest, Session, User, Worklog};
 use crate::fan_out::JobKind;
 use crate::fan_out::run::{Counts, ItemOutcome, Recorded, Run, RunEntry};
-use crate::invoice::model::InvoiceFilter;
 use crate::invoice::{HistoryEntry, Invoice, InvoiceHeader};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -131,19 +131,19 @@ pub trait WorklogStore: Send + Sync {
 }
 
 /// Why the store did not apply a write to an invoice (a domain value: the rules word it).
-pub use crate::invoice::lifecycle::WriteRefused;
+pub use crate::domain::invoice::lifecycle::WriteRefused;
 
 /// A write that goes with an invoice's replacement, in the same transaction.
 #[derive(Debug, Clone, Copy)]
 pub enum Companion<'a> {
     /// Store a new payment of the invoice.
-    PutPayment(&'a crate::invoice::receivables::Payment),
+    PutPayment(&'a crate::domain::invoice::receivables::Payment),
     /// Store a payment again, changed (its reversal).
-    ReplacePayment(&'a crate::invoice::receivables::Payment),
+    ReplacePayment(&'a crate::domain::invoice::receivables::Payment),
     /// Release the invoice's (client, period) guard: the period may be invoiced again.
     ReleasePeriodGuard,
     /// Store the record of an e-mail sent for the invoice.
-    PutSentMessage(&'a crate::invoice::message::SentMessage),
+    PutSentMessage(&'a crate::domain::invoice::message::SentMessage),
     /// Store the domain event of the change in the outbox ([`Outbox`]).
     PutEvent(&'a crate::events::DomainEvent),
 }
@@ -185,7 +185,8 @@ pub trait InvoiceStore: Send + Sync {
     /// appending `entry` to its history, which stays; only if it is still that draft.
     async fn delete_draft(&self, before: &Invoice, entry: &HistoryEntry) -> Result<WriteOutcome>;
     /// The payments of an invoice, oldest first.
-    async fn payments(&self, id: Uuid) -> Result<Vec<crate::invoice::receivables::Payment>>;
+    async fn payments(&self, id: Uuid)
+    -> Result<Vec<crate::domain::invoice::receivables::Payment>>;
     /// Edit history, newest first.
     async fn invoice_history(&self, id: Uuid, page: PageRequest) -> Result<Page<HistoryEntry>>;
 }
@@ -352,7 +353,7 @@ pub trait CreditNoteStore: Send + Sync {
         &self,
         before: &Invoice,
         after: &Invoice,
-        note: &crate::invoice::credit_note::CreditNote,
+        note: &crate::domain::invoice::credit_note::CreditNote,
         entry: &HistoryEntry,
         event: &crate::events::DomainEvent,
         year: i32,
@@ -362,13 +363,13 @@ pub trait CreditNoteStore: Send + Sync {
     async fn get_credit_note(
         &self,
         id: Uuid,
-    ) -> Result<Option<crate::invoice::credit_note::CreditNote>>;
+    ) -> Result<Option<crate::domain::invoice::credit_note::CreditNote>>;
     /// Credit notes newest first, without lines (`lines` is empty), with the true total.
     async fn list_credit_notes(
         &self,
         filter: &CreditNoteFilter,
         page: PageRequest,
-    ) -> Result<Page<crate::invoice::credit_note::CreditNote>>;
+    ) -> Result<Page<crate::domain::invoice::credit_note::CreditNote>>;
 }
 
 /// The queue of a fan-out job: one message per item ([`crate::fan_out`]).

@@ -271,8 +271,8 @@ impl AppState {
 
 impl AppState {
     /// The stores the drafting use cases need (month-end's job).
-    pub fn stores(&self) -> crate::invoice::service::Stores<'_> {
-        crate::invoice::service::Stores {
+    pub fn stores(&self) -> crate::invoice::drafting::Stores<'_> {
+        crate::invoice::drafting::Stores {
             clients: self.clients.as_ref(),
             worklogs: self.worklogs.as_ref(),
             invoices: self.invoices.as_ref(),

@@ -1,6 +1,6 @@
 //! Invoices function: drafts (prefill, generate, bulk, list, get, edit, line items,
 //! regenerate, history). Handlers translate HTTP to the use cases in
-//! `proxima::invoice::service` and back.
+//! `proxima::invoice::drafting` and back.
 
 mod credit_notes;
 use credit_notes::*;
@@ -19,10 +19,10 @@ use proxima::http::version::{etag, expected_version};
 use proxima::http::{
     AuthUser, Data, InvoiceWriter, JsonBody, KnownQuery, LenientJsonBody, Paged, Pagination,
 };
+use proxima::invoice::drafting::{Actor, BulkOutcome, GenerateRequest};
 use proxima::invoice::edit::{InvoicePatch, LineItemsPatch};
 use proxima::invoice::finalize::PdfDownload;
 use proxima::invoice::model::InvoiceFilter;
-use proxima::invoice::service::{Actor, BulkOutcome, GenerateRequest};
 use proxima::invoice::{HistoryEntry, Invoice, InvoiceHeader};
 use proxima::state::AppState;
 use proxima::{Error, FieldError, Result};
@@ -392,7 +392,7 @@ pub struct RegenerateRequest {
            RequiredIfMatch),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "Regenerated, with the hand edits it replaced (`dropped_edits`)", body = Data<proxima::invoice::service::RegeneratedInvoice>, headers(("ETag" = String, description = "The invoice version, quoted (`\"3\"`): send it back as `If-Match`"))),
+        (status = 200, description = "Regenerated, with the hand edits it replaced (`dropped_edits`)", body = Data<proxima::invoice::drafting::RegeneratedInvoice>, headers(("ETag" = String, description = "The invoice version, quoted (`\"3\"`): send it back as `If-Match`"))),
         (status = 400, description = "Missing version", body = ErrorEnvelope),
         (status = 401, description = "No or bad token", body = ErrorEnvelope),
         (status = 403, description = "Viewer", body = ErrorEnvelope),

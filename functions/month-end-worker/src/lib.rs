@@ -7,7 +7,7 @@
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use chrono::{DateTime, Utc};
 use proxima::fan_out::sqs_batch::handle_batch;
-use proxima::invoice::service::Stores;
+use proxima::invoice::drafting::Stores;
 use proxima::month_end::MonthEndJob;
 use proxima::ports::RunStore;
 use proxima::state::AppState;

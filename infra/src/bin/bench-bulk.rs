@@ -9,7 +9,7 @@ use anyhow::{Result, ensure};
 use chrono::Utc;
 use clap::Parser;
 use proxima::domain::{Period, Worklog, WorklogInput};
-use proxima::invoice::service::{self, Actor, Stores};
+use proxima::invoice::drafting::{self, Actor, Stores};
 use proxima::ports::{ClientStore, WorklogStore};
 use proxima::store::{DynamoStore, aws};
 use proxima_infra::bench_setup::bench_client;
@@ -89,7 +89,7 @@ async fn main() -> Result<()> {
     };
     let calls_before = counter.get();
     let started = Instant::now();
-    let outcome = service::generate_bulk(stores, period, &actor).await?;
+    let outcome = drafting::generate_bulk(stores, period, &actor).await?;
     let wall = started.elapsed().as_secs_f64();
     let calls = counter.get() - calls_before;
     let created = outcome.created.len();
@@ -101,7 +101,7 @@ async fn main() -> Result<()> {
     );
 
     let again_started = Instant::now();
-    let again = service::generate_bulk(stores, period, &actor).await?;
+    let again = drafting::generate_bulk(stores, period, &actor).await?;
     ensure!(again.created.is_empty(), "second run created invoices");
     println!(
         "bulk generation: {created} invoices in {wall:.2} s = {:.1} invoices/s",

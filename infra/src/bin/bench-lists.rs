@@ -20,8 +20,8 @@ use chrono::{Duration, Utc};
 use clap::Parser;
 use futures::{StreamExt, TryStreamExt};
 use proxima::domain::{DateRange, PageRequest, Period, Worklog, WorklogInput};
+use proxima::invoice::drafting::{self, Actor, GenerateRequest, Stores};
 use proxima::invoice::model::InvoiceFilter;
-use proxima::invoice::service::{self, Actor, GenerateRequest, Stores};
 use proxima::invoice::{EditAction, HistoryEntry, Invoice, InvoiceStatus};
 use proxima::ports::{ClientStore, CreditNoteFilter, CreditNoteStore, InvoiceStore, WorklogStore};
 use proxima::store::{DynamoStore, aws};
@@ -211,7 +211,7 @@ async fn prepare(
         worklogs: &store,
         invoices: &store,
     };
-    let template = service::generate(
+    let template = drafting::generate(
         stores,
         &GenerateRequest {
             client_key: client_key(0),

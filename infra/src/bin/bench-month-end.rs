@@ -12,7 +12,7 @@ use chrono::Utc;
 use clap::Parser;
 use futures::{StreamExt, TryStreamExt};
 use proxima::domain::{Period, Worklog, WorklogInput};
-use proxima::invoice::service::Stores;
+use proxima::invoice::drafting::Stores;
 use proxima::month_end::{enqueue_month_end, run::get_run};
 use proxima::ports::{ClientStore, RunStore, WorklogStore};
 use proxima::store::{DynamoStore, SqsJobQueue, aws};

@@ -356,7 +356,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             // A run without clients completes at once: its event goes to the outbox, and
             // the relay publishes it.
             let summary = proxima::month_end::enqueue_month_end(
-                proxima::invoice::service::Stores {
+                proxima::invoice::drafting::Stores {
                     clients: &store,
                     worklogs: &store,
                     invoices: &store,
@@ -536,8 +536,8 @@ fn enqueuing_service(store: &DynamoStore) -> proxima::invoice::InvoiceService<'_
     }
 }
 
-fn stores(store: &DynamoStore) -> proxima::invoice::service::Stores<'_> {
-    proxima::invoice::service::Stores {
+fn stores(store: &DynamoStore) -> proxima::invoice::drafting::Stores<'_> {
+    proxima::invoice::drafting::Stores {
         clients: store,
         worklogs: store,
         invoices: store,

@@ -4,6 +4,7 @@ pub mod client;
 pub mod email;
 pub mod idempotency;
 pub mod instant;
+pub mod invoice;
 pub mod issuer;
 pub mod locale;
 pub mod pagination;

@@ -4,10 +4,10 @@
 //! the document lacks is refused with the business terms (BT-xx) named, never written.
 
 use crate::domain::VatCategory;
+use crate::domain::invoice::credit_note::CreditNote;
+use crate::domain::invoice::model::{ClientSnapshot, Invoice};
 use crate::domain::issuer::Issuer;
 use crate::domain::issuer::IssuerDetails;
-use crate::invoice::credit_note::CreditNote;
-use crate::invoice::model::{ClientSnapshot, Invoice};
 use crate::rates::Accounting;
 use crate::{Error, FieldError, Result};
 use chrono::NaiveDate;

@@ -7,8 +7,8 @@
 pub mod document;
 pub mod pdfa;
 
-use crate::invoice::credit_note::CreditNote;
-use crate::invoice::model::Invoice;
+use crate::domain::invoice::credit_note::CreditNote;
+use crate::domain::invoice::model::Invoice;
 use crate::{Error, Result};
 use chrono::{DateTime, NaiveTime, Utc};
 use en16931::profiles::En16931;

@@ -3,8 +3,8 @@
 
 use super::EventDetail;
 use crate::domain::Period;
-use crate::invoice::credit_note::CreditNote;
-use crate::invoice::receivables::Payment;
+use crate::domain::invoice::credit_note::CreditNote;
+use crate::domain::invoice::receivables::Payment;
 use crate::invoice::{InvoiceHeader, InvoiceStatus};
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
@@ -47,6 +47,7 @@ pub struct InvoiceFinalized {
 impl EventDetail for InvoiceFinalized {
     const NAME: &'static str = "invoice.finalized";
     const VERSION: u32 = 1;
+    const DESCRIPTION: &'static str = "A draft invoice got its number and its PDF.";
     fn subject(&self) -> String {
         self.invoice_id.to_string()
     }
@@ -93,6 +94,7 @@ pub struct InvoiceSent {
 impl EventDetail for InvoiceSent {
     const NAME: &'static str = "invoice.sent";
     const VERSION: u32 = 1;
+    const DESCRIPTION: &'static str = "An issued invoice was e-mailed with its PDF.";
     fn subject(&self) -> String {
         self.invoice_id.to_string()
     }
@@ -140,6 +142,7 @@ pub struct ReminderSent {
 impl EventDetail for ReminderSent {
     const NAME: &'static str = "reminder.sent";
     const VERSION: u32 = 1;
+    const DESCRIPTION: &'static str = "A payment reminder of an invoice was e-mailed.";
     fn subject(&self) -> String {
         self.invoice_id.to_string()
     }
@@ -147,7 +150,7 @@ impl EventDetail for ReminderSent {
 
 impl ReminderSent {
     /// The event of reminder `sent` of `h`.
-    pub fn of(h: &InvoiceHeader, sent: &crate::invoice::message::SentMessage) -> Self {
+    pub fn of(h: &InvoiceHeader, sent: &crate::domain::invoice::message::SentMessage) -> Self {
         Self {
             version: Self::VERSION,
             invoice_id: h.id,
@@ -184,6 +187,8 @@ pub struct InvoiceOverdue {
 impl EventDetail for InvoiceOverdue {
     const NAME: &'static str = "invoice.overdue";
     const VERSION: u32 = 1;
+    const DESCRIPTION: &'static str =
+        "An issued invoice with something due passed its due date (once, its first overdue day).";
     fn subject(&self) -> String {
         self.invoice_id.to_string()
     }
@@ -225,6 +230,7 @@ pub struct InvoiceVoided {
 impl EventDetail for InvoiceVoided {
     const NAME: &'static str = "invoice.voided";
     const VERSION: u32 = 1;
+    const DESCRIPTION: &'static str = "A finalized invoice was voided; its number stays used.";
     fn subject(&self) -> String {
         self.invoice_id.to_string()
     }
@@ -272,6 +278,7 @@ pub struct PaymentRecorded {
 impl EventDetail for PaymentRecorded {
     const NAME: &'static str = "payment.recorded";
     const VERSION: u32 = 1;
+    const DESCRIPTION: &'static str = "A payment was recorded against an invoice.";
     fn subject(&self) -> String {
         self.payment_id.to_string()
     }
@@ -322,6 +329,7 @@ pub struct CreditNoteIssued {
 impl EventDetail for CreditNoteIssued {
     const NAME: &'static str = "credit_note.issued";
     const VERSION: u32 = 1;
+    const DESCRIPTION: &'static str = "A credit note was issued against an invoice.";
     fn subject(&self) -> String {
         self.credit_note_id.to_string()
     }
@@ -366,6 +374,7 @@ pub struct MonthEndCompleted {
 impl EventDetail for MonthEndCompleted {
     const NAME: &'static str = "month_end.completed";
     const VERSION: u32 = 1;
+    const DESCRIPTION: &'static str = "The month-end run generated the drafts of a period.";
     fn subject(&self) -> String {
         self.period.to_string()
     }
@@ -402,6 +411,7 @@ pub struct RemindersCompleted {
 impl EventDetail for RemindersCompleted {
     const NAME: &'static str = "reminders.completed";
     const VERSION: u32 = 1;
+    const DESCRIPTION: &'static str = "The day's reminder run handled every invoice it enqueued.";
     fn subject(&self) -> String {
         self.date.to_string()
     }
@@ -420,4 +430,21 @@ impl RemindersCompleted {
             completed_at: at,
         }
     }
+}
+
+/// Every event's schema, in the order of `docs/events.md`: a new event is its detail type
+/// above, its `EventDetail` impl (name, version, description) and one line here.
+pub fn all_schemas() -> Vec<super::schema::EventSchema> {
+    use super::schema::schema_of;
+    vec![
+        schema_of::<InvoiceFinalized>(),
+        schema_of::<InvoiceSent>(),
+        schema_of::<InvoiceVoided>(),
+        schema_of::<PaymentRecorded>(),
+        schema_of::<CreditNoteIssued>(),
+        schema_of::<MonthEndCompleted>(),
+        schema_of::<InvoiceOverdue>(),
+        schema_of::<ReminderSent>(),
+        schema_of::<RemindersCompleted>(),
+    ]
 }

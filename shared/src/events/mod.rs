@@ -9,7 +9,7 @@
 //! Each event is an EventBridge entry with source [`SOURCE`], the event's name as detail-type
 //! (`invoice.finalized`, ...) and a JSON detail that starts with its schema `version`. The
 //! detail types here are the contract: their JSON Schemas are generated from them
-//! ([`schema::all`]) and committed under `docs/events/`; `docs/events.md` says how they are
+//! ([`all_schemas`]) and committed under `docs/events/`; `docs/events.md` says how they are
 //! versioned and delivered. Events carry ids, numbers, amounts and dates, never addresses
 //! or other personal data: a subscriber that needs more reads the API.
 
@@ -19,7 +19,7 @@ pub mod schema;
 
 pub use details::{
     CreditNoteIssued, InvoiceFinalized, InvoiceOverdue, InvoiceSent, InvoiceVoided,
-    MonthEndCompleted, PaymentRecorded, ReminderSent, RemindersCompleted,
+    MonthEndCompleted, PaymentRecorded, ReminderSent, RemindersCompleted, all_schemas,
 };
 pub use relay::relay;
 
@@ -60,6 +60,8 @@ pub trait EventDetail: serde::Serialize {
     const NAME: &'static str;
     /// The schema version this type writes.
     const VERSION: u32;
+    /// What happened, one sentence: the description of its committed JSON Schema.
+    const DESCRIPTION: &'static str;
     /// The id of what the event is about.
     fn subject(&self) -> String;
 

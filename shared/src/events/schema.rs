@@ -3,7 +3,6 @@
 //! (`UPDATE_EVENT_SCHEMAS=1` rewrites them).
 
 use super::EventDetail;
-use super::details::*;
 use serde_json::{Value, json};
 use utoipa::ToSchema;
 
@@ -27,7 +26,10 @@ impl EventSchema {
     }
 }
 
-fn schema_of<T: EventDetail + ToSchema>(description: &str) -> EventSchema {
+/// The committed schema of detail `T`: its generated JSON Schema with the header, the pinned
+/// version and the relay's `event_id`.
+pub(super) fn schema_of<T: EventDetail + ToSchema>() -> EventSchema {
+    let description = T::DESCRIPTION;
     let mut schema = serde_json::to_value(T::schema()).unwrap_or(Value::Null);
     if let Some(obj) = schema.as_object_mut() {
         let mut head = serde_json::Map::new();
@@ -80,32 +82,13 @@ fn schema_of<T: EventDetail + ToSchema>(description: &str) -> EventSchema {
     }
 }
 
-/// Every event's schema, in the order of `docs/events.md`.
-pub fn all() -> Vec<EventSchema> {
-    vec![
-        schema_of::<InvoiceFinalized>("A draft invoice got its number and its PDF."),
-        schema_of::<InvoiceSent>("An issued invoice was e-mailed with its PDF."),
-        schema_of::<InvoiceVoided>("A finalized invoice was voided; its number stays used."),
-        schema_of::<PaymentRecorded>("A payment was recorded against an invoice."),
-        schema_of::<CreditNoteIssued>("A credit note was issued against an invoice."),
-        schema_of::<MonthEndCompleted>("The month-end run generated the drafts of a period."),
-        schema_of::<InvoiceOverdue>(
-            "An issued invoice with something due passed its due date (once, its first overdue day).",
-        ),
-        schema_of::<ReminderSent>("A payment reminder of an invoice was e-mailed."),
-        schema_of::<RemindersCompleted>(
-            "The day's reminder run handled every invoice it enqueued.",
-        ),
-    ]
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn every_schema_pins_its_version_and_requires_it() {
-        for s in all() {
+        for s in crate::events::all_schemas() {
             assert_eq!(s.schema["properties"]["version"]["const"], json!(s.version));
             let required = s.schema["required"].as_array().expect("required list");
             assert!(required.contains(&json!("version")), "{}", s.name);

@@ -77,7 +77,7 @@ pub fn invoice_status() -> Object {
 
 /// A payment status: `unpaid`, `partially_paid` or `paid`.
 pub fn payment_status() -> Object {
-    use crate::invoice::receivables::PaymentStatus::*;
+    use crate::domain::invoice::receivables::PaymentStatus::*;
     ObjectBuilder::new()
         .schema_type(Type::String)
         .enum_values(Some([Unpaid, PartiallyPaid, Paid].map(|s| s.as_str())))

@@ -4,7 +4,7 @@
 
 use super::report::ImportReport;
 use super::worklog_stream::import_worklogs_from;
-use crate::invoice::service::Stores;
+use crate::invoice::drafting::Stores;
 use crate::ports::FileStore;
 use crate::{Error, Result};
 use serde::Serialize;

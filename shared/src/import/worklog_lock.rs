@@ -5,7 +5,7 @@
 
 use crate::Result;
 use crate::domain::{Period, Worklog};
-use crate::invoice::service::Stores;
+use crate::invoice::drafting::Stores;
 use crate::invoice::uninvoiced::{issued_number, live_invoice};
 use async_trait::async_trait;
 use std::collections::{HashMap, HashSet};

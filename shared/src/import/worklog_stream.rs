@@ -7,7 +7,7 @@ use super::report::{ImportReport, RowError};
 use super::worklog_csv::{Layout, parse_row};
 use super::worklog_lock::{IssuedInvoiceLocks, WorklogLocks, locked_reason};
 use crate::domain::Worklog;
-use crate::invoice::service::Stores;
+use crate::invoice::drafting::Stores;
 use crate::ports::{ClientStore, WorklogStore};
 use crate::{Error, Result};
 use futures::StreamExt;

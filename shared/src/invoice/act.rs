@@ -4,8 +4,8 @@
 //! e-mails when asked.
 
 use super::archive::{self, PDF};
-use super::finalize::{Lifecycle, PdfDownload, issued_invoice, issuer_of};
-use super::model::{Invoice, InvoiceStatus};
+use super::finalize::{Issuing, PdfDownload, issued_invoice, issuer_of};
+use crate::domain::invoice::model::{Invoice, InvoiceStatus};
 use crate::pdf::act::render_act;
 use crate::ports::DocumentStore;
 use crate::{Error, Result};
@@ -39,7 +39,7 @@ async fn render(invoice: &Invoice, issuer: &crate::domain::issuer::Issuer) -> Re
 
 /// An invoice that has an act: issued (finalized or paid); 404 unknown, 409 for a draft
 /// and for a void invoice (its services are not billed).
-async fn invoice_with_act(deps: Lifecycle<'_>, id: Uuid) -> Result<Invoice> {
+async fn invoice_with_act(deps: Issuing<'_>, id: Uuid) -> Result<Invoice> {
     let invoice = issued_invoice(deps.invoices, id, "act of completed work").await?;
     if invoice.header.status == InvoiceStatus::Void {
         return Err(Error::Conflict(
@@ -51,7 +51,7 @@ async fn invoice_with_act(deps: Lifecycle<'_>, id: Uuid) -> Result<Invoice> {
 
 /// A presigned download of the act of an issued invoice, stored first if it is not yet.
 pub async fn act_download(
-    deps: Lifecycle<'_>,
+    deps: Issuing<'_>,
     id: Uuid,
     ttl_secs: u64,
     now: DateTime<Utc>,

@@ -1,7 +1,7 @@
 //! Issued documents in the archive bucket (PDFs and e-invoices of invoices and credit
 //! notes): stored once under their key, and handed out as presigned URLs of limited life.
 
-use super::model::PdfInfo;
+use crate::domain::invoice::model::PdfInfo;
 use crate::pdf::sha256_hex;
 use crate::ports::DocumentStore;
 use crate::{Error, Result};

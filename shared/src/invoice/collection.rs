@@ -3,13 +3,13 @@
 //! applies the receivables rules, and writes the invoice with its companions in one
 //! conditional transaction; a write that lost a race is read again and decided again.
 
-use super::history::{Change, EditAction, HistoryEntry};
-use super::lifecycle::{self, Action};
-use super::model::{Invoice, InvoiceStatus};
-use super::receivables::{self, Payment, PaymentRequest, Reversal};
-use super::service::{Actor, Stores, get};
+use super::drafting::{Actor, Stores, get};
 use super::write_loop::{Round, until_written};
 use crate::domain::TimeZone;
+use crate::domain::invoice::history::{Change, EditAction, HistoryEntry};
+use crate::domain::invoice::lifecycle::{self, Action};
+use crate::domain::invoice::model::{Invoice, InvoiceStatus};
+use crate::domain::invoice::receivables::{self, Payment, PaymentRequest, Reversal};
 use crate::events::{DomainEvent, EventDetail, InvoiceVoided, PaymentRecorded};
 use crate::ports::{Companion, WriteOutcome, WriteRefused};
 use crate::{Error, Result};
@@ -157,9 +157,9 @@ pub async fn record_payment(
             let payment = Payment {
                 id: payment_id,
                 invoice_id: id,
-                amount: super::money::round_to(
+                amount: crate::domain::invoice::money::round_to(
                     req.amount,
-                    super::money::minor_unit(&before.header.currency),
+                    crate::domain::invoice::money::minor_unit(&before.header.currency),
                 ),
                 currency: before.header.currency.clone(),
                 paid_on: req.paid_on,

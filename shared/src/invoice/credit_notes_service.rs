@@ -1,19 +1,19 @@
 //! The credit-note use cases: issue one against a finalized (or paid) invoice with its own
 //! gapless number in one transaction with the invoice's credited amount, read and list them,
-//! and hand out their PDFs. The pure rules are in [`super::credit_note`].
+//! and hand out their PDFs. The pure rules are in [`crate::domain::invoice::credit_note`].
 
 use super::archive::{self, PDF};
-use super::credit_note::{
+use super::drafting::Actor;
+use super::finalize::PdfDownload;
+use super::write_loop::{Round, until_written};
+use crate::domain::invoice::credit_note::{
     CreditNote, CreditNoteRequest, Credited, NewCreditNote, build_credit_note, credit_note_number,
     file_name,
 };
-use super::finalize::PdfDownload;
-use super::history::{Change, EditAction, HistoryEntry};
-use super::lifecycle::{self, Action};
-use super::model::{Invoice, InvoiceHeader, PdfInfo};
-use super::receivables;
-use super::service::Actor;
-use super::write_loop::{Round, until_written};
+use crate::domain::invoice::history::{Change, EditAction, HistoryEntry};
+use crate::domain::invoice::lifecycle::{self, Action};
+use crate::domain::invoice::model::{Invoice, InvoiceHeader, PdfInfo};
+use crate::domain::invoice::receivables;
 use crate::domain::issuer::Issuer;
 use crate::domain::{Page, PageRequest, TimeZone};
 use crate::events::{CreditNoteIssued, EventDetail};
@@ -228,7 +228,10 @@ pub async fn issue(
     // Validate the body before any read: a bad request is 400 whatever the invoice.
     // The currency is not known yet: prices are checked against the invoice's minor unit
     // once it is read.
-    super::credit_note::validate_request(req, crate::domain::scale::MAX_MINOR_UNIT)?;
+    crate::domain::invoice::credit_note::validate_request(
+        req,
+        crate::domain::scale::MAX_MINOR_UNIT,
+    )?;
     let note_id = Uuid::new_v4();
     // Kept from one round to the next: the invoice when only the number was taken, and
     // the client's locale.

@@ -1,8 +1,10 @@
 //! Building a draft from a client and its worklogs of a period.
 
-use super::lines::worklog_lines;
-use super::model::{ClientSnapshot, GroupBy, Invoice, InvoiceHeader, InvoiceStatus};
-use super::money::minor_unit;
+use crate::domain::invoice::lines::worklog_lines;
+use crate::domain::invoice::model::{
+    ClientSnapshot, GroupBy, Invoice, InvoiceHeader, InvoiceStatus,
+};
+use crate::domain::invoice::money::minor_unit;
 use crate::domain::{Client, Period, Worklog};
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use rust_decimal::Decimal;

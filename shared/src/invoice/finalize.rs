@@ -2,10 +2,10 @@
 //! and handing out its PDF.
 
 use super::archive::{self, PDF};
-use super::history::{Change, EditAction, HistoryEntry};
-use super::lifecycle::{self, Action};
-use super::model::{Invoice, InvoiceStatus, PdfInfo};
 use super::write_loop::{Round, until_written};
+use crate::domain::invoice::history::{Change, EditAction, HistoryEntry};
+use crate::domain::invoice::lifecycle::{self, Action};
+use crate::domain::invoice::model::{Invoice, InvoiceStatus, PdfInfo};
 use crate::domain::issuer::Issuer;
 use crate::events::{EventDetail, InvoiceFinalized};
 use crate::pdf::{file_name, render_invoice, sha256_hex};
@@ -18,7 +18,7 @@ use uuid::Uuid;
 
 /// What finalizing and downloading need.
 #[derive(Clone, Copy)]
-pub struct Lifecycle<'a> {
+pub struct Issuing<'a> {
     /// Read at finalize for the client's `locale`, the language the PDF is printed in, and
     /// the buyer data e-invoices need.
     pub clients: &'a dyn ClientStore,
@@ -88,7 +88,7 @@ async fn render(invoice: &Invoice, issuer: &Issuer) -> Result<Vec<u8>> {
 /// reserve the number. Then store the PDF; if S3 fails here the invoice is still wholly
 /// finalized and the PDF is rendered again on its first download.
 pub async fn finalize(
-    deps: Lifecycle<'_>,
+    deps: Issuing<'_>,
     id: Uuid,
     expected_version: Option<u64>,
     actor: &str,
@@ -112,7 +112,7 @@ pub async fn finalize(
             "an invoice whose total is 0 cannot be finalized (nothing would be owed or paid)",
         ));
     }
-    super::dates::check_dates(&before.header, now.date_naive())?;
+    crate::domain::invoice::dates::check_dates(&before.header, now.date_naive())?;
     // The client as it is now: its locale (see `document_locale`) and the buyer data of the
     // e-invoice (see `ClientSnapshot`), in one read.
     let client = deps.clients.get_client(&before.header.client_key).await?;
@@ -185,8 +185,8 @@ pub async fn finalize(
 /// invoice in another currency: `Conflict` naming the missing rate, never an invoice without
 /// it.
 async fn accounting_of(
-    deps: Lifecycle<'_>,
-    header: &super::model::InvoiceHeader,
+    deps: Issuing<'_>,
+    header: &crate::domain::invoice::model::InvoiceHeader,
 ) -> Result<Option<crate::rates::Accounting>> {
     if !crate::rates::equivalent::needs_equivalent(&header.currency) {
         return Ok(None);
@@ -212,7 +212,7 @@ async fn accounting_of(
 
 /// The PDF of an issued invoice from the archive; rendered again (the same bytes) and
 /// stored first when it is missing there.
-pub(super) async fn archived_pdf(deps: Lifecycle<'_>, invoice: &Invoice) -> Result<Vec<u8>> {
+pub(super) async fn archived_pdf(deps: Issuing<'_>, invoice: &Invoice) -> Result<Vec<u8>> {
     let key = pdf_key(invoice);
     if let Some(bytes) = deps.documents.get_document(&key).await? {
         return Ok(bytes);
@@ -257,7 +257,7 @@ pub(super) async fn issued_invoice(
 /// The PDF of a finalized invoice: 409 for a draft. A PDF missing from S3 is rendered
 /// again from the stored invoice (same bytes) and stored first.
 pub async fn pdf_download(
-    deps: Lifecycle<'_>,
+    deps: Issuing<'_>,
     id: Uuid,
     ttl_secs: u64,
     now: DateTime<Utc>,

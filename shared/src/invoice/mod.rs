@@ -1,26 +1,16 @@
-//! Invoices: the model, exact money arithmetic, lines built from worklogs, edits with their
-//! history, and the use cases over the store ports.
+//! The invoice use cases over the store ports: each loads, decides with a rule of
+//! [`crate::domain::invoice`], writes (in [`write_loop`] where it races), and publishes. The
+//! domain modules are re-exported here under their old paths (`invoice::model`, ...).
 
 pub mod act;
 mod archive;
 pub mod collection;
-pub mod credit_note;
 pub mod credit_notes_service;
-pub mod dates;
 pub mod draft;
-pub mod edit;
+pub mod drafting;
 #[cfg(feature = "einvoice")]
 pub mod einvoice_download;
 pub mod finalize;
-pub mod front_door;
-pub mod history;
-pub mod lifecycle;
-pub mod lines;
-pub mod message;
-pub mod model;
-pub mod money;
-pub mod patch;
-pub mod receivables;
 pub mod reminding;
 pub mod sending;
 pub mod service;
@@ -28,11 +18,14 @@ pub mod timesheet;
 pub mod uninvoiced;
 pub mod write_loop;
 
-pub use front_door::InvoiceService;
-pub use history::{Change, EditAction, HistoryEntry};
-pub use model::{
-    ClientSnapshot, GroupBy, Invoice, InvoiceHeader, InvoiceStatus, LineItem, LineSource, PdfInfo,
+pub use crate::domain::invoice::{
+    Change, ClientSnapshot, EditAction, GroupBy, HistoryEntry, Invoice, InvoiceHeader,
+    InvoiceStatus, LineItem, LineSource, PdfInfo,
 };
+pub use crate::domain::invoice::{
+    credit_note, dates, edit, history, lifecycle, lines, message, model, money, patch, receivables,
+};
+pub use service::InvoiceService;
 
 /// Property tests of invoice arithmetic against an independent integer oracle.
 #[cfg(test)]

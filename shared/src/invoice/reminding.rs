@@ -11,13 +11,13 @@
 //!   recipients rule, daily limit and `Idempotency-Key` behaviour as
 //!   [`super::sending::send`]; only while something is due.
 
+use super::drafting::Actor;
 use super::finalize;
-use super::lifecycle::Action;
-use super::model::Invoice;
 use super::sending::{
     self, Delivered, MessageKind, MessageStatus, SendRequest, Sender, Sending, SentMessage,
 };
-use super::service::Actor;
+use crate::domain::invoice::lifecycle::Action;
+use crate::domain::invoice::model::Invoice;
 use crate::domain::{Client, Locale};
 use crate::reminders::ReminderStep;
 use crate::reminders::letter::letter;
@@ -179,7 +179,7 @@ pub async fn remind(
     sender: &Sender<'_>,
 ) -> Result<SentMessage> {
     let mut p = sending::prepare(deps, id, req, Action::Remind, actor, sender, "remind\n").await?;
-    super::receivables::present(&mut p.invoice.header, actor.now);
+    crate::domain::invoice::receivables::present(&mut p.invoice.header, actor.now);
     let h = &p.invoice.header;
     if let Some(earlier) = p.earlier {
         return Ok(sending::resume(deps, h, earlier, actor).await?.1);

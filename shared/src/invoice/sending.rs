@@ -10,14 +10,14 @@
 //! `accepted` records it (no second e-mail), `pending` (the mail service's answer was never
 //! seen: it may have been delivered) is 409, never a silent second e-mail.
 
-use super::finalize::{self, Lifecycle};
-use super::history::{Change, EditAction, HistoryEntry};
-use super::lifecycle::{self, Action};
-use super::model::{Invoice, InvoiceHeader};
-use super::service::Actor;
+use super::drafting::Actor;
+use super::finalize::{self, Issuing};
 use super::write_loop::{Round, until_written};
 use crate::domain::email::check_list;
 use crate::domain::instant;
+use crate::domain::invoice::history::{Change, EditAction, HistoryEntry};
+use crate::domain::invoice::lifecycle::{self, Action};
+use crate::domain::invoice::model::{Invoice, InvoiceHeader};
 use crate::domain::text::{self, Lines};
 use crate::events::{EventDetail, InvoiceSent, ReminderSent};
 use crate::mail::mime::{self, Attachment};
@@ -59,12 +59,12 @@ pub struct SendRequest {
     pub attach_act: Option<bool>,
 }
 
-pub use super::message::{MessageKind, MessageStatus, SentMessage};
+pub use crate::domain::invoice::message::{MessageKind, MessageStatus, SentMessage};
 
 /// What sending needs besides the lifecycle ports.
 #[derive(Clone, Copy)]
 pub struct Sending<'a> {
-    pub lifecycle: Lifecycle<'a>,
+    pub lifecycle: Issuing<'a>,
     pub clients: &'a dyn ClientStore,
     /// The worklogs behind a timesheet.
     pub worklogs: &'a dyn crate::ports::WorklogStore,

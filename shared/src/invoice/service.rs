@@ -1,455 +1,345 @@
-//! The invoice use cases, written against the store ports. Handlers only translate HTTP to
-//! these calls and back.
+//! The one front door of the invoice use cases: [`InvoiceService`] holds every port they
+//! need and offers each use case as a method. Each use case that changes an invoice decides
+//! its domain event too and writes it with the change (the outbox, see [`crate::events`]).
+//! Every handler, the month-end function and the tests go through it
+//! (`AppState::invoice_service`); the modules behind it (drafting, finalize, collection,
+//! sending, credit notes, acts) each take only the ports they use.
 
-use super::draft::build_draft;
-use super::edit::{InvoicePatch, LineItemsPatch, apply_line_items, apply_patch};
-use super::history::{Change, EditAction, HistoryEntry, total_changes};
-use super::lifecycle::{self, Action};
-use super::lines::{DroppedEdit, dropped_edits, worklog_lines};
-use super::model::{GroupBy, Invoice, InvoiceFilter, InvoiceHeader, LineSource};
-use super::money::minor_unit;
-use crate::domain::{Client, Page, PageRequest, Period};
-use crate::ports::{ClientStore, InvoiceStore, WorklogStore, WriteOutcome, WriteRefused};
-use crate::{Error, Result};
+use super::collection;
+use super::credit_notes_service::{self, CreditNoteSummary, CreditNotes, IssuedCreditNote};
+use super::drafting::{self, Actor, BulkOutcome, GenerateRequest, Stores};
+#[cfg(feature = "einvoice")]
+use super::einvoice_download::{self, EInvoiceDownload, EInvoices};
+use super::finalize::{self, Issuing, PdfDownload};
+use super::reminding;
+use super::sending::{self, SendRequest, Sender, Sending, SentMessage};
+use crate::Result;
+use crate::domain::invoice::credit_note::{CreditNote, CreditNoteRequest};
+use crate::domain::invoice::edit::{InvoicePatch, LineItemsPatch};
+use crate::domain::invoice::history::HistoryEntry;
+use crate::domain::invoice::model::{GroupBy, Invoice, InvoiceFilter, InvoiceHeader};
+use crate::domain::invoice::receivables::{Payment, PaymentRequest};
+use crate::domain::issuer::Issuer;
+use crate::domain::{Page, PageRequest, Period};
+#[cfg(feature = "einvoice")]
+use crate::einvoice::Format;
+use crate::ports::{
+    ClientStore, CreditNoteFilter, CreditNoteStore, DocumentStore, InvoiceNumbering, InvoiceStore,
+    Mailer, SentMessageStore, WorklogStore,
+};
 use chrono::{DateTime, Utc};
-use futures::StreamExt;
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 use uuid::Uuid;
 
-/// The stores the use cases need.
+/// Every port the invoice use cases need, and the configuration they read.
 #[derive(Clone, Copy)]
-pub struct Stores<'a> {
+pub struct InvoiceService<'a> {
     pub clients: &'a dyn ClientStore,
     pub worklogs: &'a dyn WorklogStore,
     pub invoices: &'a dyn InvoiceStore,
+    pub numbering: &'a dyn InvoiceNumbering,
+    pub credit_notes: &'a dyn CreditNoteStore,
+    pub documents: &'a dyn DocumentStore,
+    /// E-mail out (SES), and the record of what was sent.
+    pub mailer: &'a dyn Mailer,
+    pub messages: &'a dyn SentMessageStore,
+    /// The sender of invoice e-mails (`MAIL_FROM`).
+    pub mail_from: Option<&'a str>,
+    /// How many e-mails one user may send per day, and the counter.
+    pub send_quota: sending::SendQuota<'a>,
+    /// The issuer printed on documents finalized now.
+    pub issuer: &'a Issuer,
+    /// The Central Bank rates (the UZS equivalent of a finalized invoice).
+    pub rates: &'a dyn crate::ports::RateStore,
+    /// Life of presigned document URLs.
+    pub url_ttl_secs: u64,
 }
 
-/// Who is acting and when.
-#[derive(Debug, Clone)]
-pub struct Actor {
-    /// E-mail of the user, or `system:<job>`.
-    pub name: String,
-    pub now: DateTime<Utc>,
-}
-
-/// `POST /invoices/prefill` and `/invoices/generate`.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct GenerateRequest {
-    /// 1-64 characters of A-Z, 0-9, `_` or `-`.
-    #[schema(schema_with = crate::domain::client::key_schema)]
-    pub client_key: String,
-    /// `YYYY-MM`, not after the current month.
-    #[schema(value_type = String, example = "2026-10", pattern = "^[0-9]{4}-(0[1-9]|1[0-2])$")]
-    pub period: Period,
-    /// `issue` (default), `author`, `day` or `none`.
-    #[serde(default)]
-    pub group_by: Option<GroupBy>,
-}
-
-pub(crate) fn check_period(period: Period, now: DateTime<Utc>) -> Result<()> {
-    if period > Period::containing(now.date_naive()) {
-        return Err(Error::field("period", "must not be in the future"));
-    }
-    Ok(())
-}
-
-async fn client(stores: Stores<'_>, key: &str) -> Result<Client> {
-    crate::domain::client::check_key("client_key", key)?;
-    stores
-        .clients
-        .get_client(key)
-        .await?
-        .ok_or_else(|| Error::not_found("client"))
-}
-
-async fn draft_for(
-    stores: Stores<'_>,
-    id: Uuid,
-    client: &Client,
-    period: Period,
-    group_by: GroupBy,
-    actor: &Actor,
-) -> Result<Invoice> {
-    let worklogs = stores
-        .worklogs
-        .worklogs_in_range(&client.key, period.range())
-        .await?;
-    Ok(build_draft(
-        id,
-        client,
-        period,
-        group_by,
-        &worklogs,
-        actor.now,
-        &actor.name,
-    ))
-}
-
-/// The invoice as it would be generated now; saved nowhere. Its `id` is the nil UUID.
-pub async fn prefill(stores: Stores<'_>, req: &GenerateRequest, actor: &Actor) -> Result<Invoice> {
-    check_period(req.period, actor.now)?;
-    let client = client(stores, &req.client_key).await?;
-    draft_for(
-        stores,
-        Uuid::nil(),
-        &client,
-        req.period,
-        req.group_by.unwrap_or_default(),
-        actor,
-    )
-    .await
-}
-
-fn created_entry(invoice: &Invoice, actor: &Actor) -> HistoryEntry {
-    HistoryEntry {
-        at: actor.now,
-        actor: actor.name.clone(),
-        action: EditAction::Created,
-        version: invoice.header.version,
-        changes: vec![Change::of("status", &None::<&str>, &Some("draft"))],
-    }
-}
-
-/// Create the draft of a client and period (`Conflict` if one exists). A client without
-/// billable worklogs gets an empty draft, to which manual lines can be added.
-pub async fn generate(stores: Stores<'_>, req: &GenerateRequest, actor: &Actor) -> Result<Invoice> {
-    check_period(req.period, actor.now)?;
-    let client = client(stores, &req.client_key).await?;
-    let invoice = draft_for(
-        stores,
-        Uuid::new_v4(),
-        &client,
-        req.period,
-        req.group_by.unwrap_or_default(),
-        actor,
-    )
-    .await?;
-    match stores
-        .invoices
-        .create_invoice(&invoice, &created_entry(&invoice, actor))
-        .await?
-    {
-        WriteOutcome::Written => Ok(invoice),
-        WriteOutcome::Refused(r) => Err(lifecycle::refused(r, Action::Edit, &invoice.header)),
-    }
-}
-
-/// Skip reason: the client already has an invoice for the period.
-pub const INVOICE_EXISTS: &str = "invoice_exists";
-/// Skip reason: the client has no billable worklogs in the period.
-pub const NO_BILLABLE_WORKLOGS: &str = "no_billable_worklogs";
-
-fn skip_reason_schema() -> utoipa::openapi::schema::Object {
-    utoipa::openapi::schema::ObjectBuilder::new()
-        .schema_type(utoipa::openapi::schema::Type::String)
-        .enum_values(Some([INVOICE_EXISTS, NO_BILLABLE_WORKLOGS]))
-        .build()
-}
-
-/// A client bulk generation did not create an invoice for.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Skipped {
-    pub client_key: String,
-    /// `invoice_exists` or `no_billable_worklogs`.
-    #[schema(schema_with = skip_reason_schema)]
-    pub reason: String,
-}
-
-/// A client bulk generation failed for.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Failed {
-    pub client_key: String,
-    pub error: String,
-}
-
-/// The outcome of bulk generation.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct BulkOutcome {
-    #[schema(value_type = String, example = "2026-10", pattern = "^[0-9]{4}-(0[1-9]|1[0-2])$")]
-    pub period: Period,
-    pub created: Vec<InvoiceHeader>,
-    pub skipped: Vec<Skipped>,
-    pub failed: Vec<Failed>,
-}
-
-/// Invoices generated at once by bulk generation.
-pub const BULK_CONCURRENCY: usize = 16;
-
-/// What generating one client's draft for a period did (bulk generation, month-end).
-#[derive(Debug, Clone)]
-pub enum ClientDraft {
-    /// A new draft.
-    Created(Box<InvoiceHeader>),
-    /// No draft: `invoice_exists` or `no_billable_worklogs`.
-    Skipped(&'static str),
-}
-
-/// The draft of one client for `period`, unless it has one already or no billable work.
-/// Safe to run twice, and at once: the (client, period) guard lets one draft through.
-pub async fn draft_for_client(
-    stores: Stores<'_>,
-    client: &Client,
-    period: Period,
-    actor: &Actor,
-) -> Result<ClientDraft> {
-    let invoice = draft_for(
-        stores,
-        Uuid::new_v4(),
-        client,
-        period,
-        GroupBy::default(),
-        actor,
-    )
-    .await?;
-    if invoice.line_items.is_empty() {
-        return Ok(ClientDraft::Skipped(NO_BILLABLE_WORKLOGS));
-    }
-    match stores
-        .invoices
-        .create_invoice(&invoice, &created_entry(&invoice, actor))
-        .await?
-    {
-        WriteOutcome::Written => Ok(ClientDraft::Created(Box::new(invoice.header))),
-        WriteOutcome::Refused(WriteRefused::Duplicate { .. }) => {
-            Ok(ClientDraft::Skipped(INVOICE_EXISTS))
-        }
-        WriteOutcome::Refused(r) => Err(lifecycle::refused(r, Action::Edit, &invoice.header)),
-    }
-}
-
-/// One draft per active client with billable worklogs in `period`. Clients that already have
-/// one, or have no billable worklogs, are skipped; a failure for one client does not stop
-/// the others. Running it twice creates nothing the second time.
-pub async fn generate_bulk(
-    stores: Stores<'_>,
-    period: Period,
-    actor: &Actor,
-) -> Result<BulkOutcome> {
-    check_period(period, actor.now)?;
-    let clients = stores.clients.list_active_clients().await?;
-    let results: Vec<(String, Result<ClientDraft>)> = futures::stream::iter(clients)
-        .map(|client| async move {
-            let outcome = draft_for_client(stores, &client, period, actor).await;
-            (client.key, outcome)
-        })
-        .buffer_unordered(BULK_CONCURRENCY)
-        .collect()
-        .await;
-    let mut out = BulkOutcome {
-        period,
-        created: Vec::new(),
-        skipped: Vec::new(),
-        failed: Vec::new(),
-    };
-    for (client_key, result) in results {
-        match result {
-            Ok(ClientDraft::Created(h)) => out.created.push(*h),
-            Ok(ClientDraft::Skipped(reason)) => out.skipped.push(Skipped {
-                client_key,
-                reason: reason.into(),
-            }),
-            Err(e) => {
-                tracing::warn!(client_key, error = ?e, "bulk generation failed for a client");
-                out.failed.push(Failed {
-                    client_key,
-                    error: e.to_string(),
-                });
-            }
+impl<'a> InvoiceService<'a> {
+    fn stores(&self) -> Stores<'a> {
+        Stores {
+            clients: self.clients,
+            worklogs: self.worklogs,
+            invoices: self.invoices,
         }
     }
-    out.created.sort_by(|a, b| a.client_key.cmp(&b.client_key));
-    out.skipped.sort_by(|a, b| a.client_key.cmp(&b.client_key));
-    out.failed.sort_by(|a, b| a.client_key.cmp(&b.client_key));
-    Ok(out)
-}
 
-/// One invoice.
-pub async fn get(stores: Stores<'_>, id: Uuid) -> Result<Invoice> {
-    stores
-        .invoices
-        .get_invoice(id)
-        .await?
-        .map(|mut invoice| {
-            invoice.fix_scales();
-            invoice
-        })
-        .ok_or_else(|| Error::not_found("invoice"))
-}
-
-/// Invoices newest first.
-pub async fn list(
-    stores: Stores<'_>,
-    filter: &InvoiceFilter,
-    page: PageRequest,
-) -> Result<Page<InvoiceHeader>> {
-    stores.invoices.list_invoices(filter, page).await
-}
-
-/// The edit history, newest first.
-pub async fn history(
-    stores: Stores<'_>,
-    id: Uuid,
-    page: PageRequest,
-) -> Result<Page<HistoryEntry>> {
-    let history = stores.invoices.invoice_history(id, page).await?;
-    if history.total == 0 {
-        return Err(Error::not_found("invoice"));
-    }
-    Ok(history)
-}
-
-/// Read, check state and version, change, and write back conditionally.
-async fn write_draft(
-    stores: Stores<'_>,
-    id: Uuid,
-    expected_version: u64,
-    actor: &Actor,
-    action: EditAction,
-    change: impl FnOnce(&mut Invoice) -> Result<Vec<Change>>,
-) -> Result<Invoice> {
-    let before = get(stores, id).await?;
-    lifecycle::check(&before.header, Action::Edit, Some(expected_version))?;
-    let mut after = before.clone();
-    let changes = change(&mut after)?;
-    after.header.version += 1;
-    after.header.updated_at = actor.now;
-    let entry = HistoryEntry {
-        at: actor.now,
-        actor: actor.name.clone(),
-        action,
-        version: after.header.version,
-        changes,
-    };
-    match stores
-        .invoices
-        .update_invoice(&before, &after, &entry, &[])
-        .await?
-    {
-        WriteOutcome::Written => Ok(after),
-        WriteOutcome::Refused(r) => Err(lifecycle::refused(r, Action::Edit, &before.header)),
-    }
-}
-
-/// What `patch` would be refused for on invoice `id` today (its rules, the dates against
-/// the invoice included), without writing: the rule half of an answer whose body also had
-/// fields that failed to read. A missing invoice is `NotFound`.
-pub async fn patch_errors(
-    stores: Stores<'_>,
-    id: Uuid,
-    patch: &InvoicePatch,
-    today: chrono::NaiveDate,
-) -> Result<Vec<crate::FieldError>> {
-    let mut invoice = get(stores, id).await?;
-    Ok(match apply_patch(&mut invoice, patch, today) {
-        Err(Error::Validation { details, .. }) => details,
-        _ => Vec::new(),
-    })
-}
-
-/// `PATCH /invoices/{id}`.
-pub async fn update(
-    stores: Stores<'_>,
-    id: Uuid,
-    version: u64,
-    patch: &InvoicePatch,
-    actor: &Actor,
-) -> Result<Invoice> {
-    write_draft(stores, id, version, actor, EditAction::Updated, |inv| {
-        apply_patch(inv, patch, actor.now.date_naive())
-    })
-    .await
-}
-
-/// `PATCH /invoices/{id}/line-items`.
-pub async fn update_lines(
-    stores: Stores<'_>,
-    id: Uuid,
-    version: u64,
-    patch: &LineItemsPatch,
-    actor: &Actor,
-) -> Result<Invoice> {
-    write_draft(
-        stores,
-        id,
-        version,
-        actor,
-        EditAction::LineItemsChanged,
-        |inv| apply_line_items(inv, patch),
-    )
-    .await
-}
-
-/// A regenerated draft and the hand edits regenerate replaced.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct RegeneratedInvoice {
-    #[serde(flatten)]
-    pub invoice: Invoice,
-    /// Every worklog line whose description or unit price said something else than its
-    /// worklogs and the client's current rate give now (a hand edit, or a rate changed
-    /// since): what it said and what it says now. Empty when nothing was replaced. The
-    /// history entry records the same change.
-    pub dropped_edits: Vec<DroppedEdit>,
-}
-
-/// `PUT /invoices/{id}/regenerate`: worklog lines rebuilt from the current worklogs at the
-/// client's current rate (regrouped by `group_by` when given), the client snapshot
-/// refreshed; manual lines, notes, PO number, dates and tax rate kept.
-pub async fn regenerate(
-    stores: Stores<'_>,
-    id: Uuid,
-    version: u64,
-    group_by: Option<GroupBy>,
-    actor: &Actor,
-) -> Result<RegeneratedInvoice> {
-    let mut dropped = Vec::new();
-    let current = get(stores, id).await?;
-    let client = client(stores, &current.header.client_key).await?;
-    super::draft::check_client_fits(&current.header, &client)?;
-    let worklogs = stores
-        .worklogs
-        .worklogs_in_range(&client.key, current.header.period.range())
-        .await?;
-    let invoice = write_draft(stores, id, version, actor, EditAction::Regenerated, |inv| {
-        let before = inv.header.clone();
-        let before_lines = inv.line_items.clone();
-        let places = minor_unit(&inv.header.currency);
-        let mut changes = Vec::new();
-        if let Some(g) = group_by
-            && g != inv.header.group_by
-        {
-            changes.push(Change::of("group_by", &inv.header.group_by, &g));
-            inv.header.group_by = g;
+    fn lifecycle(&self) -> Issuing<'a> {
+        Issuing {
+            clients: self.clients,
+            invoices: self.invoices,
+            numbering: self.numbering,
+            documents: self.documents,
+            issuer: self.issuer,
+            rates: self.rates,
         }
-        let fresh = worklog_lines(
-            inv.header.id,
-            &worklogs,
-            inv.header.group_by,
-            inv.header.period,
-            client.hourly_rate,
-            places,
-        );
-        let manual: Vec<_> = inv
-            .line_items
-            .drain(..)
-            .filter(|l| l.source == LineSource::Manual)
-            .collect();
-        dropped = dropped_edits(&before_lines, &fresh);
-        inv.line_items = fresh.into_iter().chain(manual).collect();
-        let snapshot = super::model::ClientSnapshot::from(&client);
-        if snapshot != inv.header.client {
-            changes.push(Change::of("client", &inv.header.client, &snapshot));
-            inv.header.client = snapshot;
+    }
+
+    fn sending(&self) -> Sending<'a> {
+        Sending {
+            lifecycle: self.lifecycle(),
+            clients: self.clients,
+            worklogs: self.worklogs,
+            mailer: self.mailer,
+            messages: self.messages,
+            mail_from: self.mail_from,
+            quota: self.send_quota,
         }
-        inv.recompute_totals();
-        changes.extend(super::history::line_changes(&before_lines, &inv.line_items));
-        changes.extend(total_changes(&before, &inv.header));
-        Ok(changes)
-    })
-    .await?;
-    Ok(RegeneratedInvoice {
-        invoice,
-        dropped_edits: dropped,
-    })
+    }
+
+    fn notes(&self) -> CreditNotes<'a> {
+        CreditNotes {
+            clients: self.clients,
+            invoices: self.invoices,
+            notes: self.credit_notes,
+            documents: self.documents,
+            issuer: self.issuer,
+            rates: self.rates,
+        }
+    }
+
+    /// The invoice `generate` would create now; saved nowhere.
+    pub async fn prefill(&self, req: &GenerateRequest, actor: &Actor) -> Result<Invoice> {
+        drafting::prefill(self.stores(), req, actor).await
+    }
+
+    /// A new draft for a client and period.
+    pub async fn generate(&self, req: &GenerateRequest, actor: &Actor) -> Result<Invoice> {
+        drafting::generate(self.stores(), req, actor).await
+    }
+
+    /// One draft per active client with billable work in `period`.
+    pub async fn generate_bulk(&self, period: Period, actor: &Actor) -> Result<BulkOutcome> {
+        drafting::generate_bulk(self.stores(), period, actor).await
+    }
+
+    /// One invoice.
+    pub async fn get(&self, id: Uuid) -> Result<Invoice> {
+        drafting::get(self.stores(), id).await
+    }
+
+    /// Invoices newest first.
+    pub async fn list(
+        &self,
+        filter: &InvoiceFilter,
+        page: PageRequest,
+    ) -> Result<Page<InvoiceHeader>> {
+        drafting::list(self.stores(), filter, page).await
+    }
+
+    /// The edit history, newest first.
+    pub async fn history(&self, id: Uuid, page: PageRequest) -> Result<Page<HistoryEntry>> {
+        drafting::history(self.stores(), id, page).await
+    }
+
+    /// Change a draft's header fields.
+    pub async fn update(
+        &self,
+        id: Uuid,
+        version: u64,
+        patch: &InvoicePatch,
+        actor: &Actor,
+    ) -> Result<Invoice> {
+        drafting::update(self.stores(), id, version, patch, actor).await
+    }
+
+    /// The rule errors `patch` would get on invoice `id`, without writing.
+    pub async fn patch_errors(
+        &self,
+        id: Uuid,
+        patch: &InvoicePatch,
+        today: chrono::NaiveDate,
+    ) -> Result<Vec<crate::FieldError>> {
+        drafting::patch_errors(self.stores(), id, patch, today).await
+    }
+
+    /// Change a draft's lines, all or nothing.
+    pub async fn update_lines(
+        &self,
+        id: Uuid,
+        version: u64,
+        patch: &LineItemsPatch,
+        actor: &Actor,
+    ) -> Result<Invoice> {
+        drafting::update_lines(self.stores(), id, version, patch, actor).await
+    }
+
+    /// Rebuild a draft's worklog lines, optionally regrouped.
+    pub async fn regenerate(
+        &self,
+        id: Uuid,
+        version: u64,
+        group_by: Option<GroupBy>,
+        actor: &Actor,
+    ) -> Result<drafting::RegeneratedInvoice> {
+        drafting::regenerate(self.stores(), id, version, group_by, actor).await
+    }
+
+    /// Number, freeze and render a draft.
+    pub async fn finalize(
+        &self,
+        id: Uuid,
+        expected_version: Option<u64>,
+        actor: &Actor,
+    ) -> Result<Invoice> {
+        finalize::finalize(
+            self.lifecycle(),
+            id,
+            expected_version,
+            &actor.name,
+            actor.now,
+        )
+        .await
+    }
+
+    /// E-mail an issued invoice with its PDF; the record of the message.
+    pub async fn send(
+        &self,
+        id: Uuid,
+        req: &SendRequest,
+        actor: &Actor,
+        sender: &Sender<'_>,
+    ) -> Result<(Invoice, SentMessage)> {
+        sending::send(self.sending(), id, req, actor, sender).await
+    }
+
+    /// E-mail a payment reminder of a finalized invoice with something due, now.
+    pub async fn remind(
+        &self,
+        id: Uuid,
+        req: &SendRequest,
+        actor: &Actor,
+        sender: &Sender<'_>,
+    ) -> Result<SentMessage> {
+        reminding::remind(self.sending(), id, req, actor, sender).await
+    }
+
+    /// E-mail reminder `step` of `invoice`, once per invoice and step (the daily run).
+    pub async fn remind_step(
+        &self,
+        invoice: &Invoice,
+        client: Option<&crate::domain::Client>,
+        step: crate::reminders::ReminderStep,
+        actor: &Actor,
+    ) -> Result<reminding::StepReminder> {
+        reminding::remind_step(self.sending(), invoice, client, step, actor).await
+    }
+
+    /// The e-mails sent for an invoice, oldest first.
+    pub async fn messages(&self, id: Uuid) -> Result<Vec<SentMessage>> {
+        sending::messages(self.sending(), id).await
+    }
+
+    /// A presigned download of an issued invoice's PDF.
+    pub async fn pdf(&self, id: Uuid, now: DateTime<Utc>) -> Result<PdfDownload> {
+        finalize::pdf_download(self.lifecycle(), id, self.url_ttl_secs, now).await
+    }
+
+    /// A presigned download of an issued invoice's act of completed work.
+    pub async fn act(&self, id: Uuid, now: DateTime<Utc>) -> Result<PdfDownload> {
+        super::act::act_download(self.lifecycle(), id, self.url_ttl_secs, now).await
+    }
+
+    /// Record a payment.
+    pub async fn record_payment(
+        &self,
+        id: Uuid,
+        req: &PaymentRequest,
+        actor: &Actor,
+    ) -> Result<(Invoice, Payment)> {
+        collection::record_payment(self.stores(), self.rates, id, req, actor).await
+    }
+
+    /// The payments of an invoice.
+    pub async fn payments(&self, id: Uuid) -> Result<Vec<Payment>> {
+        collection::payments(self.stores(), id).await
+    }
+
+    /// Reverse a payment.
+    pub async fn reverse_payment(
+        &self,
+        id: Uuid,
+        payment_id: Uuid,
+        reason: &str,
+        actor: &Actor,
+    ) -> Result<(Invoice, Payment)> {
+        collection::reverse_payment(self.stores(), id, payment_id, reason, actor).await
+    }
+
+    /// Void a finalized invoice.
+    pub async fn void(&self, id: Uuid, reason: &str, actor: &Actor) -> Result<Invoice> {
+        collection::void(self.stores(), id, reason, actor).await
+    }
+
+    /// Delete a draft.
+    pub async fn delete_draft(&self, id: Uuid, version: u64, actor: &Actor) -> Result<()> {
+        collection::delete_draft(self.stores(), id, version, actor).await
+    }
+
+    /// Issue a credit note against an invoice.
+    pub async fn issue_credit_note(
+        &self,
+        id: Uuid,
+        req: &CreditNoteRequest,
+        actor: &Actor,
+    ) -> Result<IssuedCreditNote> {
+        credit_notes_service::issue(self.notes(), id, req, actor).await
+    }
+
+    /// One credit note.
+    pub async fn credit_note(&self, id: Uuid) -> Result<CreditNote> {
+        credit_notes_service::get(self.notes(), id).await
+    }
+
+    /// Credit notes newest first.
+    pub async fn credit_notes(
+        &self,
+        filter: &CreditNoteFilter,
+        page: PageRequest,
+    ) -> Result<Page<CreditNoteSummary>> {
+        credit_notes_service::list(self.notes(), filter, page).await
+    }
+
+    #[cfg(feature = "einvoice")]
+    fn einvoices(&self) -> EInvoices<'a> {
+        EInvoices {
+            invoices: self.invoices,
+            notes: self.credit_notes,
+            documents: self.documents,
+        }
+    }
+
+    /// A presigned download of an issued invoice's e-invoice.
+    #[cfg(feature = "einvoice")]
+    pub async fn einvoice(
+        &self,
+        id: Uuid,
+        format: Format,
+        now: DateTime<Utc>,
+    ) -> Result<EInvoiceDownload> {
+        einvoice_download::invoice_einvoice(self.einvoices(), id, format, self.url_ttl_secs, now)
+            .await
+    }
+
+    /// A presigned download of a credit note's e-invoice.
+    #[cfg(feature = "einvoice")]
+    pub async fn credit_note_einvoice(
+        &self,
+        id: Uuid,
+        format: Format,
+        now: DateTime<Utc>,
+    ) -> Result<EInvoiceDownload> {
+        einvoice_download::credit_note_einvoice(
+            self.einvoices(),
+            id,
+            format,
+            self.url_ttl_secs,
+            now,
+        )
+        .await
+    }
+
+    /// A presigned download of a credit note's PDF.
+    pub async fn credit_note_pdf(&self, id: Uuid, now: DateTime<Utc>) -> Result<PdfDownload> {
+        credit_notes_service::pdf_download(self.notes(), id, self.url_ttl_secs, now).await
+    }
 }

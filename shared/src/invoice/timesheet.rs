@@ -2,8 +2,8 @@
 //! author, issue, summary, minutes, hours), each line closed by a total row whose hours are
 //! the line's quantity (minutes of the group / 60, rounded once, as the line was built).
 
-use super::model::{Invoice, LineSource};
 use crate::domain::Worklog;
+use crate::domain::invoice::model::{Invoice, LineSource};
 use crate::domain::worklog::hours_from_minutes;
 use crate::{Error, Result};
 use std::collections::HashMap;

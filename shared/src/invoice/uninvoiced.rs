@@ -5,10 +5,10 @@
 //! acts (a credit note and a new invoice for the period, or billing it later): nothing bills
 //! it by itself, and nothing hides it.
 
-use super::model::{Invoice, InvoiceFilter, InvoiceStatus};
-use super::money::{line_amount, minor_unit};
-use super::service::Stores;
+use super::drafting::Stores;
 use crate::Result;
+use crate::domain::invoice::model::{Invoice, InvoiceFilter, InvoiceStatus};
+use crate::domain::invoice::money::{line_amount, minor_unit};
 use crate::domain::worklog::hours_from_minutes;
 use crate::domain::{Client, DateRange, PageRequest, Period, Worklog};
 use rust_decimal::Decimal;

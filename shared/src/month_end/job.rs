@@ -7,7 +7,7 @@ use crate::Result;
 use crate::domain::Period;
 use crate::events::{DomainEvent, EventDetail, MonthEndCompleted};
 use crate::fan_out::{Counts, FanOutJob, ItemOutcome, JobKind};
-use crate::invoice::service::{self, Actor, ClientDraft, Stores};
+use crate::invoice::drafting::{self, Actor, ClientDraft, Stores};
 use crate::{Error, fan_out};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -57,7 +57,7 @@ impl FanOutJob for MonthEndJob<'_> {
             name: ACTOR.into(),
             now,
         };
-        service::check_period(period, now)?;
+        drafting::check_period(period, now)?;
         let skipped = |reason: &str| ClientOutcome::Skipped {
             reason: reason.into(),
         };
@@ -65,7 +65,7 @@ impl FanOutJob for MonthEndJob<'_> {
             None => skipped("client_not_found"),
             Some(client) if !client.active => skipped("client_inactive"),
             Some(client) => {
-                match service::draft_for_client(self.stores, &client, period, &actor).await? {
+                match drafting::draft_for_client(self.stores, &client, period, &actor).await? {
                     ClientDraft::Created(header) => ClientOutcome::Created {
                         invoice_id: header.id,
                     },
@@ -107,7 +107,7 @@ pub async fn enqueue_month_end(
     period: Period,
     now: DateTime<Utc>,
 ) -> Result<EnqueueSummary> {
-    service::check_period(period, now)?;
+    drafting::check_period(period, now)?;
     let job = MonthEndJob { stores };
     let summary = fan_out::enqueue_run(&job, queue, runs, &period.to_string(), now).await?;
     Ok(EnqueueSummary {

@@ -162,7 +162,7 @@ pub struct RunDetail {
 /// The run of `period` with its period's uninvoiced work.
 pub async fn get_run_detail(
     runs: &dyn RunStore,
-    stores: crate::invoice::service::Stores<'_>,
+    stores: crate::invoice::drafting::Stores<'_>,
     period: Period,
 ) -> Result<Option<RunDetail>> {
     let Some(run) = get_run(runs, period).await? else {

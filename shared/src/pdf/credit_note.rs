@@ -9,7 +9,7 @@ use super::page::{Pages, Writer, space};
 use super::sections::{self, Row, TableHeader, TotalRow};
 use crate::Result;
 use crate::domain::Locale;
-use crate::invoice::credit_note::CreditNote;
+use crate::domain::invoice::credit_note::CreditNote;
 
 /// What every section of one note needs.
 struct Doc<'a> {
@@ -154,7 +154,7 @@ pub fn render_credit_note(note: &CreditNote) -> Result<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::invoice::credit_note::{
+    use crate::domain::invoice::credit_note::{
         CreditLineInput, CreditNoteRequest, NewCreditNote, build_credit_note, credit_note_number,
     };
     use crate::pdf::sample::sample_invoice;
@@ -187,7 +187,7 @@ mod tests {
         build_credit_note(
             &inv,
             &req,
-            crate::invoice::credit_note::Credited::default(),
+            crate::domain::invoice::credit_note::Credited::default(),
             NewCreditNote {
                 id: Uuid::from_u128(0xC1),
                 number: credit_note_number(2026, 1),

@@ -2,7 +2,7 @@
 //! benchmark. Deterministic: no clock, no random ids.
 
 use crate::domain::Address;
-use crate::invoice::model::InvoiceHeader;
+use crate::domain::invoice::model::InvoiceHeader;
 use crate::invoice::{
     ClientSnapshot, GroupBy, Invoice, InvoiceStatus, LineItem, LineSource, PdfInfo,
 };
@@ -34,7 +34,7 @@ pub fn sample_invoice(lines: usize) -> Invoice {
                 description,
                 quantity,
                 unit_price,
-                amount: crate::invoice::money::line_amount(quantity, unit_price, 2),
+                amount: crate::domain::invoice::money::line_amount(quantity, unit_price, 2),
                 source: LineSource::Worklogs,
                 worklog_ids: Vec::new(),
             }

@@ -213,7 +213,7 @@ pub(super) fn equivalent(
     locale: Locale,
     labels: &Labels,
 ) {
-    let places = crate::invoice::money::minor_unit(&a.currency);
+    let places = crate::domain::invoice::money::minor_unit(&a.currency);
     let rate = format!(
         "{} {currency} = {}",
         a.nominal,

@@ -3,8 +3,8 @@
 //! and EventBridge adapters implement them in [`crate::store`].
 
 use crate::Result;
+use crate::domain::invoice::message::SentMessage;
 use crate::events::DomainEvent;
-use crate::invoice::message::SentMessage;
 use async_trait::async_trait;
 use uuid::Uuid;
 

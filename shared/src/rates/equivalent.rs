@@ -2,7 +2,7 @@
 //! Bank rate of its issue date: the books are kept in soums. Pure, no I/O.
 
 use super::rate::ExchangeRate;
-use crate::invoice::money::{minor_unit, round_to};
+use crate::domain::invoice::money::{minor_unit, round_to};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};

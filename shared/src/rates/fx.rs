@@ -4,7 +4,7 @@
 
 use super::equivalent::at_document_rate;
 use crate::domain::PageRequest;
-use crate::invoice::model::InvoiceFilter;
+use crate::domain::invoice::model::InvoiceFilter;
 use crate::invoice::{InvoiceHeader, InvoiceStatus};
 use crate::ports::InvoiceStore;
 use crate::{Error, Result};

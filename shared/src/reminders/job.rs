@@ -6,11 +6,11 @@
 use super::run::{JOB, ReminderOutcome};
 use super::settings::{self, ReminderSettings};
 use crate::domain::PageRequest;
+use crate::domain::invoice::model::InvoiceFilter;
 use crate::events::{DomainEvent, EventDetail, InvoiceOverdue, RemindersCompleted};
 use crate::fan_out::{self, Counts, FanOutJob, ItemOutcome, JobKind};
-use crate::invoice::model::InvoiceFilter;
+use crate::invoice::drafting::Actor;
 use crate::invoice::reminding::StepReminder;
-use crate::invoice::service::Actor;
 use crate::invoice::{InvoiceService, InvoiceStatus};
 use crate::ports::{JobQueue, RunStore};
 use crate::{Error, Result};
@@ -145,7 +145,7 @@ impl FanOutJob for ReminderJob<'_> {
         let Some(mut invoice) = self.service.invoices.get_invoice(id).await? else {
             return ItemOutcome::of(&skipped("invoice_not_found", None, false));
         };
-        crate::invoice::receivables::present(&mut invoice.header, now);
+        crate::domain::invoice::receivables::present(&mut invoice.header, now);
         let h = &invoice.header;
         let owes =
             h.status == InvoiceStatus::Finalized && h.amount_due > rust_decimal::Decimal::ZERO;

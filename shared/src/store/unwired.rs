@@ -5,8 +5,8 @@
 //! slot for them; this fills it, and a call that reaches it (a wiring mistake) becomes a clear
 //! 503 instead of a panic.
 
+use crate::domain::invoice::message::SentMessage;
 use crate::events::DomainEvent;
-use crate::invoice::message::SentMessage;
 use crate::ports::{
     Delivery, DocumentStore, EventPublisher, FileStore, Mailer, OutgoingMail, SentMessageStore,
 };

@@ -31,7 +31,7 @@ fn schema_dir() -> PathBuf {
 
 /// Each schema as committed, by detail-type.
 fn committed() -> HashMap<&'static str, (EventSchema, Value)> {
-    schema::all()
+    proxima::events::all_schemas()
         .into_iter()
         .map(|s| {
             let path = schema_dir().join(s.file_name());
@@ -47,7 +47,7 @@ fn committed() -> HashMap<&'static str, (EventSchema, Value)> {
 fn the_committed_schemas_are_the_ones_the_code_generates() {
     let update = std::env::var("UPDATE_EVENT_SCHEMAS").is_ok_and(|v| v == "1");
     let dir = schema_dir();
-    for s in schema::all() {
+    for s in proxima::events::all_schemas() {
         let path = dir.join(s.file_name());
         let text = format!("{}\n", serde_json::to_string_pretty(&s.schema).unwrap());
         if update {
@@ -63,7 +63,10 @@ fn the_committed_schemas_are_the_ones_the_code_generates() {
         );
         jsonschema::meta::validate(&s.schema).expect("a valid JSON Schema");
     }
-    let names: Vec<_> = schema::all().iter().map(|s| s.name).collect();
+    let names: Vec<_> = proxima::events::all_schemas()
+        .iter()
+        .map(|s| s.name)
+        .collect();
     assert_eq!(
         names,
         [

@@ -5,8 +5,8 @@
 //! count it changes would be missed), see `docs/deployment.md`.
 
 use super::{DynamoStore, Item, from_item, keys, list_keys, s, sdk_error};
+use crate::domain::invoice::credit_note::CreditNote;
 use crate::invoice::InvoiceHeader;
-use crate::invoice::credit_note::CreditNote;
 use crate::{Error, Result};
 use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
 use chrono::NaiveDate;

@@ -9,9 +9,9 @@ use super::list_keys;
 use super::lists::{ListQuery, count_add, count_deltas};
 use super::transact::{Cancelled, counter_move, put, transact_failure};
 use super::{DynamoStore, Item, from_item, keys, s, sdk_error, to_item};
+use crate::domain::invoice::model::InvoiceFilter;
+use crate::domain::invoice::receivables::Payment;
 use crate::domain::{Page, PageRequest};
-use crate::invoice::model::InvoiceFilter;
-use crate::invoice::receivables::Payment;
 use crate::invoice::{Change, HistoryEntry, Invoice, InvoiceHeader, LineItem};
 use crate::ports::{
     Companion, FinalizeOutcome, InvoiceNumbering, InvoiceStore, WriteOutcome, WriteRefused,
@@ -240,7 +240,7 @@ impl DynamoStore {
                 put.expression_attribute_values = Some(
                     [(
                         ":sent".to_string(),
-                        s(crate::invoice::message::MessageStatus::Sent.as_str()),
+                        s(crate::domain::invoice::message::MessageStatus::Sent.as_str()),
                     )]
                     .into(),
                 );

@@ -111,7 +111,7 @@ pub fn invoice_history_parts(version: u64) -> String {
 
 /// Sort key of a payment in its invoice's partition: recording instant (fixed width) then id,
 /// so the partition lists payments in the order they were recorded.
-pub fn payment(p: &crate::invoice::receivables::Payment) -> String {
+pub fn payment(p: &crate::domain::invoice::receivables::Payment) -> String {
     format!(
         "PAYMENT#{}#{}",
         p.recorded_at.format("%Y-%m-%dT%H:%M:%S%.6fZ"),
@@ -124,7 +124,7 @@ pub const PAYMENTS: &str = "PAYMENT#";
 
 /// Sort key of an e-mail sent for an invoice, in the invoice's partition: sending instant
 /// (fixed width) then id, so the partition lists messages in the order they were sent.
-pub fn sent_message(m: &crate::invoice::message::SentMessage) -> String {
+pub fn sent_message(m: &crate::domain::invoice::message::SentMessage) -> String {
     format!(
         "MESSAGE#{}#{}",
         m.sent_at.format("%Y-%m-%dT%H:%M:%S%.6fZ"),

@@ -12,8 +12,8 @@
 
 use super::keys;
 use super::lists::{Filter, ListQuery};
+use crate::domain::invoice::model::InvoiceFilter;
 use crate::invoice::InvoiceHeader;
-use crate::invoice::model::InvoiceFilter;
 use uuid::Uuid;
 
 /// Index partitions each month-end-hot list is spread over.

@@ -414,8 +414,8 @@ pub fn amount_due_after_credits<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::invoice::model::InvoiceStatus;
-    use crate::invoice::money::round_to;
+    use crate::domain::invoice::model::InvoiceStatus;
+    use crate::domain::invoice::money::round_to;
     use crate::pdf::sample::sample_invoice;
     use chrono::TimeZone;
     use proptest::prelude::*;
