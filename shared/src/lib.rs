@@ -10,6 +10,7 @@
 //!   extractors, CORS, body limit, Lambda entry point).
 
 pub mod auth;
+pub mod clients;
 pub mod config;
 pub mod domain;
 #[cfg(feature = "einvoice")]

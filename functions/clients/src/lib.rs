@@ -6,11 +6,12 @@
 
 use axum::extract::{Path, Query, State};
 use chrono::NaiveDate;
+use proxima::clients;
 use proxima::domain::client::check_key;
 use proxima::domain::{Client, ClientInput, DateRange, Period, Worklog};
 use proxima::http::pagination::PaginationParams;
 use proxima::http::{Admin, AuthUser, CheckedJsonBody, Data, KnownQuery, Paged, Pagination};
-use proxima::invoice::uninvoiced::{BilledBy, billed_worklogs};
+use proxima::invoice::uninvoiced::BilledBy;
 use proxima::state::AppState;
 use proxima::{Error, FieldError, Result};
 use rust_decimal::Decimal;
@@ -56,12 +57,11 @@ async fn list_clients(
     Query(filter): Query<ClientListFilter>,
     Pagination(page): Pagination,
 ) -> Result<Paged<Client>> {
-    Ok(state
-        .clients
-        .client_page(filter.active()?, page)
-        .await?
-        .map(Client::fix_scales)
-        .into())
+    Ok(
+        clients::list(state.clients.as_ref(), filter.active()?, page)
+            .await?
+            .into(),
+    )
 }
 
 /// One client, active or not.
@@ -79,13 +79,7 @@ async fn get_client(
     Path(key): Path<String>,
     _known: KnownQuery,
 ) -> Result<Data<Client>> {
-    check_key("key", &key)?;
-    let client = state
-        .clients
-        .get_client(&key)
-        .await?
-        .ok_or_else(|| Error::not_found("client"))?;
-    Ok(Data::ok(client.fix_scales()))
+    Ok(Data::ok(clients::get(state.clients.as_ref(), &key).await?))
 }
 
 /// Create or replace a client (admin): the body is the client as the import takes it (its
@@ -111,9 +105,7 @@ async fn put_client(
     if input.key.trim() != key {
         return Err(Error::field("key", "must be the key in the path"));
     }
-    let saved =
-        proxima::import::clients::save_client(input, state.clients.as_ref(), chrono::Utc::now())
-            .await?;
+    let saved = clients::save(input, state.clients.as_ref(), chrono::Utc::now()).await?;
     Ok(if saved.created {
         Data::created(saved.client)
     } else {
@@ -252,12 +244,7 @@ async fn client_worklogs(
 ) -> Result<Paged<WorklogView>> {
     check_key("key", &key)?;
     let range = filter.range()?;
-    if state.clients.get_client(&key).await?.is_none() {
-        return Err(Error::not_found("client"));
-    }
-    let page = state.worklogs.worklog_page(&key, range, page).await?;
-    let periods = page.items.iter().map(|w| Period::containing(w.date));
-    let billed = billed_worklogs(state.stores(), &key, periods).await?;
+    let (page, billed) = clients::worklogs(state.stores(), &key, range, page).await?;
     Ok(page.map(|w| WorklogView::of(w, &billed)).into())
 }
 
@@ -284,7 +271,7 @@ async fn delete_worklog(
 ) -> Result<axum::http::StatusCode> {
     check_key("key", &key)?;
     let id = proxima::http::download::path_id(&id, "worklog")?;
-    proxima::import::worklog_lock::delete_worklog(state.stores(), &key, id).await?;
+    clients::delete_worklog(state.stores(), &key, id).await?;
     Ok(axum::http::StatusCode::NO_CONTENT)
 }
 
@@ -332,16 +319,13 @@ async fn exchange_rate(
     _known: KnownQuery<RateQuery>,
     Query(query): Query<RateQuery>,
 ) -> Result<Data<RateView>> {
-    let (currency, date) = proxima::rates::rate::asked(
+    let (currency, date, rate) = proxima::rates::lookup::rate_that_applies(
+        state.rates.as_ref(),
         query.currency.as_deref(),
         query.date.as_deref(),
         chrono::Utc::now(),
-    )?;
-    let rate = state
-        .rates
-        .rate_on(&currency, date)
-        .await?
-        .ok_or_else(|| Error::not_found("exchange rate"))?;
+    )
+    .await?;
     Ok(Data::ok(RateView {
         currency,
         date,

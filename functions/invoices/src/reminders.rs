@@ -7,6 +7,7 @@ use chrono::NaiveDate;
 use proxima::http::error::ErrorEnvelope;
 use proxima::http::pagination::PaginationParams;
 use proxima::http::{Admin, AuthUser, Data, JsonBody, KnownQuery, Paged, Pagination};
+use proxima::reminders::configure;
 use proxima::reminders::{
     ReminderRunEntry, ReminderRunReport, ReminderSettings, ReminderSettingsInput, run,
 };
@@ -29,7 +30,7 @@ pub async fn get_reminder_settings(
     _known: KnownQuery,
     State(state): State<AppState>,
 ) -> Result<Data<ReminderSettings>> {
-    Ok(Data::ok(state.settings.reminder_settings().await?))
+    Ok(Data::ok(configure::current(state.settings.as_ref()).await?))
 }
 
 /// Replace the reminder settings. `steps`: at most 10, one a day, `days_after_due` from
@@ -50,8 +51,13 @@ pub async fn put_reminder_settings(
     State(state): State<AppState>,
     JsonBody(input): JsonBody<ReminderSettingsInput>,
 ) -> Result<Data<ReminderSettings>> {
-    let settings = input.validate(&user.email, chrono::Utc::now())?;
-    state.settings.put_reminder_settings(&settings).await?;
+    let settings = configure::replace(
+        state.settings.as_ref(),
+        input,
+        &user.email,
+        chrono::Utc::now(),
+    )
+    .await?;
     Ok(Data::ok(settings))
 }
 

@@ -75,7 +75,7 @@ pub async fn schedule(
     now: DateTime<Utc>,
 ) -> Result<EnqueueSummary> {
     let date = date_of(event, tz, now)?;
-    let settings = state.settings.reminder_settings().await?;
+    let settings = proxima::reminders::configure::current(state.settings.as_ref()).await?;
     enqueue_reminders(
         state.invoice_service(),
         settings,
@@ -96,7 +96,7 @@ pub async fn work(
     max_receives: u32,
     now: DateTime<Utc>,
 ) -> Result<SqsBatchResponse> {
-    let settings = state.settings.reminder_settings().await?;
+    let settings = proxima::reminders::configure::current(state.settings.as_ref()).await?;
     let job = ReminderJob::new(state.invoice_service(), settings);
     Ok(handle_batch(&job, state.runs.as_ref(), event, max_receives, now).await)
 }

@@ -7,6 +7,7 @@ pub mod cbu;
 pub mod equivalent;
 pub mod fetch;
 pub mod fx;
+pub mod lookup;
 pub mod rate;
 
 pub use equivalent::Accounting;

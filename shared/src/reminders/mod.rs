@@ -4,6 +4,7 @@
 //! overdue day) that day; a worker e-mails each reminder once, with the invoice's PDF, and
 //! records it as a message of the invoice.
 
+pub mod configure;
 pub mod job;
 pub mod letter;
 pub mod run;
