@@ -230,6 +230,12 @@ pub async fn enqueue_reminders(
     date: NaiveDate,
     now: DateTime<Utc>,
 ) -> Result<EnqueueSummary> {
+    if !settings::has_begun(date, now) {
+        return Err(Error::field(
+            "date",
+            format!("{date} has not begun anywhere yet: a run sends the letters of its day"),
+        ));
+    }
     let enabled = settings.enabled;
     let job = ReminderJob::new(service, settings);
     let summary = fan_out::enqueue_run(&job, queue, runs, &date.to_string(), now).await?;

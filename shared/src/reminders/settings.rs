@@ -157,6 +157,12 @@ pub fn shift(day: NaiveDate, days: i64) -> Option<NaiveDate> {
     }
 }
 
+/// Whether `day` has begun somewhere on earth at `now` (the latest zone is UTC+14): a
+/// reminder run for a later day would send its letters before their day.
+pub fn has_begun(day: NaiveDate, now: DateTime<Utc>) -> bool {
+    day <= (now + chrono::Duration::hours(14)).date_naive()
+}
+
 /// Whether an invoice due on `due` becomes overdue on `day` (the day after its due date).
 pub fn becomes_overdue_on(due: NaiveDate, day: NaiveDate) -> bool {
     shift(due, 1) == Some(day)
@@ -260,6 +266,20 @@ impl ReminderSettingsInput {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_run_is_for_a_day_that_has_begun_somewhere() {
+        let now = chrono::TimeZone::with_ymd_and_hms(&Utc, 2026, 12, 4, 9, 0, 0).unwrap();
+        let day = |d| NaiveDate::from_ymd_opt(2026, 12, d).unwrap();
+        assert!(has_begun(day(3), now) && has_begun(day(4), now));
+        assert!(
+            !has_begun(day(5), now),
+            "5 December begins at 10:00 UTC on Kiritimati"
+        );
+        let later = now + chrono::Duration::hours(1);
+        assert!(has_begun(day(5), later));
+        assert!(!has_begun(day(6), later));
+    }
 
     fn day(s: &str) -> NaiveDate {
         s.parse().unwrap()

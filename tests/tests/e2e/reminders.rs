@@ -44,15 +44,17 @@ async fn reminders(app: &TestApp) -> Reminders {
 }
 
 impl Reminders {
-    /// What the schedule does for `day` (the event of a run by hand).
+    /// What the schedule does for `day` (the event of a run by hand), at 09:00 in
+    /// Tashkent that day: a simulated month moves the clock with the days.
     async fn schedule(&self, app: &TestApp, day: NaiveDate) -> proxima::reminders::EnqueueSummary {
         let tz = "Asia/Tashkent".parse().unwrap();
+        let nine_in_tashkent = day.and_hms_opt(4, 0, 0).unwrap().and_utc();
         fn_reminders::schedule(
             &app.state,
             &self.queue,
             &json!({"date": day.to_string()}),
             &tz,
-            Utc::now(),
+            nine_in_tashkent,
         )
         .await
         .expect("the schedule enqueues")
@@ -697,4 +699,31 @@ async fn reminders_paused_is_part_of_the_client_api_and_imports() {
     assert_eq!(put.body["data"]["reminders_paused"], false);
     let others = app.get("/api/v1/clients/REM-CSV", Some(&admin)).await;
     assert_eq!(others.body["data"]["reminders_paused"], false);
+}
+
+#[tokio::test]
+async fn a_run_for_a_day_that_has_not_begun_is_refused_and_enqueues_nothing() {
+    let app = proxima_tests::spawn_app().await;
+    let stack = reminders(&app).await;
+    let tz = "Asia/Tashkent".parse().unwrap();
+    let now = Utc::now();
+    let later = now.date_naive() + chrono::Days::new(2);
+    let refused = fn_reminders::schedule(
+        &app.state,
+        &stack.queue,
+        &json!({"date": later.to_string()}),
+        &tz,
+        now,
+    )
+    .await
+    .expect_err("a day that has not begun anywhere");
+    assert!(
+        matches!(&refused, proxima::Error::Validation { details, .. } if details[0].field == "date"),
+        "{refused:?}"
+    );
+    let admin = app.token(Role::Admin).await;
+    let run = app
+        .get(&format!("/api/v1/reminder-runs/{later}"), Some(&admin))
+        .await;
+    run.assert_error(404, "NOT_FOUND");
 }
