@@ -183,6 +183,12 @@ fn sample_body(method: &str, path: &str) -> Option<Value> {
         ("DELETE", "/api/v1/invoices/{id}/payments/{pid}") => {
             json!({"reason": "Bounced by the bank"})
         }
+        ("POST", "/api/v1/invoices/{id}/write-off") => json!({
+            "amount": "25.00", "reason": "bank_fee", "note": "SWIFT charges (OUR)"
+        }),
+        ("DELETE", "/api/v1/invoices/{id}/write-offs/{wid}") => {
+            json!({"reason": "The bank refunded its fee"})
+        }
         ("POST", "/api/v1/invoices/{id}/void") => json!({"reason": "Issued to the wrong client"}),
         ("POST", "/api/v1/invoices/{id}/remind") => {
             json!({"message": "Dear Acme team, a friendly reminder:"})

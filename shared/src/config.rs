@@ -50,6 +50,9 @@ pub struct Config {
     /// Invoice e-mails one user may send per day (`SEND_LIMIT_PER_USER_PER_DAY`, default 200;
     /// 0 stops sending).
     pub send_limit_per_user_per_day: u32,
+    /// The most an accountant may write off at once, per currency (`WRITE_OFF_TOLERANCE`,
+    /// default `USD=50.00,EUR=50.00,UZS=500000.00`; other currencies: admins only).
+    pub write_off_tolerance: crate::domain::invoice::write_off::Tolerance,
     /// Password hashes one process runs at once (each holds 19 MiB).
     pub login_concurrent_hashes: usize,
     /// How long a user's session (role, token version, disabled) is reused before it is read
@@ -255,6 +258,10 @@ impl Config {
             login_max_attempts_per_account: parse("LOGIN_MAX_ATTEMPTS_PER_ACCOUNT", 50)?,
             login_window_secs: parse("LOGIN_WINDOW_SECONDS", 900)?,
             send_limit_per_user_per_day: parse("SEND_LIMIT_PER_USER_PER_DAY", 200)?,
+            write_off_tolerance: parse(
+                "WRITE_OFF_TOLERANCE",
+                crate::domain::invoice::write_off::Tolerance::standard(),
+            )?,
             login_concurrent_hashes: parse("LOGIN_CONCURRENT_HASHES", 2)?,
             session_cache_secs: parse("SESSION_CACHE_SECONDS", 30)?,
             mail_from: var("MAIL_FROM"),
@@ -287,6 +294,7 @@ impl Config {
             login_max_attempts_per_account: 50,
             login_window_secs: 900,
             send_limit_per_user_per_day: 200,
+            write_off_tolerance: crate::domain::invoice::write_off::Tolerance::standard(),
             login_concurrent_hashes: 2,
             session_cache_secs: 30,
             mail_from: Some(LOCAL_MAIL_FROM.into()),
@@ -317,6 +325,7 @@ impl Config {
         c.send_limit_per_user_per_day =
             parse("SEND_LIMIT_PER_USER_PER_DAY", c.send_limit_per_user_per_day)?;
         c.session_cache_secs = parse("SESSION_CACHE_SECONDS", c.session_cache_secs)?;
+        c.write_off_tolerance = parse("WRITE_OFF_TOLERANCE", c.write_off_tolerance.clone())?;
         if let Some(from) = var("MAIL_FROM") {
             c.mail_from = Some(from);
         }

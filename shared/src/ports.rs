@@ -142,6 +142,10 @@ pub enum Companion<'a> {
     ReplacePayment(&'a crate::domain::invoice::receivables::Payment),
     /// Release the invoice's (client, period) guard: the period may be invoiced again.
     ReleasePeriodGuard,
+    /// Store a new write-off of the invoice.
+    PutWriteOff(&'a crate::domain::invoice::write_off::WriteOff),
+    /// Store a write-off again, changed (its reversal).
+    ReplaceWriteOff(&'a crate::domain::invoice::write_off::WriteOff),
     /// Store the record of an e-mail sent for the invoice.
     PutSentMessage(&'a crate::domain::invoice::message::SentMessage),
     /// Store the domain event of the change in the outbox ([`Outbox`]).
@@ -187,6 +191,11 @@ pub trait InvoiceStore: Send + Sync {
     /// The payments of an invoice, oldest first.
     async fn payments(&self, id: Uuid)
     -> Result<Vec<crate::domain::invoice::receivables::Payment>>;
+    /// The write-offs of an invoice, oldest first.
+    async fn write_offs(
+        &self,
+        id: Uuid,
+    ) -> Result<Vec<crate::domain::invoice::write_off::WriteOff>>;
     /// Edit history, newest first.
     async fn invoice_history(&self, id: Uuid, page: PageRequest) -> Result<Page<HistoryEntry>>;
 }

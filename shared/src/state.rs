@@ -298,6 +298,7 @@ impl AppState {
             issuer: &self.config.issuer,
             rates: self.rates.as_ref(),
             url_ttl_secs: self.config.pdf_url_ttl_secs,
+            write_off_tolerance: &self.config.write_off_tolerance,
         }
     }
 }

@@ -83,6 +83,8 @@ struct Keyed {
 struct World {
     invoices: Vec<Uuid>,
     payments: HashMap<Uuid, Vec<Uuid>>,
+    /// Write-offs recorded per invoice (for reversals).
+    write_offs: HashMap<Uuid, Vec<Uuid>>,
     keyed: Vec<Keyed>,
     /// Accepted writes per invoice (creation included), each of which must have left one
     /// history entry.
@@ -104,6 +106,8 @@ const OPERATIONS: &[(&str, u32)] = &[
     ("pay", 8),
     ("overpay", 1),
     ("reverse", 6),
+    ("write_off", 3),
+    ("reverse_write_off", 2),
     ("credit", 5),
     ("credit_full", 1),
     ("void", 2),
@@ -373,6 +377,7 @@ fn tally(world: &Mutex<World>, op: &'static str, reply: &Reply, counted: Counted
                 | "stale_patch"
                 | "regenerate"
                 | "reverse"
+                | "reverse_write_off"
                 | "void"
                 | "send"
                 | "delete"
@@ -560,6 +565,70 @@ async fn invoice_operation(
             )
             .await
         }
+        "write_off" => {
+            // An admin, any amount: all of what is due, half of it, or a bit more than due
+            // (refused).
+            let places = if due.scale() == 0 { 0 } else { 2 };
+            let amount = match rng.random_range(0..4) {
+                0 => due,
+                1 => (due / Decimal::TWO).round_dp(places),
+                2 => due + Decimal::new(1, places),
+                _ => (due / Decimal::from(10)).round_dp(places),
+            };
+            let amount = if amount <= Decimal::ZERO {
+                Decimal::new(1, places)
+            } else {
+                amount
+            };
+            let r = keyed(
+                app,
+                tokens,
+                world,
+                Role::Admin,
+                Method::POST,
+                format!("{path}/write-off"),
+                key,
+                json!({"amount": amount.to_string(), "reason": "bank_fee"}),
+                Some(id),
+            )
+            .await;
+            if r.status == 201
+                && let Some(wid) = r.body["data"]["write_off"]["id"]
+                    .as_str()
+                    .and_then(|s| s.parse().ok())
+            {
+                world
+                    .lock()
+                    .expect("world")
+                    .write_offs
+                    .entry(id)
+                    .or_default()
+                    .push(wid);
+            }
+            r
+        }
+        "reverse_write_off" => {
+            let known = world
+                .lock()
+                .expect("world")
+                .write_offs
+                .get(&id)
+                .cloned()
+                .unwrap_or_default();
+            if known.is_empty() {
+                return (current, Counted::Skipped);
+            }
+            let wid = known[rng.random_range(0..known.len())];
+            app.send(
+                app.request(
+                    Method::DELETE,
+                    &format!("{path}/write-offs/{wid}"),
+                    Some(&tokens.admin),
+                )
+                .json(&json!({"reason": "the bank refunded its fee"})),
+            )
+            .await
+        }
         "credit" | "credit_full" => {
             let body = if op == "credit_full" {
                 json!({"reason": "whole invoice", "full": true})
@@ -675,17 +744,18 @@ async fn check_api(app: &TestApp, token: &str, problems: &mut Vec<String>) -> us
             .get(&format!("/api/v1/invoices/{id}"), Some(token))
             .await;
         let h = &reply.body["data"];
-        let (total, paid, credited) = (
+        let (total, paid, credited, written_off) = (
             dec(&h["total"]),
             dec(&h["amount_paid"]),
             dec(&h["amount_credited"]),
+            dec(&h["amount_written_off"]),
         );
         let (due, overpaid) = (dec(&h["amount_due"]), dec(&h["amount_overpaid"]));
         let owed = match h["status"].as_str() {
             Some("draft" | "void") => Decimal::ZERO,
-            _ => (total - paid - credited).max(Decimal::ZERO),
+            _ => (total - paid - credited - written_off).max(Decimal::ZERO),
         };
-        let over = (paid + credited - total).max(Decimal::ZERO);
+        let over = (paid + credited + written_off - total).max(Decimal::ZERO);
         for (ok, what) in [
             (
                 reply.status == 200,
@@ -801,6 +871,40 @@ async fn check_table(
                 }
             }
         }
+        let write_offs: Vec<&Value> = group
+            .iter()
+            .filter(|i| i["sk"].as_str().is_some_and(|s| s.starts_with("WRITEOFF#")))
+            .collect();
+        // One reversal entry per reversed write-off, as for payments.
+        let mut write_off_reversals: HashMap<String, usize> = HashMap::new();
+        for entry in group
+            .iter()
+            .filter(|i| i["sk"].as_str().is_some_and(|s| s.starts_with("HISTORY#")))
+            .filter(|i| i["action"] == "write_off_reversed")
+        {
+            for c in entry["changes"].as_array().into_iter().flatten() {
+                if c["field"] == "write_off"
+                    && let Some(w) = c["from"].as_str()
+                {
+                    *write_off_reversals.entry(w.to_string()).or_default() += 1;
+                }
+            }
+        }
+        for w in &write_offs {
+            let wid = w["id"].as_str().unwrap_or_default();
+            let reversed = !w["reversal"].is_null();
+            let entries = write_off_reversals.get(wid).copied().unwrap_or(0);
+            check(
+                entries == usize::from(reversed),
+                format!(
+                    "invoice {id}: write-off {wid} reversed={reversed} with {entries} reversal entries"
+                ),
+            );
+            check(
+                dec(&w["amount"]) > Decimal::ZERO,
+                format!("invoice {id}: write-off {wid} amount {}", w["amount"]),
+            );
+        }
         for p in &payments {
             let pid = p["id"].as_str().unwrap_or_default();
             let reversed = !p["reversal"].is_null();
@@ -862,6 +966,18 @@ async fn check_table(
         check(
             paid == live_paid,
             format!("invoice {id}: amount_paid {paid} but live payments sum to {live_paid}"),
+        );
+        let written_off = dec(&h["amount_written_off"]);
+        let live_written_off: Decimal = write_offs
+            .iter()
+            .filter(|w| w["reversal"].is_null())
+            .map(|w| dec(&w["amount"]))
+            .sum();
+        check(
+            written_off == live_written_off,
+            format!(
+                "invoice {id}: amount_written_off {written_off} but live write-offs sum to {live_written_off}"
+            ),
         );
         let its_notes = notes.get(id).cloned().unwrap_or_default();
         let note_total: Decimal = its_notes.iter().map(|n| dec(&n["total"])).sum();
@@ -942,13 +1058,17 @@ async fn check_table(
             due >= Decimal::ZERO,
             format!("invoice {id}: amount_due {due} is negative"),
         );
-        let owed = (total - paid - credited).max(Decimal::ZERO);
+        let owed = (total - paid - credited - written_off).max(Decimal::ZERO);
+        check(
+            written_off >= Decimal::ZERO && note_total + written_off <= total,
+            format!("invoice {id}: {written_off} written off and {note_total} credited of {total}"),
+        );
         match status {
             "finalized" | "paid" => {
                 check(
                     due == owed,
                     format!(
-                        "invoice {id}: amount_due {due}, expected max(0, {total} - {paid} - {credited}) = {owed}"
+                        "invoice {id}: amount_due {due}, expected max(0, {total} - {paid} - {credited} - {written_off}) = {owed}"
                     ),
                 );
                 check(
@@ -957,12 +1077,17 @@ async fn check_table(
                 );
             }
             "void" => check(
-                paid.is_zero() && credited.is_zero(),
-                format!("invoice {id}: void with {paid} paid and {credited} credited"),
+                paid.is_zero() && credited.is_zero() && written_off.is_zero(),
+                format!(
+                    "invoice {id}: void with {paid} paid, {credited} credited, {written_off} written off"
+                ),
             ),
             "draft" => check(
-                paid.is_zero() && credited.is_zero() && payments.is_empty(),
-                format!("invoice {id}: draft with payments or credit"),
+                paid.is_zero()
+                    && credited.is_zero()
+                    && payments.is_empty()
+                    && write_offs.is_empty(),
+                format!("invoice {id}: draft with payments, credit or write-offs"),
             ),
             other => check(false, format!("invoice {id}: unknown status {other}")),
         }
@@ -1010,6 +1135,11 @@ async fn check_table(
                 sorted_ids(its_notes.clone(), "id"),
             ),
             ("invoice.sent", "message_id", sorted_ids(sent.clone(), "id")),
+            (
+                "invoice.written_off",
+                "write_off_id",
+                sorted_ids(write_offs.clone(), "id"),
+            ),
         ] {
             let got = ids_of(kind, field);
             check(

@@ -689,6 +689,66 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/invoices/{id}/write-off": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Write off part (or all) of what is due on a finalized invoice, without money: `reason`
+         *     `bank_fee`, `fx_rounding`, `bad_debt` or `other`; amount > 0 and at most the amount due.
+         *     Accountants up to the tolerance of the invoice's currency (`WRITE_OFF_TOLERANCE`,
+         *     default 50.00 USD/EUR, 500 000.00 UZS; 403 above it), admins any amount. Nothing left
+         *     due makes the invoice `paid`.
+         */
+        post: operations["write_off"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/invoices/{id}/write-offs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every write-off of an invoice, reversed ones included, oldest first. */
+        get: operations["list_write_offs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/invoices/{id}/write-offs/{wid}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Reverse a write-off (admins only), with a reason: the amount is due again and a `paid`
+         *     invoice is `finalized` again.
+         */
+        delete: operations["reverse_write_off"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/month-end-runs": {
         parameters: {
             query?: never;
@@ -1490,6 +1550,18 @@ export interface components {
             /** @description Always null on success. */
             error: Record<string, never> | null;
         };
+        /** @description A single item: `{"data": X, "error": null}`. */
+        Data_Vec_WriteOff: {
+            data: components["schemas"]["WriteOff"][];
+            /** @description Always null on success. */
+            error: Record<string, never> | null;
+        };
+        /** @description A single item: `{"data": X, "error": null}`. */
+        Data_WriteOffAnswer: {
+            data: components["schemas"]["WriteOffAnswer"];
+            /** @description Always null on success. */
+            error: Record<string, never> | null;
+        };
         /** @description A deleted draft. */
         Deleted: {
             deleted: boolean;
@@ -1536,7 +1608,7 @@ export interface components {
          * @description What a write did.
          * @enum {string}
          */
-        EditAction: "created" | "updated" | "line_items_changed" | "regenerated" | "finalized" | "payment_recorded" | "payment_reversed" | "voided" | "credit_note_issued" | "sent" | "deleted";
+        EditAction: "created" | "updated" | "line_items_changed" | "regenerated" | "finalized" | "payment_recorded" | "payment_reversed" | "written_off" | "write_off_reversed" | "voided" | "credit_note_issued" | "sent" | "deleted";
         /**
          * @description An electronic address: where e-invoices are delivered (EN 16931 BT-34 / BT-49), an
          *     identifier with its scheme from the CEF EAS code list (`0088` GLN, `0204` Leitweg-ID,
@@ -1743,7 +1815,7 @@ export interface components {
             amount_credited_tax: string;
             /**
              * Format: decimal
-             * @description `total - amount_paid - amount_credited`, never below zero.
+             * @description `total - amount_paid - amount_credited - amount_written_off`, never below zero.
              * @example 1330.00
              */
             amount_due: string;
@@ -1761,6 +1833,13 @@ export interface components {
              * @example 0.00
              */
             amount_paid: string;
+            /**
+             * Format: decimal
+             * @description What write-offs (not reversed) have closed without money (a bank fee, a rounding,
+             *     a bad debt).
+             * @example 0.00
+             */
+            amount_written_off: string;
             client: components["schemas"]["ClientSnapshot"];
             client_key: string;
             /** Format: date-time */
@@ -2664,6 +2743,48 @@ export interface components {
             issue_summary: string;
             /** Format: int32 */
             minutes: number;
+        };
+        /** @description An amount written off an invoice. */
+        WriteOff: {
+            /**
+             * Format: decimal
+             * @description In the invoice's currency, with its minor-unit places.
+             * @example 25.00
+             */
+            amount: string;
+            currency: string;
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            invoice_id: string;
+            note: string | null;
+            reason: components["schemas"]["WriteOffReason"];
+            /** Format: date-time */
+            recorded_at: string;
+            recorded_by: string;
+            reversal: components["schemas"]["Reversal"] | null;
+        };
+        /** @description A write-off and the invoice's amounts after it. */
+        WriteOffAnswer: {
+            invoice: components["schemas"]["InvoiceHeader"];
+            write_off: components["schemas"]["WriteOff"];
+        };
+        /**
+         * @description Why an amount is written off.
+         * @enum {string}
+         */
+        WriteOffReason: "bank_fee" | "fx_rounding" | "bad_debt" | "other";
+        /** @description `POST /invoices/{id}/write-off`. */
+        WriteOffRequest: {
+            /**
+             * Format: decimal
+             * @description A decimal string in the invoice's currency, > 0, at most the amount due.
+             * @example 25.00
+             */
+            amount: string;
+            /** @description Up to 500 characters, one line (e.g. the bank's statement line). */
+            note?: string | null;
+            reason: components["schemas"]["WriteOffReason"];
         };
     };
     responses: never;
@@ -6219,6 +6340,333 @@ export interface operations {
             };
             /** @description `IDEMPOTENCY_KEY_REUSED`: this `Idempotency-Key` was already used with a different request */
             422: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description `SERVICE_UNAVAILABLE`: DynamoDB or S3 did not answer in time */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    write_off: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the request safe to retry: the first answer to a key (per user and route) is remembered for 24 hours and replayed, with `Idempotent-Replayed: true`, to a repeat with the same body; the same key with another body is 422. 1-255 printable ASCII characters, e.g. a UUID. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description Invoice id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WriteOffRequest"];
+            };
+        };
+        responses: {
+            /** @description Written off */
+            201: {
+                headers: {
+                    /** @description The invoice version, quoted (`"3"`): send it back as `If-Match` */
+                    ETag?: string;
+                    /** @description `true` when this is the remembered answer to an earlier request with the same `Idempotency-Key` */
+                    "Idempotent-Replayed"?: "true";
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Data_WriteOffAnswer"];
+                };
+            };
+            /** @description Bad amount (over what is due, decimals), reason or note */
+            400: {
+                headers: {
+                    /** @description `true` when this is the remembered answer to an earlier request with the same `Idempotency-Key` */
+                    "Idempotent-Replayed"?: "true";
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No or bad token */
+            401: {
+                headers: {
+                    /** @description `true` when this is the remembered answer to an earlier request with the same `Idempotency-Key` */
+                    "Idempotent-Replayed"?: "true";
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Viewer, or an accountant above the tolerance */
+            403: {
+                headers: {
+                    /** @description `true` when this is the remembered answer to an earlier request with the same `Idempotency-Key` */
+                    "Idempotent-Replayed"?: "true";
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such invoice */
+            404: {
+                headers: {
+                    /** @description `true` when this is the remembered answer to an earlier request with the same `Idempotency-Key` */
+                    "Idempotent-Replayed"?: "true";
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not finalized (draft, paid or void); or a request with this `Idempotency-Key` is in progress (`Retry-After: 1`) */
+            409: {
+                headers: {
+                    /** @description On a stale version: the invoice's current version, quoted (`"5"`), also in `error.current_version`. */
+                    ETag?: string;
+                    /** @description `true` when this is the remembered answer to an earlier request with the same `Idempotency-Key` */
+                    "Idempotent-Replayed"?: "true";
+                    /** @description Only while a request with the same `Idempotency-Key` is in progress: seconds to wait. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description `PAYLOAD_TOO_LARGE`: the body is over 1 MiB */
+            413: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description `IDEMPOTENCY_KEY_REUSED`: this `Idempotency-Key` was already used with a different request */
+            422: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description `SERVICE_UNAVAILABLE`: DynamoDB or S3 did not answer in time */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    list_write_offs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Invoice id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Write-offs */
+            200: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Data_Vec_WriteOff"];
+                };
+            };
+            /** @description An unknown query parameter */
+            400: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No or bad token */
+            401: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such invoice */
+            404: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description `SERVICE_UNAVAILABLE`: DynamoDB or S3 did not answer in time */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    reverse_write_off: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Invoice id */
+                id: string;
+                /** @description Write-off id */
+                wid: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReasonRequest"];
+            };
+        };
+        responses: {
+            /** @description Reversed */
+            200: {
+                headers: {
+                    /** @description The invoice version, quoted (`"3"`): send it back as `If-Match` */
+                    ETag?: string;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Data_WriteOffAnswer"];
+                };
+            };
+            /** @description No reason */
+            400: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No or bad token */
+            401: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such invoice or write-off */
+            404: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Already reversed, or the invoice is void */
+            409: {
+                headers: {
+                    /** @description On a stale version: the invoice's current version, quoted (`"5"`), also in `error.current_version`. */
+                    ETag?: string;
+                    /** @description Only while a request with the same `Idempotency-Key` is in progress: seconds to wait. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description `PAYLOAD_TOO_LARGE`: the body is over 1 MiB */
+            413: {
                 headers: {
                     /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
                     "X-Request-ID"?: string;

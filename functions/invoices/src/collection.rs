@@ -1,10 +1,11 @@
-//! Receivables routes: payments and their reversal, void, and deleting a draft. Handlers
+//! Receivables routes: payments, write-offs and their reversal, void, and deleting a draft. Handlers
 //! translate HTTP to `proxima::invoice::collection` and back.
 
 use super::{actor, invoice_id, tagged, with_etag};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
+use proxima::domain::invoice::write_off::{WriteOff, WriteOffRequest};
 use proxima::http::error::ErrorEnvelope;
 use proxima::http::openapi::RequiredIfMatch;
 use proxima::http::version::expected_version;
@@ -121,6 +122,101 @@ pub async fn reverse_payment(
         .reverse_payment(invoice_id(&id)?, pid, &req.reason, &actor(&user))
         .await?;
     let answer = answer(invoice, payment);
+    Ok(tagged(answer.invoice.version, Data::ok(answer)))
+}
+
+/// A write-off and the invoice's amounts after it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WriteOffAnswer {
+    pub write_off: WriteOff,
+    pub invoice: InvoiceHeader,
+}
+
+fn write_off_answer(mut invoice: Invoice, write_off: WriteOff) -> WriteOffAnswer {
+    receivables::present(&mut invoice.header, chrono::Utc::now());
+    WriteOffAnswer {
+        write_off,
+        invoice: invoice.header,
+    }
+}
+
+/// Write off part (or all) of what is due on a finalized invoice, without money: `reason`
+/// `bank_fee`, `fx_rounding`, `bad_debt` or `other`; amount > 0 and at most the amount due.
+/// Accountants up to the tolerance of the invoice's currency (`WRITE_OFF_TOLERANCE`,
+/// default 50.00 USD/EUR, 500 000.00 UZS; 403 above it), admins any amount. Nothing left
+/// due makes the invoice `paid`.
+#[utoipa::path(post, path = "/api/v1/invoices/{id}/write-off", tag = "invoices",
+    request_body = WriteOffRequest,
+    params(("id" = Uuid, Path, description = "Invoice id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Written off", body = Data<WriteOffAnswer>, headers(("ETag" = String, description = "The invoice version, quoted (`\"3\"`): send it back as `If-Match`"))),
+        (status = 400, description = "Bad amount (over what is due, decimals), reason or note", body = ErrorEnvelope),
+        (status = 401, description = "No or bad token", body = ErrorEnvelope),
+        (status = 403, description = "Viewer, or an accountant above the tolerance", body = ErrorEnvelope),
+        (status = 404, description = "No such invoice", body = ErrorEnvelope),
+        (status = 409, description = "Not finalized (draft, paid or void)", body = ErrorEnvelope)))]
+pub async fn write_off(
+    InvoiceWriter(user): InvoiceWriter,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    JsonBody(req): JsonBody<WriteOffRequest>,
+) -> Result<impl IntoResponse> {
+    let admin = user.role == proxima::domain::Role::Admin;
+    let (invoice, write_off) = state
+        .invoice_service()
+        .write_off(invoice_id(&id)?, &req, admin, &actor(&user))
+        .await?;
+    let answer = write_off_answer(invoice, write_off);
+    Ok(tagged(answer.invoice.version, Data::created(answer)))
+}
+
+/// Every write-off of an invoice, reversed ones included, oldest first.
+#[utoipa::path(get, path = "/api/v1/invoices/{id}/write-offs", tag = "invoices",
+    params(("id" = Uuid, Path, description = "Invoice id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Write-offs", body = Data<Vec<WriteOff>>),
+        (status = 400, description = "An unknown query parameter", body = ErrorEnvelope),
+        (status = 401, description = "No or bad token", body = ErrorEnvelope),
+        (status = 404, description = "No such invoice", body = ErrorEnvelope)))]
+pub async fn list_write_offs(
+    _user: AuthUser,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    _known: KnownQuery,
+) -> Result<Data<Vec<WriteOff>>> {
+    Ok(Data::ok(
+        state.invoice_service().write_offs(invoice_id(&id)?).await?,
+    ))
+}
+
+/// Reverse a write-off (admins only), with a reason: the amount is due again and a `paid`
+/// invoice is `finalized` again.
+#[utoipa::path(delete, path = "/api/v1/invoices/{id}/write-offs/{wid}", tag = "invoices",
+    request_body = ReasonRequest,
+    params(("id" = Uuid, Path, description = "Invoice id"),
+           ("wid" = Uuid, Path, description = "Write-off id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Reversed", body = Data<WriteOffAnswer>, headers(("ETag" = String, description = "The invoice version, quoted (`\"3\"`): send it back as `If-Match`"))),
+        (status = 400, description = "No reason", body = ErrorEnvelope),
+        (status = 401, description = "No or bad token", body = ErrorEnvelope),
+        (status = 403, description = "Not an admin", body = ErrorEnvelope),
+        (status = 404, description = "No such invoice or write-off", body = ErrorEnvelope),
+        (status = 409, description = "Already reversed, or the invoice is void", body = ErrorEnvelope)))]
+pub async fn reverse_write_off(
+    Admin(user): Admin,
+    State(state): State<AppState>,
+    Path((id, wid)): Path<(String, String)>,
+    JsonBody(req): JsonBody<ReasonRequest>,
+) -> Result<impl IntoResponse> {
+    let wid = Uuid::parse_str(&wid).map_err(|_| Error::not_found("write-off"))?;
+    let (invoice, write_off) = state
+        .invoice_service()
+        .reverse_write_off(invoice_id(&id)?, wid, &req.reason, &actor(&user))
+        .await?;
+    let answer = write_off_answer(invoice, write_off);
     Ok(tagged(answer.invoice.version, Data::ok(answer)))
 }
 

@@ -573,6 +573,9 @@ proxima::function_routes! {
     "/api/v1/invoices/{id}/act" => get(act);
     "/api/v1/invoices/{id}/payments" => post(idempotent(record_payment)), get(list_payments);
     "/api/v1/invoices/{id}/payments/{pid}" => delete(reverse_payment);
+    "/api/v1/invoices/{id}/write-off" => post(idempotent(write_off));
+    "/api/v1/invoices/{id}/write-offs" => get(list_write_offs);
+    "/api/v1/invoices/{id}/write-offs/{wid}" => delete(reverse_write_off);
     "/api/v1/invoices/{id}/void" => post(idempotent(void));
     "/api/v1/invoices/{id}/send" => post(idempotent(send_invoice));
     "/api/v1/invoices/{id}/remind" => post(idempotent(remind_invoice));

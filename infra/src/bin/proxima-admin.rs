@@ -516,6 +516,8 @@ fn enqueuing_service(store: &DynamoStore) -> proxima::invoice::InvoiceService<'_
     static UNWIRED: proxima::store::Unwired = proxima::store::Unwired("not used to enqueue");
     static ISSUER: std::sync::LazyLock<proxima::domain::issuer::Issuer> =
         std::sync::LazyLock::new(Default::default);
+    static TOLERANCE: proxima::domain::invoice::write_off::Tolerance =
+        proxima::domain::invoice::write_off::Tolerance::none();
     proxima::invoice::InvoiceService {
         clients: store,
         worklogs: store,
@@ -533,6 +535,7 @@ fn enqueuing_service(store: &DynamoStore) -> proxima::invoice::InvoiceService<'_
         issuer: &ISSUER,
         rates: store,
         url_ttl_secs: 0,
+        write_off_tolerance: &TOLERANCE,
     }
 }
 

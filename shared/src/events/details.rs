@@ -5,6 +5,7 @@ use super::EventDetail;
 use crate::domain::Period;
 use crate::domain::invoice::credit_note::CreditNote;
 use crate::domain::invoice::receivables::Payment;
+use crate::domain::invoice::write_off::{WriteOff, WriteOffReason};
 use crate::invoice::{InvoiceHeader, InvoiceStatus};
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
@@ -303,6 +304,59 @@ impl PaymentRecorded {
     }
 }
 
+/// `invoice.written_off`: part of what was due on an invoice was closed without money;
+/// `invoice_status` is the invoice's status after it (`paid` when nothing is due).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct InvoiceWrittenOff {
+    /// Schema version of this detail.
+    pub version: u32,
+    pub write_off_id: Uuid,
+    pub invoice_id: Uuid,
+    pub invoice_number: String,
+    pub client_key: String,
+    #[schema(value_type = String, example = "25.00", pattern = "^-?[0-9]+(\\.[0-9]+)?$")]
+    pub amount: Decimal,
+    pub currency: String,
+    #[schema(inline)]
+    pub reason: WriteOffReason,
+    /// What is still due after it.
+    #[schema(value_type = String, example = "0.00", pattern = "^-?[0-9]+(\\.[0-9]+)?$")]
+    pub amount_due: Decimal,
+    #[schema(inline)]
+    pub invoice_status: InvoiceStatus,
+    #[serde(with = "crate::domain::instant::millis")]
+    pub recorded_at: DateTime<Utc>,
+}
+
+impl EventDetail for InvoiceWrittenOff {
+    const NAME: &'static str = "invoice.written_off";
+    const VERSION: u32 = 1;
+    const DESCRIPTION: &'static str =
+        "Part of what was due on an invoice was written off (a bank fee, a rounding, a bad debt).";
+    fn subject(&self) -> String {
+        self.write_off_id.to_string()
+    }
+}
+
+impl InvoiceWrittenOff {
+    /// The event of `write_off`, with the invoice `h` after it.
+    pub fn of(h: &InvoiceHeader, write_off: &WriteOff) -> Self {
+        Self {
+            version: Self::VERSION,
+            write_off_id: write_off.id,
+            invoice_id: h.id,
+            invoice_number: number(h),
+            client_key: h.client_key.clone(),
+            amount: write_off.amount,
+            currency: write_off.currency.clone(),
+            reason: write_off.reason,
+            amount_due: h.amount_due,
+            invoice_status: h.status,
+            recorded_at: write_off.recorded_at,
+        }
+    }
+}
+
 /// `credit_note.issued`: a credit note was issued against an invoice.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct CreditNoteIssued {
@@ -441,6 +495,7 @@ pub fn all_schemas() -> Vec<super::schema::EventSchema> {
         schema_of::<InvoiceSent>(),
         schema_of::<InvoiceVoided>(),
         schema_of::<PaymentRecorded>(),
+        schema_of::<InvoiceWrittenOff>(),
         schema_of::<CreditNoteIssued>(),
         schema_of::<MonthEndCompleted>(),
         schema_of::<InvoiceOverdue>(),

@@ -19,7 +19,8 @@ pub mod schema;
 
 pub use details::{
     CreditNoteIssued, InvoiceFinalized, InvoiceOverdue, InvoiceSent, InvoiceVoided,
-    MonthEndCompleted, PaymentRecorded, ReminderSent, RemindersCompleted, all_schemas,
+    InvoiceWrittenOff, MonthEndCompleted, PaymentRecorded, ReminderSent, RemindersCompleted,
+    all_schemas,
 };
 pub use relay::relay;
 

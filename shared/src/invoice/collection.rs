@@ -1,5 +1,5 @@
-//! After finalize: the use cases that move an issued invoice's receivables (payments and
-//! their reversal, void) and the deletion of a draft. Each one checks the lifecycle rule,
+//! After finalize: the use cases that move an issued invoice's receivables (payments,
+//! write-offs and their reversal, void) and the deletion of a draft. Each one checks the lifecycle rule,
 //! applies the receivables rules, and writes the invoice with its companions in one
 //! conditional transaction; a write that lost a race is read again and decided again.
 
@@ -10,7 +10,10 @@ use crate::domain::invoice::history::{Change, EditAction, HistoryEntry};
 use crate::domain::invoice::lifecycle::{self, Action};
 use crate::domain::invoice::model::{Invoice, InvoiceStatus};
 use crate::domain::invoice::receivables::{self, Payment, PaymentRequest, Reversal};
-use crate::events::{DomainEvent, EventDetail, InvoiceVoided, PaymentRecorded};
+use crate::domain::invoice::write_off::{
+    WriteOff, WriteOffLimit, WriteOffRequest, check_write_off,
+};
+use crate::events::{DomainEvent, EventDetail, InvoiceVoided, InvoiceWrittenOff, PaymentRecorded};
 use crate::ports::{Companion, WriteOutcome, WriteRefused};
 use crate::{Error, Result};
 use chrono::NaiveDate;
@@ -34,6 +37,13 @@ fn receivables_changes(before: &Invoice, after: &Invoice) -> Vec<Change> {
     if b.amount_paid != a.amount_paid {
         out.push(Change::of("amount_paid", &b.amount_paid, &a.amount_paid));
     }
+    if b.amount_written_off != a.amount_written_off {
+        out.push(Change::of(
+            "amount_written_off",
+            &b.amount_written_off,
+            &a.amount_written_off,
+        ));
+    }
     if b.amount_credited != a.amount_credited {
         out.push(Change::of(
             "amount_credited",
@@ -55,6 +65,16 @@ fn receivables_changes(before: &Invoice, after: &Invoice) -> Vec<Change> {
 struct Read {
     /// The invoice's payments (read only when asked for).
     payments: Vec<Payment>,
+    /// The invoice's write-offs (read only when asked for).
+    write_offs: Vec<WriteOff>,
+}
+
+/// Which records of the invoice a decision reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Records {
+    None,
+    Payments,
+    WriteOffs,
 }
 
 /// Read (the invoice, and its payments when `with_payments`), decide (`decide` returns the
@@ -67,7 +87,7 @@ async fn write<T>(
     action: Action,
     history: EditAction,
     actor: &Actor,
-    with_payments: bool,
+    records: Records,
     decide: impl Fn(&Invoice, &Read) -> Result<(Invoice, Vec<Change>, T)> + Sync,
     companions: impl Fn(&T) -> Vec<Companion<'_>> + Sync,
     event: impl Fn(&Invoice, &T) -> Option<DomainEvent> + Sync,
@@ -77,11 +97,15 @@ async fn write<T>(
         let mut before = get(stores, id).await?;
         receivables::settle(&mut before.header);
         lifecycle::check(&before.header, action, None)?;
-        let read = Read {
-            payments: if with_payments {
-                stores.invoices.payments(id).await?
-            } else {
-                Vec::new()
+        let read = match records {
+            Records::None => Read::default(),
+            Records::Payments => Read {
+                payments: stores.invoices.payments(id).await?,
+                ..Read::default()
+            },
+            Records::WriteOffs => Read {
+                write_offs: stores.invoices.write_offs(id).await?,
+                ..Read::default()
             },
         };
         let (mut after, mut changes, extra) = decide(&before, &read)?;
@@ -151,7 +175,7 @@ pub async fn record_payment(
         Action::RecordPayment,
         EditAction::PaymentRecorded,
         actor,
-        false,
+        Records::None,
         |before, _| {
             receivables::check_payment(&before.header, req, today(before, actor))?;
             let payment = Payment {
@@ -212,7 +236,7 @@ pub async fn reverse_payment(
         // The payment is read again in every round: a reversal that lost a race to another
         // reversal of the same payment sees it reversed and is refused (the write is also
         // conditional on the stored payment not being reversed).
-        true,
+        Records::Payments,
         |before, read| {
             let mut payment = read
                 .payments
@@ -240,6 +264,104 @@ pub async fn reverse_payment(
     .await
 }
 
+/// `POST /invoices/{id}/write-off`: close part (or all) of what is due without money. An
+/// accountant up to the tolerance of the invoice's currency, an admin any amount
+/// ([`check_write_off`]); an invoice with nothing left due becomes `paid`.
+pub async fn write_off(
+    stores: Stores<'_>,
+    id: Uuid,
+    req: &WriteOffRequest,
+    limit: WriteOffLimit<'_>,
+    actor: &Actor,
+) -> Result<(Invoice, WriteOff)> {
+    let write_off_id = Uuid::new_v4();
+    write(
+        stores,
+        id,
+        Action::WriteOff,
+        EditAction::WrittenOff,
+        actor,
+        Records::None,
+        |before, _| {
+            let note = check_write_off(&before.header, req, limit)?;
+            let currency = before.header.currency.clone();
+            let w = WriteOff {
+                id: write_off_id,
+                invoice_id: id,
+                amount: crate::domain::invoice::money::round_to(
+                    req.amount,
+                    crate::domain::invoice::money::minor_unit(&currency),
+                ),
+                currency,
+                reason: req.reason,
+                note: note.clone(),
+                recorded_at: crate::domain::instant::to_millis(actor.now),
+                recorded_by: actor.name.clone(),
+                reversal: None,
+            };
+            let mut after = before.clone();
+            after.header.amount_written_off += w.amount;
+            let changes = vec![Change::of("write_off", &None::<Uuid>, &Some(w.id))];
+            Ok((after, changes, w))
+        },
+        |w| vec![Companion::PutWriteOff(w)],
+        |after, w| Some(InvoiceWrittenOff::of(&after.header, w).event()),
+    )
+    .await
+}
+
+/// `GET /invoices/{id}/write-offs`: every write-off, reversed ones included, oldest first.
+pub async fn write_offs(stores: Stores<'_>, id: Uuid) -> Result<Vec<WriteOff>> {
+    get(stores, id).await?;
+    stores.invoices.write_offs(id).await
+}
+
+/// `DELETE /invoices/{id}/write-offs/{wid}` (admins): reverse a write-off with a reason; the
+/// amount is due again, and a `paid` invoice is `finalized` again.
+pub async fn reverse_write_off(
+    stores: Stores<'_>,
+    id: Uuid,
+    write_off_id: Uuid,
+    reason: &str,
+    actor: &Actor,
+) -> Result<(Invoice, WriteOff)> {
+    let reason = receivables::check_reason(reason)?;
+    write(
+        stores,
+        id,
+        Action::ReverseWriteOff,
+        EditAction::WriteOffReversed,
+        actor,
+        // Read again in every round, and the write is conditional on the stored write-off
+        // not being reversed: of two reversals at once, one wins.
+        Records::WriteOffs,
+        |before, read| {
+            let mut w = read
+                .write_offs
+                .iter()
+                .find(|w| w.id == write_off_id)
+                .cloned()
+                .ok_or_else(|| Error::not_found("write-off"))?;
+            if w.reversal.is_some() {
+                return Err(Error::Conflict("the write-off is already reversed".into()));
+            }
+            w.reversal = Some(Reversal {
+                at: actor.now,
+                by: actor.name.clone(),
+                reason: reason.clone(),
+            });
+            let mut after = before.clone();
+            after.header.amount_written_off -= w.amount;
+            let changes = vec![Change::of("write_off", &Some(w.id), &None::<Uuid>)];
+            Ok((after, changes, w))
+        },
+        |w| vec![Companion::ReplaceWriteOff(w)],
+        // No event: a reversal is an admin's correction (`invoice.history` records it).
+        |_, _| None,
+    )
+    .await
+}
+
 /// `POST /invoices/{id}/void`: void a finalized invoice that has no payments and no credit
 /// notes. Its number stays used and its PDF stays as issued; the (client, period) may be
 /// invoiced again.
@@ -251,17 +373,26 @@ pub async fn void(stores: Stores<'_>, id: Uuid, reason: &str, actor: &Actor) -> 
         Action::Void,
         EditAction::Voided,
         actor,
-        false,
+        Records::None,
         |before, _| {
-            if !before.header.amount_paid.is_zero() || !before.header.amount_credited.is_zero() {
+            let h = &before.header;
+            if !h.amount_paid.is_zero()
+                || !h.amount_credited.is_zero()
+                || !h.amount_written_off.is_zero()
+            {
                 return Err(Error::Conflict(format!(
-                    "invoice has {} paid and {} credited; reverse the payments first (credited invoices cannot be voided)",
-                    before.header.amount_paid, before.header.amount_credited
+                    "invoice has {} paid, {} credited and {} written off; reverse the payments \
+                     and write-offs first (credited invoices cannot be voided)",
+                    h.amount_paid, h.amount_credited, h.amount_written_off
                 )));
             }
             let mut after = before.clone();
             after.header.status = InvoiceStatus::Void;
-            Ok((after, vec![Change::of("reason", &None::<String>, &Some(reason.clone()))], ()))
+            Ok((
+                after,
+                vec![Change::of("reason", &None::<String>, &Some(reason.clone()))],
+                (),
+            ))
         },
         |_| vec![Companion::ReleasePeriodGuard],
         |after, _| Some(InvoiceVoided::of(&after.header).event()),

@@ -73,6 +73,7 @@ pub fn build_draft(
             amount_overpaid: Decimal::ZERO,
             amount_credited_net: Decimal::ZERO,
             amount_credited_tax: Decimal::ZERO,
+            amount_written_off: Decimal::ZERO,
             payment_status: Default::default(),
             overdue: false,
             timezone: Some(client.timezone.clone()),

@@ -19,6 +19,7 @@ use crate::domain::invoice::edit::{InvoicePatch, LineItemsPatch};
 use crate::domain::invoice::history::HistoryEntry;
 use crate::domain::invoice::model::{GroupBy, Invoice, InvoiceFilter, InvoiceHeader};
 use crate::domain::invoice::receivables::{Payment, PaymentRequest};
+use crate::domain::invoice::write_off::{WriteOff, WriteOffLimit, WriteOffRequest};
 use crate::domain::issuer::Issuer;
 use crate::domain::{Page, PageRequest, Period};
 #[cfg(feature = "einvoice")]
@@ -52,6 +53,8 @@ pub struct InvoiceService<'a> {
     pub rates: &'a dyn crate::ports::RateStore,
     /// Life of presigned document URLs.
     pub url_ttl_secs: u64,
+    /// What an accountant may write off at once, per currency.
+    pub write_off_tolerance: &'a crate::domain::invoice::write_off::Tolerance,
 }
 
 impl<'a> InvoiceService<'a> {
@@ -237,6 +240,39 @@ impl<'a> InvoiceService<'a> {
     /// A presigned download of an issued invoice's act of completed work.
     pub async fn act(&self, id: Uuid, now: DateTime<Utc>) -> Result<PdfDownload> {
         super::act::act_download(self.lifecycle(), id, self.url_ttl_secs, now).await
+    }
+
+    /// Write off part of what is due: an admin any amount (`admin`), others up to the
+    /// tolerance of the invoice's currency.
+    pub async fn write_off(
+        &self,
+        id: Uuid,
+        req: &WriteOffRequest,
+        admin: bool,
+        actor: &Actor,
+    ) -> Result<(Invoice, WriteOff)> {
+        let limit = if admin {
+            WriteOffLimit::Any
+        } else {
+            WriteOffLimit::UpTo(self.write_off_tolerance)
+        };
+        collection::write_off(self.stores(), id, req, limit, actor).await
+    }
+
+    /// The write-offs of an invoice, reversed ones included, oldest first.
+    pub async fn write_offs(&self, id: Uuid) -> Result<Vec<WriteOff>> {
+        collection::write_offs(self.stores(), id).await
+    }
+
+    /// Reverse a write-off (admins).
+    pub async fn reverse_write_off(
+        &self,
+        id: Uuid,
+        write_off_id: Uuid,
+        reason: &str,
+        actor: &Actor,
+    ) -> Result<(Invoice, WriteOff)> {
+        collection::reverse_write_off(self.stores(), id, write_off_id, reason, actor).await
     }
 
     /// Record a payment.

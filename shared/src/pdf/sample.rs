@@ -94,6 +94,7 @@ pub fn sample_invoice(lines: usize) -> Invoice {
             amount_overpaid: Decimal::ZERO,
             amount_credited_net: Decimal::ZERO,
             amount_credited_tax: Decimal::ZERO,
+            amount_written_off: Decimal::ZERO,
             payment_status: Default::default(),
             overdue: false,
             timezone: None,

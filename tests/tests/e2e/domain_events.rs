@@ -74,6 +74,7 @@ fn the_committed_schemas_are_the_ones_the_code_generates() {
             "invoice.sent",
             "invoice.voided",
             "payment.recorded",
+            "invoice.written_off",
             "credit_note.issued",
             "month_end.completed",
             "invoice.overdue",

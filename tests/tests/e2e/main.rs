@@ -38,3 +38,4 @@ mod sending;
 mod template;
 mod typescript_client;
 mod uninvoiced;
+mod write_offs;

@@ -5,7 +5,7 @@
 //! transaction, storage and the PDF upload belong to the service layer.
 
 use super::edit::{check_description, check_price, check_quantity};
-use super::model::{ClientSnapshot, Invoice, PdfInfo};
+use super::model::{ClientSnapshot, Invoice, InvoiceHeader, PdfInfo};
 use super::money::{Totals, line_amount, totals};
 use crate::domain::issuer::Issuer;
 use crate::domain::text::{Lines, check_field};
@@ -233,6 +233,25 @@ pub fn credit_totals(lines: &[CreditLine], tax_rate: Decimal, places: u32) -> To
     totals(lines.iter().map(|l| l.amount), tax_rate, places)
 }
 
+/// What was written off is no longer owed, so it cannot be credited too: with write-offs,
+/// the credit notes of an invoice add up to at most `total - amount_written_off` (400 on
+/// `lines`; an admin may reverse the write-off first).
+fn check_written_off(h: &InvoiceHeader, already: Decimal, note_total: Decimal) -> Result<()> {
+    let cap = h.total - h.amount_written_off;
+    if h.amount_written_off > Decimal::ZERO && already + note_total > cap {
+        return Err(Error::field(
+            "lines",
+            format!(
+                "{} {} of the invoice is written off: its credit notes may take off at most \
+                 {cap} in all ({already} credited already); an admin may reverse the write-off \
+                 first",
+                h.amount_written_off, h.currency
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// The limit rule: the credit notes of an invoice never add up to more than its total. A
 /// note crediting nothing is refused too. Refusals are 400 `VALIDATION_ERROR` on `lines`.
 pub fn check_credit_limit(
@@ -374,6 +393,7 @@ pub fn build_credit_note(
         net,
     )?;
     check_credit_limit(h.total, already_credited.total(), t.total)?;
+    check_written_off(h, already_credited.total(), t.total)?;
     Ok(CreditNote {
         id: new.id,
         number: new.number,

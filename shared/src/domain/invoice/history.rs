@@ -20,6 +20,9 @@ pub enum EditAction {
     Finalized,
     PaymentRecorded,
     PaymentReversed,
+    /// Part of what was due was written off (`GET /invoices/{id}/write-offs`).
+    WrittenOff,
+    WriteOffReversed,
     Voided,
     CreditNoteIssued,
     /// E-mailed with its PDF (`GET /invoices/{id}/messages`).

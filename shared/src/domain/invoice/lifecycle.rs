@@ -34,6 +34,10 @@ pub enum Action {
     Send,
     /// E-mail a payment reminder with its PDF: only while something is due.
     Remind,
+    /// Close part of what is due without money (a bank fee, a rounding, a bad debt).
+    WriteOff,
+    /// Reverse a write-off (admins).
+    ReverseWriteOff,
 }
 
 impl Action {
@@ -49,6 +53,8 @@ impl Action {
             Action::IssueCreditNote => "credited",
             Action::Send => "sent",
             Action::Remind => "reminded",
+            Action::WriteOff => "written off",
+            Action::ReverseWriteOff => "have a write-off reversed",
         }
     }
 
@@ -57,8 +63,13 @@ impl Action {
         use InvoiceStatus::*;
         match self {
             Action::Edit | Action::Finalize | Action::DeleteDraft => &[Draft],
-            Action::RecordPayment | Action::Void | Action::Remind => &[Finalized],
-            Action::ReversePayment | Action::IssueCreditNote | Action::Send => &[Finalized, Paid],
+            Action::RecordPayment | Action::Void | Action::Remind | Action::WriteOff => {
+                &[Finalized]
+            }
+            Action::ReversePayment
+            | Action::IssueCreditNote
+            | Action::Send
+            | Action::ReverseWriteOff => &[Finalized, Paid],
         }
     }
 }
@@ -154,7 +165,7 @@ mod tests {
     use InvoiceStatus::*;
 
     const ALL_STATES: [InvoiceStatus; 4] = [Draft, Finalized, Paid, Void];
-    const ALL_ACTIONS: [Action; 9] = [
+    const ALL_ACTIONS: [Action; 11] = [
         Action::Edit,
         Action::Finalize,
         Action::DeleteDraft,
@@ -164,6 +175,8 @@ mod tests {
         Action::IssueCreditNote,
         Action::Send,
         Action::Remind,
+        Action::WriteOff,
+        Action::ReverseWriteOff,
     ];
 
     #[test]
@@ -198,7 +211,9 @@ mod tests {
                         Action::Void,
                         Action::IssueCreditNote,
                         Action::Send,
-                        Action::Remind
+                        Action::Remind,
+                        Action::WriteOff,
+                        Action::ReverseWriteOff
                     ]
                 ),
                 (
@@ -206,7 +221,8 @@ mod tests {
                     vec![
                         Action::ReversePayment,
                         Action::IssueCreditNote,
-                        Action::Send
+                        Action::Send,
+                        Action::ReverseWriteOff
                     ]
                 ),
                 (Void, vec![]),

@@ -232,7 +232,12 @@ pub struct InvoiceHeader {
     #[serde(default)]
     #[schema(value_type = String, format = "decimal", pattern = "^[0-9]+(\\.[0-9]{1,4})?$", example = "0.00")]
     pub amount_credited_tax: Decimal,
-    /// `total - amount_paid - amount_credited`, never below zero.
+    /// What write-offs (not reversed) have closed without money (a bank fee, a rounding,
+    /// a bad debt).
+    #[serde(default)]
+    #[schema(value_type = String, format = "decimal", pattern = "^[0-9]+(\\.[0-9]{1,4})?$", example = "0.00")]
+    pub amount_written_off: Decimal,
+    /// `total - amount_paid - amount_credited - amount_written_off`, never below zero.
     #[serde(default)]
     #[schema(value_type = String, format = "decimal", pattern = "^[0-9]+(\\.[0-9]{1,4})?$", example = "1330.00")]
     pub amount_due: Decimal,
@@ -326,6 +331,7 @@ impl InvoiceHeader {
             &mut self.amount_credited,
             &mut self.amount_credited_net,
             &mut self.amount_credited_tax,
+            &mut self.amount_written_off,
             &mut self.amount_due,
             &mut self.amount_overpaid,
         ] {

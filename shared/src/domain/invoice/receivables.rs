@@ -87,21 +87,23 @@ pub fn settle(header: &mut InvoiceHeader) {
     let places = minor_unit(&header.currency);
     header.amount_paid = round_to(header.amount_paid, places);
     header.amount_credited = round_to(header.amount_credited, places);
+    header.amount_written_off = round_to(header.amount_written_off, places);
+    // Credits and write-offs both take off what is owed; only payments are money.
+    let taken_off = header.amount_credited + header.amount_written_off;
     let receivable = super::lifecycle::is_receivable(header.status);
     header.amount_due = if receivable {
         round_to(
-            amount_due(header.total, header.amount_paid, header.amount_credited),
+            amount_due(header.total, header.amount_paid, taken_off),
             places,
         )
     } else {
         round_to(Decimal::ZERO, places)
     };
     header.amount_overpaid = round_to(
-        amount_overpaid(header.total, header.amount_paid, header.amount_credited),
+        amount_overpaid(header.total, header.amount_paid, taken_off),
         places,
     );
-    header.payment_status =
-        payment_status(header.total, header.amount_paid, header.amount_credited);
+    header.payment_status = payment_status(header.total, header.amount_paid, taken_off);
     header.status = match header.status {
         InvoiceStatus::Finalized | InvoiceStatus::Paid
             if header.amount_due.is_zero() && !header.total.is_zero() =>
@@ -152,7 +154,11 @@ pub struct PaymentRequest {
 /// Check a payment against the invoice (what is due, its dates): every problem at once.
 pub fn check_payment(header: &InvoiceHeader, req: &PaymentRequest, today: NaiveDate) -> Result<()> {
     let places = minor_unit(&header.currency);
-    let due = amount_due(header.total, header.amount_paid, header.amount_credited);
+    let due = amount_due(
+        header.total,
+        header.amount_paid,
+        header.amount_credited + header.amount_written_off,
+    );
     let mut errors = Vec::new();
     if req.amount <= Decimal::ZERO {
         errors.push(FieldError::out_of_range("amount", "must be greater than 0"));

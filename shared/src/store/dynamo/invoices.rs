@@ -11,6 +11,7 @@ use super::transact::{Cancelled, counter_move, put, transact_failure};
 use super::{DynamoStore, Item, from_item, keys, s, sdk_error, to_item};
 use crate::domain::invoice::model::InvoiceFilter;
 use crate::domain::invoice::receivables::Payment;
+use crate::domain::invoice::write_off::WriteOff;
 use crate::domain::{Page, PageRequest};
 use crate::invoice::{Change, HistoryEntry, Invoice, InvoiceHeader, LineItem};
 use crate::ports::{
@@ -177,6 +178,31 @@ impl DynamoStore {
         Ok(items)
     }
 
+    /// Every record of the invoice's partition under sort key `prefix` (payments,
+    /// write-offs), oldest first, read consistently.
+    async fn invoice_records<T: serde::de::DeserializeOwned + Send>(
+        &self,
+        id: Uuid,
+        prefix: &str,
+        what: &'static str,
+    ) -> Result<Vec<T>> {
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
+            .expression_attribute_values(":pk", s(keys::invoice(id)))
+            .expression_attribute_values(":prefix", s(prefix))
+            .consistent_read(true);
+        let mut out = Vec::new();
+        super::query_each(query, what, |item| {
+            out.push(from_item(item)?);
+            Ok(())
+        })
+        .await?;
+        Ok(out)
+    }
+
     /// Why a replacement was cancelled, read from the stored header: gone, at another status
     /// or version, our own earlier attempt (a retried transaction whose first attempt
     /// committed), or still as we read it (another condition of the transaction failed).
@@ -194,36 +220,41 @@ impl DynamoStore {
         })
     }
 
+    /// A new record (payment, write-off) in the invoice's partition, or its replacement
+    /// by its reversal: a new one must be new; a replaced one must exist and not be
+    /// reversed yet. Both are also guarded by the header's version condition in the same
+    /// transaction.
+    fn reversible(
+        &self,
+        item: std::collections::HashMap<String, AttributeValue>,
+        new: bool,
+    ) -> Result<TransactWriteItem> {
+        let mut put = put(item)?;
+        put.table_name = self.table.clone();
+        if new {
+            put.condition_expression = Some("attribute_not_exists(pk)".into());
+        } else {
+            put.condition_expression = Some(
+                "attribute_exists(pk) AND (attribute_not_exists(reversal) OR attribute_type(reversal, :null))"
+                    .into(),
+            );
+            put.expression_attribute_values = Some([(":null".to_string(), s("NULL"))].into());
+        }
+        Ok(TransactWriteItem::builder().put(put).build())
+    }
+
     /// The write of a companion of `header`'s replacement.
     fn companion(&self, header: &InvoiceHeader, c: Companion<'_>) -> Result<TransactWriteItem> {
+        let pk = (keys::PK, keys::invoice(header.id));
         match c {
-            Companion::PutPayment(p) | Companion::ReplacePayment(p) => {
-                let mut put = put(to_item(
-                    p,
-                    &[
-                        (keys::PK, keys::invoice(header.id)),
-                        (keys::SK, keys::payment(p)),
-                    ],
-                )?)?;
-                put.table_name = self.table.clone();
-                // A new payment is new; a replaced one (its reversal) must exist and not be
-                // reversed yet. Both are also guarded by the header's version condition in
-                // the same transaction.
-                match c {
-                    Companion::PutPayment(_) => {
-                        put.condition_expression = Some("attribute_not_exists(pk)".into());
-                    }
-                    _ => {
-                        put.condition_expression = Some(
-                            "attribute_exists(pk) AND (attribute_not_exists(reversal) OR attribute_type(reversal, :null))"
-                                .into(),
-                        );
-                        put.expression_attribute_values =
-                            Some([(":null".to_string(), s("NULL"))].into());
-                    }
-                }
-                Ok(TransactWriteItem::builder().put(put).build())
-            }
+            Companion::PutPayment(p) | Companion::ReplacePayment(p) => self.reversible(
+                to_item(p, &[pk, (keys::SK, keys::payment(p))])?,
+                matches!(c, Companion::PutPayment(_)),
+            ),
+            Companion::PutWriteOff(w) | Companion::ReplaceWriteOff(w) => self.reversible(
+                to_item(w, &[pk, (keys::SK, keys::write_off(w))])?,
+                matches!(c, Companion::PutWriteOff(_)),
+            ),
             Companion::PutSentMessage(m) => {
                 let mut put = put(to_item(
                     m,
@@ -593,21 +624,13 @@ impl InvoiceStore for DynamoStore {
     }
 
     async fn payments(&self, id: Uuid) -> Result<Vec<Payment>> {
-        let query = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .key_condition_expression("pk = :pk AND begins_with(sk, :payments)")
-            .expression_attribute_values(":pk", s(keys::invoice(id)))
-            .expression_attribute_values(":payments", s(keys::PAYMENTS))
-            .consistent_read(true);
-        let mut out = Vec::new();
-        super::query_each(query, "Query payments", |item| {
-            out.push(from_item(item)?);
-            Ok(())
-        })
-        .await?;
-        Ok(out)
+        self.invoice_records(id, keys::PAYMENTS, "Query payments")
+            .await
+    }
+
+    async fn write_offs(&self, id: Uuid) -> Result<Vec<WriteOff>> {
+        self.invoice_records(id, keys::WRITE_OFFS, "Query write-offs")
+            .await
     }
 
     async fn invoice_history(&self, id: Uuid, page: PageRequest) -> Result<Page<HistoryEntry>> {

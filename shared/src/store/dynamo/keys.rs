@@ -122,6 +122,19 @@ pub fn payment(p: &crate::domain::invoice::receivables::Payment) -> String {
 /// The sort key prefix of an invoice's payments.
 pub const PAYMENTS: &str = "PAYMENT#";
 
+/// Sort key of a write-off in its invoice's partition: recording instant (fixed width) then
+/// id, so the partition lists them in the order they were recorded.
+pub fn write_off(w: &crate::domain::invoice::write_off::WriteOff) -> String {
+    format!(
+        "WRITEOFF#{}#{}",
+        w.recorded_at.format("%Y-%m-%dT%H:%M:%S%.6fZ"),
+        w.id
+    )
+}
+
+/// The sort key prefix of an invoice's write-offs.
+pub const WRITE_OFFS: &str = "WRITEOFF#";
+
 /// Sort key of an e-mail sent for an invoice, in the invoice's partition: sending instant
 /// (fixed width) then id, so the partition lists messages in the order they were sent.
 pub fn sent_message(m: &crate::domain::invoice::message::SentMessage) -> String {
