@@ -21,6 +21,7 @@ export type Invoice = components["schemas"]["Invoice"];
 export type InvoiceHeader = components["schemas"]["InvoiceHeader"];
 export type Client = components["schemas"]["Client"];
 export type Payment = components["schemas"]["Payment"];
+export type WriteOff = components["schemas"]["WriteOff"];
 export type CreditNote = components["schemas"]["CreditNote"];
 export type SentMessage = components["schemas"]["SentMessage"];
 export type ReminderSettings = components["schemas"]["ReminderSettings"];
