@@ -12,7 +12,7 @@ use super::page::{PAGE_WIDTH, Pages, TEXT_WIDTH, Writer, column, size, space, wr
 use super::sections::{self, Row, TableHeader, TotalRow};
 use crate::Result;
 use crate::domain::Locale;
-use crate::invoice::{ClientSnapshot, Invoice};
+use crate::invoice::Invoice;
 use uuid::Uuid;
 
 /// Where the second party's block and signature start.
@@ -122,31 +122,6 @@ fn party_block(w: &mut Writer, x: f32, heading: &str, name: &str, details: &[Str
     w.y
 }
 
-/// The client's printed details: address, tax and VAT ids, e-mail.
-fn customer_details(c: &ClientSnapshot, l: &Labels) -> Vec<String> {
-    let a = &c.address;
-    let mut lines = vec![a.line1.clone()];
-    lines.extend(a.line2.clone());
-    let place = [
-        a.postal_code.clone().unwrap_or_default(),
-        a.city.clone(),
-        a.country.clone(),
-    ]
-    .into_iter()
-    .filter(|s| !s.is_empty())
-    .collect::<Vec<_>>()
-    .join(" ");
-    lines.push(place);
-    if let Some(t) = &c.tax_id {
-        lines.push(format!("{}: {t}", l.tax_id));
-    }
-    if let Some(v) = &c.vat_id {
-        lines.push(v.clone());
-    }
-    lines.push(c.email.clone());
-    lines
-}
-
 /// Contractor (the issuer as recorded at finalize, with its bank) beside the customer.
 fn parties(w: &mut Writer, d: &Doc<'_>) {
     let l = d.labels;
@@ -168,7 +143,7 @@ fn parties(w: &mut Writer, d: &Doc<'_>) {
         SECOND_PARTY,
         l.customer,
         &client.name,
-        &customer_details(client, l),
+        &sections::client_lines(client, l, true),
     );
     w.y = left_end.min(right_end) - space::ABOVE_TABLE;
 }

@@ -71,6 +71,21 @@ pub(super) fn party(w: &mut Writer, heading: &str, client: &ClientSnapshot, labe
         w.text(column::LEFT, size::EMPHASIS, Face::Bold, line);
         w.y -= space::EMPHASIS_LEADING;
     }
+    for line in client_lines(client, labels, false) {
+        for l in wrap(&line, Face::Regular, size::BODY, column::PARTY_WIDTH) {
+            w.text(column::LEFT, size::BODY, Face::Regular, l);
+            w.y -= space::LEADING;
+        }
+    }
+}
+
+/// The client's printed details under its name: address, tax id (and its VAT id when
+/// `with_vat_id`), e-mail.
+pub(super) fn client_lines(
+    client: &ClientSnapshot,
+    labels: &Labels,
+    with_vat_id: bool,
+) -> Vec<String> {
     let a = &client.address;
     let mut lines = vec![a.line1.clone()];
     lines.extend(a.line2.clone());
@@ -88,13 +103,11 @@ pub(super) fn party(w: &mut Writer, heading: &str, client: &ClientSnapshot, labe
     if let Some(t) = &client.tax_id {
         lines.push(format!("{}: {t}", labels.tax_id));
     }
-    lines.push(client.email.clone());
-    for line in lines {
-        for l in wrap(&line, Face::Regular, size::BODY, column::PARTY_WIDTH) {
-            w.text(column::LEFT, size::BODY, Face::Regular, l);
-            w.y -= space::LEADING;
-        }
+    if with_vat_id && let Some(v) = &client.vat_id {
+        lines.push(v.clone());
     }
+    lines.push(client.email.clone());
+    lines
 }
 
 /// The line table's header: the column titles and the heading of continuation pages.
