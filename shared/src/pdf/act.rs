@@ -9,7 +9,7 @@ use super::font::{self, Face};
 use super::labels::Labels;
 use super::layout::invoice_locale;
 use super::page::{PAGE_WIDTH, Pages, TEXT_WIDTH, Writer, column, size, space, wrap};
-use super::sections::{self, Row, TableHeader, TotalRow};
+use super::sections::{self, Row, TableHeader};
 use crate::Result;
 use crate::domain::Locale;
 use crate::invoice::Invoice;
@@ -30,13 +30,6 @@ struct Doc<'a> {
     labels: &'static Labels,
     places: u32,
     number: String,
-}
-
-impl Doc<'_> {
-    fn money(&self, value: rust_decimal::Decimal) -> String {
-        self.locale
-            .money(value, self.places, &self.invoice.header.currency)
-    }
 }
 
 /// Lay the act of `invoice` out: title, number and date, what it is made under, both
@@ -176,27 +169,16 @@ fn services(w: &mut Writer, d: &Doc<'_>) {
 /// Subtotal, VAT, total with its currency, and the UZS equivalent frozen at finalize.
 fn totals(w: &mut Writer, d: &Doc<'_>) {
     let h = &d.invoice.header;
-    let rows = [
-        TotalRow {
-            label: d.labels.subtotal.into(),
-            value: d.locale.number(h.subtotal, d.places),
-            grand: false,
-        },
-        TotalRow {
-            label: format!("{} {}", d.labels.tax, d.locale.percent(h.tax_rate)),
-            value: d.locale.number(h.tax_amount, d.places),
-            grand: false,
-        },
-        TotalRow {
-            label: d.labels.act_total.into(),
-            value: d.money(h.total),
-            grand: true,
-        },
-    ];
-    sections::totals(w, &rows);
-    if let Some(a) = &h.accounting {
-        sections::equivalent(w, a, &h.currency, d.locale, d.labels);
-    }
+    let figures = sections::Figures {
+        subtotal: h.subtotal,
+        tax_rate: h.tax_rate,
+        tax_amount: h.tax_amount,
+        total: h.total,
+        currency: &h.currency,
+        accounting: h.accounting.as_ref(),
+    };
+    let style = (d.locale, d.labels, d.places);
+    sections::figures(w, &figures, d.labels.act_total, style);
 }
 
 /// The statement that the services were rendered and accepted, then both parties'

@@ -6,7 +6,7 @@
 use super::font::{self, Face};
 use super::labels::Labels;
 use super::page::{Pages, Writer, space};
-use super::sections::{self, Row, TableHeader, TotalRow};
+use super::sections::{self, Row, TableHeader};
 use crate::Result;
 use crate::domain::Locale;
 use crate::domain::invoice::credit_note::CreditNote;
@@ -102,27 +102,16 @@ fn lines(w: &mut Writer, d: &Doc<'_>) {
 /// Subtotal, tax and the amount credited with its currency.
 fn totals(w: &mut Writer, d: &Doc<'_>) {
     let n = d.note;
-    let rows = [
-        TotalRow {
-            label: d.labels.subtotal.into(),
-            value: d.locale.number(n.subtotal, d.places),
-            grand: false,
-        },
-        TotalRow {
-            label: format!("{} {}", d.labels.tax, d.locale.percent(n.tax_rate)),
-            value: d.locale.number(n.tax_amount, d.places),
-            grand: false,
-        },
-        TotalRow {
-            label: d.labels.amount_credited.into(),
-            value: d.money(n.total),
-            grand: true,
-        },
-    ];
-    sections::totals(w, &rows);
-    if let Some(a) = &n.accounting {
-        sections::equivalent(w, a, &n.currency, d.locale, d.labels);
-    }
+    let figures = sections::Figures {
+        subtotal: n.subtotal,
+        tax_rate: n.tax_rate,
+        tax_amount: n.tax_amount,
+        total: n.total,
+        currency: &n.currency,
+        accounting: n.accounting.as_ref(),
+    };
+    let style = (d.locale, d.labels, d.places);
+    sections::figures(w, &figures, d.labels.amount_credited, style);
 }
 
 /// What the note does to the invoice's amount due.

@@ -6,7 +6,7 @@ use super::Issuer;
 use super::font::Face;
 use super::labels::Labels;
 use super::page::{Pages, Writer, column, size, space};
-use super::sections::{self, Row, TableHeader, TotalRow};
+use super::sections::{self, Row, TableHeader};
 use crate::domain::Locale;
 use crate::invoice::Invoice;
 
@@ -107,27 +107,16 @@ fn lines(w: &mut Writer, d: &Doc<'_>) {
 /// Subtotal, tax and the total with its currency.
 fn totals(w: &mut Writer, d: &Doc<'_>) {
     let h = &d.invoice.header;
-    let rows = [
-        TotalRow {
-            label: d.labels.subtotal.into(),
-            value: d.locale.number(h.subtotal, d.places),
-            grand: false,
-        },
-        TotalRow {
-            label: format!("{} {}", d.labels.tax, d.locale.percent(h.tax_rate)),
-            value: d.locale.number(h.tax_amount, d.places),
-            grand: false,
-        },
-        TotalRow {
-            label: d.labels.total.into(),
-            value: d.money(h.total),
-            grand: true,
-        },
-    ];
-    sections::totals(w, &rows);
-    if let Some(a) = &h.accounting {
-        sections::equivalent(w, a, &h.currency, d.locale, d.labels);
-    }
+    let figures = sections::Figures {
+        subtotal: h.subtotal,
+        tax_rate: h.tax_rate,
+        tax_amount: h.tax_amount,
+        total: h.total,
+        currency: &h.currency,
+        accounting: h.accounting.as_ref(),
+    };
+    let style = (d.locale, d.labels, d.places);
+    sections::figures(w, &figures, d.labels.total, style);
 }
 
 /// The invoice's notes, if any.

@@ -217,15 +217,51 @@ pub(super) fn totals(w: &mut Writer, rows: &[TotalRow]) {
     w.y -= space::SECTION;
 }
 
+/// The figures under a document's lines.
+pub(super) struct Figures<'a> {
+    pub subtotal: rust_decimal::Decimal,
+    pub tax_rate: rust_decimal::Decimal,
+    pub tax_amount: rust_decimal::Decimal,
+    pub total: rust_decimal::Decimal,
+    pub currency: &'a str,
+    /// The UZS equivalent frozen on the document, if it has one.
+    pub accounting: Option<&'a Accounting>,
+}
+
+/// Subtotal, tax with its rate, the total (labelled `total_label`, with its currency) and
+/// the UZS equivalent under them: the totals of every document.
+pub(super) fn figures(
+    w: &mut Writer,
+    f: &Figures<'_>,
+    total_label: &str,
+    (locale, labels, places): (Locale, &Labels, u32),
+) {
+    let rows = [
+        TotalRow {
+            label: labels.subtotal.into(),
+            value: locale.number(f.subtotal, places),
+            grand: false,
+        },
+        TotalRow {
+            label: format!("{} {}", labels.tax, locale.percent(f.tax_rate)),
+            value: locale.number(f.tax_amount, places),
+            grand: false,
+        },
+        TotalRow {
+            label: total_label.into(),
+            value: locale.money(f.total, places, f.currency),
+            grand: true,
+        },
+    ];
+    totals(w, &rows);
+    if let Some(a) = f.accounting {
+        equivalent(w, a, f.currency, locale, labels);
+    }
+}
+
 /// The document's UZS equivalent under its totals: "Equivalent: 16 937 480,99 UZS at the
 /// Central Bank of Uzbekistan rate of 02.12.2026 (1 USD = 12 735,37 UZS)."
-pub(super) fn equivalent(
-    w: &mut Writer,
-    a: &Accounting,
-    currency: &str,
-    locale: Locale,
-    labels: &Labels,
-) {
+fn equivalent(w: &mut Writer, a: &Accounting, currency: &str, locale: Locale, labels: &Labels) {
     let places = crate::domain::invoice::money::minor_unit(&a.currency);
     let rate = format!(
         "{} {currency} = {}",

@@ -151,32 +151,47 @@ pub struct PaymentRequest {
     pub reference: Option<String>,
 }
 
-/// Check a payment against the invoice (what is due, its dates): every problem at once.
-pub fn check_payment(header: &InvoiceHeader, req: &PaymentRequest, today: NaiveDate) -> Result<()> {
-    let places = minor_unit(&header.currency);
-    let due = amount_due(
+/// What is due on `header` now: `total - paid - credited - written off`, never below zero.
+pub fn due_now(header: &InvoiceHeader) -> Decimal {
+    amount_due(
         header.total,
         header.amount_paid,
         header.amount_credited + header.amount_written_off,
-    );
-    let mut errors = Vec::new();
-    if req.amount <= Decimal::ZERO {
+    )
+}
+
+/// The rule of an amount that settles part of what is due (a payment, a write-off): above
+/// 0, with at most the currency's minor-unit places, at most what is due; a problem is
+/// pushed on `amount`.
+pub fn check_settling_amount(
+    header: &InvoiceHeader,
+    amount: Decimal,
+    errors: &mut Vec<FieldError>,
+) {
+    let places = minor_unit(&header.currency);
+    let due = due_now(header);
+    if amount <= Decimal::ZERO {
         errors.push(FieldError::out_of_range("amount", "must be greater than 0"));
-    } else if req.amount.normalize().scale() > places {
+    } else if amount.normalize().scale() > places {
         let mut problem = FieldError::too_many_decimals("amount", places);
         problem.message = format!("{} ({})", problem.message, header.currency);
         errors.push(problem);
-    } else if req.amount > due {
+    } else if amount > due {
         errors.push(FieldError::out_of_range(
             "amount",
             format!(
-                "{} is more than the amount due, {} {}",
-                req.amount,
+                "{amount} is more than the amount due, {} {}",
                 round_to(due, places),
                 header.currency
             ),
         ));
     }
+}
+
+/// Check a payment against the invoice (what is due, its dates): every problem at once.
+pub fn check_payment(header: &InvoiceHeader, req: &PaymentRequest, today: NaiveDate) -> Result<()> {
+    let mut errors = Vec::new();
+    check_settling_amount(header, req.amount, &mut errors);
     if req.paid_on > today {
         errors.push(FieldError::out_of_range(
             "paid_on",

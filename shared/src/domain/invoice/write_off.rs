@@ -7,9 +7,9 @@
 
 use super::model::InvoiceHeader;
 use super::money::{minor_unit, round_to};
-use super::receivables::{Reversal, amount_due};
+use super::receivables::{Reversal, check_settling_amount};
 use crate::domain::text::{self, Lines};
-use crate::{Error, FieldError, Result};
+use crate::{Error, Result};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -128,30 +128,8 @@ pub fn check_write_off(
     req: &WriteOffRequest,
     limit: WriteOffLimit<'_>,
 ) -> Result<Option<String>> {
-    let places = minor_unit(&header.currency);
-    let due = amount_due(
-        header.total,
-        header.amount_paid,
-        header.amount_credited + header.amount_written_off,
-    );
     let mut errors = Vec::new();
-    if req.amount <= Decimal::ZERO {
-        errors.push(FieldError::out_of_range("amount", "must be greater than 0"));
-    } else if req.amount.normalize().scale() > places {
-        let mut problem = FieldError::too_many_decimals("amount", places);
-        problem.message = format!("{} ({})", problem.message, header.currency);
-        errors.push(problem);
-    } else if req.amount > due {
-        errors.push(FieldError::out_of_range(
-            "amount",
-            format!(
-                "{} is more than the amount due, {} {}",
-                req.amount,
-                round_to(due, places),
-                header.currency
-            ),
-        ));
-    }
+    check_settling_amount(header, req.amount, &mut errors);
     let note = req
         .note
         .as_deref()
@@ -165,7 +143,7 @@ pub fn check_write_off(
         if req.amount > most {
             return Err(Error::Forbidden(format!(
                 "an accountant may write off at most {} {} at once; an admin may write off more",
-                round_to(most, places),
+                round_to(most, minor_unit(&header.currency)),
                 header.currency
             )));
         }
