@@ -50,7 +50,7 @@ pub struct Config {
     /// Invoice e-mails one user may send per day (`SEND_LIMIT_PER_USER_PER_DAY`, default 200;
     /// 0 stops sending).
     pub send_limit_per_user_per_day: u32,
-    /// The most an accountant may write off at once, per currency (`WRITE_OFF_TOLERANCE`,
+    /// The most an accountant may leave written off one invoice, per currency (`WRITE_OFF_TOLERANCE`,
     /// default `USD=50.00,EUR=50.00,UZS=500000.00`; other currencies: admins only).
     pub write_off_tolerance: crate::domain::invoice::write_off::Tolerance,
     /// Password hashes one process runs at once (each holds 19 MiB).

@@ -701,9 +701,9 @@ export interface paths {
         /**
          * Write off part (or all) of what is due on a finalized invoice, without money: `reason`
          *     `bank_fee`, `fx_rounding`, `bad_debt` or `other`; amount > 0 and at most the amount due.
-         *     Accountants up to the tolerance of the invoice's currency (`WRITE_OFF_TOLERANCE`,
-         *     default 50.00 USD/EUR, 500 000.00 UZS; 403 above it), admins any amount. Nothing left
-         *     due makes the invoice `paid`.
+         *     Accountants while the invoice's write-offs stay within the tolerance of its currency in
+         *     all (`WRITE_OFF_TOLERANCE`, default 50.00 USD/EUR, 500 000.00 UZS; 403 past it), admins
+         *     any amount. Nothing left due makes the invoice `paid`.
          */
         post: operations["write_off"];
         delete?: never;

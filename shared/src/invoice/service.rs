@@ -53,7 +53,7 @@ pub struct InvoiceService<'a> {
     pub rates: &'a dyn crate::ports::RateStore,
     /// Life of presigned document URLs.
     pub url_ttl_secs: u64,
-    /// What an accountant may write off at once, per currency.
+    /// What an accountant may leave written off one invoice, per currency.
     pub write_off_tolerance: &'a crate::domain::invoice::write_off::Tolerance,
 }
 

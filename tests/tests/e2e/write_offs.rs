@@ -241,6 +241,17 @@ async fn tolerance_credit_notes_void_and_races_around_write_offs() {
     );
     let by_admin = desk.write_off(id, &desk.admin, "60.00", "bad_debt").await;
     assert_eq!(by_admin.status, 201, "{}", by_admin.body);
+    // The tolerance bounds the invoice's write-offs in all: past it, even 0.01 is 403.
+    let past = desk.write_off(id, &desk.accountant, "0.01", "other").await;
+    past.assert_error(403, "FORBIDDEN");
+    assert!(
+        past.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("60.00 written off"),
+        "{}",
+        past.body
+    );
 
     // Written off is not owed: void is refused, and credit notes take off at most
     // total - written off.

@@ -64,7 +64,8 @@ pub struct WriteOff {
     pub reversal: Option<Reversal>,
 }
 
-/// The most an accountant may write off per currency (`WRITE_OFF_TOLERANCE`, e.g.
+/// The most an accountant may have written off one invoice, per currency
+/// (`WRITE_OFF_TOLERANCE`, e.g.
 /// `USD=50.00,EUR=50.00,UZS=500000.00`); a currency not listed: nothing without an admin.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Tolerance(BTreeMap<String, Decimal>);
@@ -101,7 +102,7 @@ impl Tolerance {
         Ok(Self(out))
     }
 
-    /// What an accountant may write off in `currency` at once.
+    /// What an accountant may write off one invoice in `currency`, in all.
     pub fn of(&self, currency: &str) -> Decimal {
         self.0.get(currency).copied().unwrap_or(Decimal::ZERO)
     }
@@ -114,7 +115,8 @@ impl FromStr for Tolerance {
     }
 }
 
-/// Who writes off: an admin any amount, anyone else up to the tolerance.
+/// Who writes off: an admin any amount, anyone else while the invoice's write-offs stay
+/// within the tolerance in all.
 #[derive(Debug, Clone, Copy)]
 pub enum WriteOffLimit<'a> {
     Any,
@@ -122,7 +124,8 @@ pub enum WriteOffLimit<'a> {
 }
 
 /// Check a write-off against the invoice (what is due) and the limit of who asks: 400
-/// naming each bad field, 403 above an accountant's tolerance. The note, trimmed.
+/// naming each bad field, 403 when an accountant's would take the invoice's write-offs past
+/// the tolerance. The note, trimmed.
 pub fn check_write_off(
     header: &InvoiceHeader,
     req: &WriteOffRequest,
@@ -138,13 +141,18 @@ pub fn check_write_off(
     if !errors.is_empty() {
         return Err(Error::fields(errors));
     }
+    // The tolerance bounds what one invoice has written off in all (live write-offs, an
+    // admin's included), so splitting an amount into small ones does not pass it.
     if let WriteOffLimit::UpTo(tolerance) = limit {
         let most = tolerance.of(&header.currency);
-        if req.amount > most {
+        if header.amount_written_off + req.amount > most {
+            let places = minor_unit(&header.currency);
             return Err(Error::Forbidden(format!(
-                "an accountant may write off at most {} {} at once; an admin may write off more",
-                round_to(most, minor_unit(&header.currency)),
-                header.currency
+                "an accountant may write off at most {} {} of one invoice in all ({} written \
+                 off already); an admin may write off more",
+                round_to(most, places),
+                header.currency,
+                round_to(header.amount_written_off, places)
             )));
         }
     }
@@ -213,6 +221,14 @@ mod tests {
             Err(Error::Forbidden(_))
         ));
         assert!(check_write_off(&big, &req("1000.00"), WriteOffLimit::Any).is_ok());
+        // In all, not at once: two small ones do not pass the tolerance either.
+        let mut split = header("1000.00", "0");
+        split.amount_written_off = d("30.00");
+        assert!(check_write_off(&split, &req("20.00"), WriteOffLimit::UpTo(&t)).is_ok());
+        assert!(matches!(
+            check_write_off(&split, &req("20.01"), WriteOffLimit::UpTo(&t)),
+            Err(Error::Forbidden(_))
+        ));
         // What was written off already is not due any more.
         let mut written = header("100.00", "0");
         written.amount_written_off = d("60.00");
