@@ -37,13 +37,23 @@ async fn render(invoice: &Invoice, issuer: &crate::domain::issuer::Issuer) -> Re
     archive::rendered(move || render_act(&invoice, &issuer)).await
 }
 
-/// An invoice that has an act: issued (finalized or paid); 404 unknown, 409 for a draft
-/// and for a void invoice (its services are not billed).
+/// An invoice that has an act: issued (finalized or paid); 404 unknown, 409 for a draft,
+/// for a void invoice and for one credited in full (its services are not billed). A partly
+/// credited invoice's act states the invoice as issued; its credit notes are documents of
+/// their own.
 async fn invoice_with_act(deps: Issuing<'_>, id: Uuid) -> Result<Invoice> {
     let invoice = issued_invoice(deps.invoices, id, "act of completed work").await?;
-    if invoice.header.status == InvoiceStatus::Void {
+    let h = &invoice.header;
+    if h.status == InvoiceStatus::Void {
         return Err(Error::Conflict(
             "a void invoice has no act of completed work: its services are not billed".into(),
+        ));
+    }
+    if h.amount_credited >= h.total {
+        return Err(Error::Conflict(
+            "an invoice credited in full has no act of completed work: its services are not \
+             billed"
+                .into(),
         ));
     }
     Ok(invoice)
@@ -80,11 +90,6 @@ pub(super) async fn archived_act(
     invoice: &Invoice,
     configured_issuer: &crate::domain::issuer::Issuer,
 ) -> Result<Vec<u8>> {
-    let key = key(invoice);
-    if let Some(bytes) = documents.get_document(&key).await? {
-        return Ok(bytes);
-    }
-    let bytes = render(invoice, issuer_of(invoice, configured_issuer)).await?;
-    documents.put_document(&key, bytes.clone(), PDF).await?;
-    Ok(bytes)
+    let issuer = issuer_of(invoice, configured_issuer);
+    archive::archived(documents, &key(invoice), PDF, render(invoice, issuer)).await
 }

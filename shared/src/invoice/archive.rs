@@ -39,6 +39,28 @@ where
     Ok(rendered)
 }
 
+/// The bytes archived at `key`: those stored, else `render`ed, stored once and read back
+/// (of two first requests at once, possibly from two releases that word a document
+/// differently, the one stored is the one answered).
+pub(super) async fn archived<F>(
+    documents: &dyn DocumentStore,
+    key: &str,
+    content_type: &str,
+    render: F,
+) -> Result<Vec<u8>>
+where
+    F: Future<Output = Result<Vec<u8>>>,
+{
+    if let Some(bytes) = documents.get_document(key).await? {
+        return Ok(bytes);
+    }
+    let bytes = render.await?;
+    documents
+        .put_document(key, bytes.clone(), content_type)
+        .await?;
+    Ok(documents.get_document(key).await?.unwrap_or(bytes))
+}
+
 /// A presigned GET URL of `key`, served as `content_type` and downloading as `filename`,
 /// with the instant it expires: `ttl_secs`, at most [`crate::config::MAX_PDF_URL_TTL_SECS`].
 pub(super) async fn presigned(

@@ -1,7 +1,7 @@
 //! Handing out the e-invoice (UBL, CII, Factur-X) of an issued invoice or a credit note, like
-//! its PDF: rendered from the stored document (the same bytes every time), stored once in
-//! the documents bucket under its own key (`If-None-Match`), and served as a presigned URL
-//! with its SHA-256 and size.
+//! its PDF: rendered from the stored document on its first request, stored once in the
+//! documents bucket under its own key (`If-None-Match`), and served as a presigned URL with
+//! the stored bytes' SHA-256 and size.
 
 use super::archive;
 use super::finalize::issued_invoice;
@@ -51,14 +51,9 @@ where
     F: FnOnce() -> Result<Vec<u8>> + Send + 'static,
 {
     let content_type = format.content_type();
-    let facts = archive::stored_once(
-        documents,
-        &key,
-        content_type,
-        None,
-        archive::rendered(render),
-    )
-    .await?;
+    // The stored document's own facts: an e-invoice stored by an earlier release (before
+    // BT-6, say) stays what was issued, and its hash is what is reported.
+    let bytes = archive::archived(documents, &key, content_type, archive::rendered(render)).await?;
     let (url, expires_at) =
         archive::presigned(documents, &key, &filename, content_type, ttl_secs, now).await?;
     Ok(EInvoiceDownload {
@@ -67,8 +62,8 @@ where
         format,
         filename,
         content_type: content_type.into(),
-        sha256: facts.sha256,
-        size_bytes: facts.size_bytes,
+        sha256: crate::pdf::sha256_hex(&bytes),
+        size_bytes: bytes.len() as u64,
     })
 }
 

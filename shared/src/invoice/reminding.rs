@@ -80,7 +80,7 @@ pub async fn remind_step(
         (to, Vec::new()),
         Some(step),
         locale,
-        (None, false),
+        (None, sending::Extras::default()),
         from,
         actor,
     )
@@ -129,15 +129,11 @@ async fn reminder<'f>(
     recipients: (Vec<String>, Vec<String>),
     step: Option<ReminderStep>,
     locale: Locale,
-    (message, timesheet): (Option<&str>, bool),
+    (message, extras): (Option<&str>, sending::Extras),
     from: &'f str,
     actor: &Actor,
 ) -> Result<sending::Outgoing<'f>> {
     let h = &invoice.header;
-    let extras = sending::Extras {
-        timesheet,
-        act: false,
-    };
     let files = sending::Files::of(deps, invoice, extras).await?;
     let issuer_name = finalize::issuer_of(invoice, deps.lifecycle.issuer)
         .name
@@ -204,7 +200,13 @@ pub async fn remind(
         (p.to, p.cc),
         None,
         locale,
-        (p.message.as_deref(), req.attach_timesheet),
+        (
+            p.message.as_deref(),
+            sending::Extras {
+                timesheet: req.attach_timesheet,
+                act: p.attach_act,
+            },
+        ),
         p.from,
         actor,
     )

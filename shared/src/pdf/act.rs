@@ -186,14 +186,21 @@ fn totals(w: &mut Writer, d: &Doc<'_>) {
 fn signatures(w: &mut Writer, d: &Doc<'_>) {
     let l = d.labels;
     let statement = wrap(l.act_statement(), Face::Regular, size::BODY, TEXT_WIDTH);
-    let needed = (statement.len() as f32 + 8.0) * space::LEADING + space::SECTION * 3.0;
+    let client = &d.invoice.header.client.name;
+    // The longer of the two names, wrapped as printed: the block never runs into the footer.
+    let name_lines = [&d.issuer.name, client]
+        .iter()
+        .map(|n| wrap(n, Face::Regular, size::BODY, PARTY_WIDTH).len())
+        .max()
+        .unwrap_or(1) as f32;
+    let needed =
+        (statement.len() as f32 + name_lines + 7.0) * space::LEADING + space::SECTION * 3.0;
     if w.room() < needed {
         w.new_page();
     }
     sections::paragraph(w, Face::Regular, l.act_statement());
     w.y -= space::SECTION * 2.0;
     let top = w.y;
-    let client = &d.invoice.header.client.name;
     for (x, heading, name) in [
         (column::LEFT, l.contractor, &d.issuer.name),
         (SECOND_PARTY, l.customer, client),
@@ -304,6 +311,24 @@ mod tests {
             "both stamps on the last page: {last}"
         );
         assert!(last.contains("no claims"), "{last}");
+    }
+
+    #[test]
+    fn long_party_names_keep_the_signatures_above_the_footer() {
+        let mut invoice = sample_invoice(38);
+        invoice.header.client.name = "Общество с ограниченной ответственностью «Восток Логистик \
+            Интернешнл Трейдинг энд Консалтинг Сервисез Центральная Азия»"
+            .repeat(2);
+        let pages = layout(&invoice, &Issuer::default());
+        for page in &pages {
+            for item in page {
+                if let crate::pdf::page::Item::Text { y, size, .. } = item
+                    && *size > crate::pdf::page::size::FOOTER
+                {
+                    assert!(*y >= crate::pdf::page::MARGIN_BOTTOM - 1.0, "{item:?}");
+                }
+            }
+        }
     }
 
     #[test]

@@ -232,19 +232,44 @@ async fn the_contract_and_attach_act_are_client_fields_and_send_attaches_the_act
     assert_eq!(imported.body["data"]["contract_date"], "2025-12-31");
     assert_eq!(imported.body["data"]["attach_act"], true);
 
-    // The act names the contract as it was at finalize; a later change of the client's
-    // contract changes no issued act.
-    let invoice = issued(&app, &admin, "ACME").await;
+    // The act names the contract as it was at finalize: not the one when the draft was made
+    // and not a later one (B-2, set before the act is first asked for).
+    let draft = app.draft(&admin, "ACME").await;
+    let put = put_client(
+        &app,
+        &admin,
+        "ACME",
+        json!({"contract_number": "A-2", "contract_date": "2026-03-01"}),
+    )
+    .await;
+    assert_eq!(put.status, 200, "{}", put.body);
+    let done = app.finalize(&admin, draft["id"].as_str().unwrap()).await;
+    assert_eq!(done.status, 200, "{}", done.body);
+    let invoice = done.body["data"].clone();
+    assert_eq!(invoice["client"]["contract_number"], "A-2");
+    let put = put_client(&app, &admin, "ACME", json!({"contract_number": "B-2"})).await;
+    assert_eq!(put.status, 200, "{}", put.body);
     let id = invoice["id"].as_str().unwrap();
     let number = invoice["number"].as_str().unwrap();
     let (first, bytes) = act(&app, &admin, id).await;
+    let text = pdf_text(&bytes);
     assert!(
-        pdf_text(&bytes).contains("Under contract No. A-1 of 2026-02-01"),
-        "{}",
-        pdf_text(&bytes)
+        text.contains("Under contract No. A-2 of 2026-03-01"),
+        "{text}"
     );
-    let put = put_client(&app, &admin, "ACME", json!({"contract_number": "B-2"})).await;
-    assert_eq!(put.status, 200, "{}", put.body);
+    assert!(!text.contains("A-1") && !text.contains("B-2"), "{text}");
+    // ACME is billed in USD: the act carries the UZS equivalent frozen at finalize.
+    let places = 2;
+    let equivalent = proxima::domain::Locale::En.money(
+        invoice["accounting"]["total"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap(),
+        places,
+        "UZS",
+    );
+    assert!(text.contains(&equivalent), "{equivalent} in {text}");
 
     // Send: the client's default attaches the act, byte for byte; `false` says otherwise.
     let act_file = format!("{number}-act.pdf");
