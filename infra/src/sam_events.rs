@@ -186,6 +186,21 @@ fn sample_body(method: &str, path: &str) -> Option<Value> {
         ("POST", "/api/v1/invoices/{id}/write-off") => json!({
             "amount": "25.00", "reason": "bank_fee", "note": "SWIFT charges (OUR)"
         }),
+        ("POST", "/api/v1/invoices/{id}/apply-credit") => json!({"amount": "150.00"}),
+        ("POST", "/api/v1/clients/{key}/payments") => json!({
+            "amount": "2000.00", "currency": "USD", "received_on": "2026-11-20",
+            "method": "bank_transfer", "reference": "SWIFT-7731",
+            // An advance: no invoice is named, so all of it is credit balance (a sample that
+            // works on the demo data; allocations name invoices by id).
+            "allocations": []
+        }),
+        ("POST", "/api/v1/clients/{key}/statement/send") => json!({
+            "from": "2026-01-01", "to": "2026-11-30", "currency": "USD"
+        }),
+        ("POST", "/api/v1/clients/{key}/refunds") => json!({
+            "amount": "150.00", "currency": "USD", "paid_on": "2026-11-25",
+            "method": "bank_transfer", "reference": "REFUND-0007"
+        }),
         ("DELETE", "/api/v1/invoices/{id}/write-offs/{wid}") => {
             json!({"reason": "The bank refunded its fee"})
         }

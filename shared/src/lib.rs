@@ -21,6 +21,7 @@ pub mod fan_out;
 pub mod http;
 pub mod import;
 pub mod invoice;
+pub mod ledger;
 pub mod mail;
 pub mod month_end;
 pub mod pdf;

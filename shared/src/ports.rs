@@ -150,6 +150,9 @@ pub enum Companion<'a> {
     PutSentMessage(&'a crate::domain::invoice::message::SentMessage),
     /// Store the domain event of the change in the outbox ([`Outbox`]).
     PutEvent(&'a crate::events::DomainEvent),
+    /// Book the change in the client's account ([`LedgerStore`]): the entries, and the
+    /// head only if it is still as read.
+    Post(&'a crate::domain::ledger::Posting),
 }
 
 /// What happened to a conditional write.
@@ -175,6 +178,10 @@ pub trait InvoiceStore: Send + Sync {
         filter: &InvoiceFilter,
         page: PageRequest,
     ) -> Result<Page<InvoiceHeader>>;
+    /// Every header the key filters of `filter` (status, client, period) select, read
+    /// whole in no order (one `Query` per index partition and 1 MB page; no count): what a
+    /// report over all of them needs, e.g. the open items (`status = finalized`).
+    async fn all_headers(&self, filter: &InvoiceFilter) -> Result<Vec<InvoiceHeader>>;
     /// Replace `before` by `after`, apply `companions` and append `entry`, all in one
     /// transaction and only if the stored invoice is still what `before` says (status and
     /// version); else `Changed` (or `Missing`) and nothing changes.
@@ -198,6 +205,78 @@ pub trait InvoiceStore: Send + Sync {
     ) -> Result<Vec<crate::domain::invoice::write_off::WriteOff>>;
     /// Edit history, newest first.
     async fn invoice_history(&self, id: Uuid, page: PageRequest) -> Result<Page<HistoryEntry>>;
+}
+
+/// One invoice's replacement inside a wider write (a transfer over several invoices).
+#[derive(Debug, Clone, Copy)]
+pub struct InvoiceWrite<'a> {
+    pub before: &'a Invoice,
+    pub after: &'a Invoice,
+    pub entry: &'a HistoryEntry,
+    pub companions: &'a [Companion<'a>],
+}
+
+/// A record of a client's account written with a posting.
+#[derive(Debug, Clone, Copy)]
+pub enum AccountRecord<'a> {
+    ClientPayment(&'a crate::domain::ledger::client_payment::ClientPayment),
+    Refund(&'a crate::domain::ledger::client_payment::Refund),
+}
+
+/// Clients' accounts: per client and currency a head and numbered entries
+/// ([`crate::domain::ledger`]), and the client payments and refunds booked in them.
+#[async_trait]
+pub trait LedgerStore: Send + Sync {
+    /// The head of the client's account in `currency` (a consistent read).
+    async fn ledger_head(
+        &self,
+        client_key: &str,
+        currency: &str,
+    ) -> Result<Option<crate::domain::ledger::LedgerHead>>;
+    /// The heads of every account of the client, by currency.
+    async fn ledger_heads(
+        &self,
+        client_key: &str,
+    ) -> Result<Vec<crate::domain::ledger::LedgerHead>>;
+    /// The account's entries booked in `[from, to)`, in number order.
+    async fn ledger_entries(
+        &self,
+        client_key: &str,
+        currency: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<crate::domain::ledger::LedgerEntry>>;
+    /// The account's last entry booked before `at` (a statement's opening balance).
+    async fn entry_before(
+        &self,
+        client_key: &str,
+        currency: &str,
+        at: DateTime<Utc>,
+    ) -> Result<Option<crate::domain::ledger::LedgerEntry>>;
+    /// Every account's entries booked before `at` (the aging of a day past).
+    async fn entries_before(
+        &self,
+        at: DateTime<Utc>,
+    ) -> Result<Vec<crate::domain::ledger::LedgerEntry>>;
+    /// In one transaction: every invoice write, `records`, `posting` and `event`; `false`
+    /// (nothing written) when an invoice or the account's head is no longer as read.
+    async fn post(
+        &self,
+        invoices: &[InvoiceWrite<'_>],
+        records: &[AccountRecord<'_>],
+        posting: &crate::domain::ledger::Posting,
+        event: Option<&crate::events::DomainEvent>,
+    ) -> Result<bool>;
+    /// The client's payments (transfers), oldest first.
+    async fn client_payments(
+        &self,
+        client_key: &str,
+    ) -> Result<Vec<crate::domain::ledger::client_payment::ClientPayment>>;
+    /// The client's refunds, oldest first.
+    async fn refunds(
+        &self,
+        client_key: &str,
+    ) -> Result<Vec<crate::domain::ledger::client_payment::Refund>>;
 }
 
 /// Domain events not yet relayed to the bus. The stores write each one in the transaction of
@@ -230,12 +309,14 @@ pub trait InvoiceNumbering: Send + Sync {
     /// the draft `before` (still a draft at its version) by the finalized `after`, reserve
     /// `after`'s number, append `entry` and put `event` in the outbox. `Refused` when the
     /// invoice changed.
+    #[allow(clippy::too_many_arguments)]
     async fn finalize_invoice(
         &self,
         before: &Invoice,
         after: &Invoice,
         entry: &HistoryEntry,
         event: &crate::events::DomainEvent,
+        posting: Option<&crate::domain::ledger::Posting>,
         year: i32,
         sequence: u64,
     ) -> Result<FinalizeOutcome>;
@@ -365,6 +446,7 @@ pub trait CreditNoteStore: Send + Sync {
         note: &crate::domain::invoice::credit_note::CreditNote,
         entry: &HistoryEntry,
         event: &crate::events::DomainEvent,
+        posting: Option<&crate::domain::ledger::Posting>,
         year: i32,
         sequence: u64,
     ) -> Result<IssueOutcome>;

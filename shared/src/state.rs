@@ -31,6 +31,8 @@ pub struct AppState {
     pub worklogs: Arc<dyn WorklogStore>,
     pub invoices: Arc<dyn InvoiceStore>,
     pub numbering: Arc<dyn InvoiceNumbering>,
+    /// Clients' accounts (the ledger).
+    pub ledger: Arc<dyn crate::ports::LedgerStore>,
     /// Credit notes and their numbering.
     pub credit_notes: Arc<dyn CreditNoteStore>,
     pub documents: Arc<dyn DocumentStore>,
@@ -241,6 +243,7 @@ fn assemble(
         worklogs: dynamo.clone(),
         invoices: dynamo.clone(),
         numbering: dynamo.clone(),
+        ledger: dynamo.clone(),
         credit_notes: dynamo.clone(),
         documents,
         files,
@@ -276,6 +279,25 @@ impl AppState {
             clients: self.clients.as_ref(),
             worklogs: self.worklogs.as_ref(),
             invoices: self.invoices.as_ref(),
+            ledger: self.ledger.as_ref(),
+        }
+    }
+
+    /// What statements of account as documents need (PDF, e-mail).
+    pub fn statement_documents(
+        &self,
+    ) -> crate::ledger::statement_documents::StatementDocuments<'_> {
+        crate::ledger::statement_documents::StatementDocuments {
+            stores: self.stores(),
+            documents: self.documents.as_ref(),
+            issuer: &self.config.issuer,
+            mailer: self.mailer.as_ref(),
+            mail_from: self.config.mail_from.as_deref(),
+            quota: crate::invoice::sending::SendQuota {
+                counter: self.throttle.as_ref(),
+                per_user_per_day: self.config.send_limit_per_user_per_day,
+            },
+            url_ttl_secs: self.config.pdf_url_ttl_secs,
         }
     }
 
@@ -286,6 +308,7 @@ impl AppState {
             worklogs: self.worklogs.as_ref(),
             invoices: self.invoices.as_ref(),
             numbering: self.numbering.as_ref(),
+            ledger: self.ledger.as_ref(),
             credit_notes: self.credit_notes.as_ref(),
             documents: self.documents.as_ref(),
             mailer: self.mailer.as_ref(),

@@ -75,7 +75,8 @@ struct Keyed {
     key: String,
     body: Value,
     status: u16,
-    invoice: Option<Uuid>,
+    /// The invoices the request writes to.
+    invoices: Vec<Uuid>,
 }
 
 /// What the workers know and count together.
@@ -85,6 +86,8 @@ struct World {
     payments: HashMap<Uuid, Vec<Uuid>>,
     /// Write-offs recorded per invoice (for reversals).
     write_offs: HashMap<Uuid, Vec<Uuid>>,
+    /// Each invoice's client and currency, as seen.
+    accounts: HashMap<Uuid, (String, String)>,
     keyed: Vec<Keyed>,
     /// Accepted writes per invoice (creation included), each of which must have left one
     /// history entry.
@@ -115,6 +118,9 @@ const OPERATIONS: &[(&str, u32)] = &[
     ("delete", 1),
     ("replay", 4),
     ("reuse_key", 1),
+    ("transfer", 5),
+    ("apply_credit", 3),
+    ("refund", 2),
 ];
 
 fn pick_operation(rng: &mut StdRng) -> &'static str {
@@ -199,12 +205,12 @@ pub async fn run(app: &TestApp, plan: &Plan) -> Result<Figures, String> {
 
 /// What one request did, as counted.
 enum Counted {
-    /// A write that took effect (first time): one more history entry on the invoice.
-    Wrote(Uuid),
+    /// A write that took effect (first time): one more history entry on each invoice.
+    Wrote(Vec<Uuid>),
     /// A new invoice.
     Created(Uuid),
     Refused,
-    Unknown(Option<Uuid>),
+    Unknown(Vec<Uuid>),
     /// A replay, or a refusal that changed nothing.
     Nothing,
     /// Nothing was sent (no payment known to reverse).
@@ -249,7 +255,7 @@ async fn step(
                 "/api/v1/invoices/generate".into(),
                 key,
                 body,
-                None,
+                Vec::new(),
             )
             .await;
             let counted = match r.status {
@@ -308,8 +314,8 @@ async fn step(
             } else if op == "replay" && k.status >= 500 {
                 // A retry of a request that failed runs again: count it as new.
                 match r.status {
-                    200..=299 => k.invoice.map_or(Counted::Nothing, Counted::Wrote),
-                    500.. => Counted::Unknown(k.invoice),
+                    200..=299 => Counted::Wrote(k.invoices.clone()),
+                    500.. => Counted::Unknown(k.invoices.clone()),
                     _ => Counted::Nothing,
                 }
             } else {
@@ -393,9 +399,17 @@ fn tally(world: &Mutex<World>, op: &'static str, reply: &Reply, counted: Counted
             w.invoices.push(id);
             *w.writes.entry(id).or_default() += 1;
         }
-        Counted::Wrote(id) => *w.writes.entry(id).or_default() += 1,
-        Counted::Unknown(Some(id)) => *w.unknown.entry(id).or_default() += 1,
-        Counted::Unknown(None) | Counted::Refused | Counted::Nothing | Counted::Skipped => {}
+        Counted::Wrote(ids) => {
+            for id in ids {
+                *w.writes.entry(id).or_default() += 1;
+            }
+        }
+        Counted::Unknown(ids) => {
+            for id in ids {
+                *w.unknown.entry(id).or_default() += 1;
+            }
+        }
+        Counted::Refused | Counted::Nothing | Counted::Skipped => {}
     }
 }
 
@@ -410,7 +424,7 @@ async fn keyed(
     path: String,
     key: String,
     body: Value,
-    invoice: Option<Uuid>,
+    invoices: Vec<Uuid>,
 ) -> Reply {
     let r = app
         .send(
@@ -427,7 +441,7 @@ async fn keyed(
         key,
         body,
         status: r.status,
-        invoice,
+        invoices,
     });
     r
 }
@@ -448,7 +462,143 @@ async fn invoice_operation(
     let total = dec(&inv["total"]);
     let issued_on = inv["issue_date"].clone();
     let key = Uuid::new_v4().to_string();
+    let client = inv["client_key"].as_str().unwrap_or_default().to_string();
+    let currency = inv["currency"].as_str().unwrap_or_default().to_string();
+    if !client.is_empty() {
+        world
+            .lock()
+            .expect("world")
+            .accounts
+            .insert(id, (client.clone(), currency.clone()));
+    }
+    let places = if due.scale() == 0 { 0 } else { 2 };
+    // The invoices the request writes to, when not just `id`.
+    let mut touched: Option<Vec<Uuid>> = None;
     let reply = match op {
+        "transfer" => {
+            // One transfer: all of what is due, half of it, or a cent more (refused), on the
+            // invoice; sometimes also all of what is due on another invoice the checker knows
+            // (of another client, void or paid: refused as a whole; of the same client: two
+            // invoices paid at once); sometimes more than allocated (credit balance).
+            let first = match rng.random_range(0..3) {
+                0 => due,
+                1 => (due / Decimal::TWO).round_dp(places),
+                _ => due + Decimal::new(1, places),
+            };
+            let mut allocations = Vec::new();
+            let mut ids = Vec::new();
+            let mut sum = Decimal::ZERO;
+            if first > Decimal::ZERO {
+                allocations.push(json!({"invoice_id": id, "amount": first.to_string()}));
+                ids.push(id);
+                sum += first;
+            }
+            let other = {
+                let w = world.lock().expect("world");
+                (rng.random_bool(0.3) && w.invoices.len() > 1)
+                    .then(|| w.invoices[rng.random_range(0..w.invoices.len())])
+                    .filter(|o| *o != id)
+            };
+            if let Some(o) = other {
+                let r = app
+                    .get(&format!("/api/v1/invoices/{o}"), Some(&tokens.accountant))
+                    .await;
+                let their_due = dec(&r.body["data"]["amount_due"]);
+                if their_due > Decimal::ZERO {
+                    allocations.push(json!({"invoice_id": o, "amount": their_due.to_string()}));
+                    ids.push(o);
+                    sum += their_due;
+                }
+            }
+            let extra =
+                [Decimal::ZERO, Decimal::new(1, places), Decimal::from(25)][rng.random_range(0..3)];
+            let amount = (sum + extra).max(Decimal::new(1, places));
+            let r = keyed(
+                app,
+                tokens,
+                world,
+                Role::Accountant,
+                Method::POST,
+                format!("/api/v1/clients/{client}/payments"),
+                key,
+                json!({"amount": amount.to_string(), "currency": currency, "received_on": issued_on,
+                       "method": "bank_transfer", "reference": "model check", "allocations": allocations}),
+                ids.clone(),
+            )
+            .await;
+            if r.status == 201 {
+                let mut w = world.lock().expect("world");
+                for a in r.body["data"]["payment"]["allocations"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                {
+                    if let (Some(inv), Some(pid)) = (
+                        a["invoice_id"].as_str().and_then(|s| s.parse().ok()),
+                        a["payment_id"].as_str().and_then(|s| s.parse().ok()),
+                    ) {
+                        w.payments.entry(inv).or_default().push(pid);
+                    }
+                }
+            }
+            touched = Some(ids);
+            r
+        }
+        "apply_credit" => {
+            let amount = match rng.random_range(0..3) {
+                0 => due,
+                1 => (due / Decimal::TWO).round_dp(places),
+                _ => Decimal::new(1, places),
+            }
+            .max(Decimal::new(1, places));
+            let r = keyed(
+                app,
+                tokens,
+                world,
+                Role::Accountant,
+                Method::POST,
+                format!("{path}/apply-credit"),
+                key,
+                json!({"amount": amount.to_string()}),
+                vec![id],
+            )
+            .await;
+            if r.status == 201
+                && let Some(pid) = r.body["data"]["payment"]["id"]
+                    .as_str()
+                    .and_then(|s| s.parse().ok())
+            {
+                world
+                    .lock()
+                    .expect("world")
+                    .payments
+                    .entry(id)
+                    .or_default()
+                    .push(pid);
+            }
+            r
+        }
+        "refund" => {
+            let amount = [
+                Decimal::new(1, places),
+                Decimal::from(10),
+                Decimal::from(1000),
+            ][rng.random_range(0..3)];
+            touched = Some(Vec::new());
+            keyed(
+                app,
+                tokens,
+                world,
+                Role::Accountant,
+                Method::POST,
+                format!("/api/v1/clients/{client}/refunds"),
+                key,
+                json!({"amount": amount.to_string(), "currency": currency, "paid_on": issued_on,
+                       "method": "bank_transfer"}),
+                Vec::new(),
+            )
+            .await
+        }
         "patch" | "stale_patch" => {
             let v = if op == "stale_patch" {
                 version.saturating_sub(rng.random_range(1..3)).max(1)
@@ -496,7 +646,7 @@ async fn invoice_operation(
                 format!("{path}/finalize"),
                 key,
                 json!({}),
-                Some(id),
+                vec![id],
             )
             .await
         }
@@ -525,7 +675,7 @@ async fn invoice_operation(
                 format!("{path}/payments"),
                 key,
                 json!({"amount": amount.to_string(), "paid_on": issued_on, "method": "bank_transfer"}),
-                Some(id),
+                vec![id],
             )
             .await;
             if r.status == 201
@@ -589,7 +739,7 @@ async fn invoice_operation(
                 format!("{path}/write-off"),
                 key,
                 json!({"amount": amount.to_string(), "reason": "bank_fee"}),
-                Some(id),
+                vec![id],
             )
             .await;
             if r.status == 201
@@ -648,7 +798,7 @@ async fn invoice_operation(
                 format!("{path}/credit-notes"),
                 key,
                 body,
-                Some(id),
+                vec![id],
             )
             .await
         }
@@ -662,7 +812,7 @@ async fn invoice_operation(
                 format!("{path}/void"),
                 key,
                 json!({"reason": "issued in error"}),
-                Some(id),
+                vec![id],
             )
             .await
         }
@@ -676,7 +826,7 @@ async fn invoice_operation(
                 format!("{path}/send"),
                 key,
                 json!({}),
-                Some(id),
+                vec![id],
             )
             .await
         }
@@ -689,9 +839,10 @@ async fn invoice_operation(
         }
         other => panic!("unknown operation {other}"),
     };
+    let touched = touched.unwrap_or_else(|| vec![id]);
     let counted = match reply.status {
-        200..=299 => Counted::Wrote(id),
-        503 | 500.. => Counted::Unknown(Some(id)),
+        200..=299 => Counted::Wrote(touched),
+        503 | 500.. => Counted::Unknown(touched),
         _ => Counted::Refused,
     };
     (reply, counted)
@@ -825,6 +976,9 @@ async fn check_table(
         outbox.entry(invoice).or_default().push((kind, detail));
     }
     let mut live: HashMap<(String, String), Vec<String>> = HashMap::new();
+    // Per client and currency, what its invoices say the account holds.
+    let mut accounts: BTreeMap<(String, String), AccountFigures> = BTreeMap::new();
+    let mut invoice_dues: HashMap<String, ((String, String), Decimal)> = HashMap::new();
     for (pk, group) in &items {
         let Some(id) = pk.strip_prefix("INVOICE#") else {
             continue;
@@ -1127,7 +1281,26 @@ async fn check_table(
             (
                 "payment.recorded",
                 "payment_id",
-                sorted_ids(payments.clone(), "id"),
+                sorted_ids(
+                    payments
+                        .iter()
+                        .filter(|p| p["method"] != "credit_balance")
+                        .copied()
+                        .collect(),
+                    "id",
+                ),
+            ),
+            (
+                "credit.applied",
+                "payment_id",
+                sorted_ids(
+                    payments
+                        .iter()
+                        .filter(|p| p["method"] == "credit_balance")
+                        .copied()
+                        .collect(),
+                    "id",
+                ),
             ),
             (
                 "credit_note.issued",
@@ -1150,6 +1323,22 @@ async fn check_table(
         if status != "draft" {
             push_number(&mut invoice_numbers, h["number"].as_str());
         }
+        // What the invoice counts for in its client's account.
+        let account = (
+            h["client_key"].as_str().unwrap_or_default().to_string(),
+            h["currency"].as_str().unwrap_or_default().to_string(),
+        );
+        let figures = accounts.entry(account.clone()).or_default();
+        if matches!(status, "finalized" | "paid") {
+            figures.outstanding += due;
+            figures.overpaid += (paid + credited + written_off - total).max(Decimal::ZERO);
+            invoice_dues.insert(id.to_string(), (account, due));
+        }
+        figures.applied += payments
+            .iter()
+            .filter(|p| p["method"] == "credit_balance" && p["reversal"].is_null())
+            .map(|p| dec(&p["amount"]))
+            .sum::<Decimal>();
         if status != "void" {
             live.entry((
                 h["client_key"].as_str().unwrap_or_default().to_string(),
@@ -1159,6 +1348,7 @@ async fn check_table(
             .push(id.to_string());
         }
     }
+    check_ledgers(&items, &accounts, &invoice_dues, &outbox, &mut check);
     // One live invoice per client and period.
     for ((client, period), ids) in &live {
         check(
@@ -1200,4 +1390,214 @@ fn push_number(out: &mut BTreeMap<String, Vec<u64>>, number: Option<&str>) {
     if let (Some(year), Some(seq)) = (year, seq.and_then(|s| s.parse().ok())) {
         out.entry(year.to_string()).or_default().push(seq);
     }
+}
+
+/// What a client's invoices (in one currency) say its account must hold.
+#[derive(Debug, Default)]
+struct AccountFigures {
+    /// The sum of their amounts due.
+    outstanding: Decimal,
+    /// What was paid (or credited, written off) above them.
+    overpaid: Decimal,
+    /// Live payments of method `credit_balance` (credit applied).
+    applied: Decimal,
+}
+
+/// The ledger's invariants, for every client and currency: entries numbered 1..n in time
+/// order with running figures that add up; the head at the last entry; the head's
+/// outstanding the sum of the invoices' amounts due and each invoice's last booked amount
+/// due its own; the credit balance what was overpaid plus transfers' unallocated rest, less
+/// credit applied and refunds; every transfer's allocations add up and each is a payment
+/// of its invoice; one event per transfer and refund.
+fn check_ledgers(
+    items: &BTreeMap<String, Vec<Value>>,
+    accounts: &BTreeMap<(String, String), AccountFigures>,
+    invoice_dues: &HashMap<String, ((String, String), Decimal)>,
+    outbox: &HashMap<String, Vec<(String, Value)>>,
+    check: &mut impl FnMut(bool, String),
+) {
+    let no_invoice: Vec<(String, Value)> = Vec::new();
+    let client_events = outbox.get("").unwrap_or(&no_invoice);
+    let events_of = |kind: &str, field: &str| -> Vec<String> {
+        let mut v: Vec<String> = client_events
+            .iter()
+            .filter(|(k, _)| k == kind)
+            .map(|(_, d)| d[field].as_str().unwrap_or_default().to_string())
+            .collect();
+        v.sort();
+        v
+    };
+    let mut transfers_seen = Vec::new();
+    let mut refunds_seen = Vec::new();
+    let mut booked_due: HashMap<String, Decimal> = HashMap::new();
+    let all_payments: HashMap<String, &Value> = items
+        .iter()
+        .filter(|(pk, _)| pk.starts_with("INVOICE#"))
+        .flat_map(|(_, g)| g.iter())
+        .filter(|i| i["sk"].as_str().is_some_and(|s| s.starts_with("PAYMENT#")))
+        .map(|p| (p["id"].as_str().unwrap_or_default().to_string(), p))
+        .collect();
+    let mut heads_seen = std::collections::BTreeSet::new();
+    for (pk, group) in items {
+        let Some(client) = pk.strip_prefix("LEDGER#") else {
+            continue;
+        };
+        for head in group
+            .iter()
+            .filter(|i| i["sk"].as_str().is_some_and(|s| s.starts_with("HEAD#")))
+        {
+            let currency = head["currency"].as_str().unwrap_or_default().to_string();
+            let account = (client.to_string(), currency.clone());
+            heads_seen.insert(account.clone());
+            let prefix = format!("ENTRY#{currency}#");
+            let mut entries: Vec<&Value> = group
+                .iter()
+                .filter(|i| i["sk"].as_str().is_some_and(|s| s.starts_with(&prefix)))
+                .collect();
+            entries.sort_by(|a, b| a["sk"].as_str().cmp(&b["sk"].as_str()));
+            let seqs: Vec<u64> = entries.iter().filter_map(|e| e["seq"].as_u64()).collect();
+            let n = seqs.len() as u64;
+            check(
+                seqs == (1..=n).collect::<Vec<_>>() && head["seq"].as_u64() == Some(n),
+                format!(
+                    "ledger {client} {currency}: entries {seqs:?} in time order, head at {}",
+                    head["seq"]
+                ),
+            );
+            let (mut balance, mut outstanding, mut credit) =
+                (Decimal::ZERO, Decimal::ZERO, Decimal::ZERO);
+            for e in &entries {
+                let moved: Decimal = e["invoices"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|m| dec(&m["change"]))
+                    .sum();
+                balance += dec(&e["amount"]);
+                outstanding += moved;
+                credit += dec(&e["credit_change"]);
+                check(
+                    dec(&e["amount"]) == moved - dec(&e["credit_change"])
+                        && dec(&e["balance_after"]) == balance
+                        && dec(&e["outstanding_after"]) == outstanding
+                        && dec(&e["credit_balance_after"]) == credit
+                        && balance == outstanding - credit,
+                    format!(
+                        "ledger {client} {currency}: entry {} does not add up: {e}",
+                        e["seq"]
+                    ),
+                );
+                for m in e["invoices"].as_array().into_iter().flatten() {
+                    booked_due.insert(
+                        m["invoice_id"].as_str().unwrap_or_default().to_string(),
+                        dec(&m["due_after"]),
+                    );
+                }
+            }
+            check(
+                dec(&head["outstanding"]) == outstanding && dec(&head["credit_balance"]) == credit,
+                format!(
+                    "ledger {client} {currency}: head {head} after entries at {outstanding} / {credit}"
+                ),
+            );
+            let want = accounts.get(&account);
+            let want_outstanding = want.map_or(Decimal::ZERO, |f| f.outstanding);
+            check(
+                outstanding == want_outstanding,
+                format!(
+                    "ledger {client} {currency}: outstanding {outstanding}, the invoices have {want_outstanding} due"
+                ),
+            );
+            let transfers: Vec<&Value> = group
+                .iter()
+                .filter(|i| i["sk"].as_str().is_some_and(|s| s.starts_with("PAYMENT#")))
+                .filter(|t| t["currency"] == currency.as_str())
+                .collect();
+            let refunds: Vec<&Value> = group
+                .iter()
+                .filter(|i| i["sk"].as_str().is_some_and(|s| s.starts_with("REFUND#")))
+                .filter(|r| r["currency"] == currency.as_str())
+                .collect();
+            let unallocated: Decimal = transfers.iter().map(|t| dec(&t["unallocated"])).sum();
+            let refunded: Decimal = refunds.iter().map(|r| dec(&r["amount"])).sum();
+            let (overpaid, applied) =
+                want.map_or((Decimal::ZERO, Decimal::ZERO), |f| (f.overpaid, f.applied));
+            let want_credit = overpaid + unallocated - applied - refunded;
+            check(
+                credit == want_credit,
+                format!(
+                    "ledger {client} {currency}: credit balance {credit}, expected {overpaid} overpaid + {unallocated} unallocated - {applied} applied - {refunded} refunded"
+                ),
+            );
+            for t in &transfers {
+                let allocations = t["allocations"].as_array().cloned().unwrap_or_default();
+                let allocated: Decimal = allocations.iter().map(|a| dec(&a["amount"])).sum();
+                check(
+                    allocated + dec(&t["unallocated"]) == dec(&t["amount"])
+                        && dec(&t["unallocated"]) >= Decimal::ZERO,
+                    format!(
+                        "transfer {}: allocations {allocated} + unallocated {} is not {}",
+                        t["id"], t["unallocated"], t["amount"]
+                    ),
+                );
+                for a in &allocations {
+                    let pid = a["payment_id"].as_str().unwrap_or_default();
+                    let p = all_payments.get(pid);
+                    check(
+                        p.is_some_and(|p| {
+                            p["client_payment_id"] == t["id"]
+                                && dec(&p["amount"]) == dec(&a["amount"])
+                                && p["invoice_id"] == a["invoice_id"]
+                        }),
+                        format!(
+                            "transfer {}: allocation {a} is not its invoice's payment {p:?}",
+                            t["id"]
+                        ),
+                    );
+                }
+                let booked = entries.iter().filter(|e| e["record_id"] == t["id"]).count();
+                check(
+                    booked == 1,
+                    format!("transfer {}: booked {booked} times", t["id"]),
+                );
+                transfers_seen.push(t["id"].as_str().unwrap_or_default().to_string());
+            }
+            for r in &refunds {
+                refunds_seen.push(r["id"].as_str().unwrap_or_default().to_string());
+            }
+        }
+    }
+    // Every account with issued invoices has a head; each invoice's last booked amount due
+    // is its amount due.
+    for (account, f) in accounts {
+        if !f.outstanding.is_zero() {
+            check(
+                heads_seen.contains(account),
+                format!("{account:?}: {} due and no ledger", f.outstanding),
+            );
+        }
+    }
+    for (id, (account, due)) in invoice_dues {
+        let booked = booked_due.get(id).copied().unwrap_or(Decimal::ZERO);
+        check(
+            booked == *due,
+            format!("invoice {id} of {account:?}: {due} due, the ledger last booked {booked}"),
+        );
+    }
+    transfers_seen.sort();
+    refunds_seen.sort();
+    check(
+        events_of("payment.received", "client_payment_id") == transfers_seen,
+        format!(
+            "payment.received events for {:?}, transfers {transfers_seen:?}",
+            events_of("payment.received", "client_payment_id")
+        ),
+    );
+    check(
+        events_of("refund.paid", "refund_id") == refunds_seen,
+        format!(
+            "refund.paid events for {:?}, refunds {refunds_seen:?}",
+            events_of("refund.paid", "refund_id")
+        ),
+    );
 }

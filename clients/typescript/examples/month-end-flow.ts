@@ -3,7 +3,8 @@
  * no type assertions): log in, refresh the session, list the clients, generate last month's
  * draft for one of them, edit it with `If-Match` (and see a stale version refused), finalize it, fetch its
  * PDF through the presigned URL and its act of completed work, walk the period's invoices with a cursor, see a mistyped
- * amount refused as a problem of its field, and record the payment that settles it. Every answer is
+ * amount refused as a problem of its field, and record one bank transfer that settles it and the
+ * month before's invoice with 10.00 to spare (credit balance, then refunded). Every answer is
  * checked against `docs/openapi.json`; any drift fails the run.
  *
  * Environment: PROXIMA_BASE_URL (default http://localhost:8081), PROXIMA_EMAIL,
@@ -11,7 +12,7 @@
  * (default: the first listed client), PROXIMA_OPENAPI (default ../../docs/openapi.json).
  */
 import { ApiError, createProximaClient, idempotencyKey, ifMatch, isErrorEnvelope, ok } from "../src/client.js";
-import type { Accounting, InvoiceHeader, PdfDownload } from "../src/client.js";
+import type { Accounting, Balance, InvoiceHeader, PdfDownload, RecordedTransfer } from "../src/client.js";
 import { ResponseValidator } from "../src/validate.js";
 
 function env(name: string, fallback?: string): string {
@@ -20,6 +21,13 @@ function env(name: string, fallback?: string): string {
     throw new Error(`set ${name}`);
   }
   return value;
+}
+
+/** `YYYY-MM` of the month before `period` (`YYYY-MM`). */
+function monthBefore(period: string): string {
+  const [year, month] = period.split("-").map(Number);
+  const d = new Date(Date.UTC(year ?? 1970, (month ?? 1) - 2, 1));
+  return `${d.getUTCFullYear()}-${String(d.getUTCMonth() + 1).padStart(2, "0")}`;
 }
 
 /** `YYYY-MM` of the month before `now`, in UTC. */
@@ -183,16 +191,72 @@ async function main(): Promise<void> {
     step(`a mistyped amount is refused: amount ${error.fieldErrors("amount").join("; ")}`);
   }
 
-  // 7. The payment that settles it.
-  const due = invoice.amount_due;
-  const paid = ok(
-    await api.POST("/api/v1/invoices/{id}/payments", {
-      params: { path: { id: invoice.id }, header: { "Idempotency-Key": idempotencyKey() } },
-      body: { amount: due, method: "bank_transfer", paid_on: invoice.issue_date, reference: "month-end example" },
+  // 7. One bank transfer pays this invoice and the month before's, with 10.00 to spare: each
+  // allocation is a payment of its invoice, the rest the client's credit balance.
+  const earlier = ok(
+    await api.POST("/api/v1/invoices/generate", {
+      params: { header: { "Idempotency-Key": idempotencyKey() } },
+      body: { client_key: client.key, period: monthBefore(period) },
     }),
-    "record payment",
+    "generate the month before",
   ).data;
-  step(`paid ${paid.payment.amount} ${invoice.currency}: invoice ${paid.invoice.status}`);
+  const before = ok(
+    await api.POST("/api/v1/invoices/{id}/finalize", {
+      params: { path: { id: earlier.id }, header: { "Idempotency-Key": idempotencyKey() } },
+    }),
+    "finalize the month before",
+  ).data;
+  const cents = (amount: string): number => Math.round(Number(amount) * 100);
+  const spare = 1000;
+  const received = ((cents(invoice.amount_due) + cents(before.amount_due) + spare) / 100).toFixed(2);
+  const transfer: RecordedTransfer = ok(
+    await api.POST("/api/v1/clients/{key}/payments", {
+      params: { path: { key: client.key }, header: { "Idempotency-Key": idempotencyKey() } },
+      body: {
+        amount: received,
+        currency: invoice.currency,
+        received_on: invoice.issue_date,
+        method: "bank_transfer",
+        reference: "month-end example",
+        allocations: [
+          { invoice_id: invoice.id, amount: invoice.amount_due },
+          { invoice_id: before.id, amount: before.amount_due },
+        ],
+      },
+    }),
+    "record the transfer",
+  ).data;
+  step(
+    `transfer of ${transfer.payment.amount} ${transfer.payment.currency} paid ` +
+      transfer.invoices.map((i) => `${i.number} (${i.status})`).join(" and ") +
+      `; credit balance ${transfer.balance.credit_balance}`,
+  );
+  const balances: Balance[] = ok(
+    await api.GET("/api/v1/clients/{key}/balance", { params: { path: { key: client.key } } }),
+    "balance",
+  ).data;
+  const balance = balances.find((b) => b.currency === invoice.currency);
+  if (balance === undefined || cents(balance.credit_balance) < spare) {
+    throw new Error(`the client's ${invoice.currency} credit balance is not what the transfer left`);
+  }
+  const refund = ok(
+    await api.POST("/api/v1/clients/{key}/refunds", {
+      params: { path: { key: client.key }, header: { "Idempotency-Key": idempotencyKey() } },
+      body: { amount: "10.00", currency: invoice.currency, paid_on: invoice.issue_date, method: "bank_transfer" },
+    }),
+    "refund",
+  ).data;
+  step(`refunded ${refund.refund.amount}: balance ${refund.balance.balance} ${invoice.currency}`);
+  const statement = ok(
+    await api.GET("/api/v1/clients/{key}/statement", {
+      params: { path: { key: client.key }, query: { currency: invoice.currency } },
+    }),
+    "statement",
+  ).data;
+  if (!("closing_balance" in statement) || statement.closing_balance !== refund.balance.balance) {
+    throw new Error("the statement's closing balance is not the account's balance");
+  }
+  step(`statement: ${statement.lines.length} line(s), closing balance ${statement.closing_balance}`);
 
   const final = ok(
     await api.GET("/api/v1/invoices/{id}", { params: { path: { id: invoice.id } } }),

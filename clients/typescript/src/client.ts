@@ -36,6 +36,14 @@ export type FxReport = components["schemas"]["FxReport"];
 export type FxDifference = components["schemas"]["FxDifference"];
 /** A presigned download: an invoice's PDF, its act of completed work, a credit note's PDF. */
 export type PdfDownload = components["schemas"]["PdfDownload"];
+/** Client accounts: a transfer over several invoices, the balance, the statement, the aging. */
+export type ClientPayment = components["schemas"]["ClientPayment"];
+export type RecordedTransfer = components["schemas"]["RecordedTransfer"];
+export type Refund = components["schemas"]["Refund"];
+export type Balance = components["schemas"]["Balance"];
+export type Statement = components["schemas"]["Statement"];
+export type StatementLine = components["schemas"]["StatementLine"];
+export type AgingReport = components["schemas"]["AgingReport"];
 
 /** How to reach the API. */
 export interface ClientOptions {

@@ -111,6 +111,118 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/clients/{key}/balance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The client's balance per currency: what its issued invoices have due (`outstanding`),
+         *     the part past due (`overdue`), its `credit_balance` and `balance = outstanding -
+         *     credit_balance`. Every currency it has an account or an open invoice in, and its own.
+         *     Any role.
+         */
+        get: operations["client_balance"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/clients/{key}/payments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record a transfer from the client: `allocations` pay up to 5 of its finalized invoices
+         *     in the transfer's currency (each at most its amount due; each becomes a payment of its
+         *     invoice), and what is left becomes the client's credit balance in that currency. A bad
+         *     allocation (another client's invoice, a draft or void one, another currency, above what
+         *     is due, the same invoice twice) is 400 naming `allocations[i]`, and nothing is stored.
+         *     Accountants and admins; `Idempotency-Key` replays the first answer.
+         */
+        post: operations["record_client_payment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/clients/{key}/refunds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Pay back part of the client's credit balance in a currency (never more than it).
+         *     Accountants and admins; `Idempotency-Key` replays the first answer.
+         */
+        post: operations["record_refund"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/clients/{key}/statement": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The statement of account (акт сверки) of the client in one currency: the opening
+         *     balance at the start of `from`, every entry booked from `from` to `to` with its running
+         *     balance, the totals and the closing balance. Read from the ledger: one query for the
+         *     opening balance and one for the range. `format=pdf`: its PDF in the client's language
+         *     (en "Statement of account", ru "Акт сверки взаимных расчётов", uz "Oʻzaro
+         *     hisob-kitoblarni solishtirish dalolatnomasi"), presigned. Any role.
+         */
+        get: operations["statement"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/clients/{key}/statement/send": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * E-mail the statement of account (its PDF, in the client's language) to the client's
+         *     billing address. The body names the range and currency (all optional: this year to
+         *     today, the client's currency). Counts against the sender's daily e-mail limit (429).
+         *     Accountants and admins; `Idempotency-Key` replays the first answer.
+         */
+        post: operations["send_client_statement"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/clients/{key}/worklogs": {
         parameters: {
             query?: never;
@@ -385,6 +497,28 @@ export interface paths {
         get: operations["act"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/invoices/{id}/apply-credit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Pay part (or all) of what is due on a finalized invoice from the client's credit
+         *     balance in the invoice's currency: never more than the credit balance or the amount due
+         *     (400). Recorded as a payment of method `credit_balance` (an admin reverses it like any
+         *     payment; the amount goes back to the credit balance). Accountants and admins.
+         */
+        post: operations["apply_credit"];
         delete?: never;
         options?: never;
         head?: never;
@@ -858,6 +992,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/reports/ar-aging": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Accounts-receivable aging: per currency and per client what is due in buckets of days
+         *     past the due date as of `as_of` (`current`, `1_30`, `31_60`, `61_90`, `over_90`), and
+         *     the totals. As of a day past it is the state at that day: a payment recorded later
+         *     does not change it. Any role.
+         */
+        get: operations["ar_aging"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/reports/fx-differences": {
         parameters: {
             query?: never;
@@ -1012,6 +1168,81 @@ export interface components {
             line2?: string | null;
             postal_code?: string | null;
         };
+        /** @description `GET /reports/ar-aging`. */
+        AgingReport: {
+            /** Format: date */
+            as_of: string;
+            currencies: components["schemas"]["CurrencyAging"][];
+            /**
+             * @description Where the figures come from: `open_invoices` (today and later) or `ledger` (a day
+             *     past: the entries booked up to its end, UTC).
+             */
+            source: string;
+        };
+        /** @description Part of a transfer that paid one invoice (one payment of that invoice). */
+        Allocation: {
+            /**
+             * Format: decimal
+             * @example 1330.00
+             */
+            amount: string;
+            /** Format: uuid */
+            invoice_id: string;
+            invoice_number: string;
+            /**
+             * Format: uuid
+             * @description The payment recorded on the invoice (`GET /invoices/{id}/payments`).
+             */
+            payment_id: string;
+        };
+        /** @description Part of a transfer for one invoice. */
+        AllocationRequest: {
+            /**
+             * Format: decimal
+             * @description A decimal string, > 0, at most the invoice's amount due.
+             * @example 1330.00
+             */
+            amount: string;
+            /** Format: uuid */
+            invoice_id: string;
+        };
+        /** @description `POST /invoices/{id}/apply-credit`. */
+        ApplyCreditRequest: {
+            /**
+             * Format: decimal
+             * @description A decimal string, > 0, at most the credit balance and the amount due.
+             * @example 150.00
+             */
+            amount: string;
+        };
+        /** @description A client's account in one currency now. */
+        Balance: {
+            /**
+             * Format: decimal
+             * @description `outstanding - credit_balance`: what the client owes (negative: what it is owed).
+             * @example 1330.00
+             */
+            balance: string;
+            /**
+             * Format: decimal
+             * @description The client's money not on any invoice: to apply or refund.
+             * @example 0.00
+             */
+            credit_balance: string;
+            currency: string;
+            /**
+             * Format: decimal
+             * @description What the client's issued invoices have due.
+             * @example 1330.00
+             */
+            outstanding: string;
+            /**
+             * Format: decimal
+             * @description The part of `outstanding` past its due date (the client's time zone).
+             * @example 0.00
+             */
+            overdue: string;
+        };
         /**
          * @description Where the issuer is paid (EN 16931 BG-17): an IBAN (with its BIC), or an account number
          *     and the bank's name.
@@ -1023,6 +1254,45 @@ export interface components {
             /** @description BIC / SWIFT code of the bank. */
             bic: string | null;
             iban: string | null;
+        };
+        /** @description Amounts due by days past the due date. */
+        Buckets: {
+            /**
+             * Format: decimal
+             * @example 0.00
+             */
+            "1_30": string;
+            /**
+             * Format: decimal
+             * @example 0.00
+             */
+            "31_60": string;
+            /**
+             * Format: decimal
+             * @example 0.00
+             */
+            "61_90": string;
+            /**
+             * Format: decimal
+             * @description Not yet past due.
+             * @example 1330.00
+             */
+            current: string;
+            /**
+             * Format: int32
+             * @description Invoices counted.
+             */
+            invoices: number;
+            /**
+             * Format: decimal
+             * @example 0.00
+             */
+            over_90: string;
+            /**
+             * Format: decimal
+             * @example 1330.00
+             */
+            total: string;
         };
         /** @description The outcome of bulk generation. */
         BulkOutcome: {
@@ -1148,6 +1418,11 @@ export interface components {
              */
             vat_id: string | null;
         };
+        /** @description One client's aging in one currency. */
+        ClientAging: {
+            buckets: components["schemas"]["Buckets"];
+            client_key: string;
+        };
         /**
          * @description What an import or `PUT /api/v1/clients/{key}` supplies for a client; validated into a
          *     [`Client`].
@@ -1223,6 +1498,53 @@ export interface components {
             /** @enum {string} */
             outcome: "failed";
         };
+        /** @description A transfer from a client, allocated to its invoices. */
+        ClientPayment: {
+            allocations: components["schemas"]["Allocation"][];
+            /**
+             * Format: decimal
+             * @example 2000.00
+             */
+            amount: string;
+            client_key: string;
+            currency: string;
+            /** Format: uuid */
+            id: string;
+            method: components["schemas"]["PaymentMethod"];
+            /** Format: date */
+            received_on: string;
+            /** Format: date-time */
+            recorded_at: string;
+            recorded_by: string;
+            reference: string | null;
+            /**
+             * Format: decimal
+             * @description What went to the credit balance.
+             * @example 670.00
+             */
+            unallocated: string;
+        };
+        /** @description `POST /clients/{key}/payments`. */
+        ClientPaymentRequest: {
+            /** @description Up to 5 invoices of the client in `currency`; what is left is credit balance. */
+            allocations?: components["schemas"]["AllocationRequest"][];
+            /**
+             * Format: decimal
+             * @description A decimal string in `currency`, > 0: what arrived.
+             * @example 2000.00
+             */
+            amount: string;
+            /** @description ISO 4217. */
+            currency: string;
+            method: components["schemas"]["PaymentMethod"];
+            /**
+             * Format: date
+             * @description `YYYY-MM-DD`: the day the money arrived, not in the future.
+             */
+            received_on: string;
+            /** @description Up to 200 characters, e.g. the bank's transaction id. */
+            reference?: string | null;
+        };
         /** @description One client's line in the run report. */
         ClientRunEntry: components["schemas"]["ClientOutcome"] & {
             /**
@@ -1259,6 +1581,19 @@ export interface components {
             vat_category?: components["schemas"]["VatCategory"] | null;
             vat_exemption_reason?: string | null;
             vat_id?: string | null;
+        };
+        /**
+         * @description Credit applied to an invoice: the payment (method `credit_balance`), the invoice's
+         *     amounts after it and the client's credit balance left in the invoice's currency.
+         */
+        CreditApplication: {
+            /**
+             * Format: decimal
+             * @example 0.00
+             */
+            credit_balance: string;
+            invoice: components["schemas"]["InvoiceHeader"];
+            payment: components["schemas"]["Payment"];
         };
         /** @description One line of a credit note. */
         CreditLine: {
@@ -1406,6 +1741,18 @@ export interface components {
              */
             total: string;
         };
+        /** @description One currency's aging: per client (by key) and in total. */
+        CurrencyAging: {
+            clients: components["schemas"]["ClientAging"][];
+            currency: string;
+            totals: components["schemas"]["Buckets"];
+        };
+        /** @description A single item: `{"data": X, "error": null}`. */
+        Data_AgingReport: {
+            data: components["schemas"]["AgingReport"];
+            /** @description Always null on success. */
+            error: Record<string, never> | null;
+        };
         /** @description A single item: `{"data": X, "error": null}`. */
         Data_BulkOutcome: {
             data: components["schemas"]["BulkOutcome"];
@@ -1415,6 +1762,12 @@ export interface components {
         /** @description A single item: `{"data": X, "error": null}`. */
         Data_Client: {
             data: components["schemas"]["Client"];
+            /** @description Always null on success. */
+            error: Record<string, never> | null;
+        };
+        /** @description A single item: `{"data": X, "error": null}`. */
+        Data_CreditApplication: {
+            data: components["schemas"]["CreditApplication"];
             /** @description Always null on success. */
             error: Record<string, never> | null;
         };
@@ -1491,6 +1844,18 @@ export interface components {
             error: Record<string, never> | null;
         };
         /** @description A single item: `{"data": X, "error": null}`. */
+        Data_RecordedRefund: {
+            data: components["schemas"]["RecordedRefund"];
+            /** @description Always null on success. */
+            error: Record<string, never> | null;
+        };
+        /** @description A single item: `{"data": X, "error": null}`. */
+        Data_RecordedTransfer: {
+            data: components["schemas"]["RecordedTransfer"];
+            /** @description Always null on success. */
+            error: Record<string, never> | null;
+        };
+        /** @description A single item: `{"data": X, "error": null}`. */
         Data_RegeneratedInvoice: {
             data: components["schemas"]["RegeneratedInvoice"];
             /** @description Always null on success. */
@@ -1523,6 +1888,24 @@ export interface components {
         /** @description A single item: `{"data": X, "error": null}`. */
         Data_SentMessage: {
             data: components["schemas"]["SentMessage"];
+            /** @description Always null on success. */
+            error: Record<string, never> | null;
+        };
+        /** @description A single item: `{"data": X, "error": null}`. */
+        Data_SentStatement: {
+            data: components["schemas"]["SentStatement"];
+            /** @description Always null on success. */
+            error: Record<string, never> | null;
+        };
+        /** @description A single item: `{"data": X, "error": null}`. */
+        Data_StatementAnswer: {
+            data: components["schemas"]["StatementAnswer"];
+            /** @description Always null on success. */
+            error: Record<string, never> | null;
+        };
+        /** @description A single item: `{"data": X, "error": null}`. */
+        Data_Vec_Balance: {
+            data: components["schemas"]["Balance"][];
             /** @description Always null on success. */
             error: Record<string, never> | null;
         };
@@ -1608,7 +1991,7 @@ export interface components {
          * @description What a write did.
          * @enum {string}
          */
-        EditAction: "created" | "updated" | "line_items_changed" | "regenerated" | "finalized" | "payment_recorded" | "payment_reversed" | "written_off" | "write_off_reversed" | "voided" | "credit_note_issued" | "sent" | "deleted";
+        EditAction: "created" | "updated" | "line_items_changed" | "regenerated" | "finalized" | "payment_recorded" | "payment_reversed" | "written_off" | "write_off_reversed" | "voided" | "credit_note_issued" | "credit_applied" | "sent" | "deleted";
         /**
          * @description An electronic address: where e-invoices are delivered (EN 16931 BT-34 / BT-49), an
          *     identifier with its scheme from the CEF EAS code list (`0088` GLN, `0204` Leitweg-ID,
@@ -1623,6 +2006,11 @@ export interface components {
              */
             scheme: string;
         };
+        /**
+         * @description What moved an account.
+         * @enum {string}
+         */
+        EntryKind: "opening" | "invoice_issued" | "payment_received" | "payment_reversed" | "credit_note" | "write_off" | "write_off_reversed" | "invoice_voided" | "credit_applied" | "refund_paid";
         /** @description The error object of the envelope. */
         ErrorBody: {
             /**
@@ -2221,6 +2609,11 @@ export interface components {
              * @example 250.00
              */
             amount: string;
+            /**
+             * Format: uuid
+             * @description The client payment (a transfer over several invoices) it is part of, if any.
+             */
+            client_payment_id: string | null;
             currency: string;
             /** Format: uuid */
             id: string;
@@ -2267,7 +2660,7 @@ export interface components {
          * @description How a payment was made.
          * @enum {string}
          */
-        PaymentMethod: "bank_transfer" | "card" | "cash" | "other";
+        PaymentMethod: "bank_transfer" | "card" | "cash" | "other" | "credit_balance";
         /** @description A payment as asked for. */
         PaymentRequest: {
             /**
@@ -2352,9 +2745,61 @@ export interface components {
             /** @description 1-500 characters, one line. */
             reason: string;
         };
+        /** @description `POST /clients/{key}/refunds`: the refund and the client's balance after it. */
+        RecordedRefund: {
+            balance: components["schemas"]["Balance"];
+            refund: components["schemas"]["Refund"];
+        };
+        /**
+         * @description `POST /clients/{key}/payments`: the transfer, the invoices it paid (after) and the
+         *     client's balance in its currency.
+         */
+        RecordedTransfer: {
+            balance: components["schemas"]["Balance"];
+            invoices: components["schemas"]["InvoiceHeader"][];
+            payment: components["schemas"]["ClientPayment"];
+        };
         /** @description `POST /api/v1/auth/refresh` and `/logout`. */
         RefreshRequest: {
             refresh_token: string;
+        };
+        /** @description Credit balance paid back to a client. */
+        Refund: {
+            /**
+             * Format: decimal
+             * @example 150.00
+             */
+            amount: string;
+            client_key: string;
+            currency: string;
+            /** Format: uuid */
+            id: string;
+            method: components["schemas"]["PaymentMethod"];
+            /** Format: date */
+            paid_on: string;
+            /** Format: date-time */
+            recorded_at: string;
+            recorded_by: string;
+            reference: string | null;
+        };
+        /** @description `POST /clients/{key}/refunds`. */
+        RefundRequest: {
+            /**
+             * Format: decimal
+             * @description A decimal string in `currency`, > 0, at most the credit balance.
+             * @example 150.00
+             */
+            amount: string;
+            /** @description ISO 4217. */
+            currency: string;
+            method: components["schemas"]["PaymentMethod"];
+            /**
+             * Format: date
+             * @description `YYYY-MM-DD`: the day it was paid out, not in the future.
+             */
+            paid_on: string;
+            /** @description Up to 200 characters. */
+            reference?: string | null;
         };
         /** @description `PUT /invoices/{id}/regenerate` body (optional). */
         RegenerateRequest: {
@@ -2629,11 +3074,124 @@ export interface components {
             timesheet_filename: string | null;
             to: string[];
         };
+        /** @description A statement e-mailed to the client. */
+        SentStatement: {
+            filename: string;
+            /** @description The mail service's id of the message. */
+            provider_message_id: string;
+            sha256: string;
+            /** Format: int64 */
+            size_bytes: number;
+            statement: components["schemas"]["Statement"];
+            subject: string;
+            to: string[];
+        };
         /** @description A client bulk generation did not create an invoice for. */
         Skipped: {
             client_key: string;
             /** @enum {string} */
             reason: "invoice_exists" | "no_billable_worklogs";
+        };
+        /** @description `GET /clients/{key}/statement`. */
+        Statement: {
+            client_key: string;
+            client_name: string;
+            /**
+             * Format: decimal
+             * @description The balance at the end of `to`.
+             * @example 830.00
+             */
+            closing_balance: string;
+            /**
+             * Format: decimal
+             * @description The credit balance at the end of `to`.
+             * @example 0.00
+             */
+            closing_credit_balance: string;
+            currency: string;
+            /** Format: date */
+            from: string;
+            lines: components["schemas"]["StatementLine"][];
+            /**
+             * Format: decimal
+             * @description The balance at the start of `from` (what the client owed; negative: owed to it).
+             * @example 0.00
+             */
+            opening_balance: string;
+            /** Format: date */
+            to: string;
+            /**
+             * Format: decimal
+             * @example 500.00
+             */
+            total_credits: string;
+            /**
+             * Format: decimal
+             * @example 1330.00
+             */
+            total_debits: string;
+        };
+        /** @description A statement, or the download of its PDF (`format=pdf`). */
+        StatementAnswer: components["schemas"]["Statement"] | components["schemas"]["PdfDownload"];
+        /** @description One line of a statement. */
+        StatementLine: {
+            /**
+             * Format: decimal
+             * @description The running balance after the line.
+             * @example 1330.00
+             */
+            balance: string;
+            /**
+             * Format: date
+             * @description The day it was booked (UTC).
+             */
+            booked_on: string;
+            /**
+             * Format: decimal
+             * @description What the client owes less (a payment, a credit note, a write-off).
+             * @example 0.00
+             */
+            credit: string;
+            /**
+             * Format: decimal
+             * @description The credit balance after the line.
+             * @example 0.00
+             */
+            credit_balance: string;
+            /**
+             * Format: decimal
+             * @description What the client owes more (an invoice, a refund paid out).
+             * @example 1330.00
+             */
+            debit: string;
+            /** @description The invoices it moved, by number. */
+            invoices: string[];
+            kind: components["schemas"]["EntryKind"];
+            /** Format: uuid */
+            record_id: string | null;
+            reference: string | null;
+            /** Format: int64 */
+            seq: number;
+            /**
+             * Format: date
+             * @description The day it is worth (a payment's day, an invoice's issue date).
+             */
+            value_date: string;
+        };
+        /** @description The account and range of a statement. */
+        StatementRange: {
+            /** @description ISO 4217 (default: the client's currency). */
+            currency?: string | null;
+            /**
+             * Format: date
+             * @description First day, `YYYY-MM-DD` (UTC; default: 1 January of `to`'s year).
+             */
+            from?: string | null;
+            /**
+             * Format: date
+             * @description Last day, `YYYY-MM-DD` (UTC; default: today).
+             */
+            to?: string | null;
         };
         /**
          * @description What a step says in its e-mail: a friendly note before the due date, the due date
@@ -2746,6 +3304,7 @@ export interface components {
         };
         /** @description An amount written off an invoice. */
         WriteOff: {
+            accounting: components["schemas"]["PaymentAccounting"] | null;
             /**
              * Format: decimal
              * @description In the invoice's currency, with its minor-unit places.
@@ -3240,6 +3799,578 @@ export interface operations {
                 };
             };
             /** @description `SERVICE_UNAVAILABLE`: DynamoDB or S3 did not answer in time */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    client_balance: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Client key, e.g. ACME */
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The balance per currency */
+            200: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Data_Vec_Balance"];
+                };
+            };
+            /** @description Malformed key or an unknown query parameter */
+            400: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No or bad token */
+            401: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such client */
+            404: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description `SERVICE_UNAVAILABLE`: DynamoDB or S3 did not answer in time */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    record_client_payment: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the request safe to retry: the first answer to a key (per user and route) is remembered for 24 hours and replayed, with `Idempotent-Replayed: true`, to a repeat with the same body; the same key with another body is 422. 1-255 printable ASCII characters, e.g. a UUID. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description Client key, e.g. ACME */
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ClientPaymentRequest"];
+            };
+        };
+        responses: {
+            /** @description Recorded: the transfer, the invoices after it, the balance */
+            201: {
+                headers: {
+                    /** @description `true` when this is the remembered answer to an earlier request with the same `Idempotency-Key` */
+                    "Idempotent-Replayed"?: "true";
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Data_RecordedTransfer"];
+                };
+            };
+            /** @description Bad amount, currency, day, method or allocation */
+            400: {
+                headers: {
+                    /** @description `true` when this is the remembered answer to an earlier request with the same `Idempotency-Key` */
+                    "Idempotent-Replayed"?: "true";
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No or bad token */
+            401: {
+                headers: {
+                    /** @description `true` when this is the remembered answer to an earlier request with the same `Idempotency-Key` */
+                    "Idempotent-Replayed"?: "true";
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A viewer */
+            403: {
+                headers: {
+                    /** @description `true` when this is the remembered answer to an earlier request with the same `Idempotency-Key` */
+                    "Idempotent-Replayed"?: "true";
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such client */
+            404: {
+                headers: {
+                    /** @description `true` when this is the remembered answer to an earlier request with the same `Idempotency-Key` */
+                    "Idempotent-Replayed"?: "true";
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No Central Bank rate for the day (a currency other than UZS); or a request with this `Idempotency-Key` is in progress (`Retry-After: 1`) */
+            409: {
+                headers: {
+                    /** @description `true` when this is the remembered answer to an earlier request with the same `Idempotency-Key` */
+                    "Idempotent-Replayed"?: "true";
+                    /** @description Only while a request with the same `Idempotency-Key` is in progress: seconds to wait. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description `PAYLOAD_TOO_LARGE`: the body is over 1 MiB */
+            413: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description `IDEMPOTENCY_KEY_REUSED`: this `Idempotency-Key` was already used with a different request */
+            422: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description `SERVICE_UNAVAILABLE`: DynamoDB or S3 did not answer in time */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    record_refund: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the request safe to retry: the first answer to a key (per user and route) is remembered for 24 hours and replayed, with `Idempotent-Replayed: true`, to a repeat with the same body; the same key with another body is 422. 1-255 printable ASCII characters, e.g. a UUID. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description Client key, e.g. ACME */
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RefundRequest"];
+            };
+        };
+        responses: {
+            /** @description Recorded: the refund and the balance after it */
+            201: {
+                headers: {
+                    /** @description `true` when this is the remembered answer to an earlier request with the same `Idempotency-Key` */
+                    "Idempotent-Replayed"?: "true";
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Data_RecordedRefund"];
+                };
+            };
+            /** @description Bad amount (above the credit balance), currency, day or method */
+            400: {
+                headers: {
+                    /** @description `true` when this is the remembered answer to an earlier request with the same `Idempotency-Key` */
+                    "Idempotent-Replayed"?: "true";
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No or bad token */
+            401: {
+                headers: {
+                    /** @description `true` when this is the remembered answer to an earlier request with the same `Idempotency-Key` */
+                    "Idempotent-Replayed"?: "true";
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A viewer */
+            403: {
+                headers: {
+                    /** @description `true` when this is the remembered answer to an earlier request with the same `Idempotency-Key` */
+                    "Idempotent-Replayed"?: "true";
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such client */
+            404: {
+                headers: {
+                    /** @description `true` when this is the remembered answer to an earlier request with the same `Idempotency-Key` */
+                    "Idempotent-Replayed"?: "true";
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description `CONFLICT`: a request with this `Idempotency-Key` is in progress (`Retry-After: 1`) */
+            409: {
+                headers: {
+                    /** @description Only while a request with the same `Idempotency-Key` is in progress: seconds to wait. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description `PAYLOAD_TOO_LARGE`: the body is over 1 MiB */
+            413: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description `IDEMPOTENCY_KEY_REUSED`: this `Idempotency-Key` was already used with a different request */
+            422: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description `SERVICE_UNAVAILABLE`: DynamoDB or S3 did not answer in time */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    statement: {
+        parameters: {
+            query?: {
+                /** @description First day, `YYYY-MM-DD` (UTC; default: 1 January of `to`'s year). */
+                from?: string;
+                /** @description Last day, `YYYY-MM-DD` (UTC; default: today). */
+                to?: string;
+                /** @description ISO 4217 (default: the client's currency). */
+                currency?: string;
+                /** @description `json` (default): the statement; `pdf`: a presigned download of its PDF. */
+                format?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Client key, e.g. ACME */
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The statement (`format=json`) or its PDF's download (`format=pdf`) */
+            200: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Data_StatementAnswer"];
+                };
+            };
+            /** @description A bad day, currency or format, or an unknown query parameter */
+            400: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No or bad token */
+            401: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such client */
+            404: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description S3 unavailable (`format=pdf`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    send_client_statement: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the request safe to retry: the first answer to a key (per user and route) is remembered for 24 hours and replayed, with `Idempotent-Replayed: true`, to a repeat with the same body; the same key with another body is 422. 1-255 printable ASCII characters, e.g. a UUID. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description Client key, e.g. ACME */
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StatementRange"];
+            };
+        };
+        responses: {
+            /** @description Handed to the mail service */
+            201: {
+                headers: {
+                    /** @description `true` when this is the remembered answer to an earlier request with the same `Idempotency-Key` */
+                    "Idempotent-Replayed"?: "true";
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Data_SentStatement"];
+                };
+            };
+            /** @description A bad day or currency */
+            400: {
+                headers: {
+                    /** @description `true` when this is the remembered answer to an earlier request with the same `Idempotency-Key` */
+                    "Idempotent-Replayed"?: "true";
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No or bad token */
+            401: {
+                headers: {
+                    /** @description `true` when this is the remembered answer to an earlier request with the same `Idempotency-Key` */
+                    "Idempotent-Replayed"?: "true";
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A viewer */
+            403: {
+                headers: {
+                    /** @description `true` when this is the remembered answer to an earlier request with the same `Idempotency-Key` */
+                    "Idempotent-Replayed"?: "true";
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such client */
+            404: {
+                headers: {
+                    /** @description `true` when this is the remembered answer to an earlier request with the same `Idempotency-Key` */
+                    "Idempotent-Replayed"?: "true";
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The client's e-mail cannot be sent to; or a request with this `Idempotency-Key` is in progress (`Retry-After: 1`) */
+            409: {
+                headers: {
+                    /** @description `true` when this is the remembered answer to an earlier request with the same `Idempotency-Key` */
+                    "Idempotent-Replayed"?: "true";
+                    /** @description Only while a request with the same `Idempotency-Key` is in progress: seconds to wait. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description `PAYLOAD_TOO_LARGE`: the body is over 1 MiB */
+            413: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description `IDEMPOTENCY_KEY_REUSED`: this `Idempotency-Key` was already used with a different request */
+            422: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The daily e-mail limit is reached */
+            429: {
+                headers: {
+                    /** @description `true` when this is the remembered answer to an earlier request with the same `Idempotency-Key` */
+                    "Idempotent-Replayed"?: "true";
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Mail not configured or the mail service did not accept it */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -4643,6 +5774,146 @@ export interface operations {
                 };
             };
             /** @description S3 unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    apply_credit: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the request safe to retry: the first answer to a key (per user and route) is remembered for 24 hours and replayed, with `Idempotent-Replayed: true`, to a repeat with the same body; the same key with another body is 422. 1-255 printable ASCII characters, e.g. a UUID. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description Invoice id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ApplyCreditRequest"];
+            };
+        };
+        responses: {
+            /** @description Applied */
+            201: {
+                headers: {
+                    /** @description The invoice version, quoted (`"3"`): send it back as `If-Match` */
+                    ETag?: string;
+                    /** @description `true` when this is the remembered answer to an earlier request with the same `Idempotency-Key` */
+                    "Idempotent-Replayed"?: "true";
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Data_CreditApplication"];
+                };
+            };
+            /** @description Bad amount (above the credit balance or what is due, decimals) */
+            400: {
+                headers: {
+                    /** @description `true` when this is the remembered answer to an earlier request with the same `Idempotency-Key` */
+                    "Idempotent-Replayed"?: "true";
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No or bad token */
+            401: {
+                headers: {
+                    /** @description `true` when this is the remembered answer to an earlier request with the same `Idempotency-Key` */
+                    "Idempotent-Replayed"?: "true";
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A viewer */
+            403: {
+                headers: {
+                    /** @description `true` when this is the remembered answer to an earlier request with the same `Idempotency-Key` */
+                    "Idempotent-Replayed"?: "true";
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such invoice */
+            404: {
+                headers: {
+                    /** @description `true` when this is the remembered answer to an earlier request with the same `Idempotency-Key` */
+                    "Idempotent-Replayed"?: "true";
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not finalized (draft, paid or void); or a request with this `Idempotency-Key` is in progress (`Retry-After: 1`) */
+            409: {
+                headers: {
+                    /** @description On a stale version: the invoice's current version, quoted (`"5"`), also in `error.current_version`. */
+                    ETag?: string;
+                    /** @description `true` when this is the remembered answer to an earlier request with the same `Idempotency-Key` */
+                    "Idempotent-Replayed"?: "true";
+                    /** @description Only while a request with the same `Idempotency-Key` is in progress: seconds to wait. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description `PAYLOAD_TOO_LARGE`: the body is over 1 MiB */
+            413: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description `IDEMPOTENCY_KEY_REUSED`: this `Idempotency-Key` was already used with a different request */
+            422: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description `SERVICE_UNAVAILABLE`: DynamoDB or S3 did not answer in time */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -7002,6 +8273,71 @@ export interface operations {
             };
             /** @description No run for this day */
             404: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description `SERVICE_UNAVAILABLE`: DynamoDB or S3 did not answer in time */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    ar_aging: {
+        parameters: {
+            query?: {
+                /**
+                 * @description `YYYY-MM-DD` (default: today, UTC). Today or later: from the open invoices; a day
+                 *     past: from the ledger's entries booked up to its end (UTC).
+                 */
+                as_of?: string;
+                /** @description Only this currency (ISO 4217). */
+                currency?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The aging */
+            200: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Data_AgingReport"];
+                };
+            };
+            /** @description A bad day or an unknown query parameter */
+            400: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No or bad token */
+            401: {
                 headers: {
                     /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
                     "X-Request-ID"?: string;

@@ -272,3 +272,50 @@ pub async fn delete_invoice(
         .await?;
     Ok(Data::ok(Deleted { id, deleted: true }))
 }
+
+/// Credit applied to an invoice: the payment (method `credit_balance`), the invoice's
+/// amounts after it and the client's credit balance left in the invoice's currency.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CreditApplication {
+    pub payment: Payment,
+    pub invoice: InvoiceHeader,
+    #[schema(value_type = String, format = "decimal", example = "0.00")]
+    pub credit_balance: rust_decimal::Decimal,
+}
+
+/// Pay part (or all) of what is due on a finalized invoice from the client's credit
+/// balance in the invoice's currency: never more than the credit balance or the amount due
+/// (400). Recorded as a payment of method `credit_balance` (an admin reverses it like any
+/// payment; the amount goes back to the credit balance). Accountants and admins.
+#[utoipa::path(post, path = "/api/v1/invoices/{id}/apply-credit", tag = "invoices",
+    request_body = proxima::domain::ledger::client_payment::ApplyCreditRequest,
+    params(("id" = Uuid, Path, description = "Invoice id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Applied", body = Data<CreditApplication>, headers(("ETag" = String, description = "The invoice version, quoted (`\"3\"`): send it back as `If-Match`"))),
+        (status = 400, description = "Bad amount (above the credit balance or what is due, decimals)", body = ErrorEnvelope),
+        (status = 401, description = "No or bad token", body = ErrorEnvelope),
+        (status = 403, description = "A viewer", body = ErrorEnvelope),
+        (status = 404, description = "No such invoice", body = ErrorEnvelope),
+        (status = 409, description = "Not finalized (draft, paid or void)", body = ErrorEnvelope)))]
+pub async fn apply_credit(
+    InvoiceWriter(user): InvoiceWriter,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    JsonBody(req): JsonBody<proxima::domain::ledger::client_payment::ApplyCreditRequest>,
+) -> Result<impl IntoResponse> {
+    let (mut invoice, (payment, credit_balance)) = state
+        .invoice_service()
+        .apply_credit(invoice_id(&id)?, &req, &actor(&user))
+        .await?;
+    receivables::present(&mut invoice.header, chrono::Utc::now());
+    let version = invoice.header.version;
+    Ok(tagged(
+        version,
+        Data::created(CreditApplication {
+            payment,
+            invoice: invoice.header,
+            credit_balance,
+        }),
+    ))
+}

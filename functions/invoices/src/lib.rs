@@ -44,6 +44,9 @@ pub use timesheet::*;
 mod sending;
 pub use sending::*;
 
+mod accounts;
+pub use accounts::*;
+
 fn actor(user: &AuthUser) -> Actor {
     Actor {
         name: user.email.clone(),
@@ -574,6 +577,7 @@ proxima::function_routes! {
     "/api/v1/invoices/{id}/payments" => post(idempotent(record_payment)), get(list_payments);
     "/api/v1/invoices/{id}/payments/{pid}" => delete(reverse_payment);
     "/api/v1/invoices/{id}/write-off" => post(idempotent(write_off));
+    "/api/v1/invoices/{id}/apply-credit" => post(idempotent(apply_credit));
     "/api/v1/invoices/{id}/write-offs" => get(list_write_offs);
     "/api/v1/invoices/{id}/write-offs/{wid}" => delete(reverse_write_off);
     "/api/v1/invoices/{id}/void" => post(idempotent(void));
@@ -590,6 +594,12 @@ proxima::function_routes! {
     "/api/v1/month-end-runs/{period}/clients" => get(list_month_end_run_clients);
     "/api/v1/reports/uninvoiced" => get(uninvoiced_work);
     "/api/v1/reports/fx-differences" => get(fx_differences);
+    "/api/v1/reports/ar-aging" => get(ar_aging);
+    "/api/v1/clients/{key}/payments" => post(idempotent(record_client_payment));
+    "/api/v1/clients/{key}/refunds" => post(idempotent(record_refund));
+    "/api/v1/clients/{key}/balance" => get(client_balance);
+    "/api/v1/clients/{key}/statement" => get(statement);
+    "/api/v1/clients/{key}/statement/send" => post(idempotent(send_client_statement));
     "/api/v1/settings/reminders" => get(get_reminder_settings), put(put_reminder_settings);
     "/api/v1/reminder-runs/{date}" => get(get_reminder_run);
     "/api/v1/reminder-runs/{date}/invoices" => get(list_reminder_run_invoices);

@@ -80,3 +80,50 @@ pub async fn fx_differences(
         proxima::rates::fx::fx_differences(state.invoices.as_ref(), range).await?,
     ))
 }
+
+/// Which aging.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AgingQuery {
+    /// `YYYY-MM-DD` (default: today, UTC). Today or later: from the open invoices; a day
+    /// past: from the ledger's entries booked up to its end (UTC).
+    pub as_of: Option<String>,
+    /// Only this currency (ISO 4217).
+    pub currency: Option<String>,
+}
+
+/// Accounts-receivable aging: per currency and per client what is due in buckets of days
+/// past the due date as of `as_of` (`current`, `1_30`, `31_60`, `61_90`, `over_90`), and
+/// the totals. As of a day past it is the state at that day: a payment recorded later
+/// does not change it. Any role.
+#[utoipa::path(get, path = "/api/v1/reports/ar-aging", tag = "invoices",
+    params(AgingQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The aging", body = Data<proxima::domain::ledger::aging::AgingReport>),
+        (status = 400, description = "A bad day or an unknown query parameter", body = ErrorEnvelope),
+        (status = 401, description = "No or bad token", body = ErrorEnvelope)))]
+pub async fn ar_aging(
+    _user: AuthUser,
+    State(state): State<AppState>,
+    _known: KnownQuery<AgingQuery>,
+    Query(query): Query<AgingQuery>,
+) -> Result<Data<proxima::domain::ledger::aging::AgingReport>> {
+    let as_of = query
+        .as_of
+        .as_deref()
+        .map(|v| {
+            proxima::domain::request_values::parse_date(v)
+                .ok_or_else(|| proxima::Error::field("as_of", "must be a date YYYY-MM-DD"))
+        })
+        .transpose()?;
+    Ok(Data::ok(
+        proxima::ledger::reports::ar_aging(
+            state.stores(),
+            as_of,
+            query.currency.as_deref(),
+            chrono::Utc::now(),
+        )
+        .await?,
+    ))
+}

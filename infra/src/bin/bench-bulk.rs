@@ -82,6 +82,7 @@ async fn main() -> Result<()> {
         clients: &store,
         worklogs: &store,
         invoices: &store,
+        ledger: &store,
     };
     let actor = Actor {
         name: "bench".into(),

@@ -210,6 +210,7 @@ async fn prepare(
         clients: &store,
         worklogs: &store,
         invoices: &store,
+        ledger: &store,
     };
     let template = drafting::generate(
         stores,

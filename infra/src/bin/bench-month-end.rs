@@ -114,6 +114,7 @@ async fn main() -> Result<()> {
         clients: &store,
         worklogs: &store,
         invoices: &store,
+        ledger: &store,
     };
     let summary = enqueue_month_end(stores, &queue, &store, period, now).await?;
     let enqueue_wall = started.elapsed().as_secs_f64();

@@ -71,6 +71,10 @@ enum Command {
     /// Upgrade step: give invoices and credit notes written before the list indexes their
     /// list keys and recompute every list count. Idempotent; run with writes paused.
     BackfillLists,
+    /// Upgrade step: open every client's account (per currency) on the invoices issued
+    /// before the ledger: what each has due, what was paid above them as credit balance.
+    /// Idempotent; accounts already open are left as they are.
+    OpenAccounts,
 }
 
 #[derive(Subcommand)]
@@ -360,6 +364,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     clients: &store,
                     worklogs: &store,
                     invoices: &store,
+                    ledger: &store,
                 },
                 &queue,
                 &store,
@@ -468,6 +473,13 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 summary.date
             );
         }
+        Command::OpenAccounts => {
+            let r = proxima::ledger::open_accounts(stores(&store), Utc::now()).await?;
+            println!(
+                "open-accounts: {} clients read, {} accounts opened, {} unchanged",
+                r.clients, r.opened, r.unchanged
+            );
+        }
         Command::BackfillLists => {
             let r = store.backfill_lists().await?;
             println!(
@@ -523,6 +535,7 @@ fn enqueuing_service(store: &DynamoStore) -> proxima::invoice::InvoiceService<'_
         worklogs: store,
         invoices: store,
         numbering: store,
+        ledger: store,
         credit_notes: store,
         documents: &UNWIRED,
         mailer: &UNWIRED,
@@ -544,5 +557,6 @@ fn stores(store: &DynamoStore) -> proxima::invoice::drafting::Stores<'_> {
         clients: store,
         worklogs: store,
         invoices: store,
+        ledger: store,
     }
 }

@@ -6,6 +6,7 @@ pub mod idempotency;
 pub mod instant;
 pub mod invoice;
 pub mod issuer;
+pub mod ledger;
 pub mod locale;
 pub mod pagination;
 pub mod period;

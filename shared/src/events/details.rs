@@ -6,6 +6,7 @@ use crate::domain::Period;
 use crate::domain::invoice::credit_note::CreditNote;
 use crate::domain::invoice::receivables::Payment;
 use crate::domain::invoice::write_off::{WriteOff, WriteOffReason};
+use crate::domain::ledger::client_payment::{ClientPayment, Refund};
 use crate::invoice::{InvoiceHeader, InvoiceStatus};
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
@@ -326,6 +327,10 @@ pub struct InvoiceWrittenOff {
     pub invoice_status: InvoiceStatus,
     #[serde(with = "crate::domain::instant::millis")]
     pub recorded_at: DateTime<Utc>,
+    /// Its value in soums at the Central Bank rate of the day (null for a UZS invoice's).
+    #[serde(default)]
+    #[schema(inline)]
+    pub accounting: Option<crate::rates::equivalent::PaymentAccounting>,
 }
 
 impl EventDetail for InvoiceWrittenOff {
@@ -353,6 +358,7 @@ impl InvoiceWrittenOff {
             amount_due: h.amount_due,
             invoice_status: h.status,
             recorded_at: write_off.recorded_at,
+            accounting: write_off.accounting.clone(),
         }
     }
 }
@@ -486,6 +492,171 @@ impl RemindersCompleted {
     }
 }
 
+/// `payment.received`: a client's transfer was recorded, allocated to its invoices and the
+/// rest held as credit balance.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct PaymentReceived {
+    /// Schema version of this detail.
+    pub version: u32,
+    pub client_payment_id: Uuid,
+    pub client_key: String,
+    #[schema(value_type = String, example = "2000.00", pattern = "^-?[0-9]+(\\.[0-9]+)?$")]
+    pub amount: Decimal,
+    pub currency: String,
+    pub received_on: NaiveDate,
+    /// The invoices paid and how much of each.
+    pub allocations: Vec<AllocationDetail>,
+    /// What went to the credit balance.
+    #[schema(value_type = String, example = "670.00", pattern = "^-?[0-9]+(\\.[0-9]+)?$")]
+    pub unallocated: Decimal,
+    /// The client's credit balance in the currency after it.
+    #[schema(value_type = String, example = "670.00", pattern = "^-?[0-9]+(\\.[0-9]+)?$")]
+    pub credit_balance: Decimal,
+    #[serde(with = "crate::domain::instant::millis")]
+    pub recorded_at: DateTime<Utc>,
+}
+
+/// One invoice a transfer paid.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct AllocationDetail {
+    pub invoice_id: Uuid,
+    pub invoice_number: String,
+    #[schema(value_type = String, example = "1330.00", pattern = "^-?[0-9]+(\\.[0-9]+)?$")]
+    pub amount: Decimal,
+    pub payment_id: Uuid,
+}
+
+impl EventDetail for PaymentReceived {
+    const NAME: &'static str = "payment.received";
+    const VERSION: u32 = 1;
+    const DESCRIPTION: &'static str =
+        "A client's transfer was recorded: allocated to invoices, the rest held as credit.";
+    fn subject(&self) -> String {
+        self.client_payment_id.to_string()
+    }
+}
+
+impl PaymentReceived {
+    /// The event of `p`, with the account's credit balance after it.
+    pub fn of(p: &ClientPayment, credit_balance: Decimal) -> Self {
+        Self {
+            version: Self::VERSION,
+            client_payment_id: p.id,
+            client_key: p.client_key.clone(),
+            amount: p.amount,
+            currency: p.currency.clone(),
+            received_on: p.received_on,
+            allocations: p
+                .allocations
+                .iter()
+                .map(|a| AllocationDetail {
+                    invoice_id: a.invoice_id,
+                    invoice_number: a.invoice_number.clone(),
+                    amount: a.amount,
+                    payment_id: a.payment_id,
+                })
+                .collect(),
+            unallocated: p.unallocated,
+            credit_balance,
+            recorded_at: p.recorded_at,
+        }
+    }
+}
+
+/// `credit.applied`: part of a client's credit balance paid an invoice.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct CreditApplied {
+    /// Schema version of this detail.
+    pub version: u32,
+    /// The invoice's payment of method `credit_balance`.
+    pub payment_id: Uuid,
+    pub invoice_id: Uuid,
+    pub invoice_number: String,
+    pub client_key: String,
+    #[schema(value_type = String, example = "150.00", pattern = "^-?[0-9]+(\\.[0-9]+)?$")]
+    pub amount: Decimal,
+    pub currency: String,
+    /// What is still due on the invoice after it.
+    #[schema(value_type = String, example = "0.00", pattern = "^-?[0-9]+(\\.[0-9]+)?$")]
+    pub amount_due: Decimal,
+    /// The client's credit balance in the currency after it.
+    #[schema(value_type = String, example = "0.00", pattern = "^-?[0-9]+(\\.[0-9]+)?$")]
+    pub credit_balance: Decimal,
+    #[serde(with = "crate::domain::instant::millis")]
+    pub recorded_at: DateTime<Utc>,
+}
+
+impl EventDetail for CreditApplied {
+    const NAME: &'static str = "credit.applied";
+    const VERSION: u32 = 1;
+    const DESCRIPTION: &'static str = "Part of a client's credit balance paid an invoice.";
+    fn subject(&self) -> String {
+        self.payment_id.to_string()
+    }
+}
+
+impl CreditApplied {
+    /// The event of `payment` (of method `credit_balance`), with the invoice `h` and the
+    /// credit balance after it.
+    pub fn of(h: &InvoiceHeader, payment: &Payment, credit_balance: Decimal) -> Self {
+        Self {
+            version: Self::VERSION,
+            payment_id: payment.id,
+            invoice_id: h.id,
+            invoice_number: number(h),
+            client_key: h.client_key.clone(),
+            amount: payment.amount,
+            currency: payment.currency.clone(),
+            amount_due: h.amount_due,
+            credit_balance,
+            recorded_at: payment.recorded_at,
+        }
+    }
+}
+
+/// `refund.paid`: part of a client's credit balance was paid back to it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct RefundPaid {
+    /// Schema version of this detail.
+    pub version: u32,
+    pub refund_id: Uuid,
+    pub client_key: String,
+    #[schema(value_type = String, example = "150.00", pattern = "^-?[0-9]+(\\.[0-9]+)?$")]
+    pub amount: Decimal,
+    pub currency: String,
+    pub paid_on: NaiveDate,
+    /// The client's credit balance in the currency after it.
+    #[schema(value_type = String, example = "0.00", pattern = "^-?[0-9]+(\\.[0-9]+)?$")]
+    pub credit_balance: Decimal,
+    #[serde(with = "crate::domain::instant::millis")]
+    pub recorded_at: DateTime<Utc>,
+}
+
+impl EventDetail for RefundPaid {
+    const NAME: &'static str = "refund.paid";
+    const VERSION: u32 = 1;
+    const DESCRIPTION: &'static str = "Part of a client's credit balance was paid back to it.";
+    fn subject(&self) -> String {
+        self.refund_id.to_string()
+    }
+}
+
+impl RefundPaid {
+    /// The event of `r`, with the credit balance after it.
+    pub fn of(r: &Refund, credit_balance: Decimal) -> Self {
+        Self {
+            version: Self::VERSION,
+            refund_id: r.id,
+            client_key: r.client_key.clone(),
+            amount: r.amount,
+            currency: r.currency.clone(),
+            paid_on: r.paid_on,
+            credit_balance,
+            recorded_at: r.recorded_at,
+        }
+    }
+}
+
 /// Every event's schema, in the order of `docs/events.md`: a new event is its detail type
 /// above, its `EventDetail` impl (name, version, description) and one line here.
 pub fn all_schemas() -> Vec<super::schema::EventSchema> {
@@ -496,6 +667,9 @@ pub fn all_schemas() -> Vec<super::schema::EventSchema> {
         schema_of::<InvoiceVoided>(),
         schema_of::<PaymentRecorded>(),
         schema_of::<InvoiceWrittenOff>(),
+        schema_of::<PaymentReceived>(),
+        schema_of::<CreditApplied>(),
+        schema_of::<RefundPaid>(),
         schema_of::<CreditNoteIssued>(),
         schema_of::<MonthEndCompleted>(),
         schema_of::<InvoiceOverdue>(),

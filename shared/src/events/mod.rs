@@ -18,9 +18,9 @@ pub mod relay;
 pub mod schema;
 
 pub use details::{
-    CreditNoteIssued, InvoiceFinalized, InvoiceOverdue, InvoiceSent, InvoiceVoided,
-    InvoiceWrittenOff, MonthEndCompleted, PaymentRecorded, ReminderSent, RemindersCompleted,
-    all_schemas,
+    CreditApplied, CreditNoteIssued, InvoiceFinalized, InvoiceOverdue, InvoiceSent, InvoiceVoided,
+    InvoiceWrittenOff, MonthEndCompleted, PaymentReceived, PaymentRecorded, RefundPaid,
+    ReminderSent, RemindersCompleted, all_schemas,
 };
 pub use relay::relay;
 

@@ -9,14 +9,17 @@ use crate::domain::TimeZone;
 use crate::domain::invoice::history::{Change, EditAction, HistoryEntry};
 use crate::domain::invoice::lifecycle::{self, Action};
 use crate::domain::invoice::model::{Invoice, InvoiceStatus};
-use crate::domain::invoice::receivables::{self, Payment, PaymentRequest, Reversal};
+use crate::domain::invoice::receivables::{self, Payment, PaymentMethod, PaymentRequest, Reversal};
 use crate::domain::invoice::write_off::{
     WriteOff, WriteOffLimit, WriteOffRequest, check_write_off,
 };
+use crate::domain::ledger::EntryKind;
 use crate::events::{DomainEvent, EventDetail, InvoiceVoided, InvoiceWrittenOff, PaymentRecorded};
+use crate::ledger::Account;
 use crate::ports::{Companion, WriteOutcome, WriteRefused};
 use crate::{Error, Result};
 use chrono::NaiveDate;
+use rust_decimal::Decimal;
 use uuid::Uuid;
 
 /// The client's date today, in the time zone recorded on the invoice.
@@ -31,7 +34,7 @@ fn today(invoice: &Invoice, actor: &Actor) -> NaiveDate {
 }
 
 /// What a receivables change did to the amounts and the status, for the history.
-fn receivables_changes(before: &Invoice, after: &Invoice) -> Vec<Change> {
+pub(crate) fn receivables_changes(before: &Invoice, after: &Invoice) -> Vec<Change> {
     let (b, a) = (&before.header, &after.header);
     let mut out = Vec::new();
     if b.amount_paid != a.amount_paid {
@@ -61,12 +64,22 @@ fn receivables_changes(before: &Invoice, after: &Invoice) -> Vec<Change> {
 }
 
 /// What a decision reads besides the invoice, again in every round.
-#[derive(Default)]
 struct Read {
     /// The invoice's payments (read only when asked for).
     payments: Vec<Payment>,
     /// The invoice's write-offs (read only when asked for).
     write_offs: Vec<WriteOff>,
+    /// The client's account in the invoice's currency.
+    account: Account,
+}
+
+/// How a change is booked in the client's account.
+struct Booking {
+    kind: EntryKind,
+    record_id: Option<Uuid>,
+    /// Taken from the credit balance (credit applied: +x; its reversal: -x).
+    from_credit: Decimal,
+    value_date: NaiveDate,
 }
 
 /// Which records of the invoice a decision reads.
@@ -77,9 +90,11 @@ enum Records {
     WriteOffs,
 }
 
-/// Read (the invoice, and its payments when `with_payments`), decide (`decide` returns the
-/// changed invoice, extra history changes and the companions), write conditionally with the
-/// domain event `event` names; read again and decide again when another write came first.
+/// Read (the invoice, the client's account, and the records `records` names), decide
+/// (`decide` returns the changed invoice, extra history changes and what `companions`,
+/// `booking` and `event` need), write conditionally with the companions, the posting in
+/// the client's account and the domain event; read again and decide again when another
+/// write came first (to the invoice or to the account).
 #[allow(clippy::too_many_arguments)]
 async fn write<T>(
     stores: Stores<'_>,
@@ -90,23 +105,33 @@ async fn write<T>(
     records: Records,
     decide: impl Fn(&Invoice, &Read) -> Result<(Invoice, Vec<Change>, T)> + Sync,
     companions: impl Fn(&T) -> Vec<Companion<'_>> + Sync,
+    booking: impl Fn(&Invoice, &T) -> Booking + Sync,
     event: impl Fn(&Invoice, &T) -> Option<DomainEvent> + Sync,
 ) -> Result<(Invoice, T)> {
-    let (decide, companions, event) = (&decide, &companions, &event);
+    let (decide, companions, booking, event) = (&decide, &companions, &booking, &event);
     until_written("the invoice is changing too often", |_| async move {
         let mut before = get(stores, id).await?;
         receivables::settle(&mut before.header);
         lifecycle::check(&before.header, action, None)?;
-        let read = match records {
-            Records::None => Read::default(),
-            Records::Payments => Read {
-                payments: stores.invoices.payments(id).await?,
-                ..Read::default()
+        let account = crate::ledger::read_account(
+            stores.invoices,
+            stores.ledger,
+            &before.header.client_key,
+            &before.header.currency,
+            &[&before.header],
+            today(&before, actor),
+        )
+        .await?;
+        let read = Read {
+            payments: match records {
+                Records::Payments => stores.invoices.payments(id).await?,
+                _ => Vec::new(),
             },
-            Records::WriteOffs => Read {
-                write_offs: stores.invoices.write_offs(id).await?,
-                ..Read::default()
+            write_offs: match records {
+                Records::WriteOffs => stores.invoices.write_offs(id).await?,
+                _ => Vec::new(),
             },
+            account,
         };
         let (mut after, mut changes, extra) = decide(&before, &read)?;
         receivables::settle(&mut after.header);
@@ -122,8 +147,23 @@ async fn write<T>(
             changes: all,
         };
         let event = event(&after, &extra);
+        let b = booking(&after, &extra);
+        let movements = crate::domain::ledger::invoice_movement(
+            b.kind,
+            &before.header,
+            &after.header,
+            b.from_credit,
+            b.record_id,
+            b.value_date,
+        );
+        let posting = read
+            .account
+            .post(movements.into_iter().collect(), actor.now, &actor.name);
         let mut with = companions(&extra);
         with.extend(event.as_ref().map(Companion::PutEvent));
+        if !posting.entries.is_empty() {
+            with.push(Companion::Post(&posting));
+        }
         match stores
             .invoices
             .update_invoice(&before, &after, &entry, &with)
@@ -193,6 +233,7 @@ pub async fn record_payment(
                 recorded_by: actor.name.clone(),
                 reversal: None,
                 accounting: None,
+                client_payment_id: None,
             };
             let payment = Payment {
                 accounting: valued_at.as_ref().map(|rate| {
@@ -206,6 +247,12 @@ pub async fn record_payment(
             Ok((after, changes, payment))
         },
         |p| vec![Companion::PutPayment(p)],
+        |_, p| Booking {
+            kind: EntryKind::PaymentReceived,
+            record_id: Some(p.id),
+            from_credit: Decimal::ZERO,
+            value_date: p.paid_on,
+        },
         |after, p| Some(PaymentRecorded::of(&after.header, p).event()),
     )
     .await
@@ -258,6 +305,17 @@ pub async fn reverse_payment(
             Ok((after, changes, payment))
         },
         |p| vec![Companion::ReplacePayment(p)],
+        |after, p| Booking {
+            kind: EntryKind::PaymentReversed,
+            record_id: Some(p.id),
+            // Credit applied and reversed goes back to the credit balance.
+            from_credit: if p.method == PaymentMethod::CreditBalance {
+                -p.amount
+            } else {
+                Decimal::ZERO
+            },
+            value_date: today(after, actor),
+        },
         // No event: a reversal is an admin's correction (`invoice.history` records it).
         |_, _| None,
     )
@@ -269,12 +327,35 @@ pub async fn reverse_payment(
 /// ([`check_write_off`]); an invoice with nothing left due becomes `paid`.
 pub async fn write_off(
     stores: Stores<'_>,
+    rates: &dyn crate::ports::RateStore,
     id: Uuid,
     req: &WriteOffRequest,
     limit: WriteOffLimit<'_>,
     actor: &Actor,
 ) -> Result<(Invoice, WriteOff)> {
     let write_off_id = Uuid::new_v4();
+    // Its value in soums at the rate of the day (an invoice's currency never changes, so it
+    // is read before the write loop); bad input is answered before a rate is looked for.
+    let current = get(stores, id).await?;
+    let currency = current.header.currency.clone();
+    if lifecycle::allows(current.header.status, Action::WriteOff) {
+        let mut settled = current.header.clone();
+        receivables::settle(&mut settled);
+        check_write_off(&settled, req, limit)?;
+    }
+    let day = today(&current, actor);
+    let valued_at = if crate::rates::equivalent::needs_equivalent(&currency) {
+        Some(rates.rate_on(&currency, day).await?.ok_or_else(|| {
+            Error::Conflict(format!(
+                "no Central Bank of Uzbekistan rate of {currency} on or before {day}: the books \
+                 need the write-off's UZS value. Fetch the rates (proxima-admin rates fetch) \
+                 and write it off again"
+            ))
+        })?)
+    } else {
+        None
+    };
+    let valued_at = &valued_at;
     write(
         stores,
         id,
@@ -298,6 +379,13 @@ pub async fn write_off(
                 recorded_at: crate::domain::instant::to_millis(actor.now),
                 recorded_by: actor.name.clone(),
                 reversal: None,
+                accounting: None,
+            };
+            let w = WriteOff {
+                accounting: valued_at
+                    .as_ref()
+                    .map(|rate| crate::rates::equivalent::PaymentAccounting::at(rate, w.amount)),
+                ..w
             };
             let mut after = before.clone();
             after.header.amount_written_off += w.amount;
@@ -305,6 +393,12 @@ pub async fn write_off(
             Ok((after, changes, w))
         },
         |w| vec![Companion::PutWriteOff(w)],
+        |after, w| Booking {
+            kind: EntryKind::WriteOff,
+            record_id: Some(w.id),
+            from_credit: Decimal::ZERO,
+            value_date: today(after, actor),
+        },
         |after, w| Some(InvoiceWrittenOff::of(&after.header, w).event()),
     )
     .await
@@ -356,6 +450,12 @@ pub async fn reverse_write_off(
             Ok((after, changes, w))
         },
         |w| vec![Companion::ReplaceWriteOff(w)],
+        |after, w| Booking {
+            kind: EntryKind::WriteOffReversed,
+            record_id: Some(w.id),
+            from_credit: Decimal::ZERO,
+            value_date: today(after, actor),
+        },
         // No event: a reversal is an admin's correction (`invoice.history` records it).
         |_, _| None,
     )
@@ -395,6 +495,12 @@ pub async fn void(stores: Stores<'_>, id: Uuid, reason: &str, actor: &Actor) -> 
             ))
         },
         |_| vec![Companion::ReleasePeriodGuard],
+        |after, _| Booking {
+            kind: EntryKind::InvoiceVoided,
+            record_id: None,
+            from_credit: Decimal::ZERO,
+            value_date: today(after, actor),
+        },
         |after, _| Some(InvoiceVoided::of(&after.header).event()),
     )
     .await?;
@@ -422,4 +528,64 @@ pub async fn delete_draft(
         WriteOutcome::Written => Ok(()),
         WriteOutcome::Refused(r) => Err(lifecycle::refused(r, Action::DeleteDraft, &before.header)),
     }
+}
+
+/// `POST /invoices/{id}/apply-credit`: pay part (or all) of what is due from the client's
+/// credit balance in the invoice's currency, never more than either. It is recorded as a
+/// payment of method `credit_balance` dated today; an admin reverses it like any payment,
+/// and the amount goes back to the credit balance.
+pub async fn apply_credit(
+    stores: Stores<'_>,
+    id: Uuid,
+    req: &crate::domain::ledger::client_payment::ApplyCreditRequest,
+    actor: &Actor,
+) -> Result<(Invoice, (Payment, Decimal))> {
+    let payment_id = Uuid::new_v4();
+    write(
+        stores,
+        id,
+        Action::RecordPayment,
+        EditAction::CreditApplied,
+        actor,
+        Records::None,
+        |before, read| {
+            let credit = read.account.credit_balance();
+            crate::domain::ledger::client_payment::check_apply_credit(
+                &before.header,
+                req.amount,
+                credit,
+            )?;
+            let currency = before.header.currency.clone();
+            let amount = crate::domain::ledger::client_payment::in_places(req.amount, &currency);
+            let payment = Payment {
+                id: payment_id,
+                invoice_id: id,
+                amount,
+                currency,
+                paid_on: today(before, actor),
+                method: PaymentMethod::CreditBalance,
+                reference: None,
+                recorded_at: crate::domain::instant::to_millis(actor.now),
+                recorded_by: actor.name.clone(),
+                reversal: None,
+                accounting: None,
+                client_payment_id: None,
+            };
+            let mut after = before.clone();
+            after.header.amount_paid += amount;
+            let changes = vec![Change::of("payment", &None::<Uuid>, &Some(payment.id))];
+            Ok((after, changes, (payment, credit - amount)))
+        },
+        |(p, _)| vec![Companion::PutPayment(p)],
+        |_, (p, _)| Booking {
+            kind: EntryKind::CreditApplied,
+            record_id: Some(p.id),
+            from_credit: p.amount,
+            value_date: p.paid_on,
+        },
+        |after, (p, credit)| {
+            Some(crate::events::CreditApplied::of(&after.header, p, *credit).event())
+        },
+    )
+    .await
 }

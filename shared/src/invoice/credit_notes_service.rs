@@ -38,6 +38,8 @@ pub struct CreditNotes<'a> {
     pub clients: &'a dyn ClientStore,
     pub invoices: &'a dyn InvoiceStore,
     pub notes: &'a dyn CreditNoteStore,
+    /// The client's account, where the note is booked.
+    pub ledger: &'a dyn crate::ports::LedgerStore,
     pub documents: &'a dyn DocumentStore,
     /// Printed when the invoice recorded no issuer at finalize.
     pub issuer: &'a Issuer,
@@ -313,9 +315,37 @@ pub async fn issue(
         let mut presented = after.header.clone();
         receivables::present(&mut presented, actor.now);
         let event = CreditNoteIssued::of(&note, &presented).event();
+        let account = crate::ledger::read_account(
+            deps.invoices,
+            deps.ledger,
+            &before.header.client_key,
+            &before.header.currency,
+            &[&before.header],
+            note.issue_date,
+        )
+        .await?;
+        let posting = account.post(
+            crate::domain::ledger::invoice_movement(
+                crate::domain::ledger::EntryKind::CreditNote,
+                &before.header,
+                &after.header,
+                rust_decimal::Decimal::ZERO,
+                Some(note.id),
+                note.issue_date,
+            )
+            .into_iter()
+            .map(|mut m| {
+                m.reference = Some(note.number.clone());
+                m
+            })
+            .collect(),
+            actor.now,
+            &actor.name,
+        );
+        let posting = (!posting.entries.is_empty()).then_some(&posting);
         match deps
             .notes
-            .issue_credit_note(&before, &after, &note, &entry, &event, year, sequence)
+            .issue_credit_note(&before, &after, &note, &entry, &event, posting, year, sequence)
             .await?
         {
             IssueOutcome::Done => {

@@ -24,6 +24,8 @@ pub struct Stores<'a> {
     pub clients: &'a dyn ClientStore,
     pub worklogs: &'a dyn WorklogStore,
     pub invoices: &'a dyn InvoiceStore,
+    /// Clients' accounts, posted to by every write that moves money.
+    pub ledger: &'a dyn crate::ports::LedgerStore,
 }
 
 /// Who is acting and when.

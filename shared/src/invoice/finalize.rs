@@ -6,6 +6,7 @@ use super::write_loop::{Round, until_written};
 use crate::domain::invoice::history::{Change, EditAction, HistoryEntry};
 use crate::domain::invoice::lifecycle::{self, Action};
 use crate::domain::invoice::model::{Invoice, InvoiceStatus, PdfInfo};
+use crate::domain::invoice::receivables;
 use crate::domain::issuer::Issuer;
 use crate::events::{EventDetail, InvoiceFinalized};
 use crate::pdf::{file_name, render_invoice, sha256_hex};
@@ -24,6 +25,8 @@ pub struct Issuing<'a> {
     pub clients: &'a dyn ClientStore,
     pub invoices: &'a dyn InvoiceStore,
     pub numbering: &'a dyn InvoiceNumbering,
+    /// The client's account, where the invoice is booked.
+    pub ledger: &'a dyn crate::ports::LedgerStore,
     pub documents: &'a dyn DocumentStore,
     pub issuer: &'a Issuer,
     /// The Central Bank rate of the issue date, for the UZS equivalent.
@@ -160,9 +163,37 @@ pub async fn finalize(
             ],
         };
         let event = InvoiceFinalized::of(&after.header).event();
+        // The invoice's total is booked in the client's account in the same transaction.
+        let (mut settled_before, mut settled_after) = (before.header.clone(), after.header.clone());
+        receivables::settle(&mut settled_before);
+        receivables::settle(&mut settled_after);
+        let account = crate::ledger::read_account(
+            deps.invoices,
+            deps.ledger,
+            &before.header.client_key,
+            &before.header.currency,
+            &[&settled_before],
+            now.date_naive(),
+        )
+        .await?;
+        let posting = account.post(
+            crate::domain::ledger::invoice_movement(
+                crate::domain::ledger::EntryKind::InvoiceIssued,
+                &settled_before,
+                &settled_after,
+                rust_decimal::Decimal::ZERO,
+                None,
+                settled_after.issue_date,
+            )
+            .into_iter()
+            .collect(),
+            now,
+            actor,
+        );
+        let posting = (!posting.entries.is_empty()).then_some(&posting);
         match deps
             .numbering
-            .finalize_invoice(before, &after, &entry, &event, year, sequence)
+            .finalize_invoice(before, &after, &entry, &event, posting, year, sequence)
             .await?
         {
             FinalizeOutcome::Done => {

@@ -38,6 +38,8 @@ pub struct InvoiceService<'a> {
     pub worklogs: &'a dyn WorklogStore,
     pub invoices: &'a dyn InvoiceStore,
     pub numbering: &'a dyn InvoiceNumbering,
+    /// Clients' accounts, posted to by every write that moves money.
+    pub ledger: &'a dyn crate::ports::LedgerStore,
     pub credit_notes: &'a dyn CreditNoteStore,
     pub documents: &'a dyn DocumentStore,
     /// E-mail out (SES), and the record of what was sent.
@@ -63,6 +65,7 @@ impl<'a> InvoiceService<'a> {
             clients: self.clients,
             worklogs: self.worklogs,
             invoices: self.invoices,
+            ledger: self.ledger,
         }
     }
 
@@ -71,6 +74,7 @@ impl<'a> InvoiceService<'a> {
             clients: self.clients,
             invoices: self.invoices,
             numbering: self.numbering,
+            ledger: self.ledger,
             documents: self.documents,
             issuer: self.issuer,
             rates: self.rates,
@@ -94,6 +98,7 @@ impl<'a> InvoiceService<'a> {
             clients: self.clients,
             invoices: self.invoices,
             notes: self.credit_notes,
+            ledger: self.ledger,
             documents: self.documents,
             issuer: self.issuer,
             rates: self.rates,
@@ -256,7 +261,24 @@ impl<'a> InvoiceService<'a> {
         } else {
             WriteOffLimit::UpTo(self.write_off_tolerance)
         };
-        collection::write_off(self.stores(), id, req, limit, actor).await
+        collection::write_off(self.stores(), self.rates, id, req, limit, actor).await
+    }
+
+    /// Pay part of what is due from the client's credit balance: the payment and the
+    /// credit balance left.
+    pub async fn apply_credit(
+        &self,
+        id: Uuid,
+        req: &crate::domain::ledger::client_payment::ApplyCreditRequest,
+        actor: &Actor,
+    ) -> Result<(
+        Invoice,
+        (
+            crate::domain::invoice::receivables::Payment,
+            rust_decimal::Decimal,
+        ),
+    )> {
+        collection::apply_credit(self.stores(), id, req, actor).await
     }
 
     /// The write-offs of an invoice, reversed ones included, oldest first.

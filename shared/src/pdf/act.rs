@@ -19,8 +19,6 @@ use uuid::Uuid;
 const SECOND_PARTY: f32 = column::LEFT + TEXT_WIDTH / 2.0 + 10.0;
 /// The width of one party's block.
 const PARTY_WIDTH: f32 = TEXT_WIDTH / 2.0 - 10.0;
-/// A signature line's width.
-const SIGNATURE_LINE: &str = "______________________";
 
 /// What every section of one act needs.
 struct Doc<'a> {
@@ -200,25 +198,7 @@ fn signatures(w: &mut Writer, d: &Doc<'_>) {
     }
     sections::paragraph(w, Face::Regular, l.act_statement());
     w.y -= space::SECTION * 2.0;
-    let top = w.y;
-    for (x, heading, name) in [
-        (column::LEFT, l.contractor, &d.issuer.name),
-        (SECOND_PARTY, l.customer, client),
-    ] {
-        w.y = top;
-        w.text(x, size::BODY, Face::Bold, heading);
-        w.y -= space::LEADING;
-        for line in wrap(name, Face::Regular, size::BODY, PARTY_WIDTH) {
-            w.text(x, size::BODY, Face::Regular, line);
-            w.y -= space::LEADING;
-        }
-        w.y -= space::LEADING * 2.0;
-        w.text(x, size::BODY, Face::Regular, SIGNATURE_LINE);
-        w.y -= space::LEADING;
-        w.text(x, size::FOOTER, Face::Regular, format!("({})", l.signature));
-        w.y -= space::LEADING * 2.0;
-        w.text(x, size::BODY, Face::Regular, l.stamp);
-    }
+    sections::signatures(w, l, [(l.contractor, &d.issuer.name), (l.customer, client)]);
 }
 
 /// Render the act of completed work of `invoice` to PDF bytes (A4; deterministic).

@@ -12,6 +12,7 @@ pub mod layout;
 pub mod page;
 pub mod sample;
 mod sections;
+pub mod statement;
 pub mod timesheet;
 
 use crate::invoice::Invoice;

@@ -312,3 +312,39 @@ pub(super) fn footer(pages: &mut Pages, left: &str, labels: &Labels) {
         });
     }
 }
+
+/// A signature line.
+const SIGNATURE_LINE: &str = "______________________";
+
+/// Where the second of two side-by-side blocks starts, and each one's width.
+pub(super) const SECOND_COLUMN: f32 = column::LEFT + TEXT_WIDTH / 2.0 + 10.0;
+pub(super) const HALF_WIDTH: f32 = TEXT_WIDTH / 2.0 - 10.0;
+
+/// Two parties' signature blocks side by side (heading, name, signature line, stamp); the
+/// caller keeps room for them on the page.
+pub(super) fn signatures(w: &mut Writer, labels: &Labels, parties: [(&str, &str); 2]) {
+    let top = w.y;
+    let mut bottom = top;
+    for (x, (heading, name)) in [column::LEFT, SECOND_COLUMN].into_iter().zip(parties) {
+        w.y = top;
+        w.text(x, size::BODY, Face::Bold, heading);
+        w.y -= space::LEADING;
+        for line in wrap(name, Face::Regular, size::BODY, HALF_WIDTH) {
+            w.text(x, size::BODY, Face::Regular, line);
+            w.y -= space::LEADING;
+        }
+        w.y -= space::LEADING * 2.0;
+        w.text(x, size::BODY, Face::Regular, SIGNATURE_LINE);
+        w.y -= space::LEADING;
+        w.text(
+            x,
+            size::FOOTER,
+            Face::Regular,
+            format!("({})", labels.signature),
+        );
+        w.y -= space::LEADING * 2.0;
+        w.text(x, size::BODY, Face::Regular, labels.stamp);
+        bottom = bottom.min(w.y);
+    }
+    w.y = bottom - space::LEADING;
+}

@@ -7,6 +7,7 @@ mod acts;
 mod architecture;
 mod auth;
 mod backfill;
+mod client_accounts;
 mod clients;
 mod concurrency;
 mod credit_notes;

@@ -102,7 +102,10 @@ async fn the_generated_client_type_checks_and_runs_the_month_end_flow_without_dr
     assert!(flow.status.success(), "{shown}");
     let stdout = String::from_utf8_lossy(&flow.stdout);
     assert!(stdout.contains("month-end flow: ok"), "{shown}");
-    assert!(stdout.contains("invoice paid"), "{shown}");
+    assert!(stdout.contains("(paid) and INV-"), "{shown}");
+    assert!(stdout.contains("credit balance 10.00"), "{shown}");
+    assert!(stdout.contains("refunded 10.00"), "{shown}");
+    assert!(stdout.contains("statement: "), "{shown}");
     assert!(stdout.contains("session refreshed"), "{shown}");
     assert!(stdout.contains("listed page by page"), "{shown}");
     assert!(
@@ -121,4 +124,19 @@ async fn the_generated_client_type_checks_and_runs_the_month_end_flow_without_dr
     assert_eq!(list.status, 200, "{:?}", list.body);
     assert_eq!(list.body["data"][0]["status"], "paid", "{:?}", list.body);
     assert_eq!(list.body["data"][0]["po_number"], "PO-MONTH-END");
+    // One transfer paid it and the month before's.
+    let before = app
+        .get(
+            &format!(
+                "/api/v1/invoices?client_key=ACME&period={}",
+                last_month().previous()
+            ),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(
+        before.body["data"][0]["status"], "paid",
+        "{:?}",
+        before.body
+    );
 }

@@ -151,6 +151,15 @@ async fn a_transfer_short_by_a_bank_fee_is_closed_by_a_write_off_and_reversed_by
         .unwrap()
         .to_string();
     assert_eq!(done.body["data"]["write_off"]["reason"], "bank_fee");
+    // A USD write-off keeps its value in soums at the rate of the day, as payments do.
+    let accounting = &done.body["data"]["write_off"]["accounting"];
+    assert_eq!(accounting["currency"], "UZS", "{accounting}");
+    assert_eq!(
+        dec(&accounting["amount"]),
+        (dec(&accounting["rate"]) * fee / Decimal::from(accounting["nominal"].as_u64().unwrap()))
+            .round_dp(2),
+        "{accounting}"
+    );
     assert_eq!(
         done.body["data"]["write_off"]["note"],
         "SWIFT charges OUR/SHA"
@@ -192,6 +201,7 @@ async fn a_transfer_short_by_a_bank_fee_is_closed_by_a_write_off_and_reversed_by
     assert_eq!(written[0]["detail"]["amount"], "25.00");
     assert_eq!(written[0]["detail"]["reason"], "bank_fee");
     assert_eq!(written[0]["detail"]["invoice_status"], "paid");
+    assert_eq!(written[0]["detail"]["accounting"], *accounting);
 
     // Reversal: admins only, once; the fee is due again.
     desk.reverse(id, &wid, &desk.accountant)

@@ -25,6 +25,8 @@ pub enum EditAction {
     WriteOffReversed,
     Voided,
     CreditNoteIssued,
+    /// Paid from the client's credit balance (`POST /invoices/{id}/apply-credit`).
+    CreditApplied,
     /// E-mailed with its PDF (`GET /invoices/{id}/messages`).
     Sent,
     /// A draft was deleted; its history stays readable under its id.

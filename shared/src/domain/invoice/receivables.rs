@@ -24,6 +24,9 @@ pub enum PaymentMethod {
     Card,
     Cash,
     Other,
+    /// The client's credit balance, applied (`POST /invoices/{id}/apply-credit`); never
+    /// accepted as a method of money received.
+    CreditBalance,
 }
 
 /// A payment's reversal.
@@ -59,6 +62,9 @@ pub struct Payment {
     /// (`null` for a UZS invoice's payment and for payments recorded before it was kept).
     #[serde(default)]
     pub accounting: Option<crate::rates::equivalent::PaymentAccounting>,
+    /// The client payment (a transfer over several invoices) it is part of, if any.
+    #[serde(default)]
+    pub client_payment_id: Option<Uuid>,
 }
 
 /// `total - paid - credited`, never below zero.
@@ -206,6 +212,12 @@ pub fn check_payment(header: &InvoiceHeader, req: &PaymentRequest, today: NaiveD
     }
     if let Some(r) = &req.reference {
         text::check_field("reference", r, 200, Lines::One, &mut errors);
+    }
+    if req.method == PaymentMethod::CreditBalance {
+        errors.push(FieldError::new(
+            "method",
+            "credit_balance is what POST /invoices/{id}/apply-credit records",
+        ));
     }
     if errors.is_empty() {
         Ok(())

@@ -62,6 +62,11 @@ pub struct WriteOff {
     pub recorded_by: String,
     /// Set when an admin reversed it; a reversed write-off no longer counts.
     pub reversal: Option<Reversal>,
+    /// Its value in soums at the Central Bank rate of the day it was written off, frozen
+    /// when recorded (`null` for a UZS invoice's and for write-offs recorded before it was
+    /// kept).
+    #[serde(default)]
+    pub accounting: Option<crate::rates::equivalent::PaymentAccounting>,
 }
 
 /// The most an accountant may have written off one invoice, per currency
@@ -97,6 +102,12 @@ impl Tolerance {
                 .ok()
                 .filter(|a| *a >= Decimal::ZERO)
                 .ok_or_else(|| format!("{pair:?}: the amount is not a decimal >= 0"))?;
+            let places = minor_unit(&ccy);
+            if amount.normalize().scale() > places {
+                return Err(format!(
+                    "{pair:?}: {ccy} has {places} decimal places, the amount more"
+                ));
+            }
             out.insert(ccy, amount);
         }
         Ok(Self(out))
@@ -234,5 +245,12 @@ mod tests {
         written.amount_written_off = d("60.00");
         assert!(check_write_off(&written, &req("40.01"), WriteOffLimit::Any).is_err());
         assert!(check_write_off(&written, &req("40.00"), WriteOffLimit::Any).is_ok());
+    }
+
+    #[test]
+    fn a_tolerance_with_more_places_than_its_currency_is_refused() {
+        assert!(Tolerance::parse("JPY=100.5").is_err());
+        assert!(Tolerance::parse("USD=50.001").is_err());
+        assert!(Tolerance::parse("JPY=100,USD=50.00,KWD=1.250").is_ok());
     }
 }

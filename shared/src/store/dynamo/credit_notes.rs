@@ -111,6 +111,7 @@ impl CreditNoteStore for DynamoStore {
         note: &CreditNote,
         entry: &HistoryEntry,
         event: &crate::events::DomainEvent,
+        posting: Option<&crate::domain::ledger::Posting>,
         year: i32,
         sequence: u64,
     ) -> Result<IssueOutcome> {
@@ -142,6 +143,9 @@ impl CreditNoteStore for DynamoStore {
             items.push(count_add(&self.table, &list, 1)?);
         }
         items.push(super::outbox::outbox_put(&self.table, event)?);
+        if let Some(posting) = posting {
+            items.extend(self.posting_puts(posting)?);
+        }
 
         match self.transact(items).await {
             Ok(()) => Ok(IssueOutcome::Done),

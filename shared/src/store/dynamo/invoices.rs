@@ -24,6 +24,9 @@ use serde::{Deserialize, Serialize};
 use std::time::Duration;
 use uuid::Uuid;
 
+/// The moves of list counts a write makes: (count, delta).
+pub(super) type CountMoves = Vec<(String, i64)>;
+
 /// Serialized size budget of one chunk of lines, or of one history item's changes
 /// (DynamoDB's item limit is 400 KB).
 const CHUNK_BUDGET_BYTES: usize = 256 * 1024;
@@ -157,6 +160,21 @@ impl DynamoStore {
         before: &Invoice,
         after: &Invoice,
     ) -> Result<Vec<TransactWriteItem>> {
+        let (mut items, counts) = self.replacement_without_counts(before, after)?;
+        for (list, delta) in counts {
+            items.push(count_add(&self.table, &list, delta)?);
+        }
+        Ok(items)
+    }
+
+    /// [`Self::replacement`] with its count moves apart, for a transaction that replaces
+    /// several invoices whose lists meet (one client's): DynamoDB takes one operation per
+    /// item, so the caller sums them per count.
+    pub(super) fn replacement_without_counts(
+        &self,
+        before: &Invoice,
+        after: &Invoice,
+    ) -> Result<(Vec<TransactWriteItem>, CountMoves)> {
         let (mut items, new_chunks) = self.invoice_puts(
             after,
             Some((
@@ -169,13 +187,11 @@ impl DynamoStore {
         )?;
         items.extend(self.stale_chunk_deletes(before, new_chunks)?);
         // The lists' counts follow a status change in the same transaction.
-        for (list, delta) in count_deltas(
+        let counts = count_deltas(
             &list_keys::invoice_counts(&before.header),
             &list_keys::invoice_counts(&after.header),
-        ) {
-            items.push(count_add(&self.table, &list, delta)?);
-        }
-        Ok(items)
+        );
+        Ok((items, counts))
     }
 
     /// Every record of the invoice's partition under sort key `prefix` (payments,
@@ -244,7 +260,23 @@ impl DynamoStore {
     }
 
     /// The write of a companion of `header`'s replacement.
-    fn companion(&self, header: &InvoiceHeader, c: Companion<'_>) -> Result<TransactWriteItem> {
+    pub(super) fn companion(
+        &self,
+        header: &InvoiceHeader,
+        c: Companion<'_>,
+    ) -> Result<Vec<TransactWriteItem>> {
+        if let Companion::Post(posting) = c {
+            return self.posting_puts(posting);
+        }
+        self.single_companion(header, c).map(|item| vec![item])
+    }
+
+    /// The write of a companion that is one item.
+    fn single_companion(
+        &self,
+        header: &InvoiceHeader,
+        c: Companion<'_>,
+    ) -> Result<TransactWriteItem> {
         let pk = (keys::PK, keys::invoice(header.id));
         match c {
             Companion::PutPayment(p) | Companion::ReplacePayment(p) => self.reversible(
@@ -293,6 +325,7 @@ impl DynamoStore {
                 Ok(TransactWriteItem::builder().delete(delete).build())
             }
             Companion::PutEvent(event) => super::outbox::outbox_put(&self.table, event),
+            Companion::Post(_) => Err(Error::Internal("a posting is more than one item".into())),
         }
     }
 
@@ -553,6 +586,37 @@ impl InvoiceStore for DynamoStore {
         Ok(Page { total, ..page })
     }
 
+    async fn all_headers(&self, filter: &InvoiceFilter) -> Result<Vec<InvoiceHeader>> {
+        let (list, _) = list_keys::invoice_list(filter);
+        let reads = list.partitions.iter().map(|partition| {
+            let mut query = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("#pk = :pk")
+                .expression_attribute_names("#pk", list.pk_attr)
+                .expression_attribute_values(":pk", s(partition.clone()));
+            if let Some(index) = list.index {
+                query = query.index_name(index);
+            }
+            if let Some(f) = &list.filter {
+                query = query.filter_expression(&f.expression);
+                for (k, v) in &f.names {
+                    query = query.expression_attribute_names(k, v);
+                }
+                for (k, v) in &f.values {
+                    query = query.expression_attribute_values(k, v.clone());
+                }
+            }
+            super::query_all::<InvoiceHeader>(query, "Query all headers of a list")
+        });
+        Ok(futures::future::try_join_all(reads)
+            .await?
+            .into_iter()
+            .flatten()
+            .collect())
+    }
+
     async fn update_invoice(
         &self,
         before: &Invoice,
@@ -563,7 +627,7 @@ impl InvoiceStore for DynamoStore {
         let id = before.header.id;
         let mut items = self.replacement(before, after)?;
         for c in companions {
-            items.push(self.companion(&after.header, *c)?);
+            items.extend(self.companion(&after.header, *c)?);
         }
         items.extend(self.history_puts(id, entry)?);
         match self.transact(items).await {
@@ -601,7 +665,7 @@ impl InvoiceStore for DynamoStore {
         );
         let mut items = vec![TransactWriteItem::builder().delete(header).build()];
         items.extend(self.stale_chunk_deletes(before, 0)?);
-        items.push(self.companion(h, Companion::ReleasePeriodGuard)?);
+        items.extend(self.companion(h, Companion::ReleasePeriodGuard)?);
         items.extend(self.history_puts(h.id, entry)?);
         for list in list_keys::invoice_counts(h) {
             items.push(count_add(&self.table, &list, -1)?);
@@ -751,6 +815,7 @@ impl InvoiceNumbering for DynamoStore {
         after: &Invoice,
         entry: &HistoryEntry,
         event: &crate::events::DomainEvent,
+        posting: Option<&crate::domain::ledger::Posting>,
         year: i32,
         sequence: u64,
     ) -> Result<FinalizeOutcome> {
@@ -781,6 +846,9 @@ impl InvoiceNumbering for DynamoStore {
         items.push(TransactWriteItem::builder().put(guard).build());
         items.extend(self.history_puts(id, entry)?);
         items.push(super::outbox::outbox_put(&self.table, event)?);
+        if let Some(posting) = posting {
+            items.extend(self.posting_puts(posting)?);
+        }
 
         match self.transact(items).await {
             Ok(()) => Ok(FinalizeOutcome::Done),

@@ -258,3 +258,83 @@ pub const OUTBOX: &str = "OUTBOX";
 pub fn outbox(event_id: uuid::Uuid) -> (String, String) {
     (OUTBOX.into(), event_id.to_string())
 }
+
+/// A client's accounts: partition `LEDGER#<client>`.
+pub fn ledger(client_key: &str) -> String {
+    format!("LEDGER#{client_key}")
+}
+
+/// Sort key of the head of the client's account in `currency`.
+pub fn ledger_head(currency: &str) -> String {
+    format!("HEAD#{currency}")
+}
+
+/// The sort key prefix of the heads of a client's accounts.
+pub const LEDGER_HEADS: &str = "HEAD#";
+
+/// Sort key of an entry: currency, booking instant (fixed width), number; an account's
+/// entries are booked in number order, so the key orders them by time and by number.
+pub fn ledger_entry(e: &crate::domain::ledger::LedgerEntry) -> String {
+    format!(
+        "{}#{:012}",
+        ledger_entries_at(&e.currency, e.booked_at),
+        e.seq
+    )
+}
+
+/// The sort key of the account's entries booked at `at` (a bound of a range of entries).
+pub fn ledger_entries_at(currency: &str, at: chrono::DateTime<chrono::Utc>) -> String {
+    format!("ENTRY#{currency}#{}", at.format("%Y-%m-%dT%H:%M:%S%.3fZ"))
+}
+
+/// The sort key prefix of the account's entries.
+pub fn ledger_entries(currency: &str) -> String {
+    format!("ENTRY#{currency}#")
+}
+
+/// Index partitions every account's entries are spread over in `gsi1` (the aging of a
+/// day past reads them by booking time).
+pub const LEDGER_SHARDS: u32 = 4;
+
+/// The `gsi1` partition of a client's entries.
+pub fn ledger_entries_index(client_key: &str) -> String {
+    let shard = client_key
+        .bytes()
+        .fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)))
+        % LEDGER_SHARDS;
+    ledger_entries_shard(shard)
+}
+
+/// The `gsi1` partition of shard `shard` of the entries.
+pub fn ledger_entries_shard(shard: u32) -> String {
+    format!("LEDGER_ENTRIES#{shard}")
+}
+
+/// The `gsi1` sort key of an entry: booking instant, account, number.
+pub fn ledger_entry_index_sort(e: &crate::domain::ledger::LedgerEntry) -> String {
+    format!(
+        "{}#{}#{}#{:012}",
+        e.booked_at.format("%Y-%m-%dT%H:%M:%S%.3fZ"),
+        e.client_key,
+        e.currency,
+        e.seq
+    )
+}
+
+/// Sort key of a client payment (a transfer) in the client's ledger partition.
+pub fn client_payment(p: &crate::domain::ledger::client_payment::ClientPayment) -> String {
+    format!(
+        "PAYMENT#{}#{}",
+        p.recorded_at.format("%Y-%m-%dT%H:%M:%S%.3fZ"),
+        p.id
+    )
+}
+
+/// Sort key of a refund in the client's ledger partition.
+pub fn refund(r: &crate::domain::ledger::client_payment::Refund) -> String {
+    format!(
+        "REFUND#{}#{}",
+        r.recorded_at.format("%Y-%m-%dT%H:%M:%S%.3fZ"),
+        r.id
+    )
+}

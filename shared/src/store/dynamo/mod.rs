@@ -9,6 +9,7 @@ mod idempotency;
 mod invoices;
 mod job_runs;
 pub mod keys;
+mod ledger;
 pub mod list_keys;
 mod lists;
 mod messages;
