@@ -182,6 +182,13 @@ pub trait InvoiceStore: Send + Sync {
     /// whole in no order (one `Query` per index partition and 1 MB page; no count): what a
     /// report over all of them needs, e.g. the open items (`status = finalized`).
     async fn all_headers(&self, filter: &InvoiceFilter) -> Result<Vec<InvoiceHeader>>;
+    /// The open (finalized) invoices of one client or of all, kept as
+    /// [`crate::domain::ledger::aging::OpenInvoice`]s (their amounts and dates): the open
+    /// items of the receivables reports, never the history.
+    async fn open_invoices(
+        &self,
+        client_key: Option<&str>,
+    ) -> Result<Vec<crate::domain::ledger::aging::OpenInvoice>>;
     /// Replace `before` by `after`, apply `companions` and append `entry`, all in one
     /// transaction and only if the stored invoice is still what `before` says (status and
     /// version); else `Changed` (or `Missing`) and nothing changes.

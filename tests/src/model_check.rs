@@ -716,14 +716,24 @@ async fn invoice_operation(
             .await
         }
         "write_off" => {
-            // An admin, any amount: all of what is due, half of it, or a bit more than due
-            // (refused).
+            // Half the time an admin, any amount: all of what is due, half of it, or a bit
+            // more than due (refused); else an accountant, small amounts that add up past the
+            // tolerance (50.00 USD/EUR, 500000.00 UZS in all per invoice; 403 past it).
             let places = if due.scale() == 0 { 0 } else { 2 };
-            let amount = match rng.random_range(0..4) {
-                0 => due,
-                1 => (due / Decimal::TWO).round_dp(places),
-                2 => due + Decimal::new(1, places),
-                _ => (due / Decimal::from(10)).round_dp(places),
+            let role = if rng.random_bool(0.5) {
+                Role::Admin
+            } else {
+                Role::Accountant
+            };
+            let amount = match (role, rng.random_range(0..4)) {
+                (Role::Admin, 0) => due,
+                (Role::Admin, 1) => (due / Decimal::TWO).round_dp(places),
+                (Role::Admin, 2) => due + Decimal::new(1, places),
+                (Role::Admin, _) => (due / Decimal::from(10)).round_dp(places),
+                (_, 0) => Decimal::new(1, places),
+                (_, 1) => Decimal::from(20),
+                (_, 2) => Decimal::from(30),
+                (_, _) => Decimal::from(200_000),
             };
             let amount = if amount <= Decimal::ZERO {
                 Decimal::new(1, places)
@@ -734,7 +744,7 @@ async fn invoice_operation(
                 app,
                 tokens,
                 world,
-                Role::Admin,
+                role,
                 Method::POST,
                 format!("{path}/write-off"),
                 key,
@@ -1217,8 +1227,49 @@ async fn check_table(
             written_off >= Decimal::ZERO && note_total + written_off <= total,
             format!("invoice {id}: {written_off} written off and {note_total} credited of {total}"),
         );
+        // The tolerance: when none of the invoice's write-offs was reversed (each was live
+        // from its recording on), an accountant's was accepted only while all of them up
+        // to it stayed within the tolerance of the currency.
+        if write_offs.iter().all(|w| w["reversal"].is_null()) {
+            let tolerance = match h["currency"].as_str() {
+                Some("USD" | "EUR") => Decimal::from(50),
+                Some("UZS") => Decimal::from(500_000),
+                _ => Decimal::ZERO,
+            };
+            let mut in_order: Vec<&&Value> = write_offs.iter().collect();
+            in_order.sort_by(|a, b| a["recorded_at"].as_str().cmp(&b["recorded_at"].as_str()));
+            let mut so_far = Decimal::ZERO;
+            for w in in_order {
+                so_far += dec(&w["amount"]);
+                let by_accountant = w["recorded_by"]
+                    .as_str()
+                    .is_some_and(|b| b.starts_with("accountant"));
+                check(
+                    !by_accountant || so_far <= tolerance,
+                    format!(
+                        "invoice {id}: an accountant's write-off {} took the written-off sum to {so_far}, above the tolerance {tolerance}",
+                        w["id"]
+                    ),
+                );
+            }
+        }
         match status {
             "finalized" | "paid" => {
+                // `payment_status` follows what is paid.
+                let expected = if owed.is_zero() && !total.is_zero() {
+                    "paid"
+                } else if paid > Decimal::ZERO {
+                    "partially_paid"
+                } else {
+                    "unpaid"
+                };
+                check(
+                    h["payment_status"] == expected,
+                    format!(
+                        "invoice {id}: payment_status {} with {paid} paid and {owed} due",
+                        h["payment_status"]
+                    ),
+                );
                 check(
                     due == owed,
                     format!(

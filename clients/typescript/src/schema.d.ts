@@ -140,7 +140,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * The client's transfers (`POST /clients/{key}/payments`), oldest first, with their
+         *     allocations and what went to the credit balance. Any role.
+         */
+        get: operations["list_client_payments"];
         put?: never;
         /**
          * Record a transfer from the client: `allocations` pay up to 5 of its finalized invoices
@@ -164,7 +168,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** The client's refunds, oldest first. Any role. */
+        get: operations["list_refunds"];
         put?: never;
         /**
          * Pay back part of the client's credit balance in a currency (never more than it).
@@ -874,8 +879,8 @@ export interface paths {
         put?: never;
         post?: never;
         /**
-         * Reverse a write-off (admins only), with a reason: the amount is due again and a `paid`
-         *     invoice is `finalized` again.
+         * Reverse a write-off (admins only), with a reason: the amount counts as owed again (due
+         *     again, a `paid` invoice `finalized` again; after a credit note, less overpaid).
          */
         delete: operations["reverse_write_off"];
         options?: never;
@@ -1910,6 +1915,12 @@ export interface components {
             error: Record<string, never> | null;
         };
         /** @description A single item: `{"data": X, "error": null}`. */
+        Data_Vec_ClientPayment: {
+            data: components["schemas"]["ClientPayment"][];
+            /** @description Always null on success. */
+            error: Record<string, never> | null;
+        };
+        /** @description A single item: `{"data": X, "error": null}`. */
         Data_Vec_InvoiceableCurrency: {
             data: components["schemas"]["InvoiceableCurrency"][];
             /** @description Always null on success. */
@@ -1918,6 +1929,12 @@ export interface components {
         /** @description A single item: `{"data": X, "error": null}`. */
         Data_Vec_Payment: {
             data: components["schemas"]["Payment"][];
+            /** @description Always null on success. */
+            error: Record<string, never> | null;
+        };
+        /** @description A single item: `{"data": X, "error": null}`. */
+        Data_Vec_Refund: {
+            data: components["schemas"]["Refund"][];
             /** @description Always null on success. */
             error: Record<string, never> | null;
         };
@@ -3884,6 +3901,77 @@ export interface operations {
             };
         };
     };
+    list_client_payments: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Client key, e.g. ACME */
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The transfers */
+            200: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Data_Vec_ClientPayment"];
+                };
+            };
+            /** @description Malformed key or an unknown query parameter */
+            400: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No or bad token */
+            401: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such client */
+            404: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description `SERVICE_UNAVAILABLE`: DynamoDB or S3 did not answer in time */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
     record_client_payment: {
         parameters: {
             query?: never;
@@ -3996,6 +4084,77 @@ export interface operations {
             };
             /** @description `IDEMPOTENCY_KEY_REUSED`: this `Idempotency-Key` was already used with a different request */
             422: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description `SERVICE_UNAVAILABLE`: DynamoDB or S3 did not answer in time */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    list_refunds: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Client key, e.g. ACME */
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The refunds */
+            200: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Data_Vec_Refund"];
+                };
+            };
+            /** @description Malformed key or an unknown query parameter */
+            400: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No or bad token */
+            401: {
+                headers: {
+                    /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such client */
+            404: {
                 headers: {
                     /** @description The request's id: the caller's `X-Request-ID` when it is 1-128 characters of `[A-Za-z0-9._-]`, else a new UUID; also in `error.request_id`. */
                     "X-Request-ID"?: string;

@@ -5,6 +5,7 @@
 use axum::extract::{Path, Query, State};
 use chrono::NaiveDate;
 use proxima::domain::client::check_key;
+use proxima::domain::ledger::client_payment::{ClientPayment, Refund};
 use proxima::domain::ledger::client_payment::{ClientPaymentRequest, RefundRequest};
 use proxima::domain::ledger::statement::Statement;
 use proxima::http::{AuthUser, Data, InvoiceWriter, JsonBody, KnownQuery};
@@ -13,7 +14,9 @@ use proxima::ledger::reports::{Balance, balances, client_statement};
 use proxima::ledger::statement_documents::{
     SentStatement, StatementRange, send_statement, statement_pdf,
 };
-use proxima::ledger::transfers::{RecordedRefund, RecordedTransfer, record_transfer, refund};
+use proxima::ledger::transfers::{
+    RecordedRefund, RecordedTransfer, record_transfer, refund, refunds_of, transfers_of,
+};
 use proxima::state::AppState;
 use proxima::{Error, Result};
 use serde::{Deserialize, Serialize};
@@ -79,6 +82,45 @@ pub async fn record_refund(
     Ok(Data::created(
         refund(state.stores(), &key, &req, &super::actor(&user)).await?,
     ))
+}
+
+/// The client's transfers (`POST /clients/{key}/payments`), oldest first, with their
+/// allocations and what went to the credit balance. Any role.
+#[utoipa::path(get, path = "/api/v1/clients/{key}/payments", tag = "accounts",
+    params(("key" = String, Path, description = "Client key, e.g. ACME", pattern = "^[A-Z0-9_-]{1,64}$")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The transfers", body = Data<Vec<ClientPayment>>),
+        (status = 400, description = "Malformed key or an unknown query parameter", body = ErrorEnvelope),
+        (status = 401, description = "No or bad token", body = ErrorEnvelope),
+        (status = 404, description = "No such client", body = ErrorEnvelope)))]
+pub async fn list_client_payments(
+    _user: AuthUser,
+    State(state): State<AppState>,
+    Path(key): Path<String>,
+    _known: KnownQuery,
+) -> Result<Data<Vec<ClientPayment>>> {
+    check_key("key", &key)?;
+    Ok(Data::ok(transfers_of(state.stores(), &key).await?))
+}
+
+/// The client's refunds, oldest first. Any role.
+#[utoipa::path(get, path = "/api/v1/clients/{key}/refunds", tag = "accounts",
+    params(("key" = String, Path, description = "Client key, e.g. ACME", pattern = "^[A-Z0-9_-]{1,64}$")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The refunds", body = Data<Vec<Refund>>),
+        (status = 400, description = "Malformed key or an unknown query parameter", body = ErrorEnvelope),
+        (status = 401, description = "No or bad token", body = ErrorEnvelope),
+        (status = 404, description = "No such client", body = ErrorEnvelope)))]
+pub async fn list_refunds(
+    _user: AuthUser,
+    State(state): State<AppState>,
+    Path(key): Path<String>,
+    _known: KnownQuery,
+) -> Result<Data<Vec<Refund>>> {
+    check_key("key", &key)?;
+    Ok(Data::ok(refunds_of(state.stores(), &key).await?))
 }
 
 /// The client's balance per currency: what its issued invoices have due (`outstanding`),

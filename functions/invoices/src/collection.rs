@@ -191,8 +191,8 @@ pub async fn list_write_offs(
     ))
 }
 
-/// Reverse a write-off (admins only), with a reason: the amount is due again and a `paid`
-/// invoice is `finalized` again.
+/// Reverse a write-off (admins only), with a reason: the amount counts as owed again (due
+/// again, a `paid` invoice `finalized` again; after a credit note, less overpaid).
 #[utoipa::path(delete, path = "/api/v1/invoices/{id}/write-offs/{wid}", tag = "invoices",
     request_body = ReasonRequest,
     params(("id" = Uuid, Path, description = "Invoice id"),

@@ -1,6 +1,7 @@
 //! Invoices function: drafts (prefill, generate, bulk, list, get, edit, line items,
-//! regenerate, history). Handlers translate HTTP to the use cases in
-//! `proxima::invoice::drafting` and back.
+//! regenerate, history) here; finalize and documents, receivables, credit notes, sending,
+//! reports, reminders and client accounts in the modules below. Handlers translate HTTP to
+//! the use cases (`proxima::invoice::InvoiceService`, `proxima::ledger`) and back.
 
 mod credit_notes;
 use credit_notes::*;
@@ -595,8 +596,8 @@ proxima::function_routes! {
     "/api/v1/reports/uninvoiced" => get(uninvoiced_work);
     "/api/v1/reports/fx-differences" => get(fx_differences);
     "/api/v1/reports/ar-aging" => get(ar_aging);
-    "/api/v1/clients/{key}/payments" => post(idempotent(record_client_payment));
-    "/api/v1/clients/{key}/refunds" => post(idempotent(record_refund));
+    "/api/v1/clients/{key}/payments" => post(idempotent(record_client_payment)), get(list_client_payments);
+    "/api/v1/clients/{key}/refunds" => post(idempotent(record_refund)), get(list_refunds);
     "/api/v1/clients/{key}/balance" => get(client_balance);
     "/api/v1/clients/{key}/statement" => get(statement);
     "/api/v1/clients/{key}/statement/send" => post(idempotent(send_client_statement));

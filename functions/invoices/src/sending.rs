@@ -1,5 +1,5 @@
 //! Sending invoices by e-mail and the record of what was sent. Handlers translate HTTP to
-//! `proxima::invoice::sending` (through the front door) and back.
+//! `proxima::invoice::sending` (through `InvoiceService`) and back.
 
 use super::invoice_id;
 use axum::extract::{Path, State};

@@ -10,6 +10,7 @@ pub mod ledger;
 pub mod locale;
 pub mod pagination;
 pub mod period;
+pub mod reminder_step;
 pub mod request_values;
 pub mod scale;
 pub mod text;

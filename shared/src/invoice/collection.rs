@@ -411,7 +411,7 @@ pub async fn write_offs(stores: Stores<'_>, id: Uuid) -> Result<Vec<WriteOff>> {
 }
 
 /// `DELETE /invoices/{id}/write-offs/{wid}` (admins): reverse a write-off with a reason; the
-/// amount is due again, and a `paid` invoice is `finalized` again.
+/// amount counts as owed again (due again, or, after a credit note, less overpaid).
 pub async fn reverse_write_off(
     stores: Stores<'_>,
     id: Uuid,

@@ -135,7 +135,7 @@ async fn reminder<'f>(
 ) -> Result<sending::Outgoing<'f>> {
     let h = &invoice.header;
     let files = sending::Files::of(deps, invoice, extras).await?;
-    let issuer_name = finalize::issuer_of(invoice, deps.lifecycle.issuer)
+    let issuer_name = finalize::issuer_of(invoice, deps.issuing.issuer)
         .name
         .clone();
     // Worked out in the client's time zone when the invoice was read (`present`).

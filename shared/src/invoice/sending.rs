@@ -61,10 +61,10 @@ pub struct SendRequest {
 
 pub use crate::domain::invoice::message::{MessageKind, MessageStatus, SentMessage};
 
-/// What sending needs besides the lifecycle ports.
+/// What sending needs besides the issuing ports.
 #[derive(Clone, Copy)]
 pub struct Sending<'a> {
-    pub lifecycle: Issuing<'a>,
+    pub issuing: Issuing<'a>,
     pub clients: &'a dyn ClientStore,
     /// The worklogs behind a timesheet.
     pub worklogs: &'a dyn crate::ports::WorklogStore,
@@ -217,7 +217,7 @@ pub(crate) async fn prepare<'d>(
 ) -> Result<Prepared<'d>> {
     let (mut to, cc, message) = checked(req)?;
     let invoice = deps
-        .lifecycle
+        .issuing
         .invoices
         .get_invoice(id)
         .await?
@@ -338,10 +338,10 @@ impl Files {
     /// The archived PDF of `invoice`, its timesheet rendered now and its archived act when
     /// asked.
     pub(crate) async fn of(deps: Sending<'_>, invoice: &Invoice, extras: Extras) -> Result<Self> {
-        let pdf = finalize::archived_pdf(deps.lifecycle, invoice).await?;
+        let pdf = finalize::archived_pdf(deps.issuing, invoice).await?;
         let act = if extras.act {
             Some(
-                super::act::archived_act(deps.lifecycle.documents, invoice, deps.lifecycle.issuer)
+                super::act::archived_act(deps.issuing.documents, invoice, deps.issuing.issuer)
                     .await?,
             )
         } else {
@@ -350,7 +350,7 @@ impl Files {
         let timesheet = extras.timesheet;
         let timesheet = if timesheet {
             let worklogs = super::timesheet::worklogs_of(invoice, deps.worklogs).await?;
-            let issuer = finalize::issuer_of(invoice, deps.lifecycle.issuer);
+            let issuer = finalize::issuer_of(invoice, deps.issuing.issuer);
             Some(crate::pdf::timesheet::render_timesheet(
                 invoice, &worklogs, issuer,
             )?)
@@ -559,7 +559,7 @@ pub async fn send(
     };
     let files = Files::of(deps, &p.invoice, extras).await?;
     let counted = count_send(deps.quota, actor).await?;
-    let issuer_name = finalize::issuer_of(&p.invoice, deps.lifecycle.issuer)
+    let issuer_name = finalize::issuer_of(&p.invoice, deps.issuing.issuer)
         .name
         .clone();
     let text = (
@@ -620,7 +620,7 @@ pub(crate) async fn count_send(quota: SendQuota<'_>, actor: &Actor) -> Result<i6
 /// moved on meanwhile (paid, even voided): the e-mail went out all the same, so it is
 /// recorded whatever the status.
 async fn record(deps: Sending<'_>, sent: &SentMessage, actor: &Actor) -> Result<Invoice> {
-    let invoices = deps.lifecycle.invoices;
+    let invoices = deps.issuing.invoices;
     until_written(
         "the invoice is changing too often; the e-mail was sent but not yet recorded",
         |_| async move {
@@ -670,7 +670,7 @@ async fn record(deps: Sending<'_>, sent: &SentMessage, actor: &Actor) -> Result<
 
 /// `GET /invoices/{id}/messages`: what was sent for an invoice, oldest first.
 pub async fn messages(deps: Sending<'_>, id: Uuid) -> Result<Vec<SentMessage>> {
-    deps.lifecycle
+    deps.issuing
         .invoices
         .get_invoice(id)
         .await?

@@ -69,7 +69,7 @@ impl<'a> InvoiceService<'a> {
         }
     }
 
-    fn lifecycle(&self) -> Issuing<'a> {
+    fn issuing(&self) -> Issuing<'a> {
         Issuing {
             clients: self.clients,
             invoices: self.invoices,
@@ -83,7 +83,7 @@ impl<'a> InvoiceService<'a> {
 
     fn sending(&self) -> Sending<'a> {
         Sending {
-            lifecycle: self.lifecycle(),
+            issuing: self.issuing(),
             clients: self.clients,
             worklogs: self.worklogs,
             mailer: self.mailer,
@@ -189,14 +189,7 @@ impl<'a> InvoiceService<'a> {
         expected_version: Option<u64>,
         actor: &Actor,
     ) -> Result<Invoice> {
-        finalize::finalize(
-            self.lifecycle(),
-            id,
-            expected_version,
-            &actor.name,
-            actor.now,
-        )
-        .await
+        finalize::finalize(self.issuing(), id, expected_version, &actor.name, actor.now).await
     }
 
     /// E-mail an issued invoice with its PDF; the record of the message.
@@ -239,12 +232,12 @@ impl<'a> InvoiceService<'a> {
 
     /// A presigned download of an issued invoice's PDF.
     pub async fn pdf(&self, id: Uuid, now: DateTime<Utc>) -> Result<PdfDownload> {
-        finalize::pdf_download(self.lifecycle(), id, self.url_ttl_secs, now).await
+        finalize::pdf_download(self.issuing(), id, self.url_ttl_secs, now).await
     }
 
     /// A presigned download of an issued invoice's act of completed work.
     pub async fn act(&self, id: Uuid, now: DateTime<Utc>) -> Result<PdfDownload> {
-        super::act::act_download(self.lifecycle(), id, self.url_ttl_secs, now).await
+        super::act::act_download(self.issuing(), id, self.url_ttl_secs, now).await
     }
 
     /// Write off part of what is due: an admin any amount (`admin`), others up to the

@@ -2,9 +2,7 @@
 //! account, and the receivables aging of all clients.
 
 use super::{Account, read_account};
-use crate::domain::invoice::model::{InvoiceFilter, InvoiceHeader, InvoiceStatus};
-use crate::domain::invoice::receivables::present;
-use crate::domain::ledger::aging::{AgingReport, OpenItem, age, open_items_after};
+use crate::domain::ledger::aging::{AgingReport, OpenInvoice, OpenItem, age, open_items_after};
 use crate::domain::ledger::statement::{Statement, StatementInput, statement};
 use crate::invoice::drafting::Stores;
 use crate::{Error, Result};
@@ -33,17 +31,12 @@ pub struct Balance {
 }
 
 /// The open invoices (finalized: something due, or a zero total) of one client or of all,
-/// headers only: the open items, never the history.
+/// their amounts and dates only: the open items, never the history.
 pub async fn open_invoices(
     stores: Stores<'_>,
     client_key: Option<&str>,
-) -> Result<Vec<InvoiceHeader>> {
-    let filter = InvoiceFilter {
-        status: Some(InvoiceStatus::Finalized),
-        client_key: client_key.map(str::to_string),
-        ..InvoiceFilter::default()
-    };
-    stores.invoices.all_headers(&filter).await
+) -> Result<Vec<OpenInvoice>> {
+    stores.invoices.open_invoices(client_key).await
 }
 
 /// The client's account in `currency`, opened first when it has no head yet and invoices
@@ -82,19 +75,11 @@ pub async fn opened_account(
 }
 
 /// The balance of `account` with `open` (the client's open invoices in any currency).
-fn balance_of(account: &Account, open: &[InvoiceHeader], now: DateTime<Utc>) -> Balance {
+fn balance_of(account: &Account, open: &[OpenInvoice], now: DateTime<Utc>) -> Balance {
     let overdue = open
         .iter()
-        .filter(|h| h.currency == account.head.currency)
-        .map(|h| {
-            let mut h = h.clone();
-            present(&mut h, now);
-            if h.overdue {
-                h.amount_due
-            } else {
-                Decimal::ZERO
-            }
-        })
+        .filter(|i| i.currency == account.head.currency && i.overdue_at(now))
+        .map(OpenInvoice::due)
         .sum();
     let places = crate::domain::invoice::money::minor_unit(&account.head.currency);
     let r = |v: Decimal| crate::domain::invoice::money::round_to(v, places);
@@ -209,17 +194,8 @@ pub async fn ar_aging(
     if as_of >= today {
         let items: Vec<OpenItem> = open_invoices(stores, None)
             .await?
-            .into_iter()
-            .map(|mut h| {
-                present(&mut h, now);
-                OpenItem {
-                    client_key: h.client_key,
-                    currency: h.currency,
-                    invoice_id: h.id,
-                    due_date: h.due_date,
-                    due: h.amount_due,
-                }
-            })
+            .iter()
+            .map(OpenInvoice::item)
             .collect();
         return Ok(age(&items, as_of, currency.as_deref(), "open_invoices"));
     }

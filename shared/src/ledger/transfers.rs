@@ -341,3 +341,17 @@ pub async fn refund(
         balance: balance_in(stores, client_key, currency, actor.now).await?,
     })
 }
+
+/// `GET /clients/{key}/payments`: the client's transfers, oldest first (404 for an unknown
+/// client).
+pub async fn transfers_of(stores: Stores<'_>, client_key: &str) -> Result<Vec<ClientPayment>> {
+    crate::clients::get(stores.clients, client_key).await?;
+    stores.ledger.client_payments(client_key).await
+}
+
+/// `GET /clients/{key}/refunds`: the client's refunds, oldest first (404 for an unknown
+/// client).
+pub async fn refunds_of(stores: Stores<'_>, client_key: &str) -> Result<Vec<Refund>> {
+    crate::clients::get(stores.clients, client_key).await?;
+    stores.ledger.refunds(client_key).await
+}

@@ -291,6 +291,14 @@ async fn one_transfer_pays_two_invoices_the_rest_is_credit_applied_and_refunded(
     );
     assert_eq!(payments.body["data"][0]["amount"], "170.00");
 
+    // The transfer is listed with the client's payments (once, for all the replays).
+    let listed = desk
+        .app
+        .get("/api/v1/clients/ACCT/payments", Some(&desk.accountant))
+        .await;
+    assert_eq!(listed.status, 200, "{}", listed.body);
+    assert_eq!(listed.body["data"], json!([transfer["payment"]]));
+
     // Credit applied: never above the credit balance or what is due.
     let apply_path = format!(
         "/api/v1/invoices/{}/apply-credit",
@@ -322,6 +330,18 @@ async fn one_transfer_pays_two_invoices_the_rest_is_credit_applied_and_refunded(
     assert_eq!(refunded.status, 201, "{}", refunded.body);
     assert_eq!(refunded.body["data"]["balance"]["credit_balance"], "0.00");
     assert_eq!(refunded.body["data"]["balance"]["balance"], "0.00");
+    let refunds = desk
+        .app
+        .get("/api/v1/clients/ACCT/refunds", Some(&desk.accountant))
+        .await;
+    assert_eq!(
+        refunds.body["data"],
+        json!([refunded.body["data"]["refund"]])
+    );
+    desk.app
+        .get("/api/v1/clients/NOBODY/refunds", Some(&desk.accountant))
+        .await
+        .assert_error(404, "NOT_FOUND");
 
     // The statement: every entry with its running balance, opening + debits - credits =
     // closing, which is the balance.

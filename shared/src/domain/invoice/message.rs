@@ -82,7 +82,7 @@ pub struct SentMessage {
     pub kind: MessageKind,
     /// The reminder's step of the schedule; `null` for the invoice and a reminder by hand.
     #[serde(default)]
-    pub step: Option<crate::reminders::ReminderStep>,
+    pub step: Option<crate::domain::reminder_step::ReminderStep>,
     /// A reminder's amount still due when it was sent; `null` for the invoice.
     #[serde(default)]
     #[schema(value_type = Option<String>, format = "decimal", example = "1330.00")]

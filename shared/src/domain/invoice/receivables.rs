@@ -392,6 +392,8 @@ mod tests {
         Pay(u32),
         Reverse(usize),
         Credit(u32),
+        WriteOff(u32),
+        ReverseWriteOff(usize),
     }
 
     fn step() -> impl Strategy<Value = Step> {
@@ -399,12 +401,15 @@ mod tests {
             (1u32..50_000).prop_map(Step::Pay),
             (0usize..10).prop_map(Step::Reverse),
             (1u32..50_000).prop_map(Step::Credit),
+            (1u32..50_000).prop_map(Step::WriteOff),
+            (0usize..10).prop_map(Step::ReverseWriteOff),
         ]
     }
 
     proptest! {
-        /// Over any sequence of payments, reversals and credits, applied only when the rules
-        /// allow them, the identities hold after every step: sums exact, never below zero.
+        /// Over any sequence of payments, credits, write-offs and their reversals, applied
+        /// only when the rules allow them, the identities hold after every step: sums exact,
+        /// never below zero, credits and write-offs together never above the total.
         #[test]
         fn money_identities_hold_after_every_step(
             total_cents in 1u32..1_000_000,
@@ -414,6 +419,7 @@ mod tests {
             let today = h.issue_date;
             let mut payments: Vec<Decimal> = Vec::new();
             let mut credited = Decimal::ZERO;
+            let mut written_off: Vec<Decimal> = Vec::new();
             for s in steps {
                 match s {
                     Step::Pay(c) => {
@@ -433,10 +439,38 @@ mod tests {
                         }
                     }
                     Step::Credit(c) => {
+                        // Credit notes take off at most the total less what is written off.
                         let amount = Decimal::new(i64::from(c), 2);
-                        if h.amount_credited + amount <= h.total {
+                        if h.amount_credited + h.amount_written_off + amount <= h.total {
                             credited += amount;
                             h.amount_credited += amount;
+                        }
+                    }
+                    Step::WriteOff(c) => {
+                        let amount = Decimal::new(i64::from(c), 2);
+                        let req = super::super::write_off::WriteOffRequest {
+                            amount,
+                            reason: super::super::write_off::WriteOffReason::BankFee,
+                            note: None,
+                        };
+                        let allowed = super::super::write_off::check_write_off(
+                            &h,
+                            &req,
+                            super::super::write_off::WriteOffLimit::Any,
+                        )
+                        .is_ok();
+                        prop_assert_eq!(
+                            allowed,
+                            h.status == InvoiceStatus::Finalized && amount <= h.amount_due_now()
+                        );
+                        if allowed {
+                            written_off.push(amount);
+                            h.amount_written_off += amount;
+                        }
+                    }
+                    Step::ReverseWriteOff(i) => {
+                        if i < written_off.len() {
+                            h.amount_written_off -= written_off.remove(i);
                         }
                     }
                 }
@@ -444,9 +478,18 @@ mod tests {
                 let paid: Decimal = payments.iter().copied().sum();
                 prop_assert_eq!(h.amount_paid, paid);
                 prop_assert_eq!(h.amount_credited, credited);
+                let off: Decimal = written_off.iter().copied().sum();
+                prop_assert_eq!(h.amount_written_off, off);
                 prop_assert!(h.amount_due >= Decimal::ZERO);
-                prop_assert!(h.amount_credited <= h.total);
-                prop_assert_eq!(h.amount_due, (h.total - paid - credited).max(Decimal::ZERO));
+                prop_assert!(h.amount_credited + h.amount_written_off <= h.total);
+                prop_assert_eq!(
+                    h.amount_due,
+                    (h.total - paid - credited - off).max(Decimal::ZERO)
+                );
+                prop_assert_eq!(
+                    h.amount_overpaid,
+                    (paid + credited + off - h.total).max(Decimal::ZERO)
+                );
                 prop_assert_eq!(h.status == InvoiceStatus::Paid, h.amount_due.is_zero());
             }
         }
@@ -454,7 +497,7 @@ mod tests {
 
     impl InvoiceHeader {
         fn amount_due_now(&self) -> Decimal {
-            amount_due(self.total, self.amount_paid, self.amount_credited)
+            due_now(self)
         }
     }
 }

@@ -440,8 +440,11 @@ impl DynamoStore {
             {
                 Some(item) => {
                     let stored: HistoryEntry = from_item(item)?;
+                    // The changes name what the write recorded (a payment's or a write-off's
+                    // id): two requests of one user in one millisecond are told apart.
                     stored.at == crate::domain::instant::to_millis(entry.at)
                         && stored.actor == entry.actor
+                        && entry.changes.starts_with(&stored.changes)
                 }
                 None => false,
             },
@@ -586,6 +589,40 @@ impl InvoiceStore for DynamoStore {
         Ok(Page { total, ..page })
     }
 
+    async fn open_invoices(
+        &self,
+        client_key: Option<&str>,
+    ) -> Result<Vec<crate::domain::ledger::aging::OpenInvoice>> {
+        use crate::domain::ledger::aging::OpenInvoice;
+        let filter = InvoiceFilter {
+            status: Some(crate::invoice::InvoiceStatus::Finalized),
+            client_key: client_key.map(str::to_string),
+            ..InvoiceFilter::default()
+        };
+        let (list, _) = list_keys::invoice_list(&filter);
+        // No `ProjectionExpression`: DynamoDB bills and pages by the whole item anyway, and
+        // the emulator's projection costs more than it saves (bench-accounts: 19.8 s with it,
+        // 8.4 s without, at 10,000); only the open invoice's fields are kept in memory.
+        let reads = list.partitions.iter().map(|partition| {
+            let mut query = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("#pk = :pk")
+                .expression_attribute_names("#pk", list.pk_attr)
+                .expression_attribute_values(":pk", s(partition.clone()));
+            if let Some(index) = list.index {
+                query = query.index_name(index);
+            }
+            super::query_all::<OpenInvoice>(query, "Query open invoices")
+        });
+        Ok(futures::future::try_join_all(reads)
+            .await?
+            .into_iter()
+            .flatten()
+            .collect())
+    }
+
     async fn all_headers(&self, filter: &InvoiceFilter) -> Result<Vec<InvoiceHeader>> {
         let (list, _) = list_keys::invoice_list(filter);
         let reads = list.partitions.iter().map(|partition| {
@@ -633,7 +670,14 @@ impl InvoiceStore for DynamoStore {
         match self.transact(items).await {
             Ok(()) => Ok(WriteOutcome::Written),
             Err(Some(Cancelled::Condition(_))) => match self.refused_write(before, after).await? {
-                Refusal::OwnWrite => Ok(WriteOutcome::Written),
+                Refusal::OwnWrite if self.is_own_entry(id, entry).await? => {
+                    Ok(WriteOutcome::Written)
+                }
+                // Another request made the same version at the same instant: not ours.
+                Refusal::OwnWrite => Ok(WriteOutcome::Refused(WriteRefused::Changed {
+                    status: after.header.status,
+                    version: after.header.version,
+                })),
                 // Only the history entry of this version can have failed: another writer
                 // produced the same version first.
                 Refusal::StillAsRead => Ok(WriteOutcome::Refused(WriteRefused::Changed {
