@@ -1505,6 +1505,7 @@ export interface components {
         };
         /** @description A transfer from a client, allocated to its invoices. */
         ClientPayment: {
+            accounting: components["schemas"]["PaymentAccounting"] | null;
             allocations: components["schemas"]["Allocation"][];
             /**
              * Format: decimal
@@ -2782,6 +2783,7 @@ export interface components {
         };
         /** @description Credit balance paid back to a client. */
         Refund: {
+            accounting: components["schemas"]["PaymentAccounting"] | null;
             /**
              * Format: decimal
              * @example 150.00

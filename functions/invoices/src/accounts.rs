@@ -80,7 +80,14 @@ pub async fn record_refund(
 ) -> Result<Data<RecordedRefund>> {
     check_key("key", &key)?;
     Ok(Data::created(
-        refund(state.stores(), &key, &req, &super::actor(&user)).await?,
+        refund(
+            state.stores(),
+            state.rates.as_ref(),
+            &key,
+            &req,
+            &super::actor(&user),
+        )
+        .await?,
     ))
 }
 

@@ -50,6 +50,28 @@ fn client_today(client: &crate::domain::Client, actor: &Actor) -> NaiveDate {
         .date_at(actor.now)
 }
 
+/// The Central Bank rate of `currency` on `day` for the UZS value of `what` (none in UZS):
+/// 409 naming the currency and day when none is stored on or before it.
+async fn rate_of_day(
+    rates: &dyn RateStore,
+    currency: &str,
+    day: NaiveDate,
+    what: &str,
+) -> Result<Option<crate::rates::ExchangeRate>> {
+    if !crate::rates::equivalent::needs_equivalent(currency) {
+        return Ok(None);
+    }
+    Ok(Some(rates.rate_on(currency, day).await?.ok_or_else(
+        || {
+            Error::Conflict(format!(
+                "no Central Bank of Uzbekistan rate of {currency} on or before {day}: the books \
+             need {what} UZS value. Fetch the rates (proxima-admin rates fetch) and \
+             record it again"
+            ))
+        },
+    )?))
+}
+
 /// The currency as given, trimmed and in capitals.
 fn currency_of(given: &str) -> String {
     given.trim().to_ascii_uppercase()
@@ -75,18 +97,7 @@ pub async fn record_transfer(
     // Bad input is answered before a rate is looked for (the write checks again).
     let first = read_invoices(stores, req).await?;
     check_client_payment(client_key, req, &headers(&first), today)?;
-    let rate = if crate::rates::equivalent::needs_equivalent(&currency) {
-        Some(rates.rate_on(&currency, req.received_on).await?.ok_or_else(|| {
-            Error::Conflict(format!(
-                "no Central Bank of Uzbekistan rate of {currency} on or before {}: the books \
-                 need the payments' UZS value. Fetch the rates (proxima-admin rates fetch) and \
-                 record it again",
-                req.received_on
-            ))
-        })?)
-    } else {
-        None
-    };
+    let rate = rate_of_day(rates, &currency, req.received_on, "the payments'").await?;
     let transfer_id = Uuid::new_v4();
     let payment_ids: Vec<Uuid> = req.allocations.iter().map(|_| Uuid::new_v4()).collect();
     let (rate, payment_ids, currency) = (&rate, &payment_ids, &currency);
@@ -176,6 +187,9 @@ pub async fn record_transfer(
             unallocated: amount - allocated,
             recorded_at,
             recorded_by: actor.name.clone(),
+            accounting: rate
+                .as_ref()
+                .map(|rate| crate::rates::equivalent::PaymentAccounting::at(rate, amount)),
         };
         let posting = account.post(
             vec![Movement {
@@ -272,6 +286,7 @@ fn headers(
 /// Pay back part of client `client_key`'s credit balance in a currency (never more than it).
 pub async fn refund(
     stores: Stores<'_>,
+    rates: &dyn RateStore,
     client_key: &str,
     req: &RefundRequest,
     actor: &Actor,
@@ -283,6 +298,10 @@ pub async fn refund(
         ..req.clone()
     };
     let today = client_today(&client, actor);
+    // Bad input is answered before a rate is looked for (the write checks the credit).
+    check_refund(req, Decimal::MAX, today)?;
+    let rate = rate_of_day(rates, &currency, req.paid_on, "the refund's").await?;
+    let rate = &rate;
     let refund_id = Uuid::new_v4();
     let currency = &currency;
     let refund = until_written("the client's account is too busy", |_| async move {
@@ -306,6 +325,12 @@ pub async fn refund(
             reference: req.reference.as_deref().map(|r| r.trim().to_string()),
             recorded_at: crate::domain::instant::to_millis(actor.now),
             recorded_by: actor.name.clone(),
+            accounting: rate.as_ref().map(|rate| {
+                crate::rates::equivalent::PaymentAccounting::at(
+                    rate,
+                    in_places(req.amount, currency),
+                )
+            }),
         };
         let posting = account.post(
             vec![Movement {

@@ -261,6 +261,22 @@ async fn one_transfer_pays_two_invoices_the_rest_is_credit_applied_and_refunded(
     assert_eq!(replay.body["data"]["payment"], paid.body["data"]["payment"]);
     let transfer = &paid.body["data"];
     assert_eq!(transfer["payment"]["unallocated"], "70.00");
+    // In USD: the whole transfer valued in soums at the rate of its day, each allocation too.
+    assert_eq!(
+        transfer["payment"]["accounting"]["currency"], "UZS",
+        "{transfer}"
+    );
+    let rate = dec(&transfer["payment"]["accounting"]["rate"]);
+    assert_eq!(
+        dec(&transfer["payment"]["accounting"]["amount"]),
+        (Decimal::new(34000, 2) * rate
+            / Decimal::from(
+                transfer["payment"]["accounting"]["nominal"]
+                    .as_u64()
+                    .unwrap()
+            ))
+        .round_dp(2)
+    );
     assert_eq!(
         transfer["payment"]["allocations"].as_array().unwrap().len(),
         2
@@ -328,6 +344,10 @@ async fn one_transfer_pays_two_invoices_the_rest_is_credit_applied_and_refunded(
     assert_eq!(over.body["error"]["details"][0]["field"], "amount");
     let refunded = refund("40.00").await;
     assert_eq!(refunded.status, 201, "{}", refunded.body);
+    assert_eq!(
+        refunded.body["data"]["refund"]["accounting"]["currency"],
+        "UZS"
+    );
     assert_eq!(refunded.body["data"]["balance"]["credit_balance"], "0.00");
     assert_eq!(refunded.body["data"]["balance"]["balance"], "0.00");
     let refunds = desk

@@ -80,6 +80,10 @@ pub struct ClientPayment {
     #[schema(value_type = String, format = DateTime)]
     pub recorded_at: DateTime<Utc>,
     pub recorded_by: String,
+    /// The whole amount in soums at the Central Bank rate of `received_on`, frozen when
+    /// recorded (each allocation's payment has its own part); `null` in UZS.
+    #[serde(default)]
+    pub accounting: Option<crate::rates::equivalent::PaymentAccounting>,
 }
 
 /// `POST /clients/{key}/refunds`.
@@ -116,6 +120,10 @@ pub struct Refund {
     #[schema(value_type = String, format = DateTime)]
     pub recorded_at: DateTime<Utc>,
     pub recorded_by: String,
+    /// Its value in soums at the Central Bank rate of `paid_on`, frozen when recorded;
+    /// `null` in UZS.
+    #[serde(default)]
+    pub accounting: Option<crate::rates::equivalent::PaymentAccounting>,
 }
 
 /// `POST /invoices/{id}/apply-credit`.
