@@ -1390,6 +1390,11 @@ async fn check_table(
             .filter(|p| p["method"] == "credit_balance" && p["reversal"].is_null())
             .map(|p| dec(&p["amount"]))
             .sum::<Decimal>();
+        figures.released += payments
+            .iter()
+            .filter(|p| !p["client_payment_id"].is_null() && !p["reversal"].is_null())
+            .map(|p| dec(&p["amount"]))
+            .sum::<Decimal>();
         if status != "void" {
             live.entry((
                 h["client_key"].as_str().unwrap_or_default().to_string(),
@@ -1452,6 +1457,8 @@ struct AccountFigures {
     overpaid: Decimal,
     /// Live payments of method `credit_balance` (credit applied).
     applied: Decimal,
+    /// Reversed allocations of transfers (the money back in the credit balance).
+    released: Decimal,
 }
 
 /// The ledger's invariants, for every client and currency: entries numbered 1..n in time
@@ -1571,13 +1578,15 @@ fn check_ledgers(
                 .collect();
             let unallocated: Decimal = transfers.iter().map(|t| dec(&t["unallocated"])).sum();
             let refunded: Decimal = refunds.iter().map(|r| dec(&r["amount"])).sum();
-            let (overpaid, applied) =
-                want.map_or((Decimal::ZERO, Decimal::ZERO), |f| (f.overpaid, f.applied));
-            let want_credit = overpaid + unallocated - applied - refunded;
+            let (overpaid, applied, released) = want
+                .map_or((Decimal::ZERO, Decimal::ZERO, Decimal::ZERO), |f| {
+                    (f.overpaid, f.applied, f.released)
+                });
+            let want_credit = overpaid + unallocated + released - applied - refunded;
             check(
                 credit == want_credit,
                 format!(
-                    "ledger {client} {currency}: credit balance {credit}, expected {overpaid} overpaid + {unallocated} unallocated - {applied} applied - {refunded} refunded"
+                    "ledger {client} {currency}: credit balance {credit}, expected {overpaid} overpaid + {unallocated} unallocated + {released} allocations reversed - {applied} applied - {refunded} refunded"
                 ),
             );
             for t in &transfers {
@@ -1614,6 +1623,11 @@ fn check_ledgers(
                 transfers_seen.push(t["id"].as_str().unwrap_or_default().to_string());
             }
             for r in &refunds {
+                let booked = entries.iter().filter(|e| e["record_id"] == r["id"]).count();
+                check(
+                    booked == 1,
+                    format!("refund {}: booked {booked} times", r["id"]),
+                );
                 refunds_seen.push(r["id"].as_str().unwrap_or_default().to_string());
             }
         }
@@ -1621,10 +1635,13 @@ fn check_ledgers(
     // Every account with issued invoices has a head; each invoice's last booked amount due
     // is its amount due.
     for (account, f) in accounts {
-        if !f.outstanding.is_zero() {
+        if !f.outstanding.is_zero() || !f.overpaid.is_zero() {
             check(
                 heads_seen.contains(account),
-                format!("{account:?}: {} due and no ledger", f.outstanding),
+                format!(
+                    "{account:?}: {} due, {} overpaid and no ledger",
+                    f.outstanding, f.overpaid
+                ),
             );
         }
     }

@@ -308,8 +308,12 @@ pub async fn reverse_payment(
         |after, p| Booking {
             kind: EntryKind::PaymentReversed,
             record_id: Some(p.id),
-            // Credit applied and reversed goes back to the credit balance.
-            from_credit: if p.method == PaymentMethod::CreditBalance {
+            // Credit applied and reversed goes back to the credit balance, and so does a
+            // transfer's allocation: the money arrived, it is only no longer on this
+            // invoice (apply it again, or refund it).
+            from_credit: if p.method == PaymentMethod::CreditBalance
+                || p.client_payment_id.is_some()
+            {
                 -p.amount
             } else {
                 Decimal::ZERO

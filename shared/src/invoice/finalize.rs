@@ -147,6 +147,8 @@ pub async fn finalize(
         if let Some(c) = &client {
             after.header.client.record_buyer_data(c);
         }
+        // Stored with its receivables settled (a draft stores nothing due): the total is due.
+        receivables::settle(&mut after.header);
         let bytes = render(&after, issuer_of(&after, deps.issuer)).await?;
         after.header.pdf = Some(PdfInfo {
             sha256: sha256_hex(&bytes),

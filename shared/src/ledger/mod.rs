@@ -91,6 +91,12 @@ pub async fn read_account(
         });
     }
     let mut issued = issued_invoices(invoices, client_key, Some(currency)).await?;
+    // The lists are read one status after the other: an invoice that changed status in
+    // between may be in both; keep its latest version.
+    issued.sort_by(|a, b| {
+        (a.id, std::cmp::Reverse(a.version)).cmp(&(b.id, std::cmp::Reverse(b.version)))
+    });
+    issued.dedup_by_key(|h| h.id);
     issued.retain(|h| current.iter().all(|c| c.id != h.id));
     issued.extend(current.iter().map(|h| (*h).clone()));
     Ok(Account {

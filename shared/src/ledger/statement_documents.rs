@@ -188,10 +188,10 @@ pub async fn send_statement(
         .mail_from
         .ok_or_else(|| Error::Unavailable("MAIL_FROM is not configured".into()))?;
     let (client, statement, bytes, _) = rendered(deps, client_key, range, actor.now).await?;
-    let to = vec![client.email.clone()];
-    if let Some(problem) = crate::domain::email::problem(&client.email) {
+    let to = crate::invoice::sending::billing_addresses(&client.email, &client.billing_contacts);
+    if let Some(problem) = to.iter().find_map(|a| crate::domain::email::problem(a)) {
         return Err(Error::Conflict(format!(
-            "the client's e-mail cannot be sent to ({problem}); correct the client first"
+            "a billing address of the client cannot be sent to ({problem}); correct the client first"
         )));
     }
     let window = crate::invoice::sending::count_send(deps.quota, actor).await?;

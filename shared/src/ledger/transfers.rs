@@ -94,6 +94,10 @@ pub async fn record_transfer(
         ..req.clone()
     };
     let today = client_today(&client, actor);
+    // Too many allocations are refused before any invoice is read.
+    if req.allocations.len() > crate::domain::ledger::client_payment::MAX_ALLOCATIONS {
+        check_client_payment(client_key, req, &[], today)?;
+    }
     // Bad input is answered before a rate is looked for (the write checks again).
     let first = read_invoices(stores, req).await?;
     check_client_payment(client_key, req, &headers(&first), today)?;

@@ -151,10 +151,14 @@ impl FanOutJob for ReminderJob<'_> {
             h.status == InvoiceStatus::Finalized && h.amount_due > rust_decimal::Decimal::ZERO;
         let announced = if owes && settings::becomes_overdue_on(h.due_date, day) {
             let event = InvoiceOverdue::of(h, day).event();
+            // Announced once, by whichever delivery of the day's run gets here first; the
+            // run's line says it was announced whichever delivery's outcome it records (a
+            // concurrent or repeated delivery finds it done).
             self.service
                 .messages
                 .announce_once(id, "overdue", &event)
-                .await?
+                .await?;
+            true
         } else {
             false
         };

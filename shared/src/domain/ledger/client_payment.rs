@@ -17,6 +17,10 @@ use uuid::Uuid;
 /// The most invoices one transfer is allocated to (one DynamoDB transaction holds them all).
 pub const MAX_ALLOCATIONS: usize = 5;
 
+/// The largest amount of one transfer, allocation or refund: far above any real one, and
+/// small enough that no sum of them can overflow.
+pub const MAX_AMOUNT: i64 = 1_000_000_000_000;
+
 /// Part of a transfer for one invoice.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -141,6 +145,11 @@ fn check_amount(field: &str, amount: Decimal, currency: &str, errors: &mut Vec<F
     let places = minor_unit(currency);
     if amount <= Decimal::ZERO {
         errors.push(FieldError::out_of_range(field, "must be greater than 0"));
+    } else if amount > Decimal::from(MAX_AMOUNT) {
+        errors.push(FieldError::out_of_range(
+            field,
+            format!("must be at most {MAX_AMOUNT}"),
+        ));
     } else if amount.normalize().scale() > places {
         let mut problem = FieldError::too_many_decimals(field, places);
         problem.message = format!("{} ({currency})", problem.message);
@@ -255,8 +264,11 @@ pub fn check_client_payment(
         }
         let before = errors.len();
         check_amount(&format!("{field}.amount"), a.amount, currency, &mut errors);
+        if errors.len() > before {
+            continue;
+        }
         let due = due_now(h);
-        if errors.len() == before && a.amount > due {
+        if a.amount > due {
             errors.push(FieldError::out_of_range(
                 format!("{field}.amount"),
                 format!(

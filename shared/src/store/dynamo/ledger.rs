@@ -107,7 +107,8 @@ impl DynamoStore {
     /// instant); an opening (no record) counts as stored when the head is the one it leads to.
     async fn is_own_posting(&self, posting: &Posting) -> Result<bool> {
         let Some(last) = posting.entries.last() else {
-            return Ok(true);
+            // Nothing to book is never written (and never sent: see `post`).
+            return Ok(false);
         };
         let stored = self
             .get_item(
