@@ -20,6 +20,22 @@ pub fn emulator_or_env() -> Result<(Option<Emulator>, String)> {
     }
 }
 
+/// The SDK configuration of a benchmark against `endpoint`: the service's 3 s attempt
+/// time-out is for production, and the emulator on a loaded machine can take longer (a list
+/// counted by reading, thousands of open invoices).
+pub async fn patient_sdk(endpoint: &str) -> aws_config::SdkConfig {
+    proxima::store::aws::sdk_config(Some(endpoint))
+        .await
+        .into_builder()
+        .timeout_config(
+            aws_config::timeout::TimeoutConfig::builder()
+                .operation_attempt_timeout(std::time::Duration::from_secs(60))
+                .operation_timeout(std::time::Duration::from_secs(120))
+                .build(),
+        )
+        .build()
+}
+
 /// An active bench client `key` in Tashkent billing in `currency` (95.50 an hour, 12 % tax,
 /// 14 days to pay), validated as the import would.
 pub fn bench_client(key: &str, currency: &str, now: DateTime<Utc>) -> Result<Client> {

@@ -3,11 +3,11 @@
 //! Handlers translate HTTP to `proxima::ledger` and back.
 
 use axum::extract::{Path, Query, State};
-use chrono::NaiveDate;
 use proxima::domain::client::check_key;
 use proxima::domain::ledger::client_payment::{ClientPayment, Refund};
 use proxima::domain::ledger::client_payment::{ClientPaymentRequest, RefundRequest};
 use proxima::domain::ledger::statement::Statement;
+use proxima::domain::request_values::query_date;
 use proxima::http::{AuthUser, Data, InvoiceWriter, JsonBody, KnownQuery};
 use proxima::invoice::finalize::PdfDownload;
 use proxima::ledger::reports::{Balance, balances, client_statement};
@@ -168,15 +168,6 @@ pub struct StatementQuery {
     pub format: Option<String>,
 }
 
-fn day(field: &str, value: Option<&str>) -> Result<Option<NaiveDate>> {
-    value
-        .map(|v| {
-            proxima::domain::request_values::parse_date(v)
-                .ok_or_else(|| Error::field(field, "must be a date YYYY-MM-DD"))
-        })
-        .transpose()
-}
-
 /// A statement, or the download of its PDF (`format=pdf`).
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(untagged)]
@@ -210,8 +201,8 @@ pub async fn statement(
     check_key("key", &key)?;
     let now = chrono::Utc::now();
     let range = StatementRange {
-        from: day("from", q.from.as_deref())?,
-        to: day("to", q.to.as_deref())?,
+        from: query_date("from", q.from.as_deref())?,
+        to: query_date("to", q.to.as_deref())?,
         currency: q.currency,
     };
     match q.format.as_deref() {

@@ -109,14 +109,7 @@ pub async fn ar_aging(
     _known: KnownQuery<AgingQuery>,
     Query(query): Query<AgingQuery>,
 ) -> Result<Data<proxima::domain::ledger::aging::AgingReport>> {
-    let as_of = query
-        .as_of
-        .as_deref()
-        .map(|v| {
-            proxima::domain::request_values::parse_date(v)
-                .ok_or_else(|| proxima::Error::field("as_of", "must be a date YYYY-MM-DD"))
-        })
-        .transpose()?;
+    let as_of = proxima::domain::request_values::query_date("as_of", query.as_of.as_deref())?;
     Ok(Data::ok(
         proxima::ledger::reports::ar_aging(
             state.stores(),

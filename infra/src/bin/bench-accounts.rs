@@ -82,16 +82,7 @@ fn noon(day: NaiveDate) -> chrono::DateTime<Utc> {
 async fn main() -> Result<()> {
     let args = Args::parse();
     let (_emulator, endpoint) = proxima_infra::bench_setup::emulator_or_env()?;
-    let sdk = aws::sdk_config(Some(&endpoint))
-        .await
-        .into_builder()
-        .timeout_config(
-            aws_config::timeout::TimeoutConfig::builder()
-                .operation_attempt_timeout(std::time::Duration::from_secs(60))
-                .operation_timeout(std::time::Duration::from_secs(120))
-                .build(),
-        )
-        .build();
+    let sdk = proxima_infra::bench_setup::patient_sdk(&endpoint).await;
     let table = "bench-accounts";
     provision::provision(
         &aws::dynamodb_client(&sdk),

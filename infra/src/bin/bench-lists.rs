@@ -95,18 +95,7 @@ fn period(n: usize) -> Period {
 async fn main() -> Result<()> {
     let args = Args::parse();
     let (_emulator, endpoint) = proxima_infra::bench_setup::emulator_or_env()?;
-    // The service's 3 s attempt time-out is for production; the emulator on a loaded
-    // machine can take longer for the lists counted by reading.
-    let sdk = aws::sdk_config(Some(&endpoint))
-        .await
-        .into_builder()
-        .timeout_config(
-            aws_config::timeout::TimeoutConfig::builder()
-                .operation_attempt_timeout(std::time::Duration::from_secs(60))
-                .operation_timeout(std::time::Duration::from_secs(120))
-                .build(),
-        )
-        .build();
+    let sdk = proxima_infra::bench_setup::patient_sdk(&endpoint).await;
     let small = prepare(&sdk, "bench-lists-small", args.clients, Utc::now()).await?;
     let large = prepare(&sdk, "bench-lists-large", args.clients, Utc::now()).await?;
     let t = Instant::now();

@@ -20,6 +20,17 @@ pub fn is_plain_decimal(s: &str) -> bool {
     all_digits(int) && frac.is_none_or(all_digits)
 }
 
+/// An optional day of a query (`?from=`, `?as_of=`): 400 naming `field` when it is not a
+/// date written `YYYY-MM-DD`.
+pub fn query_date(field: &str, value: Option<&str>) -> crate::Result<Option<NaiveDate>> {
+    value
+        .map(|v| {
+            parse_date(v)
+                .ok_or_else(|| crate::Error::field(field, "must be a date written YYYY-MM-DD"))
+        })
+        .transpose()
+}
+
 /// Whether `s` is a date as requests write it (`YYYY-MM-DD`, a real day).
 pub fn parse_date(s: &str) -> Option<NaiveDate> {
     let b = s.as_bytes();
