@@ -254,14 +254,14 @@ pub trait LedgerStore: Send + Sync {
         to: DateTime<Utc>,
     ) -> Result<Vec<crate::domain::ledger::LedgerEntry>>;
     /// The account's last entry booked before `at` (a statement's opening balance).
-    async fn entry_before(
+    async fn last_entry_before(
         &self,
         client_key: &str,
         currency: &str,
         at: DateTime<Utc>,
     ) -> Result<Option<crate::domain::ledger::LedgerEntry>>;
     /// Every account's entries booked before `at` (the aging of a day past).
-    async fn entries_before(
+    async fn all_entries_booked_before(
         &self,
         at: DateTime<Utc>,
     ) -> Result<Vec<crate::domain::ledger::LedgerEntry>>;

@@ -1405,6 +1405,7 @@ async fn check_table(
         }
     }
     check_ledgers(&items, &accounts, &invoice_dues, &outbox, &mut check);
+    check_invoice_counts(&items, &mut check);
     // One live invoice per client and period.
     for ((client, period), ids) in &live {
         check(
@@ -1467,6 +1468,52 @@ struct AccountFigures {
 /// due its own; the credit balance what was overpaid plus transfers' unallocated rest, less
 /// credit applied and refunds; every transfer's allocations add up and each is a payment
 /// of its invoice; one event per transfer and refund.
+/// Every kept count of the invoice lists (`COUNT#INVOICES#...`, the day counts of the
+/// receivables filters among them) equals the number of stored headers it counts: the
+/// lists' totals stay exact under any interleaving of writes.
+fn check_invoice_counts(
+    items: &BTreeMap<String, Vec<Value>>,
+    check: &mut impl FnMut(bool, String),
+) {
+    use proxima::store::dynamo::{count_name, list_keys};
+    let mut want: BTreeMap<String, i64> = BTreeMap::new();
+    for (pk, group) in items {
+        if !pk.starts_with("INVOICE#") {
+            continue;
+        }
+        for h in group.iter().filter(|i| i["sk"] == "INVOICE") {
+            match serde_json::from_value::<proxima::invoice::InvoiceHeader>(h.clone()) {
+                Ok(h) => {
+                    for list in list_keys::invoice_counts(&h) {
+                        *want.entry(list).or_default() += 1;
+                    }
+                }
+                Err(e) => check(false, format!("{pk}: header unreadable: {e}")),
+            }
+        }
+    }
+    let mut kept: BTreeMap<String, i64> = BTreeMap::new();
+    for (pk, group) in items {
+        if !pk.starts_with("COUNT#INVOICES#") {
+            continue;
+        }
+        for item in group {
+            let name = count_name(pk, item["sk"].as_str().unwrap_or_default());
+            let n = item["n"].as_i64().unwrap_or_default();
+            if let Some(name) = name {
+                *kept.entry(name).or_default() += n;
+            }
+        }
+    }
+    for name in want.keys().chain(kept.keys()) {
+        let (w, k) = (
+            want.get(name).copied().unwrap_or(0),
+            kept.get(name).copied().unwrap_or(0),
+        );
+        check(w == k, format!("count {name}: {k} kept, {w} headers"));
+    }
+}
+
 fn check_ledgers(
     items: &BTreeMap<String, Vec<Value>>,
     accounts: &BTreeMap<(String, String), AccountFigures>,

@@ -393,7 +393,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Invoices, newest first, without line items. */
+        /**
+         * Invoices, newest first, without line items; with a receivables filter (`payment_status`,
+         *     `overdue`, `due_from`, `due_to`) by the instant they become overdue (the day after the
+         *     due date in the client's time zone), latest first.
+         */
         get: operations["list_invoices"];
         put?: never;
         post?: never;

@@ -270,7 +270,9 @@ impl ListFilter {
     }
 }
 
-/// Invoices, newest first, without line items.
+/// Invoices, newest first, without line items; with a receivables filter (`payment_status`,
+/// `overdue`, `due_from`, `due_to`) by the instant they become overdue (the day after the
+/// due date in the client's time zone), latest first.
 #[utoipa::path(get, path = "/api/v1/invoices", tag = "invoices", params(ListFilter, PaginationParams),
     security(("bearer" = [])),
     responses(
@@ -286,7 +288,8 @@ async fn list_invoices(
 ) -> Result<Paged<InvoiceHeader>> {
     let filter = filter.parse()?;
     let mut page = state.invoice_service().list(&filter, page).await?;
-    let now = chrono::Utc::now();
+    // Shown as of the instant the filters judged `overdue` at.
+    let now = filter.now.unwrap_or_else(chrono::Utc::now);
     for h in &mut page.items {
         proxima::invoice::receivables::present(h, now);
     }

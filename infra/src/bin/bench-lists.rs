@@ -21,12 +21,13 @@ use clap::Parser;
 use futures::{StreamExt, TryStreamExt};
 use proxima::domain::{DateRange, PageRequest, Period, Worklog, WorklogInput};
 use proxima::invoice::drafting::{self, Actor, GenerateRequest, Stores};
-use proxima::invoice::model::InvoiceFilter;
+use proxima::invoice::model::{InvoiceFilter, PaymentStatus};
 use proxima::invoice::{EditAction, HistoryEntry, Invoice, InvoiceStatus};
 use proxima::ports::{ClientStore, CreditNoteFilter, CreditNoteStore, InvoiceStore, WorklogStore};
 use proxima::store::{DynamoStore, aws};
 use proxima_infra::bench_setup::bench_client;
 use proxima_infra::provision;
+use rust_decimal::Decimal;
 use std::time::Instant;
 use uuid::Uuid;
 
@@ -257,6 +258,18 @@ async fn seed_invoices(
             h.period = period(i / clients);
             h.status = STATUSES[i % 4];
             h.created_at = template.header.created_at - Duration::minutes(i as i64);
+            // Receivables: each client has its payment terms (due 20, 30 or 40 days after
+            // the period starts: last month's partly overdue today, older ones overdue) and
+            // half of them their time zone; a third of the finalized are partially paid,
+            // the paid ones in full.
+            let c = i % clients;
+            h.due_date = h.period.first_day() + Duration::days(20 + 10 * (c % 3) as i64);
+            h.timezone = (c % 2 == 1).then(|| "Asia/Tashkent".to_string());
+            match h.status {
+                InvoiceStatus::Paid => h.amount_paid = h.total,
+                InvoiceStatus::Finalized if i % 3 == 0 => h.amount_paid = Decimal::ONE,
+                _ => {}
+            }
             let entry = HistoryEntry {
                 at: h.created_at,
                 actor: "bench".into(),
@@ -314,19 +327,54 @@ fn lists<'a>(store: &'a DynamoStore, template: &'a Invoice) -> Vec<Lister<'a>> {
             filter(Some("finalized"), Some("C001"), Some(&p)),
         ),
         (
-            "invoices client_key=C001&overdue=false (counted by reading)",
+            // C002's invoices are all paid (status by invoice number), so none is overdue.
+            "invoices client_key=C002&overdue=false",
             InvoiceFilter {
                 overdue: Some(false),
-                now: Some(Utc::now()),
-                ..filter(None, Some("C001"), None)
+                ..filter(None, Some("C002"), None)
             },
         ),
         (
-            "invoices status=finalized&overdue=false (counted by reading)",
+            "invoices status=finalized&overdue=false",
             InvoiceFilter {
                 overdue: Some(false),
-                now: Some(Utc::now()),
                 ..filter(Some("finalized"), None, None)
+            },
+        ),
+        (
+            "invoices overdue=true",
+            InvoiceFilter {
+                overdue: Some(true),
+                ..InvoiceFilter::default()
+            },
+        ),
+        (
+            "invoices payment_status=partially_paid",
+            InvoiceFilter {
+                payment_status: Some(PaymentStatus::PartiallyPaid),
+                ..InvoiceFilter::default()
+            },
+        ),
+        (
+            "invoices payment_status=unpaid",
+            InvoiceFilter {
+                payment_status: Some(PaymentStatus::Unpaid),
+                ..InvoiceFilter::default()
+            },
+        ),
+        (
+            "invoices due_from..due_to (10 days)",
+            InvoiceFilter {
+                due_from: Some(period(0).first_day() + Duration::days(15)),
+                due_to: Some(period(0).first_day() + Duration::days(25)),
+                ..InvoiceFilter::default()
+            },
+        ),
+        (
+            "invoices period&overdue=true (counted by reading the period)",
+            InvoiceFilter {
+                overdue: Some(true),
+                ..filter(None, None, Some(&p))
             },
         ),
     ];

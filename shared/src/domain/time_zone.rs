@@ -22,6 +22,12 @@ impl TimeZone {
         Self(jiff::tz::TimeZone::UTC)
     }
 
+    /// The zone named `name`, UTC when there is none or it is unknown (a client's zone as
+    /// recorded on an invoice, which may predate time zones).
+    pub fn named_or_utc(name: Option<&str>) -> Self {
+        name.and_then(|n| n.parse().ok()).unwrap_or_else(Self::utc)
+    }
+
     /// The calendar date in this zone at `now`.
     pub fn date_at(&self, now: DateTime<Utc>) -> NaiveDate {
         let local = jiff::Timestamp::new(now.timestamp(), now.timestamp_subsec_nanos() as i32)
@@ -36,6 +42,22 @@ impl TimeZone {
             });
         // Every chrono timestamp of this service is within jiff's range (years -9999..9999).
         local.unwrap_or_else(|| now.date_naive())
+    }
+
+    /// The first instant of `date` in this zone (midnight, or the end of a gap that skips
+    /// it), e.g. the instant an invoice due the day before becomes overdue.
+    pub fn start_of(&self, date: NaiveDate) -> DateTime<Utc> {
+        use chrono::Datelike;
+        let utc_midnight = date.and_time(chrono::NaiveTime::MIN).and_utc();
+        let start = i16::try_from(date.year())
+            .ok()
+            .zip(i8::try_from(date.month()).ok())
+            .zip(i8::try_from(date.day()).ok())
+            .and_then(|((y, m), d)| jiff::civil::Date::new(y, m, d).ok())
+            .and_then(|d| d.to_zoned_datetime(self.0.clone()).ok())
+            .and_then(|z| DateTime::from_timestamp(z.timestamp().as_second(), 0));
+        // Every date of this service is within jiff's range (years -9999..9999).
+        start.unwrap_or(utc_midnight)
     }
 }
 
@@ -53,6 +75,33 @@ impl FromStr for TimeZone {
 mod tests {
     use super::*;
     use chrono::TimeZone as _;
+
+    #[test]
+    fn a_day_starts_at_local_midnight() {
+        let day = NaiveDate::from_ymd_opt(2026, 11, 1).unwrap();
+        let tashkent: TimeZone = "Asia/Tashkent".parse().unwrap();
+        let new_york: TimeZone = "America/New_York".parse().unwrap();
+        assert_eq!(
+            tashkent.start_of(day),
+            Utc.with_ymd_and_hms(2026, 10, 31, 19, 0, 0).unwrap()
+        );
+        // 1 November 2026 is the day New York leaves summer time: midnight is still EDT.
+        assert_eq!(
+            new_york.start_of(day),
+            Utc.with_ymd_and_hms(2026, 11, 1, 4, 0, 0).unwrap()
+        );
+        assert_eq!(
+            TimeZone::utc().start_of(day),
+            Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap()
+        );
+        // The day starts exactly when the local date turns.
+        let start = tashkent.start_of(day);
+        assert_eq!(tashkent.date_at(start), day);
+        assert_eq!(
+            tashkent.date_at(start - chrono::Duration::seconds(1)),
+            day.pred_opt().unwrap()
+        );
+    }
 
     #[test]
     fn the_local_date_follows_the_zone() {

@@ -15,7 +15,7 @@ use crate::domain::invoice::write_off::{
 };
 use crate::domain::ledger::EntryKind;
 use crate::events::{DomainEvent, EventDetail, InvoiceVoided, InvoiceWrittenOff, PaymentRecorded};
-use crate::ledger::Account;
+use crate::ledger::{Account, Booking};
 use crate::ports::{Companion, WriteOutcome, WriteRefused};
 use crate::{Error, Result};
 use chrono::NaiveDate;
@@ -24,13 +24,7 @@ use uuid::Uuid;
 
 /// The client's date today, in the time zone recorded on the invoice.
 fn today(invoice: &Invoice, actor: &Actor) -> NaiveDate {
-    invoice
-        .header
-        .timezone
-        .as_deref()
-        .and_then(|t| t.parse::<TimeZone>().ok())
-        .unwrap_or_else(TimeZone::utc)
-        .date_at(actor.now)
+    TimeZone::named_or_utc(invoice.header.timezone.as_deref()).date_at(actor.now)
 }
 
 /// What a receivables change did to the amounts and the status, for the history.
@@ -71,15 +65,6 @@ struct Read {
     write_offs: Vec<WriteOff>,
     /// The client's account in the invoice's currency.
     account: Account,
-}
-
-/// How a change is booked in the client's account.
-struct Booking {
-    kind: EntryKind,
-    record_id: Option<Uuid>,
-    /// Taken from the credit balance (credit applied: +x; its reversal: -x).
-    from_credit: Decimal,
-    value_date: NaiveDate,
 }
 
 /// Which records of the invoice a decision reads.
@@ -147,18 +132,13 @@ async fn write<T>(
             changes: all,
         };
         let event = event(&after, &extra);
-        let b = booking(&after, &extra);
-        let movements = crate::domain::ledger::invoice_movement(
-            b.kind,
+        let posting = read.account.book(
+            &booking(&after, &extra),
             &before.header,
             &after.header,
-            b.from_credit,
-            b.record_id,
-            b.value_date,
+            actor.now,
+            &actor.name,
         );
-        let posting = read
-            .account
-            .post(movements.into_iter().collect(), actor.now, &actor.name);
         let mut with = companions(&extra);
         with.extend(event.as_ref().map(Companion::PutEvent));
         if !posting.entries.is_empty() {
@@ -196,18 +176,14 @@ pub async fn record_payment(
     if lifecycle::allows(current.header.status, Action::RecordPayment) {
         receivables::check_payment(&current.header, req, today(&current, actor))?;
     }
-    let valued_at = if crate::rates::equivalent::needs_equivalent(&currency) {
-        Some(rates.rate_on(&currency, req.paid_on).await?.ok_or_else(|| {
-            Error::Conflict(format!(
-                "no Central Bank of Uzbekistan rate of {currency} on or before {}: the books \
-                 need the payment's UZS value. Fetch the rates (proxima-admin rates fetch) and \
-                 record it again",
-                req.paid_on
-            ))
-        })?)
-    } else {
-        None
-    };
+    let valued_at = crate::rates::lookup::rate_for_books(
+        rates,
+        &currency,
+        req.paid_on,
+        "the payment's UZS value",
+        "record it again",
+    )
+    .await?;
     let valued_at = &valued_at;
     write(
         stores,
@@ -252,6 +228,7 @@ pub async fn record_payment(
             record_id: Some(p.id),
             from_credit: Decimal::ZERO,
             value_date: p.paid_on,
+            reference: None,
         },
         |after, p| Some(PaymentRecorded::of(&after.header, p).event()),
     )
@@ -319,6 +296,7 @@ pub async fn reverse_payment(
                 Decimal::ZERO
             },
             value_date: today(after, actor),
+            reference: None,
         },
         // No event: a reversal is an admin's correction (`invoice.history` records it).
         |_, _| None,
@@ -348,17 +326,14 @@ pub async fn write_off(
         check_write_off(&settled, req, limit)?;
     }
     let day = today(&current, actor);
-    let valued_at = if crate::rates::equivalent::needs_equivalent(&currency) {
-        Some(rates.rate_on(&currency, day).await?.ok_or_else(|| {
-            Error::Conflict(format!(
-                "no Central Bank of Uzbekistan rate of {currency} on or before {day}: the books \
-                 need the write-off's UZS value. Fetch the rates (proxima-admin rates fetch) \
-                 and write it off again"
-            ))
-        })?)
-    } else {
-        None
-    };
+    let valued_at = crate::rates::lookup::rate_for_books(
+        rates,
+        &currency,
+        day,
+        "the write-off's UZS value",
+        "write it off again",
+    )
+    .await?;
     let valued_at = &valued_at;
     write(
         stores,
@@ -402,6 +377,7 @@ pub async fn write_off(
             record_id: Some(w.id),
             from_credit: Decimal::ZERO,
             value_date: today(after, actor),
+            reference: None,
         },
         |after, w| Some(InvoiceWrittenOff::of(&after.header, w).event()),
     )
@@ -459,6 +435,7 @@ pub async fn reverse_write_off(
             record_id: Some(w.id),
             from_credit: Decimal::ZERO,
             value_date: today(after, actor),
+            reference: None,
         },
         // No event: a reversal is an admin's correction (`invoice.history` records it).
         |_, _| None,
@@ -504,6 +481,7 @@ pub async fn void(stores: Stores<'_>, id: Uuid, reason: &str, actor: &Actor) -> 
             record_id: None,
             from_credit: Decimal::ZERO,
             value_date: today(after, actor),
+            reference: None,
         },
         |after, _| Some(InvoiceVoided::of(&after.header).event()),
     )
@@ -586,6 +564,7 @@ pub async fn apply_credit(
             record_id: Some(p.id),
             from_credit: p.amount,
             value_date: p.paid_on,
+            reference: None,
         },
         |after, (p, credit)| {
             Some(crate::events::CreditApplied::of(&after.header, p, *credit).event())

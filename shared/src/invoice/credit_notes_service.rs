@@ -119,13 +119,7 @@ pub struct IssuedCreditNote {
 /// The note's issue date: today in the client's time zone recorded on the invoice (as for
 /// payments), never before the invoice's own issue date.
 fn issue_date(invoice: &Invoice, now: DateTime<Utc>) -> NaiveDate {
-    let today = invoice
-        .header
-        .timezone
-        .as_deref()
-        .and_then(|t| t.parse::<TimeZone>().ok())
-        .unwrap_or_else(TimeZone::utc)
-        .date_at(now);
+    let today = TimeZone::named_or_utc(invoice.header.timezone.as_deref()).date_at(now);
     today.max(invoice.header.issue_date)
 }
 
@@ -274,19 +268,15 @@ pub async fn issue(
                 locale,
             },
         )?;
-        if crate::rates::equivalent::needs_equivalent(&note.currency) {
-            let rate = deps
-                .rates
-                .rate_on(&note.currency, note.issue_date)
-                .await?
-                .ok_or_else(|| {
-                    Error::Conflict(format!(
-                        "no Central Bank of Uzbekistan rate of {} on or before {}: the books \
-                         need the credit note's UZS equivalent. Fetch the rates \
-                         (proxima-admin rates fetch) and issue it again",
-                        note.currency, note.issue_date
-                    ))
-                })?;
+        let rate = crate::rates::lookup::rate_for_books(
+            deps.rates,
+            &note.currency,
+            note.issue_date,
+            "the credit note's UZS equivalent",
+            "issue it again",
+        )
+        .await?;
+        if let Some(rate) = rate {
             note.accounting = Some(crate::rates::Accounting::at(
                 &rate,
                 note.subtotal,
@@ -324,21 +314,17 @@ pub async fn issue(
             note.issue_date,
         )
         .await?;
-        let posting = account.post(
-            crate::domain::ledger::invoice_movement(
-                crate::domain::ledger::EntryKind::CreditNote,
-                &before.header,
-                &after.header,
-                rust_decimal::Decimal::ZERO,
-                Some(note.id),
-                note.issue_date,
-            )
-            .into_iter()
-            .map(|mut m| {
-                m.reference = Some(note.number.clone());
-                m
-            })
-            .collect(),
+        let booking = crate::ledger::Booking {
+            kind: crate::domain::ledger::EntryKind::CreditNote,
+            record_id: Some(note.id),
+            from_credit: rust_decimal::Decimal::ZERO,
+            value_date: note.issue_date,
+            reference: Some(note.number.clone()),
+        };
+        let posting = account.book(
+            &booking,
+            &before.header,
+            &after.header,
             actor.now,
             &actor.name,
         );

@@ -12,10 +12,7 @@ use uuid::Uuid;
 
 /// The client's local date at `now` (its IANA zone; UTC if the zone is unknown).
 pub fn local_date(client: &Client, now: DateTime<Utc>) -> NaiveDate {
-    match client.timezone.parse::<crate::domain::TimeZone>() {
-        Ok(tz) => tz.date_at(now),
-        Err(_) => now.date_naive(),
-    }
+    crate::domain::TimeZone::named_or_utc(Some(&client.timezone)).date_at(now)
 }
 
 /// `issue_date` plus the payment terms.

@@ -178,20 +178,14 @@ pub async fn finalize(
             now.date_naive(),
         )
         .await?;
-        let posting = account.post(
-            crate::domain::ledger::invoice_movement(
-                crate::domain::ledger::EntryKind::InvoiceIssued,
-                &settled_before,
-                &settled_after,
-                rust_decimal::Decimal::ZERO,
-                None,
-                settled_after.issue_date,
-            )
-            .into_iter()
-            .collect(),
-            now,
-            actor,
-        );
+        let booking = crate::ledger::Booking {
+            kind: crate::domain::ledger::EntryKind::InvoiceIssued,
+            record_id: None,
+            from_credit: rust_decimal::Decimal::ZERO,
+            value_date: settled_after.issue_date,
+            reference: None,
+        };
+        let posting = account.book(&booking, &settled_before, &settled_after, now, actor);
         let posting = (!posting.entries.is_empty()).then_some(&posting);
         match deps
             .numbering
@@ -221,26 +215,15 @@ async fn accounting_of(
     deps: Issuing<'_>,
     header: &crate::domain::invoice::model::InvoiceHeader,
 ) -> Result<Option<crate::rates::Accounting>> {
-    if !crate::rates::equivalent::needs_equivalent(&header.currency) {
-        return Ok(None);
-    }
-    let rate = deps
-        .rates
-        .rate_on(&header.currency, header.issue_date)
-        .await?
-        .ok_or_else(|| {
-            Error::Conflict(format!(
-                "no Central Bank of Uzbekistan rate of {} on or before the issue date {}: \
-                 the books need the invoice's UZS equivalent. Fetch the rates (proxima-admin \
-                 rates fetch) and finalize again",
-                header.currency, header.issue_date
-            ))
-        })?;
-    Ok(Some(crate::rates::Accounting::at(
-        &rate,
-        header.subtotal,
-        header.tax_amount,
-    )))
+    let rate = crate::rates::lookup::rate_for_books(
+        deps.rates,
+        &header.currency,
+        header.issue_date,
+        "the invoice's UZS equivalent at the rate of its issue date",
+        "finalize again",
+    )
+    .await?;
+    Ok(rate.map(|rate| crate::rates::Accounting::at(&rate, header.subtotal, header.tax_amount)))
 }
 
 /// The PDF of an issued invoice from the archive; rendered again (the same bytes) and

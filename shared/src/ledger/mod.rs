@@ -9,10 +9,11 @@ pub mod transfers;
 use crate::Result;
 use crate::domain::PageRequest;
 use crate::domain::invoice::model::{InvoiceFilter, InvoiceHeader, InvoiceStatus};
-use crate::domain::ledger::{self, LedgerHead, Movement, Posting};
+use crate::domain::ledger::{self, EntryKind, LedgerHead, Movement, Posting};
 use crate::ports::{InvoiceStore, LedgerStore};
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
+use uuid::Uuid;
 
 /// A client's account in one currency as read for a write.
 #[derive(Debug, Clone)]
@@ -40,6 +41,46 @@ impl Account {
         let all = self.opening.iter().cloned().chain(movements).collect();
         ledger::post(&self.head, self.exists, all, at, by)
     }
+
+    /// The posting of one invoice's write, from its settled headers before and after, as
+    /// `booking` says (the opening first when there is one); empty when nothing moves.
+    pub fn book(
+        &self,
+        booking: &Booking,
+        before: &InvoiceHeader,
+        after: &InvoiceHeader,
+        at: DateTime<Utc>,
+        by: &str,
+    ) -> Posting {
+        let movement = ledger::invoice_movement(
+            booking.kind,
+            before,
+            after,
+            booking.from_credit,
+            booking.record_id,
+            booking.value_date,
+        )
+        .map(|mut m| {
+            if let Some(r) = &booking.reference {
+                m.reference = Some(r.clone());
+            }
+            m
+        });
+        self.post(movement.into_iter().collect(), at, by)
+    }
+}
+
+/// How one invoice's write is booked in its client's account.
+#[derive(Debug, Clone)]
+pub struct Booking {
+    pub kind: EntryKind,
+    /// The record booked (payment, write-off, credit note).
+    pub record_id: Option<Uuid>,
+    /// Taken from the credit balance (credit applied: +x; its reversal: -x).
+    pub from_credit: Decimal,
+    pub value_date: NaiveDate,
+    /// The reference shown in statements instead of the invoice's (a credit note's number).
+    pub reference: Option<String>,
 }
 
 /// Every issued (finalized or paid) invoice of the client in `currency`, headers only.
@@ -139,18 +180,9 @@ pub async fn open_accounts(
                         .map(|h| h.currency)
                         .collect();
                 for currency in currencies {
-                    let had = stores
-                        .ledger
-                        .ledger_head(&client.key, &currency)
-                        .await?
-                        .is_some();
-                    reports::opened_account(stores, &client.key, &currency, now).await?;
-                    let has = stores
-                        .ledger
-                        .ledger_head(&client.key, &currency)
-                        .await?
-                        .is_some();
-                    if !had && has {
+                    let (_, opened) =
+                        reports::open_account(stores, &client.key, &currency, now).await?;
+                    if opened {
                         report.opened += 1;
                     } else {
                         report.unchanged += 1;

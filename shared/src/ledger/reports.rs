@@ -2,6 +2,7 @@
 //! account, and the receivables aging of all clients.
 
 use super::{Account, read_account};
+use crate::domain::invoice::money::currency_code;
 use crate::domain::ledger::aging::{AgingReport, OpenInvoice, OpenItem, age, open_items_after};
 use crate::domain::ledger::statement::{Statement, StatementInput, statement};
 use crate::invoice::drafting::Stores;
@@ -41,12 +42,22 @@ pub async fn open_invoices(
 
 /// The client's account in `currency`, opened first when it has no head yet and invoices
 /// were issued before the ledger (the same opening as the upgrade step's).
-pub async fn opened_account(
+pub async fn open_account_if_needed(
     stores: Stores<'_>,
     client_key: &str,
     currency: &str,
     now: DateTime<Utc>,
 ) -> Result<Account> {
+    Ok(open_account(stores, client_key, currency, now).await?.0)
+}
+
+/// [`open_account_if_needed`], and whether this call opened it.
+pub(super) async fn open_account(
+    stores: Stores<'_>,
+    client_key: &str,
+    currency: &str,
+    now: DateTime<Utc>,
+) -> Result<(Account, bool)> {
     crate::invoice::write_loop::until_written("the client's account is too busy", |_| async move {
         let account = read_account(
             stores.invoices,
@@ -59,14 +70,17 @@ pub async fn opened_account(
         .await?;
         let posting = account.post(Vec::new(), now, "system:ledger-opening");
         if posting.entries.is_empty() {
-            return Ok(crate::invoice::write_loop::Round::Done(account));
+            return Ok(crate::invoice::write_loop::Round::Done((account, false)));
         }
         Ok(if stores.ledger.post(&[], &[], &posting, None).await? {
-            crate::invoice::write_loop::Round::Done(Account {
-                head: posting.head,
-                exists: true,
-                opening: None,
-            })
+            crate::invoice::write_loop::Round::Done((
+                Account {
+                    head: posting.head,
+                    exists: true,
+                    opening: None,
+                },
+                true,
+            ))
         } else {
             crate::invoice::write_loop::Round::Again
         })
@@ -112,7 +126,7 @@ pub async fn balances(
     currencies.insert(client.currency.clone());
     let mut out = Vec::new();
     for currency in currencies {
-        let account = opened_account(stores, client_key, &currency, now).await?;
+        let account = open_account_if_needed(stores, client_key, &currency, now).await?;
         out.push(balance_of(&account, &open, now));
     }
     Ok(out)
@@ -126,7 +140,7 @@ pub async fn balance_in(
     now: DateTime<Utc>,
 ) -> Result<Balance> {
     let open = open_invoices(stores, Some(client_key)).await?;
-    let account = opened_account(stores, client_key, currency, now).await?;
+    let account = open_account_if_needed(stores, client_key, currency, now).await?;
     Ok(balance_of(&account, &open, now))
 }
 
@@ -145,11 +159,11 @@ pub async fn client_statement(
     if to < from {
         return Err(Error::field("to", "must not be before from"));
     }
-    let currency = currency.map_or(client.currency.clone(), |c| c.trim().to_ascii_uppercase());
+    let currency = currency.map_or(client.currency.clone(), currency_code);
     if iso_currency::Currency::from_code(&currency).is_none() {
         return Err(Error::field("currency", "must be an ISO 4217 code"));
     }
-    opened_account(stores, client_key, &currency, now).await?;
+    open_account_if_needed(stores, client_key, &currency, now).await?;
     let start = from.and_time(chrono::NaiveTime::MIN).and_utc();
     let end = to
         .checked_add_days(Days::new(1))
@@ -158,7 +172,7 @@ pub async fn client_statement(
         .and_utc();
     let before = stores
         .ledger
-        .entry_before(client_key, &currency, start)
+        .last_entry_before(client_key, &currency, start)
         .await?;
     let entries = stores
         .ledger
@@ -190,7 +204,7 @@ pub async fn ar_aging(
 ) -> Result<AgingReport> {
     let today = now.date_naive();
     let as_of = as_of.unwrap_or(today);
-    let currency = currency.map(|c| c.trim().to_ascii_uppercase());
+    let currency = currency.map(currency_code);
     if as_of >= today {
         let items: Vec<OpenItem> = open_invoices(stores, None)
             .await?
@@ -204,7 +218,7 @@ pub async fn ar_aging(
         .ok_or_else(|| Error::field("as_of", "is out of range"))?
         .and_time(chrono::NaiveTime::MIN)
         .and_utc();
-    let entries = stores.ledger.entries_before(end).await?;
+    let entries = stores.ledger.all_entries_booked_before(end).await?;
     Ok(age(
         &open_items_after(&entries),
         as_of,

@@ -5,7 +5,7 @@
 //! invoice or to the account) reads everything again and decides again.
 
 use super::reports::{Balance, balance_in};
-use crate::domain::TimeZone;
+use crate::Result;
 use crate::domain::invoice::history::{Change, EditAction, HistoryEntry};
 use crate::domain::invoice::model::Invoice;
 use crate::domain::invoice::receivables::{self, Payment};
@@ -18,8 +18,6 @@ use crate::events::{EventDetail, PaymentReceived, PaymentRecorded, RefundPaid};
 use crate::invoice::drafting::{Actor, Stores};
 use crate::invoice::write_loop::{Round, until_written};
 use crate::ports::{AccountRecord, Companion, InvoiceWrite, RateStore};
-use crate::{Error, Result};
-use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -41,42 +39,6 @@ pub struct RecordedRefund {
     pub balance: Balance,
 }
 
-/// The client's date today, in its time zone.
-fn client_today(client: &crate::domain::Client, actor: &Actor) -> NaiveDate {
-    client
-        .timezone
-        .parse::<TimeZone>()
-        .unwrap_or_else(|_| TimeZone::utc())
-        .date_at(actor.now)
-}
-
-/// The Central Bank rate of `currency` on `day` for the UZS value of `what` (none in UZS):
-/// 409 naming the currency and day when none is stored on or before it.
-async fn rate_of_day(
-    rates: &dyn RateStore,
-    currency: &str,
-    day: NaiveDate,
-    what: &str,
-) -> Result<Option<crate::rates::ExchangeRate>> {
-    if !crate::rates::equivalent::needs_equivalent(currency) {
-        return Ok(None);
-    }
-    Ok(Some(rates.rate_on(currency, day).await?.ok_or_else(
-        || {
-            Error::Conflict(format!(
-                "no Central Bank of Uzbekistan rate of {currency} on or before {day}: the books \
-             need {what} UZS value. Fetch the rates (proxima-admin rates fetch) and \
-             record it again"
-            ))
-        },
-    )?))
-}
-
-/// The currency as given, trimmed and in capitals.
-fn currency_of(given: &str) -> String {
-    given.trim().to_ascii_uppercase()
-}
-
 /// Record a transfer of client `client_key`: each allocation a payment of its invoice (never
 /// above what is due), the rest credit balance. Bad allocations are 400 naming
 /// `allocations[i]`, and nothing is stored.
@@ -88,12 +50,12 @@ pub async fn record_transfer(
     actor: &Actor,
 ) -> Result<RecordedTransfer> {
     let client = crate::clients::get(stores.clients, client_key).await?;
-    let currency = currency_of(&req.currency);
+    let currency = crate::domain::invoice::money::currency_code(&req.currency);
     let req = &ClientPaymentRequest {
         currency: currency.clone(),
         ..req.clone()
     };
-    let today = client_today(&client, actor);
+    let today = crate::invoice::draft::local_date(&client, actor.now);
     // Too many allocations are refused before any invoice is read.
     if req.allocations.len() > crate::domain::ledger::client_payment::MAX_ALLOCATIONS {
         check_client_payment(client_key, req, &[], today)?;
@@ -101,7 +63,14 @@ pub async fn record_transfer(
     // Bad input is answered before a rate is looked for (the write checks again).
     let first = read_invoices(stores, req).await?;
     check_client_payment(client_key, req, &headers(&first), today)?;
-    let rate = rate_of_day(rates, &currency, req.received_on, "the payments'").await?;
+    let rate = crate::rates::lookup::rate_for_books(
+        rates,
+        &currency,
+        req.received_on,
+        "the payments' UZS value",
+        "record it again",
+    )
+    .await?;
     let transfer_id = Uuid::new_v4();
     let payment_ids: Vec<Uuid> = req.allocations.iter().map(|_| Uuid::new_v4()).collect();
     let (rate, payment_ids, currency) = (&rate, &payment_ids, &currency);
@@ -296,15 +265,22 @@ pub async fn refund(
     actor: &Actor,
 ) -> Result<RecordedRefund> {
     let client = crate::clients::get(stores.clients, client_key).await?;
-    let currency = currency_of(&req.currency);
+    let currency = crate::domain::invoice::money::currency_code(&req.currency);
     let req = &RefundRequest {
         currency: currency.clone(),
         ..req.clone()
     };
-    let today = client_today(&client, actor);
+    let today = crate::invoice::draft::local_date(&client, actor.now);
     // Bad input is answered before a rate is looked for (the write checks the credit).
     check_refund(req, Decimal::MAX, today)?;
-    let rate = rate_of_day(rates, &currency, req.paid_on, "the refund's").await?;
+    let rate = crate::rates::lookup::rate_for_books(
+        rates,
+        &currency,
+        req.paid_on,
+        "the refund's UZS value",
+        "record it again",
+    )
+    .await?;
     let rate = &rate;
     let refund_id = Uuid::new_v4();
     let currency = &currency;

@@ -46,7 +46,7 @@ pub fn parse(body: &[u8], now: DateTime<Utc>) -> Result<Vec<ExchangeRate>> {
     list.into_iter()
         .enumerate()
         .map(|(i, p)| {
-            let ccy = p.ccy.trim().to_ascii_uppercase();
+            let ccy = crate::domain::invoice::money::currency_code(&p.ccy);
             if ccy.len() != 3 || !ccy.bytes().all(|b| b.is_ascii_uppercase()) {
                 return Err(bad(format!("entry {i}: Ccy {:?}", p.ccy)));
             }

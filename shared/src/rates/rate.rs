@@ -70,7 +70,7 @@ pub fn asked(
     now: DateTime<Utc>,
 ) -> Result<(String, NaiveDate)> {
     let mut errors = Vec::new();
-    let currency = currency.map(|c| c.trim().to_ascii_uppercase());
+    let currency = currency.map(crate::domain::invoice::money::currency_code);
     match currency.as_deref() {
         None | Some("") => errors.push(FieldError::required("currency")),
         Some("UZS") => errors.push(FieldError::new(
@@ -124,7 +124,7 @@ impl RateCorrection {
     /// The corrected rate, set by `by` at `now`, or every bad field at once.
     pub fn validate(self, by: &str, now: DateTime<Utc>) -> Result<ExchangeRate> {
         let mut errors = Vec::new();
-        let currency = self.currency.trim().to_ascii_uppercase();
+        let currency = crate::domain::invoice::money::currency_code(&self.currency);
         if currency == "UZS" || !scale::invoiceable(&currency) {
             errors.push(FieldError::new(
                 "currency",

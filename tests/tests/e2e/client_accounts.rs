@@ -754,3 +754,64 @@ async fn the_statement_is_a_pdf_in_the_clients_language_and_is_e_mailed_to_it() 
     .await
     .assert_error(400, "VALIDATION_ERROR");
 }
+
+/// The largest transfer (five allocations) closing five partially paid invoices of one
+/// client fits one transaction with every list count it moves, and the receivables filters
+/// follow it.
+#[tokio::test]
+async fn the_largest_transfer_closes_five_partially_paid_invoices_at_once() {
+    let (app, _events) = spawn_app_with_events().await;
+    let desk = Desk::new(app).await;
+    let mut periods = vec![last_month()];
+    for _ in 0..4 {
+        let before = periods[periods.len() - 1].previous();
+        periods.push(before);
+    }
+    desk.client("FIVEPP", "USD", &periods).await;
+    let mut allocations = Vec::new();
+    let mut sum = rust_decimal::Decimal::ZERO;
+    for p in &periods {
+        let inv = desk.issued("FIVEPP", *p).await;
+        let paid = desk
+            .call(
+                Method::POST,
+                &format!("/api/v1/invoices/{}/payments", inv["id"].as_str().unwrap()),
+                json!({"amount": "1.00", "paid_on": today(), "method": "card"}),
+            )
+            .await;
+        assert_eq!(paid.status, 201, "{}", paid.body);
+        let rest = paid.body["data"]["invoice"]["amount_due"]
+            .as_str()
+            .map(str::to_string)
+            .unwrap_or_else(|| panic!("{}", paid.body));
+        sum += rust_decimal::Decimal::from_str_exact(&rest).unwrap();
+        allocations.push(json!({"invoice_id": inv["id"], "amount": rest}));
+    }
+    let list = |q: &'static str| {
+        let desk = &desk;
+        async move {
+            let r = desk
+                .app
+                .get(
+                    &format!("/api/v1/invoices?client_key=FIVEPP&{q}"),
+                    Some(&desk.accountant),
+                )
+                .await;
+            assert_eq!(r.status, 200, "{}", r.body);
+            r.body["meta"]["total"].as_u64().unwrap()
+        }
+    };
+    assert_eq!(list("payment_status=partially_paid").await, 5);
+    let transfer = desk
+        .transfer(
+            "FIVEPP",
+            json!({"amount": sum.to_string(), "currency": "USD", "received_on": today(),
+                   "method": "bank_transfer", "allocations": allocations}),
+        )
+        .await;
+    assert_eq!(transfer.status, 201, "{}", transfer.body);
+    assert_eq!(list("payment_status=partially_paid").await, 0);
+    assert_eq!(list("payment_status=paid").await, 5);
+    assert_eq!(list("overdue=false").await, 5);
+    assert_eq!(desk.balance("FIVEPP", "USD").await["outstanding"], "0.00");
+}

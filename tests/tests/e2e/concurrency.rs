@@ -400,3 +400,55 @@ async fn a_repeated_transaction_token_commits_once() {
         .unwrap();
     assert_eq!(stored["amount"], A::N("1".into()));
 }
+
+/// Two requests of one user making the same change in the same millisecond (a double click:
+/// the same history entry, the same version) write it once, and only the one that wrote
+/// says so: the other's store write is refused as changed, not taken for its own (each
+/// write call names itself in the history entry it puts).
+#[tokio::test]
+async fn an_identical_write_in_the_same_millisecond_is_not_taken_for_ones_own() {
+    use proxima::invoice::{Change, EditAction, HistoryEntry};
+    use proxima::ports::{WriteOutcome, WriteRefused};
+    let (app, token) = seeded().await;
+    let started = Instant::now();
+    let draft = app.draft(&token, "ACME").await;
+    let id: uuid::Uuid = draft["id"].as_str().unwrap().parse().unwrap();
+    let invoices = app.state.stores().invoices;
+    let before = invoices.get_invoice(id).await.unwrap().unwrap();
+    let mut after = before.clone();
+    after.header.notes = Some("twice".into());
+    after.header.version += 1;
+    let entry = HistoryEntry {
+        at: Utc::now(),
+        actor: "accountant@example.com".into(),
+        action: EditAction::Updated,
+        version: after.header.version,
+        changes: vec![Change::of(
+            "notes",
+            &None::<String>,
+            &Some("twice".to_string()),
+        )],
+    };
+    let first = invoices
+        .update_invoice(&before, &after, &entry, &[])
+        .await
+        .unwrap();
+    assert!(matches!(first, WriteOutcome::Written), "{first:?}");
+    let second = invoices
+        .update_invoice(&before, &after, &entry, &[])
+        .await
+        .unwrap();
+    assert!(
+        matches!(second, WriteOutcome::Refused(WriteRefused::Changed { .. })),
+        "{second:?}"
+    );
+    let history = app
+        .get(&format!("/api/v1/invoices/{id}/edit-history"), Some(&token))
+        .await;
+    assert_eq!(history.body["meta"]["total"], 2, "{}", history.body);
+    report(
+        "identical write, same instant",
+        format!("{first:?}, then {second:?}"),
+        started,
+    );
+}

@@ -774,3 +774,195 @@ async fn a_full_credit_after_full_payment_shows_the_overpayment() {
     assert_eq!(after["status"], "paid");
     assert_eq!(after["amount_overpaid"], inv["total"], "{after}");
 }
+
+/// The receivables filters of `GET /invoices`, in every combination with `status`,
+/// `client_key` and `period`, hold exactly the invoices whose own answer passes them, come
+/// once each in the order of the instant they become overdue (newest first) through
+/// cursors, and say that count in `meta.total` on every page: invoices in every standing,
+/// due long ago, yesterday, today (overdue or not by the client's time zone) and later.
+#[tokio::test]
+async fn the_receivables_filters_agree_with_every_invoice() {
+    use proxima::domain::invoice::standing::overdue_from;
+    use rand::{Rng, SeedableRng, seq::SliceRandom};
+    use std::collections::BTreeSet;
+
+    let c = setup().await;
+    let clients = c.app.seed_clients_with_work(8).await;
+    let first_day = proxima_tests::last_month().first_day();
+    let today = Utc::now().date_naive();
+    let days = |n: i64| first_day + chrono::Duration::days(n);
+    let yesterday = today.pred_opt().unwrap();
+    // (client, due date, what happens after finalize)
+    let plan = [
+        (&clients[0], today, "draft"),
+        (&clients[1], first_day, "unpaid"),
+        (&clients[2], yesterday, "unpaid"),
+        (&clients[3], today, "unpaid"),
+        (&clients[4], today + chrono::Duration::days(3), "partial"),
+        (&clients[5], days(5), "paid"),
+        (&clients[6], days(2), "void"),
+        (&clients[7], days(9), "partial"),
+    ];
+    for (client, due, then) in plan {
+        let draft = c.app.draft(&c.accountant, client).await;
+        let id = draft["id"].as_str().unwrap();
+        let patched = c
+            .app
+            .send(
+                c.app
+                    .request(
+                        Method::PATCH,
+                        &format!("/api/v1/invoices/{id}"),
+                        Some(&c.accountant),
+                    )
+                    .header("if-match", "1")
+                    .json(&json!({"issue_date": first_day, "due_date": due})),
+            )
+            .await;
+        assert_eq!(patched.status, 200, "{}", patched.body);
+        if then == "draft" {
+            continue;
+        }
+        let done = c.app.finalize(&c.accountant, id).await;
+        assert_eq!(done.status, 200, "{}", done.body);
+        let due_amount = done.body["data"]["amount_due"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let reply = match then {
+            "partial" => c.pay(id, "1.00", &first_day.to_string()).await,
+            "paid" => c.pay(id, &due_amount, &first_day.to_string()).await,
+            "void" => {
+                c.send(
+                    Method::POST,
+                    &format!("/api/v1/invoices/{id}/void"),
+                    &c.accountant,
+                    Some(json!({"reason": "wrong rate"})),
+                )
+                .await
+            }
+            _ => continue,
+        };
+        assert!(reply.status < 300, "{then}: {}", reply.body);
+    }
+    // Two demo clients in other time zones, issued with their own payment terms.
+    for client in ["ACME", "NORDLICHT"] {
+        assert_eq!(c.issued(client).await["status"], "finalized");
+    }
+
+    let all = c
+        .app
+        .get("/api/v1/invoices?per_page=100", Some(&c.viewer))
+        .await;
+    assert_eq!(all.status, 200, "{}", all.body);
+    let invoices: Vec<Value> = all.body["data"].as_array().unwrap().clone();
+    assert_eq!(invoices.len(), 10);
+    let overdue_seen = invoices.iter().filter(|i| i["overdue"] == true).count();
+    assert!(
+        overdue_seen >= 3,
+        "due long ago, yesterday, partially paid: {overdue_seen}"
+    );
+    let key = |i: &Value| {
+        let due: chrono::NaiveDate = i["due_date"].as_str().unwrap().parse().unwrap();
+        (
+            overdue_from(due, i["timezone"].as_str()),
+            i["created_at"].as_str().unwrap().to_string(),
+            i["id"].as_str().unwrap().to_string(),
+        )
+    };
+
+    let period = proxima_tests::last_month().to_string();
+    let mut combos = Vec::new();
+    for st in ["", "draft", "finalized", "paid", "void"] {
+        for client in ["", clients[4].as_str()] {
+            for p in ["", period.as_str()] {
+                for ps in ["", "unpaid", "partially_paid", "paid"] {
+                    for od in ["", "true", "false"] {
+                        for due in [
+                            (None, None),
+                            (Some(yesterday), None),
+                            (None, Some(today)),
+                            (Some(days(2)), Some(days(9))),
+                        ] {
+                            if ps.is_empty() && od.is_empty() && due == (None, None) {
+                                continue;
+                            }
+                            combos.push((st, client, p, ps, od, due));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let seed: u64 = std::env::var("FILTER_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| rand::rng().random());
+    println!(
+        "receivables filters: seed {seed}, {} combinations",
+        combos.len()
+    );
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    combos.shuffle(&mut rng);
+    for (st, client, p, ps, od, (from, to)) in combos.into_iter().take(90) {
+        let mut q = Vec::new();
+        for (name, v) in [
+            ("status", st),
+            ("client_key", client),
+            ("period", p),
+            ("payment_status", ps),
+            ("overdue", od),
+        ] {
+            if !v.is_empty() {
+                q.push(format!("{name}={v}"));
+            }
+        }
+        if let Some(d) = from {
+            q.push(format!("due_from={d}"));
+        }
+        if let Some(d) = to {
+            q.push(format!("due_to={d}"));
+        }
+        let base = format!("/api/v1/invoices?{}", q.join("&"));
+        let mut want: Vec<&Value> = invoices
+            .iter()
+            .filter(|i| {
+                let due: chrono::NaiveDate = i["due_date"].as_str().unwrap().parse().unwrap();
+                let receivable = i["status"] == "finalized" || i["status"] == "paid";
+                (st.is_empty() || i["status"] == st)
+                    && (client.is_empty() || i["client_key"] == client)
+                    && (p.is_empty() || i["period"] == p)
+                    && (ps.is_empty() || (receivable && i["payment_status"] == ps))
+                    && (od.is_empty() || i["overdue"] == (od == "true"))
+                    && from.is_none_or(|d| due >= d)
+                    && to.is_none_or(|d| due <= d)
+            })
+            .collect();
+        want.sort_by_key(|i| std::cmp::Reverse(key(i)));
+        let want: Vec<String> = want
+            .iter()
+            .map(|i| i["id"].as_str().unwrap().to_string())
+            .collect();
+        let mut got = Vec::new();
+        let mut totals = BTreeSet::new();
+        let mut path = format!("{base}&per_page=2");
+        loop {
+            let r = c.app.get(&path, Some(&c.viewer)).await;
+            assert_eq!(r.status, 200, "{path}: {}", r.body);
+            totals.insert(r.body["meta"]["total"].as_u64().unwrap());
+            for i in r.body["data"].as_array().unwrap() {
+                got.push(i["id"].as_str().unwrap().to_string());
+            }
+            match r.body["meta"]["next_cursor"].as_str() {
+                Some(cursor) => path = format!("{base}&per_page=2&cursor={cursor}"),
+                None => break,
+            }
+        }
+        assert_eq!(got, want, "{base} (seed {seed})");
+        assert_eq!(
+            totals,
+            BTreeSet::from([want.len() as u64]),
+            "{base}: meta.total on every page (seed {seed})"
+        );
+    }
+}

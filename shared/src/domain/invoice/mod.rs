@@ -15,6 +15,7 @@ pub mod model;
 pub mod money;
 pub mod patch;
 pub mod receivables;
+pub mod standing;
 pub mod write_off;
 
 pub use history::{Change, EditAction, HistoryEntry};

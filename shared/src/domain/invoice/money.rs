@@ -3,6 +3,11 @@
 
 use rust_decimal::{Decimal, RoundingStrategy};
 
+/// An ISO 4217 code as a request or a feed gives it: trimmed and in capitals.
+pub fn currency_code(given: &str) -> String {
+    given.trim().to_ascii_uppercase()
+}
+
 /// Decimal places of `currency` (USD 2, JPY 0, KWD 3); 2 when the table has none.
 pub fn minor_unit(currency: &str) -> u32 {
     crate::domain::scale::minor_unit(currency)

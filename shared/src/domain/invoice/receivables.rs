@@ -8,7 +8,7 @@ use super::money::{minor_unit, round_to};
 use crate::domain::TimeZone;
 use crate::domain::text::{self, Lines};
 use crate::{Error, FieldError, Result};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -126,19 +126,32 @@ pub fn amount_overpaid(total: Decimal, paid: Decimal, credited: Decimal) -> Deci
     (paid + credited - total).max(Decimal::ZERO)
 }
 
+/// The instant an invoice due on `due_date` becomes overdue if still owing: the start of
+/// the next day in the client's time zone (UTC when none was recorded).
+pub fn overdue_from(due_date: NaiveDate, timezone: Option<&str>) -> DateTime<Utc> {
+    TimeZone::named_or_utc(timezone).start_of(due_date.succ_opt().unwrap_or(due_date))
+}
+
+/// The earliest and the latest instant an invoice due on `due_date` can become overdue in
+/// any time zone (UTC-12 .. UTC+14, an hour to spare each side): the key range of a due
+/// date in lists sorted by [`overdue_from`].
+pub fn overdue_window(due_date: NaiveDate) -> (DateTime<Utc>, DateTime<Utc>) {
+    let next = due_date
+        .succ_opt()
+        .unwrap_or(due_date)
+        .and_time(chrono::NaiveTime::MIN)
+        .and_utc();
+    (next - Duration::hours(15), next + Duration::hours(13))
+}
+
 /// The invoice as shown at `now`: receivables settled and `overdue` (something due and the
 /// due date passed in the client's time zone, for an issued, not void invoice).
 pub fn present(header: &mut InvoiceHeader, now: DateTime<Utc>) {
     settle(header);
     header.fix_scales();
-    let tz = header
-        .timezone
-        .as_deref()
-        .and_then(|t| t.parse::<TimeZone>().ok())
-        .unwrap_or_else(TimeZone::utc);
     header.overdue = matches!(header.status, InvoiceStatus::Finalized)
         && header.amount_due > Decimal::ZERO
-        && tz.date_at(now) > header.due_date;
+        && now >= overdue_from(header.due_date, header.timezone.as_deref());
 }
 
 /// A payment as asked for.

@@ -49,16 +49,16 @@ impl OpenInvoice {
         )
     }
 
-    /// Whether something is due and its due date passed at `now` in the client's time zone.
+    /// Whether something is due and its due date passed at `now` in the client's time zone
+    /// (the invoice's own rule, `receivables::overdue_from`).
     pub fn overdue_at(&self, now: chrono::DateTime<chrono::Utc>) -> bool {
-        let tz = self
-            .timezone
-            .as_deref()
-            .and_then(|t| t.parse::<crate::domain::TimeZone>().ok())
-            .unwrap_or_else(crate::domain::TimeZone::utc);
         self.status == crate::domain::invoice::model::InvoiceStatus::Finalized
             && self.due() > Decimal::ZERO
-            && tz.date_at(now) > self.due_date
+            && now
+                >= crate::domain::invoice::receivables::overdue_from(
+                    self.due_date,
+                    self.timezone.as_deref(),
+                )
     }
 
     /// The open item it is in the aging.

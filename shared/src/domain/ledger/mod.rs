@@ -227,11 +227,12 @@ pub fn opening(headers: &[InvoiceHeader], today: NaiveDate) -> Option<Movement> 
 }
 
 /// Entries to book and the head they lead to, written in the transaction of the change:
-/// the head only if it is still at `read` (`None`: only if there is none yet), so two
+/// the head only if its `seq` is still `expected_seq` (`None`: only if there is none yet), so two
 /// postings to one account never take one number.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Posting {
-    pub read: Option<u64>,
+    /// The head's `seq` as read (`None`: no head was stored).
+    pub expected_seq: Option<u64>,
     pub head: LedgerHead,
     pub entries: Vec<LedgerEntry>,
 }
@@ -273,7 +274,7 @@ pub fn post(
         });
     }
     Posting {
-        read: exists.then_some(head.seq),
+        expected_seq: exists.then_some(head.seq),
         head: next,
         entries,
     }
@@ -319,7 +320,7 @@ mod tests {
             now,
             "a@x",
         );
-        assert_eq!(p.read, None);
+        assert_eq!(p.expected_seq, None);
         assert_eq!(p.entries.len(), 2, "an empty movement books nothing");
         assert_eq!(
             p.entries.iter().map(|e| e.seq).collect::<Vec<_>>(),
@@ -341,7 +342,7 @@ mod tests {
         head.booked_at = Some(crate::domain::instant::to_millis(later));
         head.seq = 7;
         let p = post(&head, true, vec![mv(d("5"), d("0"))], Utc::now(), "a@x");
-        assert_eq!(p.read, Some(7));
+        assert_eq!(p.expected_seq, Some(7));
         assert_eq!(p.entries[0].seq, 8);
         assert!(p.entries[0].booked_at >= head.booked_at.unwrap_or(later));
     }

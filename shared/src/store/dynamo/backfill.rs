@@ -122,8 +122,8 @@ impl DynamoStore {
                 *tallies.entry(l).or_default() += 1;
             }
         };
-        if let Some(list) = pk.strip_prefix("COUNT#") {
-            stale_counts.push(list.to_string());
+        if let Some(list) = super::lists::count_name(&pk, &sk) {
+            stale_counts.push(list);
         } else if pk.starts_with("INVOICE#") && sk == keys::INVOICE_HEADER {
             let h: InvoiceHeader = from_item(item.clone())?;
             tally(list_keys::invoice_counts(&h));

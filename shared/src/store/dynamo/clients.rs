@@ -93,6 +93,7 @@ impl ClientStore for DynamoStore {
             hi: None,
             filter: None,
             valid_key: |k| crate::domain::client::check_key("cursor", k).is_ok(),
+            bounds: Vec::new(),
         };
         let (total, page) = futures::future::try_join(
             self.read_counts(&[partition]),

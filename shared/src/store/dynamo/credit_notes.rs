@@ -138,7 +138,7 @@ impl CreditNoteStore for DynamoStore {
         guard.table_name = self.table.clone();
         guard.condition_expression = Some("attribute_not_exists(pk)".into());
         items.push(TransactWriteItem::builder().put(guard).build());
-        items.extend(self.history_puts(id, entry)?);
+        items.extend(self.history_puts(id, entry, Uuid::new_v4())?);
         for list in list_keys::credit_note_counts(&note.client_key, note.invoice_id) {
             items.push(count_add(&self.table, &list, 1)?);
         }

@@ -47,6 +47,9 @@ struct HistoryPart {
     changes: Vec<Change>,
 }
 
+/// The attribute of a history entry's item naming the write call that put it.
+const WRITE_ID: &str = "write_id";
+
 /// A history item as stored: the entry (with its first changes) and how many
 /// [`HistoryPart`]s continue it.
 #[derive(Deserialize)]
@@ -331,10 +334,15 @@ impl DynamoStore {
 
     /// Puts of a history entry: one item, continued in part items when its changes do not
     /// fit one; each put only where nothing is yet.
+    /// The puts of `entry` (and its continuation parts), each new; the entry's item carries
+    /// `write_id`, the id of the one write call that makes it, so that a write whose
+    /// transaction was cancelled can tell its own committed attempt from another request's
+    /// identical change ([`Self::is_own_entry`]).
     pub(super) fn history_puts(
         &self,
         id: Uuid,
         entry: &HistoryEntry,
+        write_id: Uuid,
     ) -> Result<Vec<TransactWriteItem>> {
         let runs = chunks_under(&entry.changes);
         let first = HistoryEntry {
@@ -351,6 +359,7 @@ impl DynamoStore {
         if runs.len() > 1 {
             head.insert("parts".into(), n(runs.len() as u64 - 1));
         }
+        head.insert(WRITE_ID.into(), s(write_id.to_string()));
         let mut items = vec![head];
         for (i, run) in runs.iter().enumerate().skip(1) {
             items.push(to_item(
@@ -429,26 +438,18 @@ impl DynamoStore {
     /// Whether the stored history entry at `entry`'s version is `entry` (same instant and
     /// actor, to the millisecond it is stored with): our own write, committed by an earlier
     /// attempt of the same transaction.
-    async fn is_own_entry(&self, id: Uuid, entry: &HistoryEntry) -> Result<bool> {
-        Ok(
-            match self
-                .get_item(
-                    (keys::invoice(id), keys::invoice_history(entry.version)),
-                    "GetItem invoice history entry",
-                )
-                .await?
-            {
-                Some(item) => {
-                    let stored: HistoryEntry = from_item(item)?;
-                    // The changes name what the write recorded (a payment's or a write-off's
-                    // id): two requests of one user in one millisecond are told apart.
-                    stored.at == crate::domain::instant::to_millis(entry.at)
-                        && stored.actor == entry.actor
-                        && entry.changes.starts_with(&stored.changes)
-                }
-                None => false,
-            },
-        )
+    /// Whether the stored entry of `entry`'s version was written by the write `write_id`
+    /// (an attempt of this call that committed before its repetition was cancelled), not by
+    /// another request, even one making the same change at the same millisecond.
+    async fn is_own_entry(&self, id: Uuid, entry: &HistoryEntry, write_id: Uuid) -> Result<bool> {
+        Ok(self
+            .get_item(
+                (keys::invoice(id), keys::invoice_history(entry.version)),
+                "GetItem invoice history entry",
+            )
+            .await?
+            .and_then(|item| item.get(WRITE_ID).and_then(|v| v.as_s().ok()).cloned())
+            .is_some_and(|stored| stored == write_id.to_string()))
     }
 }
 
@@ -488,7 +489,7 @@ impl InvoiceStore for DynamoStore {
             items.push(TransactWriteItem::builder().put(header).build());
         }
         items.extend(puts);
-        items.extend(self.history_puts(h.id, entry)?);
+        items.extend(self.history_puts(h.id, entry, Uuid::new_v4())?);
         for list in list_keys::invoice_counts(h) {
             items.push(count_add(&self.table, &list, 1)?);
         }
@@ -574,8 +575,19 @@ impl InvoiceStore for DynamoStore {
         if let Some(number) = &filter.number {
             return self.invoice_by_number(number, filter, page).await;
         }
+        if filter.has_receivables_filters() && filter.period.is_none() {
+            let now = filter.now.unwrap_or_else(chrono::Utc::now);
+            let (list, total) = list_keys::receivables_list(filter, now);
+            let (total, page) = futures::future::try_join(
+                self.total_of(&total),
+                self.list_page(&list, &page, u64::MAX),
+            )
+            .await?;
+            return Ok(Page { total, ..page });
+        }
         let (list, counts) = list_keys::invoice_list(filter);
         if filter.has_receivables_filters() {
+            // A period's invoices (one per client, and those voided before it): read whole.
             let filter = filter.clone();
             return self
                 .list_page_where(&list, &page, &move |h: &InvoiceHeader| filter.matches(h))
@@ -604,17 +616,10 @@ impl InvoiceStore for DynamoStore {
         // the emulator's projection costs more than it saves (bench-accounts: 19.8 s with it,
         // 8.4 s without, at 10,000); only the open invoice's fields are kept in memory.
         let reads = list.partitions.iter().map(|partition| {
-            let mut query = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("#pk = :pk")
-                .expression_attribute_names("#pk", list.pk_attr)
-                .expression_attribute_values(":pk", s(partition.clone()));
-            if let Some(index) = list.index {
-                query = query.index_name(index);
-            }
-            super::query_all::<OpenInvoice>(query, "Query open invoices")
+            super::query_all::<OpenInvoice>(
+                self.whole_partition(&list, partition),
+                "Query open invoices",
+            )
         });
         Ok(futures::future::try_join_all(reads)
             .await?
@@ -626,26 +631,10 @@ impl InvoiceStore for DynamoStore {
     async fn all_headers(&self, filter: &InvoiceFilter) -> Result<Vec<InvoiceHeader>> {
         let (list, _) = list_keys::invoice_list(filter);
         let reads = list.partitions.iter().map(|partition| {
-            let mut query = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("#pk = :pk")
-                .expression_attribute_names("#pk", list.pk_attr)
-                .expression_attribute_values(":pk", s(partition.clone()));
-            if let Some(index) = list.index {
-                query = query.index_name(index);
-            }
-            if let Some(f) = &list.filter {
-                query = query.filter_expression(&f.expression);
-                for (k, v) in &f.names {
-                    query = query.expression_attribute_names(k, v);
-                }
-                for (k, v) in &f.values {
-                    query = query.expression_attribute_values(k, v.clone());
-                }
-            }
-            super::query_all::<InvoiceHeader>(query, "Query all headers of a list")
+            super::query_all::<InvoiceHeader>(
+                self.whole_partition(&list, partition),
+                "Query all headers of a list",
+            )
         });
         Ok(futures::future::try_join_all(reads)
             .await?
@@ -662,15 +651,16 @@ impl InvoiceStore for DynamoStore {
         companions: &[Companion<'_>],
     ) -> Result<WriteOutcome> {
         let id = before.header.id;
+        let write_id = Uuid::new_v4();
         let mut items = self.replacement(before, after)?;
         for c in companions {
             items.extend(self.companion(&after.header, *c)?);
         }
-        items.extend(self.history_puts(id, entry)?);
+        items.extend(self.history_puts(id, entry, write_id)?);
         match self.transact(items).await {
             Ok(()) => Ok(WriteOutcome::Written),
             Err(Some(Cancelled::Condition(_))) => match self.refused_write(before, after).await? {
-                Refusal::OwnWrite if self.is_own_entry(id, entry).await? => {
+                Refusal::OwnWrite if self.is_own_entry(id, entry, write_id).await? => {
                     Ok(WriteOutcome::Written)
                 }
                 // Another request made the same version at the same instant: not ours.
@@ -707,10 +697,11 @@ impl InvoiceStore for DynamoStore {
             ]
             .into(),
         );
+        let write_id = Uuid::new_v4();
         let mut items = vec![TransactWriteItem::builder().delete(header).build()];
         items.extend(self.stale_chunk_deletes(before, 0)?);
         items.extend(self.companion(h, Companion::ReleasePeriodGuard)?);
-        items.extend(self.history_puts(h.id, entry)?);
+        items.extend(self.history_puts(h.id, entry, write_id)?);
         for list in list_keys::invoice_counts(h) {
             items.push(count_add(&self.table, &list, -1)?);
         }
@@ -720,7 +711,7 @@ impl InvoiceStore for DynamoStore {
                 // Gone: deleted by us (a retried attempt whose first try committed: the
                 // entry at that version is ours) or by another request (not a write of
                 // this one).
-                None if self.is_own_entry(h.id, entry).await? => WriteOutcome::Written,
+                None if self.is_own_entry(h.id, entry, write_id).await? => WriteOutcome::Written,
                 None => WriteOutcome::Refused(WriteRefused::Missing),
                 Some(now) => WriteOutcome::Refused(WriteRefused::Changed {
                     status: now.status,
@@ -757,8 +748,9 @@ impl InvoiceStore for DynamoStore {
                 k.strip_prefix("HISTORY#")
                     .is_some_and(|v| v.len() == 10 && v.bytes().all(|b| b.is_ascii_digit()))
             },
+            bounds: Vec::new(),
         };
-        let newest = list_clone(&list);
+        let newest = list.clone();
         let (first, stored) = futures::future::try_join(
             self.list_page::<StoredHistory>(&newest, &PageRequest::new(1, 1), u64::MAX),
             self.list_page::<StoredHistory>(&list, &page, u64::MAX),
@@ -823,18 +815,59 @@ impl DynamoStore {
     }
 }
 
-fn list_clone(q: &ListQuery) -> ListQuery {
-    ListQuery {
-        name: q.name.clone(),
-        index: q.index,
-        pk_attr: q.pk_attr,
-        sk_attr: q.sk_attr,
-        partitions: q.partitions.clone(),
-        descending: q.descending,
-        lo: q.lo.clone(),
-        hi: q.hi.clone(),
-        filter: q.filter.clone(),
-        valid_key: q.valid_key,
+impl DynamoStore {
+    /// The query of one whole partition of `list` (its filter applied), to be read to the end.
+    fn whole_partition(
+        &self,
+        list: &super::lists::ListQuery,
+        partition: &str,
+    ) -> aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder {
+        let mut query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .set_index_name(list.index.map(str::to_string))
+            .key_condition_expression("#pk = :pk")
+            .expression_attribute_names("#pk", list.pk_attr)
+            .expression_attribute_values(":pk", s(partition));
+        if let Some(f) = &list.filter {
+            query = query.filter_expression(&f.expression);
+            for (k, v) in &f.names {
+                query = query.expression_attribute_names(k, v);
+            }
+            for (k, v) in &f.values {
+                query = query.expression_attribute_values(k, v.clone());
+            }
+        }
+        query
+    }
+
+    /// The total a list's terms add up to (every term read at once).
+    async fn total_of(&self, total: &list_keys::Total) -> Result<u64> {
+        fn read<'a>(
+            store: &'a DynamoStore,
+            term: &'a list_keys::Term,
+        ) -> futures::future::BoxFuture<'a, Result<i64>> {
+            Box::pin(async move {
+                match term {
+                    list_keys::Term::Counts(lists) => Ok(store.read_counts(lists).await? as i64),
+                    list_keys::Term::Range {
+                        partition, bounds, ..
+                    } => {
+                        store
+                            .read_count_range(partition, bounds, &|key| term.keeps(key))
+                            .await
+                    }
+                }
+            })
+        }
+        let (plus, minus) = futures::future::try_join(
+            futures::future::try_join_all(total.plus.iter().map(|t| read(self, t))),
+            futures::future::try_join_all(total.minus.iter().map(|t| read(self, t))),
+        )
+        .await?;
+        let n = plus.iter().sum::<i64>() - minus.iter().sum::<i64>();
+        Ok(u64::try_from(n).unwrap_or(0))
     }
 }
 
@@ -888,7 +921,7 @@ impl InvoiceNumbering for DynamoStore {
         guard.table_name = self.table.clone();
         guard.condition_expression = Some("attribute_not_exists(pk)".into());
         items.push(TransactWriteItem::builder().put(guard).build());
-        items.extend(self.history_puts(id, entry)?);
+        items.extend(self.history_puts(id, entry, Uuid::new_v4())?);
         items.push(super::outbox::outbox_put(&self.table, event)?);
         if let Some(posting) = posting {
             items.extend(self.posting_puts(posting)?);

@@ -140,6 +140,7 @@ fn run_item_list(kind: &JobKind, run: &str, only: Option<&str>) -> ListQuery {
             hi: Some(format!("{}~", kind.item_prefix)),
             filter: None,
             valid_key: is_run_item_sort,
+            bounds: Vec::new(),
         },
         Some(outcome) => ListQuery {
             name,
@@ -152,6 +153,7 @@ fn run_item_list(kind: &JobKind, run: &str, only: Option<&str>) -> ListQuery {
             hi: None,
             filter: None,
             valid_key: is_item_key,
+            bounds: Vec::new(),
         },
     }
 }

@@ -45,7 +45,7 @@ impl DynamoStore {
             ],
         )?)?;
         head.table_name = self.table.clone();
-        match posting.read {
+        match posting.expected_seq {
             None => head.condition_expression = Some("attribute_not_exists(pk)".into()),
             Some(seq) => {
                 head.condition_expression = Some("seq = :read".into());
@@ -172,7 +172,7 @@ impl LedgerStore for DynamoStore {
         .await
     }
 
-    async fn entry_before(
+    async fn last_entry_before(
         &self,
         client_key: &str,
         currency: &str,
@@ -200,7 +200,7 @@ impl LedgerStore for DynamoStore {
             .transpose()
     }
 
-    async fn entries_before(&self, at: DateTime<Utc>) -> Result<Vec<LedgerEntry>> {
+    async fn all_entries_booked_before(&self, at: DateTime<Utc>) -> Result<Vec<LedgerEntry>> {
         let bound = at.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string();
         let mut all = Vec::new();
         for shard in 0..keys::LEDGER_SHARDS {
@@ -240,7 +240,7 @@ impl LedgerStore for DynamoStore {
             for c in w.companions {
                 items.extend(self.companion(&w.after.header, *c)?);
             }
-            items.extend(self.history_puts(w.before.header.id, w.entry)?);
+            items.extend(self.history_puts(w.before.header.id, w.entry, uuid::Uuid::new_v4())?);
         }
         for (list, delta) in counts.into_iter().filter(|(_, d)| *d != 0) {
             items.push(super::lists::count_add(&self.table, &list, delta)?);

@@ -15,9 +15,24 @@ use std::collections::{HashMap, VecDeque};
 /// Items read per query call at most when a deep page is counted out.
 const MAX_BATCH: i32 = 500;
 
-/// The count item of `list`: `COUNT#<list>` / `COUNT`, attribute `n`.
+/// The count item of `list`: `COUNT#<list>` / `COUNT`, attribute `n`; for a count kept
+/// beside others in one partition to be summed over a range of them (`<partition>@<key>`,
+/// e.g. invoices by the day they become overdue): `COUNT#<partition>` / `<key>`.
 pub(crate) fn count_key(list: &str) -> (String, String) {
-    (format!("COUNT#{list}"), "COUNT".into())
+    match list.split_once('@') {
+        Some((partition, key)) => (format!("COUNT#{partition}"), key.to_string()),
+        None => (format!("COUNT#{list}"), "COUNT".into()),
+    }
+}
+
+/// The count name of a stored count item (the inverse of [`count_key`]).
+pub fn count_name(pk: &str, sk: &str) -> Option<String> {
+    let list = pk.strip_prefix("COUNT#")?;
+    Some(if sk == "COUNT" {
+        list.to_string()
+    } else {
+        format!("{list}@{sk}")
+    })
 }
 
 /// The transaction item adding `delta` to the count of `list`.
@@ -51,6 +66,7 @@ pub(crate) fn count_deltas(before: &[String], after: &[String]) -> Vec<(String, 
 /// A list to page through: the partitions of one index (merged in sort-key order), bounds on
 /// the sort key, and an optional filter expression (only for partitions that are small by
 /// construction).
+#[derive(Clone)]
 pub(crate) struct ListQuery {
     /// Name of the list and filter, checked against a cursor's.
     pub name: String,
@@ -68,7 +84,13 @@ pub(crate) struct ListQuery {
     pub filter: Option<Filter>,
     /// Whether a cursor's sort key has the shape of this list's keys.
     pub valid_key: fn(&str) -> bool,
+    /// Inclusive sort-key bounds of each partition, in the order of `partitions`, when
+    /// they differ (empty: `lo` and `hi` for every partition).
+    pub bounds: Vec<Bounds>,
 }
+
+/// Inclusive lower and upper sort-key bounds.
+pub(crate) type Bounds = (Option<String>, Option<String>);
 
 /// A filter expression and its placeholders.
 #[derive(Clone, Default)]
@@ -136,8 +158,60 @@ impl DynamoStore {
         Ok(u64::try_from(total.max(0)).unwrap_or(0))
     }
 
-    fn stream(&self, q: &ListQuery, partition: &str, after: Option<&str>) -> Stream {
-        let (mut lo, mut hi) = (q.lo.clone(), q.hi.clone());
+    /// The sum of the counts kept in `partition` (see [`count_key`]) whose keys lie in
+    /// `lo..=hi` and pass `keep`: one consistent `Query` of small items, as many as the
+    /// range has keys.
+    pub(crate) async fn read_count_range(
+        &self,
+        partition: &str,
+        (lo, hi): &Bounds,
+        keep: &(dyn Fn(&str) -> bool + Send + Sync),
+    ) -> Result<i64> {
+        if matches!((lo, hi), (Some(l), Some(h)) if l > h) {
+            return Ok(0);
+        }
+        let (pk, _) = count_key(&format!("{partition}@"));
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .consistent_read(true);
+        let query = key_range(query, (keys::PK, &pk), keys::SK, &(lo.clone(), hi.clone()));
+        let mut total = 0i64;
+        let mut start = None;
+        loop {
+            let out = query
+                .clone()
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(|e| sdk_error("Query counts", e))?;
+            self.metrics.record(1, out.scanned_count.max(0) as u64);
+            for item in out.items.unwrap_or_default() {
+                let key = item.get(keys::SK).and_then(|v| v.as_s().ok());
+                if !key.is_some_and(|k| keep(k)) {
+                    continue;
+                }
+                total += item
+                    .get("n")
+                    .and_then(|v| v.as_n().ok())
+                    .and_then(|v| v.parse::<i64>().ok())
+                    .unwrap_or(0);
+            }
+            start = out.last_evaluated_key;
+            if start.is_none() {
+                return Ok(total);
+            }
+        }
+    }
+
+    fn stream(&self, q: &ListQuery, i: usize, after: Option<&str>) -> Stream {
+        let partition = q.partitions[i].as_str();
+        let (mut lo, mut hi) = q
+            .bounds
+            .get(i)
+            .cloned()
+            .unwrap_or_else(|| (q.lo.clone(), q.hi.clone()));
         // Inclusive bound at the cursor's key; the key itself is dropped when merging.
         if let Some(a) = after {
             if q.descending {
@@ -146,36 +220,16 @@ impl DynamoStore {
                 lo = Some(lo.map_or(a.to_string(), |l| l.max(a.to_string())));
             }
         }
-        let mut condition = "#pk = :pk".to_string();
-        let mut query = self
+        // An empty range (a partition whose bounds lie past the cursor) is read as nothing:
+        // DynamoDB refuses a `BETWEEN` whose bounds are reversed.
+        let empty = matches!((&lo, &hi), (Some(l), Some(h)) if l > h);
+        let query = self
             .client
             .query()
             .table_name(&self.table)
             .set_index_name(q.index.map(str::to_string))
-            .expression_attribute_names("#pk", q.pk_attr)
-            .expression_attribute_values(":pk", s(partition))
             .scan_index_forward(!q.descending);
-        if lo.is_some() || hi.is_some() {
-            query = query.expression_attribute_names("#sk", q.sk_attr);
-        }
-        match (lo, hi) {
-            (Some(l), Some(h)) => {
-                condition.push_str(" AND #sk BETWEEN :lo AND :hi");
-                query = query
-                    .expression_attribute_values(":lo", s(l))
-                    .expression_attribute_values(":hi", s(h));
-            }
-            (Some(l), None) => {
-                condition.push_str(" AND #sk >= :lo");
-                query = query.expression_attribute_values(":lo", s(l));
-            }
-            (None, Some(h)) => {
-                condition.push_str(" AND #sk <= :hi");
-                query = query.expression_attribute_values(":hi", s(h));
-            }
-            (None, None) => {}
-        }
-        query = query.key_condition_expression(condition);
+        let mut query = key_range(query, (q.pk_attr, partition), q.sk_attr, &(lo, hi));
         if q.index.is_none() {
             query = query.consistent_read(true);
         }
@@ -192,7 +246,7 @@ impl DynamoStore {
             query,
             buffer: VecDeque::new(),
             next: None,
-            done: false,
+            done: empty,
         }
     }
 
@@ -248,7 +302,16 @@ impl DynamoStore {
         keep: &(dyn Fn(&T) -> bool + Send + Sync),
     ) -> Result<Page<T>> {
         let after = check_cursor(q, page)?;
-        let (all, _) = self.merged(q, None, None, keep).await?;
+        let (mut all, _) = self.merged(q, None, None, keep).await?;
+        // The partitions are read whole: their items come in the order of `sk_attr` even
+        // when the index is sorted by another key.
+        all.sort_by(|a, b| {
+            if q.descending {
+                b.0.cmp(&a.0)
+            } else {
+                a.0.cmp(&b.0)
+            }
+        });
         let total = all.len() as u64;
         let start = match after {
             None => page.offset().min(all.len()),
@@ -294,10 +357,8 @@ impl DynamoStore {
             } + again;
             i32::try_from(batch).unwrap_or(MAX_BATCH).min(MAX_BATCH)
         });
-        let mut streams: Vec<Stream> = q
-            .partitions
-            .iter()
-            .map(|p| self.stream(q, p, after))
+        let mut streams: Vec<Stream> = (0..q.partitions.len())
+            .map(|i| self.stream(q, i, after))
             .collect();
         futures::future::try_join_all(streams.iter_mut().map(|st| self.fill(st, q.sk_attr, limit)))
             .await?;
@@ -335,6 +396,37 @@ impl DynamoStore {
             out.push((key, record));
         }
     }
+}
+
+/// `query` limited to partition `pk` (attribute, value) and the inclusive range `bounds` of
+/// sort key attribute `sk_attr`.
+fn key_range(
+    query: QueryFluentBuilder,
+    (pk_attr, pk): (&str, &str),
+    sk_attr: &str,
+    bounds: &Bounds,
+) -> QueryFluentBuilder {
+    let mut condition = "#pk = :pk".to_string();
+    let mut query = query
+        .expression_attribute_names("#pk", pk_attr)
+        .expression_attribute_values(":pk", s(pk));
+    if bounds.0.is_some() || bounds.1.is_some() {
+        query = query.expression_attribute_names("#sk", sk_attr);
+    }
+    if let Some(l) = &bounds.0 {
+        condition.push_str(if bounds.1.is_some() {
+            " AND #sk BETWEEN :lo AND :hi"
+        } else {
+            " AND #sk >= :lo"
+        });
+        query = query.expression_attribute_values(":lo", s(l.clone()));
+    } else if bounds.1.is_some() {
+        condition.push_str(" AND #sk <= :hi");
+    }
+    if let Some(h) = &bounds.1 {
+        query = query.expression_attribute_values(":hi", s(h.clone()));
+    }
+    query.key_condition_expression(condition)
 }
 
 /// The cursor's sort key, if the request has one, after checking that it was made for this

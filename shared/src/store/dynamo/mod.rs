@@ -29,6 +29,7 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::types::AttributeValue;
 pub use backfill::BackfillReport;
+pub use lists::count_name;
 pub use outbox::{event_from_image, image_of};
 use serde::Serialize;
 use serde::de::DeserializeOwned;

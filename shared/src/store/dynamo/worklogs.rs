@@ -10,7 +10,7 @@ use crate::domain::{DateRange, Page, PageRequest, Period, Worklog};
 use crate::ports::WorklogStore;
 use crate::{Error, Result};
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::{Delete, KeysAndAttributes, Select, TransactWriteItem};
+use aws_sdk_dynamodb::types::{Delete, KeysAndAttributes, TransactWriteItem};
 use chrono::{Datelike, NaiveDate};
 use std::collections::{BTreeMap, HashMap};
 use uuid::Uuid;
@@ -34,11 +34,19 @@ fn client_count(client_key: &str) -> String {
     format!("WORKLOGS#{client_key}")
 }
 
-/// The counts a worklog of `client_key` dated `date` is in.
+/// The count partition of a client's worklogs by day (`lists::count_key`: one item per
+/// day, summed over the days of a range).
+fn days_counts(client_key: &str) -> String {
+    format!("WORKLOGS#{client_key}#DAYS")
+}
+
+/// The counts a worklog of `client_key` dated `date` is in: its month's, its client's and
+/// its day's.
 pub(super) fn counts_of(client_key: &str, date: NaiveDate) -> Vec<String> {
     vec![
         month_count(client_key, Period::containing(date)),
         client_count(client_key),
+        format!("{}@{date}", days_counts(client_key)),
     ]
 }
 
@@ -70,31 +78,19 @@ impl DynamoStore {
             .expression_attribute_values(":hi", s(hi))
     }
 
-    /// How many of a client's worklogs lie in `range`, by reading only that key range
-    /// (`Select=COUNT`).
-    async fn count_in_range(&self, client_key: &str, range: DateRange) -> Result<u64> {
-        let mut total = 0u64;
-        let mut start = None;
-        loop {
-            let out = self
-                .worklog_range_query(client_key, range)
-                .select(Select::Count)
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(|e| sdk_error("Query worklog count", e))?;
-            self.metrics.record(1, out.scanned_count.max(0) as u64);
-            total += out.count.max(0) as u64;
-            start = out.last_evaluated_key;
-            if start.is_none() {
-                return Ok(total);
-            }
-        }
+    /// How many of a client's worklogs are dated in `range`, from its day counts (one
+    /// `Query` of as many small items as the range has days with work).
+    async fn count_days(&self, client_key: &str, range: DateRange) -> Result<u64> {
+        let bounds = (Some(range.from.to_string()), Some(range.to.to_string()));
+        let n = self
+            .read_count_range(&days_counts(client_key), &bounds, &|_| true)
+            .await?;
+        Ok(u64::try_from(n).unwrap_or(0))
     }
 
     /// The number of a client's worklogs in `range`: from the kept counts for whole months
-    /// (every worklog: the client's count), by counting the key range for partial months at
-    /// the edges, and for long ranges that are not everything.
+    /// (every worklog: the client's count), from the day counts for partial months at the
+    /// edges, and for long ranges that are not everything.
     async fn worklog_total(&self, client_key: &str, range: DateRange) -> Result<u64> {
         if range == DateRange::ALL {
             return self.read_counts(&[client_count(client_key)]).await;
@@ -104,7 +100,7 @@ impl DynamoStore {
         let months = (range.to.year() - range.from.year()) * 12 + range.to.month() as i32
             - range.from.month() as i32;
         if months > COUNTED_MONTHS {
-            return self.count_in_range(client_key, range).await;
+            return self.count_days(client_key, range).await;
         }
         let mut whole = Vec::new();
         let mut edges = Vec::new();
@@ -130,7 +126,7 @@ impl DynamoStore {
             self.read_counts(&whole).await?
         };
         for part in edges {
-            total += self.count_in_range(client_key, part).await?;
+            total += self.count_days(client_key, part).await?;
         }
         Ok(total)
     }
@@ -285,13 +281,13 @@ fn deltas(batch: &[&Worklog], places: &HashMap<Uuid, Place>) -> Vec<(String, i64
     let mut map: BTreeMap<String, i64> = BTreeMap::new();
     for w in batch {
         if let Some((client, date)) = places.get(&w.id) {
-            *map.entry(month_count(client, Period::containing(*date)))
-                .or_default() -= 1;
-            *map.entry(client_count(client)).or_default() -= 1;
+            for list in counts_of(client, *date) {
+                *map.entry(list).or_default() -= 1;
+            }
         }
-        *map.entry(month_count(&w.client_key, Period::containing(w.date)))
-            .or_default() += 1;
-        *map.entry(client_count(&w.client_key)).or_default() += 1;
+        for list in counts_of(&w.client_key, w.date) {
+            *map.entry(list).or_default() += 1;
+        }
     }
     map.into_iter().filter(|(_, d)| *d != 0).collect()
 }
@@ -303,13 +299,9 @@ fn batches<'a>(worklogs: &[&'a Worklog], places: &HashMap<Uuid, Place>) -> Vec<V
     let mut current: Vec<&Worklog> = Vec::new();
     let mut lists: std::collections::BTreeSet<String> = Default::default();
     for w in worklogs {
-        let mut mine = vec![
-            month_count(&w.client_key, Period::containing(w.date)),
-            client_count(&w.client_key),
-        ];
+        let mut mine = counts_of(&w.client_key, w.date);
         if let Some((client, date)) = places.get(&w.id) {
-            mine.push(month_count(client, Period::containing(*date)));
-            mine.push(client_count(client));
+            mine.extend(counts_of(client, *date));
         }
         let added = mine.iter().filter(|l| !lists.contains(*l)).count();
         if !current.is_empty()
@@ -348,6 +340,7 @@ impl WorklogStore for DynamoStore {
             hi: Some(hi),
             filter: None,
             valid_key: is_worklog_sort,
+            bounds: Vec::new(),
         };
         let (total, page) = futures::future::try_join(
             self.worklog_total(client_key, range),
@@ -443,7 +436,7 @@ mod tests {
     }
 
     #[test]
-    fn deltas_move_counts_between_months() {
+    fn deltas_move_counts_between_months_and_days() {
         let w = worklog("A", "2026-02-01");
         let places: HashMap<Uuid, Place> =
             [(w.id, ("A".to_string(), "2026-01-31".parse().unwrap()))].into();
@@ -451,9 +444,12 @@ mod tests {
             deltas(&[&w], &places),
             vec![
                 ("WORKLOGS#A#2026-01".to_string(), -1),
-                ("WORKLOGS#A#2026-02".to_string(), 1)
+                ("WORKLOGS#A#2026-02".to_string(), 1),
+                ("WORKLOGS#A#DAYS@2026-01-31".to_string(), -1),
+                ("WORKLOGS#A#DAYS@2026-02-01".to_string(), 1)
             ]
         );
-        assert_eq!(deltas(&[&w], &HashMap::new()).len(), 2);
+        // A new worklog: its month, its client and its day.
+        assert_eq!(deltas(&[&w], &HashMap::new()).len(), 3);
     }
 }
