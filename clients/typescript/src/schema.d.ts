@@ -1449,7 +1449,7 @@ export interface components {
             buyer_reference?: string | null;
             /**
              * Format: date
-             * @description `YYYY-MM-DD`; needs a `contract_number`.
+             * @description `YYYY-MM-DD`, from 1991-01-01 to a year after today; needs a `contract_number`.
              * @example 2026-01-15
              */
             contract_date?: string | null;

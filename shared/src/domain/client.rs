@@ -151,7 +151,7 @@ pub struct ClientInput {
     /// The contract the services are rendered under (printed on acts of completed work).
     #[serde(default)]
     pub contract_number: Option<String>,
-    /// `YYYY-MM-DD`; needs a `contract_number`.
+    /// `YYYY-MM-DD`, from 1991-01-01 to a year after today; needs a `contract_number`.
     #[serde(default, with = "crate::domain::request_values::date_option")]
     #[schema(value_type = Option<String>, format = Date, example = "2026-01-15")]
     pub contract_date: Option<NaiveDate>,
@@ -232,6 +232,15 @@ impl FieldRules for ClientInput {
         }
     }
 }
+
+/// The earliest contract date an act may print.
+const EARLIEST_CONTRACT: NaiveDate = match NaiveDate::from_ymd_opt(1991, 1, 1) {
+    Some(d) => d,
+    None => NaiveDate::MIN,
+};
+
+/// How far ahead of today a contract may be dated (signed before the work starts).
+const CONTRACT_DAYS_AHEAD: u64 = 366;
 
 impl ClientInput {
     /// Check every field; on success build the client. `existing_created_at` keeps the
@@ -398,6 +407,15 @@ impl ClientInput {
                 "needs a contract_number: the date belongs to a contract",
             ));
         }
+        if let Some(d) = self.contract_date {
+            let latest = now.date_naive() + chrono::Days::new(CONTRACT_DAYS_AHEAD);
+            if d < EARLIEST_CONTRACT || d > latest {
+                errors.push(FieldError::out_of_range(
+                    "contract_date",
+                    format!("must be from {EARLIEST_CONTRACT} to a year after today ({latest})"),
+                ));
+            }
+        }
         if !errors.is_empty() {
             return Err(Error::fields(errors));
         }
@@ -462,6 +480,23 @@ mod tests {
             "timezone": "Asia/Tashkent"
         }))
         .unwrap()
+    }
+
+    #[test]
+    fn a_contract_date_lies_between_1991_and_a_year_ahead() {
+        let now = chrono::TimeZone::with_ymd_and_hms(&Utc, 2026, 12, 4, 12, 0, 0).unwrap();
+        let with = |d: &str| ClientInput {
+            contract_number: Some("A-1".into()),
+            contract_date: Some(d.parse().unwrap()),
+            ..input()
+        };
+        for ok in ["1991-01-01", "2026-12-04", "2027-12-05"] {
+            assert!(with(ok).validate(now, None).is_ok(), "{ok}");
+        }
+        for bad in ["0001-01-01", "1990-12-31", "2027-12-06", "9999-12-31"] {
+            let e = with(bad).validate(now, None).unwrap_err();
+            assert!(format!("{e:?}").contains("contract_date"), "{bad}: {e:?}");
+        }
     }
 
     #[test]

@@ -13,7 +13,7 @@ use crate::domain::ledger::client_payment::{
     Allocation, ClientPayment, ClientPaymentRequest, Refund, RefundRequest, check_client_payment,
     check_refund, in_places,
 };
-use crate::domain::ledger::{EntryKind, InvoiceMove, Movement, receivable};
+use crate::domain::ledger::{EntryKind, Movement, invoices_movement};
 use crate::events::{EventDetail, PaymentReceived, PaymentRecorded, RefundPaid};
 use crate::invoice::drafting::{Actor, Stores};
 use crate::invoice::write_loop::{Round, until_written};
@@ -92,9 +92,7 @@ pub async fn record_transfer(
         let mut payments = Vec::new();
         let mut afters = Vec::new();
         let mut entries = Vec::new();
-        let mut moves = Vec::new();
         let mut allocations = Vec::new();
-        let mut over_change = Decimal::ZERO;
         for ((a, before), payment_id) in req.allocations.iter().zip(&befores).zip(payment_ids) {
             let amount = in_places(a.amount, currency);
             let payment = Payment {
@@ -118,16 +116,6 @@ pub async fn record_transfer(
             receivables::settle(&mut after.header);
             after.header.version = before.header.version + 1;
             after.header.updated_at = actor.now;
-            let (due_before, over_before) = receivable(&before.header);
-            let (due_after, over_after) = receivable(&after.header);
-            over_change += over_after - over_before;
-            moves.push(InvoiceMove {
-                invoice_id: after.header.id,
-                number: after.header.number.clone().unwrap_or_default(),
-                due_date: after.header.due_date,
-                change: due_after - due_before,
-                due_after,
-            });
             allocations.push(Allocation {
                 invoice_id: after.header.id,
                 invoice_number: after.header.number.clone().unwrap_or_default(),
@@ -164,18 +152,22 @@ pub async fn record_transfer(
                 .as_ref()
                 .map(|rate| crate::rates::equivalent::PaymentAccounting::at(rate, amount)),
         };
-        let posting = account.post(
-            vec![Movement {
-                kind: EntryKind::PaymentReceived,
-                reference: transfer.reference.clone(),
-                record_id: Some(transfer.id),
-                value_date: req.received_on,
-                invoices: moves,
-                credit_change: transfer.unallocated + over_change,
-            }],
-            actor.now,
-            &actor.name,
-        );
+        let changed: Vec<_> = befores
+            .iter()
+            .zip(&afters)
+            .map(|(b, a)| (&b.header, &a.header))
+            .collect();
+        let movement = Movement {
+            reference: transfer.reference.clone(),
+            record_id: Some(transfer.id),
+            ..invoices_movement(
+                EntryKind::PaymentReceived,
+                &changed,
+                transfer.unallocated,
+                req.received_on,
+            )
+        };
+        let posting = account.post(vec![movement], actor.now, &actor.name);
         let event = PaymentReceived::of(&transfer, posting.head.credit_balance).event();
         let invoice_events: Vec<_> = afters
             .iter()

@@ -45,15 +45,21 @@ impl<'a> ReminderJob<'a> {
     }
 
     /// The finalized invoices due on a date whose step falls on `day`, or whose first
-    /// overdue day `day` is, ids in order: the finalized list read once, page by page by
-    /// cursor (each page reads what it shows), its due dates checked here.
+    /// overdue day `day` is, ids in order: the finalized invoices due between the earliest
+    /// and the latest of those dates (the lists by due date), page by page by cursor (each
+    /// page reads what it shows), their due dates checked here.
     async fn find(&self, day: NaiveDate) -> Result<Vec<String>> {
         let mut due: BTreeSet<NaiveDate> = self.settings.due_dates_on(day).into_iter().collect();
         if let Some(yesterday) = settings::shift(day, -1) {
             due.insert(yesterday);
         }
+        let (Some(first), Some(last)) = (due.first().copied(), due.last().copied()) else {
+            return Ok(Vec::new());
+        };
         let filter = InvoiceFilter {
             status: Some(InvoiceStatus::Finalized),
+            due_from: Some(first),
+            due_to: Some(last),
             ..InvoiceFilter::default()
         };
         let mut ids = BTreeSet::new();

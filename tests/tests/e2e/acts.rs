@@ -304,4 +304,41 @@ async fn the_contract_and_attach_act_are_client_fields_and_send_attaches_the_act
     assert!(emails[0].attachment(&act_file).is_none());
     let (again, _) = act(&app, &admin, id).await;
     assert_eq!(again["sha256"], first["sha256"], "the act as issued");
+
+    // With an Idempotency-Key, sending with the act twice at once and once more later
+    // e-mails it once, the act attached, and every answer is the one message.
+    let to = format!("act-key-{}@example.com", uuid::Uuid::new_v4().simple());
+    let key = uuid::Uuid::new_v4().to_string();
+    let send = || {
+        app.send(
+            app.request(
+                reqwest::Method::POST,
+                &format!("/api/v1/invoices/{id}/send"),
+                Some(&admin),
+            )
+            .header("Idempotency-Key", key.as_str())
+            .json(&json!({"to": [to], "attach_act": true})),
+        )
+    };
+    let (a, b) = futures::future::join(send(), send()).await;
+    let c = send().await;
+    let done: Vec<_> = [&a, &b, &c]
+        .into_iter()
+        .filter(|r| r.status == 201)
+        .collect();
+    assert!(!done.is_empty(), "{} {} {}", a.body, b.body, c.body);
+    for r in [&a, &b, &c] {
+        // A request that meets the first one still in progress is told to retry (409).
+        assert!(r.status == 201 || r.status == 409, "{}", r.body);
+    }
+    let ids: std::collections::BTreeSet<_> = done
+        .iter()
+        .map(|r| r.body["data"]["message"]["id"].to_string())
+        .collect();
+    assert_eq!(ids.len(), 1, "one message: {ids:?}");
+    assert_eq!(done[0].body["data"]["message"]["act_filename"], act_file);
+    let emails = proxima_tests::messaging::sent_emails(&app.endpoint, &to).await;
+    assert_eq!(emails.len(), 1, "one e-mail for one key");
+    let attached = emails[0].attachment(&act_file).expect("the act attached");
+    assert_eq!(proxima::pdf::sha256_hex(&attached), first["sha256"]);
 }

@@ -21,6 +21,15 @@ fn lists(clients: &[String]) -> Vec<String> {
         format!("/api/v1/invoices?period={period}&status=finalized"),
         "/api/v1/credit-notes".into(),
         "/api/v1/clients".into(),
+        // The receivables lists (by standing, sorted by due_sk) and their day counts.
+        "/api/v1/invoices?overdue=false".into(),
+        "/api/v1/invoices?overdue=true".into(),
+        "/api/v1/invoices?payment_status=unpaid".into(),
+        format!(
+            "/api/v1/invoices?due_from={}&due_to={}",
+            last_month().first_day(),
+            chrono::Utc::now().date_naive() + chrono::Days::new(60)
+        ),
     ];
     for c in clients {
         out.push(format!("/api/v1/invoices?client_key={c}"));
@@ -31,6 +40,13 @@ fn lists(clients: &[String]) -> Vec<String> {
         out.push(format!("/api/v1/credit-notes?client_key={c}"));
         out.push(format!("/api/v1/clients/{c}/worklogs"));
         out.push(format!("/api/v1/clients/{c}/worklogs?period={period}"));
+        out.push(format!("/api/v1/invoices?client_key={c}&overdue=false"));
+        // A partial month: counted from the day counts.
+        out.push(format!(
+            "/api/v1/clients/{c}/worklogs?from={}&to={}",
+            last_month().first_day() + chrono::Days::new(1),
+            last_month().last_day()
+        ));
     }
     out
 }
@@ -101,7 +117,9 @@ async fn age(app: &TestApp) -> usize {
             ) {
                 let names: Vec<&String> = item
                     .keys()
-                    .filter(|a| a.starts_with("list") || a.starts_with("gsi1"))
+                    .filter(|a| {
+                        a.starts_with("list") || a.starts_with("gsi1") || a.as_str() == "due_sk"
+                    })
                     .collect();
                 let mut update = app
                     .dynamodb

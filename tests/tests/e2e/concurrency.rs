@@ -296,19 +296,54 @@ async fn model_check_every_write_raced_against_every_other() {
         .and_then(|s| s.parse().ok())
         .unwrap_or_else(rand::random);
     let (app, _) = seeded().await;
+    // A client billed in yen: a currency without minor units (amounts like "1500").
+    let client = json!([{"key": "KAIJU", "name": "Kaiju KK", "email": "a@b.example",
+        "address": {"line1": "1", "city": "Tokyo", "country": "JP"}, "currency": "JPY",
+        "hourly_rate": "9000", "tax_rate": "10", "payment_terms_days": 30,
+        "timezone": "Asia/Tokyo"}]);
+    proxima::import::import_clients(
+        serde_json::to_vec(&client).unwrap().as_slice(),
+        proxima::import::ClientFormat::Json,
+        app.state.clients.as_ref(),
+        Utc::now(),
+    )
+    .await
+    .unwrap();
+    let day = proxima_tests::last_month().first_day();
+    let csv = format!("client_key,date,author,issue_key,minutes\nKAIJU,{day},Ann,KJ-1,95\n");
+    proxima::import::import_worklogs(csv.as_bytes(), app.state.stores())
+        .await
+        .unwrap();
     let plan = Plan {
         seed,
         workers: 6,
         operations_per_worker: 70,
-        clients: vec!["ACME".into(), "GULZOR".into(), "NORDLICHT".into()],
+        clients: vec![
+            "ACME".into(),
+            "GULZOR".into(),
+            "NORDLICHT".into(),
+            "KAIJU".into(),
+        ],
     };
     let started = Instant::now();
     match run(&app, &plan).await {
-        Ok(figures) => report(
-            "model check, every write",
-            format!("seed {seed}: {figures}"),
-            started,
-        ),
+        Ok(figures) => {
+            let token = app.token(Role::Viewer).await;
+            let yen = app
+                .get("/api/v1/invoices?client_key=KAIJU", Some(&token))
+                .await;
+            report(
+                "model check, every write",
+                format!(
+                    "seed {seed}: {figures}; yen invoices {} ({} paid in part or whole)",
+                    yen.body["meta"]["total"],
+                    yen.body["data"]
+                        .as_array()
+                        .map_or(0, |a| a.iter().filter(|i| i["amount_paid"] != "0").count())
+                ),
+                started,
+            )
+        }
         Err(problems) => panic!("model check failed (replay with MODEL_SEED={seed}): {problems}"),
     }
 }

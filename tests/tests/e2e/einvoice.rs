@@ -238,6 +238,36 @@ async fn every_document_validates_in_every_format() {
     assert!(nordlicht_cii.contains(&format!(
         r#"<ram:TaxTotalAmount currencyID="UZS">{eur_tax_uzs}</ram:TaxTotalAmount>"#
     )));
+    // A yen invoice (no minor units) keeps its BT-111 in soums with two places, and so does
+    // a credit note in its CII.
+    let yen = &invoices[7];
+    let yen_tax_uzs = yen["accounting"]["tax"].as_str().unwrap();
+    assert!(
+        yen_tax_uzs.contains('.'),
+        "soums with places: {yen_tax_uzs}"
+    );
+    let yen_ubl =
+        std::fs::read_to_string(dir.join(format!("{}.ubl.xml", yen["number"].as_str().unwrap())))
+            .unwrap();
+    assert!(yen_ubl.contains("<cbc:TaxCurrencyCode>UZS</cbc:TaxCurrencyCode>"));
+    assert!(
+        yen_ubl.contains(&format!(
+            r#"<cbc:TaxAmount currencyID="UZS">{yen_tax_uzs}</cbc:TaxAmount>"#
+        )),
+        "BT-111 of the JPY invoice = accounting.tax {yen_tax_uzs}"
+    );
+    let note = &notes[0];
+    let note_tax_uzs = note["accounting"]["tax"].as_str().unwrap();
+    let note_cii =
+        std::fs::read_to_string(dir.join(format!("{}.cii.xml", note["number"].as_str().unwrap())))
+            .unwrap();
+    assert!(note_cii.contains("<ram:TaxCurrencyCode>UZS</ram:TaxCurrencyCode>"));
+    assert!(
+        note_cii.contains(&format!(
+            r#"<ram:TaxTotalAmount currencyID="UZS">{note_tax_uzs}</ram:TaxTotalAmount>"#
+        )),
+        "BT-111 of the credit note = its accounting.tax {note_tax_uzs}"
+    );
     let gulzor = invoices[2]["number"].as_str().unwrap();
     assert!(
         invoices[2]["accounting"].is_null(),

@@ -87,6 +87,24 @@ impl Ctx {
         .await
     }
 
+    /// Give draft `id` (at version 1) its issue and due dates.
+    async fn dated(&self, id: &str, issue_date: &str, due_date: &str) {
+        let patched = self
+            .app
+            .send(
+                self.app
+                    .request(
+                        Method::PATCH,
+                        &format!("/api/v1/invoices/{id}"),
+                        Some(&self.accountant),
+                    )
+                    .header("if-match", "1")
+                    .json(&json!({"issue_date": issue_date, "due_date": due_date})),
+            )
+            .await;
+        assert_eq!(patched.status, 200, "{}", patched.body);
+    }
+
     async fn invoice(&self, id: &str) -> Value {
         let r = self
             .app
@@ -429,20 +447,7 @@ async fn overdue_and_the_receivables_filters() {
     let draft = c.app.draft(&c.accountant, "NORDLICHT").await;
     let id = draft["id"].as_str().unwrap();
     let first_day = proxima_tests::last_month().first_day().to_string();
-    let patched = c
-        .app
-        .send(
-            c.app
-                .request(
-                    Method::PATCH,
-                    &format!("/api/v1/invoices/{id}"),
-                    Some(&c.accountant),
-                )
-                .header("if-match", "1")
-                .json(&json!({"issue_date": first_day, "due_date": first_day})),
-        )
-        .await;
-    assert_eq!(patched.status, 200, "{}", patched.body);
+    c.dated(id, &first_day, &first_day).await;
     let done = c.app.finalize(&c.accountant, id).await;
     assert_eq!(done.status, 200, "{}", done.body);
     assert_eq!(
@@ -806,20 +811,7 @@ async fn the_receivables_filters_agree_with_every_invoice() {
     for (client, due, then) in plan {
         let draft = c.app.draft(&c.accountant, client).await;
         let id = draft["id"].as_str().unwrap();
-        let patched = c
-            .app
-            .send(
-                c.app
-                    .request(
-                        Method::PATCH,
-                        &format!("/api/v1/invoices/{id}"),
-                        Some(&c.accountant),
-                    )
-                    .header("if-match", "1")
-                    .json(&json!({"issue_date": first_day, "due_date": due})),
-            )
-            .await;
-        assert_eq!(patched.status, 200, "{}", patched.body);
+        c.dated(id, &first_day.to_string(), &due.to_string()).await;
         if then == "draft" {
             continue;
         }
@@ -965,4 +957,55 @@ async fn the_receivables_filters_agree_with_every_invoice() {
             "{base}: meta.total on every page (seed {seed})"
         );
     }
+}
+
+/// A write that leaves the lines as they are (a payment, its reversal, a void) updates the
+/// header alone: the line chunks stay the items finalize wrote, and every read still
+/// returns the lines whole.
+#[tokio::test]
+async fn money_writes_update_the_header_alone() {
+    let c = setup().await;
+    let inv = c.issued("ACME").await;
+    let id = inv["id"].as_str().unwrap();
+    let chunk = || async {
+        c.app
+            .dynamodb
+            .get_item()
+            .table_name(&c.app.table)
+            .key(
+                "pk",
+                aws_sdk_dynamodb::types::AttributeValue::S(format!("INVOICE#{id}")),
+            )
+            .key(
+                "sk",
+                aws_sdk_dynamodb::types::AttributeValue::S("LINES#000".into()),
+            )
+            .consistent_read(true)
+            .send()
+            .await
+            .expect("get the first line chunk")
+            .item
+            .expect("a line chunk")
+    };
+    let written = chunk().await;
+    let lines = c.invoice(id).await["line_items"].clone();
+    assert!(!lines.as_array().unwrap().is_empty());
+    let paid = c
+        .pay(id, "1.00", &Utc::now().date_naive().to_string())
+        .await;
+    assert_eq!(paid.status, 201, "{}", paid.body);
+    let void = c
+        .send(
+            Method::POST,
+            &format!("/api/v1/invoices/{id}/void"),
+            &c.admin,
+            Some(json!({"reason": "test"})),
+        )
+        .await;
+    // Void after a payment is refused or allowed by the lifecycle; either way the lines stay.
+    assert!(void.status == 200 || void.status == 409, "{}", void.body);
+    assert_eq!(chunk().await, written, "the chunk was not rewritten");
+    let now = c.invoice(id).await;
+    assert_eq!(now["line_items"], lines);
+    assert!(now["version"].as_u64().unwrap() > inv["version"].as_u64().unwrap());
 }

@@ -178,23 +178,44 @@ pub fn invoice_movement(
     record_id: Option<Uuid>,
     value_date: NaiveDate,
 ) -> Option<Movement> {
-    let (due_before, over_before) = receivable(before);
-    let (due_after, over_after) = receivable(after);
-    let movement = Movement {
-        kind,
-        reference: after.number.clone(),
-        record_id,
-        value_date,
-        invoices: vec![InvoiceMove {
+    let mut movement = invoices_movement(kind, &[(before, after)], -from_credit, value_date);
+    movement.reference = after.number.clone();
+    movement.record_id = record_id;
+    (!movement.is_empty()).then_some(movement)
+}
+
+/// The movement of one write of several invoices (a transfer paying them), from each one's
+/// settled headers before and after: their amounts due move the outstanding, their amounts
+/// overpaid and `credit_in` (money that is on no invoice: a transfer's unallocated rest)
+/// the credit balance. No reference and no record: the caller names them.
+pub fn invoices_movement(
+    kind: EntryKind,
+    changed: &[(&InvoiceHeader, &InvoiceHeader)],
+    credit_in: Decimal,
+    value_date: NaiveDate,
+) -> Movement {
+    let mut credit_change = credit_in;
+    let mut invoices = Vec::with_capacity(changed.len());
+    for (before, after) in changed {
+        let (due_before, over_before) = receivable(before);
+        let (due_after, over_after) = receivable(after);
+        credit_change += over_after - over_before;
+        invoices.push(InvoiceMove {
             invoice_id: after.id,
             number: after.number.clone().unwrap_or_default(),
             due_date: after.due_date,
             change: due_after - due_before,
             due_after,
-        }],
-        credit_change: (over_after - over_before) - from_credit,
-    };
-    (!movement.is_empty()).then_some(movement)
+        });
+    }
+    Movement {
+        kind,
+        reference: None,
+        record_id: None,
+        value_date,
+        invoices,
+        credit_change,
+    }
 }
 
 /// The movement that opens an account on the invoices issued before it had entries: each

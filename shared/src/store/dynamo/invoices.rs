@@ -47,6 +47,10 @@ struct HistoryPart {
     changes: Vec<Change>,
 }
 
+/// The attribute of an invoice header's item naming the version its line chunks carry (the
+/// last write that changed the lines; absent on older items: the header's own version).
+const LINES_VERSION: &str = "lines_version";
+
 /// The attribute of a history entry's item naming the write call that put it.
 const WRITE_ID: &str = "write_id";
 
@@ -94,7 +98,44 @@ impl DynamoStore {
         attrs.extend(list_keys::invoice_index_attrs(h));
         let mut item = to_item(h, &attrs)?;
         item.insert("line_chunks".into(), n(chunks as u64));
+        // The lines are written with the header (their chunks carry this version).
+        item.insert(LINES_VERSION.into(), n(h.version));
         Ok(item)
+    }
+
+    /// The update of the header alone to `after`'s, its lines as stored: every attribute
+    /// set but `lines_version` (the version the stored chunks carry), conditioned on the
+    /// stored invoice being at `before`'s version and status. A payment, a void or a credit
+    /// note then writes a few KB whatever the invoice's lines.
+    fn header_update(&self, before: &Invoice, after: &Invoice) -> Result<TransactWriteItem> {
+        let mut item = self.header_item(after, chunk_lines(&after.line_items).len())?;
+        for k in [keys::PK, keys::SK, LINES_VERSION] {
+            item.remove(k);
+        }
+        let mut names: std::collections::HashMap<String, String> =
+            [("#status".to_string(), "status".to_string())].into();
+        let mut values: std::collections::HashMap<String, AttributeValue> = [
+            (":expected".to_string(), n(before.header.version)),
+            (":status".to_string(), s(before.header.status.as_str())),
+        ]
+        .into();
+        let mut sets = Vec::with_capacity(item.len());
+        for (i, (name, value)) in item.into_iter().enumerate() {
+            sets.push(format!("#a{i} = :a{i}"));
+            names.insert(format!("#a{i}"), name);
+            values.insert(format!(":a{i}"), value);
+        }
+        let update = aws_sdk_dynamodb::types::Update::builder()
+            .table_name(&self.table)
+            .key(keys::PK, s(keys::invoice(after.header.id)))
+            .key(keys::SK, s(keys::INVOICE_HEADER))
+            .update_expression(format!("SET {}", sets.join(", ")))
+            .condition_expression("version = :expected AND #status = :status")
+            .set_expression_attribute_names(Some(names))
+            .set_expression_attribute_values(Some(values))
+            .build()
+            .map_err(|e| Error::Internal(format!("header update: {e}")))?;
+        Ok(TransactWriteItem::builder().update(update).build())
     }
 
     /// Puts of the header and line chunks; the header's condition is set by the caller.
@@ -178,6 +219,14 @@ impl DynamoStore {
         before: &Invoice,
         after: &Invoice,
     ) -> Result<(Vec<TransactWriteItem>, CountMoves)> {
+        // The lists' counts follow a status change in the same transaction.
+        let counts = count_deltas(
+            &list_keys::invoice_counts(&before.header),
+            &list_keys::invoice_counts(&after.header),
+        );
+        if before.line_items == after.line_items {
+            return Ok((vec![self.header_update(before, after)?], counts));
+        }
         let (mut items, new_chunks) = self.invoice_puts(
             after,
             Some((
@@ -189,11 +238,6 @@ impl DynamoStore {
             )),
         )?;
         items.extend(self.stale_chunk_deletes(before, new_chunks)?);
-        // The lists' counts follow a status change in the same transaction.
-        let counts = count_deltas(
-            &list_keys::invoice_counts(&before.header),
-            &list_keys::invoice_counts(&after.header),
-        );
         Ok((items, counts))
     }
 
@@ -531,7 +575,7 @@ impl InvoiceStore for DynamoStore {
                 .consistent_read(true)
                 .into_paginator()
                 .send();
-            let mut header: Option<(InvoiceHeader, u64)> = None;
+            let mut header: Option<(InvoiceHeader, u64, u64)> = None;
             let mut chunks: Vec<LineChunk> = Vec::new();
             while let Some(page) = pages.next().await {
                 let page = page.map_err(|e| sdk_error("Query invoice", e))?;
@@ -542,21 +586,27 @@ impl InvoiceStore for DynamoStore {
                         .cloned()
                         .unwrap_or_default();
                     if sk == keys::INVOICE_HEADER {
-                        let count = item
-                            .get("line_chunks")
-                            .and_then(|v| v.as_n().ok())
-                            .and_then(|v| v.parse().ok())
-                            .unwrap_or(0);
-                        header = Some((from_item(item)?, count));
+                        let number = |k: &str| {
+                            item.get(k)
+                                .and_then(|v| v.as_n().ok())
+                                .and_then(|v| v.parse::<u64>().ok())
+                        };
+                        let count = number("line_chunks").unwrap_or(0);
+                        let lines_version = number(LINES_VERSION);
+                        let h: InvoiceHeader = from_item(item)?;
+                        // Items written before the header could be updated alone carry
+                        // their lines' version as their own.
+                        let lines_version = lines_version.unwrap_or(h.version);
+                        header = Some((h, count, lines_version));
                     } else {
                         chunks.push(from_item(item)?);
                     }
                 }
             }
-            let Some((header, count)) = header else {
+            let Some((header, count, lines_version)) = header else {
                 return Ok(None);
             };
-            if chunks.len() as u64 == count && chunks.iter().all(|c| c.version == header.version) {
+            if chunks.len() as u64 == count && chunks.iter().all(|c| c.version == lines_version) {
                 let line_items = chunks.into_iter().flat_map(|c| c.lines).collect();
                 return Ok(Some(Invoice { header, line_items }));
             }
@@ -822,7 +872,7 @@ impl DynamoStore {
         list: &super::lists::ListQuery,
         partition: &str,
     ) -> aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder {
-        let mut query = self
+        let query = self
             .client
             .query()
             .table_name(&self.table)
@@ -830,16 +880,10 @@ impl DynamoStore {
             .key_condition_expression("#pk = :pk")
             .expression_attribute_names("#pk", list.pk_attr)
             .expression_attribute_values(":pk", s(partition));
-        if let Some(f) = &list.filter {
-            query = query.filter_expression(&f.expression);
-            for (k, v) in &f.names {
-                query = query.expression_attribute_names(k, v);
-            }
-            for (k, v) in &f.values {
-                query = query.expression_attribute_values(k, v.clone());
-            }
+        match &list.filter {
+            Some(f) => f.apply(query),
+            None => query,
         }
-        query
     }
 
     /// The total a list's terms add up to (every term read at once).

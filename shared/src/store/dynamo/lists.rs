@@ -100,6 +100,20 @@ pub(crate) struct Filter {
     pub values: HashMap<String, AttributeValue>,
 }
 
+impl Filter {
+    /// `query` with this filter expression and its placeholders.
+    pub(crate) fn apply(&self, mut query: QueryFluentBuilder) -> QueryFluentBuilder {
+        query = query.filter_expression(&self.expression);
+        for (k, v) in &self.names {
+            query = query.expression_attribute_names(k, v);
+        }
+        for (k, v) in &self.values {
+            query = query.expression_attribute_values(k, v.clone());
+        }
+        query
+    }
+}
+
 /// One partition being read: what is buffered and where the next read starts.
 struct Stream {
     query: QueryFluentBuilder,
@@ -234,13 +248,7 @@ impl DynamoStore {
             query = query.consistent_read(true);
         }
         if let Some(f) = &q.filter {
-            query = query.filter_expression(&f.expression);
-            for (k, v) in &f.names {
-                query = query.expression_attribute_names(k, v);
-            }
-            for (k, v) in &f.values {
-                query = query.expression_attribute_values(k, v.clone());
-            }
+            query = f.apply(query);
         }
         Stream {
             query,
