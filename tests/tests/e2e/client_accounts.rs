@@ -140,8 +140,14 @@ impl Desk {
     }
 }
 
+/// Today in the clients' time zone (Asia/Tashkent, UTC+5): the day invoices are issued on
+/// and money may be received on (from 19:00 UTC it is already tomorrow there).
 fn today() -> String {
-    chrono::Utc::now().date_naive().to_string()
+    "Asia/Tashkent"
+        .parse::<proxima::domain::TimeZone>()
+        .expect("a time zone")
+        .date_at(chrono::Utc::now())
+        .to_string()
 }
 
 #[tokio::test]

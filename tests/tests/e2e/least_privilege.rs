@@ -339,6 +339,28 @@ fn only_the_invoices_function_reaches_idempotency_records_and_only_those_it_need
     }
 }
 
+/// The invoices function's transactions put invoices and update their headers alone (a
+/// payment, void, send, credit note or transfer leaves the lines as they are): DynamoDB
+/// authorizes each action of a transaction on its own.
+#[test]
+fn the_invoices_function_may_put_and_update_invoice_items() {
+    let doc = proxima_tests::cfn::template();
+    let grants = table_grants(INVOICES, resource(&doc, INVOICES));
+    for action in [
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+        "dynamodb:DeleteItem",
+    ] {
+        assert!(
+            grants
+                .iter()
+                .any(|g| g.allows(action)
+                    && g.reaches("INVOICE#0190c0de-0000-7000-8000-000000000001")),
+            "the invoices function needs {action} on INVOICE#"
+        );
+    }
+}
+
 #[test]
 fn only_the_invoices_function_counts_sent_e_mails_and_it_may_not_reset_them() {
     const SENDS_KEY: &str = "SENDS#someone@example.com";

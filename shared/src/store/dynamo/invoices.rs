@@ -109,7 +109,8 @@ impl DynamoStore {
     /// note then writes a few KB whatever the invoice's lines.
     fn header_update(&self, before: &Invoice, after: &Invoice) -> Result<TransactWriteItem> {
         let mut item = self.header_item(after, chunk_lines(&after.line_items).len())?;
-        for k in [keys::PK, keys::SK, LINES_VERSION] {
+        // The lines and their chunk count stay as stored.
+        for k in [keys::PK, keys::SK, LINES_VERSION, "line_chunks"] {
             item.remove(k);
         }
         let mut names: std::collections::HashMap<String, String> =
@@ -119,7 +120,11 @@ impl DynamoStore {
             (":status".to_string(), s(before.header.status.as_str())),
         ]
         .into();
-        let mut sets = Vec::with_capacity(item.len());
+        // An item from before `lines_version` existed has chunks of its own version: name
+        // it, or the reader would compare them with the new version.
+        values.insert(":lines_before".to_string(), n(before.header.version));
+        names.insert("#lv".to_string(), LINES_VERSION.to_string());
+        let mut sets = vec!["#lv = if_not_exists(#lv, :lines_before)".to_string()];
         for (i, (name, value)) in item.into_iter().enumerate() {
             sets.push(format!("#a{i} = :a{i}"));
             names.insert(format!("#a{i}"), name);
