@@ -385,7 +385,6 @@ impl TestApp {
     }
 }
 
-/// The month before the current one (UTC), the period most tests bill.
 /// The text of every page of a PDF (lopdf's extraction: lines run together).
 pub fn pdf_text(bytes: &[u8]) -> String {
     let doc = lopdf::Document::load_mem(bytes).expect("a PDF");
@@ -393,6 +392,25 @@ pub fn pdf_text(bytes: &[u8]) -> String {
     doc.extract_text(&pages).unwrap_or_default()
 }
 
+/// The year of an invoice's `issue_date` (the year its number is counted in: around New
+/// Year, clients in different time zones issue in different years).
+pub fn issue_year(invoice: &serde_json::Value) -> i32 {
+    invoice["issue_date"]
+        .as_str()
+        .and_then(|d| d.get(..4))
+        .and_then(|y| y.parse().ok())
+        .unwrap_or_else(|| panic!("an issue_date in {invoice}"))
+}
+
+/// The number `invoice` should have if `taken` numbers of `year` were issued before it:
+/// the next of that year, or the first of its own year when it was issued in another.
+pub fn next_number(invoice: &serde_json::Value, year: i32, taken: u32) -> String {
+    let own = issue_year(invoice);
+    let seq = if own == year { taken + 1 } else { 1 };
+    format!("INV-{own}-{seq:05}")
+}
+
+/// The month before the current one (UTC), the period most tests bill.
 pub fn last_month() -> proxima::domain::Period {
     proxima::domain::Period::containing(chrono::Utc::now().date_naive()).previous()
 }

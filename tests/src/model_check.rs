@@ -433,7 +433,13 @@ async fn keyed(
                 .json(&body),
         )
         .await;
-    // A 409 "in progress" cannot happen for a fresh key; everything else is replayable.
+    // A 409 "in progress" cannot happen for a fresh key. A refusal the key does not
+    // remember (a 403 past the write-off tolerance, a 429) released it: a repeat runs
+    // afresh, so it is no replay to check. A 5xx is kept: its retry runs again (checked).
+    let status = axum::http::StatusCode::from_u16(r.status).expect("a status");
+    if !(proxima::http::idempotency::remembered(status, true) || status.is_server_error()) {
+        return r;
+    }
     world.lock().expect("world").keyed.push(Keyed {
         role,
         method,

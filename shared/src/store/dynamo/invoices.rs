@@ -993,3 +993,38 @@ impl InvoiceNumbering for DynamoStore {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `header_update` only SETs: that is a whole rewrite of the header because an item
+    /// has every attribute whatever its optional fields hold (a `None` is stored as NULL,
+    /// never left out). Skipping a `None` field would leave a stale value behind.
+    #[test]
+    fn a_header_item_has_every_attribute_whatever_its_optional_fields_hold() {
+        let full = crate::pdf::sample::sample_invoice(1).header;
+        let mut empty = full.clone();
+        empty.number = None;
+        empty.notes = None;
+        empty.po_number = None;
+        empty.finalized_at = None;
+        empty.sent_at = None;
+        empty.timezone = None;
+        empty.pdf = None;
+        empty.issuer = None;
+        empty.locale = None;
+        empty.accounting = None;
+        let names = |h: &InvoiceHeader| -> std::collections::BTreeSet<String> {
+            to_item(h, &list_keys::invoice_index_attrs(h))
+                .expect("an item")
+                .into_keys()
+                .collect()
+        };
+        let (full_names, empty_names) = (names(&full), names(&empty));
+        assert_eq!(full_names, empty_names);
+        for optional in ["number", "notes", "sent_at", "pdf", "accounting", "issuer"] {
+            assert!(empty_names.contains(optional), "{optional} left out");
+        }
+    }
+}

@@ -173,12 +173,14 @@ fn due_date_of_count(key: &str) -> Option<&str> {
 /// The index attributes of an invoice header (`gsi1pk`/`gsi1sk` and the list keys).
 pub fn invoice_index_attrs(h: &InvoiceHeader) -> Vec<(&'static str, String)> {
     let sh = shard(h.id);
+    // The status of the standing (the settled one), so status lists and counts agree
+    // with the lists by standing even for a header stored unsettled.
+    let standing = standing(h);
     let (c, p, st) = (
         h.client_key.as_str(),
         h.period.to_string(),
-        h.status.as_str(),
+        standing.status().as_str(),
     );
-    let standing = standing(h);
     vec![
         (DUE_SK, due_sort(h)),
         (BY_DUE.1, by_due(standing, sh)),
@@ -199,12 +201,12 @@ pub fn invoice_index_attrs(h: &InvoiceHeader) -> Vec<(&'static str, String)> {
 /// standing's count of the instant it becomes overdue, of every client and of its client).
 pub fn invoice_counts(h: &InvoiceHeader) -> Vec<String> {
     let sh = count_shard(h.id);
+    let standing = standing(h);
     let (c, p, st) = (
         h.client_key.as_str(),
         h.period.to_string(),
-        h.status.as_str(),
+        standing.status().as_str(),
     );
-    let standing = standing(h);
     let mut counts = vec![
         format!(
             "{}@{}",
@@ -610,6 +612,7 @@ pub(crate) fn credit_note_list(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::invoice::model::InvoiceStatus;
 
     #[test]
     fn shards_spread_and_sort_keys_are_checked() {
@@ -626,6 +629,34 @@ mod tests {
         assert!(is_invoice_sort(&key), "{key}");
         assert!(!is_invoice_sort("CLIENT#X"));
         assert!(!is_invoice_sort(&key.replace('#', "|")));
+    }
+
+    #[test]
+    fn a_header_stored_unsettled_is_listed_and_counted_by_its_settled_status() {
+        let mut h = crate::pdf::sample::sample_invoice(1).header;
+        h.status = InvoiceStatus::Finalized;
+        h.amount_paid = h.total;
+        let attrs = invoice_index_attrs(&h);
+        let listed = |name: &str| {
+            attrs
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| v.clone())
+        };
+        assert_eq!(listed(BY_STATUS.1), Some(status("paid", shard(h.id))));
+        assert_eq!(
+            listed(BY_CLIENT_STATUS.1),
+            Some(client_status(&h.client_key, "paid"))
+        );
+        let counts = invoice_counts(&h);
+        assert!(
+            counts.contains(&status("paid", count_shard(h.id))),
+            "{counts:?}"
+        );
+        assert!(
+            !counts.iter().any(|c| c.contains("finalized")),
+            "{counts:?}"
+        );
     }
 }
 
