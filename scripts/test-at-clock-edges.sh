@@ -5,7 +5,7 @@
 # did). The whole process tree (tests, emulator) runs under libfaketime, starting at each
 # instant; monotonic clocks are left real so timeouts keep their length.
 #
-#   bash scripts/test-at-clock-edges.sh                 # the four instants below
+#   bash scripts/test-at-clock-edges.sh                 # the six instants below
 #   bash scripts/test-at-clock-edges.sh "2027-03-31 22:00:00" [test filter]
 #
 # About 6 minutes per instant on 2 cores; not part of scripts/test.sh (it would triple it).
@@ -21,6 +21,8 @@ instants=(
   "2027-01-01 02:30:00" # New York is still in the last year; UTC is not
   "2026-12-04 23:30:00" # Berlin is in the next day
   "2026-12-05 03:00:00" # New York is in the day before
+  "2026-12-31 23:30:00" # Berlin is in the next year; London (UTC in winter) is not
+  "2027-06-30 23:30:00" # summer time: London and Berlin are in the next day and month
 )
 filter=""
 if [ $# -gt 0 ]; then

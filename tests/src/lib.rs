@@ -410,6 +410,34 @@ pub fn next_number(invoice: &serde_json::Value, year: i32, taken: u32) -> String
     format!("INV-{own}-{seq:05}")
 }
 
+/// Document numbers (`INV-2026-00001`, `CN-2026-00001`) by year, each year's sequence
+/// numbers sorted: a run across New Year in a client's time zone numbers in two years.
+pub fn numbers_by_year<'a>(
+    numbers: impl IntoIterator<Item = &'a str>,
+) -> std::collections::BTreeMap<String, Vec<u64>> {
+    let mut by_year = std::collections::BTreeMap::<String, Vec<u64>>::new();
+    for number in numbers {
+        let mut parts = number.rsplitn(3, '-');
+        let seq = parts.next().and_then(|n| n.parse().ok());
+        let year = parts.next();
+        let (Some(seq), Some(year)) = (seq, year) else {
+            panic!("not a document number: {number}");
+        };
+        by_year.entry(year.to_string()).or_default().push(seq);
+    }
+    for seqs in by_year.values_mut() {
+        seqs.sort();
+    }
+    by_year
+}
+
+/// Whether every year's sequence numbers run 1, 2, 3, ... without a gap or a repeat.
+pub fn gapless_per_year(by_year: &std::collections::BTreeMap<String, Vec<u64>>) -> bool {
+    by_year
+        .values()
+        .all(|seqs| seqs.iter().copied().eq(1..=seqs.len() as u64))
+}
+
 /// The month before the current one (UTC), the period most tests bill.
 pub fn last_month() -> proxima::domain::Period {
     proxima::domain::Period::containing(chrono::Utc::now().date_naive()).previous()

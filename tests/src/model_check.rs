@@ -1412,6 +1412,7 @@ async fn check_table(
     }
     check_ledgers(&items, &accounts, &invoice_dues, &outbox, &mut check);
     check_invoice_counts(&items, &mut check);
+    check_stored_invoices(&items, &mut check);
     // One live invoice per client and period.
     for ((client, period), ids) in &live {
         check(
@@ -1445,6 +1446,54 @@ async fn check_table(
     checks
 }
 
+/// Every stored invoice is whole and settled: its header names as many line chunks as are
+/// stored, each at the header's `lines_version` (the header-only writes of payments,
+/// write-offs, void, credit notes and transfers leave them), and its stored status is the
+/// settled one (every writer stores what readers, lists and counts derive).
+fn check_stored_invoices(
+    items: &BTreeMap<String, Vec<Value>>,
+    check: &mut impl FnMut(bool, String),
+) {
+    use proxima::domain::invoice::standing::standing;
+    for (pk, group) in items {
+        if !pk.starts_with("INVOICE#") {
+            continue;
+        }
+        let Some(h) = group.iter().find(|i| i["sk"] == "INVOICE") else {
+            continue;
+        };
+        let chunks: Vec<&Value> = group
+            .iter()
+            .filter(|i| i["sk"].as_str().is_some_and(|s| s.starts_with("LINES#")))
+            .collect();
+        let named = h["line_chunks"].as_u64();
+        check(
+            named == Some(chunks.len() as u64),
+            format!(
+                "{pk}: header names {named:?} line chunks, {} stored",
+                chunks.len()
+            ),
+        );
+        let lines_version = h["lines_version"].as_u64().or(h["version"].as_u64());
+        for chunk in &chunks {
+            check(
+                chunk["version"].as_u64() == lines_version,
+                format!(
+                    "{pk} {}: chunk at version {}, header's lines at {lines_version:?}",
+                    chunk["sk"], chunk["version"]
+                ),
+            );
+        }
+        if let Ok(header) = serde_json::from_value::<proxima::invoice::InvoiceHeader>(h.clone()) {
+            let settled = standing(&header).status();
+            check(
+                settled == header.status,
+                format!("{pk}: stored {:?}, settled {settled:?}", header.status),
+            );
+        }
+    }
+}
+
 /// Record `PREFIX-YYYY-NNNNN` under its year.
 fn push_number(out: &mut BTreeMap<String, Vec<u64>>, number: Option<&str>) {
     let Some(number) = number else { return };
@@ -1468,12 +1517,6 @@ struct AccountFigures {
     released: Decimal,
 }
 
-/// The ledger's invariants, for every client and currency: entries numbered 1..n in time
-/// order with running figures that add up; the head at the last entry; the head's
-/// outstanding the sum of the invoices' amounts due and each invoice's last booked amount
-/// due its own; the credit balance what was overpaid plus transfers' unallocated rest, less
-/// credit applied and refunds; every transfer's allocations add up and each is a payment
-/// of its invoice; one event per transfer and refund.
 /// Every kept count of the invoice lists (`COUNT#INVOICES#...`, the day counts of the
 /// receivables filters among them) equals the number of stored headers it counts: the
 /// lists' totals stay exact under any interleaving of writes.
@@ -1520,6 +1563,12 @@ fn check_invoice_counts(
     }
 }
 
+/// The ledger's invariants, for every client and currency: entries numbered 1..n in time
+/// order with running figures that add up; the head at the last entry; the head's
+/// outstanding the sum of the invoices' amounts due and each invoice's last booked amount
+/// due its own; the credit balance what was overpaid plus transfers' unallocated rest, less
+/// credit applied and refunds; every transfer's allocations add up and each is a payment
+/// of its invoice; one event per transfer and refund.
 fn check_ledgers(
     items: &BTreeMap<String, Vec<Value>>,
     accounts: &BTreeMap<(String, String), AccountFigures>,

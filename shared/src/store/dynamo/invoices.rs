@@ -11,6 +11,7 @@ use super::transact::{Cancelled, counter_move, put, transact_failure};
 use super::{DynamoStore, Item, from_item, keys, s, sdk_error, to_item};
 use crate::domain::invoice::model::InvoiceFilter;
 use crate::domain::invoice::receivables::Payment;
+use crate::domain::invoice::standing::standing;
 use crate::domain::invoice::write_off::WriteOff;
 use crate::domain::{Page, PageRequest};
 use crate::invoice::{Change, HistoryEntry, Invoice, InvoiceHeader, LineItem};
@@ -105,7 +106,7 @@ impl DynamoStore {
 
     /// The update of the header alone to `after`'s, its lines as stored: every attribute
     /// set but `lines_version` (the version the stored chunks carry), conditioned on the
-    /// stored invoice being at `before`'s version and status. A payment, a void or a credit
+    /// stored invoice being at `before`'s version. A payment, a void or a credit
     /// note then writes a few KB whatever the invoice's lines.
     fn header_update(&self, before: &Invoice, after: &Invoice) -> Result<TransactWriteItem> {
         let mut item = self.header_item(after, chunk_lines(&after.line_items).len())?;
@@ -113,13 +114,9 @@ impl DynamoStore {
         for k in [keys::PK, keys::SK, LINES_VERSION, "line_chunks"] {
             item.remove(k);
         }
-        let mut names: std::collections::HashMap<String, String> =
-            [("#status".to_string(), "status".to_string())].into();
-        let mut values: std::collections::HashMap<String, AttributeValue> = [
-            (":expected".to_string(), n(before.header.version)),
-            (":status".to_string(), s(before.header.status.as_str())),
-        ]
-        .into();
+        let mut names = std::collections::HashMap::<String, String>::new();
+        let mut values: std::collections::HashMap<String, AttributeValue> =
+            [(":expected".to_string(), n(before.header.version))].into();
         // An item from before `lines_version` existed has chunks of its own version: name
         // it, or the reader would compare them with the new version.
         values.insert(":lines_before".to_string(), n(before.header.version));
@@ -135,7 +132,7 @@ impl DynamoStore {
             .key(keys::PK, s(keys::invoice(after.header.id)))
             .key(keys::SK, s(keys::INVOICE_HEADER))
             .update_expression(format!("SET {}", sets.join(", ")))
-            .condition_expression("version = :expected AND #status = :status")
+            .condition_expression("version = :expected")
             .set_expression_attribute_names(Some(names))
             .set_expression_attribute_values(Some(values))
             .build()
@@ -143,25 +140,21 @@ impl DynamoStore {
         Ok(TransactWriteItem::builder().update(update).build())
     }
 
-    /// Puts of the header and line chunks; the header's condition is set by the caller.
+    /// Puts of the header and line chunks; the header's put is conditioned on the stored
+    /// version being `expected` when given (every write raises it, so it names the state
+    /// read: a status clause would add nothing).
     fn invoice_puts(
         &self,
         invoice: &Invoice,
-        condition: Option<(&str, Vec<(&str, AttributeValue)>)>,
+        expected: Option<u64>,
     ) -> Result<(Vec<TransactWriteItem>, usize)> {
         let chunks = chunk_lines(&invoice.line_items);
         let mut header = put(self.header_item(invoice, chunks.len())?)?;
         header.table_name = self.table.clone();
-        if let Some((expr, values)) = condition {
-            header.condition_expression = Some(expr.to_string());
-            header.expression_attribute_names =
-                Some([("#status".to_string(), "status".to_string())].into());
-            header.expression_attribute_values = Some(
-                values
-                    .into_iter()
-                    .map(|(k, v)| (k.to_string(), v))
-                    .collect(),
-            );
+        if let Some(version) = expected {
+            header.condition_expression = Some("version = :expected".to_string());
+            header.expression_attribute_values =
+                Some([(":expected".to_string(), n(version))].into());
         }
         let mut items = vec![TransactWriteItem::builder().put(header).build()];
         for (i, lines) in chunks.iter().enumerate() {
@@ -232,16 +225,7 @@ impl DynamoStore {
         if before.line_items == after.line_items {
             return Ok((vec![self.header_update(before, after)?], counts));
         }
-        let (mut items, new_chunks) = self.invoice_puts(
-            after,
-            Some((
-                "version = :expected AND #status = :status",
-                vec![
-                    (":expected", n(before.header.version)),
-                    (":status", s(before.header.status.as_str())),
-                ],
-            )),
-        )?;
+        let (mut items, new_chunks) = self.invoice_puts(after, Some(before.header.version))?;
         items.extend(self.stale_chunk_deletes(before, new_chunks)?);
         Ok((items, counts))
     }
@@ -278,7 +262,7 @@ impl DynamoStore {
         Ok(match self.header(before.header.id).await? {
             None => Refusal::Refused(WriteRefused::Missing),
             Some(h) if is_own_write(&h, &after.header) => Refusal::OwnWrite,
-            Some(h) if h.status != before.header.status || h.version != before.header.version => {
+            Some(h) if h.version != before.header.version => {
                 Refusal::Refused(WriteRefused::Changed {
                     status: h.status,
                     version: h.version,
@@ -856,7 +840,7 @@ impl DynamoStore {
         };
         let found: Vec<InvoiceHeader> = header
             .filter(|h| {
-                filter.status.is_none_or(|s| s == h.status)
+                filter.status.is_none_or(|s| s == standing(h).status())
                     && filter
                         .client_key
                         .as_deref()

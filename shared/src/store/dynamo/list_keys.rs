@@ -269,11 +269,12 @@ pub(crate) fn invoice_list(f: &InvoiceFilter) -> (ListQuery, Vec<String>) {
             }
             (Some(c), Some(p), None) => (BY_PAIR, vec![pair(c, p)], vec![pair(c, p)]),
             (Some(c), Some(p), Some(st)) => {
-                // A client's invoices of one period: one live one and any voided before it.
+                // A client's invoices of one period: one live one and any voided before it;
+                // filtered by the client-and-status key (the settled status, as counted).
                 filter = Some(Filter {
-                    expression: "#status = :status".into(),
-                    names: [("#status".to_string(), "status".to_string())].into(),
-                    values: [(":status".to_string(), super::s(st))].into(),
+                    expression: "#by_status = :by_status".into(),
+                    names: [("#by_status".to_string(), BY_CLIENT_STATUS.1.to_string())].into(),
+                    values: [(":by_status".to_string(), super::s(client_status(c, st)))].into(),
                 });
                 (BY_PAIR, vec![pair(c, p)], vec![pair_status(c, p, st)])
             }
