@@ -966,8 +966,8 @@ async fn check_table(
     };
     // Credit notes by invoice.
     let mut notes: HashMap<String, Vec<&Value>> = HashMap::new();
-    let mut note_numbers: BTreeMap<String, Vec<u64>> = BTreeMap::new();
-    let mut invoice_numbers: BTreeMap<String, Vec<u64>> = BTreeMap::new();
+    let mut note_numbers: Vec<&str> = Vec::new();
+    let mut invoice_numbers: Vec<&str> = Vec::new();
     for (pk, group) in &items {
         if pk.starts_with("CREDIT_NOTE#") {
             for note in group.iter().filter(|i| i["sk"] == "CREDIT_NOTE") {
@@ -975,7 +975,7 @@ async fn check_table(
                     .entry(note["invoice_id"].as_str().unwrap_or_default().to_string())
                     .or_default()
                     .push(note);
-                push_number(&mut note_numbers, note["number"].as_str());
+                note_numbers.extend(note["number"].as_str());
             }
         }
     }
@@ -1378,7 +1378,7 @@ async fn check_table(
             );
         }
         if status != "draft" {
-            push_number(&mut invoice_numbers, h["number"].as_str());
+            invoice_numbers.extend(h["number"].as_str());
         }
         // What the invoice counts for in its client's account.
         let account = (
@@ -1422,15 +1422,21 @@ async fn check_table(
     }
     // Gapless numbers per series and year, each matching its counter.
     for (series, numbers, counter) in [
-        ("INV", &invoice_numbers, "COUNTER#INVOICE_NUMBER#"),
-        ("CN", &note_numbers, "COUNTER#CREDIT_NOTE_NUMBER#"),
+        (
+            "INV",
+            crate::numbers_by_year(invoice_numbers),
+            "COUNTER#INVOICE_NUMBER#",
+        ),
+        (
+            "CN",
+            crate::numbers_by_year(note_numbers),
+            "COUNTER#CREDIT_NOTE_NUMBER#",
+        ),
     ] {
-        for (year, list) in numbers {
-            let mut sorted = list.clone();
-            sorted.sort_unstable();
+        for (year, sorted) in &numbers {
             let n = sorted.len() as u64;
             check(
-                sorted == (1..=n).collect::<Vec<_>>(),
+                sorted.iter().copied().eq(1..=n),
                 format!("{series}-{year}: numbers {sorted:?} are not 1..{n}"),
             );
             let last = items
@@ -1491,16 +1497,6 @@ fn check_stored_invoices(
                 format!("{pk}: stored {:?}, settled {settled:?}", header.status),
             );
         }
-    }
-}
-
-/// Record `PREFIX-YYYY-NNNNN` under its year.
-fn push_number(out: &mut BTreeMap<String, Vec<u64>>, number: Option<&str>) {
-    let Some(number) = number else { return };
-    let mut parts = number.split('-');
-    let (_, year, seq) = (parts.next(), parts.next(), parts.next());
-    if let (Some(year), Some(seq)) = (year, seq.and_then(|s| s.parse().ok())) {
-        out.entry(year.to_string()).or_default().push(seq);
     }
 }
 

@@ -105,6 +105,36 @@ impl Ctx {
         assert_eq!(patched.status, 200, "{}", patched.body);
     }
 
+    /// Rewrite item `sk` of invoice `id` in the table by `expression` (SET / REMOVE), to
+    /// store it as an older release left it.
+    async fn store_as_older_release(
+        &self,
+        id: &str,
+        sk: &str,
+        expression: &str,
+        values: &[(&str, aws_sdk_dynamodb::types::AttributeValue)],
+    ) {
+        use aws_sdk_dynamodb::types::AttributeValue;
+        let mut update = self
+            .app
+            .dynamodb
+            .update_item()
+            .table_name(&self.app.table)
+            .key("pk", AttributeValue::S(format!("INVOICE#{id}")))
+            .key("sk", AttributeValue::S(sk.into()))
+            .update_expression(expression);
+        if expression.contains("#status") {
+            update = update.expression_attribute_names("#status", "status");
+        }
+        for (name, value) in values {
+            update = update.expression_attribute_values(*name, value.clone());
+        }
+        update
+            .send()
+            .await
+            .expect("store an item as an older release did");
+    }
+
     async fn invoice(&self, id: &str) -> Value {
         let r = self
             .app
@@ -1005,43 +1035,19 @@ async fn money_writes_update_the_header_alone() {
     // As an invoice written before `lines_version` existed: its header has none and its
     // chunks carry the header's own version.
     let version = c.invoice(id).await["version"].as_u64().unwrap();
-    c.app
-        .dynamodb
-        .update_item()
-        .table_name(&c.app.table)
-        .key(
-            "pk",
-            aws_sdk_dynamodb::types::AttributeValue::S(format!("INVOICE#{id}")),
-        )
-        .key(
-            "sk",
-            aws_sdk_dynamodb::types::AttributeValue::S("LINES#000".into()),
-        )
-        .update_expression("SET version = :v")
-        .expression_attribute_values(
+    c.store_as_older_release(
+        id,
+        "LINES#000",
+        "SET version = :v",
+        &[(
             ":v",
             aws_sdk_dynamodb::types::AttributeValue::N(version.to_string()),
-        )
-        .send()
-        .await
-        .expect("old-style chunk");
+        )],
+    )
+    .await;
     let written = chunk().await;
-    c.app
-        .dynamodb
-        .update_item()
-        .table_name(&c.app.table)
-        .key(
-            "pk",
-            aws_sdk_dynamodb::types::AttributeValue::S(format!("INVOICE#{id}")),
-        )
-        .key(
-            "sk",
-            aws_sdk_dynamodb::types::AttributeValue::S("INVOICE".into()),
-        )
-        .update_expression("REMOVE lines_version")
-        .send()
-        .await
-        .expect("strip lines_version");
+    c.store_as_older_release(id, "INVOICE", "REMOVE lines_version", &[])
+        .await;
     assert!(!lines.as_array().unwrap().is_empty());
     let paid = c.pay(id, "1.00", inv["issue_date"].as_str().unwrap()).await;
     assert_eq!(paid.status, 201, "{}", paid.body);
@@ -1081,18 +1087,13 @@ async fn a_header_stored_unsettled_is_found_and_written_as_settled() {
     assert_eq!(paid.status, 201, "{}", paid.body);
     assert_eq!(paid.body["data"]["invoice"]["status"], "paid");
     let pid = paid.body["data"]["payment"]["id"].as_str().unwrap();
-    c.app
-        .dynamodb
-        .update_item()
-        .table_name(&c.app.table)
-        .key("pk", AttributeValue::S(format!("INVOICE#{id}")))
-        .key("sk", AttributeValue::S("INVOICE".into()))
-        .update_expression("SET #status = :finalized")
-        .expression_attribute_names("#status", "status")
-        .expression_attribute_values(":finalized", AttributeValue::S("finalized".into()))
-        .send()
-        .await
-        .expect("store the header unsettled");
+    c.store_as_older_release(
+        id,
+        "INVOICE",
+        "SET #status = :finalized",
+        &[(":finalized", AttributeValue::S("finalized".into()))],
+    )
+    .await;
 
     assert_eq!(c.invoice(id).await["status"], "paid");
     let number = inv["number"].as_str().unwrap();
